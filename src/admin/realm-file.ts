@@ -1,0 +1,256 @@
+// Realm files (DESIGN "realm file"): clients as RFC 7591 metadata, users as OIDC standard claims.
+// Import is idempotent: realms, clients and roles are created or updated; existing users get their
+// profile and roles updated but keep their password unless the file sets `password_hash`.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashPassword } from '../identity/passwords.js';
+import { newId } from '../runtime.js';
+import type { Services } from '../services.js';
+import { tokenEndpointAuthMethods, type ClientMetadata } from '../store/clients.js';
+import { defaultRealmSettings, signingAlgs, type RealmSettings } from '../store/realms.js';
+import { userAttributeClaims } from '../tokens/claims.js';
+
+export class RealmFileError extends Error {
+  constructor(where: string, problem: string) {
+    super(`${where}: ${problem}`);
+    this.name = 'RealmFileError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+export interface ClientInput { metadata: ClientMetadata; secret?: string }
+export interface UserInput {
+  username: string; password?: string; password_hash?: string; email: string | null;
+  claims: Record<string, unknown>; roles: string[]; enabled: boolean;
+}
+export interface RealmInput {
+  name: string; displayName: string; settings: RealmSettings; roles: string[];
+  clients: ClientInput[]; users: UserInput[];
+}
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function stringList(value: unknown, where: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new RealmFileError(where, 'must be a list of strings');
+  return value as string[];
+}
+
+function optionalString(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new RealmFileError(where, 'must be a string');
+  return value;
+}
+
+function optionalPositiveInt(value: unknown, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new RealmFileError(where, 'must be a positive whole number of seconds');
+  return value;
+}
+
+/** redirect_uris must be absolute, without fragment (RFC 6749 §3.1.2); http only for loopback or when allowed. */
+export function validateRedirectUri(uri: string, where: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new RealmFileError(where, `"${uri}" is not an absolute URI`);
+  }
+  if (url.hash || uri.includes('#')) throw new RealmFileError(where, `"${uri}" must not contain a fragment`);
+  if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new RealmFileError(where, `"${uri}" uses a forbidden scheme`);
+  return uri;
+}
+
+const settingNames = Object.keys(defaultRealmSettings) as (keyof RealmSettings)[];
+
+function parseSettings(raw: Json, where: string): RealmSettings {
+  const settings: RealmSettings = { ...defaultRealmSettings, scopes: [] };
+  for (const name of settingNames) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    if (name === 'scopes') {
+      if (!Array.isArray(value) || !value.every((s) => isObject(s) && typeof s.name === 'string' && typeof s.description === 'string')) {
+        throw new RealmFileError(`${where}.scopes`, 'must be a list of {"name", "description"}');
+      }
+      settings.scopes = value.map((s) => ({ name: String((s as Json).name), description: String((s as Json).description) }));
+    } else if (name === 'access_token_signing_alg' || name === 'id_token_signing_alg') {
+      if (!signingAlgs.includes(value as never)) throw new RealmFileError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);
+      settings[name] = value as RealmSettings[typeof name];
+    } else if (name === 'pkce_plain_allowed') {
+      if (typeof value !== 'boolean') throw new RealmFileError(`${where}.${name}`, 'must be true or false');
+      settings.pkce_plain_allowed = value;
+    } else if (name === 'default_locale') {
+      settings.default_locale = optionalString(value, `${where}.${name}`) ?? 'en';
+    } else {
+      settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
+    }
+  }
+  return settings;
+}
+
+export function parseClient(raw: unknown, where: string): ClientInput {
+  if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
+  const clientId = optionalString(raw.client_id, `${where}.client_id`);
+  if (!clientId || !/^[\x21-\x7E]{1,200}$/.test(clientId)) throw new RealmFileError(`${where}.client_id`, 'is required: printable characters, no spaces');
+  const method = (raw.token_endpoint_auth_method ?? 'client_secret_basic') as ClientMetadata['token_endpoint_auth_method'];
+  if (!tokenEndpointAuthMethods.includes(method)) {
+    throw new RealmFileError(`${where}.token_endpoint_auth_method`, `must be one of ${tokenEndpointAuthMethods.join(', ')}`);
+  }
+  const secret = optionalString(raw.client_secret, `${where}.client_secret`);
+  if (method === 'none' && secret !== undefined) throw new RealmFileError(`${where}.client_secret`, 'a public client (token_endpoint_auth_method "none") has no secret');
+  const alg = (name: string) => {
+    const value = raw[name];
+    if (value !== undefined && !signingAlgs.includes(value as never)) throw new RealmFileError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);
+    return value as ClientMetadata['id_token_signed_response_alg'];
+  };
+  if (raw.require_consent !== undefined && typeof raw.require_consent !== 'boolean') throw new RealmFileError(`${where}.require_consent`, 'must be true or false');
+  if (raw.pkce_plain_allowed !== undefined && typeof raw.pkce_plain_allowed !== 'boolean') throw new RealmFileError(`${where}.pkce_plain_allowed`, 'must be true or false');
+  const metadata: ClientMetadata = {
+    client_id: clientId,
+    client_name: optionalString(raw.client_name, `${where}.client_name`),
+    redirect_uris: stringList(raw.redirect_uris, `${where}.redirect_uris`).map((u) => validateRedirectUri(u, `${where}.redirect_uris`)),
+    post_logout_redirect_uris: stringList(raw.post_logout_redirect_uris, `${where}.post_logout_redirect_uris`)
+      .map((u) => validateRedirectUri(u, `${where}.post_logout_redirect_uris`)),
+    grant_types: raw.grant_types === undefined ? ['authorization_code'] : stringList(raw.grant_types, `${where}.grant_types`),
+    response_types: raw.response_types === undefined ? ['code'] : stringList(raw.response_types, `${where}.response_types`),
+    token_endpoint_auth_method: method,
+    scope: optionalString(raw.scope, `${where}.scope`) ?? 'openid profile email',
+    require_consent: raw.require_consent === true,
+    allowed_origins: raw.allowed_origins === undefined ? undefined : stringList(raw.allowed_origins, `${where}.allowed_origins`).map((o) => {
+      try {
+        return new URL(o).origin;
+      } catch {
+        throw new RealmFileError(`${where}.allowed_origins`, `"${o}" is not an origin`);
+      }
+    }),
+    id_token_signed_response_alg: alg('id_token_signed_response_alg'),
+    access_token_signed_response_alg: alg('access_token_signed_response_alg'),
+    access_token_lifetime: optionalPositiveInt(raw.access_token_lifetime, `${where}.access_token_lifetime`),
+    id_token_lifetime: optionalPositiveInt(raw.id_token_lifetime, `${where}.id_token_lifetime`),
+    refresh_token_idle_lifetime: optionalPositiveInt(raw.refresh_token_idle_lifetime, `${where}.refresh_token_idle_lifetime`),
+    refresh_token_absolute_lifetime: optionalPositiveInt(raw.refresh_token_absolute_lifetime, `${where}.refresh_token_absolute_lifetime`),
+    pkce_plain_allowed: raw.pkce_plain_allowed as boolean | undefined,
+  };
+  const known = ['authorization_code', 'refresh_token', 'client_credentials'];
+  for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
+  for (const r of metadata.response_types) if (r !== 'code') throw new RealmFileError(`${where}.response_types`, `"${r}" is not supported (supported: code)`);
+  if (metadata.grant_types.includes('authorization_code') && metadata.redirect_uris.length === 0) {
+    throw new RealmFileError(`${where}.redirect_uris`, 'a client using authorization_code needs at least one redirect URI');
+  }
+  if (metadata.grant_types.includes('client_credentials') && method === 'none') {
+    throw new RealmFileError(`${where}.grant_types`, 'client_credentials needs a confidential client');
+  }
+  return { metadata: JSON.parse(JSON.stringify(metadata)) as ClientMetadata, secret };
+}
+
+function parseUser(raw: unknown, where: string): UserInput {
+  if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
+  const username = optionalString(raw.username, `${where}.username`);
+  if (!username || !/^[^\s]{1,200}$/.test(username)) throw new RealmFileError(`${where}.username`, 'is required, without spaces');
+  const claims: Record<string, unknown> = {};
+  for (const claim of userAttributeClaims) if (raw[claim] !== undefined) claims[claim] = raw[claim];
+  if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') throw new RealmFileError(`${where}.enabled`, 'must be true or false');
+  return {
+    username,
+    password: optionalString(raw.password, `${where}.password`),
+    password_hash: optionalString(raw.password_hash, `${where}.password_hash`),
+    email: optionalString(raw.email, `${where}.email`) ?? null,
+    claims,
+    roles: stringList(raw.roles, `${where}.roles`),
+    enabled: raw.enabled !== false,
+  };
+}
+
+export function parseRealmFile(content: unknown, source: string): RealmInput[] {
+  if (!isObject(content) || !Array.isArray(content.realms)) throw new RealmFileError(source, 'must be an object with a "realms" list');
+  return content.realms.map((raw, i) => {
+    const where = `${source}: realms[${i}]`;
+    if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
+    const name = optionalString(raw.name, `${where}.name`);
+    if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new RealmFileError(`${where}.name`, 'is required: letters, digits, - and _');
+    const { name: _n, display_name, roles, clients, users, ...rest } = raw;
+    const realmRoles = stringList(roles, `${where}.roles`);
+    const parsedUsers = (Array.isArray(users) ? users : []).map((u, j) => parseUser(u, `${where}.users[${j}]`));
+    for (const u of parsedUsers) for (const r of u.roles) if (!realmRoles.includes(r)) realmRoles.push(r);
+    return {
+      name,
+      displayName: optionalString(display_name, `${where}.display_name`) ?? name,
+      settings: parseSettings(rest, where),
+      roles: realmRoles,
+      clients: (Array.isArray(clients) ? clients : []).map((c, j) => parseClient(c, `${where}.clients[${j}]`)),
+      users: parsedUsers,
+    };
+  });
+}
+
+export function readRealmFiles(path: string): RealmInput[] {
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f))
+    : [path];
+  return files.flatMap((file) => {
+    let content: unknown;
+    try {
+      content = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new RealmFileError(file, `not valid JSON (${(error as Error).message})`);
+    }
+    return parseRealmFile(content, file);
+  });
+}
+
+export interface ImportSummary { realm: string; created: boolean; clients: number; users: number }
+
+export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'sealer' | 'clock'>, input: RealmInput): Promise<ImportSummary> {
+  const now = s.clock.now();
+  const { store } = s;
+  const created = await store.realms.upsert({ name: input.name, displayName: input.displayName, settings: input.settings }, now);
+  await s.keystore.ensure(input.name);
+  await store.users.ensureRoles(input.name, input.roles);
+  for (const client of input.clients) {
+    const existing = await store.clients.get(input.name, client.metadata.client_id);
+    if (client.metadata.token_endpoint_auth_method !== 'none' && client.secret === undefined && !existing?.secretHash) {
+      throw new RealmFileError(`realm ${input.name}, client ${client.metadata.client_id}`, 'a confidential client needs a client_secret');
+    }
+    await store.clients.upsert(input.name, client.metadata, client.secret === undefined ? null : s.sealer.digest(client.secret), now);
+  }
+  for (const user of input.users) {
+    const existing = await store.users.findByUsername(input.name, user.username);
+    const passwordHash = user.password_hash ?? (user.password !== undefined && !existing?.passwordHash ? await hashPassword(user.password) : undefined);
+    let id: string;
+    if (existing) {
+      id = existing.id;
+      await store.users.updateProfile(id, user.email, user.claims, now);
+      if (passwordHash) await store.users.setPasswordHash(id, passwordHash, now);
+      if (existing.enabled !== user.enabled) await store.users.setEnabled(id, user.enabled, now);
+    } else {
+      id = newId();
+      await store.users.create({ id, realm: input.name, username: user.username, email: user.email, passwordHash: passwordHash ?? null, claims: user.claims, enabled: user.enabled }, now);
+    }
+    await store.users.setRoles(id, user.roles);
+  }
+  return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
+}
+
+/** The realm as a realm file entry. Client secrets cannot be exported (only hashes are kept). */
+export async function exportRealm(s: Pick<Services, 'store'>, name: string): Promise<Json | undefined> {
+  const realm = await s.store.realms.get(name);
+  if (!realm) return undefined;
+  const clients = await s.store.clients.list(name);
+  const users = await s.store.users.list(name);
+  return {
+    name: realm.name,
+    display_name: realm.displayName,
+    ...realm.settings,
+    roles: await s.store.users.listRoles(name),
+    clients: clients.map((c) => c.metadata),
+    users: users.map((u) => ({
+      username: u.username,
+      ...(u.passwordHash ? { password_hash: u.passwordHash } : {}),
+      ...(u.email ? { email: u.email } : {}),
+      ...u.claims,
+      roles: u.roles,
+      ...(u.enabled ? {} : { enabled: false }),
+    })),
+  };
+}

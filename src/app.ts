@@ -1,0 +1,137 @@
+// Builds the Fastify app from Services: plugins, security headers, routes, and the one place
+// where errors are rendered (JSON for back-channel endpoints, an HTML page for the browser).
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { InvalidClient } from './http/client-auth.js';
+import { corsPolicy } from './http/cors.js';
+import { OAuthError, PageError } from './http/errors.js';
+import { realmResolver } from './http/realm.js';
+import { authorizeRoutes } from './oauth/authorize.js';
+import { discoveryRoutes } from './oauth/discovery.js';
+import { logoutRoutes } from './oauth/logout.js';
+import { tokenRoutes } from './oauth/token.js';
+import { userinfoRoutes } from './oauth/userinfo.js';
+import { systemClock, type Clock } from './runtime.js';
+import type { Services } from './services.js';
+import { openStore } from './store/index.js';
+import { Keystore } from './tokens/keystore.js';
+import { createSealer, loadMasterKey } from './tokens/master-key.js';
+import { loginActionRoutes } from './ui/login-actions.js';
+import { errorPage } from './ui/pages.js';
+import { sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
+import { stylesheet } from './ui/styles.js';
+
+export function createLogger(level: Config['logLevel']): Logger {
+  return pino({
+    level,
+    // Nothing secret in logs: credentials travel in these headers and form fields.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', 'client_secret', 'code', 'refresh_token'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function createServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
+  const store = await openStore(config.databaseUrl);
+  const sealer = createSealer(loadMasterKey(config.masterKey, config.dataDir, (m) => log.warn(m)));
+  return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock) };
+}
+
+/** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
+const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout))$/;
+const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo))/;
+
+export async function buildApp(s: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: s.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: s.config.logLevel !== 'debug' && s.config.logLevel !== 'trace' }),
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    routerOptions: { maxParamLength: 200 },
+  });
+  await app.register(formbody);
+  await app.register(cookie);
+  const https = s.config.publicUrl.startsWith('https:');
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"], baseUri: ["'none'"], frameAncestors: ["'none'"],
+        // No form-action: browsers apply it to the redirect that follows a form post, and that
+        // redirect goes to the client's registered redirect URI.
+      },
+    },
+    hsts: https ? { maxAge: 31_536_000 } : false,
+    crossOriginResourcePolicy: false,
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+
+  const cors = corsPolicy(s);
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (!corsRoute.test(path)) return;
+    await cors.apply(request, reply);
+    if (request.method === 'OPTIONS') return reply.code(204).send();
+  });
+  for (const path of ['/realms/:realm/.well-known/openid-configuration', '/realms/:realm/protocol/openid-connect/:endpoint']) {
+    app.options(path, async (_request, reply) => reply.code(204).send());
+  }
+
+  app.setErrorHandler((error: FastifyError, request, reply) => renderError(s, error, request, reply));
+  app.setNotFoundHandler((request, reply) => renderError(s, new PageError('Not found', 'There is nothing at this address.', 404), request, reply));
+
+  app.get(stylesheetPath, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
+  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/health/ready', async () => ({ status: 'ok' }));
+
+  realmResolver(app, s);
+  discoveryRoutes(app, s);
+  authorizeRoutes(app, s);
+  loginActionRoutes(app, s);
+  tokenRoutes(app, s);
+  userinfoRoutes(app, s);
+  logoutRoutes(app, s);
+  return app;
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0]!;
+  if (backChannelRoute.test(path)) return true;
+  const accept = request.headers.accept ?? '';
+  return !accept.includes('text/html') && accept.includes('application/json');
+}
+
+function renderError(s: Services, error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof OAuthError) {
+    if (error instanceof InvalidClient && error.basic) reply.header('www-authenticate', `Basic realm="${request.realm?.name ?? 'strix'}"`);
+    reply.header('cache-control', 'no-store');
+    return reply.code(error.status).send(error.toJSON());
+  }
+  let status = 500;
+  let title = 'Something went wrong';
+  let message = 'Strix could not complete this request. Please try again later.';
+  if (error instanceof PageError) {
+    ({ status, title, message } = error);
+  } else {
+    const statusCode = (error as FastifyError).statusCode;
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+      status = 400;
+      title = 'Invalid request';
+      message = 'The request was malformed.';
+    } else {
+      request.log.error({ err: error }, 'unhandled error');
+    }
+  }
+  if (wantsJson(request)) {
+    const code = status === 404 ? 'not_found' : status >= 500 ? 'server_error' : 'invalid_request';
+    return reply.code(status).header('cache-control', 'no-store').send({ error: code, error_description: message });
+  }
+  return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title, message }), status);
+}

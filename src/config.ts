@@ -1,0 +1,142 @@
+// The one entry point for settings: defaults < config file < environment < CLI flags,
+// validated at start; a bad setting stops the start with a message that names it.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;          // no trailing slash
+  databaseUrl: string;
+  redisUrl?: string;
+  import?: string;
+  adminPassword?: string;
+  masterKey?: string;
+  logLevel: LogLevel;
+  dataDir: string;            // where the SQLite file and the generated master key file live
+}
+
+/** Setting name in a config file / CLI flag → environment variable. */
+export const settings = {
+  port: 'STRIX_PORT',
+  host: 'STRIX_HOST',
+  public_url: 'STRIX_PUBLIC_URL',
+  database_url: 'STRIX_DATABASE_URL',
+  redis_url: 'STRIX_REDIS_URL',
+  import: 'STRIX_IMPORT',
+  admin_password: 'STRIX_ADMIN_PASSWORD',
+  master_key: 'STRIX_MASTER_KEY',
+  log_level: 'STRIX_LOG_LEVEL',
+} as const;
+export type SettingName = keyof typeof settings;
+
+export class ConfigError extends Error {
+  constructor(setting: string, problem: string) {
+    super(`Invalid setting ${setting}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const logLevels: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function readConfigFile(path: string): Partial<Record<SettingName, string>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('config file', `${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('config file', `${path} must hold a JSON object`);
+  }
+  const out: Partial<Record<SettingName, string>> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in settings)) throw new ConfigError('config file', `unknown setting "${key}" in ${path}`);
+    out[key as SettingName] = String(value);
+  }
+  return out;
+}
+
+/**
+ * Builds the Config. `flags` are CLI options by setting name; `file` is an optional config
+ * file path (also STRIX_CONFIG).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: Partial<Record<SettingName, string>> = {},
+  file: string | undefined = env.STRIX_CONFIG,
+): Config {
+  const fromFile = file ? readConfigFile(file) : {};
+  const get = (name: SettingName): string | undefined => {
+    const value = flags[name] ?? env[settings[name]] ?? fromFile[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const port = parsePort(get('port') ?? '8080');
+  const host = get('host') ?? '0.0.0.0';
+  const publicUrl = parsePublicUrl(get('public_url') ?? `http://localhost:${port}`);
+  const databaseUrl = get('database_url') ?? 'sqlite:./data/strix.db';
+  const logLevel = (get('log_level') ?? 'info') as LogLevel;
+  if (!logLevels.includes(logLevel)) {
+    throw new ConfigError(settings.log_level, `"${logLevel}" is not one of ${logLevels.join(', ')}`);
+  }
+  const masterKey = get('master_key');
+  if (masterKey !== undefined && masterKey.length < 32) {
+    throw new ConfigError(settings.master_key, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  }
+  const redisUrl = get('redis_url');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(settings.redis_url, 'must start with redis:// or rediss://');
+  }
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl: validateDatabaseUrl(databaseUrl),
+    redisUrl,
+    import: get('import'),
+    adminPassword: get('admin_password'),
+    masterKey,
+    logLevel,
+    dataDir: databaseUrl.startsWith('sqlite:') ? dirname(resolve(sqlitePath(databaseUrl))) : resolve('data'),
+  };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(settings.port, `"${value}" is not a TCP port number (0-65535)`);
+  }
+  return port;
+}
+
+function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(settings.public_url, `"${value}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(settings.public_url, 'must be an http:// or https:// URL');
+  }
+  if (url.search || url.hash) throw new ConfigError(settings.public_url, 'must not have a query or fragment');
+  return url.href.replace(/\/+$/, '');
+}
+
+function validateDatabaseUrl(value: string): string {
+  if (value.startsWith('sqlite:')) {
+    if (sqlitePath(value) === '') throw new ConfigError(settings.database_url, 'sqlite: needs a file path, e.g. sqlite:./data/strix.db');
+    return value;
+  }
+  if (/^postgres(ql)?:\/\//.test(value)) return value;
+  throw new ConfigError(settings.database_url, `"${value}" must start with sqlite: or postgres://`);
+}
+
+/** `sqlite:./data/strix.db`, `sqlite:///abs/path.db` or `sqlite::memory:` → the path better-sqlite3 opens. */
+export function sqlitePath(databaseUrl: string): string {
+  const rest = databaseUrl.slice('sqlite:'.length);
+  return rest.startsWith('//') ? rest.slice(2) : rest;
+}

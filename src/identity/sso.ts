@@ -1,0 +1,45 @@
+// The browser's SSO session in a realm (one per browser, shared by all the realm's clients).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clearSessionCookie, cookieScope, sessionCookie, setSessionCookie } from '../http/cookies.js';
+import type { Services } from '../services.js';
+import type { Realm } from '../store/realms.js';
+import type { Session } from '../store/sessions.js';
+import type { User } from '../store/users.js';
+
+export interface ActiveSession { session: Session; user: User }
+
+export async function currentSession(s: Services, request: FastifyRequest, realm: Realm): Promise<ActiveSession | undefined> {
+  const secret = request.cookies[sessionCookie];
+  if (!secret) return undefined;
+  const now = s.clock.now();
+  const session = await s.store.sessions.findActive(realm.name, secret, now, realm.settings.sso_session_idle_lifetime * 1000);
+  if (!session) return undefined;
+  const user = await s.store.users.findById(session.userId);
+  if (!user || !user.enabled) return undefined;
+  return { session, user };
+}
+
+/** Starts a new SSO session for a user who just authenticated, replacing any previous one. */
+export async function startSession(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, amr: string[], acr: string,
+): Promise<Session> {
+  const now = s.clock.now();
+  const previous = await currentSession(s, request, realm);
+  if (previous) await endSession(s, previous.session.id);
+  const { session, secret } = await s.store.sessions.create({
+    realm: realm.name, userId: user.id, authTime: now, amr, acr, expiresAt: now + realm.settings.sso_session_max_lifetime * 1000,
+  }, now);
+  setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), secret);
+  return session;
+}
+
+/** Logout: the session ends, and every grant bound to it (all but offline ones) is revoked. */
+export async function endSession(s: Services, sessionId: string): Promise<void> {
+  const now = s.clock.now();
+  await s.store.sessions.end(sessionId, now);
+  await s.store.grants.revokeForSession(sessionId, now);
+}
+
+export function forgetSession(s: Services, reply: FastifyReply, realm: Realm): void {
+  clearSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name));
+}

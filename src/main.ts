@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// The `strix` command: start the server, and operate on the database (migrate, import, export,
+// users, clients, keys). Every setting is an environment variable, a config file entry or a flag.
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { exportRealm, importRealm, parseClient, readRealmFiles, RealmFileError } from './admin/realm-file.js';
+import { bootstrap } from './admin/bootstrap.js';
+import { buildApp, createLogger, createServices } from './app.js';
+import { ConfigError, loadConfig, settings, type SettingName } from './config.js';
+import { hashPassword } from './identity/passwords.js';
+import { newId } from './runtime.js';
+import { issuerOf, type Services } from './services.js';
+
+const program = new Command('strix').description('Strix: OpenID Connect Provider and OAuth 2.0 authorization server').showHelpAfterError();
+
+function withSettings(command: Command): Command {
+  command.option('--config <file>', 'JSON config file (also STRIX_CONFIG)');
+  for (const [name, env] of Object.entries(settings)) {
+    command.addOption(new Option(`--${name.replace(/_/g, '-')} <value>`, `(env ${env})`).hideHelp(name === 'admin_password' || name === 'master_key'));
+  }
+  return command;
+}
+
+function configFrom(options: Record<string, string | undefined>) {
+  const flags: Partial<Record<SettingName, string>> = {};
+  for (const name of Object.keys(settings) as SettingName[]) {
+    const value = options[name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())];
+    if (value !== undefined) flags[name] = value;
+  }
+  return loadConfig({ ...process.env, ...(options.config ? { STRIX_CONFIG: options.config } : {}) }, flags);
+}
+
+/** Runs a maintenance command against the configured database, then closes it. */
+async function withServices(options: Record<string, string | undefined>, run: (s: Services) => Promise<void>): Promise<void> {
+  const config = configFrom(options);
+  const s = await createServices(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  try {
+    await run(s);
+  } finally {
+    await s.store.close();
+  }
+}
+
+function fail(message: string): never {
+  throw new RealmFileError('strix', message);
+}
+
+async function start(options: Record<string, string | undefined>): Promise<void> {
+  const config = configFrom(options);
+  const log = createLogger(config.logLevel);
+  const s = await createServices(config, log);
+  await bootstrap(s, (text) => process.stdout.write(`\n${text}\n\n`));
+  if (config.import) {
+    for (const realm of readRealmFiles(config.import)) {
+      const result = await importRealm(s, realm);
+      log.info({ realm: result.realm, clients: result.clients, users: result.users }, result.created ? 'realm imported' : 'realm updated from import');
+    }
+  }
+  const app = await buildApp(s);
+  await app.listen({ port: config.port, host: config.host });
+  for (const realm of await s.store.realms.list()) log.info({ issuer: issuerOf(config, realm) }, `realm ${realm.name}`);
+  log.info({ url: config.publicUrl, database: s.store.dialect }, 'Strix is ready');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await s.store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+withSettings(program.command('start').description('run the server (default command)')).action(start);
+
+withSettings(program.command('migrate').description('apply database migrations and exit'))
+  .action((o) => withServices(o, async (s) => {
+    await s.store.migrate();
+    console.log('database is up to date');
+  }));
+
+withSettings(program.command('import <path>').description('import a realm file or a folder of them (idempotent)'))
+  .action((path: string, o) => withServices(o, async (s) => {
+    for (const realm of readRealmFiles(path)) {
+      const r = await importRealm(s, realm);
+      console.log(`${r.created ? 'created' : 'updated'} realm ${r.realm}: ${r.clients} clients, ${r.users} users`);
+    }
+  }));
+
+withSettings(program.command('export').description('write realms as a realm file (client secrets are not exportable)'))
+  .option('--realm <name...>', 'realms to export (default: all)')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action((o) => withServices(o, async (s) => {
+    const names: string[] = o.realm ?? (await s.store.realms.list()).map((r) => r.name);
+    const realms = [];
+    for (const name of names) realms.push((await exportRealm(s, name)) ?? fail(`no realm named ${name}`));
+    const text = `${JSON.stringify({ realms }, null, 2)}\n`;
+    if (o.out) writeFileSync(o.out, text, { mode: 0o600 });
+    else process.stdout.write(text);
+  }));
+
+const users = program.command('users').description('manage users');
+withSettings(users.command('add <username>').description('create a user'))
+  .requiredOption('--realm <name>', 'realm').option('--password <password>', 'password (generated and printed when omitted)')
+  .option('--email <email>').option('--role <role...>', 'realm roles')
+  .action((username: string, o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    if (await s.store.users.findByUsername(o.realm, username)) fail(`user ${username} already exists in realm ${o.realm}`);
+    const password: string = o.password ?? randomBytes(12).toString('base64url');
+    const now = s.clock.now();
+    const id = newId();
+    await s.store.users.create({ id, realm: o.realm, username, email: o.email ?? null, passwordHash: await hashPassword(password), claims: {}, enabled: true }, now);
+    await s.store.users.ensureRoles(o.realm, o.role ?? []);
+    await s.store.users.setRoles(id, o.role ?? []);
+    console.log(o.password ? `created user ${username}` : `created user ${username} with password: ${password}`);
+  }));
+withSettings(users.command('set-password <username>').description('set a user\'s password'))
+  .requiredOption('--realm <name>', 'realm').option('--password <password>', 'new password (generated and printed when omitted)')
+  .action((username: string, o) => withServices(o, async (s) => {
+    const user = (await s.store.users.findByUsername(o.realm, username)) ?? fail(`no user ${username} in realm ${o.realm}`);
+    const password: string = o.password ?? randomBytes(12).toString('base64url');
+    await s.store.users.setPasswordHash(user.id, await hashPassword(password), s.clock.now());
+    console.log(o.password ? `password of ${username} changed` : `new password of ${username}: ${password}`);
+  }));
+withSettings(users.command('disable <username>').description('disable a user: sign-in and token use stop'))
+  .requiredOption('--realm <name>', 'realm')
+  .action((username: string, o) => withServices(o, async (s) => {
+    const user = (await s.store.users.findByUsername(o.realm, username)) ?? fail(`no user ${username} in realm ${o.realm}`);
+    await s.store.users.setEnabled(user.id, false, s.clock.now());
+    console.log(`disabled ${username}`);
+  }));
+
+const clients = program.command('clients').description('manage clients');
+withSettings(clients.command('add <client_id>').description('register a client; prints its secret once'))
+  .requiredOption('--realm <name>', 'realm')
+  .option('--redirect-uri <uri...>', 'redirect URIs').option('--post-logout-redirect-uri <uri...>')
+  .option('--grant-type <type...>', 'grant types', ['authorization_code', 'refresh_token'])
+  .option('--scope <scope>', 'allowed scopes', 'openid profile email offline_access')
+  .option('--public', 'a public client (no secret, PKCE required)')
+  .option('--require-consent', 'show the consent page')
+  .option('--name <name>', 'display name')
+  .action((clientId: string, o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    if (await s.store.clients.get(o.realm, clientId)) fail(`client ${clientId} already exists in realm ${o.realm}`);
+    const { metadata } = parseClient({
+      client_id: clientId, client_name: o.name, redirect_uris: o.redirectUri ?? [], post_logout_redirect_uris: o.postLogoutRedirectUri ?? [],
+      grant_types: o.grantType, scope: o.scope, require_consent: o.requireConsent === true,
+      token_endpoint_auth_method: o.public ? 'none' : 'client_secret_basic',
+    }, 'client');
+    const secret = o.public ? undefined : randomBytes(32).toString('base64url');
+    await s.store.clients.upsert(o.realm, metadata, secret ? s.sealer.digest(secret) : null, s.clock.now());
+    console.log(secret ? `created client ${clientId}\nclient_secret: ${secret}\n(shown only once)` : `created public client ${clientId}`);
+  }));
+withSettings(clients.command('rotate-secret <client_id>').description('issue a new client secret; the old one stops working'))
+  .requiredOption('--realm <name>', 'realm')
+  .action((clientId: string, o) => withServices(o, async (s) => {
+    const client = (await s.store.clients.get(o.realm, clientId)) ?? fail(`no client ${clientId} in realm ${o.realm}`);
+    if (!client.confidential) fail(`${clientId} is a public client and has no secret`);
+    const secret = randomBytes(32).toString('base64url');
+    await s.store.clients.setSecretHash(o.realm, clientId, s.sealer.digest(secret), s.clock.now());
+    console.log(`client_secret: ${secret}\n(shown only once)`);
+  }));
+
+const keys = program.command('keys').description('manage signing keys');
+withSettings(keys.command('list').description('list signing keys')).requiredOption('--realm <name>', 'realm')
+  .action((o) => withServices(o, async (s) => {
+    await s.keystore.ensure(o.realm);
+    for (const k of await s.keystore.list(o.realm)) {
+      console.log(`${k.kid}  ${k.alg.padEnd(5)}  ${k.status.padEnd(7)}  created ${new Date(k.createdAt).toISOString()}${k.retiredAt ? `  retired ${new Date(k.retiredAt).toISOString()}` : ''}`);
+    }
+  }));
+withSettings(keys.command('rotate').description('promote the next keys to current; current ones stay published while they retire'))
+  .requiredOption('--realm <name>', 'realm')
+  .action((o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    await s.keystore.rotate(o.realm);
+    console.log(`rotated the signing keys of realm ${o.realm}`);
+  }));
+
+// `strix` alone, or with only flags, means `strix start`.
+const argv = process.argv.slice(2);
+if (argv.length === 0 || (argv[0]!.startsWith('-') && !['-h', '--help'].includes(argv[0]!))) argv.unshift('start');
+
+program.parseAsync(['node', 'strix', ...argv]).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof RealmFileError) {
+    console.error(`strix: ${error.message}`);
+  } else {
+    console.error('strix: failed:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

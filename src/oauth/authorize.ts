@@ -1,0 +1,163 @@
+// Authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST, and the continuation
+// of a parked request after sign-in and consent. Responses carry `iss` (RFC 9207).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError, PageError } from '../http/errors.js';
+import { csrfToken, cookieScope } from '../http/cookies.js';
+import { singleParams } from '../http/params.js';
+import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { issuerOf, type Services } from '../services.js';
+import type { Client } from '../store/clients.js';
+import type { Realm } from '../store/realms.js';
+import { format, getMessages, type Messages } from '../ui/messages.js';
+import { consentPage, loginPage } from '../ui/pages.js';
+import { realmView, sendPage } from '../ui/render.js';
+import { trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
+
+const interactionLifetimeMs = 30 * 60_000;
+
+export function authorizeRoutes(app: FastifyInstance, s: Services): void {
+  const handler = async (request: FastifyRequest<{ Params: { realm: string } }>, reply: FastifyReply) => {
+    const realm = request.realm!;
+    let params;
+    try {
+      params = singleParams(request.method === 'POST' ? request.body : request.query);
+    } catch (error) {
+      throw new PageError('Invalid request', (error as Error).message);
+    }
+    const client = params.client_id === undefined ? undefined : await s.store.clients.get(realm.name, params.client_id);
+    const trusted = trustedRedirect(client, params);
+    try {
+      const authorization = validateAuthorizationRequest(realm, client!, params, trusted);
+      return await proceed(s, request, reply, realm, client!, authorization);
+    } catch (error) {
+      if (error instanceof OAuthError) return redirectWithError(s, reply, realm, trusted, error);
+      throw error;
+    }
+  };
+  app.get('/realms/:realm/protocol/openid-connect/auth', handler);
+  app.post('/realms/:realm/protocol/openid-connect/auth', handler);
+}
+
+/** A parked interaction being resumed; `signedIn` is the session its sign-in form just started. */
+export interface Continuation { id: string; signedIn?: ActiveSession }
+
+/**
+ * Decides what the request needs next — sign-in, consent, or nothing — and either shows that
+ * page or completes it. `continuation` is the parked interaction when resuming after a page.
+ */
+export async function proceed(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  authorization: AuthorizationRequest, continuation?: Continuation,
+): Promise<FastifyReply> {
+  const active = continuation?.signedIn ?? await currentSession(s, request, realm);
+  if (!active || (!continuation?.signedIn && reauthenticationRequired(s, authorization, active))) {
+    if (authorization.prompt.includes('none')) throw new OAuthError('login_required', 'the user is not signed in');
+    return showLogin(s, request, reply, realm, client, authorization, continuation);
+  }
+  const consented = await s.store.consents.grantedScopes(active.user.id, client.clientId);
+  const needsConsent = client.metadata.require_consent
+    && (authorization.prompt.includes('consent') || authorization.scope.some((scope) => !consented.has(scope)));
+  if (needsConsent) {
+    if (authorization.prompt.includes('none')) throw new OAuthError('consent_required', 'the user has not consented to this client');
+    const id = continuation?.id ?? await park(s, realm, authorization, active.session.id);
+    return showConsent(s, request, reply, realm, client, authorization, active, id);
+  }
+  if (continuation && !(await s.store.interactions.finish(continuation.id))) {
+    throw new PageError('Already completed', 'This sign-in was already completed. Go back to the application.');
+  }
+  return complete(s, reply, realm, client, authorization, active, request.method === 'POST' ? 303 : 302);
+}
+
+function reauthenticationRequired(s: Services, authorization: AuthorizationRequest, active: ActiveSession): boolean {
+  if (authorization.prompt.includes('login')) return true;
+  if (authorization.maxAge === undefined) return false;
+  return Math.floor((s.clock.now() - active.session.authTime) / 1000) > authorization.maxAge;
+}
+
+function park(s: Services, realm: Realm, authorization: AuthorizationRequest, sessionId: string | null): Promise<string> {
+  const now = s.clock.now();
+  return s.store.interactions.create({ realm: realm.name, clientId: authorization.clientId, request: authorization, sessionId, expiresAt: now + interactionLifetimeMs }, now);
+}
+
+export async function showLogin(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  authorization: AuthorizationRequest, continuation?: Continuation, error?: string, username?: string, status = 200,
+): Promise<FastifyReply> {
+  const interaction = continuation?.id ?? await park(s, realm, authorization, null);
+  const html = loginPage({
+    realm: realmView(s, request, realm, authorization.uiLocales),
+    action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
+    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    interaction,
+    clientName: client.metadata.client_name ?? client.clientId,
+    username: username ?? authorization.loginHint,
+    error,
+  });
+  return sendPage(reply, html, status);
+}
+
+function showConsent(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  authorization: AuthorizationRequest, active: ActiveSession, interaction: string,
+): FastifyReply {
+  const view = realmView(s, request, realm, authorization.uiLocales);
+  const html = consentPage({
+    realm: view,
+    action: `${issuerOf(s.config, realm)}/login-actions/consent`,
+    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    interaction,
+    clientName: client.metadata.client_name ?? client.clientId,
+    username: active.user.username,
+    scopes: authorization.scope.map((name) => ({ name, description: describeScope(realm, name, getMessages(view.locale)) })),
+  });
+  return sendPage(reply, html);
+}
+
+function describeScope(realm: Realm, scope: string, t: Messages): string {
+  const builtIn = (t as Record<string, string>)[`scope_${scope}`];
+  if (builtIn) return format(builtIn, { realm: realm.displayName });
+  return realm.settings.scopes.find((d) => d.name === scope)?.description ?? scope;
+}
+
+/** Success: a grant and a single-use code for it, sent to the trusted redirect URI. */
+export async function complete(
+  s: Services, reply: FastifyReply, realm: Realm, client: Client, authorization: AuthorizationRequest,
+  active: ActiveSession, status: 302 | 303,
+): Promise<FastifyReply> {
+  const now = s.clock.now();
+  const offline = authorization.scope.includes('offline_access');
+  const lifetime = offline
+    ? realm.settings.offline_token_absolute_lifetime
+    : client.metadata.refresh_token_absolute_lifetime ?? realm.settings.refresh_token_absolute_lifetime;
+  const grant = await s.store.grants.create({
+    realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id,
+    scope: authorization.scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr,
+    nonce: authorization.nonce ?? null, offline, expiresAt: now + lifetime * 1000,
+  }, now);
+  const code = await s.store.authorizationCodes.issue({
+    grantId: grant.id, realm: realm.name, clientId: client.clientId,
+    redirectUri: authorization.redirectUriSent ? authorization.redirectUri : null,
+    codeChallenge: authorization.codeChallenge ?? null, codeChallengeMethod: authorization.codeChallengeMethod ?? null,
+    expiresAt: now + realm.settings.authorization_code_lifetime * 1000,
+  });
+  await s.store.sessions.touch(active.session.id, now);
+  return redirectTo(reply, authorization, { code, state: authorization.state, iss: issuerOf(s.config, realm) }, status);
+}
+
+export function redirectWithError(s: Services, reply: FastifyReply, realm: Realm, trusted: TrustedRedirect, error: OAuthError, status: 302 | 303 = 302): FastifyReply {
+  const { error: code, error_description } = error.toJSON();
+  return redirectTo(reply, trusted, { error: code, error_description, state: trusted.state, iss: issuerOf(s.config, realm) }, status);
+}
+
+function redirectTo(reply: FastifyReply, target: TrustedRedirect, values: Record<string, string | undefined>, status: 302 | 303): FastifyReply {
+  const url = new URL(target.redirectUri);
+  const response = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) response.set(name, value);
+  if (target.responseMode === 'fragment') {
+    url.hash = response.toString();
+  } else {
+    for (const [name, value] of response) url.searchParams.append(name, value);
+  }
+  return reply.header('cache-control', 'no-store').redirect(url.href, status);
+}
+

@@ -1,0 +1,49 @@
+// Authorization code grant (RFC 6749 §4.1.3) with PKCE verification (RFC 7636 §4.6).
+// A replayed code revokes the grant and so every token issued from it (RFC 6749 §4.1.2).
+import { createHash } from 'node:crypto';
+import { OAuthError } from '../../http/errors.js';
+import { safeEqual } from '../../runtime.js';
+import type { AuthorizationCode } from '../../store/authorization-codes.js';
+import { tokensForUser, type Grant } from './grant.js';
+
+const codeVerifierFormat = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+function verifyPkce(code: AuthorizationCode, verifier: string | undefined): void {
+  if (!code.codeChallenge) {
+    // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
+    if (verifier !== undefined) throw new OAuthError('invalid_grant', 'code_verifier sent but no code_challenge was');
+    return;
+  }
+  if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required');
+  if (!codeVerifierFormat.test(verifier)) throw new OAuthError('invalid_grant', 'code_verifier is malformed');
+  const computed = code.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+  if (!safeEqual(computed, code.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+}
+
+export const authorizationCode: Grant = {
+  type: 'authorization_code',
+  async handle(ctx) {
+    const { s, client, params, now } = ctx;
+    const value = params.code;
+    if (value === undefined) throw new OAuthError('invalid_request', 'code is required');
+    const code = await s.store.authorizationCodes.find(value);
+    if (!code || code.realm !== ctx.realm.name || code.clientId !== client.clientId) {
+      throw new OAuthError('invalid_grant', 'authorization code is invalid');
+    }
+    if (code.used || !(await s.store.authorizationCodes.markUsed(value, now))) {
+      await s.store.grants.revoke(code.grantId, now);
+      s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'code_replayed' }, 'authorization code replayed: grant revoked');
+      throw new OAuthError('invalid_grant', 'authorization code was already used');
+    }
+    if (code.expiresAt <= now) throw new OAuthError('invalid_grant', 'authorization code has expired');
+    if (code.redirectUri !== null && params.redirect_uri !== code.redirectUri) {
+      throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
+    }
+    verifyPkce(code, params.code_verifier);
+    const grant = await s.store.grants.get(code.grantId);
+    if (!grant || grant.revoked || grant.userId === null) throw new OAuthError('invalid_grant', 'authorization has been revoked');
+    const user = await s.store.users.findById(grant.userId);
+    if (!user || !user.enabled) throw new OAuthError('invalid_grant', 'the user is disabled');
+    return tokensForUser(ctx, grant, user, grant.scope.split(' '), true);
+  },
+};

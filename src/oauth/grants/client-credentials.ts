@@ -1,0 +1,21 @@
+// Client credentials grant (RFC 6749 §4.4): a confidential client acting on its own behalf.
+// No refresh token, no ID token, and nothing written per token.
+import { OAuthError } from '../../http/errors.js';
+import { signAccessToken } from '../../tokens/issue.js';
+import { clientScopes, grantableScope, parseScope, userScopes } from '../../tokens/scopes.js';
+import type { Grant } from './grant.js';
+
+export const clientCredentials: Grant = {
+  type: 'client_credentials',
+  async handle({ s, realm, issuer, client, params, now }) {
+    if (!client.confidential) throw new OAuthError('unauthorized_client', 'public clients cannot use client_credentials');
+    const requested = parseScope(params.scope);
+    const forUsers = requested.filter((scope) => userScopes.has(scope));
+    if (forUsers.length > 0) throw new OAuthError('invalid_scope', `scope needs a user: ${forUsers.join(' ')}`);
+    const scope = requested.length > 0
+      ? grantableScope(client, requested)
+      : [...clientScopes(client)].filter((value) => !userScopes.has(value));
+    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' ') });
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
+  },
+};

@@ -1,0 +1,41 @@
+// The shape every grant type shares; the token endpoint owns authentication and dispatch.
+import type { Params } from '../../http/params.js';
+import type { Services } from '../../services.js';
+import type { Client } from '../../store/clients.js';
+import type { Grant as StoredGrant } from '../../store/grants.js';
+import type { Realm } from '../../store/realms.js';
+import type { User } from '../../store/users.js';
+import { signAccessToken, signIdToken, type IssueContext } from '../../tokens/issue.js';
+
+export interface GrantContext { s: Services; realm: Realm; issuer: string; client: Client; params: Params; now: number }
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+export interface Grant {
+  type: string;
+  handle(ctx: GrantContext): Promise<TokenResponse>;
+}
+
+/** Access token, ID token (with openid) and a rotated refresh token for a user's grant. */
+export async function tokensForUser(ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], withIdToken: boolean): Promise<TokenResponse> {
+  const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
+  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' ') });
+  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
+  if (withIdToken && scope.includes('openid')) {
+    response.id_token = await signIdToken(issue, { client: ctx.client, grant, user, accessToken });
+  }
+  if (ctx.client.metadata.grant_types.includes('refresh_token')) {
+    const idle = grant.offline
+      ? ctx.realm.settings.offline_token_idle_lifetime
+      : ctx.client.metadata.refresh_token_idle_lifetime ?? ctx.realm.settings.refresh_token_idle_lifetime;
+    response.refresh_token = await ctx.s.store.refreshTokens.issue(grant.id, Math.min(grant.expiresAt, ctx.now + idle * 1000), ctx.now);
+  }
+  return response;
+}

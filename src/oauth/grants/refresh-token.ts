@@ -1,0 +1,32 @@
+// Refresh token grant (RFC 6749 §6) with rotation on every use; a reused, already rotated token
+// revokes the whole grant (RFC 9700 §4.14.2).
+import { OAuthError } from '../../http/errors.js';
+import { parseScope } from '../../tokens/scopes.js';
+import { tokensForUser, type Grant } from './grant.js';
+
+export const refreshToken: Grant = {
+  type: 'refresh_token',
+  async handle(ctx) {
+    const { s, client, params, now } = ctx;
+    const value = params.refresh_token;
+    if (value === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
+    const token = await s.store.refreshTokens.find(value);
+    const grant = token && await s.store.grants.get(token.grantId);
+    if (!token || !grant || grant.realm !== ctx.realm.name || grant.clientId !== client.clientId) {
+      throw new OAuthError('invalid_grant', 'refresh token is invalid');
+    }
+    if (token.used || !(await s.store.refreshTokens.markUsed(value, now))) {
+      await s.store.grants.revoke(grant.id, now);
+      s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'refresh_token_reused' }, 'refresh token reused: grant revoked');
+      throw new OAuthError('invalid_grant', 'refresh token was already used');
+    }
+    if (token.expiresAt <= now || grant.revoked || grant.expiresAt <= now) throw new OAuthError('invalid_grant', 'refresh token has expired or been revoked');
+    const granted = grant.scope.split(' ');
+    const requested = parseScope(params.scope);
+    const extra = requested.filter((scope) => !granted.includes(scope));
+    if (extra.length > 0) throw new OAuthError('invalid_scope', `scope exceeds what was granted: ${extra.join(' ')}`);
+    const user = grant.userId === null ? undefined : await s.store.users.findById(grant.userId);
+    if (!user || !user.enabled) throw new OAuthError('invalid_grant', 'the user is disabled');
+    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, true);
+  },
+};

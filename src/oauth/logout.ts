@@ -1,0 +1,112 @@
+// RP-Initiated Logout 1.0: id_token_hint, client_id, post_logout_redirect_uri (registered only),
+// state. Without a hint that names the current session, the user confirms with "Sign out".
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { compactVerify } from 'jose';
+import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { PageError } from '../http/errors.js';
+import { singleParams, type Params } from '../http/params.js';
+import { currentSession, endSession, forgetSession } from '../identity/sso.js';
+import { endpointOf, issuerOf, type Services } from '../services.js';
+import type { Client } from '../store/clients.js';
+import { signingAlgs, type Realm } from '../store/realms.js';
+import { getMessages, pickLocale } from '../ui/messages.js';
+import { loggedOutPage, logoutConfirmPage } from '../ui/pages.js';
+import { realmView, sendPage } from '../ui/render.js';
+
+interface IdTokenHint { sub?: string; sid?: string; clientId?: string }
+interface LogoutRequest { hint?: IdTokenHint; client?: Client; postLogoutRedirectUri?: string; state?: string; uiLocales?: string }
+
+/** The hint's signature and issuer must be ours; expiry is irrelevant (OIDC RP-Initiated Logout §2). */
+async function verifyHint(s: Services, realm: Realm, token: string): Promise<IdTokenHint> {
+  try {
+    const { payload } = await compactVerify(token, await s.keystore.verifier(realm.name), { algorithms: signingAlgs });
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+    if (claims.iss !== issuerOf(s.config, realm)) throw new Error('wrong issuer');
+    const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+    return {
+      sub: typeof claims.sub === 'string' ? claims.sub : undefined,
+      sid: typeof claims.sid === 'string' ? claims.sid : undefined,
+      clientId: typeof claims.azp === 'string' ? claims.azp : typeof aud === 'string' ? aud : undefined,
+    };
+  } catch {
+    throw new PageError('Invalid sign-out request', 'The application sent an ID token that was not issued here.');
+  }
+}
+
+async function validateLogout(s: Services, realm: Realm, params: Params): Promise<LogoutRequest> {
+  const hint = params.id_token_hint === undefined ? undefined : await verifyHint(s, realm, params.id_token_hint);
+  if (hint?.clientId && params.client_id !== undefined && params.client_id !== hint.clientId) {
+    throw new PageError('Invalid sign-out request', 'client_id does not match the ID token.');
+  }
+  const clientId = params.client_id ?? hint?.clientId;
+  const client = clientId === undefined ? undefined : await s.store.clients.get(realm.name, clientId);
+  const postLogoutRedirectUri = params.post_logout_redirect_uri;
+  if (postLogoutRedirectUri !== undefined) {
+    if (!client) throw new PageError('Invalid sign-out request', 'A return address was given without saying which application it belongs to.');
+    if (!client.metadata.post_logout_redirect_uris.includes(postLogoutRedirectUri)) {
+      throw new PageError('Invalid sign-out request', 'The address this application asked to return to after sign-out is not registered for it.');
+    }
+  }
+  return { hint, client, postLogoutRedirectUri, state: params.state, uiLocales: params.ui_locales };
+}
+
+function parseParams(source: unknown): Params {
+  try {
+    return singleParams(source);
+  } catch (error) {
+    throw new PageError('Invalid sign-out request', (error as Error).message);
+  }
+}
+
+function signedOut(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, logout: LogoutRequest): FastifyReply {
+  if (logout.postLogoutRedirectUri) {
+    const url = new URL(logout.postLogoutRedirectUri);
+    if (logout.state !== undefined) url.searchParams.set('state', logout.state);
+    return reply.header('cache-control', 'no-store').redirect(url.href, request.method === 'POST' ? 303 : 302);
+  }
+  return sendPage(reply, loggedOutPage({ realm: realmView(s, request, realm, logout.uiLocales) }));
+}
+
+export function logoutRoutes(app: FastifyInstance, s: Services): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const realm = request.realm!;
+    const logout = await validateLogout(s, realm, parseParams(request.method === 'POST' ? request.body : request.query));
+    const active = await currentSession(s, request, realm);
+    if (!active) return signedOut(s, request, reply, realm, logout);
+    const hintNamesSession = logout.hint !== undefined
+      && (logout.hint.sid ? logout.hint.sid === active.session.id : logout.hint.sub === active.user.id);
+    if (hintNamesSession) {
+      await endSession(s, active.session.id);
+      forgetSession(s, reply, realm);
+      return signedOut(s, request, reply, realm, logout);
+    }
+    const fields: Record<string, string> = {};
+    if (logout.client) fields.client_id = logout.client.clientId;
+    if (logout.postLogoutRedirectUri) fields.post_logout_redirect_uri = logout.postLogoutRedirectUri;
+    if (logout.state !== undefined) fields.state = logout.state;
+    if (logout.uiLocales !== undefined) fields.ui_locales = logout.uiLocales;
+    return sendPage(reply, logoutConfirmPage({
+      realm: realmView(s, request, realm, logout.uiLocales),
+      action: endpointOf(s.config, realm, 'logout/confirm'),
+      csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+      fields,
+      clientName: logout.client ? logout.client.metadata.client_name ?? logout.client.clientId : undefined,
+    }));
+  };
+  app.get('/realms/:realm/protocol/openid-connect/logout', handler);
+  app.post('/realms/:realm/protocol/openid-connect/logout', handler);
+
+  app.post('/realms/:realm/protocol/openid-connect/logout/confirm', async (request, reply) => {
+    const realm = request.realm!;
+    const params = parseParams(request.body);
+    if (!csrfValid(request, params.csrf)) {
+      throw new PageError('Page expired', getMessages(pickLocale(undefined, request.headers['accept-language'])).formExpired, 403);
+    }
+    const { csrf: _csrf, ...rest } = params;
+    const logout = await validateLogout(s, realm, rest);
+    const active = await currentSession(s, request, realm);
+    if (active) await endSession(s, active.session.id);
+    forgetSession(s, reply, realm);
+    return signedOut(s, request, reply, realm, logout);
+  });
+}

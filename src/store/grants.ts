@@ -1,0 +1,59 @@
+// A grant: what a user (or a client on its own behalf) authorized a client to do. Access tokens
+// carry its id; revoking it revokes every token issued from it.
+import type { Kysely } from 'kysely';
+import { newId } from '../runtime.js';
+import type { Database } from './schema.js';
+
+export interface Grant {
+  id: string;
+  realm: string;
+  clientId: string;
+  userId: string | null;
+  sessionId: string | null;
+  scope: string;
+  authTime: number | null;   // ms
+  amr: string[];
+  acr: string | null;
+  nonce: string | null;
+  offline: boolean;
+  expiresAt: number;
+  revoked: boolean;
+}
+
+export function grantsRepository(db: Kysely<Database>) {
+  const toGrant = (row: Database['grants']): Grant => ({
+    id: row.id, realm: row.realm, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id,
+    scope: row.scope, authTime: row.auth_time, amr: JSON.parse(row.amr) as string[], acr: row.acr,
+    nonce: row.nonce, offline: row.offline === 1, expiresAt: row.expires_at, revoked: row.revoked_at !== null,
+  });
+  return {
+    async create(g: Omit<Grant, 'id' | 'revoked'>, now: number): Promise<Grant> {
+      const id = newId();
+      await db.insertInto('grants').values({
+        id, realm: g.realm, client_id: g.clientId, user_id: g.userId, session_id: g.sessionId, scope: g.scope,
+        auth_time: g.authTime, amr: JSON.stringify(g.amr), acr: g.acr, nonce: g.nonce, offline: g.offline ? 1 : 0,
+        created_at: now, expires_at: g.expiresAt, revoked_at: null,
+      }).execute();
+      return { ...g, id, revoked: false };
+    },
+    async get(id: string): Promise<Grant | undefined> {
+      const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toGrant(row);
+    },
+    /** A grant is usable while it is neither revoked nor past its absolute expiry. */
+    async isActive(id: string, now: number): Promise<boolean> {
+      const row = await db.selectFrom('grants').select('id').where('id', '=', id)
+        .where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+      return row !== undefined;
+    },
+    async revoke(id: string, now: number): Promise<void> {
+      await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    },
+    /** Logout: the grants bound to a browser session end with it; offline grants outlive it. */
+    async revokeForSession(sessionId: string, now: number): Promise<void> {
+      await db.updateTable('grants').set({ revoked_at: now })
+        .where('session_id', '=', sessionId).where('offline', '=', 0).where('revoked_at', 'is', null).execute();
+    },
+  };
+}
+export type GrantsRepository = ReturnType<typeof grantsRepository>;

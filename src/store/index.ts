@@ -1,0 +1,34 @@
+// The store: one repository per aggregate over one Kysely database (SQLite or PostgreSQL).
+import { openDatabase, type Dialect } from './db.js';
+import { migrate } from './migrations.js';
+import { realmsRepository } from './realms.js';
+import { clientsRepository } from './clients.js';
+import { usersRepository } from './users.js';
+import { sessionsRepository } from './sessions.js';
+import { interactionsRepository } from './interactions.js';
+import { grantsRepository } from './grants.js';
+import { authorizationCodesRepository } from './authorization-codes.js';
+import { refreshTokensRepository } from './refresh-tokens.js';
+import { signingKeysRepository } from './signing-keys.js';
+import { consentsRepository } from './consents.js';
+
+export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
+  const { db, dialect } = openDatabase(databaseUrl);
+  if (options.migrate !== false) await migrate(db);
+  return {
+    dialect: dialect as Dialect,
+    realms: realmsRepository(db),
+    clients: clientsRepository(db),
+    users: usersRepository(db),
+    sessions: sessionsRepository(db),
+    interactions: interactionsRepository(db),
+    grants: grantsRepository(db),
+    authorizationCodes: authorizationCodesRepository(db),
+    refreshTokens: refreshTokensRepository(db),
+    signingKeys: signingKeysRepository(db),
+    consents: consentsRepository(db),
+    migrate: () => migrate(db),
+    close: () => db.destroy(),
+  };
+}
+export type Store = Awaited<ReturnType<typeof openStore>>;

@@ -1,0 +1,136 @@
+// Schema migrations, applied at start (and by `strix migrate`). Append new ones; never edit old ones.
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+
+const initial: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('realms')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('display_name', 'text', (c) => c.notNull())
+      .addColumn('settings', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('clients')
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('secret_hash', 'text')
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('clients_pk', ['realm', 'client_id'])
+      .execute();
+    await db.schema.createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('email', 'text')
+      .addColumn('password_hash', 'text')
+      .addColumn('claims', 'text', (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('users_realm_username', ['realm', 'username'])
+      .execute();
+    await db.schema.createIndex('users_realm_email').on('users').columns(['realm', 'email']).execute();
+    await db.schema.createTable('roles')
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addPrimaryKeyConstraint('roles_pk', ['realm', 'name'])
+      .execute();
+    await db.schema.createTable('user_roles')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('user_roles_pk', ['user_id', 'role'])
+      .execute();
+    await db.schema.createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('secret_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('auth_time', 'bigint', (c) => c.notNull())
+      .addColumn('amr', 'text', (c) => c.notNull())
+      .addColumn('acr', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('ended_at', 'bigint')
+      .execute();
+    await db.schema.createTable('interactions')
+      .addColumn('id_hash', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('request', 'text', (c) => c.notNull())
+      .addColumn('session_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('grants')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .addColumn('session_id', 'text')
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('auth_time', 'bigint')
+      .addColumn('amr', 'text', (c) => c.notNull())
+      .addColumn('acr', 'text')
+      .addColumn('nonce', 'text')
+      .addColumn('offline', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('grants_session').on('grants').column('session_id').execute();
+    await db.schema.createTable('authorization_codes')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('redirect_uri', 'text')
+      .addColumn('code_challenge', 'text')
+      .addColumn('code_challenge_method', 'text')
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema.createTable('refresh_tokens')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('refresh_tokens_grant').on('refresh_tokens').column('grant_id').execute();
+    await db.schema.createTable('signing_keys')
+      .addColumn('kid', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('alg', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('public_jwk', 'text', (c) => c.notNull())
+      .addColumn('private_jwk', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('retired_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('signing_keys_realm').on('signing_keys').column('realm').execute();
+    await db.schema.createTable('consents')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('consents_pk', ['user_id', 'client_id'])
+      .execute();
+  },
+};
+
+const migrations: Record<string, Migration> = { '0001_initial': initial };
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrate(db: Kysely<any>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider, migrationTableName: 'strix_migrations', migrationLockTableName: 'strix_migrations_lock' }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`);
+  }
+}

@@ -1,0 +1,27 @@
+// Refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2): opaque, hash-stored, rotated on every use.
+import type { Kysely } from 'kysely';
+import { randomToken, sha256 } from '../runtime.js';
+import type { Database } from './schema.js';
+
+export interface FoundRefreshToken { grantId: string; expiresAt: number; used: boolean }
+
+export function refreshTokensRepository(db: Kysely<Database>) {
+  return {
+    async issue(grantId: string, expiresAt: number, now: number): Promise<string> {
+      const token = randomToken();
+      await db.insertInto('refresh_tokens').values({ hash: sha256(token), grant_id: grantId, created_at: now, expires_at: expiresAt, used_at: null }).execute();
+      return token;
+    },
+    async find(token: string): Promise<FoundRefreshToken | undefined> {
+      const row = await db.selectFrom('refresh_tokens').selectAll().where('hash', '=', sha256(token)).executeTakeFirst();
+      return row && { grantId: row.grant_id, expiresAt: row.expires_at, used: row.used_at !== null };
+    },
+    /** Uses the token up; true for exactly one caller, so a second use is always detected as reuse. */
+    async markUsed(token: string, now: number): Promise<boolean> {
+      const result = await db.updateTable('refresh_tokens').set({ used_at: now })
+        .where('hash', '=', sha256(token)).where('used_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+  };
+}
+export type RefreshTokensRepository = ReturnType<typeof refreshTokensRepository>;

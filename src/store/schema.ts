@@ -1,0 +1,57 @@
+// Table shapes shared by SQLite and PostgreSQL. Times are epoch milliseconds (bigint),
+// booleans are 0/1 integers and structured values are JSON text, so one query layer serves both.
+import type { Generated } from 'kysely';
+
+export interface RealmTable { name: string; display_name: string; settings: string; created_at: number }
+export interface ClientTable {
+  realm: string; client_id: string; secret_hash: string | null; metadata: string;
+  enabled: number; created_at: number; updated_at: number;
+}
+export interface UserTable {
+  id: string; realm: string; username: string; email: string | null; password_hash: string | null;
+  claims: string; enabled: number; created_at: number; updated_at: number;
+}
+export interface RoleTable { realm: string; name: string; description: string | null }
+export interface UserRoleTable { user_id: string; role: string }
+export interface SessionTable {
+  id: string; realm: string; user_id: string; secret_hash: string; auth_time: number; amr: string;
+  acr: string; created_at: number; last_seen_at: number; expires_at: number; ended_at: number | null;
+}
+export interface InteractionTable {
+  id_hash: string; realm: string; client_id: string; request: string; session_id: string | null;
+  created_at: number; expires_at: number;
+}
+export interface GrantTable {
+  id: string; realm: string; client_id: string; user_id: string | null; session_id: string | null;
+  scope: string; auth_time: number | null; amr: string; acr: string | null; nonce: string | null;
+  offline: number; created_at: number; expires_at: number; revoked_at: number | null;
+}
+export interface CodeTable {
+  hash: string; grant_id: string; realm: string; client_id: string; redirect_uri: string | null;
+  code_challenge: string | null; code_challenge_method: string | null; expires_at: number;
+  used_at: number | null;
+}
+export interface RefreshTokenTable {
+  hash: string; grant_id: string; created_at: number; expires_at: number; used_at: number | null;
+}
+export interface KeyTable {
+  kid: string; realm: string; alg: string; status: string; public_jwk: string;
+  private_jwk: string; created_at: number; retired_at: number | null;
+}
+export interface ConsentTable { realm: string; user_id: string; client_id: string; scope: string; updated_at: number }
+export interface MigrationMarker { id: Generated<number> }
+
+export interface Database {
+  realms: RealmTable;
+  clients: ClientTable;
+  users: UserTable;
+  roles: RoleTable;
+  user_roles: UserRoleTable;
+  sessions: SessionTable;
+  interactions: InteractionTable;
+  grants: GrantTable;
+  authorization_codes: CodeTable;
+  refresh_tokens: RefreshTokenTable;
+  signing_keys: KeyTable;
+  consents: ConsentTable;
+}

@@ -1,0 +1,57 @@
+// SSO sessions: one per browser and realm; the cookie holds a secret, the store only its hash.
+import type { Kysely } from 'kysely';
+import { randomToken, sha256 } from '../runtime.js';
+import type { Database } from './schema.js';
+
+export interface Session {
+  id: string;          // public: the `sid` claim
+  realm: string;
+  userId: string;
+  authTime: number;    // ms
+  amr: string[];
+  acr: string;
+  expiresAt: number;
+}
+
+export function sessionsRepository(db: Kysely<Database>) {
+  const toSession = (row: Database['sessions']): Session => ({
+    id: row.id, realm: row.realm, userId: row.user_id, authTime: row.auth_time,
+    amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at,
+  });
+  return {
+    /** Returns the session and the cookie secret (shown once). */
+    async create(s: Omit<Session, 'id'>, now: number): Promise<{ session: Session; secret: string }> {
+      const secret = randomToken();
+      const id = randomToken(16);
+      await db.insertInto('sessions').values({
+        id, realm: s.realm, user_id: s.userId, secret_hash: sha256(secret), auth_time: s.authTime,
+        amr: JSON.stringify(s.amr), acr: s.acr, created_at: now, last_seen_at: now, expires_at: s.expiresAt, ended_at: null,
+      }).execute();
+      return { session: { ...s, id }, secret };
+    },
+    /** The live session a cookie secret names, if it has not ended, expired or gone idle. */
+    async findActive(realm: string, secret: string, now: number, idleMs: number): Promise<Session | undefined> {
+      const row = await db.selectFrom('sessions').selectAll()
+        .where('secret_hash', '=', sha256(secret)).where('realm', '=', realm)
+        .where('ended_at', 'is', null).where('expires_at', '>', now).where('last_seen_at', '>', now - idleMs)
+        .executeTakeFirst();
+      return row && toSession(row);
+    },
+    async get(id: string): Promise<Session | undefined> {
+      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toSession(row);
+    },
+    async isActive(id: string, now: number): Promise<boolean> {
+      const row = await db.selectFrom('sessions').select('id').where('id', '=', id)
+        .where('ended_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+      return row !== undefined;
+    },
+    async touch(id: string, now: number): Promise<void> {
+      await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+    },
+    async end(id: string, now: number): Promise<void> {
+      await db.updateTable('sessions').set({ ended_at: now }).where('id', '=', id).where('ended_at', 'is', null).execute();
+    },
+  };
+}
+export type SessionsRepository = ReturnType<typeof sessionsRepository>;

@@ -1,0 +1,43 @@
+// Signing keys of a realm: public JWK in clear, private JWK encrypted at rest by the keystore.
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { SigningAlg } from './realms.js';
+
+export type KeyStatus = 'next' | 'current' | 'retired';
+
+export interface StoredKey {
+  kid: string;
+  realm: string;
+  alg: SigningAlg;
+  status: KeyStatus;
+  publicJwk: Record<string, unknown>;
+  encryptedPrivateJwk: string;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export function signingKeysRepository(db: Kysely<Database>) {
+  const toKey = (row: Database['signing_keys']): StoredKey => ({
+    kid: row.kid, realm: row.realm, alg: row.alg as SigningAlg, status: row.status as KeyStatus,
+    publicJwk: JSON.parse(row.public_jwk) as Record<string, unknown>, encryptedPrivateJwk: row.private_jwk,
+    createdAt: row.created_at, retiredAt: row.retired_at,
+  });
+  return {
+    async list(realm: string): Promise<StoredKey[]> {
+      return (await db.selectFrom('signing_keys').selectAll().where('realm', '=', realm).orderBy('created_at').execute()).map(toKey);
+    },
+    async insert(key: StoredKey): Promise<void> {
+      await db.insertInto('signing_keys').values({
+        kid: key.kid, realm: key.realm, alg: key.alg, status: key.status, public_jwk: JSON.stringify(key.publicJwk),
+        private_jwk: key.encryptedPrivateJwk, created_at: key.createdAt, retired_at: key.retiredAt,
+      }).execute();
+    },
+    async setStatus(kid: string, status: KeyStatus, retiredAt: number | null): Promise<void> {
+      await db.updateTable('signing_keys').set({ status, retired_at: retiredAt }).where('kid', '=', kid).execute();
+    },
+    async remove(kid: string): Promise<void> {
+      await db.deleteFrom('signing_keys').where('kid', '=', kid).execute();
+    },
+  };
+}
+export type SigningKeysRepository = ReturnType<typeof signingKeysRepository>;

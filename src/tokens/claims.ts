@@ -1,0 +1,43 @@
+// Claims released per scope (OIDC Core §5.4) from a user's attributes (§5.1 standard claims).
+import { seconds } from '../runtime.js';
+import type { User } from '../store/users.js';
+
+export const scopeClaims: Record<string, string[]> = {
+  profile: ['name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
+    'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],
+  email: ['email', 'email_verified'],
+  address: ['address'],
+  phone: ['phone_number', 'phone_number_verified'],
+  roles: ['roles'],
+};
+
+/** Attributes a user record may carry (besides username and email, which have their own columns). */
+export const userAttributeClaims = [
+  ...scopeClaims.profile!.filter((c) => c !== 'preferred_username' && c !== 'updated_at'),
+  'email_verified', 'address', 'phone_number', 'phone_number_verified',
+];
+
+export const claimsSupported = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid',
+  ...Object.values(scopeClaims).flat()];
+
+function userClaimValue(user: User, claim: string): unknown {
+  switch (claim) {
+    case 'preferred_username': return user.username;
+    case 'email': return user.email ?? undefined;
+    case 'updated_at': return seconds(user.updatedAt);
+    case 'roles': return user.roles;
+    default: return user.claims[claim];
+  }
+}
+
+/** `sub` plus every claim the granted scopes release that the user has a value for. */
+export function claimsForScopes(user: User, scopes: Iterable<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { sub: user.id };
+  for (const scope of scopes) {
+    for (const claim of scopeClaims[scope] ?? []) {
+      const value = userClaimValue(user, claim);
+      if (value !== undefined && value !== null) out[claim] = value;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+// Token builders: RFC 9068 JWT access tokens and OIDC Core §2 ID tokens (at_hash per §3.1.3.6).
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { randomToken, seconds } from '../runtime.js';
+import type { Client } from '../store/clients.js';
+import type { Grant } from '../store/grants.js';
+import type { Realm, SigningAlg } from '../store/realms.js';
+import type { User } from '../store/users.js';
+import type { Keystore } from './keystore.js';
+
+export interface IssueContext { issuer: string; realm: Realm; keystore: Keystore; now: number }
+
+export function accessTokenLifetime(realm: Realm, client: Client): number {
+  return client.metadata.access_token_lifetime ?? realm.settings.access_token_lifetime;
+}
+
+export async function signAccessToken(
+  ctx: IssueContext,
+  p: { client: Client; grant?: Grant; user?: User; scope: string },
+): Promise<{ accessToken: string; expiresIn: number }> {
+  const alg = p.client.metadata.access_token_signed_response_alg ?? ctx.realm.settings.access_token_signing_alg;
+  const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
+  const expiresIn = accessTokenLifetime(ctx.realm, p.client);
+  const iat = seconds(ctx.now);
+  const claims: Record<string, unknown> = {
+    client_id: p.client.clientId,
+    scope: p.scope,
+  };
+  if (p.grant) claims.gid = p.grant.id;
+  if (p.user && p.grant) {
+    if (p.grant.authTime !== null) claims.auth_time = seconds(p.grant.authTime);
+    if (p.grant.acr) claims.acr = p.grant.acr;
+    if (p.grant.sessionId) claims.sid = p.grant.sessionId;
+    claims.roles = p.user.roles;
+  }
+  const accessToken = await new SignJWT(claims)
+    .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(ctx.issuer)
+    .setSubject(p.user ? p.user.id : p.client.clientId)
+    .setAudience(p.client.clientId)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + expiresIn)
+    .setJti(randomToken(16))
+    .sign(key.key);
+  return { accessToken, expiresIn };
+}
+
+export async function signIdToken(
+  ctx: IssueContext,
+  p: { client: Client; grant: Grant; user: User; accessToken?: string; extraClaims?: Record<string, unknown> },
+): Promise<string> {
+  const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
+  const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
+  const iat = seconds(ctx.now);
+  const claims: Record<string, unknown> = { ...p.extraClaims, azp: p.client.clientId };
+  if (p.grant.authTime !== null) claims.auth_time = seconds(p.grant.authTime);
+  if (p.grant.nonce) claims.nonce = p.grant.nonce;
+  if (p.grant.acr) claims.acr = p.grant.acr;
+  if (p.grant.amr.length > 0) claims.amr = p.grant.amr;
+  if (p.grant.sessionId) claims.sid = p.grant.sessionId;
+  if (p.accessToken) claims.at_hash = leftHalfHash(p.accessToken, alg);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
+    .setIssuer(ctx.issuer)
+    .setSubject(p.user.id)
+    .setAudience(p.client.clientId)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + (p.client.metadata.id_token_lifetime ?? ctx.realm.settings.id_token_lifetime))
+    .sign(key.key);
+}
+
+/** at_hash / c_hash: base64url of the left half of the hash the signing algorithm uses. */
+export function leftHalfHash(value: string, alg: SigningAlg): string {
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(value, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}

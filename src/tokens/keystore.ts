@@ -1,0 +1,124 @@
+// Signing keys per realm (RS256, ES256, EdDSA): generated on first use, private parts sealed at
+// rest, rotated with an overlap window. JWKS publishes next, current and recently retired keys.
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose';
+import type { Clock } from '../runtime.js';
+import { signingAlgs, type SigningAlg } from '../store/realms.js';
+import type { SigningKeysRepository, StoredKey } from '../store/signing-keys.js';
+import type { Sealer } from './master-key.js';
+
+/** How long a retired key stays published: longer than any token signed with it lives. */
+export const retiredKeyRetentionMs = 7 * 86_400_000;
+const cacheTtlMs = 5_000;
+
+export interface SigningKey { kid: string; alg: SigningAlg; key: CryptoKey | Uint8Array }
+
+interface RealmKeys {
+  loadedAt: number;
+  signing: Map<SigningAlg, SigningKey>;
+  jwks: JSONWebKeySet;
+  verify: ReturnType<typeof createLocalJWKSet>;
+}
+
+export class Keystore {
+  private readonly cache = new Map<string, Promise<RealmKeys>>();
+
+  constructor(private readonly repo: SigningKeysRepository, private readonly sealer: Sealer, private readonly clock: Clock) {}
+
+  /** Makes sure the realm has a current and a next key of every algorithm. */
+  async ensure(realm: string): Promise<void> {
+    const keys = await this.repo.list(realm);
+    for (const alg of signingAlgs) {
+      for (const status of ['current', 'next'] as const) {
+        if (!keys.some((k) => k.alg === alg && k.status === status)) await this.generate(realm, alg, status);
+      }
+    }
+    this.cache.delete(realm);
+  }
+
+  /** next → current, current → retired, a fresh next; retired keys past retention are removed. */
+  async rotate(realm: string): Promise<void> {
+    await this.ensure(realm);
+    const now = this.clock.now();
+    const keys = await this.repo.list(realm);
+    for (const alg of signingAlgs) {
+      const current = keys.filter((k) => k.alg === alg && k.status === 'current');
+      const next = keys.find((k) => k.alg === alg && k.status === 'next');
+      for (const k of current) await this.repo.setStatus(k.kid, 'retired', now);
+      if (next) await this.repo.setStatus(next.kid, 'current', null);
+      await this.generate(realm, alg, 'next');
+    }
+    for (const k of keys) {
+      if (k.status === 'retired' && k.retiredAt !== null && now - k.retiredAt > retiredKeyRetentionMs) await this.repo.remove(k.kid);
+    }
+    this.cache.delete(realm);
+  }
+
+  async list(realm: string): Promise<StoredKey[]> {
+    return this.repo.list(realm);
+  }
+
+  async signingKey(realm: string, alg: SigningAlg): Promise<SigningKey> {
+    const key = (await this.load(realm)).signing.get(alg);
+    if (!key) throw new Error(`realm ${realm} has no current ${alg} key`);
+    return key;
+  }
+
+  async jwks(realm: string): Promise<JSONWebKeySet> {
+    return (await this.load(realm)).jwks;
+  }
+
+  /** Key resolver for jose's jwtVerify over the published keys. */
+  async verifier(realm: string): Promise<ReturnType<typeof createLocalJWKSet>> {
+    return (await this.load(realm)).verify;
+  }
+
+  invalidate(realm: string): void {
+    this.cache.delete(realm);
+  }
+
+  private load(realm: string): Promise<RealmKeys> {
+    const cached = this.cache.get(realm);
+    const now = this.clock.now();
+    if (cached) {
+      return cached.then((keys) => (now - keys.loadedAt < cacheTtlMs ? keys : this.reload(realm)));
+    }
+    return this.reload(realm);
+  }
+
+  private reload(realm: string): Promise<RealmKeys> {
+    const loading = this.read(realm);
+    this.cache.set(realm, loading);
+    loading.catch(() => this.cache.delete(realm));
+    return loading;
+  }
+
+  private async read(realm: string): Promise<RealmKeys> {
+    const now = this.clock.now();
+    let keys = await this.repo.list(realm);
+    if (!signingAlgs.every((alg) => keys.some((k) => k.alg === alg && k.status === 'current'))) {
+      await this.ensure(realm);
+      keys = await this.repo.list(realm);
+    }
+    const signing = new Map<SigningAlg, SigningKey>();
+    // The newest current key of an algorithm signs, so every node picks the same one.
+    for (const k of [...keys].sort((a, b) => a.createdAt - b.createdAt || a.kid.localeCompare(b.kid))) {
+      if (k.status !== 'current') continue;
+      const jwk = JSON.parse(this.sealer.open(k.encryptedPrivateJwk)) as JWK;
+      signing.set(k.alg, { kid: k.kid, alg: k.alg, key: await importJWK(jwk, k.alg) });
+    }
+    const published = keys.filter((k) => k.status !== 'retired' || (k.retiredAt !== null && now - k.retiredAt <= retiredKeyRetentionMs));
+    const jwks: JSONWebKeySet = { keys: published.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
+    return { loadedAt: now, signing, jwks, verify: createLocalJWKSet(jwks) };
+  }
+
+  private async generate(realm: string, alg: SigningAlg, status: 'current' | 'next'): Promise<void> {
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const privateJwk = await exportJWK(privateKey);
+    await this.repo.insert({
+      kid, realm, alg, status, publicJwk: publicJwk as Record<string, unknown>,
+      encryptedPrivateJwk: this.sealer.seal(JSON.stringify(privateJwk)), createdAt: this.clock.now(), retiredAt: null,
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import type { ComponentChildren, VNode } from 'preact';
+import { render } from 'preact-render-to-string';
+import { getMessages, isLocale, type Locale } from './messages.js';
+
+export interface LayoutProps {
+  /** Page title, shown in the browser tab as "{title} · {displayName}". */
+  title: string;
+  /** Realm display name shown in the header; falls back to "Strix". */
+  displayName?: string;
+  stylesheetHref: string;
+  locale?: string;
+  children?: ComponentChildren;
+}
+
+export const PRODUCT_NAME = 'Strix';
+
+export function resolveLocale(locale: string | undefined): Locale {
+  return isLocale(locale) ? locale : 'en';
+}
+
+/** The shared document shell: head, realm header, main card and footer. */
+export function Layout(props: LayoutProps) {
+  const locale = resolveLocale(props.locale);
+  const t = getMessages(locale);
+  const displayName = props.displayName?.trim() || PRODUCT_NAME;
+  const initial = Array.from(displayName)[0]?.toUpperCase() ?? 'S';
+
+  return (
+    <html lang={locale}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <meta name="robots" content="noindex, nofollow" />
+        <title>{`${props.title} · ${displayName}`}</title>
+        <link rel="stylesheet" href={props.stylesheetHref} />
+      </head>
+      <body>
+        <header class="site-header">
+          <span class="realm-name">
+            <span class="realm-mark" aria-hidden="true">
+              {initial}
+            </span>
+            <span>{displayName}</span>
+          </span>
+        </header>
+        <main class="card">{props.children}</main>
+        <footer class="site-footer">{t.securedBy}</footer>
+      </body>
+    </html>
+  );
+}
+
+/** Renders a full HTML document. All text content is escaped by preact. */
+export function renderDocument(node: VNode): string {
+  return '<!doctype html>' + render(node);
+}

@@ -1,0 +1,75 @@
+// The sign-in and consent forms' targets: they resume a parked authorization request.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { csrfValid } from '../http/cookies.js';
+import { OAuthError, PageError } from '../http/errors.js';
+import { singleParams, type Params } from '../http/params.js';
+import { verifyPassword } from '../identity/passwords.js';
+import { currentSession, startSession } from '../identity/sso.js';
+import type { Services } from '../services.js';
+import type { Realm } from '../store/realms.js';
+import { complete, proceed, redirectWithError, showLogin } from '../oauth/authorize.js';
+import type { AuthorizationRequest } from '../oauth/authorization-request.js';
+import { getMessages, pickLocale } from './messages.js';
+
+async function resume(s: Services, request: FastifyRequest, realm: Realm) {
+  let params: Params;
+  try {
+    params = singleParams(request.body);
+  } catch (error) {
+    throw new PageError('Invalid request', (error as Error).message);
+  }
+  const t = getMessages(pickLocale(undefined, request.headers['accept-language']));
+  const id = params.interaction ?? '';
+  const interaction = await s.store.interactions.get<AuthorizationRequest>(id, s.clock.now());
+  if (!interaction || interaction.realm !== realm.name) throw new PageError('Sign-in expired', t.interactionExpired);
+  if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+  const client = await s.store.clients.get(realm.name, interaction.clientId);
+  if (!client || !client.enabled) throw new PageError('Unknown application', 'This application is not registered here, or it has been disabled.');
+  return { id, params, interaction, client, authorization: interaction.request, t };
+}
+
+export function loginActionRoutes(app: FastifyInstance, s: Services): void {
+  app.post('/realms/:realm/login-actions/authenticate', async (request, reply) => {
+    const realm = request.realm!;
+    const { id, params, client, authorization, t } = await resume(s, request, realm);
+    const username = (params.username ?? '').trim();
+    const user = username === '' ? undefined : await s.store.users.findByUsername(realm.name, username);
+    const valid = await verifyPassword(user?.passwordHash ?? null, params.password ?? '');
+    if (!user || !valid || !user.enabled) {
+      request.log.info({ realm: realm.name, event: 'login_failed' }, 'sign-in failed');
+      return showLogin(s, request, reply, realm, client, authorization, { id }, t.invalidCredentials, username, 401);
+    }
+    const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
+    await s.store.interactions.attachSession(id, session.id);
+    request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
+    return withRedirectErrors(s, reply, realm, authorization, () =>
+      proceed(s, request, reply, realm, client, authorization, { id, signedIn: { session, user } }));
+  });
+
+  app.post('/realms/:realm/login-actions/consent', async (request, reply) => {
+    const realm = request.realm!;
+    const { id, params, interaction, client, authorization } = await resume(s, request, realm);
+    const active = await currentSession(s, request, realm);
+    if (!active || active.session.id !== interaction.sessionId) {
+      throw new PageError('Session changed', 'You are no longer signed in as the user this request was for. Go back to the application and try again.');
+    }
+    if (!(await s.store.interactions.finish(id))) throw new PageError('Already completed', 'This request was already answered. Go back to the application.');
+    if (params.decision !== 'allow') {
+      return redirectWithError(s, reply, realm, authorization, new OAuthError('access_denied', 'the user denied the request'), 303);
+    }
+    const previously = await s.store.consents.grantedScopes(active.user.id, client.clientId);
+    await s.store.consents.remember(realm.name, active.user.id, client.clientId, [...previously, ...authorization.scope], s.clock.now());
+    return complete(s, reply, realm, client, authorization, active, 303);
+  });
+}
+
+async function withRedirectErrors(
+  s: Services, reply: FastifyReply, realm: Realm, authorization: AuthorizationRequest, run: () => Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof OAuthError) return redirectWithError(s, reply, realm, authorization, error, 303);
+    throw error;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * User-visible strings for the server-rendered pages.
+ *
+ * Every locale has exactly the same keys as `en` (enforced by the `Messages`
+ * type). Placeholders use `{name}` syntax and are filled in by `format()`.
+ */
+
+const en = {
+  scope_openid: 'Know who you are on {realm}',
+  scope_profile: 'See your name and profile details',
+  scope_email: 'See your email address',
+  scope_address: 'See your postal address',
+  scope_phone: 'See your phone number',
+  scope_offline_access: 'Stay signed in to your account when you are away',
+  scope_roles: 'See the roles you hold',
+  invalidCredentials: 'Invalid username or password.',
+  formExpired: 'This page has expired. Go back to the application and sign in again.',
+  interactionExpired: 'Your sign-in took too long and has expired. Go back to the application and try again.',
+
+  securedBy: 'Secured by Strix',
+
+  loginTitle: 'Sign in',
+  loginHeading: 'Sign in to {realm}',
+  loginContinueTo: 'to continue to {client}',
+  username: 'Username',
+  password: 'Password',
+  signIn: 'Sign in',
+
+  consentTitle: 'Authorize access',
+  consentHeading: '{client} wants to access your account',
+  consentSignedInAs: 'Signed in as {username}',
+  consentScopesIntro: 'This will allow {client} to:',
+  consentNoScopes: 'No additional permissions are requested.',
+  consentNote: 'Only allow access if you trust {client}.',
+  allow: 'Allow',
+  deny: 'Deny',
+
+  errorTitle: 'Error',
+
+  logoutTitle: 'Sign out',
+  logoutHeading: 'Sign out of {realm}?',
+  logoutText: 'You will be signed out of {realm}.',
+  logoutTextClient: '{client} is asking to sign you out of {realm}.',
+  signOut: 'Sign out',
+
+  loggedOutTitle: 'Signed out',
+  loggedOutHeading: 'You are signed out',
+  loggedOutText: 'You have been signed out successfully. You can now close this window.',
+};
+
+export type Messages = { [K in keyof typeof en]: string };
+
+const fr: Messages = {
+  scope_openid: 'Savoir qui vous êtes sur {realm}',
+  scope_profile: 'Voir votre nom et votre profil',
+  scope_email: 'Voir votre adresse e-mail',
+  scope_address: 'Voir votre adresse postale',
+  scope_phone: 'Voir votre numéro de téléphone',
+  scope_offline_access: 'Rester connecté à votre compte en votre absence',
+  scope_roles: 'Voir vos rôles',
+  invalidCredentials: "Nom d'utilisateur ou mot de passe incorrect.",
+  formExpired: "Cette page a expiré. Retournez à l'application et reconnectez-vous.",
+  interactionExpired: "La connexion a pris trop de temps et a expiré. Retournez à l'application et réessayez.",
+
+  securedBy: 'Sécurisé par Strix',
+
+  loginTitle: 'Connexion',
+  loginHeading: 'Connexion à {realm}',
+  loginContinueTo: 'pour continuer vers {client}',
+  username: "Nom d'utilisateur",
+  password: 'Mot de passe',
+  signIn: 'Se connecter',
+
+  consentTitle: "Autoriser l'accès",
+  consentHeading: '{client} souhaite accéder à votre compte',
+  consentSignedInAs: 'Connecté en tant que {username}',
+  consentScopesIntro: 'Cela permettra à {client} de :',
+  consentNoScopes: "Aucune autorisation supplémentaire n'est demandée.",
+  consentNote: "N'autorisez l'accès que si vous faites confiance à {client}.",
+  allow: 'Autoriser',
+  deny: 'Refuser',
+
+  errorTitle: 'Erreur',
+
+  logoutTitle: 'Déconnexion',
+  logoutHeading: 'Se déconnecter de {realm} ?',
+  logoutText: 'Vous allez être déconnecté de {realm}.',
+  logoutTextClient: '{client} demande à vous déconnecter de {realm}.',
+  signOut: 'Se déconnecter',
+
+  loggedOutTitle: 'Déconnecté',
+  loggedOutHeading: 'Vous êtes déconnecté',
+  loggedOutText: 'Vous avez été déconnecté. Vous pouvez maintenant fermer cette fenêtre.',
+};
+
+const de: Messages = {
+  scope_openid: 'Wissen, wer Sie bei {realm} sind',
+  scope_profile: 'Ihren Namen und Ihre Profildaten sehen',
+  scope_email: 'Ihre E-Mail-Adresse sehen',
+  scope_address: 'Ihre Postanschrift sehen',
+  scope_phone: 'Ihre Telefonnummer sehen',
+  scope_offline_access: 'Angemeldet bleiben, während Sie abwesend sind',
+  scope_roles: 'Ihre Rollen sehen',
+  invalidCredentials: 'Benutzername oder Passwort ist falsch.',
+  formExpired: 'Diese Seite ist abgelaufen. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
+  interactionExpired: 'Die Anmeldung hat zu lange gedauert. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut.',
+
+  securedBy: 'Geschützt durch Strix',
+
+  loginTitle: 'Anmelden',
+  loginHeading: 'Bei {realm} anmelden',
+  loginContinueTo: 'um mit {client} fortzufahren',
+  username: 'Benutzername',
+  password: 'Passwort',
+  signIn: 'Anmelden',
+
+  consentTitle: 'Zugriff erlauben',
+  consentHeading: '{client} möchte auf Ihr Konto zugreifen',
+  consentSignedInAs: 'Angemeldet als {username}',
+  consentScopesIntro: 'Damit erhält {client} folgende Berechtigungen:',
+  consentNoScopes: 'Es werden keine zusätzlichen Berechtigungen angefordert.',
+  consentNote: 'Erlauben Sie den Zugriff nur, wenn Sie {client} vertrauen.',
+  allow: 'Erlauben',
+  deny: 'Ablehnen',
+
+  errorTitle: 'Fehler',
+
+  logoutTitle: 'Abmelden',
+  logoutHeading: 'Von {realm} abmelden?',
+  logoutText: 'Sie werden von {realm} abgemeldet.',
+  logoutTextClient: '{client} möchte Sie von {realm} abmelden.',
+  signOut: 'Abmelden',
+
+  loggedOutTitle: 'Abgemeldet',
+  loggedOutHeading: 'Sie sind abgemeldet',
+  loggedOutText: 'Sie wurden erfolgreich abgemeldet. Sie können dieses Fenster jetzt schließen.',
+};
+
+export const messages = { en: en as Messages, fr, de };
+
+export type Locale = keyof typeof messages;
+
+export const DEFAULT_LOCALE: Locale = 'en';
+
+export function isLocale(value: string | undefined | null): value is Locale {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(messages, value);
+}
+
+/** Returns the messages for a locale, falling back to English for unknown locales. */
+export function getMessages(locale: string | undefined): Messages {
+  return isLocale(locale) ? messages[locale] : messages.en;
+}
+
+/** Replaces `{name}` placeholders with values from `vars`; unknown placeholders are left as is. */
+export function format(str: string, vars: Record<string, string | number>): string {
+  return str.replace(/\{([A-Za-z0-9_]+)\}/g, (match, key: string) =>
+    Object.prototype.hasOwnProperty.call(vars, key) ? String(vars[key]) : match,
+  );
+}
+
+function primarySubtag(tag: string): string {
+  return (tag.trim().split(/[-_]/)[0] ?? '').toLowerCase();
+}
+
+/**
+ * Chooses a locale: space-separated `ui_locales` (in order of preference) first,
+ * then the Accept-Language header ordered by q-value, matching on the primary
+ * language subtag. Defaults to 'en'.
+ */
+export function pickLocale(uiLocales: string | undefined, acceptLanguage: string | undefined): Locale {
+  if (uiLocales) {
+    for (const tag of uiLocales.split(/\s+/)) {
+      if (!tag) continue;
+      const primary = primarySubtag(tag);
+      if (isLocale(primary)) return primary;
+    }
+  }
+
+  if (acceptLanguage) {
+    const ranges: { tag: string; q: number; index: number }[] = [];
+    acceptLanguage.split(',').forEach((part, index) => {
+      const [rawTag, ...params] = part.trim().split(';');
+      const tag = (rawTag ?? '').trim();
+      if (!tag || tag === '*') return;
+      let q = 1;
+      for (const param of params) {
+        const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param);
+        if (m && m[1] !== undefined) {
+          const parsed = Number.parseFloat(m[1]);
+          q = Number.isFinite(parsed) ? Math.min(Math.max(parsed, 0), 1) : 0;
+        }
+      }
+      if (q > 0) ranges.push({ tag, q, index });
+    });
+    ranges.sort((a, b) => b.q - a.q || a.index - b.index);
+    for (const { tag } of ranges) {
+      const primary = primarySubtag(tag);
+      if (isLocale(primary)) return primary;
+    }
+  }
+
+  return DEFAULT_LOCALE;
+}

@@ -1,0 +1,185 @@
+/**
+ * Server-rendered HTML pages (login, consent, error, logout).
+ *
+ * Every function returns a complete HTML document. All dynamic text is escaped
+ * by preact; there are no scripts and no inline styles, so the pages work under
+ * `default-src 'self'; style-src 'self'; script-src 'self'` and without JS.
+ */
+import { Layout, renderDocument, resolveLocale } from './layout.js';
+import { format, messages, type Messages } from './messages.js';
+
+export interface RealmView {
+  name: string;
+  displayName: string;
+  stylesheetHref: string;
+  /** One of the keys of `messages`; unknown values fall back to English. */
+  locale: string;
+}
+
+function textFor(locale: string | undefined): Messages {
+  return messages[resolveLocale(locale)];
+}
+
+function Hidden(props: { name: string; value: string }) {
+  return <input type="hidden" name={props.name} value={props.value} />;
+}
+
+export function loginPage(p: {
+  realm: RealmView;
+  action: string;
+  csrf: string;
+  interaction: string;
+  clientName?: string;
+  username?: string;
+  error?: string;
+}): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.loginTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{format(t.loginHeading, { realm: realm.displayName })}</h1>
+        {p.clientName ? <p class="subtitle">{format(t.loginContinueTo, { client: p.clientName })}</p> : null}
+      </div>
+      {p.error ? (
+        <div class="alert" role="alert">
+          {p.error}
+        </div>
+      ) : null}
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <Hidden name="interaction" value={p.interaction} />
+        <div class="field">
+          <label for="username">{t.username}</label>
+          <input
+            type="text"
+            id="username"
+            name="username"
+            autocomplete="username"
+            autocapitalize="none"
+            spellcheck={false}
+            autofocus
+            required
+            value={p.username ?? ''}
+          />
+        </div>
+        <div class="field">
+          <label for="password">{t.password}</label>
+          <input type="password" id="password" name="password" autocomplete="current-password" required />
+        </div>
+        <button type="submit" class="btn btn-primary">
+          {t.signIn}
+        </button>
+      </form>
+    </Layout>,
+  );
+}
+
+export function consentPage(p: {
+  realm: RealmView;
+  action: string;
+  csrf: string;
+  interaction: string;
+  clientName: string;
+  username: string;
+  scopes: { name: string; description: string }[];
+}): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.consentTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{format(t.consentHeading, { client: p.clientName })}</h1>
+        <p class="subtitle">{format(t.consentSignedInAs, { username: p.username })}</p>
+      </div>
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <Hidden name="interaction" value={p.interaction} />
+        {p.scopes.length > 0 ? (
+          <>
+            <p class="scopes-intro">{format(t.consentScopesIntro, { client: p.clientName })}</p>
+            <ul class="scopes">
+              {p.scopes.map((scope) => (
+                <li key={scope.name}>
+                  <strong>{scope.description}</strong>
+                  <code>{scope.name}</code>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : (
+          <p class="text">{t.consentNoScopes}</p>
+        )}
+        <p class="note">{format(t.consentNote, { client: p.clientName })}</p>
+        <div class="actions">
+          <button type="submit" name="decision" value="deny" class="btn btn-secondary">
+            {t.deny}
+          </button>
+          <button type="submit" name="decision" value="allow" class="btn btn-primary">
+            {t.allow}
+          </button>
+        </div>
+      </form>
+    </Layout>,
+  );
+}
+
+export function errorPage(p: {
+  realm?: RealmView;
+  stylesheetHref: string;
+  locale?: string;
+  title: string;
+  message: string;
+}): string {
+  const locale = p.realm?.locale ?? p.locale;
+  const stylesheetHref = p.realm?.stylesheetHref ?? p.stylesheetHref;
+  return renderDocument(
+    <Layout title={p.title} displayName={p.realm?.displayName} stylesheetHref={stylesheetHref} locale={locale}>
+      <h1>{p.title}</h1>
+      <p class="text">{p.message}</p>
+    </Layout>,
+  );
+}
+
+export function logoutConfirmPage(p: {
+  realm: RealmView;
+  action: string;
+  csrf: string;
+  fields: Record<string, string>;
+  clientName?: string;
+}): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  const vars = { realm: realm.displayName, client: p.clientName ?? '' };
+  return renderDocument(
+    <Layout title={t.logoutTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{format(t.logoutHeading, vars)}</h1>
+        <p class="subtitle">{format(p.clientName ? t.logoutTextClient : t.logoutText, vars)}</p>
+      </div>
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        {Object.entries(p.fields)
+          // Never let a pass-through field shadow the CSRF token.
+          .filter(([name]) => name !== 'csrf')
+          .map(([name, value]) => (
+            <Hidden key={name} name={name} value={value} />
+          ))}
+        <button type="submit" class="btn btn-primary">
+          {t.signOut}
+        </button>
+      </form>
+    </Layout>,
+  );
+}
+
+export function loggedOutPage(p: { realm: RealmView }): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.loggedOutTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <h1>{t.loggedOutHeading}</h1>
+      <p class="text">{t.loggedOutText}</p>
+    </Layout>,
+  );
+}

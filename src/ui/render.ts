@@ -1,0 +1,21 @@
+// Sending server-rendered pages: the realm's look and language, no caching.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../services.js';
+import type { Realm } from '../store/realms.js';
+import { pickLocale } from './messages.js';
+import type { RealmView } from './pages.js';
+
+export const stylesheetPath = '/resources/strix.css';
+
+export function stylesheetHref(s: Services): string {
+  return `${new URL(s.config.publicUrl).pathname.replace(/\/$/, '')}${stylesheetPath}`;
+}
+
+export function realmView(s: Services, request: FastifyRequest, realm: Realm, uiLocales?: string): RealmView {
+  const acceptLanguage = request.headers['accept-language'] ?? realm.settings.default_locale;
+  return { name: realm.name, displayName: realm.displayName, stylesheetHref: stylesheetHref(s), locale: pickLocale(uiLocales, acceptLanguage) };
+}
+
+export function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+}

@@ -1,0 +1,139 @@
+/**
+ * Stylesheet for the server-rendered pages. Served as an external file so it
+ * satisfies the CSP `style-src 'self'` (no inline styles anywhere).
+ */
+export const stylesheet: string = `
+:root {
+  color-scheme: light dark;
+  --bg: #f3f4f6;
+  --card: #ffffff;
+  --text: #111827;
+  --muted: #4b5563;
+  --border: #d1d5db;
+  --input-bg: #ffffff;
+  --brand: #4f46e5;
+  --brand-hover: #4338ca;
+  --brand-text: #ffffff;
+  --focus: #6366f1;
+  --code-bg: #eef2ff;
+  --code-text: #3730a3;
+  --alert-bg: #fef2f2;
+  --alert-border: #fca5a5;
+  --alert-text: #991b1b;
+  --shadow: 0 1px 3px rgba(17, 24, 39, 0.08), 0 8px 24px rgba(17, 24, 39, 0.06);
+  --radius: 12px;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --bg: #0b0f19;
+    --card: #161b26;
+    --text: #f3f4f6;
+    --muted: #a1a7b3;
+    --border: #374151;
+    --input-bg: #0f1420;
+    --focus: #a5b4fc;
+    --code-bg: #1e1b4b;
+    --code-text: #c7d2fe;
+    --alert-bg: #2a1215;
+    --alert-border: #7f1d1d;
+    --alert-text: #fecaca;
+    --shadow: 0 1px 3px rgba(0, 0, 0, 0.4), 0 8px 24px rgba(0, 0, 0, 0.3);
+  }
+}
+*, *::before, *::after { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+body {
+  margin: 0;
+  min-height: 100vh;
+  display: flex;
+  flex-direction: column;
+  align-items: center;
+  padding: 48px 16px 24px;
+  background: var(--bg);
+  color: var(--text);
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif;
+  font-size: 15px;
+  line-height: 1.5;
+  -webkit-font-smoothing: antialiased;
+}
+.site-header { width: 100%; max-width: 400px; margin-bottom: 16px; text-align: center; }
+.realm-name {
+  display: inline-flex; align-items: center; gap: 10px;
+  font-size: 17px; font-weight: 600; letter-spacing: -0.01em; color: var(--text);
+}
+.realm-mark {
+  display: inline-flex; align-items: center; justify-content: center;
+  width: 30px; height: 30px; border-radius: 8px;
+  background: var(--brand); color: var(--brand-text);
+  font-size: 15px; font-weight: 700;
+}
+main.card {
+  width: 100%; max-width: 400px;
+  background: var(--card);
+  border: 1px solid var(--border);
+  border-radius: var(--radius);
+  box-shadow: var(--shadow);
+  padding: 32px;
+}
+h1 { margin: 0 0 6px; font-size: 22px; line-height: 1.3; font-weight: 650; letter-spacing: -0.015em; overflow-wrap: anywhere; }
+p { margin: 0 0 16px; }
+.page-head { margin-bottom: 24px; }
+.subtitle { color: var(--muted); margin: 0; overflow-wrap: anywhere; }
+.text { color: var(--muted); margin: 12px 0 0; overflow-wrap: anywhere; }
+.alert {
+  margin: 0 0 20px; padding: 12px 14px;
+  border: 1px solid var(--alert-border); border-radius: 8px;
+  background: var(--alert-bg); color: var(--alert-text);
+  font-size: 14px; overflow-wrap: anywhere;
+}
+form { margin: 0; }
+.field { margin-bottom: 16px; }
+label { display: block; margin-bottom: 6px; font-size: 14px; font-weight: 600; }
+input[type="text"], input[type="password"], input[type="email"] {
+  display: block; width: 100%;
+  padding: 10px 12px;
+  font: inherit; color: var(--text);
+  background: var(--input-bg);
+  border: 1px solid var(--border); border-radius: 8px;
+  transition: border-color 0.15s, box-shadow 0.15s;
+}
+input:hover { border-color: var(--muted); }
+input:focus { outline: 2px solid transparent; border-color: var(--focus); box-shadow: 0 0 0 3px color-mix(in srgb, var(--focus) 35%, transparent); }
+.btn {
+  display: inline-flex; align-items: center; justify-content: center;
+  min-height: 42px; padding: 10px 16px;
+  font: inherit; font-weight: 600; line-height: 1.2;
+  border-radius: 8px; border: 1px solid transparent;
+  cursor: pointer; text-decoration: none;
+  transition: background-color 0.15s, border-color 0.15s;
+}
+.btn:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+.btn-primary { width: 100%; background: var(--brand); color: var(--brand-text); }
+.btn-primary:hover { background: var(--brand-hover); }
+.btn-secondary { background: transparent; color: var(--text); border-color: var(--border); }
+.btn-secondary:hover { background: var(--bg); border-color: var(--muted); }
+form > .btn-primary { margin-top: 8px; }
+.actions { display: flex; gap: 12px; margin-top: 24px; }
+.actions .btn { flex: 1 1 0; width: auto; margin-top: 0; }
+.scopes-intro { margin: 0 0 8px; font-size: 14px; font-weight: 600; }
+.scopes { list-style: none; margin: 0; padding: 0; border: 1px solid var(--border); border-radius: 8px; }
+.scopes li { padding: 12px 14px; display: flex; flex-direction: column; gap: 4px; }
+.scopes li + li { border-top: 1px solid var(--border); }
+.scopes strong { font-weight: 600; }
+.scopes code {
+  align-self: flex-start;
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  font-size: 12px; padding: 1px 6px; border-radius: 4px;
+  background: var(--code-bg); color: var(--code-text);
+}
+.note { margin: 16px 0 0; color: var(--muted); font-size: 13px; }
+.site-footer { margin-top: 24px; color: var(--muted); font-size: 13px; text-align: center; }
+@media (max-width: 480px) {
+  body { padding: 16px 12px; background: var(--card); }
+  main.card { border: none; box-shadow: none; padding: 8px 4px; }
+  .site-header { margin: 8px 0 20px; }
+}
+@media (prefers-reduced-motion: reduce) {
+  * { transition: none !important; }
+}
+`;
