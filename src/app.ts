@@ -71,6 +71,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
     crossOriginResourcePolicy: false,
     crossOriginEmbedderPolicy: false,
     referrerPolicy: { policy: 'no-referrer' },
+    xFrameOptions: { action: 'deny' },
   });
 
   const cors = corsPolicy(s);

@@ -2,17 +2,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { sqlitePath } from '../config.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-// int8 columns (epoch milliseconds) come back as numbers; they stay far below 2^53.
-pg.types.setTypeParser(20, (value: string) => Number(value));
-
-export function openDatabase(databaseUrl: string): { db: Kysely<Database>; dialect: Dialect } {
+export async function openDatabase(databaseUrl: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = sqlitePath(databaseUrl);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -23,6 +19,10 @@ export function openDatabase(databaseUrl: string): { db: Kysely<Database>; diale
     database.pragma('busy_timeout = 5000');
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
   }
+  // Loaded only when used: the SQLite default starts faster without it.
+  const { default: pg } = await import('pg');
+  // int8 columns (epoch milliseconds) come back as numbers; they stay far below 2^53.
+  pg.types.setTypeParser(20, (value: string) => Number(value));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});

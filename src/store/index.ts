@@ -13,7 +13,7 @@ import { signingKeysRepository } from './signing-keys.js';
 import { consentsRepository } from './consents.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
-  const { db, dialect } = openDatabase(databaseUrl);
+  const { db, dialect } = await openDatabase(databaseUrl);
   if (options.migrate !== false) await migrate(db);
   return {
     dialect: dialect as Dialect,

@@ -1,0 +1,73 @@
+// Starts a real Strix (the same buildApp as `strix start`) on 127.0.0.1 with a fresh database,
+// a test realm imported, and a clock the test can move forward.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { bootstrap } from '../../src/admin/bootstrap.js';
+import { importRealm, parseRealmFile } from '../../src/admin/realm-file.js';
+import { buildApp, createLogger, createServices } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Services } from '../../src/services.js';
+import { freshDatabase, type TestDatabase } from './databases.js';
+
+export const masterKey = 'test-master-key-test-master-key-0123456789';
+
+export interface TestClock { now(): number; advance(seconds: number): void }
+
+export function testClock(): TestClock {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (seconds) => { offset += seconds * 1000; } };
+}
+
+export interface TestServer {
+  url: string;
+  issuer: (realm?: string) => string;
+  services: Services;
+  app: FastifyInstance;
+  clock: TestClock;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(database: TestDatabase, realmFile: unknown): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'strix-test-'));
+  const db = await freshDatabase(database, dir);
+  const port = await freePort();
+  const config = loadConfig({
+    STRIX_DATABASE_URL: db.url, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_MASTER_KEY: masterKey,
+    STRIX_LOG_LEVEL: process.env.STRIX_TEST_LOG_LEVEL ?? 'silent', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
+  });
+  const clock = testClock();
+  const services = await createServices(config, createLogger(config.logLevel), clock);
+  await bootstrap(services, () => {});
+  for (const realm of parseRealmFile(realmFile, 'test realm')) await importRealm(services, realm);
+  const app = await buildApp(services);
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    url: config.publicUrl,
+    issuer: (realm = 'demo') => `${config.publicUrl}/realms/${realm}`,
+    services,
+    app,
+    clock,
+    databaseUrl: db.url,
+    async close() {
+      await app.close();
+      await services.store.close();
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
