@@ -113,7 +113,7 @@ withSettings(users.command('add <username>').description('create a user'))
     const now = s.clock.now();
     const id = newId();
     await s.store.users.create({ id, realm: o.realm, username, email: o.email ?? null, passwordHash: await hashPassword(password), claims: {}, enabled: true }, now);
-    await s.store.users.ensureRoles(o.realm, o.role ?? []);
+    await s.store.roles.ensure(o.realm, o.role ?? []);
     await s.store.users.setRoles(id, o.role ?? []);
     console.log(o.password ? `created user ${username}` : `created user ${username} with password: ${password}`);
   }));

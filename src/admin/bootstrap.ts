@@ -12,7 +12,7 @@ export async function bootstrap(s: Pick<Services, 'store' | 'keystore' | 'clock'
   await s.keystore.ensure('master');
   if (!created) return;
   const password = s.config.adminPassword ?? randomBytes(18).toString('base64url');
-  await s.store.users.ensureRoles('master', ['admin']);
+  await s.store.roles.ensure('master', ['admin']);
   const id = newId();
   await s.store.users.create({ id, realm: 'master', username: 'admin', email: null, passwordHash: await hashPassword(password), claims: {}, enabled: true }, now);
   await s.store.users.setRoles(id, ['admin']);

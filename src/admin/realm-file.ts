@@ -206,7 +206,7 @@ export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'seal
   const { store } = s;
   const created = await store.realms.upsert({ name: input.name, displayName: input.displayName, settings: input.settings }, now);
   await s.keystore.ensure(input.name);
-  await store.users.ensureRoles(input.name, input.roles);
+  await store.roles.ensure(input.name, input.roles);
   for (const client of input.clients) {
     const existing = await store.clients.get(input.name, client.metadata.client_id);
     if (client.metadata.token_endpoint_auth_method !== 'none' && client.secret === undefined && !existing?.secretHash) {
@@ -242,7 +242,7 @@ export async function exportRealm(s: Pick<Services, 'store'>, name: string): Pro
     name: realm.name,
     display_name: realm.displayName,
     ...realm.settings,
-    roles: await s.store.users.listRoles(name),
+    roles: await s.store.roles.list(name),
     clients: clients.map((c) => c.metadata),
     users: users.map((u) => ({
       username: u.username,

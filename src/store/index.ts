@@ -4,6 +4,7 @@ import { migrate } from './migrations.js';
 import { realmsRepository } from './realms.js';
 import { clientsRepository } from './clients.js';
 import { usersRepository } from './users.js';
+import { rolesRepository } from './roles.js';
 import { sessionsRepository } from './sessions.js';
 import { interactionsRepository } from './interactions.js';
 import { grantsRepository } from './grants.js';
@@ -20,6 +21,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     realms: realmsRepository(db),
     clients: clientsRepository(db),
     users: usersRepository(db),
+    roles: rolesRepository(db),
     sessions: sessionsRepository(db),
     interactions: interactionsRepository(db),
     grants: grantsRepository(db),

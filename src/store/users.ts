@@ -1,4 +1,4 @@
-// Users of a realm (OpenID Connect standard claims as attributes), their passwords and realm roles.
+// Users of a realm (OpenID Connect standard claims as attributes), their passwords and role assignments.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -64,15 +64,6 @@ export function usersRepository(db: Kysely<Database>) {
     },
     async setEnabled(id: string, enabled: boolean, now: number): Promise<void> {
       await db.updateTable('users').set({ enabled: enabled ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
-    },
-    async ensureRoles(realm: string, names: string[]): Promise<void> {
-      for (const name of names) {
-        await db.insertInto('roles').values({ realm, name, description: null })
-          .onConflict((oc) => oc.columns(['realm', 'name']).doNothing()).execute();
-      }
-    },
-    async listRoles(realm: string): Promise<string[]> {
-      return (await db.selectFrom('roles').select('name').where('realm', '=', realm).orderBy('name').execute()).map((r) => r.name);
     },
     async setRoles(userId: string, roles: string[]): Promise<void> {
       await db.transaction().execute(async (tx) => {
