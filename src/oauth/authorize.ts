@@ -71,7 +71,8 @@ export async function proceed(
 function reauthenticationRequired(s: Services, authorization: AuthorizationRequest, active: ActiveSession): boolean {
   if (authorization.prompt.includes('login')) return true;
   if (authorization.maxAge === undefined) return false;
-  return Math.floor((s.clock.now() - active.session.authTime) / 1000) > authorization.maxAge;
+  // max_age=0 means "authenticate now", like prompt=login (OIDC Core §3.1.2.1).
+  return authorization.maxAge === 0 || s.clock.now() - active.session.authTime > authorization.maxAge * 1000;
 }
 
 function park(s: Services, realm: Realm, authorization: AuthorizationRequest, sessionId: string | null): Promise<string> {

@@ -46,8 +46,8 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
       }
       const gid = typeof payload.gid === 'string' ? payload.gid : undefined;
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      if (!gid || !(await s.store.grants.isActive(gid, s.clock.now()))) throw new OAuthError('invalid_token', 'the access token has been revoked');
       if (!scopes.includes('openid')) throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope');
+      if (!gid || !(await s.store.grants.isActive(gid, s.clock.now()))) throw new OAuthError('invalid_token', 'the access token has been revoked');
       const user = payload.sub ? await s.store.users.findById(payload.sub) : undefined;
       if (!user || !user.enabled || user.realm !== realm.name) throw new OAuthError('invalid_token', 'the user no longer exists or is disabled');
       return reply.send(claimsForScopes(user, scopes));

@@ -44,6 +44,6 @@ export const authorizationCode: Grant = {
     if (!grant || grant.revoked || grant.userId === null) throw new OAuthError('invalid_grant', 'authorization has been revoked');
     const user = await s.store.users.findById(grant.userId);
     if (!user || !user.enabled) throw new OAuthError('invalid_grant', 'the user is disabled');
-    return tokensForUser(ctx, grant, user, grant.scope.split(' '), true);
+    return tokensForUser(ctx, grant, user, grant.scope.split(' '), 'authorization');
   },
 };

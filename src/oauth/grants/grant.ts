@@ -23,13 +23,20 @@ export interface Grant {
   handle(ctx: GrantContext): Promise<TokenResponse>;
 }
 
-/** Access token, ID token (with openid) and a rotated refresh token for a user's grant. */
-export async function tokensForUser(ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], withIdToken: boolean): Promise<TokenResponse> {
+/**
+ * Access token, ID token (with openid) and a new refresh token for a user's grant. The ID token
+ * echoes the authorization request's nonce only when answering that request, not on refresh
+ * (OIDC Core §12.2 errata: a refreshed ID token should carry no nonce).
+ */
+export async function tokensForUser(
+  ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], idToken: 'authorization' | 'refresh',
+): Promise<TokenResponse> {
   const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
   const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' ') });
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
-  if (withIdToken && scope.includes('openid')) {
-    response.id_token = await signIdToken(issue, { client: ctx.client, grant, user, accessToken });
+  if (scope.includes('openid')) {
+    const nonce = idToken === 'authorization' ? grant.nonce : null;
+    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, user, accessToken });
   }
   if (ctx.client.metadata.grant_types.includes('refresh_token')) {
     const idle = grant.offline

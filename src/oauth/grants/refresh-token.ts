@@ -27,6 +27,6 @@ export const refreshToken: Grant = {
     if (extra.length > 0) throw new OAuthError('invalid_scope', `scope exceeds what was granted: ${extra.join(' ')}`);
     const user = grant.userId === null ? undefined : await s.store.users.findById(grant.userId);
     if (!user || !user.enabled) throw new OAuthError('invalid_grant', 'the user is disabled');
-    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, true);
+    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, 'refresh');
   },
 };

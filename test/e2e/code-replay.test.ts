@@ -1,0 +1,91 @@
+// Authorization codes (RFC 6749 §4.1.2, §4.1.3; RFC 9700 §4.2.4): single use, short-lived, bound to
+// the client and redirect URI; a replayed code revokes every token it issued.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as oauth from 'oauth4webapi';
+import { databases } from '../helpers/databases.js';
+import { codeFor, redeem, token, userinfo } from '../helpers/flows.js';
+import { testRealm } from '../helpers/realm.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { UserAgent } from '../helpers/user-agent.js';
+
+for (const database of databases) {
+  describe(`authorization code replay and binding (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, testRealm()); });
+    after(async () => { await server?.close(); });
+
+    const webCode = () => codeFor(server, new UserAgent(server.url), { client: 'web', scope: 'openid profile' });
+
+    test('a code is redeemed once; the second redemption is refused with 400 invalid_grant', async () => {
+      const issuer = new URL(server.issuer());
+      const insecure = { [oauth.allowInsecureRequests]: true };
+      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
+      const client: oauth.Client = { client_id: 'web' };
+      const auth = oauth.ClientSecretBasic('web-secret');
+      const code = await webCode();
+      const callback = oauth.validateAuthResponse(as, client, code.callback, code.state);
+      const first = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, code.redirectUri, code.verifier!, insecure);
+      await oauth.processAuthorizationCodeResponse(as, client, first);
+      const second = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, code.redirectUri, code.verifier!, insecure);
+      assert.equal(second.status, 400);
+      await assert.rejects(oauth.processAuthorizationCodeResponse(as, client, second), (error: unknown) =>
+        error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant');
+    });
+
+    test('a replayed authorization code revokes the tokens it issued', async () => {
+      const code = await webCode();
+      const first = await redeem(server, 'web', code);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal((await userinfo(server, first.body.access_token)).status, 200);
+
+      const replay = await redeem(server, 'web', code);
+      assert.equal(replay.status, 400);
+      assert.equal(replay.body.error, 'invalid_grant');
+
+      const info = await userinfo(server, first.body.access_token);
+      assert.equal(info.status, 401);
+      assert.match(info.challenge ?? '', /^Bearer /);
+      assert.match(info.challenge ?? '', /error="invalid_token"/);
+      const refresh = await token(server, 'web', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token });
+      assert.equal(refresh.status, 400);
+      assert.equal(refresh.body.error, 'invalid_grant');
+    });
+
+    test('an expired code is refused with invalid_grant', async () => {
+      const code = await webCode();
+      server.clock.advance(61);   // authorization_code_lifetime defaults to 60 s
+      const response = await redeem(server, 'web', code);
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error, 'invalid_grant');
+    });
+
+    test('a code issued to one client is refused with invalid_grant when another client redeems it', async () => {
+      const code = await webCode();
+      const response = await redeem(server, 'trusted', code);
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error, 'invalid_grant');
+      assert.equal(response.body.access_token, undefined);
+    });
+
+    test('a redirect_uri at the token endpoint that differs from the authorization request is refused with invalid_grant', async () => {
+      const code = await webCode();
+      const response = await redeem(server, 'web', { ...code, redirectUri: 'http://127.0.0.1:3999/other' });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error, 'invalid_grant');
+    });
+
+    test('a redirect_uri sent in the authorization request is required at the token endpoint', async () => {
+      const code = await webCode();
+      const response = await token(server, 'web', { grant_type: 'authorization_code', code: code.code, code_verifier: code.verifier! });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error, 'invalid_grant');
+    });
+
+    test('an unknown code is refused with invalid_grant', async () => {
+      const response = await token(server, 'web', { grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: 'http://127.0.0.1:3999/callback' });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error, 'invalid_grant');
+    });
+  });
+}

@@ -1,0 +1,194 @@
+// Two Strix processes (`strix start`) on one PostgreSQL database behind one public URL, as behind
+// a load balancer: any request may land on either node, so codes, refresh tokens, sessions and
+// signing keys must live in the database, not in a node's memory.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { databases, freshDatabase } from '../helpers/databases.js';
+import { password, testRealm } from '../helpers/realm.js';
+import { freePort, masterKey } from '../helpers/server.js';
+import { authorizeUrl, callbackParams, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
+
+const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const rpBase = 'http://127.0.0.1:3999';
+const redirectUri = `${rpBase}/callback`;
+const web = { id: 'web', secret: 'web-secret' };
+
+interface Node { url: string; issuer: string; process: ChildProcess; output: string[] }
+
+function spawnNode(port: number, env: Record<string, string>, cwd: string): Node {
+  const child = spawn(process.execPath, [main, 'start'], {
+    cwd, env: { ...process.env, ...env, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  return { url, issuer: `${url}/realms/demo`, process: child, output };
+}
+
+async function waitUntilReady(node: Node, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (node.process.exitCode !== null) throw new Error(`strix exited with ${node.process.exitCode}:\n${node.output.join('')}`);
+    try {
+      const response = await fetch(`${node.issuer}/.well-known/openid-configuration`);
+      if (response.ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`strix on ${node.url} was not ready within ${timeoutMs} ms:\n${node.output.join('')}`);
+}
+
+async function stop(node: Node | undefined): Promise<void> {
+  if (!node || node.process.exitCode !== null || node.process.signalCode !== null) return;
+  const exited = new Promise((resolve) => node.process.once('exit', resolve));
+  node.process.kill('SIGTERM');
+  const timer = setTimeout(() => node.process.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** On `node`'s authorization endpoint: sign in as alice (consenting), return the code and PKCE verifier. */
+async function authorizeOn(node: Node, browser: UserAgent, state = 'two-nodes'): Promise<{ code: string; verifier: string }> {
+  const { verifier, challenge } = pkcePair();
+  const login = await browser.open(authorizeUrl(node.issuer, {
+    client_id: 'web', redirect_uri: redirectUri, response_type: 'code', scope: 'openid profile email',
+    state, nonce: 'n-two', code_challenge: challenge, code_challenge_method: 'S256',
+  }));
+  assert.ok(isLoginPage(login), `expected the login page, got ${login.status}`);
+  const params = callbackParams(await browser.signIn(login, 'alice', password));
+  assert.equal(params.get('state'), state);
+  return { code: params.get('code')!, verifier };
+}
+
+async function userinfo(node: Node, accessToken: string): Promise<Response> {
+  return fetch(`${node.issuer}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+}
+
+if (!databases.includes('postgres')) {
+  test.skip('two Strix nodes share one PostgreSQL database: PostgreSQL is not reachable, so this is skipped (it runs under CI=true)');
+} else {
+  describe('two Strix nodes on one PostgreSQL database behind one public URL', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strix-two-nodes-'));
+    let db: { url: string; drop: () => Promise<void> } | undefined;
+    let a: Node | undefined;
+    let b: Node | undefined;
+    const nodeA = () => a!;
+    const nodeB = () => b!;
+
+    before(async () => {
+      db = await freshDatabase('postgres', dir);
+      const realmFile = join(dir, 'realm.json');
+      writeFileSync(realmFile, JSON.stringify(testRealm(rpBase)));
+      const [portA, portB] = [await freePort(), await freePort()];
+      const shared = {
+        STRIX_DATABASE_URL: db.url, STRIX_PUBLIC_URL: `http://127.0.0.1:${portA}`, STRIX_MASTER_KEY: masterKey,
+        STRIX_ADMIN_PASSWORD: 'admin-password-for-tests', STRIX_LOG_LEVEL: 'warn',
+      };
+      a = spawnNode(portA, { ...shared, STRIX_IMPORT: realmFile }, dir);
+      await waitUntilReady(a);
+      b = spawnNode(portB, shared, dir);
+      await waitUntilReady(b);
+    });
+
+    after(async () => {
+      await Promise.all([stop(a), stop(b)]);
+      await db?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('an authorization started on node A is redeemed on node B, under the one shared issuer', async () => {
+      const browser = new UserAgent(nodeA().url);
+      const { code, verifier } = await authorizeOn(nodeA(), browser);
+
+      const tokens = await tokenRequest(nodeB().issuer, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }, web);
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+
+      const jwks = createRemoteJWKSet(new URL(`${nodeB().issuer}/protocol/openid-connect/certs`));
+      const { payload } = await jwtVerify(tokens.body.id_token, jwks, { issuer: nodeA().issuer, audience: 'web' });
+      assert.equal(payload.iss, nodeA().issuer);
+      assert.equal(payload.nonce, 'n-two');
+
+      const response = await userinfo(nodeB(), tokens.body.access_token);
+      assert.equal(response.status, 200);
+      const claims = await response.json() as Record<string, unknown>;
+      assert.equal(claims.sub, payload.sub);
+      assert.equal(claims.email, 'alice@example.com');
+    });
+
+    test('both nodes sign with the same key, so the JWKS either node serves verifies tokens from either', async () => {
+      const { code, verifier } = await authorizeOn(nodeA(), new UserAgent(nodeA().url));
+      const fromA = await tokenRequest(nodeA().issuer, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }, web);
+      assert.equal(fromA.status, 200, JSON.stringify(fromA.body));
+      const fromB = await tokenRequest(nodeB().issuer, { grant_type: 'refresh_token', refresh_token: fromA.body.refresh_token }, web);
+      assert.equal(fromB.status, 200, JSON.stringify(fromB.body));
+
+      for (const node of [nodeA(), nodeB()]) {
+        const jwks = createRemoteJWKSet(new URL(`${node.issuer}/protocol/openid-connect/certs`));
+        for (const idToken of [fromA.body.id_token, fromB.body.id_token]) {
+          await jwtVerify(idToken, jwks, { issuer: nodeA().issuer, audience: 'web' });
+        }
+        assert.equal((await userinfo(node, fromB.body.access_token)).status, 200);
+      }
+    });
+
+    test('a refresh token rotated on node B and replayed on node A is rejected, and the grant is revoked on both', async () => {
+      const browser = new UserAgent(nodeA().url);
+      const { code, verifier } = await authorizeOn(nodeA(), browser);
+      const first = await tokenRequest(nodeA().issuer, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }, web);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+
+      const rotated = await tokenRequest(nodeB().issuer, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, web);
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      assert.notEqual(rotated.body.refresh_token, first.body.refresh_token);
+      assert.equal((await userinfo(nodeB(), rotated.body.access_token)).status, 200);
+
+      const replay = await tokenRequest(nodeA().issuer, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, web);
+      assert.equal(replay.status, 400);
+      assert.equal(replay.body.error, 'invalid_grant');
+
+      assert.equal((await userinfo(nodeB(), rotated.body.access_token)).status, 401, 'the latest access token is revoked on B');
+      assert.equal((await userinfo(nodeA(), rotated.body.access_token)).status, 401, 'and on A');
+      const latest = await tokenRequest(nodeB().issuer, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token }, web);
+      assert.equal(latest.body.error, 'invalid_grant', 'the latest refresh token is revoked too');
+    });
+
+    test('logout on node A ends the SSO session for node B as well', async () => {
+      const browser = new UserAgent(nodeA().url);
+      const { code, verifier } = await authorizeOn(nodeA(), browser);
+      const tokens = await tokenRequest(nodeA().issuer, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }, web);
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+
+      // Before logout, B recognises the session the cookies carry: prompt=none succeeds there.
+      const silent = (state: string) => authorizeUrl(nodeB().issuer, {
+        client_id: 'web', redirect_uri: redirectUri, response_type: 'code', scope: 'openid profile email', state, prompt: 'none',
+      });
+      const before = callbackParams(await browser.request(silent('before')));
+      assert.ok(before.get('code'), `B should know the session: ${before}`);
+
+      const logoutUrl = new URL(`${nodeA().issuer}/protocol/openid-connect/logout`);
+      logoutUrl.searchParams.set('id_token_hint', tokens.body.id_token);
+      logoutUrl.searchParams.set('post_logout_redirect_uri', `${rpBase}/`);
+      logoutUrl.searchParams.set('state', 'bye');
+      const cookies = new Map(browser.cookies);
+      const loggedOut = await browser.request(logoutUrl.href);
+      assert.equal(loggedOut.status, 302);
+      assert.equal(loggedOut.location, `${rpBase}/?state=bye`);
+
+      const afterward = callbackParams(await browser.request(silent('after')));
+      assert.equal(afterward.get('error'), 'login_required');
+      assert.equal(afterward.get('state'), 'after');
+
+      // The session itself ended, not only the cookie: a browser still holding the old cookie is signed out on B too.
+      const stale = new UserAgent(nodeA().url);
+      for (const [name, value] of cookies) stale.cookies.set(name, value);
+      assert.equal(callbackParams(await stale.request(silent('stale'))).get('error'), 'login_required');
+    });
+  });
+}
