@@ -106,7 +106,7 @@ export function loadConfig(
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  if (!/^\d{1,5}$/.test(value) || port > 65535) {
     throw new ConfigError(settings.port, `"${value}" is not a TCP port number (0-65535)`);
   }
   return port;

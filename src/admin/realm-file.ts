@@ -49,7 +49,7 @@ function optionalPositiveInt(value: unknown, where: string): number | undefined 
   return value;
 }
 
-/** redirect_uris must be absolute, without fragment (RFC 6749 §3.1.2); http only for loopback or when allowed. */
+/** Redirect URIs must be absolute and have no fragment (RFC 6749 §3.1.2); they are then matched exactly. */
 export function validateRedirectUri(uri: string, where: string): string {
   let url: URL;
   try {
