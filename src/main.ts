@@ -164,6 +164,15 @@ withSettings(clients.command('rotate-secret <client_id>').description('issue a n
     console.log(`client_secret: ${secret}\n(shown only once)`);
   }));
 
+for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+  withSettings(clients.command(`${verb} <client_id>`).description(enabled ? 'allow a disabled client again' : 'refuse a client everywhere: sign-in, token, userinfo stay closed to it'))
+    .requiredOption('--realm <name>', 'realm')
+    .action((clientId: string, o) => withServices(o, async (s) => {
+      if (!(await s.store.clients.setEnabled(o.realm, clientId, enabled, s.clock.now()))) fail(`no client ${clientId} in realm ${o.realm}`);
+      console.log(`${enabled ? 'enabled' : 'disabled'} client ${clientId}`);
+    }));
+}
+
 const keys = program.command('keys').description('manage signing keys');
 withSettings(keys.command('list').description('list signing keys')).requiredOption('--realm <name>', 'realm')
   .action((o) => withServices(o, async (s) => {

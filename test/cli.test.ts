@@ -43,6 +43,19 @@ describe('strix CLI', () => {
     assert.notEqual(secret(created), secret(rotated));
   });
 
+  test('clients disable marks the client disabled and enable lets it back', async () => {
+    const { openStore } = await import('../src/store/index.js');
+    assert.match((await strix('clients', 'disable', 'service', '--realm', 'demo')).stdout, /disabled client service/);
+    const store = await openStore(env.STRIX_DATABASE_URL!);
+    try {
+      assert.equal((await store.clients.get('demo', 'service'))?.enabled, false);
+    } finally {
+      await store.close();
+    }
+    assert.match((await strix('clients', 'enable', 'service', '--realm', 'demo')).stdout, /enabled client service/);
+    await assert.rejects(strix('clients', 'disable', 'nobody', '--realm', 'demo'), /no client nobody/);
+  });
+
   test('keys rotate makes the next key current and retires the old one', async () => {
     const kidsWith = (listing: string, status: string) =>
       listing.split('\n').filter((line) => new RegExp(`\\b${status}\\b`).test(line)).map((line) => line.split(' ')[0]).sort();

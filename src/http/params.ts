@@ -15,9 +15,3 @@ export function singleParams(...sources: unknown[]): Params {
   }
   return out;
 }
-
-export function require(params: Params, name: string): string {
-  const value = params[name];
-  if (value === undefined) throw new OAuthError('invalid_request', `${name} is required`);
-  return value;
-}

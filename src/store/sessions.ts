@@ -37,15 +37,6 @@ export function sessionsRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return row && toSession(row);
     },
-    async get(id: string): Promise<Session | undefined> {
-      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-      return row && toSession(row);
-    },
-    async isActive(id: string, now: number): Promise<boolean> {
-      const row = await db.selectFrom('sessions').select('id').where('id', '=', id)
-        .where('ended_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
-      return row !== undefined;
-    },
     async touch(id: string, now: number): Promise<void> {
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     },

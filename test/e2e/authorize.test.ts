@@ -66,6 +66,16 @@ for (const database of databases) {
       assertErrorPage(await open(trustedRequest({ client_id: 'no-such-client' })));
     });
 
+    test('a disabled client gets an error page and no redirect', async () => {
+      const { clients } = server.services.store;
+      await clients.setEnabled('demo', 'trusted', false, Date.now());
+      try {
+        assertErrorPage(await open(trustedRequest()));
+      } finally {
+        await clients.setEnabled('demo', 'trusted', true, Date.now());
+      }
+    });
+
     test('a missing client_id gets an error page and no redirect', async () => {
       const { client_id: _omitted, ...rest } = trustedRequest();
       assertErrorPage(await open(rest));

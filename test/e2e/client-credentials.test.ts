@@ -81,6 +81,20 @@ for (const database of databases) {
       assert.equal(response.body.error, 'invalid_client');
     });
 
+    test('a disabled client is refused with 401 invalid_client until it is enabled again', async () => {
+      const { clients } = server.services.store;
+      await clients.setEnabled('demo', 'service', false, Date.now());
+      try {
+        const refused = await tokenRequest(server.issuer(), { grant_type: 'client_credentials' }, { id: 'service', secret: 'service-secret' });
+        assert.equal(refused.status, 401);
+        assert.equal(refused.body.error, 'invalid_client');
+      } finally {
+        await clients.setEnabled('demo', 'service', true, Date.now());
+      }
+      const accepted = await tokenRequest(server.issuer(), { grant_type: 'client_credentials' }, { id: 'service', secret: 'service-secret' });
+      assert.equal(accepted.status, 200);
+    });
+
     test('scope openid is refused with invalid_scope: there is no user', async () => {
       const response = await tokenRequest(server.issuer(), { grant_type: 'client_credentials', scope: 'openid' }, service);
       assert.equal(response.status, 400);

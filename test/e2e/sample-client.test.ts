@@ -1,0 +1,60 @@
+// The README's tutorial as a user follows it: the sample app (examples/sample-client.mjs, built on
+// openid-client) signs a user in through Strix in a real browser, shows her claims, and signs out.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
+import { password, testRealm } from '../helpers/realm.js';
+import { freePort, startServer, type TestServer } from '../helpers/server.js';
+
+const sampleClient = fileURLToPath(new URL('../../../examples/sample-client.mjs', import.meta.url));
+
+describe('the sample client from the tutorial', () => {
+  if (!chromiumAvailable() && process.env.CI !== 'true') {
+    test.skip(`Chromium is not installed at ${chromiumPath}: browser tests are skipped`);
+    return;
+  }
+  let server: TestServer;
+  let app: ChildProcess;
+  let appUrl: string;
+  let browser: Browser;
+
+  before(async () => {
+    appUrl = `http://127.0.0.1:${await freePort()}`;
+    server = await startServer('sqlite', testRealm(appUrl));
+    app = spawn(process.execPath, [sampleClient], {
+      env: { ...process.env, ISSUER: server.issuer(), CLIENT_ID: 'web', CLIENT_SECRET: 'web-secret', APP_URL: appUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = await once(app.stdout!, 'data');
+    assert.match(String(line), /Sample app on/);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    app?.kill('SIGTERM');
+    await server?.close();
+  });
+
+  test('a user signs in to the sample app through Strix, sees her claims, and signs out', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(appUrl);
+    await page.getByRole('link', { name: 'Sign in with Strix' }).click();
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${appUrl}/`);
+    assert.equal(await page.getByRole('heading').textContent(), 'Hello, Alice Liddell');
+    assert.match(await page.locator('pre').textContent() ?? '', /"email": "alice@example.com"/);
+
+    await page.getByRole('link', { name: 'Sign out' }).click();
+    await page.waitForURL(`${appUrl}/`);
+    assert.match(await page.textContent('body') ?? '', /You are not signed in/);
+    await context.close();
+  });
+});
