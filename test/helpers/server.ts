@@ -42,13 +42,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(database: TestDatabase, realmFile: unknown): Promise<TestServer> {
+/** `publicUrl` lets a test pretend Strix sits behind an https proxy; requests still go to `url`. */
+export async function startServer(database: TestDatabase, realmFile: unknown, options: { publicUrl?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strix-test-'));
   const db = await freshDatabase(database, dir);
   const port = await freePort();
   const config = loadConfig({
     STRIX_DATABASE_URL: db.url, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_MASTER_KEY: masterKey,
     STRIX_LOG_LEVEL: process.env.STRIX_TEST_LOG_LEVEL ?? 'silent', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
+    ...(options.publicUrl ? { STRIX_PUBLIC_URL: options.publicUrl } : {}),
   });
   const clock = testClock();
   const services = await createServices(config, createLogger(config.logLevel), clock);
@@ -56,9 +58,10 @@ export async function startServer(database: TestDatabase, realmFile: unknown): P
   for (const realm of parseRealmFile(realmFile, 'test realm')) await importRealm(services, realm);
   const app = await buildApp(services);
   await app.listen({ port, host: '127.0.0.1' });
+  const url = options.publicUrl ? `http://127.0.0.1:${port}` : config.publicUrl;
   return {
-    url: config.publicUrl,
-    issuer: (realm = 'demo') => `${config.publicUrl}/realms/${realm}`,
+    url,
+    issuer: (realm = 'demo') => `${url}/realms/${realm}`,
     services,
     app,
     clock,
