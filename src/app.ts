@@ -12,7 +12,9 @@ import { OAuthError, PageError } from './http/errors.js';
 import { realmResolver } from './http/realm.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { discoveryRoutes } from './oauth/discovery.js';
+import { introspectRoutes } from './oauth/introspect.js';
 import { logoutRoutes } from './oauth/logout.js';
+import { revokeRoutes } from './oauth/revoke.js';
 import { tokenRoutes } from './oauth/token.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import { systemClock, type Clock } from './runtime.js';
@@ -22,7 +24,7 @@ import { Keystore } from './tokens/keystore.js';
 import { createSealer, loadMasterKey } from './tokens/master-key.js';
 import { loginActionRoutes } from './ui/login-actions.js';
 import { errorPage } from './ui/pages.js';
-import { sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
+import { formPostScript, formPostScriptPath, sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
 import { stylesheet } from './ui/styles.js';
 
 export function createLogger(level: Config['logLevel']): Logger {
@@ -43,8 +45,8 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
 }
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
-const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout))$/;
-const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo))/;
+const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke))$/;
+const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke))/;
 
 export async function buildApp(s: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -89,6 +91,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => renderError(s, new PageError('Not found', 'There is nothing at this address.', 404), request, reply));
 
   app.get(stylesheetPath, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
+  app.get(formPostScriptPath, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(formPostScript));
   app.get('/health/live', async () => ({ status: 'ok' }));
   app.get('/health/ready', async () => ({ status: 'ok' }));
 
@@ -97,6 +100,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   authorizeRoutes(app, s);
   loginActionRoutes(app, s);
   tokenRoutes(app, s);
+  introspectRoutes(app, s);
+  revokeRoutes(app, s);
   userinfoRoutes(app, s);
   logoutRoutes(app, s);
   return app;

@@ -10,7 +10,9 @@ import { buildApp, createLogger, createServices } from './app.js';
 import { ConfigError, loadConfig, settings, type SettingName } from './config.js';
 import { hashPassword } from './identity/passwords.js';
 import { newId } from './runtime.js';
+import { unlockAccount } from './security/brute-force.js';
 import { issuerOf, type Services } from './services.js';
+import { storedSecret } from './store/clients.js';
 
 const program = new Command('strix').description('Strix: OpenID Connect Provider and OAuth 2.0 authorization server').showHelpAfterError();
 
@@ -132,6 +134,13 @@ withSettings(users.command('disable <username>').description('disable a user: si
     await s.store.users.setEnabled(user.id, false, s.clock.now());
     console.log(`disabled ${username}`);
   }));
+withSettings(users.command('unlock <username>').description('clear a sign-in lockout; re-enables the account only if a permanent lockout disabled it'))
+  .requiredOption('--realm <name>', 'realm')
+  .action((username: string, o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    const { reenabled } = await unlockAccount(s, o.realm, username);
+    console.log(reenabled ? `unlocked and re-enabled ${username}` : `unlocked ${username}`);
+  }));
 
 const clients = program.command('clients').description('manage clients');
 withSettings(clients.command('add <client_id>').description('register a client; prints its secret once'))
@@ -159,8 +168,10 @@ withSettings(clients.command('rotate-secret <client_id>').description('issue a n
   .action((clientId: string, o) => withServices(o, async (s) => {
     const client = (await s.store.clients.get(o.realm, clientId)) ?? fail(`no client ${clientId} in realm ${o.realm}`);
     if (!client.confidential) fail(`${clientId} is a public client and has no secret`);
+    if (client.metadata.token_endpoint_auth_method === 'private_key_jwt') fail(`${clientId} authenticates with its own keys (private_key_jwt) and has no secret`);
     const secret = randomBytes(32).toString('base64url');
-    await s.store.clients.setSecretHash(o.realm, clientId, s.sealer.digest(secret), s.clock.now());
+    const stored = storedSecret(secret, client.metadata.token_endpoint_auth_method, s.sealer);
+    await s.store.clients.setSecretHash(o.realm, clientId, stored.hash, s.clock.now(), stored.sealed);
     console.log(`client_secret: ${secret}\n(shown only once)`);
   }));
 

@@ -6,9 +6,14 @@ import { join } from 'node:path';
 import { hashPassword } from '../identity/passwords.js';
 import { newId } from '../runtime.js';
 import type { Services } from '../services.js';
-import { tokenEndpointAuthMethods, type ClientMetadata } from '../store/clients.js';
-import { defaultRealmSettings, signingAlgs, type RealmSettings } from '../store/realms.js';
+import type { JWK } from 'jose';
+import {
+  clientAssertionAlgs, storedSecret, tokenEndpointAuthMethods,
+  type ClientAssertionAlg, type ClientMetadata, type PublicJwks, type TokenEndpointAuthMethod,
+} from '../store/clients.js';
+import { defaultBruteForceSettings, defaultRealmSettings, signingAlgs, type BruteForceSettings, type RealmSettings } from '../store/realms.js';
 import { userAttributeClaims } from '../tokens/claims.js';
+import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
 
 export class RealmFileError extends Error {
   constructor(where: string, problem: string) {
@@ -49,6 +54,21 @@ function optionalPositiveInt(value: unknown, where: string): number | undefined 
   return value;
 }
 
+function optionalBoolean(value: unknown, where: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new RealmFileError(where, 'must be true or false');
+  return value;
+}
+
+/** Logout URIs (back- and front-channel) are absolute http(s) URIs without a fragment. */
+function logoutUri(value: unknown, where: string): string | undefined {
+  const uri = optionalString(value, where);
+  if (uri === undefined) return undefined;
+  validateRedirectUri(uri, where);
+  if (!/^https?:/.test(uri)) throw new RealmFileError(where, `"${uri}" must be an http or https URI`);
+  return uri;
+}
+
 /** Redirect URIs must be absolute and have no fragment (RFC 6749 §3.1.2); they are then matched exactly. */
 export function validateRedirectUri(uri: string, where: string): string {
   let url: URL;
@@ -63,6 +83,30 @@ export function validateRedirectUri(uri: string, where: string): string {
 }
 
 const settingNames = Object.keys(defaultRealmSettings) as (keyof RealmSettings)[];
+
+/** A partial `brute_force` object merges over the defaults; unknown keys are refused so a typo cannot silently weaken it. */
+function parseBruteForce(value: unknown, where: string): BruteForceSettings {
+  if (!isObject(value)) throw new RealmFileError(where, 'must be an object');
+  const settings: BruteForceSettings = { ...defaultBruteForceSettings };
+  const names = Object.keys(defaultBruteForceSettings) as (keyof BruteForceSettings)[];
+  for (const [name, v] of Object.entries(value)) {
+    const key = name as keyof BruteForceSettings;
+    if (!names.includes(key)) throw new RealmFileError(`${where}.${name}`, `is not a brute_force setting (known: ${names.join(', ')})`);
+    if (key === 'enabled' || key === 'permanent_lockout') {
+      if (typeof v !== 'boolean') throw new RealmFileError(`${where}.${name}`, 'must be true or false');
+      settings[key] = v;
+    } else if (key === 'max_temporary_lockouts') {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RealmFileError(`${where}.${name}`, 'must be a whole number, 0 or more');
+      settings[key] = v;
+    } else if (key === 'failure_factor' || key === 'ip_failure_limit') {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RealmFileError(`${where}.${name}`, 'must be a positive whole number of failures');
+      settings[key] = v;
+    } else {
+      settings[key] = optionalPositiveInt(v, `${where}.${name}`)!;
+    }
+  }
+  return settings;
+}
 
 function parseSettings(raw: Json, where: string): RealmSettings {
   const settings: RealmSettings = { ...defaultRealmSettings, scopes: [] };
@@ -82,11 +126,47 @@ function parseSettings(raw: Json, where: string): RealmSettings {
       settings.pkce_plain_allowed = value;
     } else if (name === 'default_locale') {
       settings.default_locale = optionalString(value, `${where}.${name}`) ?? 'en';
+    } else if (name === 'brute_force') {
+      settings.brute_force = parseBruteForce(value, `${where}.brute_force`);
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }
   }
   return settings;
+}
+
+/** JWK members holding private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const privateJwkMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+function publicJwks(value: unknown, where: string): PublicJwks {
+  if (!isObject(value) || !Array.isArray(value.keys) || value.keys.length === 0) throw new RealmFileError(where, 'must be a JWK Set: {"keys": [ ... ]}');
+  value.keys.forEach((key: unknown, i) => {
+    if (!isObject(key) || !['RSA', 'EC', 'OKP'].includes(key.kty as string)) throw new RealmFileError(`${where}.keys[${i}]`, 'must be a JWK with kty RSA, EC or OKP');
+    const secret = privateJwkMembers.find((member) => member in key);
+    if (secret) throw new RealmFileError(`${where}.keys[${i}]`, `holds private key material ("${secret}"): register public keys only`);
+  });
+  return { keys: value.keys as JWK[] };
+}
+
+/** The client's public keys (RFC 7591 §2): inline `jwks` or an http(s) `jwks_uri`, never both. */
+function clientKeys(raw: Json, method: TokenEndpointAuthMethod, where: string): Pick<ClientMetadata, 'jwks' | 'jwks_uri'> {
+  if (raw.jwks !== undefined && raw.jwks_uri !== undefined) throw new RealmFileError(`${where}.jwks_uri`, 'jwks and jwks_uri must not both be set');
+  const jwks = raw.jwks === undefined ? undefined : publicJwks(raw.jwks, `${where}.jwks`);
+  const jwksUri = optionalString(raw.jwks_uri, `${where}.jwks_uri`);
+  if (jwksUri !== undefined && !(URL.canParse(jwksUri) && ['http:', 'https:'].includes(new URL(jwksUri).protocol))) {
+    throw new RealmFileError(`${where}.jwks_uri`, `"${jwksUri}" is not an http(s) URL`);
+  }
+  if (method === 'private_key_jwt' && !jwks && !jwksUri) throw new RealmFileError(`${where}.jwks`, 'a private_key_jwt client needs jwks or jwks_uri');
+  return { jwks, jwks_uri: jwksUri };
+}
+
+/** RFC 7591 §2 token_endpoint_auth_signing_alg: an HMAC for client_secret_jwt, a signature for private_key_jwt. */
+function assertionAlg(value: unknown, method: TokenEndpointAuthMethod, where: string): ClientAssertionAlg | undefined {
+  if (value === undefined) return undefined;
+  if (method !== 'client_secret_jwt' && method !== 'private_key_jwt') throw new RealmFileError(where, 'applies only to client_secret_jwt and private_key_jwt');
+  const algs: readonly string[] = clientAssertionAlgs[method];
+  if (typeof value !== 'string' || !algs.includes(value)) throw new RealmFileError(where, `must be one of ${algs.join(', ')} for ${method}`);
+  return value as ClientAssertionAlg;
 }
 
 export function parseClient(raw: unknown, where: string): ClientInput {
@@ -99,6 +179,8 @@ export function parseClient(raw: unknown, where: string): ClientInput {
   }
   const secret = optionalString(raw.client_secret, `${where}.client_secret`);
   if (method === 'none' && secret !== undefined) throw new RealmFileError(`${where}.client_secret`, 'a public client (token_endpoint_auth_method "none") has no secret');
+  if (method === 'private_key_jwt' && secret !== undefined) throw new RealmFileError(`${where}.client_secret`, 'a private_key_jwt client authenticates with its keys and has no secret');
+  const keys = clientKeys(raw, method, where);
   const alg = (name: string) => {
     const value = raw[name];
     if (value !== undefined && !signingAlgs.includes(value as never)) throw new RealmFileError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);
@@ -113,8 +195,12 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     post_logout_redirect_uris: stringList(raw.post_logout_redirect_uris, `${where}.post_logout_redirect_uris`)
       .map((u) => validateRedirectUri(u, `${where}.post_logout_redirect_uris`)),
     grant_types: raw.grant_types === undefined ? ['authorization_code'] : stringList(raw.grant_types, `${where}.grant_types`),
-    response_types: raw.response_types === undefined ? ['code'] : stringList(raw.response_types, `${where}.response_types`),
+    // RFC 7591 §2: the default is "code", but a client without the authorization_code grant has none.
+    response_types: raw.response_types !== undefined ? stringList(raw.response_types, `${where}.response_types`)
+      : raw.grant_types === undefined || stringList(raw.grant_types, `${where}.grant_types`).includes('authorization_code') ? ['code'] : [],
     token_endpoint_auth_method: method,
+    ...keys,
+    token_endpoint_auth_signing_alg: assertionAlg(raw.token_endpoint_auth_signing_alg, method, `${where}.token_endpoint_auth_signing_alg`),
     scope: optionalString(raw.scope, `${where}.scope`) ?? 'openid profile email',
     require_consent: raw.require_consent === true,
     allowed_origins: raw.allowed_origins === undefined ? undefined : stringList(raw.allowed_origins, `${where}.allowed_origins`).map((o) => {
@@ -131,10 +217,23 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     refresh_token_idle_lifetime: optionalPositiveInt(raw.refresh_token_idle_lifetime, `${where}.refresh_token_idle_lifetime`),
     refresh_token_absolute_lifetime: optionalPositiveInt(raw.refresh_token_absolute_lifetime, `${where}.refresh_token_absolute_lifetime`),
     pkce_plain_allowed: raw.pkce_plain_allowed as boolean | undefined,
+    backchannel_logout_uri: logoutUri(raw.backchannel_logout_uri, `${where}.backchannel_logout_uri`),
+    backchannel_logout_session_required: optionalBoolean(raw.backchannel_logout_session_required, `${where}.backchannel_logout_session_required`),
+    frontchannel_logout_uri: logoutUri(raw.frontchannel_logout_uri, `${where}.frontchannel_logout_uri`),
+    frontchannel_logout_session_required: optionalBoolean(raw.frontchannel_logout_session_required, `${where}.frontchannel_logout_session_required`),
   };
-  const known = ['authorization_code', 'refresh_token', 'client_credentials'];
+  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
-  for (const r of metadata.response_types) if (r !== 'code') throw new RealmFileError(`${where}.response_types`, `"${r}" is not supported (supported: code)`);
+  metadata.response_types = metadata.response_types.map((r) => {
+    const type = canonicalResponseType(r);
+    if (!type) throw new RealmFileError(`${where}.response_types`, `"${r}" is not supported (supported: ${responseTypes.join(', ')})`);
+    // RFC 7591 §2.1: response types and grant types must agree.
+    const needs = [...(type.includes('code') ? ['authorization_code'] : []), ...(returnsTokens(type) ? ['implicit'] : [])];
+    for (const grant of needs) {
+      if (!metadata.grant_types.includes(grant)) throw new RealmFileError(`${where}.grant_types`, `response_type "${type}" needs the ${grant} grant type`);
+    }
+    return type;
+  });
   if (metadata.grant_types.includes('authorization_code') && metadata.redirect_uris.length === 0) {
     throw new RealmFileError(`${where}.redirect_uris`, 'a client using authorization_code needs at least one redirect URI');
   }
@@ -209,10 +308,15 @@ export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'seal
   await store.roles.ensure(input.name, input.roles);
   for (const client of input.clients) {
     const existing = await store.clients.get(input.name, client.metadata.client_id);
-    if (client.metadata.token_endpoint_auth_method !== 'none' && client.secret === undefined && !existing?.secretHash) {
-      throw new RealmFileError(`realm ${input.name}, client ${client.metadata.client_id}`, 'a confidential client needs a client_secret');
+    const method = client.metadata.token_endpoint_auth_method;
+    // A client_secret_jwt client needs its secret sealed; a digest kept from another method is not enough.
+    const stored = method === 'client_secret_jwt' ? existing?.secretSealed : existing?.secretHash;
+    if (method !== 'none' && method !== 'private_key_jwt' && client.secret === undefined && !stored) {
+      const problem = method === 'client_secret_jwt' ? 'a client_secret_jwt client needs a client_secret' : 'a confidential client needs a client_secret';
+      throw new RealmFileError(`realm ${input.name}, client ${client.metadata.client_id}`, problem);
     }
-    await store.clients.upsert(input.name, client.metadata, client.secret === undefined ? null : s.sealer.digest(client.secret), now);
+    const secret = client.secret === undefined ? undefined : storedSecret(client.secret, method, s.sealer);
+    await store.clients.upsert(input.name, client.metadata, secret?.hash ?? null, now, secret?.sealed ?? null);
   }
   for (const user of input.users) {
     const existing = await store.users.findByUsername(input.name, user.username);

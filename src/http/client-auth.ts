@@ -1,9 +1,12 @@
-// Client authentication at the token endpoint (RFC 6749 §2.3.1): client_secret_basic,
-// client_secret_post and none; the method registered for the client is enforced.
+// Client authentication (RFC 6749 §2.3, OIDC Core §9): client_secret_basic, client_secret_post,
+// client_secret_jwt and private_key_jwt (RFC 7523 §2.2, checked in client-assertion.ts) and none;
+// the method registered for the client is enforced.
 import type { FastifyRequest } from 'fastify';
 import { safeEqual } from '../runtime.js';
-import type { Client, ClientsRepository } from '../store/clients.js';
+import { endpointOf, issuerOf, type Services } from '../services.js';
+import type { Client, ClientsRepository, TokenEndpointAuthMethod } from '../store/clients.js';
 import type { Sealer } from '../tokens/master-key.js';
+import { AssertionRejected, assertionIssuer, jwtBearerAssertionType, verifyClientAssertion } from './client-assertion.js';
 import { OAuthError } from './errors.js';
 import type { Params } from './params.js';
 
@@ -13,9 +16,13 @@ export class InvalidClient extends OAuthError {
   }
 }
 
-interface Presented { method: 'client_secret_basic' | 'client_secret_post' | 'none'; clientId: string; secret?: string }
+type Presented =
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
+  | { method: 'none'; clientId: string }
+  | { method: 'client_assertion'; clientId: string | undefined; assertion: string };
 
 function presentedCredentials(authorization: string | undefined, params: Params): Presented {
+  if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) return presentedAssertion(authorization, params);
   const basic = authorization?.match(/^Basic\s+(\S+)\s*$/i);
   if (authorization !== undefined && !basic && /^basic/i.test(authorization)) throw new InvalidClient('malformed Basic credentials', true);
   if (basic) {
@@ -42,22 +49,68 @@ function presentedCredentials(authorization: string | undefined, params: Params)
   return { method: 'none', clientId };
 }
 
-export async function authenticateClient(
-  request: FastifyRequest,
-  params: Params,
-  realm: string,
-  clients: ClientsRepository,
-  sealer: Sealer,
-): Promise<Client> {
+/** RFC 7521 §4.2 (parameters) and RFC 7523 §2.2; the client is the assertion's iss (§3 item 1). */
+function presentedAssertion(authorization: string | undefined, params: Params): Presented {
+  if ((authorization !== undefined && /^basic/i.test(authorization)) || params.client_secret !== undefined) {
+    throw new OAuthError('invalid_request', 'use only one client authentication method');
+  }
+  const { client_assertion: assertion, client_assertion_type: type } = params;
+  if (assertion === undefined || type === undefined) throw new OAuthError('invalid_request', 'client_assertion and client_assertion_type go together');
+  // An assertion format Strix does not know is an unsupported authentication method: invalid_client
+  // (RFC 6749 §5.2, RFC 7521 §4.2.1), not a malformed request.
+  if (type !== jwtBearerAssertionType) throw new InvalidClient(`client_assertion_type must be ${jwtBearerAssertionType}`, false);
+  return { method: 'client_assertion', clientId: assertionIssuer(assertion), assertion };
+}
+
+function registeredFor(method: TokenEndpointAuthMethod, presented: Presented['method']): boolean {
+  if (presented === 'client_assertion') return method === 'client_secret_jwt' || method === 'private_key_jwt';
+  return method === presented;
+}
+
+/** What authentication needs from Services (handlers pass `s`). */
+export type ClientAuthServices = Pick<Services, 'config' | 'store' | 'sealer' | 'clock'>;
+
+export async function authenticateClient(request: FastifyRequest, params: Params, s: ClientAuthServices): Promise<Client> {
+  const realm = request.realm!.name;
   const presented = presentedCredentials(request.headers.authorization, params);
   const basic = presented.method === 'client_secret_basic';
-  const client = await clients.get(realm, presented.clientId);
-  // One message for every failure, so that responses do not reveal which client ids exist.
-  const fail = () => new InvalidClient('client authentication failed', basic);
-  if (!client || !client.enabled) throw fail();
-  if (client.metadata.token_endpoint_auth_method !== presented.method) throw fail();
-  if (presented.method !== 'none') {
-    if (!client.secretHash || !safeEqual(sealer.digest(presented.secret ?? ''), client.secretHash)) throw fail();
+  // One message for every failure, so that responses do not reveal which client ids exist or what
+  // was wrong; the reason goes to the debug log for whoever runs Strix.
+  const fail = (reason: string) => {
+    request.log.debug({ realm, clientId: presented.clientId, method: presented.method, reason, event: 'client_authentication_failed' }, 'client authentication failed');
+    return new InvalidClient('client authentication failed', basic);
+  };
+  if (presented.clientId === undefined) throw fail('client_assertion is not a JWT with an iss claim');
+  if (presented.method === 'client_assertion' && params.client_id !== undefined && params.client_id !== presented.clientId) {
+    throw fail('client_id differs from the assertion iss');
+  }
+  const client = await s.store.clients.get(realm, presented.clientId);
+  if (!client) throw fail('unknown client');
+  if (!client.enabled) throw fail('client is disabled');
+  if (!registeredFor(client.metadata.token_endpoint_auth_method, presented.method)) {
+    throw fail(`client is registered for ${client.metadata.token_endpoint_auth_method}`);
+  }
+  if (presented.method === 'client_assertion') {
+    try {
+      await verifyClientAssertion(presented.assertion, { client, audiences: audiences(request, s), now: s.clock.now(), sealer: s.sealer, jtis: s.store.clientAssertions });
+    } catch (error) {
+      if (error instanceof AssertionRejected) throw fail(error.message);
+      throw error;
+    }
+  } else if (presented.method !== 'none') {
+    if (!client.secretHash || !safeEqual(s.sealer.digest(presented.secret), client.secretHash)) throw fail('wrong secret');
   }
   return client;
+}
+
+/**
+ * RFC 7523 §3 item 3: the aud must identify Strix. The issuer and the token endpoint are both
+ * accepted (OIDC Core §9 names the token endpoint; RFC 7523 and many clients use the issuer), and so
+ * is the URL of the endpoint actually called (introspection, revocation), built from the route
+ * pattern and STRIX_PUBLIC_URL rather than from the Host header, which the caller controls.
+ */
+function audiences(request: FastifyRequest, s: ClientAuthServices): string[] {
+  const realm = request.realm!.name;
+  const called = request.routeOptions.url?.replace(':realm', encodeURIComponent(realm));
+  return [issuerOf(s.config, realm), endpointOf(s.config, realm, 'token'), ...(called ? [`${s.config.publicUrl}${called}`] : [])];
 }

@@ -1,4 +1,5 @@
-// Validation of an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636 §4.3).
+// Validation of an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1 / §3.2.2.1 / §3.3.2.1,
+// OAuth 2.0 Multiple Response Types, Form Post Response Mode, RFC 7636 §4.3).
 // The client and redirect URI are checked first: until both are trusted, errors are shown as a
 // page and never redirected (OIDC Core §3.1.2.6, RFC 9700 §4.1).
 import { OAuthError, PageError } from '../http/errors.js';
@@ -6,14 +7,26 @@ import type { Params } from '../http/params.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { grantableScope, parseScope } from '../tokens/scopes.js';
+import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from './response-types.js';
 
-export type ResponseMode = 'query' | 'fragment';
-export const responseModes: ResponseMode[] = ['query', 'fragment'];
-export const promptValues = ['none', 'login', 'consent'] as const;
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export const responseModes: ResponseMode[] = ['query', 'fragment', 'form_post'];
+
+// select_account: Strix has no account chooser, so choosing an account means signing in again.
+export const promptValues = ['none', 'login', 'consent', 'select_account'] as const;
+
+/** One member of the `claims` request parameter (OIDC Core §5.5.1). */
+export interface ClaimRequest { essential?: boolean; value?: unknown; values?: unknown[] }
+/** The `claims` request parameter: individual claims wanted in userinfo and / or the ID token. */
+export interface ClaimsRequest { userinfo?: Record<string, ClaimRequest | null>; id_token?: Record<string, ClaimRequest | null> }
+
+/** The authentication context Strix asserts for a password sign-in. */
+export const acrValuesSupported = ['1'];
 
 /** A request that passed validation; parked in an interaction while the user signs in. */
 export interface AuthorizationRequest {
   clientId: string;
+  responseType: ResponseType;
   redirectUri: string;
   redirectUriSent: boolean;
   responseMode: ResponseMode;
@@ -26,6 +39,10 @@ export interface AuthorizationRequest {
   maxAge?: number;
   loginHint?: string;
   uiLocales?: string;
+  idTokenHint?: string;
+  claims?: ClaimsRequest;
+  /** The user id the client insists on, resolved from the hint or the claims request. */
+  subject?: string;
 }
 
 /** Where errors for this request may be sent once client and redirect URI are trusted. */
@@ -45,41 +62,98 @@ export function trustedRedirect(client: Client | undefined, params: Params): Tru
   } else if (!registered.includes(redirectUri)) {
     throw new PageError('Invalid redirect URI', 'The address this application asked to return to is not registered for it, so Strix will not send you there.');
   }
-  const mode = params.response_mode;
-  return { redirectUri, responseMode: mode === 'fragment' ? 'fragment' : 'query', state: params.state };
+  // Tokens never travel in a query string: the default for any response type that returns one is
+  // the fragment (Multiple Response Types §5), also for the errors of such requests.
+  const requested = params.response_mode as ResponseMode | undefined;
+  const fallback: ResponseMode = returnsTokens(params.response_type ?? '') ? 'fragment' : 'query';
+  const responseMode = requested !== undefined && responseModes.includes(requested) && !(requested === 'query' && fallback === 'fragment') ? requested : fallback;
+  return { redirectUri, responseMode, state: params.state };
 }
 
 export function validateAuthorizationRequest(realm: Realm, client: Client, params: Params, trusted: TrustedRedirect): AuthorizationRequest {
   if (params.request !== undefined) throw new OAuthError('request_not_supported', 'request objects are not supported');
   if (params.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
   if (params.registration !== undefined) throw new OAuthError('registration_not_supported', 'the registration parameter is not supported');
-  const responseType = params.response_type;
-  if (responseType === undefined) throw new OAuthError('invalid_request', 'response_type is required');
-  if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'only response_type=code is supported');
-  if (!client.metadata.response_types.includes('code') || !client.metadata.grant_types.includes('authorization_code')) {
-    throw new OAuthError('unauthorized_client', 'this client may not use the authorization code flow');
+  if (params.response_type === undefined) throw new OAuthError('invalid_request', 'response_type is required');
+  const responseType = canonicalResponseType(params.response_type);
+  if (!responseType) throw new OAuthError('unsupported_response_type', `response_type must be one of: ${responseTypes.join(', ')}`);
+  if (!client.metadata.response_types.some((registered) => canonicalResponseType(registered) === responseType)) {
+    throw new OAuthError('unauthorized_client', `this client may not use response_type ${responseType}`);
   }
   if (params.response_mode !== undefined && !responseModes.includes(params.response_mode as ResponseMode)) {
     throw new OAuthError('invalid_request', 'unsupported response_mode');
   }
+  if (params.response_mode === 'query' && returnsTokens(responseType)) {
+    throw new OAuthError('invalid_request', 'response_mode=query cannot carry tokens; use fragment or form_post');
+  }
   const scope = parseScope(params.scope);
   if (scope.length === 0) throw new OAuthError('invalid_scope', 'scope is required');
   grantableScope(client, scope);
+  if (responseType.includes('id_token') && !scope.includes('openid')) {
+    throw new OAuthError('invalid_scope', 'an id_token response needs the openid scope');
+  }
+  // OIDC Core §3.2.2.1 / §3.3.2.11: a token-returning flow must bind its ID token to a nonce.
+  if (returnsTokens(responseType) && params.nonce === undefined) {
+    throw new OAuthError('invalid_request', `nonce is required with response_type ${responseType}`);
+  }
   const prompt = parsePrompt(params.prompt);
+  const claims = parseClaims(params.claims);
   return {
     clientId: client.clientId,
+    responseType,
     redirectUri: trusted.redirectUri,
     redirectUriSent: params.redirect_uri !== undefined,
     responseMode: trusted.responseMode,
     scope,
     state: params.state,
     nonce: params.nonce,
-    ...pkce(realm, client, params),
+    ...(responseType.includes('code') ? pkce(realm, client, params) : {}),
     prompt,
     maxAge: parseMaxAge(params.max_age),
     loginHint: params.login_hint,
     uiLocales: params.ui_locales,
+    idTokenHint: params.id_token_hint,
+    claims,
   };
+}
+
+/**
+ * The `claims` parameter (OIDC Core §5.5). An essential acr that Strix cannot meet fails the
+ * request, as §5.5.1.1 says a failed authentication must.
+ */
+function parseClaims(value: string | undefined): ClaimsRequest | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new OAuthError('invalid_request', 'claims is not valid JSON');
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(parsed)) throw new OAuthError('invalid_request', 'claims must be a JSON object');
+  const claims: ClaimsRequest = {};
+  for (const target of ['userinfo', 'id_token'] as const) {
+    const members = parsed[target];
+    if (members === undefined) continue;
+    if (!isObject(members) || !Object.values(members).every((m) => m === null || isObject(m))) {
+      throw new OAuthError('invalid_request', `claims.${target} must map claim names to null or an object`);
+    }
+    claims[target] = members as Record<string, ClaimRequest | null>;
+  }
+  const acr = claims.id_token?.acr;
+  if (acr?.essential) {
+    const wanted = [...(acr.value !== undefined ? [acr.value] : []), ...(Array.isArray(acr.values) ? acr.values : [])];
+    if (wanted.length > 0 && !wanted.some((v) => acrValuesSupported.includes(String(v)))) {
+      throw new OAuthError('access_denied', 'the essential acr requested cannot be met');
+    }
+  }
+  return claims;
+}
+
+/** The user the client insists on: the id_token_hint's subject or an essential-valued sub claim (§3.1.2.2). */
+export function requestedSubject(authorization: AuthorizationRequest, hintSubject: string | undefined): string | undefined {
+  const sub = authorization.claims?.id_token?.sub?.value;
+  return typeof sub === 'string' ? sub : hintSubject;
 }
 
 function parsePrompt(value: string | undefined): string[] {

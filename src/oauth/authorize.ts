@@ -9,9 +9,12 @@ import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { format, getMessages, type Messages } from '../ui/messages.js';
-import { consentPage, loginPage } from '../ui/pages.js';
-import { realmView, sendPage } from '../ui/render.js';
-import { trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
+import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
+import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
+import { signAccessToken, signIdToken } from '../tokens/issue.js';
+import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
+import { formPostScriptHref, realmView, sendPage, stylesheetHref } from '../ui/render.js';
+import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 
 const interactionLifetimeMs = 30 * 60_000;
 
@@ -28,7 +31,7 @@ export function authorizeRoutes(app: FastifyInstance, s: Services): void {
     const trusted = trustedRedirect(client, params);
     try {
       const authorization = validateAuthorizationRequest(realm, client!, params, trusted);
-      return await proceed(s, request, reply, realm, client!, authorization);
+      return await proceed(s, request, reply, realm, client!, { ...authorization, subject: await expectedSubject(s, realm, authorization) });
     } catch (error) {
       if (error instanceof OAuthError) return redirectWithError(s, reply, realm, trusted, error);
       throw error;
@@ -41,6 +44,14 @@ export function authorizeRoutes(app: FastifyInstance, s: Services): void {
 /** A parked interaction being resumed; `signedIn` is the session its sign-in form just started. */
 export interface Continuation { id: string; signedIn?: ActiveSession }
 
+/** The user the client insists on (id_token_hint or a valued sub claim); a hint not issued here is refused. */
+async function expectedSubject(s: Services, realm: Realm, authorization: AuthorizationRequest): Promise<string | undefined> {
+  if (authorization.idTokenHint === undefined) return requestedSubject(authorization, undefined);
+  const hint = await verifyIdTokenHint(s, realm, authorization.idTokenHint);
+  if (!hint) throw new OAuthError('invalid_request', 'id_token_hint is not an ID token issued by this realm');
+  return requestedSubject(authorization, hint.sub);
+}
+
 /**
  * Decides what the request needs next — sign-in, consent, or nothing — and either shows that
  * page or completes it. `continuation` is the parked interaction when resuming after a page.
@@ -50,7 +61,10 @@ export async function proceed(
   authorization: AuthorizationRequest, continuation?: Continuation,
 ): Promise<FastifyReply> {
   const active = continuation?.signedIn ?? await currentSession(s, request, realm);
-  if (!active || (!continuation?.signedIn && reauthenticationRequired(s, authorization, active))) {
+  // OIDC Core §3.1.2.2: never answer for a different user than the one the client named.
+  const otherUser = active !== undefined && authorization.subject !== undefined && active.user.id !== authorization.subject;
+  if (otherUser && continuation?.signedIn) throw new OAuthError('login_required', 'signed in as a different user than the client asked for');
+  if (!active || otherUser || (!continuation?.signedIn && reauthenticationRequired(s, authorization, active))) {
     if (authorization.prompt.includes('none')) throw new OAuthError('login_required', 'the user is not signed in');
     return showLogin(s, request, reply, realm, client, authorization, continuation);
   }
@@ -69,7 +83,7 @@ export async function proceed(
 }
 
 function reauthenticationRequired(s: Services, authorization: AuthorizationRequest, active: ActiveSession): boolean {
-  if (authorization.prompt.includes('login')) return true;
+  if (authorization.prompt.includes('login') || authorization.prompt.includes('select_account')) return true;
   if (authorization.maxAge === undefined) return false;
   // max_age=0 means "authenticate now", like prompt=login (OIDC Core §3.1.2.1).
   return authorization.maxAge === 0 || s.clock.now() - active.session.authTime > authorization.maxAge * 1000;
@@ -120,45 +134,73 @@ function describeScope(realm: Realm, scope: string, t: Messages): string {
   return realm.settings.scopes.find((d) => d.name === scope)?.description ?? scope;
 }
 
-/** Success: a grant and a single-use code for it, sent to the trusted redirect URI. */
+/**
+ * Success: a grant, and what the response type asks for — a single-use code, an access token,
+ * an ID token (OIDC Core §3.1.2.5, §3.2.2.5, §3.3.2.5) — sent to the trusted redirect URI.
+ */
 export async function complete(
   s: Services, reply: FastifyReply, realm: Realm, client: Client, authorization: AuthorizationRequest,
   active: ActiveSession, status: 302 | 303,
 ): Promise<FastifyReply> {
   const now = s.clock.now();
-  const offline = authorization.scope.includes('offline_access');
+  const responseType = (authorization.responseType ?? 'code').split(' ');
+  const returnsCode = responseType.includes('code');
+  // offline_access only makes sense with a code, which can become a refresh token (OIDC Core §11).
+  const scope = returnsCode ? authorization.scope : authorization.scope.filter((value) => value !== 'offline_access');
+  const offline = scope.includes('offline_access');
   const lifetime = offline
     ? realm.settings.offline_token_absolute_lifetime
     : client.metadata.refresh_token_absolute_lifetime ?? realm.settings.refresh_token_absolute_lifetime;
   const grant = await s.store.grants.create({
     realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id,
-    scope: authorization.scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr,
-    nonce: authorization.nonce ?? null, offline, expiresAt: now + lifetime * 1000,
+    scope: scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr,
+    nonce: authorization.nonce ?? null, claims: (authorization.claims as Record<string, unknown> | undefined) ?? null,
+    offline, expiresAt: now + lifetime * 1000,
   }, now);
-  const code = await s.store.authorizationCodes.issue({
-    grantId: grant.id, realm: realm.name, clientId: client.clientId,
-    redirectUri: authorization.redirectUriSent ? authorization.redirectUri : null,
-    codeChallenge: authorization.codeChallenge ?? null, codeChallengeMethod: authorization.codeChallengeMethod ?? null,
-    expiresAt: now + realm.settings.authorization_code_lifetime * 1000,
-  });
+  const response: Record<string, string | undefined> = { state: authorization.state, iss: issuerOf(s.config, realm) };
+  if (returnsCode) {
+    response.code = await s.store.authorizationCodes.issue({
+      grantId: grant.id, realm: realm.name, clientId: client.clientId,
+      redirectUri: authorization.redirectUriSent ? authorization.redirectUri : null,
+      codeChallenge: authorization.codeChallenge ?? null, codeChallengeMethod: authorization.codeChallengeMethod ?? null,
+      expiresAt: now + realm.settings.authorization_code_lifetime * 1000,
+    });
+  }
+  const issue = { issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now };
+  if (responseType.includes('token')) {
+    const { accessToken, expiresIn } = await signAccessToken(issue, { client, grant, user: active.user, scope: scope.join(' ') });
+    Object.assign(response, { access_token: accessToken, token_type: 'Bearer', expires_in: String(expiresIn), scope: scope.join(' ') });
+  }
+  if (responseType.includes('id_token')) {
+    // Without an access token there is no userinfo call, so the scopes' claims go in the ID token (§5.4).
+    const { sub: _sub, ...claims } = response.access_token ? {} : claimsForScopes(active.user, scope);
+    const requested = claimsNamed(active.user, requestedClaimNames(grant.claims, 'id_token'));
+    response.id_token = await signIdToken(issue, {
+      client, grant, user: active.user, accessToken: response.access_token, code: response.code, extraClaims: { ...claims, ...requested },
+    });
+  }
   await s.store.sessions.touch(active.session.id, now);
-  return redirectTo(reply, authorization, { code, state: authorization.state, iss: issuerOf(s.config, realm) }, status);
+  return respond(s, reply, authorization, response, status);
 }
 
 export function redirectWithError(s: Services, reply: FastifyReply, realm: Realm, trusted: TrustedRedirect, error: OAuthError, status: 302 | 303 = 302): FastifyReply {
   const { error: code, error_description } = error.toJSON();
-  return redirectTo(reply, trusted, { error: code, error_description, state: trusted.state, iss: issuerOf(s.config, realm) }, status);
+  return respond(s, reply, trusted, { error: code, error_description, state: trusted.state, iss: issuerOf(s.config, realm) }, status);
 }
 
-function redirectTo(reply: FastifyReply, target: TrustedRedirect, values: Record<string, string | undefined>, status: 302 | 303): FastifyReply {
+/** Delivers an authorization response in its response mode: query, fragment or an auto-posting form. */
+function respond(s: Services, reply: FastifyReply, target: TrustedRedirect, values: Record<string, string | undefined>, status: 302 | 303): FastifyReply {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) fields[name] = value;
+  if (target.responseMode === 'form_post') {
+    return sendPage(reply, formPostPage({ stylesheetHref: stylesheetHref(s), scriptHref: formPostScriptHref(s), action: target.redirectUri, fields }));
+  }
   const url = new URL(target.redirectUri);
-  const response = new URLSearchParams();
-  for (const [name, value] of Object.entries(values)) if (value !== undefined) response.set(name, value);
+  const encoded = new URLSearchParams(fields);
   if (target.responseMode === 'fragment') {
-    url.hash = response.toString();
+    url.hash = encoded.toString();
   } else {
-    for (const [name, value] of response) url.searchParams.append(name, value);
+    for (const [name, value] of encoded) url.searchParams.append(name, value);
   }
   return reply.header('cache-control', 'no-store').redirect(url.href, status);
 }
-

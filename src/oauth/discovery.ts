@@ -2,11 +2,13 @@
 // advertises exactly what is implemented.
 import type { FastifyInstance } from 'fastify';
 import { endpointOf, issuerOf, type Services } from '../services.js';
+import { clientAssertionAlgs, tokenEndpointAuthMethods } from '../store/clients.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
 import { claimsSupported } from '../tokens/claims.js';
 import { builtInScopes } from '../tokens/scopes.js';
 import { messages } from '../ui/messages.js';
-import { promptValues, responseModes } from './authorization-request.js';
+import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
+import { responseTypes } from './response-types.js';
 import { grants } from './token.js';
 
 export function discoveryDocument(s: Services, realm: Realm): Record<string, unknown> {
@@ -17,23 +19,34 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     userinfo_endpoint: endpointOf(s.config, realm, 'userinfo'),
     jwks_uri: endpointOf(s.config, realm, 'certs'),
     end_session_endpoint: endpointOf(s.config, realm, 'logout'),
+    introspection_endpoint: endpointOf(s.config, realm, 'token/introspect'),
+    revocation_endpoint: endpointOf(s.config, realm, 'revoke'),
     scopes_supported: [...builtInScopes, ...realm.settings.scopes.map((d) => d.name)],
-    response_types_supported: ['code'],
+    response_types_supported: responseTypes,
     response_modes_supported: responseModes,
-    grant_types_supported: grants.map((g) => g.type),
+    grant_types_supported: [...grants.map((g) => g.type), 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: signingAlgs,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    token_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
+    token_endpoint_auth_signing_alg_values_supported: [...clientAssertionAlgs.client_secret_jwt, ...clientAssertionAlgs.private_key_jwt],
+    // Public clients (`none`) may revoke their own tokens but not introspect (RFC 7662 §2.1).
+    introspection_endpoint_auth_methods_supported: tokenEndpointAuthMethods.filter((m) => m !== 'none'),
+    revocation_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
     code_challenge_methods_supported: realm.settings.pkce_plain_allowed ? ['S256', 'plain'] : ['S256'],
     claims_supported: claimsSupported,
     claim_types_supported: ['normal'],
     prompt_values_supported: promptValues,
     ui_locales_supported: Object.keys(messages),
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
+    acr_values_supported: acrValuesSupported,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     require_request_uri_registration: false,
     authorization_response_iss_parameter_supported: true,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
   };
 }
 

@@ -1,36 +1,27 @@
 // RP-Initiated Logout 1.0: id_token_hint, client_id, post_logout_redirect_uri (registered only),
 // state. Without a hint that names the current session, the user confirms with "Sign out".
+// Ending the session notifies its clients by back-channel and front-channel logout.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { compactVerify } from 'jose';
 import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { currentSession, endSession, forgetSession } from '../identity/sso.js';
 import { endpointOf, issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
-import { signingAlgs, type Realm } from '../store/realms.js';
+import type { Realm } from '../store/realms.js';
+import { verifyIdTokenHint, type IdTokenHint } from '../tokens/id-token-hint.js';
+import type { Session } from '../store/sessions.js';
+import { frontchannelLogoutUris, sendBackchannelLogout } from './logout-notifications.js';
 import { getMessages, pickLocale } from '../ui/messages.js';
-import { loggedOutPage, logoutConfirmPage } from '../ui/pages.js';
+import { frontchannelLogoutPage, loggedOutPage, logoutConfirmPage } from '../ui/pages.js';
 import { realmView, sendPage } from '../ui/render.js';
 
-interface IdTokenHint { sub?: string; sid?: string; clientId?: string }
 interface LogoutRequest { hint?: IdTokenHint; client?: Client; postLogoutRedirectUri?: string; state?: string; uiLocales?: string }
 
-/** The hint's signature and issuer must be ours; expiry is irrelevant (OIDC RP-Initiated Logout §2). */
 async function verifyHint(s: Services, realm: Realm, token: string): Promise<IdTokenHint> {
-  try {
-    const { payload } = await compactVerify(token, await s.keystore.verifier(realm.name), { algorithms: signingAlgs });
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-    if (claims.iss !== issuerOf(s.config, realm)) throw new Error('wrong issuer');
-    const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
-    return {
-      sub: typeof claims.sub === 'string' ? claims.sub : undefined,
-      sid: typeof claims.sid === 'string' ? claims.sid : undefined,
-      clientId: typeof claims.azp === 'string' ? claims.azp : typeof aud === 'string' ? aud : undefined,
-    };
-  } catch {
-    throw new PageError('Invalid sign-out request', 'The application sent an ID token that was not issued here.');
-  }
+  const hint = await verifyIdTokenHint(s, realm, token);
+  if (!hint) throw new PageError('Invalid sign-out request', 'The application sent an ID token that was not issued here.');
+  return hint;
 }
 
 async function validateLogout(s: Services, realm: Realm, params: Params): Promise<LogoutRequest> {
@@ -58,13 +49,34 @@ function parseParams(source: unknown): Params {
   }
 }
 
-function signedOut(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, logout: LogoutRequest): FastifyReply {
-  if (logout.postLogoutRedirectUri) {
-    const url = new URL(logout.postLogoutRedirectUri);
-    if (logout.state !== undefined) url.searchParams.set('state', logout.state);
-    return reply.header('cache-control', 'no-store').redirect(url.href, request.method === 'POST' ? 303 : 302);
+/** Where the browser goes after signing out: the client's registered URI (with state), if any. */
+function afterLogout(logout: LogoutRequest): string | undefined {
+  if (!logout.postLogoutRedirectUri) return undefined;
+  const url = new URL(logout.postLogoutRedirectUri);
+  if (logout.state !== undefined) url.searchParams.set('state', logout.state);
+  return url.href;
+}
+
+function signedOut(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, logout: LogoutRequest, frames: string[] = []): FastifyReply {
+  const next = afterLogout(logout);
+  const view = realmView(s, request, realm, logout.uiLocales);
+  if (frames.length > 0) {
+    // The page's CSP must let exactly these clients' pages load in its iframes.
+    const origins = [...new Set(frames.map((frame) => new URL(frame).origin))].join(' ');
+    reply.header('content-security-policy', `${reply.getHeader('content-security-policy')}; frame-src ${origins}`);
+    return sendPage(reply, frontchannelLogoutPage({ realm: view, frames, next }));
   }
-  return sendPage(reply, loggedOutPage({ realm: realmView(s, request, realm, logout.uiLocales) }));
+  if (next) return reply.header('cache-control', 'no-store').redirect(next, request.method === 'POST' ? 303 : 302);
+  return sendPage(reply, loggedOutPage({ realm: view }));
+}
+
+/** Ends the session, tells its clients (back-channel now, front-channel on the next page), then leaves. */
+async function signOut(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, session: Session, logout: LogoutRequest): Promise<FastifyReply> {
+  const clientIds = await s.store.grants.clientIdsForSession(session.id);
+  await endSession(s, session.id);
+  forgetSession(s, reply, realm);
+  await sendBackchannelLogout(s, realm, session, clientIds);
+  return signedOut(s, request, reply, realm, logout, await frontchannelLogoutUris(s, realm, session, clientIds));
 }
 
 export function logoutRoutes(app: FastifyInstance, s: Services): void {
@@ -75,11 +87,7 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     if (!active) return signedOut(s, request, reply, realm, logout);
     const hintNamesSession = logout.hint !== undefined
       && (logout.hint.sid ? logout.hint.sid === active.session.id : logout.hint.sub === active.user.id);
-    if (hintNamesSession) {
-      await endSession(s, active.session.id);
-      forgetSession(s, reply, realm);
-      return signedOut(s, request, reply, realm, logout);
-    }
+    if (hintNamesSession) return signOut(s, request, reply, realm, active.session, logout);
     const fields: Record<string, string> = {};
     if (logout.client) fields.client_id = logout.client.clientId;
     if (logout.postLogoutRedirectUri) fields.post_logout_redirect_uri = logout.postLogoutRedirectUri;
@@ -105,7 +113,7 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     const { csrf: _csrf, ...rest } = params;
     const logout = await validateLogout(s, realm, rest);
     const active = await currentSession(s, request, realm);
-    if (active) await endSession(s, active.session.id);
+    if (active) return signOut(s, request, reply, realm, active.session, logout);
     forgetSession(s, reply, realm);
     return signedOut(s, request, reply, realm, logout);
   });

@@ -21,7 +21,7 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
       throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
     }
     const params = singleParams(request.body);
-    const client = await authenticateClient(request, params, realm.name, s.store.clients, s.sealer);
+    const client = await authenticateClient(request, params, s);
     const type = params.grant_type;
     if (type === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
     const grant = grantsByType.get(type);

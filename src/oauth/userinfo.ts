@@ -1,11 +1,10 @@
 // UserInfo endpoint (OIDC Core §5.3), GET and POST; bearer tokens per RFC 6750 §2.1/§2.2 and
 // errors per §3.1. Revocation is honoured by checking the token's grant.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { jwtVerify } from 'jose';
 import { OAuthError } from '../http/errors.js';
-import { issuerOf, type Services } from '../services.js';
-import { signingAlgs } from '../store/realms.js';
-import { claimsForScopes } from '../tokens/claims.js';
+import type { Services } from '../services.js';
+import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
+import { inspectAccessToken } from '../tokens/inspect.js';
 import { isFormBody } from './token.js';
 
 function bearerToken(request: FastifyRequest): string {
@@ -34,23 +33,12 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
     const realm = request.realm!;
     reply.header('cache-control', 'no-store');
     try {
-      const token = bearerToken(request);
-      const issuer = issuerOf(s.config, realm);
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(token, await s.keystore.verifier(realm.name), {
-          issuer, typ: 'at+jwt', algorithms: signingAlgs, currentDate: new Date(s.clock.now()),
-        }));
-      } catch {
-        throw new OAuthError('invalid_token', 'the access token is invalid or has expired');
-      }
-      const gid = typeof payload.gid === 'string' ? payload.gid : undefined;
-      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      if (!scopes.includes('openid')) throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope');
-      if (!gid || !(await s.store.grants.isActive(gid, s.clock.now()))) throw new OAuthError('invalid_token', 'the access token has been revoked');
-      const user = payload.sub ? await s.store.users.findById(payload.sub) : undefined;
-      if (!user || !user.enabled || user.realm !== realm.name) throw new OAuthError('invalid_token', 'the user no longer exists or is disabled');
-      return reply.send(claimsForScopes(user, scopes));
+      const token = await inspectAccessToken(s, realm, bearerToken(request));
+      if (!token) throw new OAuthError('invalid_token', 'the access token is invalid or has expired');
+      if (!token.scope.includes('openid')) throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope');
+      if (!token.active || !token.user) throw new OAuthError('invalid_token', 'the access token has been revoked, or its user disabled');
+      const requested = claimsNamed(token.user, requestedClaimNames(token.grant?.claims ?? null, 'userinfo'));
+      return reply.send({ ...requested, ...claimsForScopes(token.user, token.scope) });
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       const realmParam = `realm="${realm.name}"`;

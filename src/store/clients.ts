@@ -1,10 +1,23 @@
-// Registered clients, described with RFC 7591 client metadata; secrets only as hashes.
+// Registered clients, described with RFC 7591 client metadata; secrets as keyed hashes (and, for
+// client_secret_jwt only, sealed).
+import type { JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { SigningAlg } from './realms.js';
 
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
-export const tokenEndpointAuthMethods: TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+/** Client authentication methods (RFC 6749 §2.3.1, OIDC Core §9); discovery advertises exactly these. */
+export const tokenEndpointAuthMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+export type TokenEndpointAuthMethod = typeof tokenEndpointAuthMethods[number];
+
+/** JWS algorithms for client assertions, by method: HMAC with the secret, or a signature with a client key. */
+export const clientAssertionAlgs = {
+  client_secret_jwt: ['HS256', 'HS384', 'HS512'],
+  private_key_jwt: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+} as const;
+export type ClientAssertionAlg = typeof clientAssertionAlgs[keyof typeof clientAssertionAlgs][number];
+
+/** A JWK Set of public keys (RFC 7517 §5), as registered in the `jwks` client metadata. */
+export interface PublicJwks { keys: JWK[] }
 
 export interface ClientMetadata {
   client_id: string;
@@ -14,6 +27,11 @@ export interface ClientMetadata {
   grant_types: string[];
   response_types: string[];
   token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** private_key_jwt keys: inline, or fetched from jwks_uri (RFC 7591 §2), never both. */
+  jwks?: PublicJwks;
+  jwks_uri?: string;
+  /** When set, the only alg accepted in this client's assertions (RFC 7591 §2). */
+  token_endpoint_auth_signing_alg?: ClientAssertionAlg;
   scope: string;
   require_consent: boolean;
   allowed_origins?: string[];
@@ -24,6 +42,12 @@ export interface ClientMetadata {
   refresh_token_idle_lifetime?: number;
   refresh_token_absolute_lifetime?: number;
   pkce_plain_allowed?: boolean;
+  /** OIDC Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed when a session ends. */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
+  /** OIDC Front-Channel Logout 1.0 §2: loaded in an iframe of the sign-out page. */
+  frontchannel_logout_uri?: string;
+  frontchannel_logout_session_required?: boolean;
 }
 
 export interface Client {
@@ -31,6 +55,8 @@ export interface Client {
   clientId: string;
   metadata: ClientMetadata;
   secretHash: string | null;
+  /** The secret encrypted with the master key; only client_secret_jwt clients have one. */
+  secretSealed: string | null;
   enabled: boolean;
   /** A confidential client authenticates at the token endpoint (RFC 6749 §2.1). */
   confidential: boolean;
@@ -44,6 +70,7 @@ export function clientsRepository(db: Kysely<Database>) {
       clientId: row.client_id,
       metadata,
       secretHash: row.secret_hash,
+      secretSealed: row.secret_sealed,
       enabled: row.enabled === 1,
       confidential: metadata.token_endpoint_auth_method !== 'none',
     };
@@ -57,23 +84,35 @@ export function clientsRepository(db: Kysely<Database>) {
     async list(realm: string): Promise<Client[]> {
       return (await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').execute()).map(toClient);
     },
-    /** Creates or replaces a client; a null secretHash keeps the stored one. Returns true when created. */
-    async upsert(realm: string, metadata: ClientMetadata, secretHash: string | null, now: number): Promise<boolean> {
+    /**
+     * Creates or replaces a client; a null secretHash keeps the stored secret, a new one replaces
+     * both its forms (see storedSecret). Returns true when created.
+     */
+    async upsert(realm: string, metadata: ClientMetadata, secretHash: string | null, now: number, secretSealed: string | null = null): Promise<boolean> {
+      // A sealed secret is kept only while the client uses client_secret_jwt (see storedSecret).
+      const secretJwt = metadata.token_endpoint_auth_method === 'client_secret_jwt';
+      const sealed = secretJwt ? secretSealed : null;
       const existing = await this.get(realm, metadata.client_id);
       if (existing) {
+        const secret = secretHash ? { secret_hash: secretHash, secret_sealed: sealed } : secretJwt ? {} : { secret_sealed: null };
         await db.updateTable('clients')
-          .set({ metadata: JSON.stringify(metadata), updated_at: now, ...(secretHash ? { secret_hash: secretHash } : {}) })
+          .set({ metadata: JSON.stringify(metadata), updated_at: now, ...secret })
           .where('realm', '=', realm).where('client_id', '=', metadata.client_id).execute();
         return false;
       }
       await db.insertInto('clients').values({
-        realm, client_id: metadata.client_id, secret_hash: secretHash, metadata: JSON.stringify(metadata),
-        enabled: 1, created_at: now, updated_at: now,
+        realm, client_id: metadata.client_id, secret_hash: secretHash, secret_sealed: secretHash ? sealed : null,
+        metadata: JSON.stringify(metadata), enabled: 1, created_at: now, updated_at: now,
       }).execute();
       return true;
     },
-    async setSecretHash(realm: string, clientId: string, secretHash: string, now: number): Promise<boolean> {
-      const result = await db.updateTable('clients').set({ secret_hash: secretHash, updated_at: now })
+    /**
+     * Replaces the secret. Pass the sealed form for a client_secret_jwt client (storedSecret gives
+     * both); without it such a client cannot authenticate until it gets one, and the old secret
+     * never keeps working after a rotation.
+     */
+    async setSecretHash(realm: string, clientId: string, secretHash: string, now: number, secretSealed: string | null = null): Promise<boolean> {
+      const result = await db.updateTable('clients').set({ secret_hash: secretHash, secret_sealed: secretSealed, updated_at: now })
         .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
@@ -85,3 +124,15 @@ export function clientsRepository(db: Kysely<Database>) {
   };
 }
 export type ClientsRepository = ReturnType<typeof clientsRepository>;
+
+/**
+ * The forms a client secret is stored in: always a keyed digest, which is all that
+ * client_secret_basic and client_secret_post need to check it. client_secret_jwt alone needs the
+ * secret itself (to verify an HMAC), so only its clients also get it sealed; for every other
+ * client a stolen database plus master key still does not reveal the secret.
+ */
+export function storedSecret(
+  secret: string, method: TokenEndpointAuthMethod, sealer: { digest(s: string): string; seal(s: string): string },
+): { hash: string; sealed: string | null } {
+  return { hash: sealer.digest(secret), sealed: method === 'client_secret_jwt' ? sealer.seal(secret) : null };
+}

@@ -15,6 +15,8 @@ export interface Grant {
   amr: string[];
   acr: string | null;
   nonce: string | null;
+  /** The `claims` request parameter the grant was made with (OIDC Core §5.5), if any. */
+  claims: Record<string, unknown> | null;
   offline: boolean;
   expiresAt: number;
   revoked: boolean;
@@ -24,14 +26,14 @@ export function grantsRepository(db: Kysely<Database>) {
   const toGrant = (row: Database['grants']): Grant => ({
     id: row.id, realm: row.realm, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id,
     scope: row.scope, authTime: row.auth_time, amr: JSON.parse(row.amr) as string[], acr: row.acr,
-    nonce: row.nonce, offline: row.offline === 1, expiresAt: row.expires_at, revoked: row.revoked_at !== null,
+    nonce: row.nonce, claims: row.claims === null ? null : JSON.parse(row.claims) as Record<string, unknown>, offline: row.offline === 1, expiresAt: row.expires_at, revoked: row.revoked_at !== null,
   });
   return {
     async create(g: Omit<Grant, 'id' | 'revoked'>, now: number): Promise<Grant> {
       const id = newId();
       await db.insertInto('grants').values({
         id, realm: g.realm, client_id: g.clientId, user_id: g.userId, session_id: g.sessionId, scope: g.scope,
-        auth_time: g.authTime, amr: JSON.stringify(g.amr), acr: g.acr, nonce: g.nonce, offline: g.offline ? 1 : 0,
+        auth_time: g.authTime, amr: JSON.stringify(g.amr), acr: g.acr, nonce: g.nonce, claims: g.claims === null ? null : JSON.stringify(g.claims), offline: g.offline ? 1 : 0,
         created_at: now, expires_at: g.expiresAt, revoked_at: null,
       }).execute();
       return { ...g, id, revoked: false };
@@ -48,6 +50,11 @@ export function grantsRepository(db: Kysely<Database>) {
     },
     async revoke(id: string, now: number): Promise<void> {
       await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    },
+    /** The clients a browser session signed in to: the ones to tell when it ends. */
+    async clientIdsForSession(sessionId: string): Promise<string[]> {
+      const rows = await db.selectFrom('grants').select('client_id').distinct().where('session_id', '=', sessionId).orderBy('client_id').execute();
+      return rows.map((r) => r.client_id);
     },
     /** Logout: the grants bound to a browser session end with it; offline grants outlive it. */
     async revokeForSession(sessionId: string, now: number): Promise<void> {

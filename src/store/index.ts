@@ -3,6 +3,7 @@ import { openDatabase, type Dialect } from './db.js';
 import { migrate } from './migrations.js';
 import { realmsRepository } from './realms.js';
 import { clientsRepository } from './clients.js';
+import { clientAssertionsRepository } from './client-assertions.js';
 import { usersRepository } from './users.js';
 import { rolesRepository } from './roles.js';
 import { sessionsRepository } from './sessions.js';
@@ -12,6 +13,7 @@ import { authorizationCodesRepository } from './authorization-codes.js';
 import { refreshTokensRepository } from './refresh-tokens.js';
 import { signingKeysRepository } from './signing-keys.js';
 import { consentsRepository } from './consents.js';
+import { loginFailuresRepository } from './login-failures.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
   const { db, dialect } = await openDatabase(databaseUrl);
@@ -20,6 +22,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     dialect: dialect as Dialect,
     realms: realmsRepository(db),
     clients: clientsRepository(db),
+    clientAssertions: clientAssertionsRepository(db),
     users: usersRepository(db),
     roles: rolesRepository(db),
     sessions: sessionsRepository(db),
@@ -29,6 +32,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     refreshTokens: refreshTokensRepository(db),
     signingKeys: signingKeysRepository(db),
     consents: consentsRepository(db),
+    loginFailures: loginFailuresRepository(db),
     migrate: () => migrate(db),
     close: () => db.destroy(),
   };

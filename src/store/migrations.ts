@@ -123,7 +123,48 @@ const initial: Migration = {
   },
 };
 
-const migrations: Record<string, Migration> = { '0001_initial': initial };
+// client_secret_jwt needs the client secret itself, sealed; used assertion ids are shared by every node (RFC 7523 §3).
+const clientAssertions: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('clients').addColumn('secret_sealed', 'text').execute();
+    await db.schema.createTable('client_assertion_jtis')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('client_assertion_jtis_expires_at').on('client_assertion_jtis').column('expires_at').execute();
+  },
+};
+
+// Brute-force counters live in the database so every node sees the same counts (src/security/brute-force.ts).
+const loginFailures: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('login_failures')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('failures', 'integer', (c) => c.notNull())
+      .addColumn('lockouts', 'integer', (c) => c.notNull())
+      .addColumn('first_failure_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_failure_at', 'bigint', (c) => c.notNull())
+      .addColumn('locked_until', 'bigint')
+      .addColumn('disabled_by_lockout', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('login_failures_pk', ['realm', 'key'])
+      .execute();
+  },
+};
+
+const grantClaims: Migration = {
+  async up(db: Kysely<any>) {
+    // The `claims` request parameter (OIDC Core §5.5) a grant was made with, as JSON.
+    await db.schema.alterTable('grants').addColumn('claims', 'text').execute();
+  },
+};
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+  '0002_client_assertions': clientAssertions,
+  '0003_login_failures': loginFailures,
+  '0004_grant_claims': grantClaims,
+};
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

@@ -7,6 +7,19 @@ export const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
 
 export interface ScopeDescription { name: string; description: string }
 
+/** Sign-in brute-force protection (docs/security.md); times in seconds. */
+export interface BruteForceSettings {
+  enabled: boolean;
+  failure_factor: number;            // consecutive failures per username before a temporary lockout
+  wait_increment: number;            // lockout n lasts n × wait_increment …
+  max_wait: number;                  // … capped at max_wait
+  failure_reset_time: number;        // the count starts again after this long without a failure
+  permanent_lockout: boolean;
+  max_temporary_lockouts: number;    // with permanent_lockout: lockouts allowed before the account is disabled
+  ip_failure_limit: number;          // failures from one address, across usernames, within …
+  ip_failure_window: number;         // … this window before the address is refused until the window ends
+}
+
 export interface RealmSettings {
   access_token_lifetime: number;
   id_token_lifetime: number;
@@ -22,7 +35,20 @@ export interface RealmSettings {
   pkce_plain_allowed: boolean;
   scopes: ScopeDescription[];
   default_locale: string;
+  brute_force: BruteForceSettings;
 }
+
+export const defaultBruteForceSettings: BruteForceSettings = {
+  enabled: true,
+  failure_factor: 5,
+  wait_increment: 60,
+  max_wait: 900,
+  failure_reset_time: 43_200,
+  permanent_lockout: false,
+  max_temporary_lockouts: 0,
+  ip_failure_limit: 20,
+  ip_failure_window: 900,
+};
 
 export const defaultRealmSettings: RealmSettings = {
   access_token_lifetime: 300,
@@ -39,16 +65,18 @@ export const defaultRealmSettings: RealmSettings = {
   pkce_plain_allowed: false,
   scopes: [],
   default_locale: 'en',
+  brute_force: defaultBruteForceSettings,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
 
 export function realmsRepository(db: Kysely<Database>) {
-  const toRealm = (row: Database['realms']): Realm => ({
-    name: row.name,
-    displayName: row.display_name,
-    settings: { ...defaultRealmSettings, ...JSON.parse(row.settings) },
-  });
+  const toRealm = (row: Database['realms']): Realm => {
+    const stored = JSON.parse(row.settings) as Partial<RealmSettings>;
+    // Nested settings merge too, so realms stored before a setting existed get its default.
+    const bruteForce = { ...defaultBruteForceSettings, ...stored.brute_force };
+    return { name: row.name, displayName: row.display_name, settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce } };
+  };
   return {
     async get(name: string): Promise<Realm | undefined> {
       const row = await db.selectFrom('realms').selectAll().where('name', '=', name).executeTakeFirst();

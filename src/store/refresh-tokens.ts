@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { randomToken, sha256 } from '../runtime.js';
 import type { Database } from './schema.js';
 
-export interface FoundRefreshToken { grantId: string; expiresAt: number; used: boolean }
+export interface FoundRefreshToken { grantId: string; issuedAt: number; expiresAt: number; used: boolean }
 
 export function refreshTokensRepository(db: Kysely<Database>) {
   return {
@@ -14,7 +14,7 @@ export function refreshTokensRepository(db: Kysely<Database>) {
     },
     async find(token: string): Promise<FoundRefreshToken | undefined> {
       const row = await db.selectFrom('refresh_tokens').selectAll().where('hash', '=', sha256(token)).executeTakeFirst();
-      return row && { grantId: row.grant_id, expiresAt: row.expires_at, used: row.used_at !== null };
+      return row && { grantId: row.grant_id, issuedAt: row.created_at, expiresAt: row.expires_at, used: row.used_at !== null };
     },
     /** Uses the token up; true for exactly one caller, so a second use is always detected as reuse. */
     async markUsed(token: string, now: number): Promise<boolean> {

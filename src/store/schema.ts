@@ -6,6 +6,8 @@ export interface RealmTable { name: string; display_name: string; settings: stri
 export interface ClientTable {
   realm: string; client_id: string; secret_hash: string | null; metadata: string;
   enabled: number; created_at: number; updated_at: number;
+  /** The secret itself, encrypted with the master key: client_secret_jwt clients only. */
+  secret_sealed: string | null;
 }
 export interface UserTable {
   id: string; realm: string; username: string; email: string | null; password_hash: string | null;
@@ -23,7 +25,7 @@ export interface InteractionTable {
 }
 export interface GrantTable {
   id: string; realm: string; client_id: string; user_id: string | null; session_id: string | null;
-  scope: string; auth_time: number | null; amr: string; acr: string | null; nonce: string | null;
+  scope: string; auth_time: number | null; amr: string; acr: string | null; nonce: string | null; claims: string | null;
   offline: number; created_at: number; expires_at: number; revoked_at: number | null;
 }
 export interface CodeTable {
@@ -38,7 +40,14 @@ export interface KeyTable {
   kid: string; realm: string; alg: string; status: string; public_jwk: string;
   private_jwk: string; created_at: number; retired_at: number | null;
 }
+/** Client assertion ids seen (RFC 7523 §3 item 7), kept until the assertion expires. */
+export interface ClientAssertionJtiTable { hash: string; expires_at: number }
 export interface ConsentTable { realm: string; user_id: string; client_id: string; scope: string; updated_at: number }
+/** Sign-in failure counters (src/security/brute-force.ts); `key` is 'user:…', 'userip:…|…' or 'ip:…'. */
+export interface LoginFailureTable {
+  realm: string; key: string; failures: number; lockouts: number; first_failure_at: number;
+  last_failure_at: number; locked_until: number | null; disabled_by_lockout: number;
+}
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -54,4 +63,6 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   signing_keys: KeyTable;
   consents: ConsentTable;
+  client_assertion_jtis: ClientAssertionJtiTable;
+  login_failures: LoginFailureTable;
 }

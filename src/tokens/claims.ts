@@ -41,3 +41,22 @@ export function claimsForScopes(user: User, scopes: Iterable<string>): Record<st
   }
   return out;
 }
+
+const userClaimNames = new Set(Object.values(scopeClaims).flat());
+
+/** The named claims (from a `claims` request, OIDC Core §5.5) that the user has values for. */
+export function claimsNamed(user: User, names: Iterable<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    if (!userClaimNames.has(name)) continue;
+    const value = userClaimValue(user, name);
+    if (value !== undefined && value !== null) out[name] = value;
+  }
+  return out;
+}
+
+/** Names requested for one target ("userinfo" or "id_token") in a grant's stored `claims` request. */
+export function requestedClaimNames(claims: Record<string, unknown> | null, target: 'userinfo' | 'id_token'): string[] {
+  const members = claims?.[target];
+  return typeof members === 'object' && members !== null ? Object.keys(members) : [];
+}

@@ -1,4 +1,4 @@
-// Token builders: RFC 9068 JWT access tokens and OIDC Core §2 ID tokens (at_hash per §3.1.3.6).
+// Token builders: RFC 9068 JWT access tokens and OIDC Core §2 ID tokens (at_hash §3.1.3.6, c_hash §3.3.2.11).
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { randomToken, seconds } from '../runtime.js';
@@ -47,7 +47,7 @@ export async function signAccessToken(
 
 export async function signIdToken(
   ctx: IssueContext,
-  p: { client: Client; grant: Grant; user: User; accessToken?: string; extraClaims?: Record<string, unknown> },
+  p: { client: Client; grant: Grant; user: User; accessToken?: string; code?: string; extraClaims?: Record<string, unknown> },
 ): Promise<string> {
   const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
@@ -59,6 +59,7 @@ export async function signIdToken(
   if (p.grant.amr.length > 0) claims.amr = p.grant.amr;
   if (p.grant.sessionId) claims.sid = p.grant.sessionId;
   if (p.accessToken) claims.at_hash = leftHalfHash(p.accessToken, alg);
+  if (p.code) claims.c_hash = leftHalfHash(p.code, alg);
   return new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
     .setIssuer(ctx.issuer)
@@ -66,6 +67,22 @@ export async function signIdToken(
     .setAudience(p.client.clientId)
     .setIssuedAt(iat)
     .setExpirationTime(iat + (p.client.metadata.id_token_lifetime ?? ctx.realm.settings.id_token_lifetime))
+    .sign(key.key);
+}
+
+/** A logout token (OIDC Back-Channel Logout 1.0 §2.4): typ logout+jwt, the event, sub and sid, never a nonce. */
+export async function signLogoutToken(ctx: IssueContext, p: { client: Client; subject: string; sessionId: string }): Promise<string> {
+  const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
+  const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
+  const iat = seconds(ctx.now);
+  return new SignJWT({ sid: p.sessionId, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } })
+    .setProtectedHeader({ alg, kid: key.kid, typ: 'logout+jwt' })
+    .setIssuer(ctx.issuer)
+    .setSubject(p.subject)
+    .setAudience(p.client.clientId)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 120)
+    .setJti(randomToken(16))
     .sign(key.key);
 }
 

@@ -8,6 +8,10 @@ export interface LayoutProps {
   /** Realm display name shown in the header; falls back to "Strix". */
   displayName?: string;
   stylesheetHref: string;
+  /** An external script (the CSP allows no inline ones), loaded after the document is parsed. */
+  scriptHref?: string;
+  /** Moves on to `url` after `seconds`, without JavaScript. */
+  refresh?: { seconds: number; url: string };
   locale?: string;
   children?: ComponentChildren;
 }
@@ -34,6 +38,8 @@ export function Layout(props: LayoutProps) {
         <meta name="robots" content="noindex, nofollow" />
         <title>{`${props.title} · ${displayName}`}</title>
         <link rel="stylesheet" href={props.stylesheetHref} />
+        {props.scriptHref && <script src={props.scriptHref} defer />}
+        {props.refresh && <meta http-equiv="refresh" content={`${props.refresh.seconds};url=${props.refresh.url}`} />}
       </head>
       <body>
         <header class="site-header">

@@ -5,6 +5,7 @@ import { OAuthError, PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { verifyPassword } from '../identity/passwords.js';
 import { currentSession, startSession } from '../identity/sso.js';
+import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt } from '../security/brute-force.js';
 import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { complete, proceed, redirectWithError, showLogin } from '../oauth/authorize.js';
@@ -33,12 +34,24 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     const realm = request.realm!;
     const { id, params, client, authorization, t } = await resume(s, request, realm);
     const username = (params.username ?? '').trim();
-    const user = username === '' ? undefined : await s.store.users.findByUsername(realm.name, username);
-    const valid = await verifyPassword(user?.passwordHash ?? null, params.password ?? '');
-    if (!user || !valid || !user.enabled) {
-      request.log.info({ realm: realm.name, event: 'login_failed' }, 'sign-in failed');
-      return showLogin(s, request, reply, realm, client, authorization, { id }, t.invalidCredentials, username, 401);
+    const password = params.password ?? '';
+    const attempt: SignInAttempt = { realm, username, ip: request.ip, log: request.log };
+    const again = (error: string, status: number) => showLogin(s, request, reply, realm, client, authorization, { id }, error, username, status);
+    const locked = await currentLock(s, attempt);
+    if (locked) {
+      // The password is not checked, but a check's time is spent, so a lock answers no faster than a wrong password.
+      await verifyPassword(null, password);
+      request.log.info({ realm: realm.name, event: 'login_refused_locked', ip: request.ip }, 'sign-in refused: locked out');
+      return again(t.accountLocked, tooManyAttempts(reply, locked));
     }
+    const user = username === '' ? undefined : await s.store.users.findByUsername(realm.name, username);
+    const valid = await verifyPassword(user?.passwordHash ?? null, password);
+    if (!user || !valid || !user.enabled) {
+      request.log.info({ realm: realm.name, event: 'login_failed', ip: request.ip }, 'sign-in failed');
+      const lock = await recordFailure(s, attempt, user);
+      return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
+    }
+    await recordSuccess(s, attempt);
     const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
     await s.store.interactions.attachSession(id, session.id);
     request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
@@ -61,6 +74,16 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     await s.store.consents.remember(realm.name, active.user.id, client.clientId, [...previously, ...authorization.scope], s.clock.now());
     return complete(s, reply, realm, client, authorization, active, 303);
   });
+}
+
+/**
+ * A locked-out sign-in is answered with the sign-in page under 429 and Retry-After (RFC 6585 §4)
+ * rather than 200: browsers show the page all the same, while monitoring and scripted clients can
+ * tell a lockout from a wrong password and know when to come back.
+ */
+function tooManyAttempts(reply: FastifyReply, lock: Lock): number {
+  reply.header('retry-after', String(lock.retryAfter));
+  return 429;
 }
 
 async function withRedirectErrors(

@@ -14,6 +14,7 @@ const en = {
   scope_offline_access: 'Stay signed in to your account when you are away',
   scope_roles: 'See the roles you hold',
   invalidCredentials: 'Invalid username or password.',
+  accountLocked: 'Too many failed attempts. This account is temporarily locked; try again in a few minutes.',
   formExpired: 'This page has expired. Go back to the application and sign in again.',
   interactionExpired: 'Your sign-in took too long and has expired. Go back to the application and try again.',
 
@@ -46,6 +47,9 @@ const en = {
   loggedOutTitle: 'Signed out',
   loggedOutHeading: 'You are signed out',
   loggedOutText: 'You have been signed out successfully. You can now close this window.',
+  formPostTitle: 'Returning to the application',
+  formPostText: 'If the application does not open by itself, press Continue.',
+  continue: 'Continue',
 };
 
 export type Messages = { [K in keyof typeof en]: string };
@@ -59,6 +63,7 @@ const fr: Messages = {
   scope_offline_access: 'Rester connecté à votre compte en votre absence',
   scope_roles: 'Voir vos rôles',
   invalidCredentials: "Nom d'utilisateur ou mot de passe incorrect.",
+  accountLocked: 'Trop de tentatives infructueuses. Ce compte est temporairement verrouillé ; réessayez dans quelques minutes.',
   formExpired: "Cette page a expiré. Retournez à l'application et reconnectez-vous.",
   interactionExpired: "La connexion a pris trop de temps et a expiré. Retournez à l'application et réessayez.",
 
@@ -91,6 +96,9 @@ const fr: Messages = {
   loggedOutTitle: 'Déconnecté',
   loggedOutHeading: 'Vous êtes déconnecté',
   loggedOutText: 'Vous avez été déconnecté. Vous pouvez maintenant fermer cette fenêtre.',
+  formPostTitle: "Retour à l'application",
+  formPostText: "Si l'application ne s'ouvre pas d'elle-même, appuyez sur Continuer.",
+  continue: 'Continuer',
 };
 
 const de: Messages = {
@@ -102,6 +110,7 @@ const de: Messages = {
   scope_offline_access: 'Angemeldet bleiben, während Sie abwesend sind',
   scope_roles: 'Ihre Rollen sehen',
   invalidCredentials: 'Benutzername oder Passwort ist falsch.',
+  accountLocked: 'Zu viele fehlgeschlagene Versuche. Dieses Konto ist vorübergehend gesperrt; versuchen Sie es in einigen Minuten erneut.',
   formExpired: 'Diese Seite ist abgelaufen. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
   interactionExpired: 'Die Anmeldung hat zu lange gedauert. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut.',
 
@@ -134,6 +143,9 @@ const de: Messages = {
   loggedOutTitle: 'Abgemeldet',
   loggedOutHeading: 'Sie sind abgemeldet',
   loggedOutText: 'Sie wurden erfolgreich abgemeldet. Sie können dieses Fenster jetzt schließen.',
+  formPostTitle: 'Zurück zur Anwendung',
+  formPostText: 'Falls sich die Anwendung nicht von selbst öffnet, klicken Sie auf Weiter.',
+  continue: 'Weiter',
 };
 
 export const messages = { en: en as Messages, fr, de };

@@ -183,3 +183,43 @@ export function loggedOutPage(p: { realm: RealmView }): string {
     </Layout>,
   );
 }
+
+/**
+ * Form Post Response Mode: the authorization response as a form that posts itself to the client's
+ * redirect URI. The script only clicks the button, so it also works with JavaScript off.
+ */
+export function formPostPage(p: { stylesheetHref: string; scriptHref: string; action: string; fields: Record<string, string>; locale?: string }): string {
+  const t = textFor(p.locale);
+  return renderDocument(
+    <Layout title={t.formPostTitle} stylesheetHref={p.stylesheetHref} scriptHref={p.scriptHref} locale={p.locale}>
+      <h1>{t.formPostTitle}</h1>
+      <p class="text">{t.formPostText}</p>
+      <form method="post" action={p.action} id="form-post">
+        {Object.entries(p.fields).map(([name, value]) => (
+          <Hidden key={name} name={name} value={value} />
+        ))}
+        <button type="submit" class="btn btn-primary">
+          {t.continue}
+        </button>
+      </form>
+    </Layout>,
+  );
+}
+
+/**
+ * Signed out, with Front-Channel Logout 1.0 iframes that tell each client of the session; then on
+ * to the client's post-logout redirect URI when there is one (a meta refresh: no JavaScript needed).
+ */
+export function frontchannelLogoutPage(p: { realm: RealmView; frames: string[]; next?: string }): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.loggedOutTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+      refresh={p.next ? { seconds: 2, url: p.next } : undefined}>
+      <h1>{t.loggedOutHeading}</h1>
+      <p class="text">{t.loggedOutText}</p>
+      {p.next && <p class="text"><a href={p.next}>{t.continue}</a></p>}
+      {p.frames.map((src) => <iframe key={src} src={src} class="logout-frame" title="sign-out" />)}
+    </Layout>,
+  );
+}

@@ -6,9 +6,18 @@ import { pickLocale } from './messages.js';
 import type { RealmView } from './pages.js';
 
 export const stylesheetPath = '/resources/strix.css';
+export const formPostScriptPath = '/resources/form-post.js';
+/** Submits the form_post page's form as soon as it is parsed. */
+export const formPostScript = "document.getElementById('form-post').submit();\n";
+
+const resource = (s: Services, path: string): string => `${new URL(s.config.publicUrl).pathname.replace(/\/$/, '')}${path}`;
 
 export function stylesheetHref(s: Services): string {
-  return `${new URL(s.config.publicUrl).pathname.replace(/\/$/, '')}${stylesheetPath}`;
+  return resource(s, stylesheetPath);
+}
+
+export function formPostScriptHref(s: Services): string {
+  return resource(s, formPostScriptPath);
 }
 
 export function realmView(s: Services, request: FastifyRequest, realm: Realm, uiLocales?: string): RealmView {

@@ -136,4 +136,6 @@ form > .btn-primary { margin-top: 8px; }
 @media (prefers-reduced-motion: reduce) {
   * { transition: none !important; }
 }
+
+.logout-frame { position: absolute; width: 0; height: 0; border: 0; visibility: hidden; }
 `;

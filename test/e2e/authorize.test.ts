@@ -86,8 +86,13 @@ for (const database of databases) {
       assertErrorRedirect(server, await open(rest), 'invalid_request', 'no-type');
     });
 
-    test('response_type=token is redirected back as unsupported_response_type', async () => {
-      assertErrorRedirect(server, await open(trustedRequest({ response_type: 'token', state: 'implicit' })), 'unsupported_response_type', 'implicit');
+    test('response_type=token (the OAuth implicit grant) is refused as unsupported_response_type, in the fragment', async () => {
+      const page = await open(trustedRequest({ response_type: 'token', state: 'implicit' }));
+      assert.ok(page.location?.startsWith(`${redirectUri}#`), `expected the error in the fragment (RFC 6749 §4.2.2.1), got ${page.location}`);
+      const params = callbackParams(page);
+      assert.equal(params.get('error'), 'unsupported_response_type');
+      assert.equal(params.get('state'), 'implicit');
+      assert.equal(params.get('iss'), server.issuer());
     });
 
     test('a scope the client may not have is redirected back as invalid_scope', async () => {

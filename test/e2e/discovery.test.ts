@@ -33,8 +33,8 @@ for (const database of databases) {
       assert.equal(metadata.end_session_endpoint, `${base}/logout`);
     });
 
-    test('it advertises only the code flow, S256 PKCE and the iss response parameter', () => {
-      assert.deepEqual(metadata.response_types_supported, ['code']);
+    test('it advertises the OpenID Connect response types, S256 PKCE and the iss response parameter', () => {
+      assert.deepEqual(metadata.response_types_supported, ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
       assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
       assert.equal(metadata.request_uri_parameter_supported, false);

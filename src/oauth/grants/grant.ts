@@ -5,6 +5,7 @@ import type { Client } from '../../store/clients.js';
 import type { Grant as StoredGrant } from '../../store/grants.js';
 import type { Realm } from '../../store/realms.js';
 import type { User } from '../../store/users.js';
+import { claimsNamed, requestedClaimNames } from '../../tokens/claims.js';
 import { signAccessToken, signIdToken, type IssueContext } from '../../tokens/issue.js';
 
 export interface GrantContext { s: Services; realm: Realm; issuer: string; client: Client; params: Params; now: number }
@@ -36,7 +37,8 @@ export async function tokensForUser(
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
   if (scope.includes('openid')) {
     const nonce = idToken === 'authorization' ? grant.nonce : null;
-    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, user, accessToken });
+    const extraClaims = claimsNamed(user, requestedClaimNames(grant.claims, 'id_token'));
+    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, user, accessToken, extraClaims });
   }
   if (ctx.client.metadata.grant_types.includes('refresh_token')) {
     const idle = grant.offline

@@ -1,0 +1,101 @@
+// Client authentication with a signed JWT (RFC 7523 §2.2 and §3, OIDC Core §9): client_secret_jwt
+// (an HMAC keyed with the client secret) and private_key_jwt (signed with a key from the client's
+// `jwks` or `jwks_uri`). client-auth.ts decides when an assertion is the method in use.
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import type { ClientAssertionsRepository } from '../store/client-assertions.js';
+import { clientAssertionAlgs, type Client } from '../store/clients.js';
+import type { Sealer } from '../tokens/master-key.js';
+
+export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** Tolerated difference between the client's clock and ours. */
+const clockSkewSeconds = 30;
+/**
+ * Longest lifetime left in an accepted assertion (exp − now). RFC 7523 sets no limit, but a short
+ * one bounds how long a leaked assertion stays usable and how long its jti must be remembered;
+ * client libraries mint assertions that live about a minute.
+ */
+const maxLifetimeSeconds = 10 * 60;
+
+/** Why an assertion was refused: for the debug log only; the client gets one generic error. */
+export class AssertionRejected extends Error {}
+
+export interface AssertionCheck {
+  client: Client;
+  /** Accepted `aud` values: the issuer, the token endpoint, and the endpoint being called. */
+  audiences: string[];
+  now: number;
+  sealer: Pick<Sealer, 'open'>;
+  jtis: ClientAssertionsRepository;
+}
+
+/** The client an assertion says it comes from (`iss`), read before verification to find its keys. */
+export function assertionIssuer(assertion: string): string | undefined {
+  try {
+    const { iss } = decodeJwt(assertion);
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves when the assertion authenticates check.client, and uses up its jti; throws AssertionRejected otherwise. */
+export async function verifyClientAssertion(assertion: string, check: AssertionCheck): Promise<void> {
+  const payload = await verifiedClaims(assertion, check);
+  const now = Math.floor(check.now / 1000);
+  // jose checks iat only against a maximum age; a future iat is as suspect as a future nbf.
+  if (typeof payload.iat === 'number' && payload.iat > now + clockSkewSeconds) throw new AssertionRejected('iat is in the future');
+  if (payload.exp! > now + maxLifetimeSeconds + clockSkewSeconds) throw new AssertionRejected(`exp is more than ${maxLifetimeSeconds} s away`);
+  if (typeof payload.jti !== 'string' || payload.jti === '') throw new AssertionRejected('jti is missing');
+  // Remembered for as long as the assertion would still pass the exp check, skew included.
+  const used = { realm: check.client.realm, clientId: check.client.clientId, jti: payload.jti, expiresAt: (payload.exp! + clockSkewSeconds) * 1000 };
+  if (!(await check.jtis.useOnce(used, check.now))) throw new AssertionRejected('jti was already used');
+}
+
+async function verifiedClaims(assertion: string, { client, audiences, now, sealer }: AssertionCheck): Promise<JWTPayload> {
+  const { token_endpoint_auth_method: method, token_endpoint_auth_signing_alg: registered } = client.metadata;
+  if (method !== 'client_secret_jwt' && method !== 'private_key_jwt') throw new AssertionRejected(`client is registered for ${method}`);
+  // The family comes from the method, so an HMAC keyed with a public key (or alg none) never passes.
+  const algorithms = clientAssertionAlgs[method].filter((alg) => registered === undefined || alg === registered);
+  const options: JWTVerifyOptions = {
+    algorithms, issuer: client.clientId, subject: client.clientId, audience: audiences,
+    requiredClaims: ['exp', 'jti'], clockTolerance: clockSkewSeconds, currentDate: new Date(now),
+  };
+  // Opened outside the try: a master key that cannot decrypt is Strix's fault, not the client's.
+  const keys = method === 'client_secret_jwt' ? secretKey(client, sealer) : clientKeys(client);
+  try {
+    return (await jwtVerify(assertion, keys, options)).payload;
+  } catch (error) {
+    // Includes a jwks_uri that cannot be fetched: the client's keys are unavailable, so it is not authenticated.
+    throw new AssertionRejected((error as Error).message);
+  }
+}
+
+function secretKey(client: Client, sealer: Pick<Sealer, 'open'>): JWTVerifyGetKey {
+  if (!client.secretSealed) throw new AssertionRejected('client has no sealed secret (set its secret again)');
+  const secret = new TextEncoder().encode(sealer.open(client.secretSealed));
+  return () => secret;
+}
+
+function clientKeys(client: Client): JWTVerifyGetKey {
+  const { jwks, jwks_uri } = client.metadata;
+  if (jwks) return createLocalJWKSet(jwks);
+  if (jwks_uri) return remoteKeySet(jwks_uri);
+  throw new AssertionRejected('client has neither jwks nor jwks_uri');
+}
+
+/**
+ * One key set per registered jwks_uri, shared across requests: jose caches the keys (5 minutes),
+ * refetches once when a kid is unknown (at most every 30 s, so a client can rotate keys without
+ * waiting), and gives up after 5 s. Bounded by the number of registered URIs.
+ */
+const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+
+function remoteKeySet(uri: string): JWTVerifyGetKey {
+  let keySet = remoteKeySets.get(uri);
+  if (!keySet) {
+    keySet = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5_000, cacheMaxAge: 5 * 60_000, cooldownDuration: 30_000 });
+    remoteKeySets.set(uri, keySet);
+  }
+  return keySet;
+}

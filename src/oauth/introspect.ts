@@ -1,0 +1,53 @@
+// Token introspection (RFC 7662): a resource server, authenticated as a confidential client, asks
+// whether a token is active and what it stands for. Anything not active answers {"active": false}.
+import type { FastifyInstance } from 'fastify';
+import { authenticateClient, InvalidClient } from '../http/client-auth.js';
+import { OAuthError } from '../http/errors.js';
+import { singleParams } from '../http/params.js';
+import { seconds } from '../runtime.js';
+import { issuerOf, type Services } from '../services.js';
+import type { Client } from '../store/clients.js';
+import { inspectToken, type InspectedToken } from '../tokens/inspect.js';
+import { isFormBody } from './token.js';
+
+export function introspectRoutes(app: FastifyInstance, s: Services): void {
+  app.post('/realms/:realm/protocol/openid-connect/token/introspect', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const realm = request.realm!;
+    if (!isFormBody(request.headers['content-type'])) {
+      throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
+    }
+    const params = singleParams(request.body);
+    const client = await authenticateClient(request, params, s);
+    // RFC 7662 §2.1: the endpoint MUST require authorization, against token scanning. A public
+    // client only names itself (RFC 6749 §2.1), which anyone can do, so it is no authorization:
+    // `none` is an unsupported authentication method here (RFC 6749 §5.2 invalid_client).
+    if (!client.confidential) throw new InvalidClient('public clients cannot introspect tokens', false);
+    if (params.token === undefined) throw new OAuthError('invalid_request', 'token is required');
+    const token = await inspectToken(s, realm, params.token, params.token_type_hint);
+    if (!token || !token.active || !mayIntrospect(client, token)) return reply.send({ active: false });
+    return reply.send(introspectionResponse(token, issuerOf(s.config, realm)));
+  });
+}
+
+/**
+ * Access tokens are meant for resource servers, so any confidential client may ask about them. A
+ * refresh token is only ever presented by the client it was issued to; for anyone else it stays
+ * opaque (RFC 7662 §4 lets the server decide what each client may learn).
+ */
+function mayIntrospect(client: Client, token: InspectedToken): boolean {
+  return token.type === 'access_token' || token.clientId === client.clientId;
+}
+
+/** RFC 7662 §2.2; absent values are left out rather than sent as null. */
+function introspectionResponse(token: InspectedToken, issuer: string): Record<string, unknown> {
+  const described = { active: true, scope: token.scope.join(' '), client_id: token.clientId, username: token.user?.username };
+  if (token.type === 'access_token') {
+    const { exp, iat, sub, aud, iss, jti, sid, auth_time } = token.claims;
+    return { ...described, token_type: 'Bearer', exp, iat, sub, aud, iss, jti, sid, auth_time };
+  }
+  return {
+    ...described, token_type: 'refresh_token', exp: seconds(token.expiresAt), iat: seconds(token.issuedAt),
+    sub: token.grant.userId ?? undefined, iss: issuer,
+  };
+}

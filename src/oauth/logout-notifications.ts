@@ -1,0 +1,66 @@
+// Telling the clients of an ended session: OIDC Back-Channel Logout 1.0 (a logout token POSTed to
+// each backchannel_logout_uri, retried) and Front-Channel Logout 1.0 (URIs for the sign-out page's iframes).
+import { issuerOf, type Services } from '../services.js';
+import type { Client } from '../store/clients.js';
+import type { Realm } from '../store/realms.js';
+import type { Session } from '../store/sessions.js';
+import { signLogoutToken } from '../tokens/issue.js';
+
+const requestTimeoutMs = 5_000;
+/** Delays before the second and third attempts; a client that is down for longer misses the logout. */
+export const retryDelaysMs = [2_000, 10_000];
+
+async function clientsOf(s: Services, realm: Realm, clientIds: string[]): Promise<Client[]> {
+  const clients = await Promise.all(clientIds.map((id) => s.store.clients.get(realm.name, id)));
+  return clients.filter((c): c is Client => c !== undefined && c.enabled);
+}
+
+async function post(uri: string, logoutToken: string): Promise<boolean> {
+  try {
+    const response = await fetch(uri, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: logoutToken }).toString(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends the logout tokens and waits for the first attempts (so a client that answers promptly has
+ * logged the user out before the browser leaves); failed deliveries are retried in the background.
+ */
+export async function sendBackchannelLogout(s: Services, realm: Realm, session: Session, clientIds: string[]): Promise<void> {
+  const ctx = { issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now: s.clock.now() };
+  const targets = (await clientsOf(s, realm, clientIds)).filter((c) => c.metadata.backchannel_logout_uri);
+  await Promise.all(targets.map(async (client) => {
+    const uri = client.metadata.backchannel_logout_uri!;
+    const token = await signLogoutToken(ctx, { client, subject: session.userId, sessionId: session.id });
+    const attempt = async (retry: number): Promise<void> => {
+      if (await post(uri, token)) return;
+      const delay = retryDelaysMs[retry];
+      if (delay === undefined) {
+        s.log.warn({ realm: realm.name, clientId: client.clientId, event: 'backchannel_logout_failed' }, 'back-channel logout could not be delivered');
+        return;
+      }
+      setTimeout(() => void attempt(retry + 1), delay).unref();
+    };
+    await attempt(0);
+  }));
+}
+
+/** The iframe URIs of the sign-out page, with iss and sid (Front-Channel Logout §2, §3). */
+export async function frontchannelLogoutUris(s: Services, realm: Realm, session: Session, clientIds: string[]): Promise<string[]> {
+  return (await clientsOf(s, realm, clientIds)).flatMap((client) => {
+    if (!client.metadata.frontchannel_logout_uri) return [];
+    const url = new URL(client.metadata.frontchannel_logout_uri);
+    url.searchParams.set('iss', issuerOf(s.config, realm));
+    url.searchParams.set('sid', session.id);
+    return [url.href];
+  });
+}

@@ -1,0 +1,39 @@
+// Token revocation (RFC 7009): a client tells Strix it no longer needs a token. Revoking either
+// kind of token revokes the grant behind it, so every token issued from that grant stops working.
+import type { FastifyInstance } from 'fastify';
+import { authenticateClient } from '../http/client-auth.js';
+import { OAuthError } from '../http/errors.js';
+import { singleParams } from '../http/params.js';
+import type { Services } from '../services.js';
+import { inspectToken } from '../tokens/inspect.js';
+import { isFormBody } from './token.js';
+
+export function revokeRoutes(app: FastifyInstance, s: Services): void {
+  app.post('/realms/:realm/protocol/openid-connect/revoke', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const realm = request.realm!;
+    if (!isFormBody(request.headers['content-type'])) {
+      throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
+    }
+    const params = singleParams(request.body);
+    // Public clients take part too (client_id only): they hold tokens and must be able to discard them.
+    const client = await authenticateClient(request, params, s);
+    if (params.token === undefined) throw new OAuthError('invalid_request', 'token is required');
+    // Strix can revoke both kinds of token, so an unknown token_type_hint is simply ignored and
+    // unsupported_token_type (§2.2.1) never applies.
+    const token = await inspectToken(s, realm, params.token, params.token_type_hint);
+    // §2.2: an invalid, expired or unknown token is no error; the client's aim is already achieved.
+    if (!token) return reply.send();
+    // §2.1: a token issued to another client is refused. RFC 7009 names no error code for it;
+    // unauthorized_client is the one its editor recommends (oauth@ietf.org, June 2019).
+    if (token.clientId !== client.clientId) throw new OAuthError('unauthorized_client', 'the token was not issued to this client');
+    // §2.1 allows revoking the tokens based on the same grant; an access token carries its
+    // grant's id, so it goes the same way as a refresh token. A client_credentials access token
+    // stems from no grant: it cannot be revoked on its own and simply expires.
+    if (token.grant) {
+      await s.store.grants.revoke(token.grant.id, s.clock.now());
+      request.log.info({ realm: realm.name, clientId: client.clientId, tokenType: token.type, event: 'grant_revoked' }, 'grant revoked by the client');
+    }
+    return reply.send();
+  });
+}

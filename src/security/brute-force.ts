@@ -1,0 +1,122 @@
+// Brute-force protection of the sign-in form (docs/security.md), after Keycloak's brute force
+// detection: consecutive failures per username lock it for a growing wait, and failures per address
+// across usernames (credential stuffing) block that address for the rest of a window.
+// Unknown usernames are counted and locked exactly like real ones, so a lockout never tells an
+// attacker which usernames exist. Counters live in the database, so every node sees them.
+import type { Logger } from 'pino';
+import type { Services } from '../services.js';
+import type { BruteForceSettings, Realm } from '../store/realms.js';
+import type { User } from '../store/users.js';
+
+// Only `warn` is used, so a request's logger (with its request id) fits as well as the root one.
+export interface SignInAttempt { realm: Realm; username: string; ip: string; log: Pick<Logger, 'warn'> }
+
+/** A refused attempt: how long until the next one can succeed (for Retry-After). */
+export interface Lock { retryAfter: number }
+
+// Realm files refuse longer usernames, so nothing longer can exist; the bound keeps keys indexable
+// when an attacker posts a megabyte-long username.
+const maxUsernameLength = 200;
+
+/** The counter keys of an account: its own, and the prefix of its per-address counters. */
+export function accountKeys(username: string): { user: string; userIpPrefix: string } {
+  const name = username.trim().toLowerCase().slice(0, maxUsernameLength);
+  return { user: `user:${name}`, userIpPrefix: `userip:${name}|` };
+}
+
+function attemptKeys(attempt: SignInAttempt) {
+  const { user, userIpPrefix } = accountKeys(attempt.username);
+  return { user, userIp: `${userIpPrefix}${attempt.ip}`, ip: `ip:${attempt.ip}` };
+}
+
+/** Seconds that lockout number `lockouts` (1, 2, …) lasts: Keycloak's linear wait increment, capped. */
+export function lockoutWait(settings: BruteForceSettings, lockouts: number): number {
+  return Math.min(settings.wait_increment * lockouts, settings.max_wait);
+}
+
+/** Permanent lockout disables the account once it has been locked more than `max_temporary_lockouts` times. */
+export function disablesAccount(settings: BruteForceSettings, lockouts: number): boolean {
+  return settings.permanent_lockout && lockouts > settings.max_temporary_lockouts;
+}
+
+/** When an address that failed `failures` times since `firstFailureAt` may try again (0: it is not blocked). */
+export function addressBlockedUntil(settings: BruteForceSettings, failures: number, firstFailureAt: number): number {
+  return failures >= settings.ip_failure_limit ? firstFailureAt + settings.ip_failure_window * 1000 : 0;
+}
+
+function lockFor(until: number, now: number): Lock | undefined {
+  return until > now ? { retryAfter: Math.max(1, Math.ceil((until - now) / 1000)) } : undefined;
+}
+
+/** The lock that refuses this attempt before its password is looked at, if any. */
+export async function currentLock(s: Services, attempt: SignInAttempt): Promise<Lock | undefined> {
+  const settings = attempt.realm.settings.brute_force;
+  if (!settings.enabled) return undefined;
+  const keys = attemptKeys(attempt);
+  const records = await s.store.loginFailures.find(attempt.realm.name, [keys.user, keys.ip]);
+  const until = Math.max(0, ...records.map((r) =>
+    r.key === keys.user ? r.lockedUntil ?? 0 : addressBlockedUntil(settings, r.failures, r.firstFailureAt)));
+  return lockFor(until, s.clock.now());
+}
+
+/** Counts a failed sign-in (`user` when the username exists); returns the lock it started, if any. */
+export async function recordFailure(s: Services, attempt: SignInAttempt, user: User | undefined): Promise<Lock | undefined> {
+  const settings = attempt.realm.settings.brute_force;
+  if (!settings.enabled) return undefined;
+  const { loginFailures } = s.store;
+  const realm = attempt.realm.name;
+  const keys = attemptKeys(attempt);
+  const now = s.clock.now();
+  const idle = { when: 'idle', before: now - settings.failure_reset_time * 1000 } as const;
+  const [account, address] = await Promise.all([
+    loginFailures.countFailure(realm, keys.user, now, idle),
+    loginFailures.countFailure(realm, keys.ip, now, { when: 'window', before: now - settings.ip_failure_window * 1000 }),
+    loginFailures.countFailure(realm, keys.userIp, now, idle),
+  ]);
+  // Each count is returned to exactly one request, so each threshold is crossed (and logged) once.
+  const accountUntil = account.failures % settings.failure_factor === 0 ? await lockAccount(s, attempt, keys.user, user, now) : 0;
+  const addressUntil = addressBlockedUntil(settings, address.failures, address.firstFailureAt);
+  if (address.failures === settings.ip_failure_limit) {
+    attempt.log.warn({ realm, event: 'ip_blocked', ip: attempt.ip, failures: address.failures }, 'too many failed sign-ins from one address');
+  }
+  return lockFor(Math.max(accountUntil, addressUntil), now);
+}
+
+async function lockAccount(s: Services, attempt: SignInAttempt, key: string, user: User | undefined, now: number): Promise<number> {
+  const settings = attempt.realm.settings.brute_force;
+  const realm = attempt.realm.name;
+  const lockouts = await s.store.loginFailures.addLockout(realm, key);
+  const wait = lockoutWait(settings, lockouts);
+  await s.store.loginFailures.lockUntil(realm, key, now + wait * 1000);
+  const disable = disablesAccount(settings, lockouts) && user?.enabled === true;
+  if (disable) {
+    // The mark comes first: a crash in between leaves an enabled account marked, which is harmless,
+    // never a lockout-disabled account that unlock would not re-enable.
+    await s.store.loginFailures.markDisabledByLockout(realm, key);
+    await s.store.users.setEnabled(user.id, false, now);
+  }
+  attempt.log.warn({
+    realm, event: disable ? 'account_disabled_by_lockout' : 'account_locked', username: key.slice('user:'.length), ip: attempt.ip, lockouts, wait,
+  }, disable ? 'account disabled after repeated lockouts' : 'account temporarily locked');
+  return now + wait * 1000;
+}
+
+/** A successful sign-in forgets the username's failures. The address's count stays: stuffing lists hold valid pairs too. */
+export async function recordSuccess(s: Services, attempt: SignInAttempt): Promise<void> {
+  if (!attempt.realm.settings.brute_force.enabled) return;
+  const keys = attemptKeys(attempt);
+  await s.store.loginFailures.clear(attempt.realm.name, [keys.user, keys.userIp]);
+}
+
+/**
+ * Clears an account's lockout (`strix users unlock`). Re-enables the account only when a permanent
+ * lockout disabled it, never one an administrator disabled on purpose.
+ */
+export async function unlockAccount(s: Pick<Services, 'store' | 'clock'>, realm: string, username: string): Promise<{ reenabled: boolean }> {
+  const keys = accountKeys(username);
+  const disabledByLockout = await s.store.loginFailures.clearAccount(realm, keys.user, keys.userIpPrefix);
+  const user = disabledByLockout ? await s.store.users.findByUsername(realm, username) : undefined;
+  if (!user || user.enabled) return { reenabled: false };
+  await s.store.users.setEnabled(user.id, true, s.clock.now());
+  return { reenabled: true };
+}

@@ -1,0 +1,109 @@
+// "What is this token?": recognises the tokens Strix issues — RFC 9068 access tokens (verified
+// against the realm's keys) and opaque refresh tokens (looked up by hash) — and says whether each
+// may still be honoured. UserInfo, introspection (RFC 7662) and revocation (RFC 7009) all ask here.
+import { jwtVerify, type JWTPayload } from 'jose';
+import { issuerOf, type Services } from '../services.js';
+import type { Grant } from '../store/grants.js';
+import { signingAlgs, type Realm } from '../store/realms.js';
+import type { User } from '../store/users.js';
+
+/** The claims signAccessToken writes; `gid` is absent on client_credentials tokens. */
+export interface AccessTokenClaims extends JWTPayload {
+  client_id: string;
+  scope: string;
+  gid?: string;
+  sid?: string;
+  auth_time?: number;
+}
+
+interface Inspected {
+  /** The client the token was issued to. */
+  clientId: string;
+  scope: string[];
+  /** The user the token acts for, if any; possibly disabled since. */
+  user: User | undefined;
+  /** Unexpired, unused, its grant not revoked and its user enabled: the token may be honoured now. */
+  active: boolean;
+}
+
+export interface InspectedAccessToken extends Inspected {
+  type: 'access_token';
+  claims: AccessTokenClaims;
+  /** Undefined for client_credentials tokens, which stem from no grant. */
+  grant: Grant | undefined;
+}
+
+export interface InspectedRefreshToken extends Inspected {
+  type: 'refresh_token';
+  grant: Grant;
+  issuedAt: number;    // ms
+  expiresAt: number;   // ms
+}
+
+export type InspectedToken = InspectedAccessToken | InspectedRefreshToken;
+
+/**
+ * Either kind of token. The hint (RFC 7009 §2.1, RFC 7662 §2.1) only decides which kind is tried
+ * first: a wrong or unknown hint must not change the answer, so the other kind is always tried too.
+ */
+export async function inspectToken(s: Services, realm: Realm, token: string, hint?: string): Promise<InspectedToken | undefined> {
+  const order = hint === 'refresh_token' ? [inspectRefreshToken, inspectAccessToken] : [inspectAccessToken, inspectRefreshToken];
+  for (const inspect of order) {
+    const found = await inspect(s, realm, token);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Undefined unless the token is an access token this realm signed that has not expired. */
+export async function inspectAccessToken(s: Services, realm: Realm, token: string): Promise<InspectedAccessToken | undefined> {
+  const claims = await verifiedClaims(s, realm, token);
+  if (!claims) return undefined;
+  const grant = claims.gid === undefined ? undefined : await s.store.grants.get(claims.gid);
+  if (claims.gid !== undefined && (!grant || grant.realm !== realm.name)) return undefined;
+  const user = await userOf(s, grant);
+  const now = s.clock.now();
+  return {
+    type: 'access_token', claims, clientId: claims.client_id, scope: scopeList(claims.scope), grant, user,
+    active: await stands(s, realm, grant, user, now),
+  };
+}
+
+/** Undefined unless the token is a refresh token of this realm (used or expired ones included). */
+export async function inspectRefreshToken(s: Services, realm: Realm, token: string): Promise<InspectedRefreshToken | undefined> {
+  const found = await s.store.refreshTokens.find(token);
+  const grant = found && await s.store.grants.get(found.grantId);
+  if (!found || !grant || grant.realm !== realm.name) return undefined;
+  const user = await userOf(s, grant);
+  const now = s.clock.now();
+  return {
+    type: 'refresh_token', clientId: grant.clientId, scope: scopeList(grant.scope), grant, user, issuedAt: found.issuedAt, expiresAt: found.expiresAt,
+    active: !found.used && found.expiresAt > now && await stands(s, realm, grant, user, now),
+  };
+}
+
+async function verifiedClaims(s: Services, realm: Realm, token: string): Promise<AccessTokenClaims | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, await s.keystore.verifier(realm.name), {
+      issuer: issuerOf(s.config, realm), typ: 'at+jwt', algorithms: signingAlgs, currentDate: new Date(s.clock.now()),
+    });
+    if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') return undefined;
+    if (payload.gid !== undefined && typeof payload.gid !== 'string') return undefined;
+    return payload as AccessTokenClaims;
+  } catch {
+    return undefined;
+  }
+}
+
+async function userOf(s: Services, grant: Grant | undefined): Promise<User | undefined> {
+  return grant?.userId ? s.store.users.findById(grant.userId) : undefined;
+}
+
+/** The grant is neither revoked nor past its absolute expiry, and the user it was made for can still sign in. */
+async function stands(s: Services, realm: Realm, grant: Grant | undefined, user: User | undefined, now: number): Promise<boolean> {
+  if (!grant) return true;
+  if (!(await s.store.grants.isActive(grant.id, now))) return false;
+  return grant.userId === null || (user !== undefined && user.enabled && user.realm === realm.name);
+}
+
+const scopeList = (scope: string): string[] => scope.split(' ').filter(Boolean);
