@@ -4,11 +4,10 @@
 import type { FastifyRequest } from 'fastify';
 import { safeEqual } from '../runtime.js';
 import { endpointOf, issuerOf, type Services } from '../services.js';
-import type { Client, ClientsRepository, TokenEndpointAuthMethod } from '../store/clients.js';
-import type { Sealer } from '../tokens/master-key.js';
+import type { Client, TokenEndpointAuthMethod } from '../store/clients.js';
 import { AssertionRejected, assertionIssuer, jwtBearerAssertionType, verifyClientAssertion } from './client-assertion.js';
 import { OAuthError } from './errors.js';
-import type { Params } from './params.js';
+import { isFormBody, singleParams, type Params } from './params.js';
 
 export class InvalidClient extends OAuthError {
   constructor(description: string, readonly basic: boolean) {
@@ -113,4 +112,16 @@ function audiences(request: FastifyRequest, s: ClientAuthServices): string[] {
   const realm = request.realm!.name;
   const called = request.routeOptions.url?.replace(':realm', encodeURIComponent(realm));
   return [issuerOf(s.config, realm), endpointOf(s.config, realm, 'token'), ...(called ? [`${s.config.publicUrl}${called}`] : [])];
+}
+
+/**
+ * The start of every client-authenticated back-channel request (token, introspection, revocation):
+ * a form body, each parameter once, and the client it authenticates as.
+ */
+export async function authenticatedRequest(request: FastifyRequest, s: ClientAuthServices): Promise<{ params: Params; client: Client }> {
+  if (!isFormBody(request.headers['content-type'])) {
+    throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
+  }
+  const params = singleParams(request.body);
+  return { params, client: await authenticateClient(request, params, s) };
 }

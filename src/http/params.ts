@@ -15,3 +15,8 @@ export function singleParams(...sources: unknown[]): Params {
   }
   return out;
 }
+
+/** Back-channel endpoints take application/x-www-form-urlencoded bodies only (RFC 6749 §3.2). */
+export function isFormBody(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}

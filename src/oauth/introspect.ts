@@ -1,24 +1,18 @@
 // Token introspection (RFC 7662): a resource server, authenticated as a confidential client, asks
 // whether a token is active and what it stands for. Anything not active answers {"active": false}.
 import type { FastifyInstance } from 'fastify';
-import { authenticateClient, InvalidClient } from '../http/client-auth.js';
+import { authenticatedRequest, InvalidClient } from '../http/client-auth.js';
 import { OAuthError } from '../http/errors.js';
-import { singleParams } from '../http/params.js';
 import { seconds } from '../runtime.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { inspectToken, type InspectedToken } from '../tokens/inspect.js';
-import { isFormBody } from './token.js';
 
 export function introspectRoutes(app: FastifyInstance, s: Services): void {
   app.post('/realms/:realm/protocol/openid-connect/token/introspect', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const realm = request.realm!;
-    if (!isFormBody(request.headers['content-type'])) {
-      throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
-    }
-    const params = singleParams(request.body);
-    const client = await authenticateClient(request, params, s);
+    const { params, client } = await authenticatedRequest(request, s);
     // RFC 7662 §2.1: the endpoint MUST require authorization, against token scanning. A public
     // client only names itself (RFC 6749 §2.1), which anyone can do, so it is no authorization:
     // `none` is an unsupported authentication method here (RFC 6749 §5.2 invalid_client).

@@ -6,7 +6,7 @@ import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { currentSession, endSession, forgetSession } from '../identity/sso.js';
-import { endpointOf, issuerOf, type Services } from '../services.js';
+import { endpointOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { verifyIdTokenHint, type IdTokenHint } from '../tokens/id-token-hint.js';

@@ -1,23 +1,17 @@
 // Token revocation (RFC 7009): a client tells Strix it no longer needs a token. Revoking either
 // kind of token revokes the grant behind it, so every token issued from that grant stops working.
 import type { FastifyInstance } from 'fastify';
-import { authenticateClient } from '../http/client-auth.js';
+import { authenticatedRequest } from '../http/client-auth.js';
 import { OAuthError } from '../http/errors.js';
-import { singleParams } from '../http/params.js';
 import type { Services } from '../services.js';
 import { inspectToken } from '../tokens/inspect.js';
-import { isFormBody } from './token.js';
 
 export function revokeRoutes(app: FastifyInstance, s: Services): void {
   app.post('/realms/:realm/protocol/openid-connect/revoke', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const realm = request.realm!;
-    if (!isFormBody(request.headers['content-type'])) {
-      throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
-    }
-    const params = singleParams(request.body);
     // Public clients take part too (client_id only): they hold tokens and must be able to discard them.
-    const client = await authenticateClient(request, params, s);
+    const { params, client } = await authenticatedRequest(request, s);
     if (params.token === undefined) throw new OAuthError('invalid_request', 'token is required');
     // Strix can revoke both kinds of token, so an unknown token_type_hint is simply ignored and
     // unsupported_token_type (§2.2.1) never applies.

@@ -1,9 +1,8 @@
 // Token endpoint (RFC 6749 §3.2): client authentication → grant allowed? → grant handler.
 // Errors are JSON per §5.2; responses are never cached.
 import type { FastifyInstance } from 'fastify';
-import { authenticateClient } from '../http/client-auth.js';
+import { authenticatedRequest } from '../http/client-auth.js';
 import { OAuthError } from '../http/errors.js';
-import { singleParams } from '../http/params.js';
 import { issuerOf, type Services } from '../services.js';
 import { authorizationCode } from './grants/authorization-code.js';
 import { clientCredentials } from './grants/client-credentials.js';
@@ -17,11 +16,7 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
   app.post('/realms/:realm/protocol/openid-connect/token', async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;
-    if (!isFormBody(request.headers['content-type'])) {
-      throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
-    }
-    const params = singleParams(request.body);
-    const client = await authenticateClient(request, params, s);
+    const { params, client } = await authenticatedRequest(request, s);
     const type = params.grant_type;
     if (type === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
     const grant = grantsByType.get(type);
@@ -31,8 +26,4 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
     request.log.info({ realm: realm.name, clientId: client.clientId, grantType: type, event: 'token_issued' }, 'tokens issued');
     return reply.send(response);
   });
-}
-
-export function isFormBody(contentType: string | undefined): boolean {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }

@@ -5,7 +5,7 @@ import { OAuthError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { inspectAccessToken } from '../tokens/inspect.js';
-import { isFormBody } from './token.js';
+import { isFormBody } from '../http/params.js';
 
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
