@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.js';
+import { trustProxyOption, type Config } from './config.js';
 import { InvalidClient } from './http/client-auth.js';
 import { corsPolicy } from './http/cors.js';
 import { OAuthError, PageError } from './http/errors.js';
@@ -14,7 +14,10 @@ import { authorizeRoutes } from './oauth/authorize.js';
 import { discoveryRoutes } from './oauth/discovery.js';
 import { introspectRoutes } from './oauth/introspect.js';
 import { logoutRoutes } from './oauth/logout.js';
+import { registerRoutes } from './oauth/register.js';
 import { revokeRoutes } from './oauth/revoke.js';
+import { realmIpRules } from './security/ip-rules.js';
+import { rateLimits } from './security/rate-limits.js';
 import { tokenRoutes } from './oauth/token.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import { systemClock, type Clock } from './runtime.js';
@@ -46,14 +49,14 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
 const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke))$/;
-const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke))/;
+const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke|registrations))/;
 
 export async function buildApp(s: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: s.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: s.config.logLevel !== 'debug' && s.config.logLevel !== 'trace' }),
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: trustProxyOption(s.config.trustProxy),
     routerOptions: { maxParamLength: 200 },
   });
   await app.register(formbody);
@@ -96,6 +99,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   app.get('/health/ready', async () => ({ status: 'ok' }));
 
   realmResolver(app, s);
+  realmIpRules(app);
+  await rateLimits(app, s);
   discoveryRoutes(app, s);
   authorizeRoutes(app, s);
   loginActionRoutes(app, s);
@@ -104,6 +109,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   revokeRoutes(app, s);
   userinfoRoutes(app, s);
   logoutRoutes(app, s);
+  registerRoutes(app, s);
   return app;
 }
 

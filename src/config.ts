@@ -2,6 +2,7 @@
 // validated at start; a bad setting stops the start with a message that names it.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { parseAddressRule } from './security/ip-rules.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -15,6 +16,8 @@ export interface Config {
   adminPassword?: string;
   masterKey?: string;
   logLevel: LogLevel;
+  /** Which peers may set X-Forwarded-For (Fastify's trustProxy): none, all, a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
   dataDir: string;            // where the SQLite file and the generated master key file live
 }
 
@@ -29,6 +32,7 @@ export const settings = {
   admin_password: 'STRIX_ADMIN_PASSWORD',
   master_key: 'STRIX_MASTER_KEY',
   log_level: 'STRIX_LOG_LEVEL',
+  trust_proxy: 'STRIX_TRUST_PROXY',
 } as const;
 export type SettingName = keyof typeof settings;
 
@@ -100,6 +104,7 @@ export function loadConfig(
     adminPassword: get('admin_password'),
     masterKey,
     logLevel,
+    trustProxy: parseTrustProxy(get('trust_proxy') ?? 'false'),
     dataDir: databaseUrl.startsWith('sqlite:') ? dirname(resolve(sqlitePath(databaseUrl))) : resolve('data'),
   };
 }
@@ -110,6 +115,44 @@ function parsePort(value: string): number {
     throw new ConfigError(settings.port, `"${value}" is not a TCP port number (0-65535)`);
   }
   return port;
+}
+
+/** proxy-addr's names for the loopback, link-local and private ranges (IPv4 and IPv6). */
+const proxyRangeNames = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `false` (the TCP peer is the client), `true` (every X-Forwarded-For hop is trusted), a number of
+ * trusted hops, or a comma-separated list of proxy addresses / CIDR blocks.
+ */
+function parseTrustProxy(value: string): Config['trustProxy'] {
+  const text = value.trim().toLowerCase();
+  if (text === 'false') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops < 1 || hops > 100) throw new ConfigError(settings.trust_proxy, `${text} hops: must be between 1 and 100 (or false)`);
+    return hops;
+  }
+  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (entries.length === 0) throw new ConfigError(settings.trust_proxy, 'must be false, true, a number of hops or a list of proxy addresses');
+  for (const entry of entries) {
+    if (proxyRangeNames.includes(entry)) continue;
+    try {
+      parseAddressRule(entry);
+    } catch (error) {
+      throw new ConfigError(settings.trust_proxy, `${(error as Error).message} (expected false, true, a number of hops, or addresses / CIDR blocks separated by commas)`);
+    }
+  }
+  return entries;
+}
+
+/**
+ * The form Fastify's `trustProxy` takes. Fastify ignores a bare hop count (it cannot tell whether the
+ * peer is a proxy), so hops become a function: hop 0 is the TCP peer, hop n the n-th address from the
+ * right of X-Forwarded-For; the first `hops` of them are trusted.
+ */
+export function trustProxyOption(trustProxy: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trustProxy === 'number' ? (_address, hop) => hop < trustProxy : trustProxy;
 }
 
 function parsePublicUrl(value: string): string {

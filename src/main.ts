@@ -9,6 +9,7 @@ import { bootstrap } from './admin/bootstrap.js';
 import { buildApp, createLogger, createServices } from './app.js';
 import { ConfigError, loadConfig, settings, type SettingName } from './config.js';
 import { hashPassword } from './identity/passwords.js';
+import { assertAcceptable, changePassword, PasswordPolicyError } from './security/password-policy.js';
 import { newId } from './runtime.js';
 import { unlockAccount } from './security/brute-force.js';
 import { issuerOf, type Services } from './services.js';
@@ -109,12 +110,14 @@ withSettings(users.command('add <username>').description('create a user'))
   .requiredOption('--realm <name>', 'realm').option('--password <password>', 'password (generated and printed when omitted)')
   .option('--email <email>').option('--role <role...>', 'realm roles')
   .action((username: string, o) => withServices(o, async (s) => {
-    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    const realm = (await s.store.realms.get(o.realm)) ?? fail(`no realm named ${o.realm}`);
     if (await s.store.users.findByUsername(o.realm, username)) fail(`user ${username} already exists in realm ${o.realm}`);
     const password: string = o.password ?? randomBytes(12).toString('base64url');
+    await assertAcceptable(realm.settings.password_policy, password, { username, email: o.email });
     const now = s.clock.now();
     const id = newId();
-    await s.store.users.create({ id, realm: o.realm, username, email: o.email ?? null, passwordHash: await hashPassword(password), claims: {}, enabled: true }, now);
+    const passwordHash = await hashPassword(password, realm.settings.password_policy.hashing);
+    await s.store.users.create({ id, realm: o.realm, username, email: o.email ?? null, passwordHash, claims: {}, enabled: true }, now);
     await s.store.roles.ensure(o.realm, o.role ?? []);
     await s.store.users.setRoles(id, o.role ?? []);
     console.log(o.password ? `created user ${username}` : `created user ${username} with password: ${password}`);
@@ -122,9 +125,10 @@ withSettings(users.command('add <username>').description('create a user'))
 withSettings(users.command('set-password <username>').description('set a user\'s password'))
   .requiredOption('--realm <name>', 'realm').option('--password <password>', 'new password (generated and printed when omitted)')
   .action((username: string, o) => withServices(o, async (s) => {
+    const realm = (await s.store.realms.get(o.realm)) ?? fail(`no realm named ${o.realm}`);
     const user = (await s.store.users.findByUsername(o.realm, username)) ?? fail(`no user ${username} in realm ${o.realm}`);
     const password: string = o.password ?? randomBytes(12).toString('base64url');
-    await s.store.users.setPasswordHash(user.id, await hashPassword(password), s.clock.now());
+    await changePassword(s, realm, user, password);
     console.log(o.password ? `password of ${username} changed` : `new password of ${username}: ${password}`);
   }));
 withSettings(users.command('disable <username>').description('disable a user: sign-in and token use stop'))
@@ -184,6 +188,15 @@ for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     }));
 }
 
+withSettings(program.command('registration').command('token').description('issue an initial access token for dynamic client registration; prints it once'))
+  .requiredOption('--realm <name>', 'realm')
+  .action((o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    const token = randomBytes(32).toString('base64url');
+    await s.store.registrations.addInitialAccessToken(o.realm, s.sealer.digest(token), 'issued', s.clock.now());
+    console.log(`initial access token: ${token}\n(shown only once)`);
+  }));
+
 const keys = program.command('keys').description('manage signing keys');
 withSettings(keys.command('list').description('list signing keys')).requiredOption('--realm <name>', 'realm')
   .action((o) => withServices(o, async (s) => {
@@ -205,7 +218,7 @@ const argv = process.argv.slice(2);
 if (argv.length === 0 || (argv[0]!.startsWith('-') && !['-h', '--help'].includes(argv[0]!))) argv.unshift('start');
 
 program.parseAsync(['node', 'strix', ...argv]).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof RealmFileError) {
+  if (error instanceof ConfigError || error instanceof RealmFileError || error instanceof PasswordPolicyError) {
     console.error(`strix: ${error.message}`);
   } else {
     console.error('strix: failed:', error instanceof Error ? error.message : error);

@@ -100,7 +100,7 @@ describe('realm files', () => {
   });
 
   test('an unknown grant type is rejected, naming where', () => {
-    assertRejected(withClient({ grant_types: ['authorization_code', 'password'] }), 'realms[0].clients[0].grant_types');
+    assertRejected(withClient({ grant_types: ['authorization_code', 'urn:example:params:oauth:grant-type:unknown'] }), 'realms[0].clients[0].grant_types');
   });
 
   test('the implicit response type is rejected, naming where', () => {

@@ -2,12 +2,17 @@
 // password is printed once (or taken from STRIX_ADMIN_PASSWORD).
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../identity/passwords.js';
+import { assertAcceptable } from '../security/password-policy.js';
 import { newId } from '../runtime.js';
 import type { Services } from '../services.js';
 import { defaultRealmSettings } from '../store/realms.js';
 
 export async function bootstrap(s: Pick<Services, 'store' | 'keystore' | 'clock' | 'config'>, announce: (line: string) => void): Promise<void> {
   const now = s.clock.now();
+  // Checked before anything is created: a refused password must not leave a master realm without an admin.
+  if (s.config.adminPassword !== undefined && !(await s.store.realms.get('master'))) {
+    await assertAcceptable(defaultRealmSettings.password_policy, s.config.adminPassword, { username: 'admin' });
+  }
   const created = await s.store.realms.upsertIfMissing({ name: 'master', displayName: 'Strix', settings: defaultRealmSettings }, now);
   await s.keystore.ensure('master');
   if (!created) return;

@@ -11,12 +11,19 @@ import {
   clientAssertionAlgs, storedSecret, tokenEndpointAuthMethods,
   type ClientAssertionAlg, type ClientMetadata, type PublicJwks, type TokenEndpointAuthMethod,
 } from '../store/clients.js';
-import { defaultBruteForceSettings, defaultRealmSettings, signingAlgs, type BruteForceSettings, type RealmSettings } from '../store/realms.js';
+import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
+import {
+  defaultBruteForceSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
+  type BruteForceSettings, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
+} from '../store/realms.js';
+import { parseAddressRule } from '../security/ip-rules.js';
 import { userAttributeClaims } from '../tokens/claims.js';
+import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
+import { fetchableRequestUri, requestObjectSigningAlgs } from '../oauth/request-object.js';
 import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
 
 export class RealmFileError extends Error {
-  constructor(where: string, problem: string) {
+  constructor(readonly where: string, problem: string) {
     super(`${where}: ${problem}`);
     this.name = 'RealmFileError';
   }
@@ -32,6 +39,10 @@ export interface UserInput {
 export interface RealmInput {
   name: string; displayName: string; settings: RealmSettings; roles: string[];
   clients: ClientInput[]; users: UserInput[];
+  /** Dynamic client registration (RFC 7591): left as stored when absent. */
+  registration?: RegistrationPolicy;
+  /** The realm file's initial access tokens, in clear; on import they replace the file's previous ones. */
+  initialAccessTokens?: string[];
 }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -69,6 +80,21 @@ function logoutUri(value: unknown, where: string): string | undefined {
   return uri;
 }
 
+/** Informational URIs (client_uri, logo_uri, policy_uri, tos_uri) are absolute http(s) URLs. */
+function webUri(value: unknown, where: string): string | undefined {
+  const uri = optionalString(value, where);
+  if (uri !== undefined && !(URL.canParse(uri) && ['http:', 'https:'].includes(new URL(uri).protocol))) {
+    throw new RealmFileError(where, `"${uri}" is not an http(s) URL`);
+  }
+  return uri;
+}
+
+function applicationType(value: unknown, where: string): ClientMetadata['application_type'] {
+  if (value === undefined) return undefined;
+  if (value !== 'web' && value !== 'native') throw new RealmFileError(where, 'must be "web" or "native"');
+  return value;
+}
+
 /** Redirect URIs must be absolute and have no fragment (RFC 6749 §3.1.2); they are then matched exactly. */
 export function validateRedirectUri(uri: string, where: string): string {
   let url: URL;
@@ -83,6 +109,35 @@ export function validateRedirectUri(uri: string, where: string): string {
 }
 
 const settingNames = Object.keys(defaultRealmSettings) as (keyof RealmSettings)[];
+
+/** A partial `password_policy` merges over the defaults; unknown keys are refused, like brute_force's. */
+function parsePasswordPolicy(value: unknown, where: string): PasswordPolicy {
+  if (!isObject(value)) throw new RealmFileError(where, 'must be an object');
+  const policy: PasswordPolicy = { ...defaultPasswordPolicy, hashing: { ...defaultPasswordPolicy.hashing } };
+  for (const [key, raw] of Object.entries(value)) {
+    const at = `${where}.${key}`;
+    if (key === 'hashing') {
+      if (!isObject(raw)) throw new RealmFileError(at, 'must be an object');
+      for (const [name, cost] of Object.entries(raw)) {
+        if (!(name in policy.hashing)) throw new RealmFileError(`${at}.${name}`, `is not a hashing setting (known: ${Object.keys(policy.hashing).join(', ')})`);
+        policy.hashing[name as keyof PasswordPolicy['hashing']] = optionalPositiveInt(cost, `${at}.${name}`)!;
+      }
+      // Below OWASP's floor for argon2id (7 MiB with t=5 … 19 MiB with t=2) a leaked hash is cheap to attack.
+      if (policy.hashing.memory_cost < 7_168) throw new RealmFileError(`${at}.memory_cost`, 'must be at least 7168 KiB');
+    } else if (key === 'not_username' || key === 'not_email' || key === 'not_common') {
+      policy[key] = optionalBoolean(raw, at)!;
+    } else if (key === 'history') {
+      if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0 || raw > 24) throw new RealmFileError(at, 'must be a whole number from 0 to 24');
+      policy.history = raw;
+    } else if (key === 'min_length' || key === 'max_length') {
+      policy[key] = optionalPositiveInt(raw, at)!;
+    } else {
+      throw new RealmFileError(at, `is not a password_policy setting (known: ${Object.keys(defaultPasswordPolicy).join(', ')})`);
+    }
+  }
+  if (policy.min_length > policy.max_length) throw new RealmFileError(`${where}.min_length`, 'must not exceed max_length');
+  return policy;
+}
 
 /** A partial `brute_force` object merges over the defaults; unknown keys are refused so a typo cannot silently weaken it. */
 function parseBruteForce(value: unknown, where: string): BruteForceSettings {
@@ -108,6 +163,45 @@ function parseBruteForce(value: unknown, where: string): BruteForceSettings {
   return settings;
 }
 
+/** A partial `rate_limits` object merges over the defaults, as does a partial limit ({"max": 10} keeps the window). */
+function parseRateLimits(value: unknown, where: string): RateLimitSettings {
+  if (!isObject(value)) throw new RealmFileError(where, 'must be an object');
+  const settings: RateLimitSettings = { ...defaultRateLimitSettings };
+  const names = Object.keys(defaultRateLimitSettings) as (keyof RateLimitSettings)[];
+  for (const [name, v] of Object.entries(value)) {
+    const key = name as keyof RateLimitSettings;
+    if (!names.includes(key)) throw new RealmFileError(`${where}.${name}`, `is not a rate_limits setting (known: ${names.join(', ')})`);
+    if (key === 'enabled') {
+      if (typeof v !== 'boolean') throw new RealmFileError(`${where}.${name}`, 'must be true or false');
+      settings.enabled = v;
+      continue;
+    }
+    if (!isObject(v)) throw new RealmFileError(`${where}.${name}`, 'must be an object: {"max": requests, "window_seconds": seconds}');
+    const limit = { ...defaultRateLimitSettings[key] };
+    for (const [field, n] of Object.entries(v)) {
+      if (field !== 'max' && field !== 'window_seconds') throw new RealmFileError(`${where}.${name}.${field}`, 'is not a limit field (known: max, window_seconds)');
+      if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
+        throw new RealmFileError(`${where}.${name}.${field}`, field === 'max' ? 'must be a positive whole number of requests' : 'must be a positive whole number of seconds');
+      }
+      limit[field] = n;
+    }
+    settings[key] = limit;
+  }
+  return settings;
+}
+
+/** `ip_allow` / `ip_deny`: addresses and CIDR blocks, IPv4 or IPv6 (checked with src/security/ip-rules.ts). */
+function addressRules(value: unknown, where: string): string[] {
+  return stringList(value, where).map((text) => {
+    try {
+      parseAddressRule(text);
+    } catch (error) {
+      throw new RealmFileError(where, (error as Error).message);
+    }
+    return text.trim();
+  });
+}
+
 function parseSettings(raw: Json, where: string): RealmSettings {
   const settings: RealmSettings = { ...defaultRealmSettings, scopes: [] };
   for (const name of settingNames) {
@@ -126,8 +220,14 @@ function parseSettings(raw: Json, where: string): RealmSettings {
       settings.pkce_plain_allowed = value;
     } else if (name === 'default_locale') {
       settings.default_locale = optionalString(value, `${where}.${name}`) ?? 'en';
+    } else if (name === 'password_policy') {
+      settings.password_policy = parsePasswordPolicy(value, `${where}.password_policy`);
     } else if (name === 'brute_force') {
       settings.brute_force = parseBruteForce(value, `${where}.brute_force`);
+    } else if (name === 'rate_limits') {
+      settings.rate_limits = parseRateLimits(value, `${where}.rate_limits`);
+    } else if (name === 'ip_allow' || name === 'ip_deny') {
+      settings[name] = addressRules(value, `${where}.${name}`);
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }
@@ -169,6 +269,27 @@ function assertionAlg(value: unknown, method: TokenEndpointAuthMethod, where: st
   return value as ClientAssertionAlg;
 }
 
+/**
+ * OIDC Registration §2 request_object_signing_alg: an HMAC needs the sealed secret that only
+ * client_secret_jwt clients keep; a signature needs the client's keys; "none" opts in to unsigned objects.
+ */
+function requestObjectAlg(value: unknown, method: TokenEndpointAuthMethod, keys: Pick<ClientMetadata, 'jwks' | 'jwks_uri'>, where: string): ClientMetadata['request_object_signing_alg'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !requestObjectSigningAlgs.includes(value)) throw new RealmFileError(where, `must be one of ${requestObjectSigningAlgs.join(', ')}`);
+  if (value.startsWith('HS') && method !== 'client_secret_jwt') throw new RealmFileError(where, `${value} needs a client_secret_jwt client (Strix keeps the secret only for those)`);
+  if (value !== 'none' && !value.startsWith('HS') && !keys.jwks && !keys.jwks_uri) throw new RealmFileError(where, `${value} needs the client's jwks or jwks_uri`);
+  return value as ClientMetadata['request_object_signing_alg'];
+}
+
+/** OIDC Registration §2 request_uris: where this client's request objects may be fetched from. */
+function requestUris(value: unknown, where: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  return stringList(value, where).map((uri) => {
+    if (!URL.canParse(uri) || !fetchableRequestUri(new URL(uri))) throw new RealmFileError(where, `"${uri}" must be an https URL (http only for loopback hosts)`);
+    return uri;
+  });
+}
+
 export function parseClient(raw: unknown, where: string): ClientInput {
   if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
   const clientId = optionalString(raw.client_id, `${where}.client_id`);
@@ -191,6 +312,12 @@ export function parseClient(raw: unknown, where: string): ClientInput {
   const metadata: ClientMetadata = {
     client_id: clientId,
     client_name: optionalString(raw.client_name, `${where}.client_name`),
+    application_type: applicationType(raw.application_type, `${where}.application_type`),
+    contacts: raw.contacts === undefined ? undefined : stringList(raw.contacts, `${where}.contacts`),
+    client_uri: webUri(raw.client_uri, `${where}.client_uri`),
+    logo_uri: webUri(raw.logo_uri, `${where}.logo_uri`),
+    policy_uri: webUri(raw.policy_uri, `${where}.policy_uri`),
+    tos_uri: webUri(raw.tos_uri, `${where}.tos_uri`),
     redirect_uris: stringList(raw.redirect_uris, `${where}.redirect_uris`).map((u) => validateRedirectUri(u, `${where}.redirect_uris`)),
     post_logout_redirect_uris: stringList(raw.post_logout_redirect_uris, `${where}.post_logout_redirect_uris`)
       .map((u) => validateRedirectUri(u, `${where}.post_logout_redirect_uris`)),
@@ -201,6 +328,8 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     token_endpoint_auth_method: method,
     ...keys,
     token_endpoint_auth_signing_alg: assertionAlg(raw.token_endpoint_auth_signing_alg, method, `${where}.token_endpoint_auth_signing_alg`),
+    request_object_signing_alg: requestObjectAlg(raw.request_object_signing_alg, method, keys, `${where}.request_object_signing_alg`),
+    request_uris: requestUris(raw.request_uris, `${where}.request_uris`),
     scope: optionalString(raw.scope, `${where}.scope`) ?? 'openid profile email',
     require_consent: raw.require_consent === true,
     allowed_origins: raw.allowed_origins === undefined ? undefined : stringList(raw.allowed_origins, `${where}.allowed_origins`).map((o) => {
@@ -221,8 +350,10 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     backchannel_logout_session_required: optionalBoolean(raw.backchannel_logout_session_required, `${where}.backchannel_logout_session_required`),
     frontchannel_logout_uri: logoutUri(raw.frontchannel_logout_uri, `${where}.frontchannel_logout_uri`),
     frontchannel_logout_session_required: optionalBoolean(raw.frontchannel_logout_session_required, `${where}.frontchannel_logout_session_required`),
+    ip_allow: raw.ip_allow === undefined ? undefined : addressRules(raw.ip_allow, `${where}.ip_allow`),
+    ip_deny: raw.ip_deny === undefined ? undefined : addressRules(raw.ip_deny, `${where}.ip_deny`),
   };
-  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'];
+  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password'];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
   metadata.response_types = metadata.response_types.map((r) => {
     const type = canonicalResponseType(r);
@@ -234,8 +365,10 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     }
     return type;
   });
-  if (metadata.grant_types.includes('authorization_code') && metadata.redirect_uris.length === 0) {
-    throw new RealmFileError(`${where}.redirect_uris`, 'a client using authorization_code needs at least one redirect URI');
+  // OIDC Dynamic Registration §2: redirect_uris is REQUIRED for the code and implicit flows.
+  const redirecting = metadata.grant_types.find((g) => g === 'authorization_code' || g === 'implicit');
+  if (redirecting && metadata.redirect_uris.length === 0) {
+    throw new RealmFileError(`${where}.redirect_uris`, `a client using ${redirecting} needs at least one redirect URI`);
   }
   if (metadata.grant_types.includes('client_credentials') && method === 'none') {
     throw new RealmFileError(`${where}.grant_types`, 'client_credentials needs a confidential client');
@@ -268,7 +401,7 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
     if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
     const name = optionalString(raw.name, `${where}.name`);
     if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new RealmFileError(`${where}.name`, 'is required: letters, digits, - and _');
-    const { name: _n, display_name, roles, clients, users, ...rest } = raw;
+    const { name: _n, display_name, roles, clients, users, registration, initial_access_tokens, ...rest } = raw;
     const realmRoles = stringList(roles, `${where}.roles`);
     const parsedUsers = (Array.isArray(users) ? users : []).map((u, j) => parseUser(u, `${where}.users[${j}]`));
     for (const u of parsedUsers) for (const r of u.roles) if (!realmRoles.includes(r)) realmRoles.push(r);
@@ -279,8 +412,26 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
       roles: realmRoles,
       clients: (Array.isArray(clients) ? clients : []).map((c, j) => parseClient(c, `${where}.clients[${j}]`)),
       users: parsedUsers,
+      registration: registrationPolicy(registration, `${where}.registration`),
+      initialAccessTokens: initialAccessTokens(initial_access_tokens, `${where}.initial_access_tokens`),
     };
   });
+}
+
+function registrationPolicy(value: unknown, where: string): RegistrationPolicy {
+  if (value === undefined) return 'protected';
+  if (!registrationPolicies.includes(value as RegistrationPolicy)) throw new RealmFileError(where, `must be one of ${registrationPolicies.join(', ')}`);
+  return value as RegistrationPolicy;
+}
+
+/** Bearer tokens for the registration endpoint: long enough not to be guessed, and b64token characters (RFC 6750 §2.1). */
+function initialAccessTokens(value: unknown, where: string): string[] {
+  const tokens = stringList(value, where);
+  for (const token of tokens) {
+    if (token.length < 16) throw new RealmFileError(where, 'each token must be at least 16 characters long');
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new RealmFileError(where, 'tokens may only use letters, digits and -._~+/ (RFC 6750 b64token)');
+  }
+  return [...new Set(tokens)];
 }
 
 export function readRealmFiles(path: string): RealmInput[] {
@@ -298,6 +449,16 @@ export function readRealmFiles(path: string): RealmInput[] {
   });
 }
 
+/** A password a realm file sets must meet that realm's policy, like any other. */
+async function acceptablePassword(input: RealmInput, user: UserInput): Promise<void> {
+  try {
+    await assertAcceptable(input.settings.password_policy, user.password!, user);
+  } catch (error) {
+    if (error instanceof PasswordPolicyError) throw new RealmFileError(`realm ${input.name}, user ${user.username}`, error.message);
+    throw error;
+  }
+}
+
 export interface ImportSummary { realm: string; created: boolean; clients: number; users: number }
 
 export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'sealer' | 'clock'>, input: RealmInput): Promise<ImportSummary> {
@@ -306,6 +467,10 @@ export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'seal
   const created = await store.realms.upsert({ name: input.name, displayName: input.displayName, settings: input.settings }, now);
   await s.keystore.ensure(input.name);
   await store.roles.ensure(input.name, input.roles);
+  if (input.registration !== undefined) await store.registrations.setPolicy(input.name, input.registration);
+  if (input.initialAccessTokens !== undefined) {
+    await store.registrations.replaceFileTokens(input.name, input.initialAccessTokens.map((t) => s.sealer.digest(t)), now);
+  }
   for (const client of input.clients) {
     const existing = await store.clients.get(input.name, client.metadata.client_id);
     const method = client.metadata.token_endpoint_auth_method;
@@ -320,7 +485,9 @@ export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'seal
   }
   for (const user of input.users) {
     const existing = await store.users.findByUsername(input.name, user.username);
-    const passwordHash = user.password_hash ?? (user.password !== undefined && !existing?.passwordHash ? await hashPassword(user.password) : undefined);
+    const setPassword = user.password !== undefined && !existing?.passwordHash;
+    if (setPassword) await acceptablePassword(input, user);
+    const passwordHash = user.password_hash ?? (setPassword ? await hashPassword(user.password!, input.settings.password_policy.hashing) : undefined);
     let id: string;
     if (existing) {
       id = existing.id;
@@ -336,7 +503,10 @@ export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'seal
   return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
 }
 
-/** The realm as a realm file entry. Client secrets cannot be exported (only hashes are kept). */
+/**
+ * The realm as a realm file entry. Client secrets and initial access tokens cannot be exported
+ * (only hashes are kept).
+ */
 export async function exportRealm(s: Pick<Services, 'store'>, name: string): Promise<Json | undefined> {
   const realm = await s.store.realms.get(name);
   if (!realm) return undefined;
@@ -346,6 +516,7 @@ export async function exportRealm(s: Pick<Services, 'store'>, name: string): Pro
     name: realm.name,
     display_name: realm.displayName,
     ...realm.settings,
+    registration: await s.store.registrations.policy(name),
     roles: await s.store.roles.list(name),
     clients: clients.map((c) => c.metadata),
     users: users.map((u) => ({

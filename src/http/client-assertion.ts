@@ -71,13 +71,15 @@ async function verifiedClaims(assertion: string, { client, audiences, now, seale
   }
 }
 
-function secretKey(client: Client, sealer: Pick<Sealer, 'open'>): JWTVerifyGetKey {
+/** The HMAC key of a client_secret_jwt client (its sealed secret); also verifies its HS* request objects. */
+export function secretKey(client: Client, sealer: Pick<Sealer, 'open'>): JWTVerifyGetKey {
   if (!client.secretSealed) throw new AssertionRejected('client has no sealed secret (set its secret again)');
   const secret = new TextEncoder().encode(sealer.open(client.secretSealed));
   return () => secret;
 }
 
-function clientKeys(client: Client): JWTVerifyGetKey {
+/** The client's registered public keys (`jwks` or `jwks_uri`); also verify its signed request objects. */
+export function clientKeys(client: Client): JWTVerifyGetKey {
   const { jwks, jwks_uri } = client.metadata;
   if (jwks) return createLocalJWKSet(jwks);
   if (jwks_uri) return remoteKeySet(jwks_uri);

@@ -6,7 +6,8 @@ export type OAuthErrorCode =
   | 'server_error' | 'temporarily_unavailable' | 'invalid_token' | 'insufficient_scope'
   | 'login_required' | 'consent_required' | 'interaction_required' | 'account_selection_required'
   | 'invalid_request_uri' | 'invalid_request_object' | 'request_not_supported'
-  | 'request_uri_not_supported' | 'registration_not_supported';
+  | 'request_uri_not_supported' | 'registration_not_supported'
+  | 'invalid_client_metadata' | 'invalid_redirect_uri';   // RFC 7591 §3.2.2
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

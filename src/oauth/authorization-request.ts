@@ -71,8 +71,6 @@ export function trustedRedirect(client: Client | undefined, params: Params): Tru
 }
 
 export function validateAuthorizationRequest(realm: Realm, client: Client, params: Params, trusted: TrustedRedirect): AuthorizationRequest {
-  if (params.request !== undefined) throw new OAuthError('request_not_supported', 'request objects are not supported');
-  if (params.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
   if (params.registration !== undefined) throw new OAuthError('registration_not_supported', 'the registration parameter is not supported');
   if (params.response_type === undefined) throw new OAuthError('invalid_request', 'response_type is required');
   const responseType = canonicalResponseType(params.response_type);

@@ -5,6 +5,7 @@ import { OAuthError, PageError } from '../http/errors.js';
 import { csrfToken, cookieScope } from '../http/cookies.js';
 import { singleParams } from '../http/params.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
@@ -14,7 +15,9 @@ import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
 import { signAccessToken, signIdToken } from '../tokens/issue.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
 import { formPostScriptHref, realmView, sendPage, stylesheetHref } from '../ui/render.js';
+import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
+import { RejectedRequestObject, resolveRequestObject } from './request-object.js';
 
 const interactionLifetimeMs = 30 * 60_000;
 
@@ -28,6 +31,13 @@ export function authorizeRoutes(app: FastifyInstance, s: Services): void {
       throw new PageError('Invalid request', (error as Error).message);
     }
     const client = params.client_id === undefined ? undefined : await s.store.clients.get(realm.name, params.client_id);
+    if (client) assertClientAddressAllowed(client, request.ip, 'page');
+    try {
+      params = await resolveRequestObject(s, realm, client, params);
+    } catch (error) {
+      if (error instanceof RejectedRequestObject) return redirectWithError(s, reply, realm, error.replyTo, error);
+      throw error;
+    }
     const trusted = trustedRedirect(client, params);
     try {
       const authorization = validateAuthorizationRequest(realm, client!, params, trusted);
@@ -148,14 +158,11 @@ export async function complete(
   // offline_access only makes sense with a code, which can become a refresh token (OIDC Core §11).
   const scope = returnsCode ? authorization.scope : authorization.scope.filter((value) => value !== 'offline_access');
   const offline = scope.includes('offline_access');
-  const lifetime = offline
-    ? realm.settings.offline_token_absolute_lifetime
-    : client.metadata.refresh_token_absolute_lifetime ?? realm.settings.refresh_token_absolute_lifetime;
   const grant = await s.store.grants.create({
     realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id,
     scope: scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr,
     nonce: authorization.nonce ?? null, claims: (authorization.claims as Record<string, unknown> | undefined) ?? null,
-    offline, expiresAt: now + lifetime * 1000,
+    offline, expiresAt: grantExpiry(realm, client, offline, now),
   }, now);
   const response: Record<string, string | undefined> = { state: authorization.state, iss: issuerOf(s.config, realm) };
   if (returnsCode) {

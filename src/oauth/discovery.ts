@@ -8,6 +8,7 @@ import { claimsSupported } from '../tokens/claims.js';
 import { builtInScopes } from '../tokens/scopes.js';
 import { messages } from '../ui/messages.js';
 import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
+import { requestObjectSigningAlgs } from './request-object.js';
 import { responseTypes } from './response-types.js';
 import { grants } from './token.js';
 
@@ -21,6 +22,7 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     end_session_endpoint: endpointOf(s.config, realm, 'logout'),
     introspection_endpoint: endpointOf(s.config, realm, 'token/introspect'),
     revocation_endpoint: endpointOf(s.config, realm, 'revoke'),
+    registration_endpoint: endpointOf(s.config, realm, 'registrations'),
     scopes_supported: [...builtInScopes, ...realm.settings.scopes.map((d) => d.name)],
     response_types_supported: responseTypes,
     response_modes_supported: responseModes,
@@ -39,9 +41,10 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     ui_locales_supported: Object.keys(messages),
     claims_parameter_supported: true,
     acr_values_supported: acrValuesSupported,
-    request_parameter_supported: false,
-    request_uri_parameter_supported: false,
+    request_parameter_supported: true,
+    request_uri_parameter_supported: true,
     require_request_uri_registration: false,
+    request_object_signing_alg_values_supported: requestObjectSigningAlgs,
     authorization_response_iss_parameter_supported: true,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,

@@ -3,13 +3,15 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
 import { OAuthError } from '../http/errors.js';
+import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import { authorizationCode } from './grants/authorization-code.js';
 import { clientCredentials } from './grants/client-credentials.js';
 import type { Grant } from './grants/grant.js';
+import { password } from './grants/password.js';
 import { refreshToken } from './grants/refresh-token.js';
 
-export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentials];
+export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentials, password];
 const grantsByType = new Map(grants.map((g) => [g.type, g]));
 
 export function tokenRoutes(app: FastifyInstance, s: Services): void {
@@ -17,12 +19,14 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;
     const { params, client } = await authenticatedRequest(request, s);
+    assertClientAddressAllowed(client, request.ip, 'json');
     const type = params.grant_type;
     if (type === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
     const grant = grantsByType.get(type);
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${type} is not supported`);
     if (!client.metadata.grant_types.includes(type)) throw new OAuthError('unauthorized_client', `this client may not use ${type}`);
-    const response = await grant.handle({ s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now() });
+    const origin = { ip: request.ip, log: request.log };
+    const response = await grant.handle({ s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now(), origin });
     request.log.info({ realm: realm.name, clientId: client.clientId, grantType: type, event: 'token_issued' }, 'tokens issued');
     return reply.send(response);
   });

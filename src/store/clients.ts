@@ -22,6 +22,14 @@ export interface PublicJwks { keys: JWK[] }
 export interface ClientMetadata {
   client_id: string;
   client_name?: string;
+  /** OIDC Dynamic Registration §2: "web" (the default) or "native". */
+  application_type?: 'web' | 'native';
+  /** Informational (RFC 7591 §2): shown to people, never used to make decisions. */
+  contacts?: string[];
+  client_uri?: string;
+  logo_uri?: string;
+  policy_uri?: string;
+  tos_uri?: string;
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   grant_types: string[];
@@ -32,6 +40,10 @@ export interface ClientMetadata {
   jwks_uri?: string;
   /** When set, the only alg accepted in this client's assertions (RFC 7591 §2). */
   token_endpoint_auth_signing_alg?: ClientAssertionAlg;
+  /** OIDC Registration §2: when set, the only alg accepted in this client's request objects ("none" opts in to unsigned ones). */
+  request_object_signing_alg?: ClientAssertionAlg | 'none';
+  /** OIDC Registration §2: when set, every request_uri must be one of these (or below one). */
+  request_uris?: string[];
   scope: string;
   require_consent: boolean;
   allowed_origins?: string[];
@@ -48,6 +60,9 @@ export interface ClientMetadata {
   /** OIDC Front-Channel Logout 1.0 §2: loaded in an iframe of the sign-out page. */
   frontchannel_logout_uri?: string;
   frontchannel_logout_session_required?: boolean;
+  /** Addresses / CIDR blocks this client may be used from; deny wins (src/security/ip-rules.ts). */
+  ip_allow?: string[];
+  ip_deny?: string[];
 }
 
 export interface Client {
@@ -115,6 +130,11 @@ export function clientsRepository(db: Kysely<Database>) {
       const result = await db.updateTable('clients').set({ secret_hash: secretHash, secret_sealed: secretSealed, updated_at: now })
         .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+    /** Deletes the client (and, by cascade, its dynamic registration); true when it existed. */
+    async remove(realm: string, clientId: string): Promise<boolean> {
+      const result = await db.deleteFrom('clients').where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
     },
     async setEnabled(realm: string, clientId: string, enabled: boolean, now: number): Promise<boolean> {
       const result = await db.updateTable('clients').set({ enabled: enabled ? 1 : 0, updated_at: now })

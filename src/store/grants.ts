@@ -51,6 +51,11 @@ export function grantsRepository(db: Kysely<Database>) {
     async revoke(id: string, now: number): Promise<void> {
       await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
     },
+    /** A deleted client's grants end with it, so the access tokens it still holds stop working. */
+    async revokeForClient(realm: string, clientId: string, now: number): Promise<void> {
+      await db.updateTable('grants').set({ revoked_at: now })
+        .where('realm', '=', realm).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+    },
     /** The clients a browser session signed in to: the ones to tell when it ends. */
     async clientIdsForSession(sessionId: string): Promise<string[]> {
       const rows = await db.selectFrom('grants').select('client_id').distinct().where('session_id', '=', sessionId).orderBy('client_id').execute();

@@ -13,7 +13,9 @@ import { authorizationCodesRepository } from './authorization-codes.js';
 import { refreshTokensRepository } from './refresh-tokens.js';
 import { signingKeysRepository } from './signing-keys.js';
 import { consentsRepository } from './consents.js';
+import { passwordHistoryRepository } from './password-history.js';
 import { loginFailuresRepository } from './login-failures.js';
+import { registrationsRepository } from './registrations.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
   const { db, dialect } = await openDatabase(databaseUrl);
@@ -32,7 +34,9 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     refreshTokens: refreshTokensRepository(db),
     signingKeys: signingKeysRepository(db),
     consents: consentsRepository(db),
+    passwordHistory: passwordHistoryRepository(db),
     loginFailures: loginFailuresRepository(db),
+    registrations: registrationsRepository(db),
     migrate: () => migrate(db),
     close: () => db.destroy(),
   };

@@ -159,11 +159,50 @@ const grantClaims: Migration = {
   },
 };
 
+// Dynamic client registration (RFC 7591, RFC 7592): who may register in a realm, the initial access
+// tokens that authorize it, and each registered client's registration access token (all as hashes).
+const clientRegistration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('registration_policies')
+      .addColumn('realm', 'text', (c) => c.primaryKey().references('realms.name').onDelete('cascade'))
+      .addColumn('open', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('initial_access_tokens')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('initial_access_tokens_realm').on('initial_access_tokens').column('realm').execute();
+    await db.schema.createTable('client_registrations')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('issued_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('client_registrations_pk', ['realm', 'client_id'])
+      .addForeignKeyConstraint('client_registrations_client', ['realm', 'client_id'], 'clients', ['realm', 'client_id'], (c) => c.onDelete('cascade'))
+      .execute();
+  },
+};
+
+const passwordHistory: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('password_history')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('password_history_user').on('password_history').columns(['user_id', 'created_at']).execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
   '0003_login_failures': loginFailures,
   '0004_grant_claims': grantClaims,
+  '0005_client_registration': clientRegistration,
+  '0006_password_history': passwordHistory,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

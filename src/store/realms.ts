@@ -20,6 +20,22 @@ export interface BruteForceSettings {
   ip_failure_window: number;         // … this window before the address is refused until the window ends
 }
 
+/** At most `max` requests per `window_seconds` (a fixed window that starts with the first request). */
+export interface RateLimit { max: number; window_seconds: number }
+
+/** Request rate limits per realm (docs/security.md "Rate limits"); `_per_client` counts by the client_id a request names. */
+export interface RateLimitSettings {
+  enabled: boolean;
+  login_per_ip: RateLimit;
+  token_per_ip: RateLimit;
+  token_per_client: RateLimit;
+  introspection_per_ip: RateLimit;
+  introspection_per_client: RateLimit;
+  revocation_per_ip: RateLimit;
+  revocation_per_client: RateLimit;
+  registration_per_ip: RateLimit;
+}
+
 export interface RealmSettings {
   access_token_lifetime: number;
   id_token_lifetime: number;
@@ -36,7 +52,36 @@ export interface RealmSettings {
   scopes: ScopeDescription[];
   default_locale: string;
   brute_force: BruteForceSettings;
+  rate_limits: RateLimitSettings;
+  /** Addresses and CIDR blocks (IPv4, IPv6); deny wins, an empty allow list allows all (src/security/ip-rules.ts). */
+  ip_allow: string[];
+  ip_deny: string[];
+  password_policy: PasswordPolicy;
 }
+
+/** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
+export interface PasswordPolicy {
+  min_length: number;
+  max_length: number;
+  not_username: boolean;
+  not_email: boolean;
+  /** Refuse the ~49,000 most common passwords (shipped with Strix, checked offline). */
+  not_common: boolean;
+  /** How many previous passwords a new one may not repeat (0: no history kept). */
+  history: number;
+  /** argon2id cost; hashes made with other parameters are upgraded at the next sign-in. */
+  hashing: { memory_cost: number; time_cost: number; parallelism: number };
+}
+
+export const defaultPasswordPolicy: PasswordPolicy = {
+  min_length: 8,
+  max_length: 128,
+  not_username: true,
+  not_email: true,
+  not_common: true,
+  history: 3,
+  hashing: { memory_cost: 19_456, time_cost: 2, parallelism: 1 },
+};
 
 export const defaultBruteForceSettings: BruteForceSettings = {
   enabled: true,
@@ -48,6 +93,20 @@ export const defaultBruteForceSettings: BruteForceSettings = {
   max_temporary_lockouts: 0,
   ip_failure_limit: 20,
   ip_failure_window: 900,
+};
+
+const perMinute = (max: number): RateLimit => ({ max, window_seconds: 60 });
+
+export const defaultRateLimitSettings: RateLimitSettings = {
+  enabled: true,
+  login_per_ip: perMinute(60),
+  token_per_ip: perMinute(600),
+  token_per_client: perMinute(600),
+  introspection_per_ip: perMinute(1200),
+  introspection_per_client: perMinute(1200),
+  revocation_per_ip: perMinute(600),
+  revocation_per_client: perMinute(600),
+  registration_per_ip: perMinute(100),
 };
 
 export const defaultRealmSettings: RealmSettings = {
@@ -66,6 +125,10 @@ export const defaultRealmSettings: RealmSettings = {
   scopes: [],
   default_locale: 'en',
   brute_force: defaultBruteForceSettings,
+  rate_limits: defaultRateLimitSettings,
+  ip_allow: [],
+  ip_deny: [],
+  password_policy: defaultPasswordPolicy,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
@@ -75,7 +138,15 @@ export function realmsRepository(db: Kysely<Database>) {
     const stored = JSON.parse(row.settings) as Partial<RealmSettings>;
     // Nested settings merge too, so realms stored before a setting existed get its default.
     const bruteForce = { ...defaultBruteForceSettings, ...stored.brute_force };
-    return { name: row.name, displayName: row.display_name, settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce } };
+    const rateLimits = { ...defaultRateLimitSettings, ...stored.rate_limits };
+    const passwordPolicy = {
+      ...defaultPasswordPolicy, ...stored.password_policy,
+      hashing: { ...defaultPasswordPolicy.hashing, ...stored.password_policy?.hashing },
+    };
+    return {
+      name: row.name, displayName: row.display_name,
+      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy },
+    };
   };
   return {
     async get(name: string): Promise<Realm | undefined> {

@@ -48,6 +48,7 @@ export interface LoginFailureTable {
   realm: string; key: string; failures: number; lockouts: number; first_failure_at: number;
   last_failure_at: number; locked_until: number | null; disabled_by_lockout: number;
 }
+export interface PasswordHistoryTable { user_id: string; password_hash: string; created_at: number }
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -63,6 +64,7 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   signing_keys: KeyTable;
   consents: ConsentTable;
+  password_history: PasswordHistoryTable;
   client_assertion_jtis: ClientAssertionJtiTable;
   login_failures: LoginFailureTable;
 }

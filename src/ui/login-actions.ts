@@ -4,6 +4,7 @@ import { csrfValid } from '../http/cookies.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { verifyPassword } from '../identity/passwords.js';
+import { upgradeHash } from '../security/password-policy.js';
 import { currentSession, startSession } from '../identity/sso.js';
 import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt } from '../security/brute-force.js';
 import type { Services } from '../services.js';
@@ -52,6 +53,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
       return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
     }
     await recordSuccess(s, attempt);
+    await upgradeHash(s, realm, user, password);
     const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
     await s.store.interactions.attachSession(id, session.id);
     request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');

@@ -37,8 +37,8 @@ for (const database of databases) {
       assert.deepEqual(metadata.response_types_supported, ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
       assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
-      assert.equal(metadata.request_uri_parameter_supported, false);
-      assert.equal(metadata.request_parameter_supported, false);
+      assert.equal(metadata.request_uri_parameter_supported, true);
+      assert.equal(metadata.request_parameter_supported, true);
     });
 
     test('it lists the REQUIRED subject types and ID token signing algorithms, including RS256', () => {

@@ -42,8 +42,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `publicUrl` lets a test pretend Strix sits behind an https proxy; requests still go to `url`. */
-export async function startServer(database: TestDatabase, realmFile: unknown, options: { publicUrl?: string } = {}): Promise<TestServer> {
+/**
+ * `publicUrl` lets a test pretend Strix sits behind an https proxy; requests still go to `url`.
+ * `env` adds settings (e.g. STRIX_REDIS_URL, STRIX_TRUST_PROXY).
+ */
+export async function startServer(
+  database: TestDatabase, realmFile: unknown, options: { publicUrl?: string; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strix-test-'));
   const db = await freshDatabase(database, dir);
   const port = await freePort();
@@ -51,6 +56,7 @@ export async function startServer(database: TestDatabase, realmFile: unknown, op
     STRIX_DATABASE_URL: db.url, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_MASTER_KEY: masterKey,
     STRIX_LOG_LEVEL: process.env.STRIX_TEST_LOG_LEVEL ?? 'silent', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
     ...(options.publicUrl ? { STRIX_PUBLIC_URL: options.publicUrl } : {}),
+    ...options.env,
   });
   const clock = testClock();
   const services = await createServices(config, createLogger(config.logLevel), clock);

@@ -1,4 +1,5 @@
 // The shape every grant type shares; the token endpoint owns authentication and dispatch.
+import type { Logger } from 'pino';
 import type { Params } from '../../http/params.js';
 import type { Services } from '../../services.js';
 import type { Client } from '../../store/clients.js';
@@ -8,7 +9,18 @@ import type { User } from '../../store/users.js';
 import { claimsNamed, requestedClaimNames } from '../../tokens/claims.js';
 import { signAccessToken, signIdToken, type IssueContext } from '../../tokens/issue.js';
 
-export interface GrantContext { s: Services; realm: Realm; issuer: string; client: Client; params: Params; now: number }
+/** Where a token request came from: the address brute-force counters use, and its logger. */
+export interface RequestOrigin { ip: string; log: Pick<Logger, 'warn' | 'info'> }
+
+export interface GrantContext { s: Services; realm: Realm; issuer: string; client: Client; params: Params; now: number; origin: RequestOrigin }
+
+/** When a new user grant ends: offline ones live long, others within the refresh token's absolute lifetime. */
+export function grantExpiry(realm: Realm, client: Client, offline: boolean, now: number): number {
+  const lifetime = offline
+    ? realm.settings.offline_token_absolute_lifetime
+    : client.metadata.refresh_token_absolute_lifetime ?? realm.settings.refresh_token_absolute_lifetime;
+  return now + lifetime * 1000;
+}
 
 export interface TokenResponse {
   access_token: string;

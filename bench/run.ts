@@ -1,0 +1,259 @@
+// `npm run bench`: Strix against node-oidc-provider (the peer) and against the ceiling (a bare
+// Fastify route that signs one JWT), one server child at a time, the load generated here with
+// autocannon. Prints a table and writes bench/results/latest.json. See docs/performance.md.
+//
+// Environment: BENCH_SECONDS (timed seconds per scenario, default 5), BENCH_WARMUP (1),
+// BENCH_CONNECTIONS (50), BENCH_SCENARIOS (comma-separated ids, default all),
+// BENCH_SERVERS (strix,peer,ceiling), BENCH_CPU_PROF (a folder: Strix runs with --cpu-prof there).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { authorizePath, browse, codeFlow, cookieHeader, pkcePair, type CookieJar } from './browser.js';
+import { opaqueClient, readyPrefix, webClient, type Ready } from './common.js';
+import { rssMiB, runFlow, whileSamplingRss, type Measurement } from './load.js';
+import { ceilingScenarios, scenarios, type Endpoints, type Prepared, type Scenario } from './scenarios.js';
+
+type ServerName = 'strix' | 'peer' | 'ceiling';
+type Result = Measurement & { rssMiB: number };
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const warmup = Number(process.env.BENCH_WARMUP ?? 1);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
+const servers = (process.env.BENCH_SERVERS ?? 'strix,peer,ceiling').split(',').map((s) => s.trim()) as ServerName[];
+const cpuProfDir = process.env.BENCH_CPU_PROF;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Child { name: ServerName; process: ChildProcess; ready: Ready; base: string }
+
+async function startChild(name: ServerName): Promise<Child> {
+  const script = fileURLToPath(new URL(`./${name}-server.js`, import.meta.url));
+  const profile = name === 'strix' && cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child = spawn(process.execPath, [...profile, script], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, STRIX_LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+  });
+  const lines = createInterface({ input: child.stdout! });
+  let logged = 0;
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} server did not start within 60 s`)), 60_000);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} server exited with ${code} before it was ready`)); });
+    lines.on('line', (line) => {
+      if (line.startsWith(readyPrefix)) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line.slice(readyPrefix.length)) as Ready);
+      } else if (logged++ < 20) {
+        log(`  [${name}] ${line.slice(0, 300)}`);
+      }
+    });
+  });
+  child.removeAllListeners('exit');
+  return { name, process: child, ready, base: `http://127.0.0.1:${ready.port}` };
+}
+
+async function stopChild(child: Child): Promise<number> {
+  const peak = rssMiB(child.process.pid!, 'VmHWM');
+  if (child.process.exitCode === null) {
+    const exited = new Promise((resolve) => child.process.once('exit', resolve));
+    child.process.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000)]);
+    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+  }
+  return peak;
+}
+
+/** Runs `count` tasks, `width` at a time. */
+async function inParallel<T>(count: number, width: number, task: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  let started = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (started < count) {
+      started++;
+      out.push(await task());
+    }
+  }));
+  return out;
+}
+
+async function prepare(child: Child): Promise<Prepared> {
+  let prepared: Prepared;
+  const discovery = `${child.ready.issuer}/.well-known/openid-configuration`;
+  const doc = await (await fetch(discovery)).json() as Record<string, string>;
+  const endpoints: Endpoints = {
+    discovery, authorization: doc.authorization_endpoint!, token: doc.token_endpoint!,
+    introspection: doc.introspection_endpoint!, userinfo: doc.userinfo_endpoint!, jwks: doc.jwks_uri!,
+  };
+  for (const [name, url] of Object.entries(endpoints)) if (!url) throw new Error(`${child.name}: discovery has no ${name} endpoint`);
+  // How many requests a fresh browser needs from the authorization request to the code.
+  const { requests: signInRequests } = await browse(child.base, new Map(), new URL(authorizePath(endpoints.authorization, webClient.id, pkcePair().challenge), child.base).href);
+  // One browser signs in once; everything else happens in its SSO session.
+  const jar: CookieJar = new Map();
+  await codeFlow(child.base, jar, endpoints, webClient);
+  const { access_token: accessToken } = await codeFlow(child.base, jar, endpoints, opaqueClient);
+  const pool = 2 * connections + 100;
+  const refreshTokens = (await inParallel(pool, 8, () => codeFlow(child.base, jar, endpoints, webClient))).map((t) => {
+    if (!t.refresh_token) throw new Error(`${child.name}: the code flow returned no refresh token`);
+    return t.refresh_token;
+  });
+  prepared = {
+    base: child.base, endpoints, ssoCookie: cookieHeader(jar), accessToken, refreshTokens, signInRequests,
+    // Access tokens live 5 minutes: each scenario gets a fresh one.
+    renew: async () => { prepared.accessToken = (await codeFlow(child.base, jar, endpoints, opaqueClient)).access_token; },
+  };
+  return prepared;
+}
+
+async function measureOne(child: Child, scenario: Scenario, prepared: Prepared): Promise<Result> {
+  await prepared.renew?.();
+  const flow = scenario.build(prepared);
+  if (warmup > 0) await runFlow(child.base, flow, { connections, seconds: warmup });
+  const { value, maxRss } = await whileSamplingRss(child.process.pid!, () => runFlow(child.base, flow, { connections, seconds }));
+  log(`  ${child.name.padEnd(7)} ${scenario.label.padEnd(42)} ${value.rate.toFixed(0).padStart(7)}/s  p50 ${value.p50.toFixed(1)} ms  p99 ${value.p99.toFixed(1)} ms  errors ${value.errorPercent.toFixed(2)}%  RSS ${maxRss.toFixed(0)} MiB`);
+  return { ...value, rssMiB: maxRss };
+}
+
+const selected = scenarios.filter((s) => !only || only.includes(s.id));
+const startedAt = new Date();
+const loadBefore = loadavg();
+const deadline = Date.now() + 10 * 60_000;
+const measured: Partial<Record<ServerName, Record<string, Result>>> = {};
+const peakRss: Partial<Record<ServerName, number>> = {};
+const notes: string[] = [];
+
+log(`# Strix benchmark: ${seconds} s per scenario (+${warmup} s warm-up), ${connections} connections, ${cpus().length} cores, Node ${process.version}, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+// All servers are started up front and stay idle while another one is measured; each scenario is
+// measured on Strix, then the peer, then the ceiling, so that a change in the machine's background
+// load during the run affects the ratios as little as possible.
+const children: Child[] = [];
+const prepared = new Map<ServerName, Prepared>();
+try {
+  for (const name of servers) {
+    const child = await startChild(name);
+    children.push(child);
+    measured[name] = {};
+    prepared.set(name, name === 'ceiling'
+      ? { base: child.base, endpoints: {} as Endpoints, ssoCookie: '', accessToken: '', refreshTokens: [], signInRequests: 0 }
+      : await prepare(child));
+    if (name !== 'ceiling') notes.push(`${name}: a fresh sign-in takes ${prepared.get(name)!.signInRequests} HTTP requests from the authorization request to the code`);
+  }
+  const plan: { child: Child; scenario: Scenario }[] = [];
+  for (const scenario of selected) {
+    for (const child of children) {
+      const list = child.name === 'ceiling' ? ceilingScenarios : scenarios;
+      const own = list.find((s) => s.id === scenario.id);
+      if (own) plan.push({ child, scenario: own });
+    }
+  }
+  for (const { child, scenario } of plan) {
+    if (Date.now() > deadline) { notes.push(`${child.name} ${scenario.id}: skipped, the run went past its 10-minute bound`); continue; }
+    measured[child.name]![scenario.id] = await measureOne(child, scenario, prepared.get(child.name)!);
+  }
+} finally {
+  for (const child of children) peakRss[child.name] = await stopChild(child);
+}
+const loadAfter = loadavg();
+
+// ---- the report ----------------------------------------------------------------------------
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+const latency = (r: Result | undefined) => (r ? `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)}` : 'n/a');
+const errors = (r: Result | undefined) => (r ? `${fmt(r.errorPercent, r.errorPercent > 0 && r.errorPercent < 0.1 ? 2 : 1)}%${r.errorPercent > 1 ? ' ⚠' : ''}` : 'n/a');
+
+const rows = selected.map((scenario) => {
+  const strix = measured.strix?.[scenario.id];
+  const peer = measured.peer?.[scenario.id];
+  const ratio = strix && peer && peer.rate > 0 ? strix.rate / peer.rate : undefined;
+  return { scenario, strix, peer, ratio };
+});
+
+const header = ['scenario', 'Strix /s', 'peer /s', 'ratio', 'Strix p50/p99 ms', 'peer p50/p99 ms', 'Strix RSS MiB', 'peer RSS MiB', 'errors Strix / peer'];
+const table: string[][] = rows.map(({ scenario, strix, peer, ratio }) => [
+  scenario.label + (scenario.unit === 'iteration' ? ' *' : ''), fmt(strix?.rate), fmt(peer?.rate), ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}×`,
+  latency(strix), latency(peer), fmt(strix?.rssMiB), fmt(peer?.rssMiB), `${errors(strix)} / ${errors(peer)}`,
+]);
+
+const ceiling = measured.ceiling ?? {};
+const ceilingRows = (['ES256', 'RS256'] as const).map((alg) => {
+  const id = `client_credentials-${alg}`;
+  const top = ceiling[id];
+  const strix = measured.strix?.[id];
+  const peer = measured.peer?.[id];
+  return {
+    alg, ceiling: top, strix, peer,
+    strixShare: top && strix ? strix.rate / top.rate : undefined,
+    peerShare: top && peer ? peer.rate / top.rate : undefined,
+  };
+});
+const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(100 * x).toFixed(0)}%`);
+const ceilingTable: string[][] = ceilingRows.map((c) => [
+  `sign-only ceiling ${c.alg}`, fmt(c.ceiling?.rate), latency(c.ceiling), fmt(c.ceiling?.rssMiB), pct(c.strixShare), pct(c.peerShare), errors(c.ceiling),
+]);
+
+function markdown(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+const byId = (id: string) => rows.find((r) => r.scenario.id === id);
+const strixRss = Math.max(...Object.values(measured.strix ?? {}).map((r) => r.rssMiB));
+const targets = [
+  { target: 'client_credentials ES256 ≥ 1.5× peer', actual: byId('client_credentials-ES256')?.ratio, goal: 1.5, kind: 'ratio' },
+  { target: 'client_credentials ES256 ≥ 75% of the sign-only ceiling', actual: ceilingRows[0]!.strixShare, goal: 0.75, kind: 'share' },
+  { target: 'client_credentials RS256 ≥ 85% of the sign-only ceiling', actual: ceilingRows[1]!.strixShare, goal: 0.85, kind: 'share' },
+  { target: 'code flow (SSO) ≥ 1.2× peer', actual: byId('authorization_code-sso')?.ratio, goal: 1.2, kind: 'ratio' },
+  { target: 'refresh_token ≥ 1.2× peer', actual: byId('refresh_token')?.ratio, goal: 1.2, kind: 'ratio' },
+  { target: 'introspection ≥ 1.2× peer', actual: byId('introspection')?.ratio, goal: 1.2, kind: 'ratio' },
+  { target: 'userinfo ≥ 1.2× peer', actual: byId('userinfo')?.ratio, goal: 1.2, kind: 'ratio' },
+  { target: 'Strix RSS under load < 150 MiB', actual: Number.isFinite(strixRss) ? strixRss : undefined, goal: 150, kind: 'rss' },
+].map((t) => ({
+  ...t,
+  met: t.actual === undefined ? undefined : t.kind === 'rss' ? t.actual < t.goal : t.actual >= t.goal,
+}));
+const shown = (t: (typeof targets)[number]) => (t.actual === undefined ? 'n/a' : t.kind === 'ratio' ? `${t.actual.toFixed(2)}×` : t.kind === 'share' ? pct(t.actual) : `${t.actual.toFixed(0)} MiB`);
+
+const out = [
+  '',
+  `Strix benchmark, ${startedAt.toISOString()}: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${seconds} s per scenario after ${warmup} s warm-up, ${connections} connections`,
+  '',
+  markdown(header, table),
+  '',
+  '* one iteration = every HTTP request of the flow (the rates are iterations/s, the latencies those of a whole iteration)',
+  '⚠ = more than 1% of the requests failed',
+  '',
+  markdown(['ceiling (bare Fastify + jose)', 'req/s', 'p50/p99 ms', 'RSS MiB', 'Strix % of ceiling', 'peer % of ceiling', 'errors'], ceilingTable),
+  '',
+  markdown(['target', 'actual', 'met'], targets.map((t) => [t.target, shown(t), t.met === undefined ? 'n/a' : t.met ? 'yes' : 'NO'])),
+  '',
+  `load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; anything above ~0.5 before the run means other work shared the machine)`,
+  `peak RSS over the whole run (VmHWM): ${Object.entries(peakRss).map(([k, v]) => `${k} ${fmt(v)} MiB`).join(', ')}`,
+  ...notes.map((n) => `note: ${n}`),
+  '',
+].join('\n');
+process.stdout.write(out);
+
+const packageVersion = (name: string) => {
+  try {
+    return (JSON.parse(readFileSync(fileURLToPath(new URL(`../../node_modules/${name}/package.json`, import.meta.url)), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+};
+const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+const json = {
+  date: startedAt.toISOString(),
+  loadAverage: { before: loadBefore, after: loadAfter },
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model.trim(), memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version, platform: process.platform },
+  settings: { seconds, warmup, connections, pipelining: 1, cpuProfile: cpuProfDir ?? null },
+  versions: { 'oidc-provider': packageVersion('oidc-provider'), autocannon: packageVersion('autocannon'), fastify: packageVersion('fastify'), jose: packageVersion('jose') },
+  scenarios: rows.map(({ scenario, strix, peer, ratio }) => ({ id: scenario.id, label: scenario.label, unit: scenario.unit, strix: strix ?? null, peer: peer ?? null, ratio: ratio ?? null })),
+  ceiling: ceilingRows.map((c) => ({ alg: c.alg, result: c.ceiling ?? null, strixShare: c.strixShare ?? null, peerShare: c.peerShare ?? null })),
+  targets,
+  peakRssMiB: peakRss,
+  notes,
+};
+writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(json, null, 2)}\n`);
+log(`results written to ${resultsDir}latest.json`);

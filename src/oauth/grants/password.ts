@@ -1,0 +1,41 @@
+// Resource owner password credentials grant (RFC 6749 §4.3): off unless a client lists `password`
+// in its grant_types. RFC 9700 §2.4 says it MUST NOT be used; it exists for migrations and for
+// clients that cannot open a browser. It passes through the same brute-force protection as the
+// sign-in form, and creates no SSO session.
+import { OAuthError } from '../../http/errors.js';
+import { verifyPassword } from '../../identity/passwords.js';
+import { currentLock, recordFailure, recordSuccess } from '../../security/brute-force.js';
+import { upgradeHash } from '../../security/password-policy.js';
+import { clientScopes, grantableScope, parseScope } from '../../tokens/scopes.js';
+import { grantExpiry, tokensForUser, type Grant } from './grant.js';
+
+export const password: Grant = {
+  type: 'password',
+  async handle(ctx) {
+    const { s, realm, client, params, now } = ctx;
+    const username = params.username?.trim();
+    if (!username || params.password === undefined) throw new OAuthError('invalid_request', 'username and password are required');
+    const requested = parseScope(params.scope);
+    const scope = requested.length > 0 ? grantableScope(client, requested) : [...clientScopes(client)].filter((v) => v !== 'offline_access');
+    const attempt = { realm, username, ip: ctx.origin.ip, log: ctx.origin.log };
+    if (await currentLock(s, attempt)) {
+      await verifyPassword(null, params.password);   // a lock answers no faster than a wrong password
+      throw new OAuthError('invalid_grant', 'too many failed sign-ins: try again later');
+    }
+    const user = await s.store.users.findByUsername(realm.name, username);
+    const valid = await verifyPassword(user?.passwordHash ?? null, params.password);
+    if (!user || !valid || !user.enabled) {
+      await recordFailure(s, attempt, user);
+      ctx.origin.log.info({ realm: realm.name, clientId: client.clientId, event: 'login_failed', grantType: 'password' }, 'password grant refused');
+      throw new OAuthError('invalid_grant', 'invalid username or password');
+    }
+    await recordSuccess(s, attempt);
+    await upgradeHash(s, realm, user, params.password);
+    const offline = scope.includes('offline_access');
+    const grant = await s.store.grants.create({
+      realm: realm.name, clientId: client.clientId, userId: user.id, sessionId: null, scope: scope.join(' '),
+      authTime: now, amr: ['pwd'], acr: '1', nonce: null, claims: null, offline, expiresAt: grantExpiry(realm, client, offline, now),
+    }, now);
+    return tokensForUser(ctx, grant, user, scope, 'authorization');
+  },
+};

@@ -1,0 +1,158 @@
+// Request rate limits (docs/security.md "Rate limits") on the sign-in form, the token, introspection,
+// revocation and registration endpoints: per client address, and per client_id where a request
+// names one. Counters live in Redis when STRIX_REDIS_URL is set (shared by every node), otherwise in
+// this process. A refusal is 429 with Retry-After (RFC 6585 §4).
+import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
+import { assertionIssuer } from '../http/client-assertion.js';
+import { OAuthError } from '../http/errors.js';
+import type { Services } from '../services.js';
+import type { RateLimitSettings } from '../store/realms.js';
+import { errorPage } from '../ui/pages.js';
+import { sendPage, stylesheetHref } from '../ui/render.js';
+
+type LimitName = Exclude<keyof RateLimitSettings, 'enabled'>;
+interface Limit { name: LimitName; by: 'ip' | 'client' }
+interface Target { route: RegExp; limits: Limit[]; page: boolean }
+
+// Matched against the route's pattern, so every route under `registrations` (RFC 7591 and RFC 7592
+// client configuration) is covered whichever file declares it.
+const endpoint = (path: string) => new RegExp(`^/realms/:realm/protocol/openid-connect/${path}$`);
+const targets: Target[] = [
+  { route: /^\/realms\/:realm\/login-actions\/authenticate$/, limits: [{ name: 'login_per_ip', by: 'ip' }], page: true },
+  { route: endpoint('token'), limits: [{ name: 'token_per_ip', by: 'ip' }, { name: 'token_per_client', by: 'client' }], page: false },
+  {
+    route: endpoint('token/introspect'),
+    limits: [{ name: 'introspection_per_ip', by: 'ip' }, { name: 'introspection_per_client', by: 'client' }], page: false,
+  },
+  { route: endpoint('revoke'), limits: [{ name: 'revocation_per_ip', by: 'ip' }, { name: 'revocation_per_client', by: 'client' }], page: false },
+  { route: endpoint('registrations(/.*)?'), limits: [{ name: 'registration_per_ip', by: 'ip' }], page: false },
+];
+
+// Wait at most this long for Redis at start, and for any one command: a slow store must not stall
+// sign-ins, and a failed check lets the request through (see failOpen).
+const redisConnectTimeoutMs = 1000;
+const redisCommandTimeoutMs = 500;
+const storeWarningIntervalMs = 60_000;
+const maxClientIdLength = 200;
+const localKeysPerLimit = 100_000;
+
+/**
+ * The client a request names, authenticated or not: the Basic user name, the client_id field, or
+ * the issuer of a client assertion. Attribution is unverified, which is fine for counting.
+ */
+export function namedClientId(request: FastifyRequest): string | undefined {
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  let clientId: string | undefined;
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    try {
+      clientId = colon < 0 ? undefined : decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+    } catch {
+      clientId = undefined;
+    }
+  } else {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (typeof body.client_id === 'string') clientId = body.client_id;
+    else if (typeof body.client_assertion === 'string') clientId = assertionIssuer(body.client_assertion);
+  }
+  return clientId ? clientId.slice(0, maxClientIdLength) : undefined;
+}
+
+/** The address counted: IPv6 clients by /64, as one host usually holds the whole subnet. */
+const addressKey = (request: FastifyRequest) => normalizeIP(request.ip, 64);
+
+function connectRedis(s: Services, url: string): Redis {
+  // No offline queue: while Redis is down a check fails at once (and the request goes through)
+  // instead of waiting for a reconnection.
+  const redis = new Redis(url, {
+    enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: redisConnectTimeoutMs, commandTimeout: redisCommandTimeoutMs,
+  });
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    s.log.warn({ event: 'rate_limit_store_unavailable', err: error.message }, 'Redis is unreachable: rate limits are not enforced until it is back');
+  });
+  redis.on('ready', () => {
+    if (down) s.log.info({ event: 'rate_limit_store_available' }, 'Redis is reachable again: rate limits are enforced');
+    down = false;
+  });
+  return redis;
+}
+
+function whenReady(redis: Redis): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, redisConnectTimeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Registers the limits; call after the realm resolver, so that each realm's own settings apply. */
+export async function rateLimits(app: FastifyInstance, s: Services): Promise<void> {
+  const redis = s.config.redisUrl ? connectRedis(s, s.config.redisUrl) : undefined;
+  if (redis) {
+    app.addHook('onClose', async () => redis.disconnect());
+    await whenReady(redis);
+  }
+  await app.register(rateLimit, { global: false, redis, nameSpace: 'strix:rate-limit:' });
+
+  const settingsOf = (request: FastifyRequest, name: LimitName) => request.realm!.settings.rate_limits[name];
+  const limiters = new Map(targets.flatMap((t) => t.limits).map((limit) => {
+    // `cache` sizes the in-process store of each limit (an LRU map, 5000 keys unless told);
+    // the plugin reads it from these options although its types leave it out.
+    const options: CreateRateLimitOptions & { cache: number } = {
+      cache: localKeysPerLimit,
+      keyGenerator: (request) => `${request.realm!.name}|${limit.name}|${limit.by === 'ip' ? addressKey(request) : namedClientId(request)}`,
+      max: (request) => settingsOf(request, limit.name).max,
+      timeWindow: (request) => settingsOf(request, limit.name).window_seconds * 1000,
+    };
+    return [limit.name, app.createRateLimit(options)];
+  }));
+
+  let warnedAt = -Infinity;
+  const failOpen = (request: FastifyRequest, error: unknown) => {
+    const now = s.clock.now();
+    if (now - warnedAt < storeWarningIntervalMs) return;
+    warnedAt = now;
+    request.log.warn({ event: 'rate_limit_check_failed', err: (error as Error).message }, 'rate limit check failed: request allowed');
+  };
+
+  app.addHook('preHandler', async (request, reply) => {
+    const realm = request.realm;
+    if (!realm?.settings.rate_limits.enabled) return;
+    const target = targets.find((t) => t.route.test(request.routeOptions.url ?? ''));
+    if (!target) return;
+    for (const limit of target.limits) {
+      if (limit.by === 'client' && namedClientId(request) === undefined) continue;
+      let result;
+      try {
+        result = await limiters.get(limit.name)!(request);
+      } catch (error) {
+        failOpen(request, error);
+        return;
+      }
+      if (result.isAllowed || !result.isExceeded) continue;
+      const retryAfter = Math.max(1, result.ttlInSeconds);
+      request.log.info({ realm: realm.name, event: 'rate_limited', limit: limit.name, ip: request.ip }, 'request refused by a rate limit');
+      return refuse(s, reply, target, retryAfter);
+    }
+  });
+}
+
+/**
+ * OAuth has no error code for throttling; `temporarily_unavailable` (RFC 6749 §4.1.2.1: "unable to
+ * handle the request due to a temporary overloading") is the one clients treat as "retry later",
+ * and the 429 status with Retry-After says how long.
+ */
+function refuse(s: Services, reply: FastifyReply, target: Target, retryAfter: number): FastifyReply {
+  reply.header('retry-after', String(retryAfter));
+  const message = `Too many requests. Try again in ${retryAfter} seconds.`;
+  if (target.page) return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title: 'Too many requests', message }), 429);
+  return reply.code(429).header('cache-control', 'no-store').send(new OAuthError('temporarily_unavailable', `too many requests, retry after ${retryAfter} seconds`, 429).toJSON());
+}
