@@ -2,31 +2,14 @@
 // request under /realms/{realm}/, a client's lists its token requests and its authorization requests
 // (an error page, never a redirect), and X-Forwarded-For counts only from a trusted proxy.
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { databases } from '../helpers/databases.js';
 import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { sendFrom, type Answer } from '../helpers/source-address.js';
 import { authorizeUrl } from '../helpers/user-agent.js';
 
-interface Answer { status: number; body: string; location?: string; type?: string }
-
-// node:http rather than fetch, to choose the source address (127.0.0.x on the loopback network).
-function send(url: string, options: { from?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
-  const headers: Record<string, string | number> = { ...options.headers };
-  if (body !== undefined) Object.assign(headers, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) });
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: body === undefined ? 'GET' : 'POST', localAddress: options.from ?? '127.0.0.1', headers }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { text += chunk; });
-      response.on('end', () => resolve({ status: response.statusCode!, body: text, location: response.headers.location, type: response.headers['content-type'] }));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
+const send = sendFrom;
 
 /** The test realm with realm-level settings and per-client metadata merged in. */
 function realmWith(settings: Record<string, unknown>, clients: Record<string, Record<string, unknown>> = {}) {

@@ -3,7 +3,6 @@
 // Redis is unreachable, and X-Forwarded-For honoured only from a trusted proxy.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { RateLimitSettings } from '../../src/store/realms.js';
 import { databases } from '../helpers/databases.js';
@@ -11,6 +10,7 @@ import { password, testRealm } from '../helpers/realm.js';
 import { redisAvailable, redisUrl } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isLoginPage, parseForm, UserAgent } from '../helpers/user-agent.js';
+import { sendFrom, type Answer } from '../helpers/source-address.js';
 
 type Limits = { [K in keyof RateLimitSettings]?: K extends 'enabled' ? boolean : { max: number; window_seconds?: number } };
 
@@ -20,28 +20,7 @@ function limitedRealm(rateLimits: Limits, name = 'demo') {
   return { realms: [{ ...file.realms[0]!, name, rate_limits: rateLimits }] };
 }
 
-interface Answer { status: number; body: string; retryAfter: string | null; location?: string }
-
-// node:http rather than fetch, to choose the source address: 127.0.0.2, 127.0.0.3, … stand in for
-// different clients on the loopback network.
-function send(url: string, options: { from?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
-  const headers: Record<string, string | number> = { ...options.headers };
-  if (body !== undefined) Object.assign(headers, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) });
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: body === undefined ? 'GET' : 'POST', localAddress: options.from ?? '127.0.0.1', headers }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { text += chunk; });
-      response.on('end', () => resolve({
-        status: response.statusCode!, body: text, location: response.headers.location,
-        retryAfter: (response.headers['retry-after'] as string | undefined) ?? null,
-      }));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
+const send = sendFrom;
 
 const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
 
