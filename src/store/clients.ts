@@ -2,6 +2,7 @@
 // client_secret_jwt only, sealed).
 import type { JWK } from 'jose';
 import type { Kysely } from 'kysely';
+import { RecentCache } from './recent-cache.js';
 import type { Database } from './schema.js';
 import type { SigningAlg } from './realms.js';
 
@@ -90,11 +91,30 @@ export function clientsRepository(db: Kysely<Database>) {
       confidential: metadata.token_endpoint_auth_method !== 'none',
     };
   };
+  // Every token request looks its client up: keep it for a second (see RecentCache).
+  const recent = new RecentCache<Client>(1_000);
+  const keyOf = (realm: string, clientId: string) => `${realm}\u0000${clientId}`;
+  /** Runs a write, then drops the cached client, so that no read can re-cache the old row. */
+  const writing = async <T>(realm: string, clientId: string, write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } finally {
+      recent.delete(keyOf(realm, clientId));
+    }
+  };
+  const read = async (realm: string, clientId: string): Promise<Client | undefined> => {
+    const row = await db.selectFrom('clients').selectAll()
+      .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
+    return row && toClient(row);
+  };
   return {
     async get(realm: string, clientId: string): Promise<Client | undefined> {
-      const row = await db.selectFrom('clients').selectAll()
-        .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
-      return row && toClient(row);
+      const key = keyOf(realm, clientId);
+      const cached = recent.get(key);
+      if (cached) return cached;
+      const client = await read(realm, clientId);
+      if (client) recent.set(key, client);
+      return client;
     },
     async list(realm: string): Promise<Client[]> {
       return (await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').execute()).map(toClient);
@@ -107,19 +127,21 @@ export function clientsRepository(db: Kysely<Database>) {
       // A sealed secret is kept only while the client uses client_secret_jwt (see storedSecret).
       const secretJwt = metadata.token_endpoint_auth_method === 'client_secret_jwt';
       const sealed = secretJwt ? secretSealed : null;
-      const existing = await this.get(realm, metadata.client_id);
-      if (existing) {
-        const secret = secretHash ? { secret_hash: secretHash, secret_sealed: sealed } : secretJwt ? {} : { secret_sealed: null };
-        await db.updateTable('clients')
-          .set({ metadata: JSON.stringify(metadata), updated_at: now, ...secret })
-          .where('realm', '=', realm).where('client_id', '=', metadata.client_id).execute();
-        return false;
-      }
-      await db.insertInto('clients').values({
-        realm, client_id: metadata.client_id, secret_hash: secretHash, secret_sealed: secretHash ? sealed : null,
-        metadata: JSON.stringify(metadata), enabled: 1, created_at: now, updated_at: now,
-      }).execute();
-      return true;
+      return writing(realm, metadata.client_id, async () => {
+        const existing = await read(realm, metadata.client_id);
+        if (existing) {
+          const secret = secretHash ? { secret_hash: secretHash, secret_sealed: sealed } : secretJwt ? {} : { secret_sealed: null };
+          await db.updateTable('clients')
+            .set({ metadata: JSON.stringify(metadata), updated_at: now, ...secret })
+            .where('realm', '=', realm).where('client_id', '=', metadata.client_id).execute();
+          return false;
+        }
+        await db.insertInto('clients').values({
+          realm, client_id: metadata.client_id, secret_hash: secretHash, secret_sealed: secretHash ? sealed : null,
+          metadata: JSON.stringify(metadata), enabled: 1, created_at: now, updated_at: now,
+        }).execute();
+        return true;
+      });
     },
     /**
      * Replaces the secret. Pass the sealed form for a client_secret_jwt client (storedSecret gives
@@ -127,18 +149,18 @@ export function clientsRepository(db: Kysely<Database>) {
      * never keeps working after a rotation.
      */
     async setSecretHash(realm: string, clientId: string, secretHash: string, now: number, secretSealed: string | null = null): Promise<boolean> {
-      const result = await db.updateTable('clients').set({ secret_hash: secretHash, secret_sealed: secretSealed, updated_at: now })
-        .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
+      const result = await writing(realm, clientId, () => db.updateTable('clients').set({ secret_hash: secretHash, secret_sealed: secretSealed, updated_at: now })
+        .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst());
       return Number(result.numUpdatedRows) > 0;
     },
     /** Deletes the client (and, by cascade, its dynamic registration); true when it existed. */
     async remove(realm: string, clientId: string): Promise<boolean> {
-      const result = await db.deleteFrom('clients').where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
+      const result = await writing(realm, clientId, () => db.deleteFrom('clients').where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst());
       return Number(result.numDeletedRows) > 0;
     },
     async setEnabled(realm: string, clientId: string, enabled: boolean, now: number): Promise<boolean> {
-      const result = await db.updateTable('clients').set({ enabled: enabled ? 1 : 0, updated_at: now })
-        .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
+      const result = await writing(realm, clientId, () => db.updateTable('clients').set({ enabled: enabled ? 1 : 0, updated_at: now })
+        .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst());
       return Number(result.numUpdatedRows) > 0;
     },
   };
