@@ -340,6 +340,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
       }
     }),
     id_token_signed_response_alg: alg('id_token_signed_response_alg'),
+    userinfo_signed_response_alg: alg('userinfo_signed_response_alg'),
     access_token_signed_response_alg: alg('access_token_signed_response_alg'),
     access_token_lifetime: optionalPositiveInt(raw.access_token_lifetime, `${where}.access_token_lifetime`),
     id_token_lifetime: optionalPositiveInt(raw.id_token_lifetime, `${where}.id_token_lifetime`),

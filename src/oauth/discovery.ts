@@ -29,6 +29,7 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     grant_types_supported: [...grants.map((g) => g.type), 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: signingAlgs,
+    userinfo_signing_alg_values_supported: signingAlgs,
     token_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
     token_endpoint_auth_signing_alg_values_supported: [...clientAssertionAlgs.client_secret_jwt, ...clientAssertionAlgs.private_key_jwt],
     // Public clients (`none`) may revoke their own tokens but not introspect (RFC 7662 §2.1).

@@ -34,7 +34,7 @@ const notInUpdates = ['registration_access_token', 'registration_client_uri', 'c
 const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime'];
 /** Metadata asking for what Strix does not do; silently ignoring it would leave the client expecting it. */
 const unsupportedFields = [
-  'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc', 'userinfo_signed_response_alg',
+  'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc',
   'userinfo_encrypted_response_alg', 'userinfo_encrypted_response_enc',
 ];
 

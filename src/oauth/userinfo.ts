@@ -2,8 +2,9 @@
 // errors per §3.1. Revocation is honoured by checking the token's grant.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../http/errors.js';
-import type { Services } from '../services.js';
+import { issuerOf, type Services } from '../services.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
+import { signUserinfo } from '../tokens/issue.js';
 import { inspectAccessToken } from '../tokens/inspect.js';
 import { isFormBody } from '../http/params.js';
 
@@ -38,7 +39,12 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
       if (!token.scope.includes('openid')) throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope');
       if (!token.active || !token.user) throw new OAuthError('invalid_token', 'the access token has been revoked, or its user disabled');
       const requested = claimsNamed(token.user, requestedClaimNames(token.grant?.claims ?? null, 'userinfo'));
-      return reply.send({ ...requested, ...claimsForScopes(token.user, token.scope) });
+      const claims = { ...requested, ...claimsForScopes(token.user, token.scope) };
+      const client = await s.store.clients.get(realm.name, token.clientId);
+      const alg = client?.metadata.userinfo_signed_response_alg;
+      if (!client || !alg) return reply.send(claims);
+      const signed = await signUserinfo({ issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now: s.clock.now() }, { client, alg, claims });
+      return reply.type('application/jwt').send(signed);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       const realmParam = `realm="${realm.name}"`;

@@ -50,6 +50,8 @@ export interface ClientMetadata {
   allowed_origins?: string[];
   id_token_signed_response_alg?: SigningAlg;
   access_token_signed_response_alg?: SigningAlg;
+  /** OIDC Registration §2: when set, userinfo answers with a JWT signed with this alg (OIDC Core §5.3.2). */
+  userinfo_signed_response_alg?: SigningAlg;
   access_token_lifetime?: number;
   id_token_lifetime?: number;
   refresh_token_idle_lifetime?: number;

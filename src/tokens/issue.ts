@@ -70,6 +70,17 @@ export async function signIdToken(
     .sign(key.key);
 }
 
+/** Userinfo as a signed JWT (OIDC Core §5.3.2), for clients that registered userinfo_signed_response_alg. */
+export async function signUserinfo(ctx: IssueContext, p: { client: Client; alg: SigningAlg; claims: Record<string, unknown> }): Promise<string> {
+  const key = await ctx.keystore.signingKey(ctx.realm.name, p.alg);
+  return new SignJWT(p.claims)
+    .setProtectedHeader({ alg: p.alg, kid: key.kid, typ: 'JWT' })
+    .setIssuer(ctx.issuer)
+    .setAudience(p.client.clientId)
+    .setIssuedAt(seconds(ctx.now))
+    .sign(key.key);
+}
+
 /** A logout token (OIDC Back-Channel Logout 1.0 §2.4): typ logout+jwt, the event, sub and sid, never a nonce. */
 export async function signLogoutToken(ctx: IssueContext, p: { client: Client; subject: string; sessionId: string }): Promise<string> {
   const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
