@@ -10,6 +10,9 @@ import { InvalidClient } from './http/client-auth.js';
 import { corsPolicy } from './http/cors.js';
 import { OAuthError, PageError } from './http/errors.js';
 import { realmResolver } from './http/realm.js';
+import { healthRoutes } from './ops/health.js';
+import { metrics } from './ops/metrics.js';
+import { requestId } from './ops/request-id.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { discoveryRoutes } from './oauth/discovery.js';
 import { introspectRoutes } from './oauth/introspect.js';
@@ -58,7 +61,10 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     trustProxy: trustProxyOption(s.config.trustProxy),
     routerOptions: { maxParamLength: 200 },
+    requestIdHeader: false,
+    genReqId: requestId,
   });
+  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
   await app.register(formbody);
   await app.register(cookie);
   const https = s.config.publicUrl.startsWith('https:');
@@ -95,8 +101,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
 
   app.get(stylesheetPath, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
   app.get(formPostScriptPath, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(formPostScript));
-  app.get('/health/live', async () => ({ status: 'ok' }));
-  app.get('/health/ready', async () => ({ status: 'ok' }));
+  healthRoutes(app, s);
+  metrics(app, s.store.poolStats);
 
   realmResolver(app, s);
   realmIpRules(app);

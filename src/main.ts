@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, settings, type SettingName } from './config.js
 import { hashPassword } from './identity/passwords.js';
 import { assertAcceptable, changePassword, PasswordPolicyError } from './security/password-policy.js';
 import { newId } from './runtime.js';
+import { startHousekeeping } from './ops/housekeeping.js';
 import { unlockAccount } from './security/brute-force.js';
 import { issuerOf, type Services } from './services.js';
 import { storedSecret } from './store/clients.js';
@@ -49,6 +50,9 @@ function fail(message: string): never {
   throw new RealmFileError('strix', message);
 }
 
+/** How long SIGTERM waits for in-flight requests before giving up. */
+const shutdownDeadlineMs = 10_000;
+
 async function start(options: Record<string, string | undefined>): Promise<void> {
   const config = configFrom(options);
   const log = createLogger(config.logLevel);
@@ -64,11 +68,18 @@ async function start(options: Record<string, string | undefined>): Promise<void>
   await app.listen({ port: config.port, host: config.host });
   for (const realm of await s.store.realms.list()) log.info({ issuer: issuerOf(config, realm) }, `realm ${realm.name}`);
   log.info({ url: config.publicUrl, database: s.store.dialect }, 'Strix is ready');
+  const housekeeping = startHousekeeping(s);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, deadlineMs: shutdownDeadlineMs }, 'shutting down');
+    // A request that never finishes (a stuck client, a hung database) must not keep the process alive forever.
+    setTimeout(() => {
+      log.error({ deadlineMs: shutdownDeadlineMs }, 'in-flight requests did not finish before the shutdown deadline: exiting');
+      process.exit(1);
+    }, shutdownDeadlineMs).unref();
+    await housekeeping.stop();
     await app.close();
     await s.store.close();
     process.exit(0);

@@ -58,7 +58,7 @@ describe('keystore', () => {
     assert.throws(() => other.open(key!.encryptedPrivateJwk), /STRIX_MASTER_KEY/);
   });
 
-  test('rotation promotes the pre-published next key and keeps the old key verifying', async () => {
+  test('CORE-27, DYN-17: rotation promotes the pre-published next key and keeps the old key verifying', async () => {
     const before = await keystore.signingKey('demo', 'ES256');
     const nextKid = (await keystore.list('demo')).find((k) => k.alg === 'ES256' && k.status === 'next')!.kid;
     const oldToken = await new SignJWT({ hello: 'world' }).setProtectedHeader({ alg: 'ES256', kid: before.kid }).sign(before.key);

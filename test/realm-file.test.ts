@@ -115,7 +115,7 @@ describe('realm files', () => {
     assertRejected(withClient({ ...publicClient, grant_types: ['client_credentials'] }, true), 'realms[0].clients[0].grant_types');
   });
 
-  test('an authorization_code client without redirect URIs is rejected, naming where', () => {
+  test('OAUTH-11: an authorization_code client without redirect URIs is rejected, naming where', () => {
     assertRejected(withClient({ redirect_uris: [] }), 'realms[0].clients[0].redirect_uris');
   });
 

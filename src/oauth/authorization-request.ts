@@ -90,8 +90,9 @@ export function validateAuthorizationRequest(realm: Realm, client: Client, param
   if (responseType.includes('id_token') && !scope.includes('openid')) {
     throw new OAuthError('invalid_scope', 'an id_token response needs the openid scope');
   }
-  // OIDC Core §3.2.2.1 / §3.3.2.11: a token-returning flow must bind its ID token to a nonce.
-  if (returnsTokens(responseType) && params.nonce === undefined) {
+  // OIDC Core §3.2.2.1 / §3.3.2.11: an ID token sent from the authorization endpoint must be bound
+  // to a nonce; `code token` returns none, so there the nonce stays optional.
+  if (responseType.includes('id_token') && params.nonce === undefined) {
     throw new OAuthError('invalid_request', `nonce is required with response_type ${responseType}`);
   }
   const prompt = parsePrompt(params.prompt);

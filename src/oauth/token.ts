@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
 import { OAuthError } from '../http/errors.js';
+import { countTokensIssued } from '../ops/metrics.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import { authorizationCode } from './grants/authorization-code.js';
@@ -28,6 +29,7 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
     const origin = { ip: request.ip, log: request.log };
     const response = await grant.handle({ s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now(), origin });
     request.log.info({ realm: realm.name, clientId: client.clientId, grantType: type, event: 'token_issued' }, 'tokens issued');
+    countTokensIssued(type);
     return reply.send(response);
   });
 }

@@ -8,7 +8,10 @@ import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-export async function openDatabase(databaseUrl: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
+/** Connection counts of a PostgreSQL pool (for metrics). */
+export interface PoolStats { total: number; idle: number; waiting: number }
+
+export async function openDatabase(databaseUrl: string): Promise<{ db: Kysely<Database>; dialect: Dialect; poolStats?: () => PoolStats }> {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = sqlitePath(databaseUrl);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -26,5 +29,6 @@ export async function openDatabase(databaseUrl: string): Promise<{ db: Kysely<Da
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', poolStats };
 }

@@ -1,4 +1,5 @@
 // The store: one repository per aggregate over one Kysely database (SQLite or PostgreSQL).
+import { sql } from 'kysely';
 import { openDatabase, type Dialect } from './db.js';
 import { migrate } from './migrations.js';
 import { realmsRepository } from './realms.js';
@@ -16,12 +17,14 @@ import { consentsRepository } from './consents.js';
 import { passwordHistoryRepository } from './password-history.js';
 import { loginFailuresRepository } from './login-failures.js';
 import { registrationsRepository } from './registrations.js';
+import { purgeRepository } from './purge.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
-  const { db, dialect } = await openDatabase(databaseUrl);
+  const { db, dialect, poolStats } = await openDatabase(databaseUrl);
   if (options.migrate !== false) await migrate(db);
   return {
     dialect: dialect as Dialect,
+    poolStats,
     realms: realmsRepository(db),
     clients: clientsRepository(db),
     clientAssertions: clientAssertionsRepository(db),
@@ -37,6 +40,9 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     passwordHistory: passwordHistoryRepository(db),
     loginFailures: loginFailuresRepository(db),
     registrations: registrationsRepository(db),
+    purge: purgeRepository(db),
+    /** Resolves when the database answers a trivial query (readiness checks). */
+    ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),
     close: () => db.destroy(),
   };

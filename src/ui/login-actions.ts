@@ -4,6 +4,7 @@ import { csrfValid } from '../http/cookies.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { verifyPassword } from '../identity/passwords.js';
+import { countLoginFailure } from '../ops/metrics.js';
 import { upgradeHash } from '../security/password-policy.js';
 import { currentSession, startSession } from '../identity/sso.js';
 import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt } from '../security/brute-force.js';
@@ -49,6 +50,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     const valid = await verifyPassword(user?.passwordHash ?? null, password);
     if (!user || !valid || !user.enabled) {
       request.log.info({ realm: realm.name, event: 'login_failed', ip: request.ip }, 'sign-in failed');
+      countLoginFailure();
       const lock = await recordFailure(s, attempt, user);
       return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
     }

@@ -42,7 +42,7 @@ for (const database of databases) {
     const open = (params: Record<string, string>, browser = new UserAgent(server.url)) =>
       browser.request(authorizeUrl(server.issuer(), params));
 
-    test('an unregistered redirect_uri gets an error page and no redirect', async () => {
+    test('OAUTH-06, BCP-04: an unregistered redirect_uri gets an error page and no redirect', async () => {
       assertErrorPage(await open(trustedRequest({ redirect_uri: 'https://evil.example/callback' })));
     });
 
@@ -57,12 +57,12 @@ for (const database of databases) {
       ['a fragment', 'http://127.0.0.1:3999/callback#x'],
     ];
     for (const [how, uri] of altered) {
-      test(`a redirect_uri altered by ${how} gets an error page and no redirect`, async () => {
+      test(`BASIC-30, BCP-01, CORE-02, OAUTH-08, DYN-07: a redirect_uri altered by ${how} gets an error page and no redirect`, async () => {
         assertErrorPage(await open(trustedRequest({ redirect_uri: uri })));
       });
     }
 
-    test('an unknown client_id gets an error page and no redirect', async () => {
+    test('OAUTH-06, BCP-04: an unknown client_id gets an error page and no redirect', async () => {
       assertErrorPage(await open(trustedRequest({ client_id: 'no-such-client' })));
     });
 
@@ -76,17 +76,17 @@ for (const database of databases) {
       }
     });
 
-    test('a missing client_id gets an error page and no redirect', async () => {
+    test('OAUTH-06: a missing client_id gets an error page and no redirect', async () => {
       const { client_id: _omitted, ...rest } = trustedRequest();
       assertErrorPage(await open(rest));
     });
 
-    test('a missing response_type is redirected back as invalid_request with state and iss', async () => {
+    test('BASIC-02, IMPL-08, OAUTH-05: a missing response_type is redirected back as invalid_request with state and iss', async () => {
       const { response_type: _omitted, ...rest } = trustedRequest({ state: 'no-type' });
       assertErrorRedirect(server, await open(rest), 'invalid_request', 'no-type');
     });
 
-    test('response_type=token (the OAuth implicit grant) is refused as unsupported_response_type, in the fragment', async () => {
+    test('OAUTH-05, OAUTH-12: response_type=token (the OAuth implicit grant) is refused as unsupported_response_type, in the fragment', async () => {
       const page = await open(trustedRequest({ response_type: 'token', state: 'implicit' }));
       assert.ok(page.location?.startsWith(`${redirectUri}#`), `expected the error in the fragment (RFC 6749 §4.2.2.1), got ${page.location}`);
       const params = callbackParams(page);
@@ -95,7 +95,7 @@ for (const database of databases) {
       assert.equal(params.get('iss'), server.issuer());
     });
 
-    test('a scope the client may not have is redirected back as invalid_scope', async () => {
+    test('OAUTH-14: a scope the client may not have is redirected back as invalid_scope', async () => {
       assertErrorRedirect(server, await open(trustedRequest({ scope: 'openid api:read', state: 'scoped' })), 'invalid_scope', 'scoped');
     });
 
@@ -108,7 +108,7 @@ for (const database of databases) {
       assertErrorRedirect(server, await open(trustedRequest({ request_uri: 'https://127.0.0.1:9/request.jwt', state: 'ru' })), 'invalid_request_uri', 'ru');
     });
 
-    test('a parameter sent twice gets an error page, never a redirect', async () => {
+    test('OAUTH-04: a parameter sent twice gets an error page, never a redirect', async () => {
       const url = `${authorizeUrl(server.issuer(), trustedRequest({ state: 'first' }))}&state=second`;
       assertErrorPage(await new UserAgent(server.url).request(url));
     });
@@ -118,7 +118,7 @@ for (const database of databases) {
       assertErrorPage(await new UserAgent(server.url).request(url));
     });
 
-    test('a POST to the authorization endpoint works like a GET', async () => {
+    test('BASIC-31, CORE-03: a POST to the authorization endpoint works like a GET', async () => {
       const browser = new UserAgent(server.url);
       const login = await browser.open(`${server.issuer()}/protocol/openid-connect/auth`, { form: trustedRequest({ state: 'posted' }) });
       assert.ok(isLoginPage(login), login.html.slice(0, 300));
@@ -133,7 +133,7 @@ for (const database of databases) {
       assertErrorPage(page);
     });
 
-    test('state is echoed byte for byte, even 128 characters of URL-special ones', async () => {
+    test('COMMON-04: state is echoed byte for byte, even 128 characters of URL-special ones', async () => {
       const special = ' !"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~%20%zz&amp;';
       const state = (special + 'AZaz09').repeat(4).slice(0, 128);
       assert.equal(state.length, 128);
@@ -157,7 +157,7 @@ for (const database of databases) {
       assert.equal(fragment.get('iss'), server.issuer());
     });
 
-    test('the authorization endpoint answers no CORS, even to an allowed origin', async () => {
+    test('BCP-16: the authorization endpoint answers no CORS, even to an allowed origin', async () => {
       const url = authorizeUrl(server.issuer(), { client_id: 'spa', redirect_uri: 'http://127.0.0.1:5173/callback', response_type: 'code', scope: 'openid' });
       for (const origin of ['http://127.0.0.1:5173', 'https://spa.example.com']) {
         const get = await fetch(url, { headers: { origin }, redirect: 'manual' });
@@ -167,7 +167,7 @@ for (const database of databases) {
       }
     });
 
-    test('denying consent is redirected back as access_denied with state and iss', async () => {
+    test('OAUTH-13: denying consent is redirected back as access_denied with state and iss', async () => {
       const browser = new UserAgent(server.url);
       const login = await browser.open(authorizeUrl(server.issuer(), {
         client_id: 'web', redirect_uri: redirectUri, response_type: 'code', scope: 'openid profile', state: 'no-thanks',
@@ -175,7 +175,7 @@ for (const database of databases) {
       assertErrorRedirect(server, await browser.signIn(login, 'alice', password, 'deny'), 'access_denied', 'no-thanks');
     });
 
-    test('a sign-in form posted without the csrf field gets 403 and no session', async () => {
+    test('CORE-36, OAUTH-31: a sign-in form posted without the csrf field gets 403 and no session', async () => {
       const browser = new UserAgent(server.url);
       const login = await browser.open(authorizeUrl(server.issuer(), trustedRequest()));
       const form = parseForm(login.html);

@@ -18,14 +18,14 @@ for (const database of databases) {
     const authorize = (browser: UserAgent, params: Record<string, string>) =>
       browser.open(authorizeUrl(server.issuer(), { client_id: 'trusted', redirect_uri: redirectUriOf.trusted, response_type: 'code', scope: 'openid', state: 'st', ...params }));
 
-    test('a claim requested for the ID token is in the ID token, though its scope was not asked for', async () => {
+    test('CORE-31: a claim requested for the ID token is in the ID token, though its scope was not asked for', async () => {
       const tokens = await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'openid', params: { claims: JSON.stringify({ id_token: { email: { essential: true } } }) } });
       assert.equal(decodeJwt(tokens.id_token).email, 'alice@example.com');
       const info = await userinfo(server, tokens.access_token);
       assert.equal(info.body.email, undefined, 'requested for the ID token only');
     });
 
-    test('claims requested for userinfo are returned by userinfo', async () => {
+    test('CORE-31: claims requested for userinfo are returned by userinfo', async () => {
       const tokens = await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'openid', params: { claims: JSON.stringify({ userinfo: { given_name: null, family_name: { essential: true } } }) } });
       const info = await userinfo(server, tokens.access_token);
       assert.equal(info.body.given_name, 'Alice');
@@ -39,21 +39,21 @@ for (const database of databases) {
       assert.equal(params.get('state'), 'st');
     });
 
-    test('an essential acr Strix cannot meet fails the request; one it can is honoured', async () => {
+    test('COMMON-12, CORE-26: an essential acr Strix cannot meet fails the request; one it can is honoured', async () => {
       const refused = callbackParams(await authorize(new UserAgent(server.url), { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:example:mfa'] } } }) }));
       assert.equal(refused.get('error'), 'access_denied');
       const tokens = await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'openid', params: { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['1'] } } }) } });
       assert.equal(decodeJwt(tokens.id_token).acr, '1');
     });
 
-    test('an id_token_hint for the signed-in user lets prompt=none answer silently', async () => {
+    test('BASIC-23: an id_token_hint for the signed-in user lets prompt=none answer silently', async () => {
       const browser = new UserAgent(server.url);
       const tokens = await tokensFor(server, browser, { client: 'trusted', scope: 'openid' });
       const params = callbackParams(await authorize(browser, { prompt: 'none', id_token_hint: tokens.id_token }));
       assert.ok(params.get('code'), `got ${params}`);
     });
 
-    test('an id_token_hint for another user than the signed-in one needs a sign-in, and prompt=none gets login_required', async () => {
+    test('CORE-12: an id_token_hint for another user than the signed-in one needs a sign-in, and prompt=none gets login_required', async () => {
       const alice = await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'openid' });
       const bobsBrowser = new UserAgent(server.url);
       await redeem(server, 'trusted', await codeFor(server, bobsBrowser, { client: 'trusted', scope: 'openid', user: 'bob' }));
@@ -75,14 +75,14 @@ for (const database of databases) {
       assert.equal(callbackParams(await authorize(new UserAgent(server.url), { id_token_hint: forged })).get('error'), 'invalid_request');
     });
 
-    test('a sub claim requested with another user\'s value gets login_required under prompt=none', async () => {
+    test('CORE-13: a sub claim requested with another user\'s value gets login_required under prompt=none', async () => {
       const browser = new UserAgent(server.url);
       await tokensFor(server, browser, { client: 'trusted', scope: 'openid' });
       const params = callbackParams(await authorize(browser, { prompt: 'none', claims: JSON.stringify({ id_token: { sub: { value: 'someone-else' } } }) }));
       assert.equal(params.get('error'), 'login_required');
     });
 
-    test('prompt=select_account shows the sign-in page even with a session', async () => {
+    test('CORE-08: prompt=select_account shows the sign-in page even with a session', async () => {
       const browser = new UserAgent(server.url);
       await tokensFor(server, browser, { client: 'trusted', scope: 'openid' });
       assert.ok(isLoginPage(await authorize(browser, { prompt: 'select_account' })));

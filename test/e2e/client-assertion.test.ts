@@ -112,7 +112,7 @@ for (const database of databases) {
       assert.equal(remote.hits() - before, 1);
     });
 
-    test('an assertion whose aud is the issuer is accepted as well as one for the token endpoint', async () => {
+    test('DYN-22: an assertion whose aud is the issuer is accepted as well as one for the token endpoint', async () => {
       const response = await present(await assertion('robot', keys.rsa, { aud: [server.issuer(), 'https://elsewhere.example.com'] }));
       assert.equal(response.status, 200, JSON.stringify(response.body));
     });
@@ -263,13 +263,13 @@ for (const database of databases) {
       await assertRefused(await present('not-a-jwt'));
     });
 
-    test('an assertion together with a Basic header is refused with invalid_request', async () => {
+    test('OAUTH-21: an assertion together with a Basic header is refused with invalid_request', async () => {
       const response = await present(await assertion('batch', hmac()), {}, { id: 'batch', secret: sharedSecret });
       assert.equal(response.status, 400);
       assert.equal(response.body.error, 'invalid_request');
     });
 
-    test('an assertion together with client_secret is refused with invalid_request', async () => {
+    test('OAUTH-21: an assertion together with client_secret is refused with invalid_request', async () => {
       const response = await present(await assertion('batch', hmac()), { client_id: 'batch', client_secret: sharedSecret });
       assert.equal(response.status, 400);
       assert.equal(response.body.error, 'invalid_request');

@@ -33,7 +33,7 @@ for (const database of databases) {
       assert.equal(response.headers.get('cache-control'), 'no-store');
     });
 
-    test('the access token is an RFC 9068 JWT about the client itself', async () => {
+    test('JWTAT-03, JWTAT-04: the access token is an RFC 9068 JWT about the client itself', async () => {
       const response = await tokenRequest(server.issuer(), { grant_type: 'client_credentials', scope: 'api:read' }, service);
       assert.equal(response.status, 200, JSON.stringify(response.body));
       const jwt = response.body.access_token as string;
@@ -68,7 +68,7 @@ for (const database of databases) {
       assert.equal(response.body.access_token, undefined);
     });
 
-    test('a wrong secret sent with Basic is refused with 401 invalid_client and a Basic challenge', async () => {
+    test('OAUTH-20: a wrong secret sent with Basic is refused with 401 invalid_client and a Basic challenge', async () => {
       const response = await tokenRequest(server.issuer(), { grant_type: 'client_credentials' }, { id: 'service', secret: 'wrong' });
       assert.equal(response.status, 401);
       assert.equal(response.body.error, 'invalid_client');
@@ -119,7 +119,7 @@ for (const database of databases) {
       assert.equal(response.body.error, 'invalid_request');
     });
 
-    test('an unknown grant_type is refused with unsupported_grant_type', async () => {
+    test('OAUTH-27: an unknown grant_type is refused with unsupported_grant_type', async () => {
       const response = await tokenRequest(server.issuer(), { grant_type: 'urn:example:params:oauth:grant-type:unknown' }, service);
       assert.equal(response.status, 400);
       assert.equal(response.body.error, 'unsupported_grant_type');
@@ -131,13 +131,13 @@ for (const database of databases) {
       assert.equal((await response.json() as { error: string }).error, 'invalid_request');
     });
 
-    test('a parameter sent twice is refused with invalid_request', async () => {
+    test('OAUTH-04: a parameter sent twice is refused with invalid_request', async () => {
       const response = await post('grant_type=client_credentials&grant_type=client_credentials');
       assert.equal(response.status, 400);
       assert.equal((await response.json() as { error: string }).error, 'invalid_request');
     });
 
-    test('Basic credentials are form-urlencoded, so ids and secrets with special characters work', async () => {
+    test('OAUTH-19: Basic credentials are form-urlencoded, so ids and secrets with special characters work', async () => {
       const clientId = 'batch:job/1+é';
       const secret = 'p@ss:w/rd%20+ &é=?';
       await server.services.store.clients.upsert('demo', {

@@ -17,7 +17,7 @@ for (const database of databases) {
 
     const webCode = () => codeFor(server, new UserAgent(server.url), { client: 'web', scope: 'openid profile' });
 
-    test('a code is redeemed once; the second redemption is refused with 400 invalid_grant', async () => {
+    test('BASIC-28: a code is redeemed once; the second redemption is refused with 400 invalid_grant', async () => {
       const issuer = new URL(server.issuer());
       const insecure = { [oauth.allowInsecureRequests]: true };
       const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
@@ -33,7 +33,7 @@ for (const database of databases) {
         error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant');
     });
 
-    test('a replayed authorization code revokes the tokens it issued', async () => {
+    test('OAUTH-24: a replayed authorization code revokes the tokens it issued', async () => {
       const code = await webCode();
       const first = await redeem(server, 'web', code);
       assert.equal(first.status, 200, JSON.stringify(first.body));
@@ -52,7 +52,7 @@ for (const database of databases) {
       assert.equal(refresh.body.error, 'invalid_grant');
     });
 
-    test('an expired code is refused with invalid_grant', async () => {
+    test('OAUTH-25: an expired code is refused with invalid_grant', async () => {
       const code = await webCode();
       server.clock.advance(61);   // authorization_code_lifetime defaults to 60 s
       const response = await redeem(server, 'web', code);
@@ -60,7 +60,7 @@ for (const database of databases) {
       assert.equal(response.body.error, 'invalid_grant');
     });
 
-    test('a code issued to one client is refused with invalid_grant when another client redeems it', async () => {
+    test('OAUTH-22, CORE-15: a code issued to one client is refused with invalid_grant when another client redeems it', async () => {
       const code = await webCode();
       const response = await redeem(server, 'trusted', code);
       assert.equal(response.status, 400);
@@ -68,14 +68,14 @@ for (const database of databases) {
       assert.equal(response.body.access_token, undefined);
     });
 
-    test('a redirect_uri at the token endpoint that differs from the authorization request is refused with invalid_grant', async () => {
+    test('OAUTH-23, CORE-15: a redirect_uri at the token endpoint that differs from the authorization request is refused with invalid_grant', async () => {
       const code = await webCode();
       const response = await redeem(server, 'web', { ...code, redirectUri: 'http://127.0.0.1:3999/other' });
       assert.equal(response.status, 400);
       assert.equal(response.body.error, 'invalid_grant');
     });
 
-    test('a redirect_uri sent in the authorization request is required at the token endpoint', async () => {
+    test('OAUTH-23: a redirect_uri sent in the authorization request is required at the token endpoint', async () => {
       const code = await webCode();
       const response = await token(server, 'web', { grant_type: 'authorization_code', code: code.code, code_verifier: code.verifier! });
       assert.equal(response.status, 400);

@@ -41,7 +41,7 @@ for (const database of databases) {
       assert.equal(metadata.request_parameter_supported, true);
     });
 
-    test('it lists the REQUIRED subject types and ID token signing algorithms, including RS256', () => {
+    test('DISC-03, DISC-04: it lists the REQUIRED subject types and ID token signing algorithms, including RS256', () => {
       assert.ok(Array.isArray(metadata.subject_types_supported) && metadata.subject_types_supported.length > 0);
       assert.ok(metadata.id_token_signing_alg_values_supported.includes('RS256'));
       assert.ok(!metadata.id_token_signing_alg_values_supported.includes('none'));
@@ -59,7 +59,7 @@ for (const database of databases) {
       }
     });
 
-    test('the JWKS keys have distinct kids, use "sig" and no private members', async () => {
+    test('COMMON-02, DISC-09: the JWKS keys have distinct kids, use "sig" and no private members', async () => {
       const response = await fetch(metadata.jwks_uri);
       assert.equal(response.status, 200);
       const { keys } = await response.json() as { keys: Record<string, unknown>[] };
@@ -125,7 +125,7 @@ for (const database of databases) {
       assert.equal(response.headers.get('access-control-allow-methods'), null);
     });
 
-    test('the login page forbids framing and MIME sniffing', async () => {
+    test('BCP-15: the login page forbids framing and MIME sniffing', async () => {
       const response = await fetch(authorizeUrl(server.issuer(), {
         client_id: 'trusted', redirect_uri: 'http://127.0.0.1:3999/callback', response_type: 'code', scope: 'openid',
       }));

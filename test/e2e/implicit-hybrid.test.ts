@@ -60,7 +60,7 @@ for (const database of databases) {
     const authorize = (params: Record<string, string>) =>
       browser.open(authorizeUrl(server.issuer(), { client_id: 'hybrid', redirect_uri: redirectUri, scope: 'openid profile email', state: 'st', nonce: 'nn', ...params }));
 
-    test('response_type=id_token returns only an ID token, in the fragment, carrying the profile claims', async () => {
+    test('IMPL-02, IMPL-05: response_type=id_token returns only an ID token, in the fragment, carrying the profile claims', async () => {
       const fragment = fragmentOf(await authorize({ response_type: 'id_token' }));
       assert.deepEqual([...fragment.keys()].sort(), ['id_token', 'iss', 'state']);
       assert.equal(fragment.get('iss'), server.issuer());
@@ -81,7 +81,7 @@ for (const database of databases) {
       assert.equal(claims.aud, 'implicit-spa');
     });
 
-    test('response_type=id_token token returns an access token that userinfo accepts and an ID token with its at_hash', async () => {
+    test('IMPL-03: response_type=id_token token returns an access token that userinfo accepts and an ID token with its at_hash', async () => {
       const fragment = fragmentOf(await authorize({ response_type: 'id_token token' }));
       const accessToken = fragment.get('access_token')!;
       assert.equal(fragment.get('token_type'), 'Bearer');
@@ -95,7 +95,7 @@ for (const database of databases) {
       assert.equal(info.body.given_name, 'Alice');
     });
 
-    test('response_type=code id_token gives an ID token whose c_hash matches the code, and openid-client completes the flow', async () => {
+    test('HYB-03: response_type=code id_token gives an ID token whose c_hash matches the code, and openid-client completes the flow', async () => {
       const config = await client.discovery(new URL(server.issuer()), 'hybrid', undefined, client.ClientSecretBasic('hybrid-secret'), { execute: [client.allowInsecureRequests, client.useCodeIdTokenResponseType] });
       const nonce = client.randomNonce();
       const state = client.randomState();
@@ -108,7 +108,7 @@ for (const database of databases) {
       assert.ok(tokens.access_token);
     });
 
-    test('response_type=code token returns a code and an access token; the code still redeems at the token endpoint', async () => {
+    test('HYB-04: response_type=code token returns a code and an access token; the code still redeems at the token endpoint', async () => {
       const fragment = fragmentOf(await authorize({ response_type: 'code token' }));
       assert.ok(fragment.get('access_token'));
       const response = await fetch(`${server.issuer()}/protocol/openid-connect/token`, {
@@ -121,7 +121,7 @@ for (const database of databases) {
       assert.equal(decodeJwt(body.id_token!).nonce, 'nn');
     });
 
-    test('response_type=code id_token token binds the ID token to both the code (c_hash) and the access token (at_hash)', async () => {
+    test('HYB-05: response_type=code id_token token binds the ID token to both the code (c_hash) and the access token (at_hash)', async () => {
       const fragment = fragmentOf(await authorize({ response_type: 'code id_token token' }));
       const idToken = decodeJwt(fragment.get('id_token')!);
       assert.equal(idToken.c_hash, halfHash(fragment.get('code')!));
@@ -133,7 +133,7 @@ for (const database of databases) {
       assert.ok(fragment.get('access_token') && fragment.get('id_token'));
     });
 
-    test('a token-returning request without a nonce is refused with invalid_request, in the fragment', async () => {
+    test('IMPL-04, CORE-20: a token-returning request without a nonce is refused with invalid_request, in the fragment', async () => {
       const page = await browser.open(authorizeUrl(server.issuer(), { client_id: 'hybrid', redirect_uri: redirectUri, scope: 'openid', state: 'st', response_type: 'id_token' }));
       const fragment = fragmentOf(page);
       assert.equal(fragment.get('error'), 'invalid_request');
@@ -146,7 +146,7 @@ for (const database of databases) {
       assert.equal(fragment.get('error'), 'invalid_request');
     });
 
-    test('offline_access is ignored when no code is returned (OIDC Core §11)', async () => {
+    test('CORE-32: offline_access is ignored when no code is returned (OIDC Core §11)', async () => {
       const fragment = fragmentOf(await authorize({ response_type: 'id_token token', scope: 'openid offline_access' }));
       assert.equal(fragment.get('scope'), 'openid');
     });
@@ -156,7 +156,7 @@ for (const database of databases) {
       assert.equal(fragmentOf(page).get('error'), 'unauthorized_client');
     });
 
-    test('response_mode=form_post answers with a self-posting form to the redirect URI, with no redirect', async () => {
+    test('FP-02, FP-05: response_mode=form_post answers with a self-posting form to the redirect URI, with no redirect', async () => {
       const page = await authorize({ response_type: 'code', response_mode: 'form_post' });
       assert.equal(page.status, 200);
       assert.equal(page.location, undefined);
@@ -169,7 +169,7 @@ for (const database of databases) {
       assert.match(page.html, /<button type="submit"[^>]*>Continue<\/button>/);
     });
 
-    test('errors go through form_post too when it was asked for', async () => {
+    test('FP-02: errors go through form_post too when it was asked for', async () => {
       const page = await browser.open(authorizeUrl(server.issuer(), { client_id: 'web', redirect_uri: redirectUri, scope: 'openid', state: 'st', response_type: 'code', response_mode: 'form_post', prompt: 'none' }));
       const form = parseForm(page.html);
       assert.equal(form.fields.error, 'consent_required');

@@ -50,7 +50,7 @@ for (const database of databases) {
         metadata.token_endpoint_auth_methods_supported.filter((m: string) => m !== 'none'));
     });
 
-    test('a resource server learns an active access token\'s scope, client, user, lifetimes and session (oauth4webapi)', async () => {
+    test('INTRO-03, INTRO-07: a resource server learns an active access token\'s scope, client, user, lifetimes and session (oauth4webapi)', async () => {
       const issuer = new URL(server.issuer());
       const insecure = { [oauth.allowInsecureRequests]: true };
       const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
@@ -94,7 +94,7 @@ for (const database of databases) {
       assert.ok(body.iat <= now && body.iat > now - 60, `iat ${body.iat}`);
     });
 
-    test('a wrong token_type_hint does not change the answer', async () => {
+    test('INTRO-08: a wrong token_type_hint does not change the answer', async () => {
       const tokens = await signIn();
       assert.equal((await introspect('web', { token: tokens.access_token, token_type_hint: 'refresh_token' })).body.active, true);
       assert.equal((await introspect('web', { token: tokens.refresh_token, token_type_hint: 'access_token' })).body.active, true);
@@ -118,7 +118,7 @@ for (const database of databases) {
       assertInactive(await introspect('service', { token: tokens.refresh_token }));
     });
 
-    test('the tokens of a revoked grant are inactive at once', async () => {
+    test('INTRO-04: the tokens of a revoked grant are inactive at once', async () => {
       const tokens = await signIn();
       await server.services.store.grants.revoke(decodeJwt(tokens.access_token).gid as string, server.clock.now());
       assertInactive(await introspect('service', { token: tokens.access_token }));
@@ -144,7 +144,7 @@ for (const database of databases) {
       }
     });
 
-    test('an unknown token, a malformed one and a token of another realm are inactive', async () => {
+    test('INTRO-04: an unknown token, a malformed one and a token of another realm are inactive', async () => {
       assertInactive(await introspect('service', { token: 'no-such-token' }));
       assertInactive(await introspect('service', { token: 'eyJhbGciOiJub25lIn0.e30.' }));
       const foreign = await tokenRequest(server.issuer('other'), { grant_type: 'client_credentials' }, { id: 'service', secret: 'service-secret' });
@@ -152,7 +152,7 @@ for (const database of databases) {
       assertInactive(await introspect('service', { token: foreign.body.access_token }));
     });
 
-    test('an expired access token is inactive', async () => {
+    test('INTRO-04, INTRO-06: an expired access token is inactive', async () => {
       const tokens = await signIn();
       server.clock.advance(301);   // access_token_lifetime defaults to 300 s
       assertInactive(await introspect('service', { token: tokens.access_token }));
@@ -171,7 +171,7 @@ for (const database of databases) {
       assert.equal(answer.body.error, 'invalid_client');
     });
 
-    test('a request without client authentication gets 401 invalid_client', async () => {
+    test('INTRO-02: a request without client authentication gets 401 invalid_client', async () => {
       const answer = await introspect('nobody', { token: 'anything' });
       assert.equal(answer.status, 401);
       assert.equal(answer.body.error, 'invalid_client');
@@ -189,7 +189,7 @@ for (const database of databases) {
       assert.equal((await response.json() as { error: string }).error, 'invalid_client');
     });
 
-    test('a request without a token gets 400 invalid_request', async () => {
+    test('INTRO-01: a request without a token gets 400 invalid_request', async () => {
       const answer = await introspect('service', {});
       assert.equal(answer.status, 400);
       assert.equal(answer.body.error, 'invalid_request');

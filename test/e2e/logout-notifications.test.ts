@@ -81,7 +81,7 @@ for (const database of databases) {
       await rp?.close();
     });
 
-    test('ending a session POSTs a valid logout token to each client of that session that asked for one', async () => {
+    test('BCL-02, BCL-03, BCL-04, BCL-05, BCLO-04, BCLO-05: ending a session POSTs a valid logout token to each client of that session that asked for one', async () => {
       const browser = new UserAgent(server.url);
       const tokens = await signInTo(server, browser, 'bc-app', `${rp.base}/callback`);
       const idToken = decodeJwt(tokens.id_token!);
@@ -133,7 +133,7 @@ for (const database of databases) {
       assert.ok(rp.hits.slice(before).some((h) => h.path === '/backchannel' && h.method === 'POST'));
     });
 
-    test('the sign-out page loads each front-channel client in an iframe with iss and sid, then moves on', async () => {
+    test('FCL-02: the sign-out page loads each front-channel client in an iframe with iss and sid, then moves on', async () => {
       const browser = new UserAgent(server.url);
       const tokens = await signInTo(server, browser, 'fc-app', `${rp.base}/callback`);
       const sid = decodeJwt(tokens.id_token!).sid as string;
@@ -153,7 +153,7 @@ for (const database of databases) {
       assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, 'the page itself still cannot be framed');
     });
 
-    test('discovery advertises back-channel and front-channel logout with sessions', async () => {
+    test('BCL-01, BCLO-01, FCL-01: discovery advertises back-channel and front-channel logout with sessions', async () => {
       const metadata = await (await fetch(`${server.issuer()}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
       for (const key of ['backchannel_logout_supported', 'backchannel_logout_session_supported', 'frontchannel_logout_supported', 'frontchannel_logout_session_supported']) {
         assert.equal(metadata[key], true, key);

@@ -59,7 +59,7 @@ for (const database of databases) {
       grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'trusted', client_secret: 'trusted-secret',
     });
 
-    test('a valid id_token_hint with a registered post_logout_redirect_uri redirects there with state', async () => {
+    test('RPL-02, RPIL-09: a valid id_token_hint with a registered post_logout_redirect_uri redirects there with state', async () => {
       const { browser, idToken } = await signIn();
       const page = await browser.request(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri, state: 'bye & <see you>' }));
       assert.equal(page.status, 302);
@@ -68,7 +68,7 @@ for (const database of databases) {
       assert.equal(url.searchParams.get('state'), 'bye & <see you>');
     });
 
-    test('logout with a valid id_token_hint ends the session, even for a browser that keeps the old cookie', async () => {
+    test('RPIL-06: logout with a valid id_token_hint ends the session, even for a browser that keeps the old cookie', async () => {
       const { browser, idToken } = await signIn();
       const cookie = browser.cookies.get('strix_session')!;
       await browser.request(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri }));
@@ -90,7 +90,7 @@ for (const database of databases) {
       assert.equal((await refresh(refreshToken)).status, 200);
     });
 
-    test('an unregistered post_logout_redirect_uri gets an error page and no redirect', async () => {
+    test('RPL-03, RPIL-07: an unregistered post_logout_redirect_uri gets an error page and no redirect', async () => {
       const { browser, idToken } = await signIn();
       assertErrorPage(await browser.request(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'https://evil.example/', state: 'x' })));
       assert.equal(await hasSession(browser), true);
@@ -101,12 +101,12 @@ for (const database of databases) {
       assertErrorPage(await browser.request(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'http://127.0.0.1:5173/' })));
     });
 
-    test('a post_logout_redirect_uri without id_token_hint or client_id gets an error page', async () => {
+    test('RPL-06, RPIL-08: a post_logout_redirect_uri without id_token_hint or client_id gets an error page', async () => {
       const { browser } = await signIn();
       assertErrorPage(await browser.request(logoutUrl({ post_logout_redirect_uri: postLogoutRedirectUri })));
     });
 
-    test('logout without id_token_hint while signed in shows a confirmation page with a Sign out button', async () => {
+    test('RPIL-05: logout without id_token_hint while signed in shows a confirmation page with a Sign out button', async () => {
       const { browser } = await signIn();
       const page = await browser.request(logoutUrl());
       assert.equal(page.status, 200);
@@ -114,7 +114,7 @@ for (const database of databases) {
       assert.equal(await hasSession(browser), true, 'asking must not sign out yet');
     });
 
-    test('confirming sign-out ends the session', async () => {
+    test('RPIL-06: confirming sign-out ends the session', async () => {
       const { browser } = await signIn();
       const page = await browser.request(logoutUrl());
       const done = await browser.submit(page, {});
@@ -143,7 +143,7 @@ for (const database of databases) {
       assert.equal(await hasSession(browser), true);
     });
 
-    test('an id_token_hint signed by someone else gets an error page and keeps the session', async () => {
+    test('RPL-05, RPIL-03: an id_token_hint signed by someone else gets an error page and keeps the session', async () => {
       const { browser, idToken } = await signIn();
       const claims = decodeJwt(idToken);
       const { privateKey } = await generateKeyPair('RS256');
@@ -154,7 +154,7 @@ for (const database of databases) {
       assert.equal(await hasSession(browser), true);
     });
 
-    test('an unsigned id_token_hint (alg none) gets an error page', async () => {
+    test('RPL-04, RPIL-03: an unsigned id_token_hint (alg none) gets an error page', async () => {
       const { browser, idToken } = await signIn();
       const [, payload] = idToken.split('.');
       const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
@@ -172,7 +172,7 @@ for (const database of databases) {
       assert.equal(await hasSession(browser), false);
     });
 
-    test('an id_token_hint from an earlier session asks for confirmation instead of signing out silently', async () => {
+    test('RPIL-05: an id_token_hint from an earlier session asks for confirmation instead of signing out silently', async () => {
       const browser = new UserAgent(server.url);
       const { idToken: old } = await signIn(browser);
       await browser.request(logoutUrl({ id_token_hint: old }));

@@ -26,7 +26,7 @@ for (const database of databases) {
       return callbackParams(page);
     }
 
-    test('a public client that sends no code_challenge is sent back with invalid_request, state and iss', async () => {
+    test('PKCE-05: a public client that sends no code_challenge is sent back with invalid_request, state and iss', async () => {
       const params = await authorizeSpa({});
       assert.equal(params.get('error'), 'invalid_request');
       assert.equal(params.get('state'), 's-42');
@@ -34,14 +34,14 @@ for (const database of databases) {
       assert.equal(params.get('code'), null);
     });
 
-    test('code_challenge_method=plain is rejected with invalid_request by default', async () => {
+    test('PKCE-04: code_challenge_method=plain is rejected with invalid_request by default', async () => {
       const { verifier } = pkcePair();
       const params = await authorizeSpa({ code_challenge: verifier, code_challenge_method: 'plain' });
       assert.equal(params.get('error'), 'invalid_request');
       assert.equal(params.get('code'), null);
     });
 
-    test('a code_challenge without code_challenge_method means plain and is rejected by default', async () => {
+    test('PKCE-06: a code_challenge without code_challenge_method means plain and is rejected by default', async () => {
       const { challenge } = pkcePair();
       const params = await authorizeSpa({ code_challenge: challenge });
       assert.equal(params.get('error'), 'invalid_request');
@@ -53,7 +53,7 @@ for (const database of databases) {
       assert.equal(params.get('state'), 's-42');
     });
 
-    test('a wrong code_verifier is refused with 400 invalid_grant', async () => {
+    test('PKCE-02: a wrong code_verifier is refused with 400 invalid_grant', async () => {
       const code = await codeFor(server, new UserAgent(server.url), { client: 'spa', scope: 'openid' });
       const response = await redeem(server, 'spa', { ...code, verifier: pkcePair().verifier });
       assert.equal(response.status, 400);
@@ -61,14 +61,14 @@ for (const database of databases) {
       assert.equal(response.body.access_token, undefined);
     });
 
-    test('a missing code_verifier is refused with invalid_grant when a code_challenge was sent', async () => {
+    test('PKCE-03: a missing code_verifier is refused with invalid_grant when a code_challenge was sent', async () => {
       const code = await codeFor(server, new UserAgent(server.url), { client: 'spa', scope: 'openid' });
       const response = await token(server, 'spa', { grant_type: 'authorization_code', code: code.code, redirect_uri: code.redirectUri });
       assert.equal(response.status, 400);
       assert.equal(response.body.error, 'invalid_grant');
     });
 
-    test('a code_verifier sent when no code_challenge was is refused with invalid_grant (downgrade)', async () => {
+    test('BCP-06: a code_verifier sent when no code_challenge was is refused with invalid_grant (downgrade)', async () => {
       const code = await codeFor(server, new UserAgent(server.url), { client: 'web', scope: 'openid', pkce: false });
       const response = await redeem(server, 'web', { ...code, verifier: pkcePair().verifier });
       assert.equal(response.status, 400);
@@ -81,7 +81,7 @@ for (const database of databases) {
       assert.equal(response.status, 200, JSON.stringify(response.body));
     });
 
-    test('the correct S256 code_verifier is accepted and the response satisfies oauth4webapi', async () => {
+    test('BASIC-38, PKCE-01, BCP-05: the correct S256 code_verifier is accepted and the response satisfies oauth4webapi', async () => {
       const issuer = new URL(server.issuer());
       const insecure = { [oauth.allowInsecureRequests]: true };
       const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));

@@ -54,7 +54,7 @@ for (const database of databases) {
       return decodeJwt(tokens.body.id_token);
     }
 
-    test('prompt=none without a session is redirected back as login_required with state and iss', async () => {
+    test('BASIC-18, CORE-06: prompt=none without a session is redirected back as login_required with state and iss', async () => {
       const page = await authorize(new UserAgent(server.url), request('trusted', { prompt: 'none', state: 'silent' }));
       assertErrorRedirect(server, page, 'login_required', 'silent');
     });
@@ -68,18 +68,18 @@ for (const database of databases) {
       assert.equal(params.get('iss'), server.issuer());
     });
 
-    test('prompt=none with a session but no consent yet is redirected back as consent_required', async () => {
+    test('CORE-06: prompt=none with a session but no consent yet is redirected back as consent_required', async () => {
       const browser = await signedIn('carol');
       const page = await authorize(browser, request('web', { prompt: 'none', state: 'ask' }));
       assertErrorRedirect(server, page, 'consent_required', 'ask');
     });
 
-    test('prompt=none combined with another value is invalid_request', async () => {
+    test('CORE-09: prompt=none combined with another value is invalid_request', async () => {
       const browser = await signedIn();
       assertErrorRedirect(server, await authorize(browser, request('trusted', { prompt: 'none login', state: 'mixed' })), 'invalid_request', 'mixed');
     });
 
-    test('prompt=login with a session shows the login page again, and the new ID token has a later auth_time', async () => {
+    test('BASIC-17, CORE-07: prompt=login with a session shows the login page again, and the new ID token has a later auth_time', async () => {
       const browser = new UserAgent(server.url);
       const first = callbackParams(await browser.signIn(await authorize(browser, request('trusted')), 'alice', password));
       const earlier = await idTokenFor(first.get('code')!);
@@ -91,7 +91,7 @@ for (const database of databases) {
       assert.ok((later.auth_time as number) >= (earlier.auth_time as number) + 5, `auth_time ${earlier.auth_time} → ${later.auth_time}`);
     });
 
-    test('max_age exceeded shows the login page again', async () => {
+    test('CORE-10: max_age exceeded shows the login page again', async () => {
       const browser = await signedIn();
       server.clock.advance(120);
       const page = await authorize(browser, request('trusted', { max_age: '60' }));
@@ -105,7 +105,7 @@ for (const database of databases) {
       assert.ok(params.get('code'));
     });
 
-    test('max_age=0 always asks to sign in again, like prompt=login', async () => {
+    test('CORE-10: max_age=0 always asks to sign in again, like prompt=login', async () => {
       const browser = await signedIn();
       const page = await authorize(browser, request('trusted', { max_age: '0' }));
       assert.ok(isLoginPage(page), `expected the login page, got ${page.status} ${page.location ?? ''}`);
@@ -167,14 +167,14 @@ for (const database of databases) {
       assert.ok(isConsentPage(page), `expected the consent page, got ${page.status} ${page.location ?? ''}`);
     });
 
-    test('login_hint pre-fills the username field', async () => {
+    test('BASIC-24: login_hint pre-fills the username field', async () => {
       const page = await authorize(new UserAgent(server.url), request('trusted', { login_hint: 'alice' }));
       const input = page.html.match(/<input[^>]*name="username"[^>]*>/)?.[0];
       assert.ok(input, 'no username field');
       assert.match(input, /value="alice"/);
     });
 
-    test('ui_locales=fr renders the login page in French', async () => {
+    test('BASIC-25: ui_locales=fr renders the login page in French', async () => {
       const page = await authorize(new UserAgent(server.url), request('trusted', { ui_locales: 'fr' }));
       assert.match(page.html, /<html lang="fr"/);
       assert.match(page.html, /<button[^>]*type="submit"[^>]*>\s*Se connecter\s*<\/button>/);

@@ -37,7 +37,7 @@ for (const database of databases) {
       assert.equal(info.body.sub, decodeJwt(first.access_token).sub);
     });
 
-    test('reusing a rotated refresh token is refused and revokes the whole grant, newest refresh token included', async () => {
+    test('BCP-09, BCP-10: reusing a rotated refresh token is refused and revokes the whole grant, newest refresh token included', async () => {
       const first = await signIn();
       const second = await refresh(first.refresh_token);
       assert.equal(second.status, 200, JSON.stringify(second.body));
@@ -64,14 +64,14 @@ for (const database of databases) {
       assert.equal(info.body.preferred_username, 'alice');
     });
 
-    test('a refresh asking for more scope than was granted is refused with invalid_scope', async () => {
+    test('OAUTH-29, BCP-11: a refresh asking for more scope than was granted is refused with invalid_scope', async () => {
       const first = await signIn('openid profile');
       const widened = await refresh(first.refresh_token, { scope: 'openid profile email' });
       assert.equal(widened.status, 400);
       assert.equal(widened.body.error, 'invalid_scope');
     });
 
-    test('a refresh token is refused with invalid_grant when another client presents it', async () => {
+    test('OAUTH-28: a refresh token is refused with invalid_grant when another client presents it', async () => {
       const first = await signIn('openid profile');
       const stolen = await refresh(first.refresh_token, {}, 'trusted');
       assert.equal(stolen.status, 400);
@@ -87,7 +87,7 @@ for (const database of databases) {
       assert.equal(expired.body.error, 'invalid_grant');
     });
 
-    test('a refresh returns an ID token for the same subject and original auth_time when openid was granted', async () => {
+    test('CORE-33: a refresh returns an ID token for the same subject and original auth_time when openid was granted', async () => {
       const first = await signIn('openid profile');
       const original = decodeJwt(first.id_token);
       server.clock.advance(5);

@@ -88,7 +88,7 @@ for (const database of databases) {
       assert.equal(body.require_consent, true);
     });
 
-    test('a client_id in the request is ignored: Strix chooses it', async () => {
+    test('BCP-20: a client_id in the request is ignored: Strix chooses it', async () => {
       const answer = await register(webApp({ client_id: 'web' }));
       assert.equal(answer.status, 201, JSON.stringify(answer.body));
       assert.notEqual(answer.body.client_id, 'web');
@@ -144,7 +144,7 @@ for (const database of databases) {
       assertError(await register(webApp(), other.registration_access_token), 401, 'invalid_token');
     });
 
-    test('redirect URIs with a fragment, relative ones and none at all are invalid_redirect_uri', async () => {
+    test('DYN-08, OAUTH-10: redirect URIs with a fragment, relative ones and none at all are invalid_redirect_uri', async () => {
       assertError(await register(webApp({ redirect_uris: ['https://app.example.com/cb#fragment'] })), 400, 'invalid_redirect_uri');
       assertError(await register(webApp({ redirect_uris: ['/callback'] })), 400, 'invalid_redirect_uri');
       assertError(await register(webApp({ redirect_uris: [] })), 400, 'invalid_redirect_uri');

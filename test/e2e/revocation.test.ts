@@ -47,7 +47,7 @@ for (const database of databases) {
       assert.equal(await activeAt(tokens.access_token), false);
     };
 
-    test('revoking a refresh token revokes its grant: the refresh token and its access token stop working (oauth4webapi)', async () => {
+    test('REV-02, REV-05: revoking a refresh token revokes its grant: the refresh token and its access token stop working (oauth4webapi)', async () => {
       const issuer = new URL(server.issuer());
       const insecure = { [oauth.allowInsecureRequests]: true };
       const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
@@ -61,14 +61,14 @@ for (const database of databases) {
       await assertGrantRevoked('web', tokens);
     });
 
-    test('revoking an access token revokes its grant, refresh token included', async () => {
+    test('REV-02: revoking an access token revokes its grant, refresh token included', async () => {
       const tokens = await signIn();
       const answer = await revoke('web', { token: tokens.access_token, token_type_hint: 'access_token' });
       assert.equal(answer.status, 200);
       await assertGrantRevoked('web', tokens);
     });
 
-    test('a refresh token sent with the access_token hint is found and revoked all the same', async () => {
+    test('REV-07: a refresh token sent with the access_token hint is found and revoked all the same', async () => {
       const tokens = await signIn();
       assert.equal((await revoke('web', { token: tokens.refresh_token, token_type_hint: 'access_token' })).status, 200);
       await assertGrantRevoked('web', tokens);
@@ -88,7 +88,7 @@ for (const database of databases) {
       assert.equal((await refresh('web', kept.refresh_token)).status, 200);
     });
 
-    test('an unknown or malformed token is answered with 200', async () => {
+    test('REV-06: an unknown or malformed token is answered with 200', async () => {
       for (const unknown of ['no-such-token', 'eyJhbGciOiJub25lIn0.e30.']) {
         const answer = await revoke('web', { token: unknown });
         assert.equal(answer.status, 200, unknown);
@@ -96,13 +96,13 @@ for (const database of databases) {
       }
     });
 
-    test('revoking a token twice is answered with 200 both times', async () => {
+    test('REV-06: revoking a token twice is answered with 200 both times', async () => {
       const tokens = await signIn();
       assert.equal((await revoke('web', { token: tokens.refresh_token })).status, 200);
       assert.equal((await revoke('web', { token: tokens.refresh_token })).status, 200);
     });
 
-    test('a token issued to another client is refused with 400 unauthorized_client, and nothing is revoked', async () => {
+    test('REV-04: a token issued to another client is refused with 400 unauthorized_client, and nothing is revoked', async () => {
       const tokens = await signIn();
       for (const revoked of [tokens.refresh_token, tokens.access_token]) {
         const answer = await revoke('trusted', { token: revoked });
@@ -148,13 +148,13 @@ for (const database of databases) {
       assert.equal(await activeAt(issued.body.access_token), true);
     });
 
-    test('a request without client authentication gets 401 invalid_client', async () => {
+    test('REV-03: a request without client authentication gets 401 invalid_client', async () => {
       const answer = await revoke('nobody', { token: 'anything' });
       assert.equal(answer.status, 401);
       assert.equal(answer.body?.error, 'invalid_client');
     });
 
-    test('a request without a token gets 400 invalid_request', async () => {
+    test('REV-08: a request without a token gets 400 invalid_request', async () => {
       const answer = await revoke('web', {});
       assert.equal(answer.status, 400);
       assert.equal(answer.body?.error, 'invalid_request');

@@ -40,7 +40,7 @@ for (const database of databases) {
       return { config, tokens };
     }
 
-    test('userinfo answers application/jwt, signed with the registered alg, with iss and aud, and openid-client accepts it', async () => {
+    test('DYN-03: userinfo answers application/jwt, signed with the registered alg, with iss and aud, and openid-client accepts it', async () => {
       const { config, tokens } = await signIn();
       const response = await fetch(`${server.issuer()}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       assert.equal(response.status, 200);
@@ -49,6 +49,7 @@ for (const database of databases) {
       assert.equal(decodeProtectedHeader(jwt).alg, 'ES256');
       const { payload } = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${server.issuer()}/protocol/openid-connect/certs`)), { issuer: server.issuer(), audience: 'signed-ui' });
       assert.equal(payload.given_name, 'Alice');
+      assert.equal(payload.nonce, undefined);
       const claims = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
       assert.equal(claims.email, 'alice@example.com');
     });

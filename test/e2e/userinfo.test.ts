@@ -29,7 +29,7 @@ for (const database of databases) {
       assert.equal(typeof claims.sub, 'string');
     });
 
-    test('scope profile releases the profile claims, with updated_at as a number, and no email', async () => {
+    test('BASIC-09: scope profile releases the profile claims, with updated_at as a number, and no email', async () => {
       const claims = await claimsFor('openid profile');
       assert.equal(claims.name, 'Alice Liddell');
       assert.equal(claims.given_name, 'Alice');
@@ -47,7 +47,7 @@ for (const database of databases) {
       assert.equal(claims.name, undefined);
     });
 
-    test('scopes address and phone release the address object and phone_number', async () => {
+    test('BASIC-11, BASIC-12: scopes address and phone release the address object and phone_number', async () => {
       const claims = await claimsFor('openid address phone');
       assert.deepEqual(claims.address, { locality: 'Oxford', country: 'GB' });
       assert.equal(claims.phone_number, '+44 20 7946 0000');
@@ -73,7 +73,7 @@ for (const database of databases) {
       assert.equal(response.headers.get('cache-control'), 'no-store');
     });
 
-    test('the access token may be sent as a form body parameter with POST', async () => {
+    test('BASIC-07: the access token may be sent as a form body parameter with POST', async () => {
       const token = await accessToken('openid email');
       const response = await fetch(endpoint(), {
         method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: token }).toString(),
@@ -90,7 +90,7 @@ for (const database of databases) {
       assert.doesNotMatch(challenge, /error=/);
     });
 
-    test('a garbage token gets 401 with error="invalid_token"', async () => {
+    test('CORE-29: a garbage token gets 401 with error="invalid_token"', async () => {
       const info = await userinfo(server, 'not.a.jwt');
       assert.equal(info.status, 401);
       assert.match(info.challenge ?? '', /^Bearer realm="[^"]+", error="invalid_token"/);

@@ -6,6 +6,7 @@ import { OAuthError } from '../../http/errors.js';
 import { verifyPassword } from '../../identity/passwords.js';
 import { currentLock, recordFailure, recordSuccess } from '../../security/brute-force.js';
 import { upgradeHash } from '../../security/password-policy.js';
+import { countLoginFailure } from '../../ops/metrics.js';
 import { clientScopes, grantableScope, parseScope } from '../../tokens/scopes.js';
 import { grantExpiry, tokensForUser, type Grant } from './grant.js';
 
@@ -26,6 +27,7 @@ export const password: Grant = {
     const valid = await verifyPassword(user?.passwordHash ?? null, params.password);
     if (!user || !valid || !user.enabled) {
       await recordFailure(s, attempt, user);
+      countLoginFailure();
       ctx.origin.log.info({ realm: realm.name, clientId: client.clientId, event: 'login_failed', grantType: 'password' }, 'password grant refused');
       throw new OAuthError('invalid_grant', 'invalid username or password');
     }

@@ -1,0 +1,62 @@
+// Prometheus metrics at /metrics (text exposition format): process metrics, request rates and
+// latencies per route pattern, tokens issued per grant type, sign-in failures, database pool use.
+// Operators keep /metrics off the public network (docs/operations.md): it needs no credentials.
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PoolStats } from '../store/db.js';
+
+/** One registry per process: the counters are process-wide, like the process metrics beside them. */
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+const requests = new Counter({
+  name: 'strix_http_requests_total', help: 'HTTP requests answered, by route pattern, method and status',
+  labelNames: ['route', 'method', 'status'] as const, registers: [registry],
+});
+const requestDuration = new Histogram({
+  name: 'strix_http_request_duration_seconds', help: 'Time to answer an HTTP request, by route pattern and method',
+  labelNames: ['route', 'method'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+});
+const tokensIssued = new Counter({
+  name: 'strix_tokens_issued_total', help: 'Successful token endpoint responses, by grant type',
+  labelNames: ['grant_type'] as const, registers: [registry],
+});
+const loginFailures = new Counter({
+  name: 'strix_login_failures_total', help: 'Sign-ins refused for a wrong username or password or a disabled user', registers: [registry],
+});
+
+/** Database pools of the running apps (PostgreSQL only; SQLite has one connection and no pool). */
+const pools = new Set<() => PoolStats>();
+new Gauge({
+  name: 'strix_db_pool_connections', help: 'Database pool connections by state (total, idle, waiting clients)',
+  labelNames: ['state'] as const, registers: [registry],
+  collect() {
+    const sum: PoolStats = { total: 0, idle: 0, waiting: 0 };
+    for (const stats of pools) for (const [state, n] of Object.entries(stats())) sum[state as keyof PoolStats] += n;
+    for (const [state, n] of Object.entries(sum)) this.set({ state }, n);
+  },
+});
+
+export function countTokensIssued(grantType: string): void {
+  tokensIssued.inc({ grant_type: grantType });
+}
+
+export function countLoginFailure(): void {
+  loginFailures.inc();
+}
+
+/** Adds the /metrics route and the request hook. Labels use the route pattern, never the raw URL, to bound their number. */
+export function metrics(app: FastifyInstance, poolStats?: () => PoolStats): void {
+  if (poolStats) {
+    pools.add(poolStats);
+    app.addHook('onClose', async () => { pools.delete(poolStats); });
+  }
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const method = request.method;
+    requests.inc({ route, method, status: String(reply.statusCode) });
+    requestDuration.observe({ route, method }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(registry.contentType).header('cache-control', 'no-store').send(await registry.metrics()));
+}

@@ -1,0 +1,108 @@
+// Bounded growth: deletes rows that no flow can use any more, in batches small enough that a run
+// never holds long locks. The SQL lives here rather than in each repository because the rules
+// span tables (a refresh token goes with its grant, a grant only once its tokens are dead).
+import type { Kysely } from 'kysely';
+import type { Realm } from './realms.js';
+import type { Database } from './schema.js';
+import type { Store } from './index.js';
+
+const hour = 3_600_000;
+const day = 24 * hour;
+
+export const defaultPurgeBatch = 1000;
+
+export interface PurgeCounts {
+  authorization_codes: number;
+  interactions: number;
+  sessions: number;
+  refresh_tokens: number;
+  grants: number;
+  client_assertion_jtis: number;
+  login_failures: number;
+}
+
+const deleted = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
+
+export function purgeRepository(db: Kysely<Database>) {
+  return {
+    /** Used or expired codes stay an hour past expiry, so a late replay is still seen as one and revokes the grant. */
+    async authorizationCodes(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('authorization_codes').where('hash', 'in',
+        db.selectFrom('authorization_codes').select('hash').where('expires_at', '<', now - hour).limit(batch)).executeTakeFirst());
+    },
+    async interactions(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('interactions').where('id_hash', 'in',
+        db.selectFrom('interactions').select('id_hash').where('expires_at', '<=', now).limit(batch)).executeTakeFirst());
+    },
+    /** Ended or expired sessions stay a day, for logout notifications and support questions. */
+    async sessions(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('sessions').where('id', 'in',
+        db.selectFrom('sessions').select('id')
+          .where((eb) => eb.or([eb('ended_at', '<', now - day), eb('expires_at', '<', now - day)])).limit(batch)).executeTakeFirst());
+    },
+    /**
+     * A rotated token stays a day so that its reuse is detected (and revokes the grant); an expired
+     * one goes once its grant is no longer active (or gone).
+     */
+    async refreshTokens(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('refresh_tokens').where('hash', 'in',
+        db.selectFrom('refresh_tokens').select('hash').where((eb) => eb.or([
+          eb('used_at', '<', now - day),
+          eb.and([
+            eb('expires_at', '<=', now),
+            eb.not(eb.exists(eb.selectFrom('grants').select('grants.id').whereRef('grants.id', '=', 'refresh_tokens.grant_id')
+              .where('grants.revoked_at', 'is', null).where('grants.expires_at', '>', now))),
+          ]),
+        ])).limit(batch)).executeTakeFirst());
+    },
+    /** Revoked or expired grants stay a day, and longer while an unused, unexpired refresh token still names them. */
+    async grants(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('grants').where('id', 'in',
+        db.selectFrom('grants').select('id').where((eb) => eb.and([
+          eb.or([eb('revoked_at', '<', now - day), eb('expires_at', '<', now - day)]),
+          eb.not(eb.exists(eb.selectFrom('refresh_tokens').select('refresh_tokens.hash').whereRef('refresh_tokens.grant_id', '=', 'grants.id')
+            .where('refresh_tokens.used_at', 'is', null).where('refresh_tokens.expires_at', '>', now))),
+        ])).limit(batch)).executeTakeFirst());
+    },
+    /** An expired assertion is rejected as expired, so its id no longer needs remembering. */
+    async clientAssertionJtis(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('client_assertion_jtis').where('hash', 'in',
+        db.selectFrom('client_assertion_jtis').select('hash').where('expires_at', '<=', now).limit(batch)).executeTakeFirst());
+    },
+    /**
+     * Counters idle for longer than `idleMs` would start again at the next failure anyway. Rows with
+     * a running lock, or that record a lockout-disabled account (unlock re-enables it), are kept.
+     */
+    async loginFailures(realm: string, now: number, idleMs: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('login_failures').where('realm', '=', realm).where('key', 'in',
+        db.selectFrom('login_failures').select('key').where('realm', '=', realm)
+          .where('last_failure_at', '<', now - idleMs).where('disabled_by_lockout', '=', 0)
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+          .limit(batch)).executeTakeFirst());
+    },
+  };
+}
+export type PurgeRepository = ReturnType<typeof purgeRepository>;
+
+/** How long a realm's failure counters matter: the longest of its reset times, and at least a day. */
+function failureMemory(realm: Realm): number {
+  const { failure_reset_time, ip_failure_window } = realm.settings.brute_force;
+  return Math.max(day, failure_reset_time * 1000, ip_failure_window * 1000);
+}
+
+/** One purge run: at most `batch` rows per table (per realm for login failures). Password history is never purged. */
+export async function purgeExpired(store: Pick<Store, 'purge' | 'realms'>, now: number, batch = defaultPurgeBatch): Promise<PurgeCounts> {
+  const p = store.purge;
+  // Tokens before grants: a grant goes only once no live token names it.
+  const counts: PurgeCounts = {
+    authorization_codes: await p.authorizationCodes(now, batch),
+    interactions: await p.interactions(now, batch),
+    sessions: await p.sessions(now, batch),
+    refresh_tokens: await p.refreshTokens(now, batch),
+    grants: await p.grants(now, batch),
+    client_assertion_jtis: await p.clientAssertionJtis(now, batch),
+    login_failures: 0,
+  };
+  for (const realm of await store.realms.list()) counts.login_failures += await p.loginFailures(realm.name, now, failureMemory(realm), batch);
+  return counts;
+}

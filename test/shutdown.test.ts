@@ -1,0 +1,73 @@
+// Graceful shutdown of `strix start` (docs/operations.md): SIGTERM drains in-flight requests and
+// exits 0; a request still running at the 10 s deadline makes Strix give up and exit 1.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { freePort } from './helpers/server.js';
+
+const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+interface Running { child: ChildProcess; port: number; output: () => string; exit: Promise<number | null> }
+
+async function startStrix(dir: string): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [main, 'start'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, `${port}.db`)}`, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1',
+      STRIX_MASTER_KEY: 'shutdown-test-master-key-0123456789abcdef', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
+    },
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => { output += chunk; });
+  child.stderr!.on('data', (chunk) => { output += chunk; });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; !output.includes('Strix is ready'); i++) {
+    assert.ok(i < 300 && child.exitCode === null, `strix did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, port, output: () => output, exit };
+}
+
+/** A request whose body never finishes arriving: it stays in flight until the connection is cut. */
+function stuckRequest(port: number): Promise<Socket> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write('POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+        + 'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=');
+      setTimeout(() => resolve(socket), 200);
+    });
+    socket.on('error', () => {});
+  });
+}
+
+describe('graceful shutdown', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'strix-shutdown-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('SIGTERM with nothing in flight closes and exits with status 0', async () => {
+    const strix = await startStrix(dir);
+    assert.equal((await fetch(`http://127.0.0.1:${strix.port}/health/live`)).status, 200);
+    strix.child.kill('SIGTERM');
+    assert.equal(await strix.exit, 0, strix.output());
+    assert.match(strix.output(), /shutting down/);
+  });
+
+  test('a request still in flight at the 10 s deadline makes Strix exit with status 1 and say why', { timeout: 30_000 }, async () => {
+    const strix = await startStrix(dir);
+    const socket = await stuckRequest(strix.port);
+    const signalled = Date.now();
+    strix.child.kill('SIGTERM');
+    const code = await strix.exit;
+    socket.destroy();
+    assert.equal(code, 1, strix.output());
+    assert.ok(Date.now() - signalled >= 9_000);
+    assert.match(strix.output(), /did not finish before the shutdown deadline/);
+  });
+});
