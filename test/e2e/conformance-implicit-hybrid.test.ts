@@ -1,33 +1,19 @@
 // Conformance checklist, Implicit (A2), Hybrid (A3) and Form Post (A4) plans.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { databases } from '../helpers/databases.js';
 import { userinfo } from '../helpers/flows.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { hybridClient, password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { authorizeUrl, parseForm, type Page, tokenRequest, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, fragmentOf, halfHash, parseForm, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
-const allResponseTypes = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'];
-const halfHash = (value: string) => createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
 
 function realmWithHybrid() {
   const realm = testRealm();
-  realm.realms[0]!.clients.push({
-    client_id: 'hybrid', client_secret: 'hybrid-secret', client_name: 'Hybrid app', redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'implicit', 'refresh_token'], response_types: allResponseTypes,
-    token_endpoint_auth_method: 'client_secret_basic', scope: 'openid profile email offline_access', require_consent: false,
-  } as never);
+  realm.realms[0]!.clients.push(hybridClient(redirectUri) as never);
   return realm;
-}
-
-function fragmentOf(page: Page): URLSearchParams {
-  assert.ok(page.location, `expected a redirect, got ${page.status}: ${page.html.slice(0, 200)}`);
-  const url = new URL(page.location);
-  assert.equal(url.search, '', 'nothing may travel in the query string');
-  return new URLSearchParams(url.hash.slice(1));
 }
 
 for (const database of databases) {

@@ -1,7 +1,6 @@
 // Implicit and hybrid flows (OIDC Core §3.2, §3.3) and the response modes that carry them:
 // fragment by default, form_post on request (OAuth 2.0 Form Post Response Mode).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -11,37 +10,22 @@ import { parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { userinfo } from '../helpers/flows.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { allResponseTypes, hybridClient, password, testRealm } from '../helpers/realm.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
-import { authorizeUrl, parseForm, type Page, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, fragmentOf, halfHash, parseForm, UserAgent } from '../helpers/user-agent.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
-const allResponseTypes = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'];
 
 function realmWithFlows(redirect = redirectUri) {
   const realm = testRealm();
   realm.realms[0]!.clients.push(
-    {
-      client_id: 'hybrid', client_secret: 'hybrid-secret', client_name: 'Hybrid app', redirect_uris: [redirect],
-      grant_types: ['authorization_code', 'implicit', 'refresh_token'], response_types: allResponseTypes,
-      token_endpoint_auth_method: 'client_secret_basic', scope: 'openid profile email offline_access', require_consent: false,
-    } as never,
+    hybridClient(redirect) as never,
     {
       client_id: 'implicit-spa', client_name: 'Implicit SPA', redirect_uris: [redirect], grant_types: ['implicit'],
       response_types: ['id_token', 'id_token token'], token_endpoint_auth_method: 'none', scope: 'openid profile email',
     } as never,
   );
   return realm;
-}
-
-/** base64url of the left half of SHA-256: at_hash / c_hash for RS256 (OIDC Core §3.3.2.11). */
-const halfHash = (value: string) => createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
-
-function fragmentOf(page: Page): URLSearchParams {
-  assert.ok(page.location, `expected a redirect, got ${page.status}: ${page.html.slice(0, 200)}`);
-  const url = new URL(page.location);
-  assert.equal(url.search, '', 'nothing may travel in the query string');
-  return new URLSearchParams(url.hash.slice(1));
 }
 
 for (const database of databases) {

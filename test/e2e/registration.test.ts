@@ -60,6 +60,16 @@ for (const database of databases) {
       return code;
     }
 
+    /** A full code flow (PKCE, client_secret_basic) with a registered client: its token response. */
+    async function signInAndRedeem(registered: Record<string, any>) {
+      const { verifier, challenge } = pkcePair();
+      const code = await codeFor(registered.client_id, challenge);
+      const tokens = await tokenRequest(server.issuer(), { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier },
+        { id: registered.client_id, secret: registered.client_secret });
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      return tokens;
+    }
+
     test('discovery advertises the registration endpoint', async () => {
       const metadata = await (await fetch(`${server.issuer()}/.well-known/openid-configuration`)).json() as Record<string, any>;
       assert.equal(metadata.registration_endpoint, endpoint());
@@ -97,11 +107,7 @@ for (const database of databases) {
 
     test('a registered client signs a user in and redeems the code with its new secret (Basic)', async () => {
       const { body: registered } = await register(webApp());
-      const { verifier, challenge } = pkcePair();
-      const code = await codeFor(registered.client_id, challenge);
-      const tokens = await tokenRequest(server.issuer(), { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier },
-        { id: registered.client_id, secret: registered.client_secret });
-      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      const tokens = await signInAndRedeem(registered);
       assert.equal(typeof tokens.body.id_token, 'string');
       assert.equal(typeof tokens.body.access_token, 'string');
     });
@@ -291,11 +297,7 @@ for (const database of databases) {
 
     test('deleting a registration revokes the grants of that client, so its access tokens stop working at userinfo', async () => {
       const { body: registered } = await register(webApp());
-      const { verifier, challenge } = pkcePair();
-      const code = await codeFor(registered.client_id, challenge);
-      const tokens = await tokenRequest(server.issuer(), { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier },
-        { id: registered.client_id, secret: registered.client_secret });
-      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      const tokens = await signInAndRedeem(registered);
       const userinfo = () => fetch(`${server.issuer()}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${tokens.body.access_token}` } });
       assert.equal((await userinfo()).status, 200);
       assert.equal((await call('DELETE', registered.registration_client_uri, { token: registered.registration_access_token })).status, 204);

@@ -42,3 +42,15 @@ export function testRealm(redirectBase = 'http://127.0.0.1:3999') {
     }],
   };
 }
+
+/** Every response type of the implicit and hybrid flows, with `code`. */
+export const allResponseTypes = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'];
+
+/** A confidential client allowed every response type (the implicit, hybrid and form_post tests). */
+export function hybridClient(redirectUri: string) {
+  return {
+    client_id: 'hybrid', client_secret: 'hybrid-secret', client_name: 'Hybrid app', redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'implicit', 'refresh_token'], response_types: allResponseTypes,
+    token_endpoint_auth_method: 'client_secret_basic', scope: 'openid profile email offline_access', require_consent: false,
+  };
+}

@@ -1,5 +1,6 @@
 // A minimal browser for protocol tests: keeps cookies, follows the sign-in and consent forms,
 // and stops at the first redirect that leaves Strix (the client's redirect URI).
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 
 export interface Page { status: number; url: string; html: string; location?: string }
@@ -96,6 +97,17 @@ export function callbackParams(page: Page): URLSearchParams {
   const url = new URL(page.location);
   return url.hash ? new URLSearchParams(url.hash.slice(1)) : url.searchParams;
 }
+
+/** The parameters of a redirect's fragment, asserting nothing travelled in its query string. */
+export function fragmentOf(page: Page): URLSearchParams {
+  assert.ok(page.location, `expected a redirect, got ${page.status}: ${page.html.slice(0, 200)}`);
+  const url = new URL(page.location);
+  assert.equal(url.search, '', 'nothing may travel in the query string');
+  return new URLSearchParams(url.hash.slice(1));
+}
+
+/** base64url of the left half of SHA-256: at_hash / c_hash for the SHA-256 algorithms (OIDC Core §3.3.2.11). */
+export const halfHash = (value: string) => createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
 
 export async function tokenRequest(issuer: string, form: Record<string, string>, auth?: { id: string; secret: string }): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
