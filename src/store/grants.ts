@@ -20,23 +20,30 @@ export interface Grant {
   offline: boolean;
   expiresAt: number;
   revoked: boolean;
+  /** The resource servers (RFC 8707) authorized; tokens from this grant may be for these only. */
+  resources: string[];
 }
+
+/** What creating a grant takes; `resources` defaults to none. */
+export type NewGrant = Omit<Grant, 'id' | 'revoked' | 'resources'> & { resources?: string[] };
 
 export function grantsRepository(db: Kysely<Database>) {
   const toGrant = (row: Database['grants']): Grant => ({
     id: row.id, realm: row.realm, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id,
     scope: row.scope, authTime: row.auth_time, amr: JSON.parse(row.amr) as string[], acr: row.acr,
     nonce: row.nonce, claims: row.claims === null ? null : JSON.parse(row.claims) as Record<string, unknown>, offline: row.offline === 1, expiresAt: row.expires_at, revoked: row.revoked_at !== null,
+    resources: row.resources === null ? [] : JSON.parse(row.resources) as string[],
   });
   return {
-    async create(g: Omit<Grant, 'id' | 'revoked'>, now: number): Promise<Grant> {
+    async create(g: NewGrant, now: number): Promise<Grant> {
       const id = newId();
+      const resources = g.resources ?? [];
       await db.insertInto('grants').values({
         id, realm: g.realm, client_id: g.clientId, user_id: g.userId, session_id: g.sessionId, scope: g.scope,
         auth_time: g.authTime, amr: JSON.stringify(g.amr), acr: g.acr, nonce: g.nonce, claims: g.claims === null ? null : JSON.stringify(g.claims), offline: g.offline ? 1 : 0,
-        created_at: now, expires_at: g.expiresAt, revoked_at: null,
+        created_at: now, expires_at: g.expiresAt, revoked_at: null, resources: resources.length > 0 ? JSON.stringify(resources) : null,
       }).execute();
-      return { ...g, id, revoked: false };
+      return { ...g, id, revoked: false, resources };
     },
     async get(id: string): Promise<Grant | undefined> {
       const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
