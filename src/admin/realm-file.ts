@@ -391,6 +391,9 @@ export function parseClient(raw: unknown, where: string): ClientInput {
   if (metadata.grant_types.includes('client_credentials') && method === 'none') {
     throw new RealmFileError(`${where}.grant_types`, 'client_credentials needs a confidential client');
   }
+  if (metadata.grant_types.includes(tokenExchangeGrantType) && method === 'none') {
+    throw new RealmFileError(`${where}.grant_types`, 'token exchange needs a confidential client');
+  }
   return { metadata: JSON.parse(JSON.stringify(metadata)) as ClientMetadata, secret };
 }
 

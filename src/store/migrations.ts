@@ -196,10 +196,12 @@ const passwordHistory: Migration = {
   },
 };
 
-// The resource servers (RFC 8707) a grant authorizes, so the token endpoint can narrow but never widen them.
+// The resource servers (RFC 8707) a grant authorizes, so the token endpoint can narrow but never widen
+// them; and the grant a token exchange (RFC 8693) derived one from, whose revocation ends it too.
 const grantResources: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.alterTable('grants').addColumn('resources', 'text').execute();
+    await db.schema.alterTable('grants').addColumn('parent_id', 'text').execute();
   },
 };
 

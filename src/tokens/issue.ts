@@ -22,11 +22,15 @@ export async function signAccessToken(
     audience?: string[];
     /** RFC 8693 §4.1: who acts for the subject (delegation). */
     act?: Record<string, unknown>;
+    /** `sub` when neither a user nor this client is the subject (a token exchanged for a client's token). */
+    subject?: string;
+    /** Seconds, when shorter than the client's access token lifetime (an exchanged token never outlives its subject). */
+    lifetime?: number;
   },
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const alg = p.client.metadata.access_token_signed_response_alg ?? ctx.realm.settings.access_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
-  const expiresIn = accessTokenLifetime(ctx.realm, p.client);
+  const expiresIn = Math.min(accessTokenLifetime(ctx.realm, p.client), p.lifetime ?? Infinity);
   const iat = seconds(ctx.now);
   const claims: Record<string, unknown> = {
     client_id: p.client.clientId,
@@ -44,7 +48,7 @@ export async function signAccessToken(
   const accessToken = await new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
-    .setSubject(p.user ? p.user.id : p.client.clientId)
+    .setSubject(p.user ? p.user.id : p.subject ?? p.client.clientId)
     .setAudience(audience.length === 1 ? audience[0]! : audience)
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
