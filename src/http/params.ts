@@ -10,6 +10,18 @@ export type Params = Record<string, string>;
  */
 const repeatable = new Set(['resource', 'audience']);
 
+export const isRepeatable = (name: string): boolean => repeatable.has(name);
+
+/**
+ * A repeatable parameter's values as one Params entry, or undefined when all are empty. Whitespace
+ * inside a value becomes NUL, which no target contains: the value stays one and is refused later
+ * (invalid_target), where its error can be sent the right way.
+ */
+export function joinedValues(values: string[]): string | undefined {
+  const sent = values.filter((v) => v !== '').map((v) => v.replace(/\s/g, '\u0000'));
+  return sent.length > 0 ? sent.join(' ') : undefined;
+}
+
 /** The values of a repeatable parameter (see `repeatable`), in the order they were sent. */
 export function paramValues(params: Params, name: string): string[] {
   return params[name] === undefined ? [] : params[name].split(' ');
@@ -23,10 +35,8 @@ export function singleParams(...sources: unknown[]): Params {
       if (repeatable.has(name)) {
         const values = Array.isArray(value) ? value : [value];
         if (name in out || !values.every((v): v is string => typeof v === 'string')) throw new OAuthError('invalid_request', `parameter ${name} is malformed`);
-        // Whitespace inside a value becomes NUL, which no target contains: the value stays one and
-        // is refused later (invalid_target) where its error can be sent the right way.
-        const sent = values.filter((v) => v !== '').map((v) => v.replace(/\s/g, '\u0000'));
-        if (sent.length > 0) out[name] = sent.join(' ');
+        const joined = joinedValues(values);
+        if (joined !== undefined) out[name] = joined;
         continue;
       }
       if (Array.isArray(value) || name in out) throw new OAuthError('invalid_request', `parameter ${name} was sent more than once`);

@@ -2,7 +2,7 @@
 // at the authorization and token endpoints, what `aud` becomes, and what is refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeJwt } from 'jose';
+import { decodeJwt, UnsecuredJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
@@ -22,6 +22,12 @@ function realmWithResources() {
   realm.clients.push({
     client_id: 'reporting', client_secret: 'reporting-secret', grant_types: ['client_credentials'],
     scope: 'api:read', allowed_resources: [api],
+  }, {
+    client_id: 'implicit', redirect_uris: [redirectUriOf.spa], grant_types: ['implicit'], response_types: ['id_token token'],
+    token_endpoint_auth_method: 'none', scope: 'openid api:read',
+  }, {
+    client_id: 'jar', client_secret: 'jar-secret', redirect_uris: [redirectUriOf.web], grant_types: ['authorization_code'],
+    scope: 'openid api:read', request_object_signing_alg: 'none',
   });
   return file;
 }
@@ -148,6 +154,38 @@ for (const database of databases) {
         assert.equal(callback.get('state'), 'state-1');
         assert.equal(callback.get('code'), null);
       }
+    });
+
+    test('an access token from the authorization endpoint (implicit flow) is for the resources asked for', async () => {
+      const browser = new UserAgent(server.url);
+      const url = new URL(`${server.issuer()}/protocol/openid-connect/auth`);
+      url.search = new URLSearchParams([
+        ['client_id', 'implicit'], ['redirect_uri', redirectUriOf.spa], ['response_type', 'id_token token'], ['scope', 'openid api:read'],
+        ['nonce', 'n-1'], ['state', 's-1'], ['resource', api],
+      ]).toString();
+      const page = await browser.signIn(await browser.open(url.href), 'alice', password);
+      const fragment = callbackParams(page);
+      assert.equal(decodeJwt(fragment.get('access_token')!).aud, api, fragment.toString());
+      assert.equal(decodeJwt(fragment.get('id_token')!).aud, 'implicit');
+    });
+
+    test('a request object may list several resources as a JSON array', async () => {
+      const browser = new UserAgent(server.url);
+      const pair = pkcePair();
+      const request = new UnsecuredJWT({
+        client_id: 'jar', response_type: 'code', redirect_uri: redirectUriOf.web, scope: 'openid api:read', state: 's-1',
+        code_challenge: pair.challenge, code_challenge_method: 'S256', resource: [api, docs],
+      }).setIssuer('jar').setAudience(server.issuer()).encode();
+      const url = new URL(`${server.issuer()}/protocol/openid-connect/auth`);
+      url.search = new URLSearchParams({ client_id: 'jar', request }).toString();
+      const page = await browser.signIn(await browser.open(url.href), 'alice', password);
+      const code = callbackParams(page).get('code');
+      assert.ok(code, page.location);
+      const tokens = await post('jar', 'jar-secret', [
+        ['grant_type', 'authorization_code'], ['code', code], ['redirect_uri', redirectUriOf.web], ['code_verifier', pair.verifier],
+      ]);
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      assert.deepEqual(decodeJwt(tokens.body.access_token).aud, [api, docs]);
     });
 
     test('introspection reports the resources an access token is for as its aud', async () => {

@@ -178,6 +178,17 @@ for (const database of databases) {
       assert.deepEqual(await refused('gateway', subjectAccessToken(tokens.access_token)), { status: 400, error: 'invalid_request' }, 'revoked');
     });
 
+    test('TX-04: an ID token whose session has ended since cannot be exchanged, nor can the tokens exchanged from it be used', async () => {
+      const tokens = await signIn();
+      const exchanged = await exchange('gateway', [['subject_token', tokens.id_token], ['subject_token_type', types.idToken]]);
+      const sid = decodeJwt(tokens.id_token).sid as string;
+      assert.equal(typeof sid, 'string');
+      await server.services.store.sessions.end(sid, server.clock.now());
+      await server.services.store.grants.revokeForSession(sid, server.clock.now());
+      assert.deepEqual(await refused('gateway', [['subject_token', tokens.id_token], ['subject_token_type', types.idToken]]), { status: 400, error: 'invalid_request' });
+      assert.equal((await introspect(exchanged.access_token)).active, false);
+    });
+
     test('TX-07: requested_token_type jwt is echoed; a token type Strix does not issue is invalid_request', async () => {
       const tokens = await signIn();
       const jwt = await exchange('gateway', [...subjectAccessToken(tokens.access_token), ['requested_token_type', types.jwt]]);
