@@ -27,7 +27,7 @@ function exchangeRealm() {
   realm.resources = [{ uri: api }];
   realm.clients.push(
     {
-      client_id: 'gateway', client_secret: 'gateway-secret', grant_types: [grantType, 'client_credentials'],
+      client_id: 'gateway', client_secret: 'gateway-secret', grant_types: [grantType, 'client_credentials', 'refresh_token'],
       scope: 'openid profile api:read', token_exchange_subject_clients: ['web'],
     },
     { client_id: 'orders', client_secret: 'orders-secret', grant_types: [grantType, 'client_credentials'], scope: 'openid profile api:read' },
@@ -193,9 +193,44 @@ for (const database of databases) {
       const tokens = await signIn();
       const jwt = await exchange('gateway', [...subjectAccessToken(tokens.access_token), ['requested_token_type', types.jwt]]);
       assert.equal(jwt.issued_token_type, types.jwt);
-      for (const type of [types.refreshToken, types.idToken, 'urn:example:unknown']) {
+      for (const type of [types.idToken, 'urn:example:unknown']) {
         assert.deepEqual(await refused('gateway', [...subjectAccessToken(tokens.access_token), ['requested_token_type', type]]), { status: 400, error: 'invalid_request' }, type);
       }
+    });
+
+    test('TX-06, TX-07: a refresh token is exchanged for one the exchanging client can refresh, until the original grant is revoked', async () => {
+      const tokens = await signIn();
+      const response = await exchangeRequest('gateway', [
+        ['subject_token', tokens.refresh_token], ['subject_token_type', types.refreshToken], ['requested_token_type', types.refreshToken],
+        ['scope', 'openid api:read'], ['resource', api],
+      ]);
+      assert.equal(response.status, 200);
+      const issued = await response.json() as Record<string, any>;
+      assert.equal(issued.issued_token_type, types.refreshToken);
+      assert.equal(issued.token_type, 'N_A');
+      assert.equal(issued.scope, 'openid api:read');
+      const refreshed = await oauth.processRefreshTokenResponse(as, { client_id: 'gateway' },
+        await oauth.refreshTokenGrantRequest(as, { client_id: 'gateway' }, oauth.ClientSecretBasic('gateway-secret'), issued.access_token, insecure));
+      const claims = decodeJwt(refreshed.access_token);
+      assert.equal(claims.sub, decodeJwt(tokens.access_token).sub);
+      assert.equal(claims.client_id, 'gateway');
+      assert.equal(claims.aud, api);
+      await server.services.store.grants.revoke(decodeJwt(tokens.access_token).gid as string, server.clock.now());
+      const after = await tokenRequest(server.issuer(), { grant_type: 'refresh_token', refresh_token: refreshed.refresh_token! }, { id: 'gateway', secret: 'gateway-secret' });
+      assert.equal(after.status, 400);
+      assert.equal(after.body.error, 'invalid_grant');
+    });
+
+    test('TX-07: a refresh token is refused for an access token subject, for delegation, and to a client that may not refresh', async () => {
+      const tokens = await signIn();
+      const wantRefresh: [string, string] = ['requested_token_type', types.refreshToken];
+      const subjectRefresh: [string, string][] = [['subject_token', tokens.refresh_token], ['subject_token_type', types.refreshToken]];
+      assert.deepEqual(await refused('gateway', [...subjectAccessToken(tokens.access_token), wantRefresh]), { status: 400, error: 'invalid_request' });
+      assert.deepEqual(await refused('gateway', [...subjectRefresh, wantRefresh, ['actor_token', await clientToken('gateway')], ['actor_token_type', types.accessToken]]),
+        { status: 400, error: 'invalid_request' });
+      const forOrders = await exchange('gateway', [...subjectAccessToken(tokens.access_token), ['audience', 'orders']]);
+      assert.deepEqual(await refused('orders', [...subjectAccessToken(forOrders.access_token), wantRefresh]), { status: 400, error: 'invalid_request' });
+      assert.deepEqual(await refused('gateway', [...subjectRefresh, wantRefresh, ['audience', 'orders']]), { status: 400, error: 'invalid_target' });
     });
 
     test('TX-03: a wrong client secret is invalid_client, and a client without the grant type is unauthorized_client', async () => {

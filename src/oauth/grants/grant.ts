@@ -24,7 +24,8 @@ export function grantExpiry(realm: Realm, client: Client, offline: boolean, now:
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** N_A: a token exchange issued something other than an access token (RFC 8693 §2.2.1). */
+  token_type: 'Bearer' | 'N_A';
   expires_in: number;
   scope: string;
   id_token?: string;

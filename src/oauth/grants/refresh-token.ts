@@ -21,7 +21,9 @@ export const refreshToken: Grant = {
       s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'refresh_token_reused' }, 'refresh token reused: grant revoked');
       throw new OAuthError('invalid_grant', 'refresh token was already used');
     }
-    if (token.expiresAt <= now || grant.revoked || grant.expiresAt <= now) throw new OAuthError('invalid_grant', 'refresh token has expired or been revoked');
+    // A grant made by a token exchange also ends with the grant it was exchanged from.
+    const parentEnded = grant.parentId !== null && !(await s.store.grants.isActive(grant.parentId, now));
+    if (token.expiresAt <= now || grant.revoked || grant.expiresAt <= now || parentEnded) throw new OAuthError('invalid_grant', 'refresh token has expired or been revoked');
     const granted = grant.scope.split(' ');
     const requested = parseScope(params.scope);
     const extra = requested.filter((scope) => !granted.includes(scope));

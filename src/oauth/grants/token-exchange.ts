@@ -1,6 +1,6 @@
 // OAuth 2.0 Token Exchange (RFC 8693 §2): a confidential client trades a token it holds (the
-// subject, and for delegation an actor's) for a new access token, for other audiences or less
-// scope. The new token gets its own grant whose parent is the subject's, so revoking the original
+// subject, and for delegation an actor's) for a new access token (or refresh token), for other
+// audiences or less scope. The new token gets its own grant whose parent is the subject's, so revoking the original
 // grant also ends every token exchanged from it, while revoking an exchanged token leaves the
 // original alone.
 import { OAuthError } from '../../http/errors.js';
@@ -14,8 +14,8 @@ import type { Grant, GrantContext } from './grant.js';
 
 export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
-/** Only access tokens are issued; `jwt` names the same token, since Strix access tokens are JWTs (RFC 9068). */
-const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt];
+/** `jwt` names an access token too, since Strix access tokens are JWTs (RFC 9068); see mayIssueRefreshToken. */
+const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt, tokenTypes.refreshToken];
 /** An actor is identified by a token about it, never by a refresh token. */
 const actorTypes: string[] = [tokenTypes.accessToken, tokenTypes.idToken, tokenTypes.jwt];
 
@@ -31,6 +31,7 @@ export const tokenExchange: Grant = {
       : await usableToken(ctx, 'actor', params.actor_token, params.actor_token_type, actorTypes);
     const scope = exchangedScope(client, subject, parseScope(params.scope));
     const { audience, resources } = await targets(ctx, params);
+    if (issuedTokenType === tokenTypes.refreshToken) assertMayIssueRefreshToken(client, params, subject, audience, resources);
     const lifetime = Math.floor((subject.expiresAt - now) / 1000);
     if (lifetime < 1) throw new OAuthError('invalid_request', 'subject_token expires too soon to be exchanged');
     const grant = await s.store.grants.create({
@@ -40,6 +41,10 @@ export const tokenExchange: Grant = {
       acr: subject.grant?.acr ?? subject.signIn?.acr ?? null, nonce: null, claims: null, offline: false,
       expiresAt: now + lifetime * 1000, resources, parentId: subject.grant?.id ?? null,
     }, now);
+    if (issuedTokenType === tokenTypes.refreshToken) {
+      const refreshToken = await s.store.refreshTokens.issue(grant.id, grant.expiresAt, now);
+      return { access_token: refreshToken, issued_token_type: issuedTokenType, token_type: 'N_A', expires_in: lifetime, scope: scope.join(' ') };
+    }
     const { accessToken, expiresIn } = await signAccessToken({ issuer: ctx.issuer, realm, keystore: s.keystore, now }, {
       client, grant, user: subject.user, subject: subject.sub, scope: scope.join(' '), audience, act: actClaim(subject, actor), lifetime,
     });
@@ -51,6 +56,19 @@ function requestedTokenType(params: Params): string {
   const requested = params.requested_token_type ?? tokenTypes.accessToken;
   if (!issuableTypes.includes(requested)) throw new OAuthError('invalid_request', `requested_token_type must be one of: ${issuableTypes.join(', ')}`);
   return requested;
+}
+
+/**
+ * A refresh token is issued only to a client that may refresh, in exchange for a refresh token
+ * (so no longer-lived credential comes from a short-lived one), and only for impersonation and
+ * resource audiences: the tokens it is later refreshed into carry neither `act` nor client
+ * audiences, which the grant does not keep.
+ */
+function assertMayIssueRefreshToken(client: Client, params: Params, subject: PresentedToken, audience: string[], resources: string[]): void {
+  if (!client.metadata.grant_types.includes('refresh_token')) throw new OAuthError('invalid_request', 'this client may not use refresh tokens');
+  if (params.subject_token_type !== tokenTypes.refreshToken) throw new OAuthError('invalid_request', 'a refresh token is only issued in exchange for a refresh token');
+  if (params.actor_token !== undefined || subject.act) throw new OAuthError('invalid_request', 'a refresh token is not issued for delegation');
+  if (audience.some((name) => !resources.includes(name))) throw new OAuthError('invalid_target', 'a refresh token can only be issued for resources, not for other clients');
 }
 
 /**
