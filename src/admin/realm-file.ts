@@ -21,6 +21,8 @@ import { userAttributeClaims } from '../tokens/claims.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
 import { fetchableRequestUri, requestObjectSigningAlgs } from '../oauth/request-object.js';
 import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
+import { isResourceUri } from '../tokens/resources.js';
+import { tokenExchangeGrantType } from '../oauth/grants/token-exchange.js';
 
 export class RealmFileError extends Error {
   constructor(readonly where: string, problem: string) {
@@ -77,6 +79,12 @@ function logoutUri(value: unknown, where: string): string | undefined {
   if (uri === undefined) return undefined;
   validateRedirectUri(uri, where);
   if (!/^https?:/.test(uri)) throw new RealmFileError(where, `"${uri}" must be an http or https URI`);
+  return uri;
+}
+
+/** A resource indicator (RFC 8707 §2): an absolute URI without a fragment, compared as written. */
+function resourceUri(uri: string, where: string): string {
+  if (!isResourceUri(uri)) throw new RealmFileError(where, `"${uri}" must be an absolute URI without a fragment or spaces`);
   return uri;
 }
 
@@ -212,6 +220,11 @@ function parseSettings(raw: Json, where: string): RealmSettings {
         throw new RealmFileError(`${where}.scopes`, 'must be a list of {"name", "description"}');
       }
       settings.scopes = value.map((s) => ({ name: String((s as Json).name), description: String((s as Json).description) }));
+    } else if (name === 'resources') {
+      if (!Array.isArray(value) || !value.every((r) => isObject(r) && typeof r.uri === 'string' && Object.keys(r).length === 1)) {
+        throw new RealmFileError(`${where}.resources`, 'must be a list of {"uri"}');
+      }
+      settings.resources = value.map((r) => ({ uri: resourceUri(String((r as Json).uri), `${where}.resources`) }));
     } else if (name === 'access_token_signing_alg' || name === 'id_token_signing_alg') {
       if (!signingAlgs.includes(value as never)) throw new RealmFileError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);
       settings[name] = value as RealmSettings[typeof name];
@@ -353,8 +366,12 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     frontchannel_logout_session_required: optionalBoolean(raw.frontchannel_logout_session_required, `${where}.frontchannel_logout_session_required`),
     ip_allow: raw.ip_allow === undefined ? undefined : addressRules(raw.ip_allow, `${where}.ip_allow`),
     ip_deny: raw.ip_deny === undefined ? undefined : addressRules(raw.ip_deny, `${where}.ip_deny`),
+    allowed_resources: raw.allowed_resources === undefined ? undefined
+      : stringList(raw.allowed_resources, `${where}.allowed_resources`).map((uri) => resourceUri(uri, `${where}.allowed_resources`)),
+    token_exchange_subject_clients: raw.token_exchange_subject_clients === undefined ? undefined
+      : stringList(raw.token_exchange_subject_clients, `${where}.token_exchange_subject_clients`),
   };
-  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password'];
+  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', tokenExchangeGrantType];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
   metadata.response_types = metadata.response_types.map((r) => {
     const type = canonicalResponseType(r);
@@ -373,6 +390,9 @@ export function parseClient(raw: unknown, where: string): ClientInput {
   }
   if (metadata.grant_types.includes('client_credentials') && method === 'none') {
     throw new RealmFileError(`${where}.grant_types`, 'client_credentials needs a confidential client');
+  }
+  if (metadata.grant_types.includes(tokenExchangeGrantType) && method === 'none') {
+    throw new RealmFileError(`${where}.grant_types`, 'token exchange needs a confidential client');
   }
   return { metadata: JSON.parse(JSON.stringify(metadata)) as ClientMetadata, secret };
 }

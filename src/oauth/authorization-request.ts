@@ -6,6 +6,7 @@ import { OAuthError, PageError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
+import { requestedResources } from '../tokens/resources.js';
 import { grantableScope, parseScope } from '../tokens/scopes.js';
 import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from './response-types.js';
 
@@ -43,6 +44,8 @@ export interface AuthorizationRequest {
   claims?: ClaimsRequest;
   /** The user id the client insists on, resolved from the hint or the claims request. */
   subject?: string;
+  /** RFC 8707 resource indicators; absent when none were sent. */
+  resources?: string[];
 }
 
 /** Where errors for this request may be sent once client and redirect URI are trusted. */
@@ -97,6 +100,7 @@ export function validateAuthorizationRequest(realm: Realm, client: Client, param
   }
   const prompt = parsePrompt(params.prompt);
   const claims = parseClaims(params.claims);
+  const resources = requestedResources(realm, client, params);
   return {
     clientId: client.clientId,
     responseType,
@@ -113,6 +117,7 @@ export function validateAuthorizationRequest(realm: Realm, client: Client, param
     uiLocales: params.ui_locales,
     idTokenHint: params.id_token_hint,
     claims,
+    ...(resources.length > 0 ? { resources } : {}),
   };
 }
 

@@ -162,7 +162,7 @@ export async function complete(
     realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id,
     scope: scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr,
     nonce: authorization.nonce ?? null, claims: (authorization.claims as Record<string, unknown> | undefined) ?? null,
-    offline, expiresAt: grantExpiry(realm, client, offline, now),
+    offline, expiresAt: grantExpiry(realm, client, offline, now), resources: authorization.resources,
   }, now);
   const response: Record<string, string | undefined> = { state: authorization.state, iss: issuerOf(s.config, realm) };
   if (returnsCode) {
@@ -175,7 +175,7 @@ export async function complete(
   }
   const issue = { issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now };
   if (responseType.includes('token')) {
-    const { accessToken, expiresIn } = await signAccessToken(issue, { client, grant, user: active.user, scope: scope.join(' ') });
+    const { accessToken, expiresIn } = await signAccessToken(issue, { client, grant, user: active.user, scope: scope.join(' '), audience: grant.resources });
     Object.assign(response, { access_token: accessToken, token_type: 'Bearer', expires_in: String(expiresIn), scope: scope.join(' ') });
   }
   if (responseType.includes('id_token')) {

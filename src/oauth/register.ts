@@ -11,6 +11,7 @@ import { storedSecret, type Client, type ClientMetadata, type TokenEndpointAuthM
 import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
+import { tokenExchangeGrantType } from './grants/token-exchange.js';
 
 /** RFC 7591 §3.2.2 error codes; rendered like every OAuthError (400, JSON). */
 /** RFC 6750 §3.1: no usable bearer token. Only a presented token is answered with an error in the challenge. */
@@ -42,7 +43,7 @@ const unsupportedFields = [
  * client_credentials grants API scopes with no user to consent, and the password grant hands the
  * client users' passwords (RFC 9700 §2.4): only a realm administrator creates such clients.
  */
-const administratorGrants = ['client_credentials', 'password'];
+const administratorGrants = ['client_credentials', 'password', tokenExchangeGrantType];
 
 const usesSecret = (method: TokenEndpointAuthMethod) => method !== 'none' && method !== 'private_key_jwt';
 

@@ -3,7 +3,7 @@
 import { decodeProtectedHeader, jwtVerify, UnsecuredJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AssertionRejected, clientKeys, secretKey } from '../http/client-assertion.js';
 import { OAuthError, PageError } from '../http/errors.js';
-import type { Params } from '../http/params.js';
+import { isRepeatable, joinedValues, type Params } from '../http/params.js';
 import { issuerOf, type Services } from '../services.js';
 import { clientAssertionAlgs, type Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
@@ -149,6 +149,13 @@ function asParams(claims: JWTPayload): Params {
   const params: Params = {};
   for (const [name, value] of Object.entries(claims)) {
     if (jwtClaims.has(name) || value === null || value === undefined || value === '') continue;
+    const values = Array.isArray(value) ? value : [value];
+    if (isRepeatable(name) && values.every((v): v is string => typeof v === 'string')) {
+      // RFC 8707 §2 / RFC 9101: `resource` may be a JSON array of strings.
+      const joined = joinedValues(values);
+      if (joined !== undefined) params[name] = joined;
+      continue;
+    }
     params[name] = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   return params;

@@ -11,8 +11,9 @@ import { clientCredentials } from './grants/client-credentials.js';
 import type { Grant } from './grants/grant.js';
 import { password } from './grants/password.js';
 import { refreshToken } from './grants/refresh-token.js';
+import { tokenExchange } from './grants/token-exchange.js';
 
-export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentials, password];
+export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentials, password, tokenExchange];
 const grantsByType = new Map(grants.map((g) => [g.type, g]));
 
 export function tokenRoutes(app: FastifyInstance, s: Services): void {

@@ -66,6 +66,10 @@ export interface ClientMetadata {
   /** Addresses / CIDR blocks this client may be used from; deny wins (src/security/ip-rules.ts). */
   ip_allow?: string[];
   ip_deny?: string[];
+  /** RFC 8707: the realm resources this client may ask tokens for; absent means all of them. */
+  allowed_resources?: string[];
+  /** RFC 8693: clients whose tokens this client may exchange besides its own and those naming it in `aud`. */
+  token_exchange_subject_clients?: string[];
 }
 
 export interface Client {

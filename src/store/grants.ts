@@ -20,33 +20,51 @@ export interface Grant {
   offline: boolean;
   expiresAt: number;
   revoked: boolean;
+  /** The resource servers (RFC 8707) authorized; tokens from this grant may be for these only. */
+  resources: string[];
+  /** For a token exchange (RFC 8693), the grant of the token exchanged: revoking it ends this one too. */
+  parentId: string | null;
 }
+
+/** What creating a grant takes; `resources` defaults to none, `parentId` to null. */
+export type NewGrant = Omit<Grant, 'id' | 'revoked' | 'resources' | 'parentId'> & { resources?: string[]; parentId?: string | null };
+
+/** Exchanges of exchanged tokens stop here: a longer chain of grants is never active. */
+const maxGrantDepth = 8;
 
 export function grantsRepository(db: Kysely<Database>) {
   const toGrant = (row: Database['grants']): Grant => ({
     id: row.id, realm: row.realm, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id,
     scope: row.scope, authTime: row.auth_time, amr: JSON.parse(row.amr) as string[], acr: row.acr,
     nonce: row.nonce, claims: row.claims === null ? null : JSON.parse(row.claims) as Record<string, unknown>, offline: row.offline === 1, expiresAt: row.expires_at, revoked: row.revoked_at !== null,
+    resources: row.resources === null ? [] : JSON.parse(row.resources) as string[], parentId: row.parent_id,
   });
   return {
-    async create(g: Omit<Grant, 'id' | 'revoked'>, now: number): Promise<Grant> {
+    async create(g: NewGrant, now: number): Promise<Grant> {
       const id = newId();
+      const resources = g.resources ?? [];
+      const parentId = g.parentId ?? null;
       await db.insertInto('grants').values({
         id, realm: g.realm, client_id: g.clientId, user_id: g.userId, session_id: g.sessionId, scope: g.scope,
         auth_time: g.authTime, amr: JSON.stringify(g.amr), acr: g.acr, nonce: g.nonce, claims: g.claims === null ? null : JSON.stringify(g.claims), offline: g.offline ? 1 : 0,
-        created_at: now, expires_at: g.expiresAt, revoked_at: null,
+        created_at: now, expires_at: g.expiresAt, revoked_at: null, resources: resources.length > 0 ? JSON.stringify(resources) : null, parent_id: parentId,
       }).execute();
-      return { ...g, id, revoked: false };
+      return { ...g, id, revoked: false, resources, parentId };
     },
     async get(id: string): Promise<Grant | undefined> {
       const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toGrant(row);
     },
-    /** A grant is usable while it is neither revoked nor past its absolute expiry. */
+    /** A grant is usable while neither it nor a grant it was exchanged from is revoked or past its absolute expiry. */
     async isActive(id: string, now: number): Promise<boolean> {
-      const row = await db.selectFrom('grants').select('id').where('id', '=', id)
-        .where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
-      return row !== undefined;
+      let current: string | null = id;
+      for (let depth = 0; current !== null && depth < maxGrantDepth; depth++) {
+        const row: { parent_id: string | null } | undefined = await db.selectFrom('grants').select('parent_id').where('id', '=', current)
+          .where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+        if (!row) return false;
+        current = row.parent_id;
+      }
+      return current === null;
     },
     async revoke(id: string, now: number): Promise<void> {
       await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();

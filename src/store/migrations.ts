@@ -196,6 +196,15 @@ const passwordHistory: Migration = {
   },
 };
 
+// The resource servers (RFC 8707) a grant authorizes, so the token endpoint can narrow but never widen
+// them; and the grant a token exchange (RFC 8693) derived one from, whose revocation ends it too.
+const grantResources: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('grants').addColumn('resources', 'text').execute();
+    await db.schema.alterTable('grants').addColumn('parent_id', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -203,6 +212,7 @@ const migrations: Record<string, Migration> = {
   '0004_grant_claims': grantClaims,
   '0005_client_registration': clientRegistration,
   '0006_password_history': passwordHistory,
+  '0010_grant_resources': grantResources,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

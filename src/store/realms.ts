@@ -7,6 +7,9 @@ export const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
 
 export interface ScopeDescription { name: string; description: string }
 
+/** A resource server tokens may be issued for (RFC 8707): `uri` is what clients send as `resource` and what `aud` then holds. */
+export interface ResourceDescription { uri: string }
+
 /** Sign-in brute-force protection (docs/security.md); times in seconds. */
 export interface BruteForceSettings {
   enabled: boolean;
@@ -50,6 +53,7 @@ export interface RealmSettings {
   id_token_signing_alg: SigningAlg;
   pkce_plain_allowed: boolean;
   scopes: ScopeDescription[];
+  resources: ResourceDescription[];
   default_locale: string;
   brute_force: BruteForceSettings;
   rate_limits: RateLimitSettings;
@@ -123,6 +127,7 @@ export const defaultRealmSettings: RealmSettings = {
   id_token_signing_alg: 'RS256',
   pkce_plain_allowed: false,
   scopes: [],
+  resources: [],
   default_locale: 'en',
   brute_force: defaultBruteForceSettings,
   rate_limits: defaultRateLimitSettings,

@@ -27,6 +27,10 @@ export interface GrantTable {
   id: string; realm: string; client_id: string; user_id: string | null; session_id: string | null;
   scope: string; auth_time: number | null; amr: string; acr: string | null; nonce: string | null; claims: string | null;
   offline: number; created_at: number; expires_at: number; revoked_at: number | null;
+  /** RFC 8707 resources as a JSON list; null for none. */
+  resources: string | null;
+  /** The grant a token exchange derived this one from (RFC 8693); null otherwise. */
+  parent_id: string | null;
 }
 export interface CodeTable {
   hash: string; grant_id: string; realm: string; client_id: string; redirect_uri: string | null;

@@ -37,6 +37,12 @@ export function sessionsRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return row && toSession(row);
     },
+    /** Whether the session with this id (the `sid` claim) has neither ended nor expired. */
+    async isActive(id: string, now: number): Promise<boolean> {
+      const row = await db.selectFrom('sessions').select('id').where('id', '=', id)
+        .where('ended_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+      return row !== undefined;
+    },
     async touch(id: string, now: number): Promise<void> {
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     },

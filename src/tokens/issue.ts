@@ -16,11 +16,21 @@ export function accessTokenLifetime(realm: Realm, client: Client): number {
 
 export async function signAccessToken(
   ctx: IssueContext,
-  p: { client: Client; grant?: Grant; user?: User; scope: string },
+  p: {
+    client: Client; grant?: Grant; user?: User; scope: string;
+    /** The resource servers (RFC 8707) or clients the token is for; the client itself when empty or absent. */
+    audience?: string[];
+    /** RFC 8693 §4.1: who acts for the subject (delegation). */
+    act?: Record<string, unknown>;
+    /** `sub` when neither a user nor this client is the subject (a token exchanged for a client's token). */
+    subject?: string;
+    /** Seconds, when shorter than the client's access token lifetime (an exchanged token never outlives its subject). */
+    lifetime?: number;
+  },
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const alg = p.client.metadata.access_token_signed_response_alg ?? ctx.realm.settings.access_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
-  const expiresIn = accessTokenLifetime(ctx.realm, p.client);
+  const expiresIn = Math.min(accessTokenLifetime(ctx.realm, p.client), p.lifetime ?? Infinity);
   const iat = seconds(ctx.now);
   const claims: Record<string, unknown> = {
     client_id: p.client.clientId,
@@ -33,11 +43,13 @@ export async function signAccessToken(
     if (p.grant.sessionId) claims.sid = p.grant.sessionId;
     claims.roles = p.user.roles;
   }
+  if (p.act) claims.act = p.act;
+  const audience = p.audience?.length ? p.audience : [p.client.clientId];
   const accessToken = await new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
-    .setSubject(p.user ? p.user.id : p.client.clientId)
-    .setAudience(p.client.clientId)
+    .setSubject(p.user ? p.user.id : p.subject ?? p.client.clientId)
+    .setAudience(audience.length === 1 ? audience[0]! : audience)
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
     .setJti(randomToken(16))

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { OAuthError } from '../../http/errors.js';
 import { safeEqual } from '../../runtime.js';
 import type { AuthorizationCode } from '../../store/authorization-codes.js';
+import { narrowedResources } from '../../tokens/resources.js';
 import { tokensForUser, type Grant } from './grant.js';
 
 const codeVerifierFormat = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -44,6 +45,7 @@ export const authorizationCode: Grant = {
     if (!grant || grant.revoked || grant.userId === null) throw new OAuthError('invalid_grant', 'authorization has been revoked');
     const user = await s.store.users.findById(grant.userId);
     if (!user || !user.enabled) throw new OAuthError('invalid_grant', 'the user is disabled');
-    return tokensForUser(ctx, grant, user, grant.scope.split(' '), 'authorization');
+    const audience = narrowedResources(ctx.realm, client, params, grant.resources);
+    return tokensForUser(ctx, grant, user, grant.scope.split(' '), 'authorization', audience);
   },
 };

@@ -1,7 +1,8 @@
 // Client credentials grant (RFC 6749 §4.4): a confidential client acting on its own behalf.
-// No refresh token, no ID token, and nothing written per token.
+// No refresh token, no ID token, and nothing written per token; `resource` (RFC 8707) sets the audience.
 import { OAuthError } from '../../http/errors.js';
 import { signAccessToken } from '../../tokens/issue.js';
+import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope, userScopes } from '../../tokens/scopes.js';
 import type { Grant } from './grant.js';
 
@@ -15,7 +16,8 @@ export const clientCredentials: Grant = {
     const scope = requested.length > 0
       ? grantableScope(client, requested)
       : [...clientScopes(client)].filter((value) => !userScopes.has(value));
-    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' ') });
+    const audience = requestedResources(realm, client, params);
+    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' '), audience });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
   },
 };

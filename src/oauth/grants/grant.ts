@@ -24,11 +24,14 @@ export function grantExpiry(realm: Realm, client: Client, offline: boolean, now:
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** N_A: a token exchange issued something other than an access token (RFC 8693 §2.2.1). */
+  token_type: 'Bearer' | 'N_A';
   expires_in: number;
   scope: string;
   id_token?: string;
   refresh_token?: string;
+  /** RFC 8693 §2.2.1: the type of token a token exchange issued. */
+  issued_token_type?: string;
 }
 
 export interface Grant {
@@ -42,10 +45,10 @@ export interface Grant {
  * (OIDC Core §12.2 errata: a refreshed ID token should carry no nonce).
  */
 export async function tokensForUser(
-  ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], idToken: 'authorization' | 'refresh',
+  ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], idToken: 'authorization' | 'refresh', audience: string[] = [],
 ): Promise<TokenResponse> {
   const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
-  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' ') });
+  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' '), audience });
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
   if (scope.includes('openid')) {
     const nonce = idToken === 'authorization' ? grant.nonce : null;

@@ -7,6 +7,7 @@ import { verifyPassword } from '../../identity/passwords.js';
 import { currentLock, recordFailure, recordSuccess } from '../../security/brute-force.js';
 import { upgradeHash } from '../../security/password-policy.js';
 import { countLoginFailure } from '../../ops/metrics.js';
+import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope } from '../../tokens/scopes.js';
 import { grantExpiry, tokensForUser, type Grant } from './grant.js';
 
@@ -18,6 +19,7 @@ export const password: Grant = {
     if (!username || params.password === undefined) throw new OAuthError('invalid_request', 'username and password are required');
     const requested = parseScope(params.scope);
     const scope = requested.length > 0 ? grantableScope(client, requested) : [...clientScopes(client)].filter((v) => v !== 'offline_access');
+    const resources = requestedResources(realm, client, params);
     const attempt = { realm, username, ip: ctx.origin.ip, log: ctx.origin.log };
     if (await currentLock(s, attempt)) {
       await verifyPassword(null, params.password);   // a lock answers no faster than a wrong password
@@ -36,8 +38,8 @@ export const password: Grant = {
     const offline = scope.includes('offline_access');
     const grant = await s.store.grants.create({
       realm: realm.name, clientId: client.clientId, userId: user.id, sessionId: null, scope: scope.join(' '),
-      authTime: now, amr: ['pwd'], acr: '1', nonce: null, claims: null, offline, expiresAt: grantExpiry(realm, client, offline, now),
+      authTime: now, amr: ['pwd'], acr: '1', nonce: null, claims: null, offline, expiresAt: grantExpiry(realm, client, offline, now), resources,
     }, now);
-    return tokensForUser(ctx, grant, user, scope, 'authorization');
+    return tokensForUser(ctx, grant, user, scope, 'authorization', resources);
   },
 };

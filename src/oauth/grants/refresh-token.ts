@@ -1,6 +1,7 @@
 // Refresh token grant (RFC 6749 §6) with rotation on every use; a reused, already rotated token
 // revokes the whole grant (RFC 9700 §4.14.2).
 import { OAuthError } from '../../http/errors.js';
+import { narrowedResources } from '../../tokens/resources.js';
 import { parseScope } from '../../tokens/scopes.js';
 import { tokensForUser, type Grant } from './grant.js';
 
@@ -20,13 +21,16 @@ export const refreshToken: Grant = {
       s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'refresh_token_reused' }, 'refresh token reused: grant revoked');
       throw new OAuthError('invalid_grant', 'refresh token was already used');
     }
-    if (token.expiresAt <= now || grant.revoked || grant.expiresAt <= now) throw new OAuthError('invalid_grant', 'refresh token has expired or been revoked');
+    // A grant made by a token exchange also ends with the grant it was exchanged from.
+    const parentEnded = grant.parentId !== null && !(await s.store.grants.isActive(grant.parentId, now));
+    if (token.expiresAt <= now || grant.revoked || grant.expiresAt <= now || parentEnded) throw new OAuthError('invalid_grant', 'refresh token has expired or been revoked');
     const granted = grant.scope.split(' ');
     const requested = parseScope(params.scope);
     const extra = requested.filter((scope) => !granted.includes(scope));
     if (extra.length > 0) throw new OAuthError('invalid_scope', `scope exceeds what was granted: ${extra.join(' ')}`);
+    const audience = narrowedResources(ctx.realm, client, params, grant.resources);
     const user = grant.userId === null ? undefined : await s.store.users.findById(grant.userId);
     if (!user || !user.enabled) throw new OAuthError('invalid_grant', 'the user is disabled');
-    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, 'refresh');
+    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, 'refresh', audience);
   },
 };

@@ -1,0 +1,133 @@
+// OAuth 2.0 Token Exchange (RFC 8693 §2): a confidential client trades a token it holds (the
+// subject, and for delegation an actor's) for a new access token (or refresh token), for other
+// audiences or less scope. The new token gets its own grant whose parent is the subject's, so revoking the original
+// grant also ends every token exchanged from it, while revoking an exchanged token leaves the
+// original alone.
+import { OAuthError } from '../../http/errors.js';
+import { paramValues, type Params } from '../../http/params.js';
+import type { Client } from '../../store/clients.js';
+import { signAccessToken } from '../../tokens/issue.js';
+import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/presented-token.js';
+import { clientResources, requestedResources } from '../../tokens/resources.js';
+import { clientScopes, parseScope } from '../../tokens/scopes.js';
+import type { Grant, GrantContext } from './grant.js';
+
+export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/** `jwt` names an access token too, since Strix access tokens are JWTs (RFC 9068); see mayIssueRefreshToken. */
+const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt, tokenTypes.refreshToken];
+/** An actor is identified by a token about it, never by a refresh token. */
+const actorTypes: string[] = [tokenTypes.accessToken, tokenTypes.idToken, tokenTypes.jwt];
+
+export const tokenExchange: Grant = {
+  type: tokenExchangeGrantType,
+  async handle(ctx) {
+    const { s, realm, client, params, now } = ctx;
+    if (!client.confidential) throw new OAuthError('unauthorized_client', 'public clients cannot exchange tokens');
+    const issuedTokenType = requestedTokenType(params);
+    const subject = await usableToken(ctx, 'subject', params.subject_token, params.subject_token_type, Object.values(tokenTypes));
+    const actor = params.actor_token === undefined && params.actor_token_type === undefined
+      ? undefined
+      : await usableToken(ctx, 'actor', params.actor_token, params.actor_token_type, actorTypes);
+    const scope = exchangedScope(client, subject, parseScope(params.scope));
+    const { audience, resources } = await targets(ctx, params);
+    if (issuedTokenType === tokenTypes.refreshToken) assertMayIssueRefreshToken(client, params, subject, audience, resources);
+    const lifetime = Math.floor((subject.expiresAt - now) / 1000);
+    if (lifetime < 1) throw new OAuthError('invalid_request', 'subject_token expires too soon to be exchanged');
+    const grant = await s.store.grants.create({
+      realm: realm.name, clientId: client.clientId, userId: subject.user?.id ?? null,
+      sessionId: subject.grant?.sessionId ?? subject.signIn?.sessionId ?? null, scope: scope.join(' '),
+      authTime: subject.grant?.authTime ?? subject.signIn?.authTime ?? null, amr: subject.grant?.amr ?? subject.signIn?.amr ?? [],
+      acr: subject.grant?.acr ?? subject.signIn?.acr ?? null, nonce: null, claims: null, offline: false,
+      expiresAt: now + lifetime * 1000, resources, parentId: subject.grant?.id ?? null,
+    }, now);
+    if (issuedTokenType === tokenTypes.refreshToken) {
+      const refreshToken = await s.store.refreshTokens.issue(grant.id, grant.expiresAt, now);
+      return { access_token: refreshToken, issued_token_type: issuedTokenType, token_type: 'N_A', expires_in: lifetime, scope: scope.join(' ') };
+    }
+    const { accessToken, expiresIn } = await signAccessToken({ issuer: ctx.issuer, realm, keystore: s.keystore, now }, {
+      client, grant, user: subject.user, subject: subject.sub, scope: scope.join(' '), audience, act: actClaim(subject, actor), lifetime,
+    });
+    return { access_token: accessToken, issued_token_type: issuedTokenType, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
+  },
+};
+
+function requestedTokenType(params: Params): string {
+  const requested = params.requested_token_type ?? tokenTypes.accessToken;
+  if (!issuableTypes.includes(requested)) throw new OAuthError('invalid_request', `requested_token_type must be one of: ${issuableTypes.join(', ')}`);
+  return requested;
+}
+
+/**
+ * A refresh token is issued only to a client that may refresh, in exchange for a refresh token
+ * (so no longer-lived credential comes from a short-lived one), and only for impersonation and
+ * resource audiences: the tokens it is later refreshed into carry neither `act` nor client
+ * audiences, which the grant does not keep.
+ */
+function assertMayIssueRefreshToken(client: Client, params: Params, subject: PresentedToken, audience: string[], resources: string[]): void {
+  if (!client.metadata.grant_types.includes('refresh_token')) throw new OAuthError('invalid_request', 'this client may not use refresh tokens');
+  if (params.subject_token_type !== tokenTypes.refreshToken) throw new OAuthError('invalid_request', 'a refresh token is only issued in exchange for a refresh token');
+  if (params.actor_token !== undefined || subject.act) throw new OAuthError('invalid_request', 'a refresh token is not issued for delegation');
+  if (audience.some((name) => !resources.includes(name))) throw new OAuthError('invalid_target', 'a refresh token can only be issued for resources, not for other clients');
+}
+
+/**
+ * A subject or actor token, present with its type, valid, and one this client may present. Every
+ * failure is invalid_request, as RFC 8693 §2.2.2 requires for invalid or unacceptable tokens.
+ */
+async function usableToken(
+  ctx: GrantContext, role: 'subject' | 'actor', token: string | undefined, type: string | undefined, acceptedTypes: string[],
+): Promise<PresentedToken> {
+  if (token === undefined || type === undefined) throw new OAuthError('invalid_request', `${role}_token and ${role}_token_type are both required`);
+  if (!acceptedTypes.includes(type)) throw new OAuthError('invalid_request', `${role}_token_type must be one of: ${acceptedTypes.join(', ')}`);
+  const presented = await presentedToken(ctx.s, ctx.realm, token, type);
+  if (!presented) throw new OAuthError('invalid_request', `${role}_token is not a valid ${type.split(':').pop()} of this realm`);
+  if (!mayPresent(ctx.client, presented)) throw new OAuthError('invalid_request', `this client may not exchange the ${role}_token`);
+  return presented;
+}
+
+/**
+ * Which tokens a client may exchange: those issued to it, those whose audience names it (it is the
+ * resource server they were meant for), and those issued to a client its
+ * `token_exchange_subject_clients` metadata lists.
+ */
+function mayPresent(client: Client, token: PresentedToken): boolean {
+  return token.clientId === client.clientId || token.audience.includes(client.clientId)
+    || (client.metadata.token_exchange_subject_clients ?? []).includes(token.clientId);
+}
+
+/** The scope asked for (by default the subject's), within both the subject token's scope and the client's. */
+function exchangedScope(client: Client, subject: PresentedToken, requested: string[]): string[] {
+  const allowed = clientScopes(client);
+  if (requested.length === 0) return subject.scope.filter((value) => allowed.has(value));
+  const refused = requested.filter((value) => !subject.scope.includes(value) || !allowed.has(value));
+  if (refused.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the subject token's or this client's: ${refused.join(' ')}`);
+  return requested;
+}
+
+/**
+ * RFC 8693 §2.1 `resource` (a realm resource the client may ask for) and `audience` (such a
+ * resource, or the client_id of an enabled client of the realm). Without either, the token is for
+ * the client itself.
+ */
+async function targets(ctx: GrantContext, params: Params): Promise<{ audience: string[]; resources: string[] }> {
+  const resources = requestedResources(ctx.realm, ctx.client, params);
+  const known = clientResources(ctx.realm, ctx.client);
+  const audience = [...resources];
+  for (const name of new Set(paramValues(params, 'audience'))) {
+    if (known.includes(name)) {
+      if (!resources.includes(name)) resources.push(name);
+    } else {
+      const target = await ctx.s.store.clients.get(ctx.realm.name, name);
+      if (!target?.enabled) throw new OAuthError('invalid_target', `audience ${name} is not a client or resource this client may ask for`);
+    }
+    if (!audience.includes(name)) audience.push(name);
+  }
+  return { audience, resources };
+}
+
+/** RFC 8693 §4.1: the actor becomes the current one; earlier actors nest inside. Impersonation keeps what the subject carried. */
+function actClaim(subject: PresentedToken, actor: PresentedToken | undefined): Record<string, unknown> | undefined {
+  if (!actor) return subject.act;
+  return { sub: actor.sub, ...(subject.act ? { act: subject.act } : {}) };
+}
