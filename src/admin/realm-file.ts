@@ -19,6 +19,7 @@ import {
 import { parseAddressRule } from '../security/ip-rules.js';
 import { userAttributeClaims } from '../tokens/claims.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
+import { deviceCodeGrantType } from '../oauth/device.js';
 import { fetchableRequestUri, requestObjectSigningAlgs } from '../oauth/request-object.js';
 import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
 
@@ -354,7 +355,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     ip_allow: raw.ip_allow === undefined ? undefined : addressRules(raw.ip_allow, `${where}.ip_allow`),
     ip_deny: raw.ip_deny === undefined ? undefined : addressRules(raw.ip_deny, `${where}.ip_deny`),
   };
-  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password'];
+  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', deviceCodeGrantType];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
   metadata.response_types = metadata.response_types.map((r) => {
     const type = canonicalResponseType(r);

@@ -138,7 +138,7 @@ function showConsent(
   return sendPage(reply, html);
 }
 
-function describeScope(realm: Realm, scope: string, t: Messages): string {
+export function describeScope(realm: Realm, scope: string, t: Messages): string {
   const builtIn = (t as Record<string, string>)[`scope_${scope}`];
   if (builtIn) return format(builtIn, { realm: realm.displayName });
   return realm.settings.scopes.find((d) => d.name === scope)?.description ?? scope;

@@ -23,6 +23,7 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     introspection_endpoint: endpointOf(s.config, realm, 'token/introspect'),
     revocation_endpoint: endpointOf(s.config, realm, 'revoke'),
     registration_endpoint: endpointOf(s.config, realm, 'registrations'),
+    device_authorization_endpoint: endpointOf(s.config, realm, 'auth/device'),
     scopes_supported: [...builtInScopes, ...realm.settings.scopes.map((d) => d.name)],
     response_types_supported: responseTypes,
     response_modes_supported: responseModes,

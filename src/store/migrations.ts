@@ -196,6 +196,26 @@ const passwordHistory: Migration = {
   },
 };
 
+// RFC 8628 device authorization grant: pending device codes, looked up by either code's hash.
+const deviceCodes: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('device_codes')
+      .addColumn('device_code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_code_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('grant_id', 'text')
+      .addColumn('poll_interval', 'integer', (c) => c.notNull())
+      .addColumn('last_polled_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('device_codes_expires_at').on('device_codes').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -203,6 +223,7 @@ const migrations: Record<string, Migration> = {
   '0004_grant_claims': grantClaims,
   '0005_client_registration': clientRegistration,
   '0006_password_history': passwordHistory,
+  '0007_device_codes': deviceCodes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
