@@ -6,6 +6,7 @@ import { clientAssertionAlgs, tokenEndpointAuthMethods } from '../store/clients.
 import { signingAlgs, type Realm } from '../store/realms.js';
 import { claimsSupported } from '../tokens/claims.js';
 import { builtInScopes } from '../tokens/scopes.js';
+import { subjectTypes } from '../tokens/subject.js';
 import { messages } from '../ui/messages.js';
 import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
 import { requestObjectSigningAlgs } from './request-object.js';
@@ -28,7 +29,7 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     response_types_supported: responseTypes,
     response_modes_supported: responseModes,
     grant_types_supported: [...grants.map((g) => g.type), 'implicit'],
-    subject_types_supported: ['public'],
+    subject_types_supported: subjectTypes,
     id_token_signing_alg_values_supported: signingAlgs,
     userinfo_signing_alg_values_supported: signingAlgs,
     token_endpoint_auth_methods_supported: tokenEndpointAuthMethods,

@@ -66,6 +66,10 @@ export interface ClientMetadata {
   /** Addresses / CIDR blocks this client may be used from; deny wins (src/security/ip-rules.ts). */
   ip_allow?: string[];
   ip_deny?: string[];
+  /** OIDC Core §8: "public" (the default) or "pairwise" (a sub per sector, src/tokens/subject.ts). */
+  subject_type?: 'public' | 'pairwise';
+  /** OIDC Registration §5: a JSON list of the client's redirect URIs; its host is the pairwise sector. */
+  sector_identifier_uri?: string;
 }
 
 export interface Client {

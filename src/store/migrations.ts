@@ -216,6 +216,18 @@ const deviceCodes: Migration = {
   },
 };
 
+// Pairwise subject identifiers (OIDC Core §8.1): one secret salt per realm, outside the realm's
+// settings so that it is never exported and a realm file import never replaces it.
+const pairwiseSalts: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('pairwise_salts')
+      .addColumn('realm', 'text', (c) => c.primaryKey().references('realms.name').onDelete('cascade'))
+      .addColumn('salt_sealed', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -224,6 +236,7 @@ const migrations: Record<string, Migration> = {
   '0005_client_registration': clientRegistration,
   '0006_password_history': passwordHistory,
   '0007_device_codes': deviceCodes,
+  '0008_pairwise_salts': pairwiseSalts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -55,6 +55,8 @@ export interface DeviceCodeTable {
   status: string; grant_id: string | null; poll_interval: number; last_polled_at: number | null;
   created_at: number; expires_at: number;
 }
+/** A realm's pairwise subject salt (OIDC Core §8.1), sealed with the master key; created once, never changed. */
+export interface PairwiseSaltTable { realm: string; salt_sealed: string; created_at: number }
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -74,4 +76,5 @@ export interface Database {
   client_assertion_jtis: ClientAssertionJtiTable;
   login_failures: LoginFailureTable;
   device_codes: DeviceCodeTable;
+  pairwise_salts: PairwiseSaltTable;
 }

@@ -16,7 +16,7 @@ export function accessTokenLifetime(realm: Realm, client: Client): number {
 
 export async function signAccessToken(
   ctx: IssueContext,
-  p: { client: Client; grant?: Grant; user?: User; scope: string },
+  p: { client: Client; grant?: Grant; user?: User; scope: string; subject: string },
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const alg = p.client.metadata.access_token_signed_response_alg ?? ctx.realm.settings.access_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
@@ -36,7 +36,7 @@ export async function signAccessToken(
   const accessToken = await new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
-    .setSubject(p.user ? p.user.id : p.client.clientId)
+    .setSubject(p.subject)
     .setAudience(p.client.clientId)
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
@@ -47,7 +47,7 @@ export async function signAccessToken(
 
 export async function signIdToken(
   ctx: IssueContext,
-  p: { client: Client; grant: Grant; user: User; accessToken?: string; code?: string; extraClaims?: Record<string, unknown> },
+  p: { client: Client; grant: Grant; subject: string; accessToken?: string; code?: string; extraClaims?: Record<string, unknown> },
 ): Promise<string> {
   const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
@@ -63,7 +63,7 @@ export async function signIdToken(
   return new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
     .setIssuer(ctx.issuer)
-    .setSubject(p.user.id)
+    .setSubject(p.subject)
     .setAudience(p.client.clientId)
     .setIssuedAt(iat)
     .setExpirationTime(iat + (p.client.metadata.id_token_lifetime ?? ctx.realm.settings.id_token_lifetime))
@@ -81,7 +81,7 @@ export async function signUserinfo(ctx: IssueContext, p: { client: Client; alg: 
     .sign(key.key);
 }
 
-/** A logout token (OIDC Back-Channel Logout 1.0 §2.4): typ logout+jwt, the event, sub and sid, never a nonce. */
+/** A logout token (OIDC Back-Channel Logout 1.0 §2.4): typ logout+jwt, the event, sub (as the client knows it) and sid, never a nonce. */
 export async function signLogoutToken(ctx: IssueContext, p: { client: Client; subject: string; sessionId: string }): Promise<string> {
   const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);

@@ -15,7 +15,7 @@ export const clientCredentials: Grant = {
     const scope = requested.length > 0
       ? grantableScope(client, requested)
       : [...clientScopes(client)].filter((value) => !userScopes.has(value));
-    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' ') });
+    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' '), subject: client.clientId });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
   },
 };
