@@ -19,8 +19,11 @@ const pairwiseClient = (clientId: string, redirectUri: string) => ({
   scope: 'openid profile offline_access', require_consent: false, subject_type: 'pairwise',
 });
 
-/** Two clients in the sector one.example, one in two.example; registration open to anyone. */
-function pairwiseRealm() {
+/**
+ * Two clients in the sector one.example, one in two.example (told of logouts at `base`/backchannel);
+ * registration open to anyone.
+ */
+function pairwiseRealm(base: string) {
   const file = testRealm();
   const realm = file.realms[0]!;
   return {
@@ -30,16 +33,26 @@ function pairwiseRealm() {
         ...realm.clients,
         pairwiseClient('one-a', 'https://one.example/callback'),
         pairwiseClient('one-b', 'https://one.example/other'),
-        pairwiseClient('two', 'https://two.example/callback'),
+        { ...pairwiseClient('two', 'https://two.example/callback'), backchannel_logout_uri: `${base}/backchannel` },
       ],
     }],
   };
 }
 
-/** Serves sector_identifier_uri documents on 127.0.0.1. */
-async function startSectorServer(documents: Record<string, string>): Promise<{ base: string; close(): Promise<void> }> {
+/** Serves sector_identifier_uri documents on 127.0.0.1, and records the logout tokens POSTed to it. */
+async function startSectorServer(documents: Record<string, string>): Promise<{ base: string; logoutTokens: string[]; close(): Promise<void> }> {
   const port = await freePort();
+  const logoutTokens: string[] = [];
   const server: Server = createServer((request, response) => {
+    if (request.method === 'POST') {
+      let form = '';
+      request.on('data', (chunk) => { form += chunk; });
+      request.on('end', () => {
+        logoutTokens.push(new URLSearchParams(form).get('logout_token') ?? '');
+        response.writeHead(200).end();
+      });
+      return;
+    }
     const body = documents[request.url ?? ''];
     if (body === undefined) return response.writeHead(404).end();
     response.writeHead(200, { 'content-type': 'application/json' }).end(body);
@@ -47,6 +60,7 @@ async function startSectorServer(documents: Record<string, string>): Promise<{ b
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     base: `http://127.0.0.1:${port}`,
+    logoutTokens,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
@@ -56,12 +70,12 @@ for (const database of databases) {
     let server: TestServer;
     let sectors: Awaited<ReturnType<typeof startSectorServer>>;
     before(async () => {
-      server = await startServer(database, pairwiseRealm());
       sectors = await startSectorServer({
         '/sector.json': JSON.stringify(['https://three.example/callback', 'https://four.example/callback']),
         '/not-json': 'three.example',
         '/object.json': JSON.stringify({ redirect_uris: ['https://three.example/callback'] }),
       });
+      server = await startServer(database, pairwiseRealm(sectors.base));
     });
     after(async () => {
       await sectors?.close();
@@ -155,6 +169,19 @@ for (const database of databases) {
       assert.ok(same.get('code'), `expected a code, got ${same}`);
       const other = callbackParams(await silent(bobTokens.id_token));
       assert.equal(other.get('error'), 'login_required');
+    });
+
+    test('the back-channel logout token names the user by the client\'s pairwise sub', async () => {
+      const agent = new UserAgent(server.url);
+      const tokens = await tokensFor('two', 'https://two.example/callback', { agent });
+      const before = sectors.logoutTokens.length;
+      const logout = new URL(`${server.issuer()}/protocol/openid-connect/logout`);
+      logout.searchParams.set('id_token_hint', tokens.id_token);
+      await agent.open(logout.href);
+      assert.equal(sectors.logoutTokens.length, before + 1);
+      const logoutToken = decodeJwt(sectors.logoutTokens.at(-1)!);
+      assert.equal(logoutToken.sub, subOf(tokens));
+      assert.equal(logoutToken.sid, decodeJwt(tokens.id_token).sid);
     });
 
     test('DYN-15: a pairwise registration whose sector_identifier_uri lists its redirect URIs is created, signs in, and its sub follows the sector', async () => {
