@@ -14,6 +14,7 @@ import { healthRoutes } from './ops/health.js';
 import { metrics } from './ops/metrics.js';
 import { requestId } from './ops/request-id.js';
 import { authorizeRoutes } from './oauth/authorize.js';
+import { deviceRoutes } from './oauth/device.js';
 import { discoveryRoutes } from './oauth/discovery.js';
 import { introspectRoutes } from './oauth/introspect.js';
 import { logoutRoutes } from './oauth/logout.js';
@@ -28,6 +29,7 @@ import type { Services } from './services.js';
 import { openStore } from './store/index.js';
 import { Keystore } from './tokens/keystore.js';
 import { createSealer, loadMasterKey } from './tokens/master-key.js';
+import { deviceVerificationRoutes } from './ui/device-verification.js';
 import { loginActionRoutes } from './ui/login-actions.js';
 import { errorPage } from './ui/pages.js';
 import { formPostScript, formPostScriptPath, sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
@@ -38,7 +40,7 @@ export function createLogger(level: Config['logLevel']): Logger {
     level,
     // Nothing secret in logs: credentials travel in these headers and form fields.
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', 'client_secret', 'code', 'refresh_token'],
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', 'client_secret', 'code', 'refresh_token', 'device_code', 'user_code'],
       censor: '[redacted]',
     },
   });
@@ -52,7 +54,7 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
 const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke))$/;
-const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke|registrations))/;
+const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke|registrations|auth\/device))/;
 
 export async function buildApp(s: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -116,6 +118,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   userinfoRoutes(app, s);
   logoutRoutes(app, s);
   registerRoutes(app, s);
+  deviceRoutes(app, s);
+  deviceVerificationRoutes(app, s);
   return app;
 }
 

@@ -18,7 +18,9 @@ import {
 } from '../store/realms.js';
 import { parseAddressRule } from '../security/ip-rules.js';
 import { userAttributeClaims } from '../tokens/claims.js';
+import { sectorOf, subjectTypes } from '../tokens/subject.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
+import { deviceCodeGrantType } from '../oauth/device.js';
 import { fetchableRequestUri, requestObjectSigningAlgs } from '../oauth/request-object.js';
 import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
 import { isResourceUri } from '../tokens/resources.js';
@@ -303,6 +305,25 @@ function requestUris(value: unknown, where: string): string[] | undefined {
   });
 }
 
+/**
+ * OIDC Core §8 subject_type, and the sector_identifier_uri (OIDC Registration §2, §5) that a
+ * pairwise client needs unless its redirect URIs share one host. Whether the URI's document lists
+ * the redirect URIs is checked when a client registers (src/oauth/sector-identifier.ts).
+ */
+function subjectType(raw: Json, where: string): Pick<ClientMetadata, 'subject_type' | 'sector_identifier_uri'> {
+  const type = raw.subject_type;
+  if (type !== undefined && !subjectTypes.includes(type as never)) throw new RealmFileError(`${where}.subject_type`, `must be one of ${subjectTypes.join(', ')}`);
+  const uri = optionalString(raw.sector_identifier_uri, `${where}.sector_identifier_uri`);
+  if (uri !== undefined && !(URL.canParse(uri) && fetchableRequestUri(new URL(uri)))) {
+    throw new RealmFileError(`${where}.sector_identifier_uri`, `"${uri}" must be an https URL (http only for loopback hosts)`);
+  }
+  const metadata = { subject_type: type as ClientMetadata['subject_type'], sector_identifier_uri: uri };
+  if (type === 'pairwise' && sectorOf({ ...metadata, redirect_uris: stringList(raw.redirect_uris, `${where}.redirect_uris`) }) === undefined) {
+    throw new RealmFileError(`${where}.sector_identifier_uri`, 'a pairwise client whose redirect URIs are not all on one host needs a sector_identifier_uri');
+  }
+  return metadata;
+}
+
 export function parseClient(raw: unknown, where: string): ClientInput {
   if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
   const clientId = optionalString(raw.client_id, `${where}.client_id`);
@@ -370,8 +391,9 @@ export function parseClient(raw: unknown, where: string): ClientInput {
       : stringList(raw.allowed_resources, `${where}.allowed_resources`).map((uri) => resourceUri(uri, `${where}.allowed_resources`)),
     token_exchange_subject_clients: raw.token_exchange_subject_clients === undefined ? undefined
       : stringList(raw.token_exchange_subject_clients, `${where}.token_exchange_subject_clients`),
+    ...subjectType(raw, where),
   };
-  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', tokenExchangeGrantType];
+  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', deviceCodeGrantType, tokenExchangeGrantType];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
   metadata.response_types = metadata.response_types.map((r) => {
     const type = canonicalResponseType(r);

@@ -7,8 +7,9 @@ export type OAuthErrorCode =
   | 'login_required' | 'consent_required' | 'interaction_required' | 'account_selection_required'
   | 'invalid_request_uri' | 'invalid_request_object' | 'request_not_supported'
   | 'request_uri_not_supported' | 'registration_not_supported'
-  | 'invalid_client_metadata' | 'invalid_redirect_uri'   // RFC 7591 §3.2.2
-  | 'invalid_target';                                    // RFC 8707 §2, RFC 8693 §2.2.2
+  | 'invalid_client_metadata' | 'invalid_redirect_uri'    // RFC 7591 §3.2.2
+  | 'invalid_target'                                      // RFC 8707 §2, RFC 8693 §2.2.2
+  | 'authorization_pending' | 'slow_down' | 'expired_token';   // RFC 8628 §3.5
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -13,6 +13,7 @@ import { format, getMessages, type Messages } from '../ui/messages.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
 import { signAccessToken, signIdToken } from '../tokens/issue.js';
+import { subjectFor } from '../tokens/subject.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
 import { formPostScriptHref, realmView, sendPage, stylesheetHref } from '../ui/render.js';
 import { grantExpiry } from './grants/grant.js';
@@ -71,8 +72,10 @@ export async function proceed(
   authorization: AuthorizationRequest, continuation?: Continuation,
 ): Promise<FastifyReply> {
   const active = continuation?.signedIn ?? await currentSession(s, request, realm);
-  // OIDC Core §3.1.2.2: never answer for a different user than the one the client named.
-  const otherUser = active !== undefined && authorization.subject !== undefined && active.user.id !== authorization.subject;
+  // OIDC Core §3.1.2.2: never answer for a different user than the one the client named (by the
+  // subject this client knows the user by, pairwise or not).
+  const otherUser = active !== undefined && authorization.subject !== undefined
+    && await subjectFor(s, realm.name, client, active.user.id) !== authorization.subject;
   if (otherUser && continuation?.signedIn) throw new OAuthError('login_required', 'signed in as a different user than the client asked for');
   if (!active || otherUser || (!continuation?.signedIn && reauthenticationRequired(s, authorization, active))) {
     if (authorization.prompt.includes('none')) throw new OAuthError('login_required', 'the user is not signed in');
@@ -138,7 +141,7 @@ function showConsent(
   return sendPage(reply, html);
 }
 
-function describeScope(realm: Realm, scope: string, t: Messages): string {
+export function describeScope(realm: Realm, scope: string, t: Messages): string {
   const builtIn = (t as Record<string, string>)[`scope_${scope}`];
   if (builtIn) return format(builtIn, { realm: realm.displayName });
   return realm.settings.scopes.find((d) => d.name === scope)?.description ?? scope;
@@ -174,8 +177,9 @@ export async function complete(
     });
   }
   const issue = { issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now };
+  const subject = await subjectFor(s, realm.name, client, active.user.id);
   if (responseType.includes('token')) {
-    const { accessToken, expiresIn } = await signAccessToken(issue, { client, grant, user: active.user, scope: scope.join(' '), audience: grant.resources });
+    const { accessToken, expiresIn } = await signAccessToken(issue, { client, grant, user: active.user, scope: scope.join(' '), audience: grant.resources, subject });
     Object.assign(response, { access_token: accessToken, token_type: 'Bearer', expires_in: String(expiresIn), scope: scope.join(' ') });
   }
   if (responseType.includes('id_token')) {
@@ -183,7 +187,7 @@ export async function complete(
     const { sub: _sub, ...claims } = response.access_token ? {} : claimsForScopes(active.user, scope);
     const requested = claimsNamed(active.user, requestedClaimNames(grant.claims, 'id_token'));
     response.id_token = await signIdToken(issue, {
-      client, grant, user: active.user, accessToken: response.access_token, code: response.code, extraClaims: { ...claims, ...requested },
+      client, grant, subject, accessToken: response.access_token, code: response.code, extraClaims: { ...claims, ...requested },
     });
   }
   await s.store.sessions.touch(active.session.id, now);

@@ -6,6 +6,7 @@ import { clientAssertionAlgs, tokenEndpointAuthMethods } from '../store/clients.
 import { signingAlgs, type Realm } from '../store/realms.js';
 import { claimsSupported } from '../tokens/claims.js';
 import { builtInScopes } from '../tokens/scopes.js';
+import { subjectTypes } from '../tokens/subject.js';
 import { messages } from '../ui/messages.js';
 import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
 import { requestObjectSigningAlgs } from './request-object.js';
@@ -23,11 +24,12 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     introspection_endpoint: endpointOf(s.config, realm, 'token/introspect'),
     revocation_endpoint: endpointOf(s.config, realm, 'revoke'),
     registration_endpoint: endpointOf(s.config, realm, 'registrations'),
+    device_authorization_endpoint: endpointOf(s.config, realm, 'auth/device'),
     scopes_supported: [...builtInScopes, ...realm.settings.scopes.map((d) => d.name)],
     response_types_supported: responseTypes,
     response_modes_supported: responseModes,
     grant_types_supported: [...grants.map((g) => g.type), 'implicit'],
-    subject_types_supported: ['public'],
+    subject_types_supported: subjectTypes,
     id_token_signing_alg_values_supported: signingAlgs,
     userinfo_signing_alg_values_supported: signingAlgs,
     token_endpoint_auth_methods_supported: tokenEndpointAuthMethods,

@@ -7,6 +7,7 @@ import { seconds } from '../runtime.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { inspectToken, type InspectedToken } from '../tokens/inspect.js';
+import { subjectFor } from '../tokens/subject.js';
 
 export function introspectRoutes(app: FastifyInstance, s: Services): void {
   app.post('/realms/:realm/protocol/openid-connect/token/introspect', async (request, reply) => {
@@ -20,7 +21,10 @@ export function introspectRoutes(app: FastifyInstance, s: Services): void {
     if (params.token === undefined) throw new OAuthError('invalid_request', 'token is required');
     const token = await inspectToken(s, realm, params.token, params.token_type_hint);
     if (!token || !token.active || !mayIntrospect(client, token)) return reply.send({ active: false });
-    return reply.send(introspectionResponse(token, issuerOf(s.config, realm)));
+    // A refresh token's sub is the one its client knows (an access token carries its own).
+    const sub = token.type === 'refresh_token' && token.grant.userId !== null
+      ? await subjectFor(s, realm.name, await s.store.clients.get(realm.name, token.clientId), token.grant.userId) : undefined;
+    return reply.send(introspectionResponse(token, issuerOf(s.config, realm), sub));
   });
 }
 
@@ -34,7 +38,7 @@ function mayIntrospect(client: Client, token: InspectedToken): boolean {
 }
 
 /** RFC 7662 §2.2; absent values are left out rather than sent as null. */
-function introspectionResponse(token: InspectedToken, issuer: string): Record<string, unknown> {
+function introspectionResponse(token: InspectedToken, issuer: string, refreshSubject: string | undefined): Record<string, unknown> {
   const described = { active: true, scope: token.scope.join(' '), client_id: token.clientId, username: token.user?.username };
   if (token.type === 'access_token') {
     const { exp, iat, sub, aud, iss, jti, sid, auth_time } = token.claims;
@@ -42,6 +46,6 @@ function introspectionResponse(token: InspectedToken, issuer: string): Record<st
   }
   return {
     ...described, token_type: 'refresh_token', exp: seconds(token.expiresAt), iat: seconds(token.issuedAt),
-    sub: token.grant.userId ?? undefined, iss: issuer,
+    sub: refreshSubject, iss: issuer,
   };
 }

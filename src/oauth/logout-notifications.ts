@@ -5,6 +5,7 @@ import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import type { Session } from '../store/sessions.js';
 import { signLogoutToken } from '../tokens/issue.js';
+import { subjectFor } from '../tokens/subject.js';
 
 const requestTimeoutMs = 5_000;
 /** Delays before the second and third attempts; a client that is down for longer misses the logout. */
@@ -40,7 +41,8 @@ export async function sendBackchannelLogout(s: Services, realm: Realm, session: 
   const targets = (await clientsOf(s, realm, clientIds)).filter((c) => c.metadata.backchannel_logout_uri);
   await Promise.all(targets.map(async (client) => {
     const uri = client.metadata.backchannel_logout_uri!;
-    const token = await signLogoutToken(ctx, { client, subject: session.userId, sessionId: session.id });
+    const subject = await subjectFor(s, realm.name, client, session.userId);
+    const token = await signLogoutToken(ctx, { client, subject, sessionId: session.id });
     const attempt = async (retry: number): Promise<void> => {
       if (await post(uri, token)) return;
       const delay = retryDelaysMs[retry];

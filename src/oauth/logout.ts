@@ -10,6 +10,7 @@ import { endpointOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { verifyIdTokenHint, type IdTokenHint } from '../tokens/id-token-hint.js';
+import { subjectFor } from '../tokens/subject.js';
 import type { Session } from '../store/sessions.js';
 import { frontchannelLogoutUris, sendBackchannelLogout } from './logout-notifications.js';
 import { getMessages, pickLocale } from '../ui/messages.js';
@@ -39,6 +40,12 @@ async function validateLogout(s: Services, realm: Realm, params: Params): Promis
     }
   }
   return { hint, client, postLogoutRedirectUri, state: params.state, uiLocales: params.ui_locales };
+}
+
+/** The sub the hint's client knows a user by (pairwise for a pairwise client). */
+async function hintSubjectOf(s: Services, realm: Realm, hint: IdTokenHint, userId: string): Promise<string> {
+  const client = hint.clientId === undefined ? undefined : await s.store.clients.get(realm.name, hint.clientId);
+  return subjectFor(s, realm.name, client, userId);
 }
 
 function parseParams(source: unknown): Params {
@@ -86,7 +93,7 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     const active = await currentSession(s, request, realm);
     if (!active) return signedOut(s, request, reply, realm, logout);
     const hintNamesSession = logout.hint !== undefined
-      && (logout.hint.sid ? logout.hint.sid === active.session.id : logout.hint.sub === active.user.id);
+      && (logout.hint.sid ? logout.hint.sid === active.session.id : logout.hint.sub === await hintSubjectOf(s, realm, logout.hint, active.user.id));
     if (hintNamesSession) return signOut(s, request, reply, realm, active.session, logout);
     const fields: Record<string, string> = {};
     if (logout.client) fields.client_id = logout.client.clientId;

@@ -12,6 +12,7 @@ import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
 import { tokenExchangeGrantType } from './grants/token-exchange.js';
+import { checkSectorIdentifier } from './sector-identifier.js';
 
 /** RFC 7591 §3.2.2 error codes; rendered like every OAuthError (400, JSON). */
 /** RFC 6750 §3.1: no usable bearer token. Only a presented token is answered with an error in the challenge. */
@@ -53,7 +54,6 @@ export function registeredMetadata(body: unknown, realm: Realm, clientId: string
   for (const field of unsupportedFields) {
     if (body[field] !== undefined) throw new OAuthError('invalid_client_metadata', `${field} is not supported`);
   }
-  if (body.subject_type !== undefined && body.subject_type !== 'public') throw new OAuthError('invalid_client_metadata', 'subject_type must be "public"');
   const raw: Json = { ...body, client_id: clientId };
   for (const field of [...issuedFields.filter((f) => f !== 'client_id'), ...serverChosenFields]) delete raw[field];
   raw.require_consent = true;
@@ -172,6 +172,7 @@ export function registerRoutes(app: FastifyInstance, s: Services): void {
     await authorizeRegistration(s, request);
     requireJson(request);
     const metadata = registeredMetadata(request.body, realm, randomToken(16));
+    await checkSectorIdentifier(s, metadata);
     const secret = usesSecret(metadata.token_endpoint_auth_method) ? randomToken() : undefined;
     const stored = secret === undefined ? undefined : storedSecret(secret, metadata.token_endpoint_auth_method, s.sealer);
     const registrationAccessToken = randomToken();
@@ -195,6 +196,7 @@ export function registerRoutes(app: FastifyInstance, s: Services): void {
     requireJson(request);
     checkUpdateRequest(s, request.body, client);
     const metadata = registeredMetadata(request.body, realm, client.clientId);
+    await checkSectorIdentifier(s, metadata);
     const method = metadata.token_endpoint_auth_method;
     const usable = method === 'client_secret_jwt' ? client.secretSealed : client.secretHash;
     const secret = usesSecret(method) && !usable ? randomToken() : undefined;

@@ -208,7 +208,8 @@ async function fetchRequestObject(client: Client, requestUri: string, publicUrl:
   }
 }
 
-async function boundedText(response: Response, limit: number): Promise<string> {
+/** The body as text, refused once it grows past `limit` bytes (also used for sector_identifier_uri documents). */
+export async function boundedText(response: Response, limit: number): Promise<string> {
   if (Number(response.headers.get('content-length') ?? 0) > limit) throw new Error('too large');
   const chunks: Uint8Array[] = [];
   let size = 0;

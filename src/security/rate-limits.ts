@@ -1,7 +1,7 @@
-// Request rate limits (docs/security.md "Rate limits") on the sign-in form, the token, introspection,
-// revocation and registration endpoints: per client address, and per client_id where a request
-// names one. Counters live in Redis when STRIX_REDIS_URL is set (shared by every node), otherwise in
-// this process. A refusal is 429 with Retry-After (RFC 6585 §4).
+// Request rate limits (docs/security.md "Rate limits") on the sign-in form, the device code form, and
+// the token, introspection, revocation, registration and device authorization endpoints: per client
+// address, and per client_id where a request names one. Counters live in Redis when STRIX_REDIS_URL
+// is set (shared by every node), otherwise in this process. A refusal is 429 with Retry-After (RFC 6585 §4).
 import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
@@ -14,7 +14,7 @@ import { sendPage, stylesheetHref } from '../ui/render.js';
 
 type LimitName = Exclude<keyof RateLimitSettings, 'enabled'>;
 interface Limit { name: LimitName; by: 'ip' | 'client' }
-interface Target { route: RegExp; limits: Limit[]; page: boolean }
+interface Target { route: RegExp; limits: Limit[]; page: boolean; method?: string }
 
 // Matched against the route's pattern, so every route under `registrations` (RFC 7591 and RFC 7592
 // client configuration) is covered whichever file declares it.
@@ -28,6 +28,12 @@ const targets: Target[] = [
   },
   { route: endpoint('revoke'), limits: [{ name: 'revocation_per_ip', by: 'ip' }, { name: 'revocation_per_client', by: 'client' }], page: false },
   { route: endpoint('registrations(/.*)?'), limits: [{ name: 'registration_per_ip', by: 'ip' }], page: false },
+  {
+    route: endpoint('auth/device'),
+    limits: [{ name: 'device_authorization_per_ip', by: 'ip' }, { name: 'device_authorization_per_client', by: 'client' }], page: false,
+  },
+  // Code entries only: showing the form costs a guesser nothing.
+  { route: /^\/realms\/:realm\/device$/, method: 'POST', limits: [{ name: 'device_verification_per_ip', by: 'ip' }], page: true },
 ];
 
 // Wait at most this long for Redis at start, and for any one command: a slow store must not stall
@@ -126,7 +132,7 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
   app.addHook('preHandler', async (request, reply) => {
     const realm = request.realm;
     if (!realm?.settings.rate_limits.enabled) return;
-    const target = targets.find((t) => t.route.test(request.routeOptions.url ?? ''));
+    const target = targets.find((t) => t.route.test(request.routeOptions.url ?? '') && (t.method === undefined || t.method === request.method));
     if (!target) return;
     for (const limit of target.limits) {
       if (limit.by === 'client' && namedClientId(request) === undefined) continue;

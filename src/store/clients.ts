@@ -70,6 +70,10 @@ export interface ClientMetadata {
   allowed_resources?: string[];
   /** RFC 8693: clients whose tokens this client may exchange besides its own and those naming it in `aud`. */
   token_exchange_subject_clients?: string[];
+  /** OIDC Core §8: "public" (the default) or "pairwise" (a sub per sector, src/tokens/subject.ts). */
+  subject_type?: 'public' | 'pairwise';
+  /** OIDC Registration §5: a JSON list of the client's redirect URIs; its host is the pairwise sector. */
+  sector_identifier_uri?: string;
 }
 
 export interface Client {

@@ -196,6 +196,38 @@ const passwordHistory: Migration = {
   },
 };
 
+// RFC 8628 device authorization grant: pending device codes, looked up by either code's hash.
+const deviceCodes: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('device_codes')
+      .addColumn('device_code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_code_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('grant_id', 'text')
+      .addColumn('poll_interval', 'integer', (c) => c.notNull())
+      .addColumn('last_polled_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('device_codes_expires_at').on('device_codes').column('expires_at').execute();
+  },
+};
+
+// Pairwise subject identifiers (OIDC Core §8.1): one secret salt per realm, outside the realm's
+// settings so that it is never exported and a realm file import never replaces it.
+const pairwiseSalts: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('pairwise_salts')
+      .addColumn('realm', 'text', (c) => c.primaryKey().references('realms.name').onDelete('cascade'))
+      .addColumn('salt_sealed', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 // The resource servers (RFC 8707) a grant authorizes, so the token endpoint can narrow but never widen
 // them; and the grant a token exchange (RFC 8693) derived one from, whose revocation ends it too.
 const grantResources: Migration = {
@@ -212,6 +244,8 @@ const migrations: Record<string, Migration> = {
   '0004_grant_claims': grantClaims,
   '0005_client_registration': clientRegistration,
   '0006_password_history': passwordHistory,
+  '0007_device_codes': deviceCodes,
+  '0008_pairwise_salts': pairwiseSalts,
   '0010_grant_resources': grantResources,
 };
 

@@ -19,6 +19,7 @@ export interface PurgeCounts {
   grants: number;
   client_assertion_jtis: number;
   login_failures: number;
+  device_codes: number;
 }
 
 const deleted = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
@@ -69,6 +70,11 @@ export function purgeRepository(db: Kysely<Database>) {
       return deleted(await db.deleteFrom('client_assertion_jtis').where('hash', 'in',
         db.selectFrom('client_assertion_jtis').select('hash').where('expires_at', '<=', now).limit(batch)).executeTakeFirst());
     },
+    /** Expired device codes stay an hour, so that a device still polling is told expired_token rather than invalid_grant. */
+    async deviceCodes(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('device_codes').where('device_code_hash', 'in',
+        db.selectFrom('device_codes').select('device_code_hash').where('expires_at', '<', now - hour).limit(batch)).executeTakeFirst());
+    },
     /**
      * Counters idle for longer than `idleMs` would start again at the next failure anyway. Rows with
      * a running lock, or that record a lockout-disabled account (unlock re-enables it), are kept.
@@ -102,6 +108,7 @@ export async function purgeExpired(store: Pick<Store, 'purge' | 'realms'>, now: 
     grants: await p.grants(now, batch),
     client_assertion_jtis: await p.clientAssertionJtis(now, batch),
     login_failures: 0,
+    device_codes: await p.deviceCodes(now, batch),
   };
   for (const realm of await store.realms.list()) counts.login_failures += await p.loginFailures(realm.name, now, failureMemory(realm), batch);
   return counts;

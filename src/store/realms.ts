@@ -37,6 +37,10 @@ export interface RateLimitSettings {
   revocation_per_ip: RateLimit;
   revocation_per_client: RateLimit;
   registration_per_ip: RateLimit;
+  device_authorization_per_ip: RateLimit;
+  device_authorization_per_client: RateLimit;
+  /** Code entries on the device verification page (RFC 8628 §5.1: limits user_code guessing). */
+  device_verification_per_ip: RateLimit;
 }
 
 export interface RealmSettings {
@@ -61,6 +65,9 @@ export interface RealmSettings {
   ip_allow: string[];
   ip_deny: string[];
   password_policy: PasswordPolicy;
+  /** RFC 8628: how long a device code and its user code live, and the polling interval, in seconds. */
+  device_code_lifetime: number;
+  device_code_interval: number;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -111,6 +118,9 @@ export const defaultRateLimitSettings: RateLimitSettings = {
   revocation_per_ip: perMinute(600),
   revocation_per_client: perMinute(600),
   registration_per_ip: perMinute(100),
+  device_authorization_per_ip: perMinute(60),
+  device_authorization_per_client: perMinute(60),
+  device_verification_per_ip: perMinute(10),
 };
 
 export const defaultRealmSettings: RealmSettings = {
@@ -134,6 +144,8 @@ export const defaultRealmSettings: RealmSettings = {
   ip_allow: [],
   ip_deny: [],
   password_policy: defaultPasswordPolicy,
+  device_code_lifetime: 600,
+  device_code_interval: 5,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -53,6 +53,14 @@ export interface LoginFailureTable {
   last_failure_at: number; locked_until: number | null; disabled_by_lockout: number;
 }
 export interface PasswordHistoryTable { user_id: string; password_hash: string; created_at: number }
+/** RFC 8628 device authorizations: both codes stored as hashes only; `status` pending → approved | denied → used. */
+export interface DeviceCodeTable {
+  device_code_hash: string; user_code_hash: string; realm: string; client_id: string; scope: string;
+  status: string; grant_id: string | null; poll_interval: number; last_polled_at: number | null;
+  created_at: number; expires_at: number;
+}
+/** A realm's pairwise subject salt (OIDC Core §8.1), sealed with the master key; created once, never changed. */
+export interface PairwiseSaltTable { realm: string; salt_sealed: string; created_at: number }
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -71,4 +79,6 @@ export interface Database {
   password_history: PasswordHistoryTable;
   client_assertion_jtis: ClientAssertionJtiTable;
   login_failures: LoginFailureTable;
+  device_codes: DeviceCodeTable;
+  pairwise_salts: PairwiseSaltTable;
 }

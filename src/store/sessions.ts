@@ -43,6 +43,12 @@ export function sessionsRepository(db: Kysely<Database>) {
         .where('ended_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
       return row !== undefined;
     },
+    /** The session with this id (the `sid` claim), if it has neither ended nor expired. */
+    async findLive(id: string, now: number): Promise<Session | undefined> {
+      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id)
+        .where('ended_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+      return row && toSession(row);
+    },
     async touch(id: string, now: number): Promise<void> {
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     },

@@ -22,8 +22,8 @@ export async function signAccessToken(
     audience?: string[];
     /** RFC 8693 §4.1: who acts for the subject (delegation). */
     act?: Record<string, unknown>;
-    /** `sub` when neither a user nor this client is the subject (a token exchanged for a client's token). */
-    subject?: string;
+    /** `sub`: the user as this client knows them (public or pairwise), or a client's id for a client's own token. */
+    subject: string;
     /** Seconds, when shorter than the client's access token lifetime (an exchanged token never outlives its subject). */
     lifetime?: number;
   },
@@ -48,7 +48,7 @@ export async function signAccessToken(
   const accessToken = await new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
-    .setSubject(p.user ? p.user.id : p.subject ?? p.client.clientId)
+    .setSubject(p.subject)
     .setAudience(audience.length === 1 ? audience[0]! : audience)
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
@@ -59,7 +59,7 @@ export async function signAccessToken(
 
 export async function signIdToken(
   ctx: IssueContext,
-  p: { client: Client; grant: Grant; user: User; accessToken?: string; code?: string; extraClaims?: Record<string, unknown> },
+  p: { client: Client; grant: Grant; subject: string; accessToken?: string; code?: string; extraClaims?: Record<string, unknown> },
 ): Promise<string> {
   const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
@@ -75,7 +75,7 @@ export async function signIdToken(
   return new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
     .setIssuer(ctx.issuer)
-    .setSubject(p.user.id)
+    .setSubject(p.subject)
     .setAudience(p.client.clientId)
     .setIssuedAt(iat)
     .setExpirationTime(iat + (p.client.metadata.id_token_lifetime ?? ctx.realm.settings.id_token_lifetime))
@@ -93,7 +93,7 @@ export async function signUserinfo(ctx: IssueContext, p: { client: Client; alg: 
     .sign(key.key);
 }
 
-/** A logout token (OIDC Back-Channel Logout 1.0 §2.4): typ logout+jwt, the event, sub and sid, never a nonce. */
+/** A logout token (OIDC Back-Channel Logout 1.0 §2.4): typ logout+jwt, the event, sub (as the client knows it) and sid, never a nonce. */
 export async function signLogoutToken(ctx: IssueContext, p: { client: Client; subject: string; sessionId: string }): Promise<string> {
   const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);

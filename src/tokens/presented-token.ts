@@ -6,6 +6,7 @@ import type { Grant } from '../store/grants.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { inspectAccessToken, inspectRefreshToken } from './inspect.js';
+import { subjectFor } from './subject.js';
 
 /** Token type identifiers (RFC 8693 §3). */
 export const tokenTypes = {
@@ -77,13 +78,17 @@ async function idToken(s: Services, realm: Realm, token: string): Promise<Presen
     return undefined;
   }
   if (typeof claims.azp !== 'string') return undefined;
-  const user = await s.store.users.findById(claims.sub!);
-  if (!user || !user.enabled || user.realm !== realm.name) return undefined;
   const sessionId = typeof claims.sid === 'string' ? claims.sid : null;
-  if (sessionId !== null && !(await s.store.sessions.isActive(sessionId, s.clock.now()))) return undefined;
+  const session = sessionId === null ? undefined : await s.store.sessions.findLive(sessionId, s.clock.now());
+  if (sessionId !== null && !session) return undefined;
+  // A pairwise sub (OIDC Core §8.1) cannot be reversed: the session says who it is, and the sub must match.
+  const userId = session?.userId ?? claims.sub!;
+  if (await subjectFor(s, realm.name, await s.store.clients.get(realm.name, claims.azp), userId) !== claims.sub) return undefined;
+  const user = await s.store.users.findById(userId);
+  if (!user || !user.enabled || user.realm !== realm.name) return undefined;
   const amr = Array.isArray(claims.amr) ? claims.amr.filter((v): v is string => typeof v === 'string') : [];
   return {
-    clientId: claims.azp, audience: audienceList(claims.aud), scope: ['openid'], sub: user.id, user, grant: undefined,
+    clientId: claims.azp, audience: audienceList(claims.aud), scope: ['openid'], sub: claims.sub!, user, grant: undefined,
     expiresAt: claims.exp! * 1000,
     signIn: {
       sessionId, authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : null, amr,

@@ -12,6 +12,7 @@ import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { complete, proceed, redirectWithError, showLogin } from '../oauth/authorize.js';
 import type { AuthorizationRequest } from '../oauth/authorization-request.js';
+import { answerDevice, isDeviceAuthorization, showDeviceConsent, showDeviceLogin, type DeviceAuthorization } from './device-verification.js';
 import { getMessages, pickLocale } from './messages.js';
 
 async function resume(s: Services, request: FastifyRequest, realm: Realm) {
@@ -23,7 +24,7 @@ async function resume(s: Services, request: FastifyRequest, realm: Realm) {
   }
   const t = getMessages(pickLocale(undefined, request.headers['accept-language']));
   const id = params.interaction ?? '';
-  const interaction = await s.store.interactions.get<AuthorizationRequest>(id, s.clock.now());
+  const interaction = await s.store.interactions.get<AuthorizationRequest | DeviceAuthorization>(id, s.clock.now());
   if (!interaction || interaction.realm !== realm.name) throw new PageError('Sign-in expired', t.interactionExpired);
   if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
   const client = await s.store.clients.get(realm.name, interaction.clientId);
@@ -38,7 +39,9 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     const username = (params.username ?? '').trim();
     const password = params.password ?? '';
     const attempt: SignInAttempt = { realm, username, ip: request.ip, log: request.log };
-    const again = (error: string, status: number) => showLogin(s, request, reply, realm, client, authorization, { id }, error, username, status);
+    const again = (error: string, status: number) => isDeviceAuthorization(authorization)
+      ? showDeviceLogin(s, request, reply, realm, client, id, error, username, status)
+      : showLogin(s, request, reply, realm, client, authorization, { id }, error, username, status);
     const locked = await currentLock(s, attempt);
     if (locked) {
       // The password is not checked, but a check's time is spent, so a lock answers no faster than a wrong password.
@@ -59,6 +62,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
     await s.store.interactions.attachSession(id, session.id);
     request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
+    if (isDeviceAuthorization(authorization)) return showDeviceConsent(s, request, reply, realm, client, authorization, { session, user }, id);
     return withRedirectErrors(s, reply, realm, authorization, () =>
       proceed(s, request, reply, realm, client, authorization, { id, signedIn: { session, user } }));
   });
@@ -71,6 +75,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
       throw new PageError('Session changed', 'You are no longer signed in as the user this request was for. Go back to the application and try again.');
     }
     if (!(await s.store.interactions.finish(id))) throw new PageError('Already completed', 'This request was already answered. Go back to the application.');
+    if (isDeviceAuthorization(authorization)) return answerDevice(s, request, reply, realm, client, authorization, active, params.decision === 'allow');
     if (params.decision !== 'allow') {
       return redirectWithError(s, reply, realm, authorization, new OAuthError('access_denied', 'the user denied the request'), 303);
     }

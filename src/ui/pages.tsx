@@ -83,6 +83,8 @@ export function consentPage(p: {
   clientName: string;
   username: string;
   scopes: { name: string; description: string }[];
+  /** Replaces the closing advice (the device flow warns about codes from strangers). */
+  note?: string;
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
@@ -110,7 +112,7 @@ export function consentPage(p: {
         ) : (
           <p class="text">{t.consentNoScopes}</p>
         )}
-        <p class="note">{format(t.consentNote, { client: p.clientName })}</p>
+        <p class="note">{p.note ?? format(t.consentNote, { client: p.clientName })}</p>
         <div class="actions">
           <button type="submit" name="decision" value="deny" class="btn btn-secondary">
             {t.deny}
@@ -220,6 +222,50 @@ export function frontchannelLogoutPage(p: { realm: RealmView; frames: string[]; 
       <p class="text">{t.loggedOutText}</p>
       {p.next && <p class="text"><a href={p.next}>{t.continue}</a></p>}
       {p.frames.map((src) => <iframe key={src} src={src} class="logout-frame" title="sign-out" />)}
+    </Layout>,
+  );
+}
+
+/** The device verification page (RFC 8628 §3.3): the user types the code their device shows. */
+export function deviceCodePage(p: { realm: RealmView; action: string; csrf: string; userCode?: string; error?: string }): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.deviceTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.deviceTitle}</h1>
+        <p class="subtitle">{t.deviceText}</p>
+      </div>
+      {p.error ? (
+        <div class="alert" role="alert">
+          {p.error}
+        </div>
+      ) : null}
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <div class="field">
+          <label for="user_code">{t.code}</label>
+          <input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters"
+            spellcheck={false} autofocus required maxLength={20} value={p.userCode ?? ''} />
+        </div>
+        <button type="submit" class="btn btn-primary">
+          {t.continue}
+        </button>
+      </form>
+    </Layout>,
+  );
+}
+
+/** The end of a device verification: the user goes back to the device (or learns why not). */
+export function deviceResultPage(p: { realm: RealmView; outcome: 'approved' | 'denied' | 'expired' }): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  const [title, text] = p.outcome === 'approved' ? [t.deviceApprovedTitle, t.deviceApprovedText]
+    : p.outcome === 'denied' ? [t.deviceDeniedTitle, t.deviceDeniedText] : [t.deviceTitle, t.deviceExpiredText];
+  return renderDocument(
+    <Layout title={title} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <h1>{title}</h1>
+      <p class="text">{text}</p>
     </Layout>,
   );
 }

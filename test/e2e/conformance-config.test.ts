@@ -147,7 +147,7 @@ for (const database of databases) {
       }
     });
 
-    test('DISC-13, BCP-18: optional features Strix supports are advertised (PKCE, revocation, introspection, iss parameter, logout)', () => {
+    test('DISC-13, BCP-18, DEV-01: optional features Strix supports are advertised (PKCE, revocation, introspection, iss parameter, logout, device authorization)', () => {
       assert.ok(metadata.code_challenge_methods_supported);
       assertHttpsUrl(metadata.revocation_endpoint, 'revocation_endpoint');
       assertHttpsUrl(metadata.introspection_endpoint, 'introspection_endpoint');
@@ -155,7 +155,7 @@ for (const database of databases) {
       assertHttpsUrl(metadata.end_session_endpoint, 'end_session_endpoint');
       assert.equal(metadata.backchannel_logout_supported, true);
       assert.equal(metadata.frontchannel_logout_supported, true);
-      assert.equal(metadata.device_authorization_endpoint, undefined, 'device flow is not implemented, so not advertised');
+      assertHttpsUrl(metadata.device_authorization_endpoint, 'device_authorization_endpoint');
       assert.equal(metadata.pushed_authorization_request_endpoint, undefined, 'PAR is not implemented, so not advertised');
       assert.equal(metadata.dpop_signing_alg_values_supported, undefined, 'DPoP is not implemented, so not advertised');
     });

@@ -173,7 +173,7 @@ for (const database of databases) {
       assertError(await register(webApp({ scope: 'openid api:admin' })), 400, 'invalid_client_metadata');
       assertError(await register(webApp({ grant_types: ['client_credentials'], redirect_uris: [] })), 400, 'invalid_client_metadata');
       assertError(await register(webApp({ id_token_encrypted_response_alg: 'RSA-OAEP' })), 400, 'invalid_client_metadata');
-      assertError(await register(webApp({ subject_type: 'pairwise' })), 400, 'invalid_client_metadata');
+      assertError(await register(webApp({ subject_type: 'ephemeral' })), 400, 'invalid_client_metadata');
     });
 
     test('client_credentials and password clients cannot be registered: an administrator creates them', async () => {

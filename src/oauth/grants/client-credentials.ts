@@ -17,7 +17,7 @@ export const clientCredentials: Grant = {
       ? grantableScope(client, requested)
       : [...clientScopes(client)].filter((value) => !userScopes.has(value));
     const audience = requestedResources(realm, client, params);
-    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' '), audience });
+    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' '), audience, subject: client.clientId });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
   },
 };

@@ -8,6 +8,7 @@ import type { Realm } from '../../store/realms.js';
 import type { User } from '../../store/users.js';
 import { claimsNamed, requestedClaimNames } from '../../tokens/claims.js';
 import { signAccessToken, signIdToken, type IssueContext } from '../../tokens/issue.js';
+import { subjectFor } from '../../tokens/subject.js';
 
 /** Where a token request came from: the address brute-force counters use, and its logger. */
 export interface RequestOrigin { ip: string; log: Pick<Logger, 'warn' | 'info'> }
@@ -48,12 +49,13 @@ export async function tokensForUser(
   ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], idToken: 'authorization' | 'refresh', audience: string[] = [],
 ): Promise<TokenResponse> {
   const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
-  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' '), audience });
+  const subject = await subjectFor(ctx.s, ctx.realm.name, ctx.client, user.id);
+  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' '), audience, subject });
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
   if (scope.includes('openid')) {
     const nonce = idToken === 'authorization' ? grant.nonce : null;
     const extraClaims = claimsNamed(user, requestedClaimNames(grant.claims, 'id_token'));
-    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, user, accessToken, extraClaims });
+    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, subject, accessToken, extraClaims });
   }
   if (ctx.client.metadata.grant_types.includes('refresh_token')) {
     const idle = grant.offline

@@ -7,6 +7,7 @@ import { OAuthError } from '../../http/errors.js';
 import { paramValues, type Params } from '../../http/params.js';
 import type { Client } from '../../store/clients.js';
 import { signAccessToken } from '../../tokens/issue.js';
+import { subjectFor } from '../../tokens/subject.js';
 import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/presented-token.js';
 import { clientResources, requestedResources } from '../../tokens/resources.js';
 import { clientScopes, parseScope } from '../../tokens/scopes.js';
@@ -46,7 +47,7 @@ export const tokenExchange: Grant = {
       return { access_token: refreshToken, issued_token_type: issuedTokenType, token_type: 'N_A', expires_in: lifetime, scope: scope.join(' ') };
     }
     const { accessToken, expiresIn } = await signAccessToken({ issuer: ctx.issuer, realm, keystore: s.keystore, now }, {
-      client, grant, user: subject.user, subject: subject.sub, scope: scope.join(' '), audience, act: actClaim(subject, actor), lifetime,
+      client, grant, user: subject.user, subject: subject.user ? await subjectFor(s, realm.name, client, subject.user.id) : subject.sub, scope: scope.join(' '), audience, act: actClaim(subject, actor), lifetime,
     });
     return { access_token: accessToken, issued_token_type: issuedTokenType, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
   },

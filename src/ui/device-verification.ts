@@ -1,0 +1,142 @@
+// The device verification page (RFC 8628 §3.3): the user types the code their device shows (or
+// arrives with it in verification_uri_complete and confirms it), signs in through the usual sign-in
+// form, sees which client asks for what (§5.4: always, so a code sent by a stranger is noticed),
+// and allows or denies. Code entries are rate-limited per address (src/security/rate-limits.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { PageError } from '../http/errors.js';
+import { singleParams, type Params } from '../http/params.js';
+import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { grantExpiry } from '../oauth/grants/grant.js';
+import { verificationPath } from '../oauth/device.js';
+import { normalizeUserCode, userCodeHash } from '../oauth/user-code.js';
+import { issuerOf, type Services } from '../services.js';
+import type { Client } from '../store/clients.js';
+import type { Realm } from '../store/realms.js';
+import { describeScope } from '../oauth/authorize.js';
+import { getMessages } from './messages.js';
+import { consentPage, deviceCodePage, deviceResultPage, loginPage } from './pages.js';
+import { realmView, sendPage } from './render.js';
+
+/** A device authorization parked while the user signs in and answers; names its code by hash only. */
+export interface DeviceAuthorization { kind: 'device'; clientId: string; scope: string[]; userCodeHash: string }
+
+export function isDeviceAuthorization(request: unknown): request is DeviceAuthorization {
+  return (request as { kind?: unknown }).kind === 'device';
+}
+
+/** As long as an authorization request may wait for the user. */
+const interactionLifetimeMs = 30 * 60_000;
+
+const clientName = (client: Client) => client.metadata.client_name ?? client.clientId;
+
+function showCodeForm(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, userCode?: string, error?: string): FastifyReply {
+  const html = deviceCodePage({
+    realm: realmView(s, request, realm),
+    action: `${issuerOf(s.config, realm)}/${verificationPath}`,
+    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    userCode, error,
+  });
+  return sendPage(reply, html, error ? 400 : 200);
+}
+
+export function showDeviceLogin(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client, interaction: string,
+  error?: string, username?: string, status = 200,
+): FastifyReply {
+  const html = loginPage({
+    realm: realmView(s, request, realm),
+    action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
+    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    interaction, clientName: clientName(client), username, error,
+  });
+  return sendPage(reply, html, status);
+}
+
+export function showDeviceConsent(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  device: DeviceAuthorization, active: ActiveSession, interaction: string,
+): FastifyReply {
+  const view = realmView(s, request, realm);
+  const t = getMessages(view.locale);
+  const html = consentPage({
+    realm: view,
+    action: `${issuerOf(s.config, realm)}/login-actions/consent`,
+    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    interaction, clientName: clientName(client), username: active.user.username,
+    scopes: device.scope.map((name) => ({ name, description: describeScope(realm, name, t) })),
+    note: t.deviceConsentNote,
+  });
+  return sendPage(reply, html);
+}
+
+/**
+ * The user's answer. Allowing makes the grant the device's tokens come from, bound to this SSO
+ * session (so signing out revokes it); the code takes one answer only.
+ */
+export async function answerDevice(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  device: DeviceAuthorization, active: ActiveSession, allow: boolean,
+): Promise<FastifyReply> {
+  const now = s.clock.now();
+  const view = realmView(s, request, realm);
+  if (!allow) {
+    const answered = await s.store.deviceCodes.answer(device.userCodeHash, { status: 'denied' }, now);
+    return sendPage(reply, deviceResultPage({ realm: view, outcome: answered ? 'denied' : 'expired' }));
+  }
+  const offline = device.scope.includes('offline_access');
+  const grant = await s.store.grants.create({
+    realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id, scope: device.scope.join(' '),
+    authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr, nonce: null, claims: null,
+    offline, expiresAt: grantExpiry(realm, client, offline, now),
+  }, now);
+  if (!(await s.store.deviceCodes.answer(device.userCodeHash, { status: 'approved', grantId: grant.id }, now))) {
+    await s.store.grants.revoke(grant.id, now);
+    return sendPage(reply, deviceResultPage({ realm: view, outcome: 'expired' }));
+  }
+  await s.store.sessions.touch(active.session.id, now);
+  request.log.info({ realm: realm.name, clientId: client.clientId, userId: active.user.id, event: 'device_approved' }, 'device authorized');
+  return sendPage(reply, deviceResultPage({ realm: view, outcome: 'approved' }));
+}
+
+function formParams(source: unknown): Params {
+  try {
+    return singleParams(source);
+  } catch (error) {
+    throw new PageError('Invalid request', (error as Error).message);
+  }
+}
+
+export function deviceVerificationRoutes(app: FastifyInstance, s: Services): void {
+  const path = `/realms/:realm/${verificationPath}`;
+
+  // verification_uri_complete only fills the form in: the user still confirms the code (§3.3.1).
+  app.get(path, async (request, reply) => {
+    const userCode = formParams(request.query).user_code;
+    return showCodeForm(s, request, reply, request.realm!, userCode?.slice(0, 20));
+  });
+
+  app.post(path, async (request, reply) => {
+    const realm = request.realm!;
+    const params = formParams(request.body);
+    const t = getMessages(realmView(s, request, realm).locale);
+    if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+    const typed = (params.user_code ?? '').slice(0, 20);
+    const normalized = normalizeUserCode(typed);
+    const now = s.clock.now();
+    const hash = normalized === undefined ? undefined : userCodeHash(s.sealer, normalized);
+    const code = hash === undefined ? undefined : await s.store.deviceCodes.findPendingByUserCode(realm.name, hash, now);
+    const client = code && await s.store.clients.get(realm.name, code.clientId);
+    if (!code || !client?.enabled || hash === undefined) {
+      request.log.info({ realm: realm.name, event: 'device_code_rejected', ip: request.ip }, 'unknown or expired user code entered');
+      return showCodeForm(s, request, reply, realm, typed, t.deviceInvalidCode);
+    }
+    const device: DeviceAuthorization = { kind: 'device', clientId: client.clientId, scope: code.scope.split(' ').filter(Boolean), userCodeHash: hash };
+    const active = await currentSession(s, request, realm);
+    const interaction = await s.store.interactions.create({
+      realm: realm.name, clientId: client.clientId, request: device, sessionId: active?.session.id ?? null, expiresAt: now + interactionLifetimeMs,
+    }, now);
+    if (active) return showDeviceConsent(s, request, reply, realm, client, device, active, interaction);
+    return showDeviceLogin(s, request, reply, realm, client, interaction);
+  });
+}
