@@ -7,7 +7,8 @@ export type OAuthErrorCode =
   | 'login_required' | 'consent_required' | 'interaction_required' | 'account_selection_required'
   | 'invalid_request_uri' | 'invalid_request_object' | 'request_not_supported'
   | 'request_uri_not_supported' | 'registration_not_supported'
-  | 'invalid_client_metadata' | 'invalid_redirect_uri';   // RFC 7591 §3.2.2
+  | 'invalid_client_metadata' | 'invalid_redirect_uri'   // RFC 7591 §3.2.2
+  | 'invalid_dpop_proof';   // RFC 9449 §5, §7.1
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

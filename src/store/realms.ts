@@ -57,6 +57,8 @@ export interface RealmSettings {
   ip_allow: string[];
   ip_deny: string[];
   password_policy: PasswordPolicy;
+  /** RFC 9449: public clients (token_endpoint_auth_method none) must send a DPoP proof with every token request. */
+  dpop_required_for_public_clients: boolean;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -129,6 +131,7 @@ export const defaultRealmSettings: RealmSettings = {
   ip_allow: [],
   ip_deny: [],
   password_policy: defaultPasswordPolicy,
+  dpop_required_for_public_clients: false,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -16,7 +16,7 @@ export function accessTokenLifetime(realm: Realm, client: Client): number {
 
 export async function signAccessToken(
   ctx: IssueContext,
-  p: { client: Client; grant?: Grant; user?: User; scope: string },
+  p: { client: Client; grant?: Grant; user?: User; scope: string; dpopJkt?: string },
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const alg = p.client.metadata.access_token_signed_response_alg ?? ctx.realm.settings.access_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
@@ -27,6 +27,8 @@ export async function signAccessToken(
     scope: p.scope,
   };
   if (p.grant) claims.gid = p.grant.id;
+  // RFC 9449 §6.1: bound to the DPoP key the token request proved.
+  if (p.dpopJkt) claims.cnf = { jkt: p.dpopJkt };
   if (p.user && p.grant) {
     if (p.grant.authTime !== null) claims.auth_time = seconds(p.grant.authTime);
     if (p.grant.acr) claims.acr = p.grant.acr;
