@@ -215,7 +215,7 @@ function parseSettings(raw: Json, where: string): RealmSettings {
     } else if (name === 'access_token_signing_alg' || name === 'id_token_signing_alg') {
       if (!signingAlgs.includes(value as never)) throw new RealmFileError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);
       settings[name] = value as RealmSettings[typeof name];
-    } else if (name === 'pkce_plain_allowed' || name === 'dpop_required_for_public_clients') {
+    } else if (name === 'pkce_plain_allowed' || name === 'dpop_required_for_public_clients' || name === 'dpop_nonce_required') {
       if (typeof value !== 'boolean') throw new RealmFileError(`${where}.${name}`, 'must be true or false');
       settings[name] = value;
     } else if (name === 'default_locale') {

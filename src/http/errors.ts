@@ -8,7 +8,7 @@ export type OAuthErrorCode =
   | 'invalid_request_uri' | 'invalid_request_object' | 'request_not_supported'
   | 'request_uri_not_supported' | 'registration_not_supported'
   | 'invalid_client_metadata' | 'invalid_redirect_uri'   // RFC 7591 §3.2.2
-  | 'invalid_dpop_proof';   // RFC 9449 §5, §7.1
+  | 'invalid_dpop_proof' | 'use_dpop_nonce';   // RFC 9449 §5, §7.1, §8, §9
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -1,10 +1,10 @@
 // DPoP (RFC 9449): reading the `DPoP` header and checking a proof against the request it came with
 // (§4.3), for the token endpoint (§5) and for userinfo as a protected resource (§7).
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
 import { OAuthError } from '../http/errors.js';
-import { seconds } from '../runtime.js';
+import { safeEqual, seconds } from '../runtime.js';
 import { endpointOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
@@ -26,14 +26,64 @@ const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** What a checked proof establishes: the key (as its RFC 7638 SHA-256 thumbprint) the sender holds. */
 export interface VerifiedProof { jkt: string }
 
-/** What the proof must match: the request's method and URI, and at a resource, the access token it accompanies. */
-export interface ProofExpectation { htm: string; htu: string; accessToken?: string }
+/**
+ * What the proof must match: the request's method and URI, at a resource the access token it
+ * accompanies, and when the realm requires nonces (§8, §9), the nonces it currently accepts.
+ */
+export interface ProofExpectation { htm: string; htu: string; accessToken?: string; nonces?: DPoPNonces }
 
 /** §5: a token request with an unacceptable proof; the resource side answers 401 instead (§7.1). */
 export class InvalidDPoPProof extends OAuthError {
   constructor(description: string) {
     super('invalid_dpop_proof', description, 400);
   }
+}
+
+/** §8: the proof lacks a nonce, or carries one that is no longer (or never was) valid; the answer names a fresh one. */
+export class UseDPoPNonce extends OAuthError {
+  constructor(description: string) {
+    super('use_dpop_nonce', description, 400);
+  }
+}
+
+/** How long one nonce is issued for; it is accepted for that window and the next, so at least this long. */
+const nonceWindowMs = 5 * 60_000;
+
+/**
+ * Server-provided nonces (§8, §9) without storage: a nonce is a time window and a keyed MAC of it
+ * (the master key is shared by every node), so any node checks any node's nonce.
+ */
+export class DPoPNonces {
+  constructor(private readonly s: Pick<Services, 'sealer' | 'clock'>, private readonly realm: string) {}
+
+  private mac(window: number): string {
+    return this.s.sealer.digest(`dpop-nonce v1|${this.realm}|${window}`);
+  }
+
+  private window(): number {
+    return Math.floor(this.s.clock.now() / nonceWindowMs);
+  }
+
+  current(): string {
+    const window = this.window();
+    return `${window}.${this.mac(window)}`;
+  }
+
+  accepts(nonce: string): boolean {
+    const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(nonce);
+    if (!match) return false;
+    const window = Number(match[1]);
+    const now = this.window();
+    return (window === now || window === now - 1) && safeEqual(match[2]!, this.mac(window));
+  }
+}
+
+/** The realm's nonces when it requires them; each response then names the current one (DPoP-Nonce). */
+export function nonceChallenge(s: Pick<Services, 'sealer' | 'clock'>, realm: Realm, reply: FastifyReply): DPoPNonces | undefined {
+  if (!realm.settings.dpop_nonce_required) return undefined;
+  const nonces = new DPoPNonces(s, realm.name);
+  reply.header('dpop-nonce', nonces.current());
+  return nonces;
 }
 
 /**
@@ -76,6 +126,11 @@ export async function verifyDPoPProof(
   if (Math.abs(now - iat) > proofWindowSeconds) throw new InvalidDPoPProof('the DPoP proof iat is not recent: make a new proof for each request');
   if (expected.accessToken !== undefined && ath !== accessTokenHash(expected.accessToken)) {
     throw new InvalidDPoPProof('the DPoP proof ath does not match the access token');
+  }
+  if (expected.nonces) {
+    const { nonce } = payload;
+    if (nonce === undefined) throw new UseDPoPNonce('the DPoP proof needs the nonce given in the DPoP-Nonce header');
+    if (typeof nonce !== 'string' || !expected.nonces.accepts(nonce)) throw new UseDPoPNonce('the DPoP proof nonce is not valid (any more): use the one in the DPoP-Nonce header');
   }
   const jkt = await calculateJwkThumbprint(jwk, 'sha256');
   const expiresAt = (Math.max(iat, now) + proofWindowSeconds + 1) * 1000;
@@ -133,11 +188,14 @@ export function dpopRequired(realm: Realm, client: Client): boolean {
  * The checked proof of a token request (§5), or undefined when none was sent and none is needed.
  * Called after client authentication, so that an unauthenticated caller learns nothing about proofs.
  */
-export async function tokenRequestProof(request: FastifyRequest, s: Services, realm: Realm, client: Client): Promise<VerifiedProof | undefined> {
+export async function tokenRequestProof(
+  request: FastifyRequest, reply: FastifyReply, s: Services, realm: Realm, client: Client,
+): Promise<VerifiedProof | undefined> {
   const proof = dpopHeader(request);
   if (proof === undefined) {
     if (dpopRequired(realm, client)) throw new OAuthError('invalid_request', 'this client must send a DPoP proof with its token requests');
     return undefined;
   }
-  return verifyDPoPProof(proof, { htm: 'POST', htu: endpointOf(s.config, realm, 'token') }, s);
+  const nonces = nonceChallenge(s, realm, reply);
+  return verifyDPoPProof(proof, { htm: 'POST', htu: endpointOf(s.config, realm, 'token'), nonces }, s);
 }

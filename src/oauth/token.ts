@@ -28,7 +28,7 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${type} is not supported`);
     if (!client.metadata.grant_types.includes(type)) throw new OAuthError('unauthorized_client', `this client may not use ${type}`);
     const origin = { ip: request.ip, log: request.log };
-    const dpop = await tokenRequestProof(request, s, realm, client);
+    const dpop = await tokenRequestProof(request, reply, s, realm, client);
     const response = await grant.handle({ s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now(), origin, dpop });
     request.log.info({ realm: realm.name, clientId: client.clientId, grantType: type, event: 'token_issued' }, 'tokens issued');
     countTokensIssued(type);

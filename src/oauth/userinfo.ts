@@ -8,7 +8,7 @@ import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/cla
 import { signUserinfo } from '../tokens/issue.js';
 import { inspectAccessToken } from '../tokens/inspect.js';
 import { isFormBody } from '../http/params.js';
-import { dpopHeader, dpopSigningAlgs, verifyDPoPProof } from './dpop.js';
+import { dpopHeader, dpopSigningAlgs, nonceChallenge, verifyDPoPProof } from './dpop.js';
 
 /** The access token and how it came: in the Authorization header with its scheme, or in the form body. */
 interface PresentedToken { token: string; scheme: 'bearer' | 'dpop' | 'body' }
@@ -31,7 +31,9 @@ function presentedToken(request: FastifyRequest): PresentedToken {
  * RFC 9449 §7.1: a token bound to a key (cnf.jkt) is honoured only with the DPoP scheme and a proof
  * made with that key for this request and this token; never as a bearer token (§7.2, no downgrade).
  */
-async function checkSenderConstraint(s: Services, request: FastifyRequest, realm: Realm, presented: PresentedToken, jkt: string | undefined): Promise<void> {
+async function checkSenderConstraint(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, presented: PresentedToken, jkt: string | undefined,
+): Promise<void> {
   if (jkt === undefined) {
     if (presented.scheme === 'dpop') throw new OAuthError('invalid_token', 'the access token is not DPoP-bound: send it with the Bearer scheme');
     return;
@@ -39,7 +41,7 @@ async function checkSenderConstraint(s: Services, request: FastifyRequest, realm
   if (presented.scheme !== 'dpop') throw new OAuthError('invalid_token', 'the access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof');
   const proof = dpopHeader(request);
   if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'a DPoP proof is required with a DPoP-bound access token', 401);
-  const expected = { htm: request.method, htu: endpointOf(s.config, realm, 'userinfo'), accessToken: presented.token };
+  const expected = { htm: request.method, htu: endpointOf(s.config, realm, 'userinfo'), accessToken: presented.token, nonces: nonceChallenge(s, realm, reply) };
   const { jkt: proved } = await verifyDPoPProof(proof, expected, s);
   if (proved !== jkt) throw new OAuthError('invalid_token', 'the DPoP proof was not made with the key the access token is bound to');
 }
@@ -72,7 +74,7 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
       if (!token) throw new OAuthError('invalid_token', 'the access token is invalid or has expired');
       const jkt = token.claims.cnf?.jkt;
       dpop ||= jkt !== undefined;
-      await checkSenderConstraint(s, request, realm, presented, jkt);
+      await checkSenderConstraint(s, request, reply, realm, presented, jkt);
       if (!token.scope.includes('openid')) throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope');
       if (!token.active || !token.user) throw new OAuthError('invalid_token', 'the access token has been revoked, or its user disabled');
       const requested = claimsNamed(token.user, requestedClaimNames(token.grant?.claims ?? null, 'userinfo'));
@@ -85,7 +87,7 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       // A proof refused here answers 401 (RFC 9449 §7.1), not the token endpoint's 400.
-      const status = error.code === 'invalid_dpop_proof' ? 401 : error.status;
+      const status = error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce' ? 401 : error.status;
       return reply.code(status).header('www-authenticate', challengeFor(error, realm, dpop)).send(error instanceof MissingToken ? undefined : error.toJSON());
     }
   };

@@ -59,6 +59,8 @@ export interface RealmSettings {
   password_policy: PasswordPolicy;
   /** RFC 9449: public clients (token_endpoint_auth_method none) must send a DPoP proof with every token request. */
   dpop_required_for_public_clients: boolean;
+  /** RFC 9449 §8, §9: DPoP proofs must carry a nonce this server issued (DPoP-Nonce), at the token endpoint and userinfo. */
+  dpop_nonce_required: boolean;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -132,6 +134,7 @@ export const defaultRealmSettings: RealmSettings = {
   ip_deny: [],
   password_policy: defaultPasswordPolicy,
   dpop_required_for_public_clients: false,
+  dpop_nonce_required: false,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -20,7 +20,10 @@ const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const service = { id: 'service', secret: 'service-secret' };
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
-/** The test realm, plus a client that registered dpop_bound_access_tokens and a realm requiring DPoP of public clients. */
+/**
+ * The test realm, plus a client that registered dpop_bound_access_tokens, a realm requiring DPoP of
+ * public clients and a realm requiring server-provided nonces.
+ */
 function dpopRealm() {
   const file = testRealm();
   (file.realms[0]!.clients as unknown[]).push({
@@ -29,6 +32,9 @@ function dpopRealm() {
   (file.realms as unknown[]).push({
     name: 'strict', dpop_required_for_public_clients: true,
     clients: [{ client_id: 'strict-spa', redirect_uris: ['http://127.0.0.1:5173/callback'], token_endpoint_auth_method: 'none', scope: 'openid' }],
+  }, {
+    name: 'nonce', dpop_nonce_required: true,
+    clients: [{ client_id: 'nonce-service', client_secret: 'nonce-secret', grant_types: ['client_credentials'], scope: 'api:read' }],
   });
   return file;
 }
@@ -355,6 +361,72 @@ for (const database of databases) {
       for (const claim of ['jti', 'htm', 'htu', 'iat']) {
         refused(await serviceToken(await proof(keys, { ...atTokenEndpoint(), [claim]: undefined })), `no ${claim}`);
       }
+    });
+
+    describe('server-provided nonces (dpop_nonce_required)', () => {
+      const nonceToken = () => `${server.issuer('nonce')}/protocol/openid-connect/token`;
+      const nonceUserinfo = () => `${server.issuer('nonce')}/protocol/openid-connect/userinfo`;
+      const request = async (dpop: string) => {
+        const response = await fetch(nonceToken(), {
+          method: 'POST', body: 'grant_type=client_credentials',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('nonce-service', 'nonce-secret'), dpop },
+        });
+        return { status: response.status, nonce: response.headers.get('dpop-nonce'), body: await response.json() as Record<string, any> };
+      };
+      const nowSeconds = () => Math.floor(server.clock.now() / 1000);
+
+      test('DPOP-08: oauth4webapi is told to use a nonce (use_dpop_nonce), retries with it and gets a bound token', async () => {
+        const issuer = new URL(server.issuer('nonce'));
+        const nonceAs = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
+        const rp: oauth.Client = { client_id: 'nonce-service' };
+        const DPoP = oauth.DPoP(rp, await keyPair());
+        const grant = async () => oauth.processClientCredentialsResponse(nonceAs, rp,
+          await oauth.clientCredentialsGrantRequest(nonceAs, rp, oauth.ClientSecretBasic('nonce-secret'), {}, { ...insecure, DPoP }));
+        await assert.rejects(grant(), (error) => oauth.isDPoPNonceError(error));
+        const result = await grant();
+        assert.equal(result.token_type, 'dpop');
+      });
+
+      test('DPOP-08: a proof without a nonce, with a forged one, or with an expired one gets 400 use_dpop_nonce and one fresh DPoP-Nonce', async () => {
+        const keys = await keyPair();
+        const claims = () => ({ htm: 'POST', htu: nonceToken(), iat: nowSeconds() });
+        const first = await request(await proof(keys, claims()));
+        assert.equal(first.status, 400);
+        assert.equal(first.body.error, 'use_dpop_nonce');
+        assert.match(first.nonce ?? '', /^[^,\s]+$/, 'exactly one nonce');
+
+        const forged = `${first.nonce!.split('.')[0]}.${'A'.repeat(43)}`;
+        assert.equal((await request(await proof(keys, { ...claims(), nonce: forged }))).body.error, 'use_dpop_nonce');
+
+        const accepted = await request(await proof(keys, { ...claims(), nonce: first.nonce }));
+        assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+        server.clock.advance(11 * 60);
+        try {
+          const expired = await request(await proof(keys, { ...claims(), nonce: first.nonce }));
+          assert.equal(expired.body.error, 'use_dpop_nonce');
+          assert.notEqual(expired.nonce, first.nonce);
+        } finally {
+          server.clock.advance(-11 * 60);
+        }
+      });
+
+      test('DPOP-08: userinfo asks for a nonce with 401 and error="use_dpop_nonce", then takes the proof that carries it', async () => {
+        const keys = await keyPair();
+        const issued = await request(await proof(keys, { htm: 'POST', htu: nonceToken(), iat: nowSeconds(), nonce: (await request(await proof(keys, { htm: 'POST', htu: nonceToken() }))).nonce }));
+        assert.equal(issued.status, 200, JSON.stringify(issued.body));
+        const accessToken = issued.body.access_token as string;
+        const ath = createHash('sha256').update(accessToken).digest('base64url');
+        const call = async (dpop: string) => fetch(nonceUserinfo(), { headers: { authorization: `DPoP ${accessToken}`, dpop } });
+        const asked = await call(await proof(keys, { htm: 'GET', htu: nonceUserinfo(), ath }));
+        assert.equal(asked.status, 401);
+        assert.match(asked.headers.get('www-authenticate') ?? '', /^DPoP .*error="use_dpop_nonce"/);
+        const nonce = asked.headers.get('dpop-nonce');
+        assert.ok(nonce);
+        // The proof now passes; the client_credentials token has no openid scope, which is what userinfo then says.
+        const answered = await call(await proof(keys, { htm: 'GET', htu: nonceUserinfo(), ath, nonce }));
+        assert.equal(answered.status, 403);
+        assert.match(answered.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
+      });
     });
   });
 }
