@@ -4,6 +4,7 @@
 // the client side, and by hand-made proofs for everything a client library would never send.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import * as oauth from 'oauth4webapi';
@@ -77,6 +78,20 @@ for (const database of databases) {
       const response = await fetch(tokenEndpoint(), { method: 'POST', headers, body: 'grant_type=client_credentials&scope=api%3Aread' });
       return { status: response.status, body: await response.json() as Record<string, any> };
     };
+    /** fetch folds repeated headers into one line; node:http sends each value on its own line. */
+    const twoHeaderLines = (values: string[]) => new Promise<{ status: number; body: Record<string, any> }>((resolve, reject) => {
+      const body = 'grant_type=client_credentials';
+      const sent = httpRequest(tokenEndpoint(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length, authorization: basic(service.id, service.secret), DPoP: values },
+      }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) as Record<string, any> }));
+      });
+      sent.on('error', reject);
+      sent.end(body);
+    });
     const refused = (response: { status: number; body: Record<string, any> }, because: string) => {
       assert.equal(response.status, 400, `${because}: ${JSON.stringify(response.body)}`);
       assert.equal(response.body.error, 'invalid_dpop_proof', because);
@@ -330,6 +345,14 @@ for (const database of databases) {
       assert.equal(response.status, 200, JSON.stringify(response.body));
     });
 
+    test('DPOP-04: proofs signed with RS256, PS256 and ES384 keys are accepted', async () => {
+      for (const alg of ['RS256', 'PS256', 'ES384']) {
+        const response = await serviceToken(await proof(await keyPair(alg), atTokenEndpoint(), { alg }));
+        assert.equal(response.status, 200, `${alg}: ${JSON.stringify(response.body)}`);
+        assert.equal(response.body.token_type, 'DPoP');
+      }
+    });
+
     test('DPOP-07: a proof whose iat is two minutes old or two minutes ahead is refused', async () => {
       const keys = await keyPair();
       const now = Math.floor(server.clock.now() / 1000);
@@ -356,7 +379,8 @@ for (const database of databases) {
 
     test('DPOP-03: two DPoP headers, a header that is no JWT, or a proof missing jti, htm, htu or iat is refused', async () => {
       const keys = await keyPair();
-      refused(await serviceToken([await proof(keys, atTokenEndpoint()), await proof(keys, atTokenEndpoint())]), 'two DPoP headers');
+      refused(await serviceToken([await proof(keys, atTokenEndpoint()), await proof(keys, atTokenEndpoint())]), 'two DPoP values in one header');
+      refused(await twoHeaderLines([await proof(keys, atTokenEndpoint()), await proof(keys, atTokenEndpoint())]), 'two DPoP header lines');
       refused(await serviceToken('not-a-jwt'), 'not a JWT');
       for (const claim of ['jti', 'htm', 'htu', 'iat']) {
         refused(await serviceToken(await proof(keys, { ...atTokenEndpoint(), [claim]: undefined })), `no ${claim}`);
