@@ -453,4 +453,26 @@ for (const database of databases) {
       });
     });
   });
+
+  describe(`DPoP behind https://login.example.com (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, testRealm(), { publicUrl: 'https://login.example.com' }); });
+    after(async () => { await server?.close(); });
+
+    test('DPOP-06: htu must be the token endpoint at STRIX_PUBLIC_URL, not at the address (Host) the request was sent to', async () => {
+      const keys = await keyPair();
+      const send = async (htu: string) => {
+        const response = await fetch(`${server.issuer()}/protocol/openid-connect/token`, {
+          method: 'POST', body: 'grant_type=client_credentials',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(service.id, service.secret), dpop: await proof(keys, { htm: 'POST', htu }) },
+        });
+        return { status: response.status, body: await response.json() as Record<string, any> };
+      };
+      const public_ = await send('https://login.example.com/realms/demo/protocol/openid-connect/token');
+      assert.equal(public_.status, 200, JSON.stringify(public_.body));
+      const local = await send(`${server.issuer()}/protocol/openid-connect/token`);
+      assert.equal(local.status, 400);
+      assert.equal(local.body.error, 'invalid_dpop_proof');
+    });
+  });
 }
