@@ -377,6 +377,24 @@ for (const database of databases) {
       refused(await serviceToken(await proof(keys, atTokenEndpoint(), {}, (await keyPair()).privateKey)), 'signed by another key');
     });
 
+    test('DPOP-02: malformed proofs of every shape are 400 invalid_dpop_proof, never a server error', async () => {
+      const keys = await keyPair();
+      const encode = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+      const jwk = await exportJWK(keys.publicKey);
+      const shapes = [
+        'a.b.c', `${encode('not json')}.${encode({})}.c2ln`, `${encode([1])}.${encode({})}.c2ln`,
+        `${encode({ alg: 'ES256', typ: 'dpop+jwt', jwk: {} })}.${encode({})}.c2ln`,
+        `${encode({ alg: 'ES256', typ: 'dpop+jwt', jwk: 'key' })}.${encode({})}.c2ln`,
+        `${encode({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...jwk, x: 42 } })}.${encode({ jti: 'x' })}.c2ln`,
+        `${encode({ alg: 'EdDSA', typ: 'dpop+jwt', jwk })}.${encode({ jti: 'x' })}.c2ln`,
+        await proof(keys, { ...atTokenEndpoint(), iat: 'now' }),
+        await proof(keys, { ...atTokenEndpoint(), htu: 'not a url' }),
+        await proof(keys, { ...atTokenEndpoint(), jti: 42 }),
+        await proof(keys, { ...atTokenEndpoint(), jti: 'j'.repeat(300) }),
+      ];
+      for (const shape of shapes) refused(await serviceToken(shape), shape.slice(0, 60));
+    });
+
     test('DPOP-03: two DPoP headers, a header that is no JWT, or a proof missing jti, htm, htu or iat is refused', async () => {
       const keys = await keyPair();
       refused(await serviceToken([await proof(keys, atTokenEndpoint()), await proof(keys, atTokenEndpoint())]), 'two DPoP values in one header');
