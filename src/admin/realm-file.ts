@@ -230,9 +230,9 @@ function parseSettings(raw: Json, where: string): RealmSettings {
     } else if (name === 'access_token_signing_alg' || name === 'id_token_signing_alg') {
       if (!signingAlgs.includes(value as never)) throw new RealmFileError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);
       settings[name] = value as RealmSettings[typeof name];
-    } else if (name === 'pkce_plain_allowed') {
+    } else if (name === 'pkce_plain_allowed' || name === 'dpop_required_for_public_clients' || name === 'dpop_nonce_required') {
       if (typeof value !== 'boolean') throw new RealmFileError(`${where}.${name}`, 'must be true or false');
-      settings.pkce_plain_allowed = value;
+      settings[name] = value;
     } else if (name === 'default_locale') {
       settings.default_locale = optionalString(value, `${where}.${name}`) ?? 'en';
     } else if (name === 'password_policy') {
@@ -385,6 +385,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     backchannel_logout_session_required: optionalBoolean(raw.backchannel_logout_session_required, `${where}.backchannel_logout_session_required`),
     frontchannel_logout_uri: logoutUri(raw.frontchannel_logout_uri, `${where}.frontchannel_logout_uri`),
     frontchannel_logout_session_required: optionalBoolean(raw.frontchannel_logout_session_required, `${where}.frontchannel_logout_session_required`),
+    dpop_bound_access_tokens: optionalBoolean(raw.dpop_bound_access_tokens, `${where}.dpop_bound_access_tokens`),
     ip_allow: raw.ip_allow === undefined ? undefined : addressRules(raw.ip_allow, `${where}.ip_allow`),
     ip_deny: raw.ip_deny === undefined ? undefined : addressRules(raw.ip_deny, `${where}.ip_deny`),
     allowed_resources: raw.allowed_resources === undefined ? undefined

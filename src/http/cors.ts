@@ -38,6 +38,8 @@ export function corsPolicy(s: Services) {
       if (!origin || !realm) return false;
       if (!(await realmOrigins(realm)).has(origin)) return false;
       reply.header('access-control-allow-origin', origin);
+      // RFC 9449 §8-9: a browser client must read the nonce it is asked to use, and the challenge naming it.
+      reply.header('access-control-expose-headers', 'DPoP-Nonce, WWW-Authenticate');
       if (request.method === 'OPTIONS') {
         reply.header('access-control-allow-methods', 'GET, POST, OPTIONS')
           .header('access-control-allow-headers', 'Authorization, Content-Type, DPoP')

@@ -9,7 +9,8 @@ export type OAuthErrorCode =
   | 'request_uri_not_supported' | 'registration_not_supported'
   | 'invalid_client_metadata' | 'invalid_redirect_uri'    // RFC 7591 §3.2.2
   | 'invalid_target'                                      // RFC 8707 §2, RFC 8693 §2.2.2
-  | 'authorization_pending' | 'slow_down' | 'expired_token';   // RFC 8628 §3.5
+  | 'authorization_pending' | 'slow_down' | 'expired_token'   // RFC 8628 §3.5
+  | 'invalid_dpop_proof' | 'use_dpop_nonce';                 // RFC 9449 §5, §7.1, §8, §9
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

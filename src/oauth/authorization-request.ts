@@ -42,6 +42,8 @@ export interface AuthorizationRequest {
   uiLocales?: string;
   idTokenHint?: string;
   claims?: ClaimsRequest;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code must be redeemed with. */
+  dpopJkt?: string;
   /** The user id the client insists on, resolved from the hint or the claims request. */
   subject?: string;
   /** RFC 8707 resource indicators; absent when none were sent. */
@@ -118,7 +120,14 @@ export function validateAuthorizationRequest(realm: Realm, client: Client, param
     idTokenHint: params.id_token_hint,
     claims,
     ...(resources.length > 0 ? { resources } : {}),
+    dpopJkt: parseDpopJkt(params.dpop_jkt),
   };
+}
+
+/** RFC 9449 §10: a base64url SHA-256 JWK thumbprint (RFC 7638), 43 characters. */
+function parseDpopJkt(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(value)) throw new OAuthError('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint');
+  return value;
 }
 
 /**

@@ -173,6 +173,7 @@ export async function complete(
       grantId: grant.id, realm: realm.name, clientId: client.clientId,
       redirectUri: authorization.redirectUriSent ? authorization.redirectUri : null,
       codeChallenge: authorization.codeChallenge ?? null, codeChallengeMethod: authorization.codeChallengeMethod ?? null,
+      dpopJkt: authorization.dpopJkt ?? null,
       expiresAt: now + realm.settings.authorization_code_lifetime * 1000,
     });
   }

@@ -9,6 +9,7 @@ import { builtInScopes } from '../tokens/scopes.js';
 import { subjectTypes } from '../tokens/subject.js';
 import { messages } from '../ui/messages.js';
 import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
+import { dpopSigningAlgs } from './dpop.js';
 import { requestObjectSigningAlgs } from './request-object.js';
 import { responseTypes } from './response-types.js';
 import { grants } from './token.js';
@@ -49,6 +50,7 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     require_request_uri_registration: false,
     request_object_signing_alg_values_supported: requestObjectSigningAlgs,
     authorization_response_iss_parameter_supported: true,
+    dpop_signing_alg_values_supported: dpopSigningAlgs,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
     frontchannel_logout_supported: true,

@@ -41,8 +41,10 @@ function mayIntrospect(client: Client, token: InspectedToken): boolean {
 function introspectionResponse(token: InspectedToken, issuer: string, refreshSubject: string | undefined): Record<string, unknown> {
   const described = { active: true, scope: token.scope.join(' '), client_id: token.clientId, username: token.user?.username };
   if (token.type === 'access_token') {
-    const { exp, iat, sub, aud, iss, jti, sid, auth_time } = token.claims;
-    return { ...described, token_type: 'Bearer', exp, iat, sub, aud, iss, jti, sid, auth_time };
+    const { exp, iat, sub, aud, iss, jti, sid, auth_time, cnf } = token.claims;
+    // RFC 9449 §6.2: a DPoP-bound token says so, and which key it is bound to.
+    const binding = cnf?.jkt ? { token_type: 'DPoP', cnf: { jkt: cnf.jkt } } : { token_type: 'Bearer' };
+    return { ...described, ...binding, exp, iat, sub, aud, iss, jti, sid, auth_time };
   }
   return {
     ...described, token_type: 'refresh_token', exp: seconds(token.expiresAt), iat: seconds(token.issuedAt),

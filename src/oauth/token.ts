@@ -13,6 +13,7 @@ import type { Grant } from './grants/grant.js';
 import { password } from './grants/password.js';
 import { refreshToken } from './grants/refresh-token.js';
 import { tokenExchange } from './grants/token-exchange.js';
+import { tokenRequestProof } from './dpop.js';
 
 export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentials, password, deviceCode, tokenExchange];
 const grantsByType = new Map(grants.map((g) => [g.type, g]));
@@ -29,7 +30,8 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${type} is not supported`);
     if (!client.metadata.grant_types.includes(type)) throw new OAuthError('unauthorized_client', `this client may not use ${type}`);
     const origin = { ip: request.ip, log: request.log };
-    const response = await grant.handle({ s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now(), origin });
+    const dpop = await tokenRequestProof(request, reply, s, realm, client);
+    const response = await grant.handle({ s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now(), origin, dpop });
     request.log.info({ realm: realm.name, clientId: client.clientId, grantType: type, event: 'token_issued' }, 'tokens issued');
     countTokensIssued(type);
     return reply.send(response);

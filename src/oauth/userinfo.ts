@@ -1,26 +1,59 @@
 // UserInfo endpoint (OIDC Core §5.3), GET and POST; bearer tokens per RFC 6750 §2.1/§2.2 and
-// errors per §3.1. Revocation is honoured by checking the token's grant.
+// errors per §3.1, DPoP-bound tokens per RFC 9449 §7. Revocation is honoured by checking the token's grant.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../http/errors.js';
-import { issuerOf, type Services } from '../services.js';
+import { endpointOf, issuerOf, type Services } from '../services.js';
+import type { Realm } from '../store/realms.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { signUserinfo } from '../tokens/issue.js';
 import { inspectAccessToken } from '../tokens/inspect.js';
 import { subjectFor } from '../tokens/subject.js';
 import { isFormBody } from '../http/params.js';
+import { dpopHeader, dpopSigningAlgs, nonceChallenge, verifyDPoPProof } from './dpop.js';
 
-function bearerToken(request: FastifyRequest): string {
+/** The access token and how it came: in the Authorization header with its scheme, or in the form body. */
+interface PresentedToken { token: string; scheme: 'bearer' | 'dpop' | 'body' }
+
+function presentedToken(request: FastifyRequest): PresentedToken {
   const header = request.headers.authorization;
   const body = request.method === 'POST' && isFormBody(request.headers['content-type']) ? (request.body as Record<string, unknown> | undefined)?.access_token : undefined;
   if (header !== undefined && body !== undefined) throw new OAuthError('invalid_request', 'send the access token one way only', 400);
   if (header !== undefined) {
-    const match = header.match(/^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i);
+    const match = header.match(/^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i);
     if (!match) throw new OAuthError('invalid_token', 'malformed Authorization header');
-    return match[1]!;
+    return { token: match[2]!, scheme: match[1]!.toLowerCase() as 'bearer' | 'dpop' };
   }
-  if (typeof body === 'string' && body !== '') return body;
+  if (typeof body === 'string' && body !== '') return { token: body, scheme: 'body' };
   if (body !== undefined) throw new OAuthError('invalid_request', 'access_token is malformed', 400);
   throw new MissingToken();
+}
+
+/**
+ * RFC 9449 §7.1: a token bound to a key (cnf.jkt) is honoured only with the DPoP scheme and a proof
+ * made with that key for this request and this token; never as a bearer token (§7.2, no downgrade).
+ */
+async function checkSenderConstraint(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, presented: PresentedToken, jkt: string | undefined,
+): Promise<void> {
+  if (jkt === undefined) {
+    if (presented.scheme === 'dpop') throw new OAuthError('invalid_token', 'the access token is not DPoP-bound: send it with the Bearer scheme');
+    return;
+  }
+  if (presented.scheme !== 'dpop') throw new OAuthError('invalid_token', 'the access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof');
+  const proof = dpopHeader(request);
+  if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'a DPoP proof is required with a DPoP-bound access token', 401);
+  const expected = { htm: request.method, htu: endpointOf(s.config, realm, 'userinfo'), accessToken: presented.token, nonces: nonceChallenge(s, realm, reply) };
+  const { jkt: proved } = await verifyDPoPProof(proof, expected, s);
+  if (proved !== jkt) throw new OAuthError('invalid_token', 'the DPoP proof was not made with the key the access token is bound to');
+}
+
+/** RFC 6750 §3 and RFC 9449 §7.1: the challenge names the scheme the token was (or should have been) sent with. */
+function challengeFor(error: OAuthError, realm: Realm, dpop: boolean): string {
+  const realmParam = `realm="${realm.name}"`;
+  const dpopChallenge = `DPoP ${realmParam}, algs="${dpopSigningAlgs.join(' ')}"`;
+  if (error instanceof MissingToken) return `Bearer ${realmParam}, ${dpopChallenge}`;
+  const params = `error="${error.code}", error_description="${error.toJSON().error_description.replace(/"/g, "'")}"`;
+  return dpop ? `${dpopChallenge}, ${params}` : `Bearer ${realmParam}, ${params}`;
 }
 
 /** RFC 6750 §3.1: a request without any token gets a bare challenge, no error code. */
@@ -34,9 +67,15 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     reply.header('cache-control', 'no-store');
+    let dpop = false;
     try {
-      const token = await inspectAccessToken(s, realm, bearerToken(request));
+      const presented = presentedToken(request);
+      dpop = presented.scheme === 'dpop';
+      const token = await inspectAccessToken(s, realm, presented.token);
       if (!token) throw new OAuthError('invalid_token', 'the access token is invalid or has expired');
+      const jkt = token.claims.cnf?.jkt;
+      dpop ||= jkt !== undefined;
+      await checkSenderConstraint(s, request, reply, realm, presented, jkt);
       if (!token.scope.includes('openid')) throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope');
       if (!token.active || !token.user) throw new OAuthError('invalid_token', 'the access token has been revoked, or its user disabled');
       const requested = claimsNamed(token.user, requestedClaimNames(token.grant?.claims ?? null, 'userinfo'));
@@ -49,11 +88,9 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
       return reply.type('application/jwt').send(signed);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
-      const realmParam = `realm="${realm.name}"`;
-      const challenge = error instanceof MissingToken
-        ? `Bearer ${realmParam}`
-        : `Bearer ${realmParam}, error="${error.code}", error_description="${error.toJSON().error_description.replace(/"/g, "'")}"`;
-      return reply.code(error.status).header('www-authenticate', challenge).send(error instanceof MissingToken ? undefined : error.toJSON());
+      // A proof refused here answers 401 (RFC 9449 §7.1), not the token endpoint's 400.
+      const status = error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce' ? 401 : error.status;
+      return reply.code(status).header('www-authenticate', challengeFor(error, realm, dpop)).send(error instanceof MissingToken ? undefined : error.toJSON());
     }
   };
   app.get('/realms/:realm/protocol/openid-connect/userinfo', handler);

@@ -11,6 +11,8 @@ export interface AuthorizationCode {
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
   expiresAt: number;
+  /** RFC 9449 §10: the token request must carry a DPoP proof with this key thumbprint. */
+  dpopJkt?: string | null;
 }
 
 export interface FoundCode extends AuthorizationCode { used: boolean }
@@ -22,6 +24,7 @@ export function authorizationCodesRepository(db: Kysely<Database>) {
       await db.insertInto('authorization_codes').values({
         hash: sha256(code), grant_id: c.grantId, realm: c.realm, client_id: c.clientId, redirect_uri: c.redirectUri,
         code_challenge: c.codeChallenge, code_challenge_method: c.codeChallengeMethod, expires_at: c.expiresAt, used_at: null,
+        dpop_jkt: c.dpopJkt ?? null,
       }).execute();
       return code;
     },
@@ -30,7 +33,7 @@ export function authorizationCodesRepository(db: Kysely<Database>) {
       return row && {
         grantId: row.grant_id, realm: row.realm, clientId: row.client_id, redirectUri: row.redirect_uri,
         codeChallenge: row.code_challenge, codeChallengeMethod: row.code_challenge_method, expiresAt: row.expires_at,
-        used: row.used_at !== null,
+        used: row.used_at !== null, dpopJkt: row.dpop_jkt,
       };
     },
     /** Marks the code used; true for exactly one caller per code, however many race. */

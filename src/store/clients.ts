@@ -63,6 +63,8 @@ export interface ClientMetadata {
   /** OIDC Front-Channel Logout 1.0 §2: loaded in an iframe of the sign-out page. */
   frontchannel_logout_uri?: string;
   frontchannel_logout_session_required?: boolean;
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
+  dpop_bound_access_tokens?: boolean;
   /** Addresses / CIDR blocks this client may be used from; deny wins (src/security/ip-rules.ts). */
   ip_allow?: string[];
   ip_deny?: string[];

@@ -5,6 +5,7 @@ import { migrate } from './migrations.js';
 import { realmsRepository } from './realms.js';
 import { clientsRepository } from './clients.js';
 import { clientAssertionsRepository } from './client-assertions.js';
+import { dpopProofsRepository } from './dpop-proofs.js';
 import { usersRepository } from './users.js';
 import { rolesRepository } from './roles.js';
 import { sessionsRepository } from './sessions.js';
@@ -30,6 +31,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     realms: realmsRepository(db),
     clients: clientsRepository(db),
     clientAssertions: clientAssertionsRepository(db),
+    dpopProofs: dpopProofsRepository(db),
     users: usersRepository(db),
     roles: rolesRepository(db),
     sessions: sessionsRepository(db),

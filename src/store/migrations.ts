@@ -237,6 +237,20 @@ const grantResources: Migration = {
   },
 };
 
+// DPoP (RFC 9449): proof ids seen (§11.1), shared by every node, and the key a code (§10, dpop_jkt)
+// or a public client's refresh token (§5) is bound to.
+const dpopProofs: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('dpop_proof_jtis')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('dpop_proof_jtis_expires_at').on('dpop_proof_jtis').column('expires_at').execute();
+    await db.schema.alterTable('authorization_codes').addColumn('dpop_jkt', 'text').execute();
+    await db.schema.alterTable('refresh_tokens').addColumn('dpop_jkt', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -246,6 +260,7 @@ const migrations: Record<string, Migration> = {
   '0006_password_history': passwordHistory,
   '0007_device_codes': deviceCodes,
   '0008_pairwise_salts': pairwiseSalts,
+  '0009_dpop_proofs': dpopProofs,
   '0010_grant_resources': grantResources,
 };
 

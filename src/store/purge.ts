@@ -18,6 +18,7 @@ export interface PurgeCounts {
   refresh_tokens: number;
   grants: number;
   client_assertion_jtis: number;
+  dpop_proof_jtis: number;
   login_failures: number;
   device_codes: number;
 }
@@ -75,6 +76,11 @@ export function purgeRepository(db: Kysely<Database>) {
       return deleted(await db.deleteFrom('device_codes').where('device_code_hash', 'in',
         db.selectFrom('device_codes').select('device_code_hash').where('expires_at', '<', now - hour).limit(batch)).executeTakeFirst());
     },
+    /** A proof past its acceptance window is refused as stale, so its id no longer needs remembering. */
+    async dpopProofJtis(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('dpop_proof_jtis').where('hash', 'in',
+        db.selectFrom('dpop_proof_jtis').select('hash').where('expires_at', '<=', now).limit(batch)).executeTakeFirst());
+    },
     /**
      * Counters idle for longer than `idleMs` would start again at the next failure anyway. Rows with
      * a running lock, or that record a lockout-disabled account (unlock re-enables it), are kept.
@@ -107,6 +113,7 @@ export async function purgeExpired(store: Pick<Store, 'purge' | 'realms'>, now: 
     refresh_tokens: await p.refreshTokens(now, batch),
     grants: await p.grants(now, batch),
     client_assertion_jtis: await p.clientAssertionJtis(now, batch),
+    dpop_proof_jtis: await p.dpopProofJtis(now, batch),
     login_failures: 0,
     device_codes: await p.deviceCodes(now, batch),
   };

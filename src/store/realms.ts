@@ -68,6 +68,10 @@ export interface RealmSettings {
   /** RFC 8628: how long a device code and its user code live, and the polling interval, in seconds. */
   device_code_lifetime: number;
   device_code_interval: number;
+  /** RFC 9449: public clients (token_endpoint_auth_method none) must send a DPoP proof with every token request. */
+  dpop_required_for_public_clients: boolean;
+  /** RFC 9449 §8, §9: DPoP proofs must carry a nonce this server issued (DPoP-Nonce), at the token endpoint and userinfo. */
+  dpop_nonce_required: boolean;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -146,6 +150,8 @@ export const defaultRealmSettings: RealmSettings = {
   password_policy: defaultPasswordPolicy,
   device_code_lifetime: 600,
   device_code_interval: 5,
+  dpop_required_for_public_clients: false,
+  dpop_nonce_required: false,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -3,18 +3,22 @@ import type { Kysely } from 'kysely';
 import { randomToken, sha256 } from '../runtime.js';
 import type { Database } from './schema.js';
 
-export interface FoundRefreshToken { grantId: string; issuedAt: number; expiresAt: number; used: boolean }
+export interface FoundRefreshToken {
+  grantId: string; issuedAt: number; expiresAt: number; used: boolean;
+  /** RFC 9449 §5: refreshing needs a DPoP proof with this key thumbprint. */
+  dpopJkt: string | null;
+}
 
 export function refreshTokensRepository(db: Kysely<Database>) {
   return {
-    async issue(grantId: string, expiresAt: number, now: number): Promise<string> {
+    async issue(grantId: string, expiresAt: number, now: number, dpopJkt: string | null = null): Promise<string> {
       const token = randomToken();
-      await db.insertInto('refresh_tokens').values({ hash: sha256(token), grant_id: grantId, created_at: now, expires_at: expiresAt, used_at: null }).execute();
+      await db.insertInto('refresh_tokens').values({ hash: sha256(token), grant_id: grantId, created_at: now, expires_at: expiresAt, used_at: null, dpop_jkt: dpopJkt }).execute();
       return token;
     },
     async find(token: string): Promise<FoundRefreshToken | undefined> {
       const row = await db.selectFrom('refresh_tokens').selectAll().where('hash', '=', sha256(token)).executeTakeFirst();
-      return row && { grantId: row.grant_id, issuedAt: row.created_at, expiresAt: row.expires_at, used: row.used_at !== null };
+      return row && { grantId: row.grant_id, issuedAt: row.created_at, expiresAt: row.expires_at, used: row.used_at !== null, dpopJkt: row.dpop_jkt };
     },
     /** Uses the token up; true for exactly one caller, so a second use is always detected as reuse. */
     async markUsed(token: string, now: number): Promise<boolean> {

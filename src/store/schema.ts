@@ -36,9 +36,13 @@ export interface CodeTable {
   hash: string; grant_id: string; realm: string; client_id: string; redirect_uri: string | null;
   code_challenge: string | null; code_challenge_method: string | null; expires_at: number;
   used_at: number | null;
+  /** RFC 9449 §10: the thumbprint of the key the token request must prove (dpop_jkt). */
+  dpop_jkt: string | null;
 }
 export interface RefreshTokenTable {
   hash: string; grant_id: string; created_at: number; expires_at: number; used_at: number | null;
+  /** RFC 9449 §5: a public client's refresh token is bound to the key of the proof it was issued with. */
+  dpop_jkt: string | null;
 }
 export interface KeyTable {
   kid: string; realm: string; alg: string; status: string; public_jwk: string;
@@ -46,6 +50,8 @@ export interface KeyTable {
 }
 /** Client assertion ids seen (RFC 7523 §3 item 7), kept until the assertion expires. */
 export interface ClientAssertionJtiTable { hash: string; expires_at: number }
+/** DPoP proof ids seen (RFC 9449 §11.1), kept until the proof's iat leaves the acceptance window. */
+export interface DpopProofJtiTable { hash: string; expires_at: number }
 export interface ConsentTable { realm: string; user_id: string; client_id: string; scope: string; updated_at: number }
 /** Sign-in failure counters (src/security/brute-force.ts); `key` is 'user:…', 'userip:…|…' or 'ip:…'. */
 export interface LoginFailureTable {
@@ -78,6 +84,7 @@ export interface Database {
   consents: ConsentTable;
   password_history: PasswordHistoryTable;
   client_assertion_jtis: ClientAssertionJtiTable;
+  dpop_proof_jtis: DpopProofJtiTable;
   login_failures: LoginFailureTable;
   device_codes: DeviceCodeTable;
   pairwise_salts: PairwiseSaltTable;

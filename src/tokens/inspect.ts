@@ -14,6 +14,8 @@ export interface AccessTokenClaims extends JWTPayload {
   gid?: string;
   sid?: string;
   auth_time?: number;
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to. */
+  cnf?: { jkt?: string };
 }
 
 interface Inspected {
@@ -89,6 +91,7 @@ async function verifiedClaims(s: Services, realm: Realm, token: string): Promise
     });
     if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') return undefined;
     if (payload.gid !== undefined && typeof payload.gid !== 'string') return undefined;
+    if (payload.cnf !== undefined && (typeof payload.cnf !== 'object' || payload.cnf === null || typeof (payload.cnf as { jkt?: unknown }).jkt !== 'string')) return undefined;
     return payload as AccessTokenClaims;
   } catch {
     return undefined;

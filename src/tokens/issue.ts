@@ -26,6 +26,8 @@ export async function signAccessToken(
     subject: string;
     /** Seconds, when shorter than the client's access token lifetime (an exchanged token never outlives its subject). */
     lifetime?: number;
+    /** RFC 9449: the JWK thumbprint of the DPoP key the token is bound to (cnf.jkt). */
+    dpopJkt?: string;
   },
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const alg = p.client.metadata.access_token_signed_response_alg ?? ctx.realm.settings.access_token_signing_alg;
@@ -37,6 +39,8 @@ export async function signAccessToken(
     scope: p.scope,
   };
   if (p.grant) claims.gid = p.grant.id;
+  // RFC 9449 §6.1: bound to the DPoP key the token request proved.
+  if (p.dpopJkt) claims.cnf = { jkt: p.dpopJkt };
   if (p.user && p.grant) {
     if (p.grant.authTime !== null) claims.auth_time = seconds(p.grant.authTime);
     if (p.grant.acr) claims.acr = p.grant.acr;

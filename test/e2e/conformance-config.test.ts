@@ -147,7 +147,7 @@ for (const database of databases) {
       }
     });
 
-    test('DISC-13, BCP-18, DEV-01: optional features Strix supports are advertised (PKCE, revocation, introspection, iss parameter, logout, device authorization)', () => {
+    test('DISC-13, BCP-18, DEV-01: optional features Strix supports are advertised (PKCE, revocation, introspection, iss parameter, logout, device authorization, DPoP)', () => {
       assert.ok(metadata.code_challenge_methods_supported);
       assertHttpsUrl(metadata.revocation_endpoint, 'revocation_endpoint');
       assertHttpsUrl(metadata.introspection_endpoint, 'introspection_endpoint');
@@ -157,7 +157,7 @@ for (const database of databases) {
       assert.equal(metadata.frontchannel_logout_supported, true);
       assertHttpsUrl(metadata.device_authorization_endpoint, 'device_authorization_endpoint');
       assert.equal(metadata.pushed_authorization_request_endpoint, undefined, 'PAR is not implemented, so not advertised');
-      assert.equal(metadata.dpop_signing_alg_values_supported, undefined, 'DPoP is not implemented, so not advertised');
+      assert.ok((metadata.dpop_signing_alg_values_supported as string[]).includes('ES256'), 'DPoP is implemented, so advertised');
     });
 
     test('BCL-01, BCLO-01: back-channel logout with sessions is advertised next to an https end_session_endpoint', () => {

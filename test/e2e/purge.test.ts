@@ -121,6 +121,15 @@ for (const database of databases) {
       assert.equal(await rows('client_assertion_jtis'), 0);
     });
 
+    test('used DPoP proof ids are forgotten once the proof is past its acceptance window', async () => {
+      const now = server.clock.now();
+      assert.equal(await server.services.store.dpopProofs.useOnce({ jkt: 'jkt-1', jti: 'jti-1', expiresAt: now + 61_000 }, now), true);
+      assert.equal((await purge()).dpop_proof_jtis, 0);
+      server.clock.advance(62);
+      assert.equal((await purge()).dpop_proof_jtis, 1);
+      assert.equal(await rows('dpop_proof_jtis'), 0);
+    });
+
     test('a purge deletes at most one batch per table', async () => {
       const now = server.clock.now();
       for (let i = 0; i < 5; i++) {

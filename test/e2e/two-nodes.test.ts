@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { databases, freshDatabase } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey } from '../helpers/server.js';
@@ -157,6 +158,22 @@ if (!databases.includes('postgres')) {
       assert.equal((await userinfo(nodeA(), rotated.body.access_token)).status, 401, 'and on A');
       const latest = await tokenRequest(nodeB().issuer, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token }, web);
       assert.equal(latest.body.error, 'invalid_grant', 'the latest refresh token is revoked too');
+    });
+
+    test('DPOP-17: a DPoP proof used on node A is refused as a replay on node B', async () => {
+      const keys = await generateKeyPair('ES256');
+      const proof = await new SignJWT({ jti: randomUUID(), iat: Math.floor(Date.now() / 1000), htm: 'POST', htu: `${nodeA().issuer}/protocol/openid-connect/token` })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keys.publicKey) })
+        .sign(keys.privateKey);
+      const send = (node: Node) => fetch(`${node.issuer}/protocol/openid-connect/token`, {
+        method: 'POST', body: 'grant_type=client_credentials',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('service:service-secret').toString('base64')}`, dpop: proof },
+      });
+      const first = await send(nodeA());
+      assert.equal(first.status, 200, await first.text());
+      const replay = await send(nodeB());
+      assert.equal(replay.status, 400);
+      assert.equal((await replay.json() as { error: string }).error, 'invalid_dpop_proof');
     });
 
     test('logout on node A ends the SSO session for node B as well', async () => {

@@ -31,6 +31,10 @@ export const authorizationCode: Grant = {
     if (!code || code.realm !== ctx.realm.name || code.clientId !== client.clientId) {
       throw new OAuthError('invalid_grant', 'authorization code is invalid');
     }
+    // RFC 9449 §10: checked before the code is used up, so a thief without the key cannot burn it.
+    if (!code.used && code.dpopJkt && code.dpopJkt !== ctx.dpop?.jkt) {
+      throw new OAuthError('invalid_grant', 'the code is bound to a DPoP key (dpop_jkt): send a proof made with that key');
+    }
     if (code.used || !(await s.store.authorizationCodes.markUsed(value, now))) {
       await s.store.grants.revoke(code.grantId, now);
       s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'code_replayed' }, 'authorization code replayed: grant revoked');

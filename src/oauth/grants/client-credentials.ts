@@ -4,11 +4,11 @@ import { OAuthError } from '../../http/errors.js';
 import { signAccessToken } from '../../tokens/issue.js';
 import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope, userScopes } from '../../tokens/scopes.js';
-import type { Grant } from './grant.js';
+import { tokenType, type Grant } from './grant.js';
 
 export const clientCredentials: Grant = {
   type: 'client_credentials',
-  async handle({ s, realm, issuer, client, params, now }) {
+  async handle({ s, realm, issuer, client, params, now, dpop }) {
     if (!client.confidential) throw new OAuthError('unauthorized_client', 'public clients cannot use client_credentials');
     const requested = parseScope(params.scope);
     const forUsers = requested.filter((scope) => userScopes.has(scope));
@@ -17,7 +17,7 @@ export const clientCredentials: Grant = {
       ? grantableScope(client, requested)
       : [...clientScopes(client)].filter((value) => !userScopes.has(value));
     const audience = requestedResources(realm, client, params);
-    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' '), audience, subject: client.clientId });
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
+    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' '), audience, subject: client.clientId, dpopJkt: dpop?.jkt });
+    return { access_token: accessToken, token_type: tokenType({ dpop }), expires_in: expiresIn, scope: scope.join(' ') };
   },
 };

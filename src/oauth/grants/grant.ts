@@ -4,6 +4,7 @@ import type { Params } from '../../http/params.js';
 import type { Services } from '../../services.js';
 import type { Client } from '../../store/clients.js';
 import type { Grant as StoredGrant } from '../../store/grants.js';
+import type { VerifiedProof } from '../dpop.js';
 import type { Realm } from '../../store/realms.js';
 import type { User } from '../../store/users.js';
 import { claimsNamed, requestedClaimNames } from '../../tokens/claims.js';
@@ -13,7 +14,14 @@ import { subjectFor } from '../../tokens/subject.js';
 /** Where a token request came from: the address brute-force counters use, and its logger. */
 export interface RequestOrigin { ip: string; log: Pick<Logger, 'warn' | 'info'> }
 
-export interface GrantContext { s: Services; realm: Realm; issuer: string; client: Client; params: Params; now: number; origin: RequestOrigin }
+export interface GrantContext {
+  s: Services; realm: Realm; issuer: string; client: Client; params: Params; now: number; origin: RequestOrigin;
+  /** The request's checked DPoP proof (RFC 9449 §5), if it sent one: the tokens are then bound to its key. */
+  dpop?: VerifiedProof;
+}
+
+/** RFC 9449 §5: `DPoP` when the access token is bound to a key, else `Bearer` (RFC 6750). */
+export const tokenType = (ctx: Pick<GrantContext, 'dpop'>): TokenResponse['token_type'] => ctx.dpop ? 'DPoP' : 'Bearer';
 
 /** When a new user grant ends: offline ones live long, others within the refresh token's absolute lifetime. */
 export function grantExpiry(realm: Realm, client: Client, offline: boolean, now: number): number {
@@ -25,8 +33,8 @@ export function grantExpiry(realm: Realm, client: Client, offline: boolean, now:
 
 export interface TokenResponse {
   access_token: string;
-  /** N_A: a token exchange issued something other than an access token (RFC 8693 §2.2.1). */
-  token_type: 'Bearer' | 'N_A';
+  /** DPoP for key-bound access tokens (RFC 9449); N_A: a token exchange issued something other than an access token (RFC 8693 §2.2.1). */
+  token_type: 'Bearer' | 'DPoP' | 'N_A';
   expires_in: number;
   scope: string;
   id_token?: string;
@@ -50,8 +58,8 @@ export async function tokensForUser(
 ): Promise<TokenResponse> {
   const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
   const subject = await subjectFor(ctx.s, ctx.realm.name, ctx.client, user.id);
-  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' '), audience, subject });
-  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
+  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' '), audience, subject, dpopJkt: ctx.dpop?.jkt });
+  const response: TokenResponse = { access_token: accessToken, token_type: tokenType(ctx), expires_in: expiresIn, scope: scope.join(' ') };
   if (scope.includes('openid')) {
     const nonce = idToken === 'authorization' ? grant.nonce : null;
     const extraClaims = claimsNamed(user, requestedClaimNames(grant.claims, 'id_token'));
@@ -61,7 +69,10 @@ export async function tokensForUser(
     const idle = grant.offline
       ? ctx.realm.settings.offline_token_idle_lifetime
       : ctx.client.metadata.refresh_token_idle_lifetime ?? ctx.realm.settings.refresh_token_idle_lifetime;
-    response.refresh_token = await ctx.s.store.refreshTokens.issue(grant.id, Math.min(grant.expiresAt, ctx.now + idle * 1000), ctx.now);
+    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key; a confidential client's
+    // is already bound to the client by its authentication.
+    const bound = ctx.client.confidential ? null : ctx.dpop?.jkt ?? null;
+    response.refresh_token = await ctx.s.store.refreshTokens.issue(grant.id, Math.min(grant.expiresAt, ctx.now + idle * 1000), ctx.now, bound);
   }
   return response;
 }

@@ -16,6 +16,10 @@ export const refreshToken: Grant = {
     if (!token || !grant || grant.realm !== ctx.realm.name || grant.clientId !== client.clientId) {
       throw new OAuthError('invalid_grant', 'refresh token is invalid');
     }
+    // RFC 9449 §5: checked before the token is used up, so a thief without the key cannot burn it.
+    if (!token.used && token.dpopJkt !== null && token.dpopJkt !== ctx.dpop?.jkt) {
+      throw new OAuthError('invalid_grant', 'the refresh token is bound to a DPoP key: send a proof made with that key');
+    }
     if (token.used || !(await s.store.refreshTokens.markUsed(value, now))) {
       await s.store.grants.revoke(grant.id, now);
       s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'refresh_token_reused' }, 'refresh token reused: grant revoked');

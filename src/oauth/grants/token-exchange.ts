@@ -11,7 +11,7 @@ import { subjectFor } from '../../tokens/subject.js';
 import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/presented-token.js';
 import { clientResources, requestedResources } from '../../tokens/resources.js';
 import { clientScopes, parseScope } from '../../tokens/scopes.js';
-import type { Grant, GrantContext } from './grant.js';
+import { tokenType, type Grant, type GrantContext } from './grant.js';
 
 export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -47,9 +47,9 @@ export const tokenExchange: Grant = {
       return { access_token: refreshToken, issued_token_type: issuedTokenType, token_type: 'N_A', expires_in: lifetime, scope: scope.join(' ') };
     }
     const { accessToken, expiresIn } = await signAccessToken({ issuer: ctx.issuer, realm, keystore: s.keystore, now }, {
-      client, grant, user: subject.user, subject: subject.user ? await subjectFor(s, realm.name, client, subject.user.id) : subject.sub, scope: scope.join(' '), audience, act: actClaim(subject, actor), lifetime,
+      client, grant, user: subject.user, subject: subject.user ? await subjectFor(s, realm.name, client, subject.user.id) : subject.sub, scope: scope.join(' '), audience, act: actClaim(subject, actor), lifetime, dpopJkt: ctx.dpop?.jkt,
     });
-    return { access_token: accessToken, issued_token_type: issuedTokenType, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
+    return { access_token: accessToken, issued_token_type: issuedTokenType, token_type: tokenType(ctx), expires_in: expiresIn, scope: scope.join(' ') };
   },
 };
 
