@@ -1,5 +1,5 @@
 // Request rate limits (docs/security.md "Rate limits") on the sign-in form, the token, introspection,
-// revocation and registration endpoints: per client address, and per client_id where a request
+// revocation, registration and PAR endpoints: per client address, and per client_id where a request
 // names one. Counters live in Redis when STRIX_REDIS_URL is set (shared by every node), otherwise in
 // this process. A refusal is 429 with Retry-After (RFC 6585 §4).
 import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
@@ -28,6 +28,7 @@ const targets: Target[] = [
   },
   { route: endpoint('revoke'), limits: [{ name: 'revocation_per_ip', by: 'ip' }, { name: 'revocation_per_client', by: 'client' }], page: false },
   { route: endpoint('registrations(/.*)?'), limits: [{ name: 'registration_per_ip', by: 'ip' }], page: false },
+  { route: endpoint('ext/par/request'), limits: [{ name: 'par_per_ip', by: 'ip' }, { name: 'par_per_client', by: 'client' }], page: false },
 ];
 
 // Wait at most this long for Redis at start, and for any one command: a slow store must not stall

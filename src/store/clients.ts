@@ -66,6 +66,10 @@ export interface ClientMetadata {
   /** Addresses / CIDR blocks this client may be used from; deny wins (src/security/ip-rules.ts). */
   ip_allow?: string[];
   ip_deny?: string[];
+  /** RFC 9126 §6: this client's authorization requests must be pushed (PAR). */
+  require_pushed_authorization_requests?: boolean;
+  /** OIDC Core §4: where a third party starts a sign-in at this client (https only). */
+  initiate_login_uri?: string;
 }
 
 export interface Client {

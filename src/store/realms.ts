@@ -34,6 +34,8 @@ export interface RateLimitSettings {
   revocation_per_ip: RateLimit;
   revocation_per_client: RateLimit;
   registration_per_ip: RateLimit;
+  par_per_ip: RateLimit;
+  par_per_client: RateLimit;
 }
 
 export interface RealmSettings {
@@ -57,6 +59,8 @@ export interface RealmSettings {
   ip_allow: string[];
   ip_deny: string[];
   password_policy: PasswordPolicy;
+  /** RFC 9126 §5: every client must push its authorization requests (PAR). */
+  require_pushed_authorization_requests: boolean;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -107,6 +111,8 @@ export const defaultRateLimitSettings: RateLimitSettings = {
   revocation_per_ip: perMinute(600),
   revocation_per_client: perMinute(600),
   registration_per_ip: perMinute(100),
+  par_per_ip: perMinute(600),
+  par_per_client: perMinute(600),
 };
 
 export const defaultRealmSettings: RealmSettings = {
@@ -129,6 +135,7 @@ export const defaultRealmSettings: RealmSettings = {
   ip_allow: [],
   ip_deny: [],
   password_policy: defaultPasswordPolicy,
+  require_pushed_authorization_requests: false,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -48,6 +48,10 @@ export interface LoginFailureTable {
   realm: string; key: string; failures: number; lockouts: number; first_failure_at: number;
   last_failure_at: number; locked_until: number | null; disabled_by_lockout: number;
 }
+/** Pushed authorization requests (RFC 9126); `params` is the validated request as JSON. */
+export interface PushedRequestTable {
+  id_hash: string; realm: string; client_id: string; params: string; created_at: number; expires_at: number;
+}
 export interface PasswordHistoryTable { user_id: string; password_hash: string; created_at: number }
 export interface MigrationMarker { id: Generated<number> }
 
@@ -67,4 +71,5 @@ export interface Database {
   password_history: PasswordHistoryTable;
   client_assertion_jtis: ClientAssertionJtiTable;
   login_failures: LoginFailureTable;
+  pushed_requests: PushedRequestTable;
 }
