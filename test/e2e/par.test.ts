@@ -260,13 +260,19 @@ for (const database of databases) {
       assert.equal(refused.body.error, 'invalid_request_object');
     });
 
-    test('PAR-12: a private_key_jwt assertion addressed to the PAR endpoint authenticates the push', async () => {
-      const assertion = await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-        .setIssuer('keyed').setSubject('keyed').setAudience(parUrl()).setIssuedAt().setExpirationTime('1m').sign(keyed);
-      const pushed = await push(codeRequest('keyed').form, {
-        form: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
+    test('PAR-12: a private_key_jwt assertion addressed to the issuer, the token endpoint or the PAR endpoint authenticates the push', async () => {
+      const assertion = (audience: string) => new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('keyed').setSubject('keyed').setAudience(audience).setIssuedAt().setExpirationTime('1m').sign(keyed);
+      const withAssertion = async (audience: string) => push(codeRequest('keyed').form, {
+        form: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion(audience) },
       });
-      assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+      for (const audience of [server.issuer(), `${server.issuer()}/protocol/openid-connect/token`, parUrl()]) {
+        const pushed = await withAssertion(audience);
+        assert.equal(pushed.status, 201, `${audience}: ${JSON.stringify(pushed.body)}`);
+      }
+      const misaddressed = await withAssertion(`${server.issuer()}/protocol/openid-connect/userinfo`);
+      assert.equal(misaddressed.status, 401);
+      assert.equal(misaddressed.body.error, 'invalid_client');
     });
 
     test('a request pushed to one node is used on another node of the same database', async () => {
