@@ -9,7 +9,7 @@ import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { trustedRedirect, validateAuthorizationRequest } from './authorization-request.js';
+import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { pushedRequestObject, rejection } from './request-object.js';
 
 export const parPath = 'ext/par/request';
@@ -47,16 +47,18 @@ async function validatedPush(s: Services, realm: Realm, client: Client, body: Pa
   const outer: Params = { client_id: client.clientId };
   for (const [name, value] of Object.entries(body)) if (!authenticationParams.includes(name)) outer[name] = value;
   const params = await pushedRequestObject(s, realm, client, outer);
-  let trusted;
+  validateAuthorizationRequest(realm, client, params, registeredRedirect(client, params));
+  return params;
+}
+
+/** §2.4 would let an authenticated client push an unregistered redirect URI; Strix keeps to registered ones. */
+function registeredRedirect(client: Client, params: Params): TrustedRedirect {
   try {
-    trusted = trustedRedirect(client, params);
+    return trustedRedirect(client, params);
   } catch (error) {
-    // §2.4 would let an authenticated client push an unregistered redirect URI; Strix keeps exact registration.
     if (error instanceof PageError) throw new OAuthError('invalid_request', error.message);
     throw error;
   }
-  validateAuthorizationRequest(realm, client, params, trusted);
-  return params;
 }
 
 export function isPushedRequestUri(value: string | undefined): value is string {
@@ -74,11 +76,10 @@ export async function resolvePushedRequest(s: Services, realm: Realm, client: Cl
   if (outer.client_id === undefined || !client?.enabled) return outer;
   const reference = outer.request_uri!.slice(pushedRequestUriPrefix.length);
   const pushed = await s.store.pushedRequests.take(realm.name, client.clientId, reference);
-  let problem: string | undefined;
-  if (!pushed) problem = 'request_uri is unknown, was already used, or was pushed by another client';
-  else if (pushed.expiresAt <= s.clock.now()) problem = 'request_uri has expired';
-  if (problem !== undefined) throw rejection(client, new OAuthError('invalid_request_uri', problem), outer.redirect_uri !== undefined ? outer : undefined);
-  return pushed!.params;
+  const refused = (problem: string) => rejection(client, new OAuthError('invalid_request_uri', problem), outer.redirect_uri !== undefined ? outer : undefined);
+  if (!pushed) throw refused('request_uri is unknown, was already used, or was pushed by another client');
+  if (pushed.expiresAt <= s.clock.now()) throw refused('request_uri has expired');
+  return pushed.params;
 }
 
 /** RFC 9126 §5, §6: the realm or the client may insist that every authorization request is pushed. */
