@@ -53,7 +53,7 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
 }
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
-const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke))$/;
+const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke|ext\/par\/request))$/;
 const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke|registrations|ext\/par\/))/;
 
 export async function buildApp(s: Services): Promise<FastifyInstance> {
@@ -94,7 +94,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
     await cors.apply(request, reply);
     if (request.method === 'OPTIONS') return reply.code(204).send();
   });
-  for (const path of ['/realms/:realm/.well-known/openid-configuration', '/realms/:realm/protocol/openid-connect/:endpoint']) {
+  for (const path of ['/realms/:realm/.well-known/openid-configuration', '/realms/:realm/protocol/openid-connect/:endpoint', `/realms/:realm/protocol/openid-connect/${parPath}`]) {
     app.options(path, async (_request, reply) => reply.code(204).send());
   }
 

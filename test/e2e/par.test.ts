@@ -114,6 +114,21 @@ for (const database of databases) {
       assert.equal(refused.body.error, 'invalid_client');
     });
 
+    test('a browser-based public client may push from an allowed origin (CORS), and only from one', async () => {
+      const preflight = await fetch(parUrl(), { method: 'OPTIONS', headers: { origin: 'https://spa.example.com', 'access-control-request-method': 'POST' } });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://spa.example.com');
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+      const form = codeRequest('spa', { redirect_uri: 'http://127.0.0.1:5173/callback' }).form;
+      const pushed = await fetch(parUrl(), {
+        method: 'POST', headers: { origin: 'https://spa.example.com', 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form),
+      });
+      assert.equal(pushed.status, 201);
+      assert.equal(pushed.headers.get('access-control-allow-origin'), 'https://spa.example.com');
+      const stranger = await fetch(parUrl(), { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      assert.equal(stranger.headers.get('access-control-allow-origin'), null);
+    });
+
     test('PAR-04: a push that itself carries a request_uri is invalid_request', async () => {
       const refused = await push(codeRequest('web', { request_uri: `${urnPrefix}abc` }).form);
       assert.equal(refused.status, 400);
