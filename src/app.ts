@@ -9,6 +9,7 @@ import { trustProxyOption, type Config } from './config.js';
 import { InvalidClient } from './http/client-auth.js';
 import { corsPolicy } from './http/cors.js';
 import { OAuthError, PageError } from './http/errors.js';
+import { postOnly } from './http/post-only.js';
 import { realmResolver } from './http/realm.js';
 import { healthRoutes } from './ops/health.js';
 import { metrics } from './ops/metrics.js';
@@ -18,6 +19,7 @@ import { deviceRoutes } from './oauth/device.js';
 import { discoveryRoutes } from './oauth/discovery.js';
 import { introspectRoutes } from './oauth/introspect.js';
 import { logoutRoutes } from './oauth/logout.js';
+import { parPath, parRoutes } from './oauth/par.js';
 import { registerRoutes } from './oauth/register.js';
 import { revokeRoutes } from './oauth/revoke.js';
 import { realmIpRules } from './security/ip-rules.js';
@@ -53,8 +55,8 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
 }
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
-const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke))$/;
-const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke|registrations|auth\/device))/;
+const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke|ext\/par\/request))$/;
+const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke|registrations|auth\/device|ext\/par\/))/;
 
 export async function buildApp(s: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -94,7 +96,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
     await cors.apply(request, reply);
     if (request.method === 'OPTIONS') return reply.code(204).send();
   });
-  for (const path of ['/realms/:realm/.well-known/openid-configuration', '/realms/:realm/protocol/openid-connect/:endpoint']) {
+  for (const path of ['/realms/:realm/.well-known/openid-configuration', '/realms/:realm/protocol/openid-connect/:endpoint', `/realms/:realm/protocol/openid-connect/${parPath}`]) {
     app.options(path, async (_request, reply) => reply.code(204).send());
   }
 
@@ -120,6 +122,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   registerRoutes(app, s);
   deviceRoutes(app, s);
   deviceVerificationRoutes(app, s);
+  parRoutes(app, s);
+  postOnly(app, ['token', 'token/introspect', 'revoke', 'auth/device', parPath].map((path) => `/realms/:realm/protocol/openid-connect/${path}`));
   return app;
 }
 
@@ -144,9 +148,10 @@ function renderError(s: Services, error: FastifyError | Error, request: FastifyR
   } else {
     const statusCode = (error as FastifyError).statusCode;
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-      status = 400;
+      // An over-size body keeps its 413 (RFC 9110 §15.5.14); other client errors are a plain 400.
+      status = statusCode === 413 ? 413 : 400;
       title = 'Invalid request';
-      message = 'The request was malformed.';
+      message = status === 413 ? 'The request body is too large.' : 'The request was malformed.';
     } else {
       request.log.error({ err: error }, 'unhandled error');
     }

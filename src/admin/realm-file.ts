@@ -22,6 +22,7 @@ import { sectorOf, subjectTypes } from '../tokens/subject.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
 import { deviceCodeGrantType } from '../oauth/device.js';
 import { fetchableRequestUri, requestObjectSigningAlgs } from '../oauth/request-object.js';
+import { transportAllowed } from '../oauth/redirect-uris.js';
 import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
 import { isResourceUri } from '../tokens/resources.js';
 import { tokenExchangeGrantType } from '../oauth/grants/token-exchange.js';
@@ -99,6 +100,13 @@ function webUri(value: unknown, where: string): string | undefined {
   return uri;
 }
 
+/** initiate_login_uri (OIDC Registration §2, Core §4): https only. */
+function httpsUri(value: unknown, where: string): string | undefined {
+  const uri = optionalString(value, where);
+  if (uri !== undefined && !(URL.canParse(uri) && new URL(uri).protocol === 'https:')) throw new RealmFileError(where, `"${uri}" must be an https URL`);
+  return uri;
+}
+
 function applicationType(value: unknown, where: string): ClientMetadata['application_type'] {
   if (value === undefined) return undefined;
   if (value !== 'web' && value !== 'native') throw new RealmFileError(where, 'must be "web" or "native"');
@@ -115,6 +123,13 @@ export function validateRedirectUri(uri: string, where: string): string {
   }
   if (url.hash || uri.includes('#')) throw new RealmFileError(where, `"${uri}" must not contain a fragment`);
   if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new RealmFileError(where, `"${uri}" uses a forbidden scheme`);
+  return uri;
+}
+
+/** A redirect URI also travels over TLS unless it stays on the machine (RFC 9700 §2.6). */
+function redirectUri(uri: string, where: string): string {
+  validateRedirectUri(uri, where);
+  if (!transportAllowed(new URL(uri))) throw new RealmFileError(where, `"${uri}" must use https (plain http only for loopback hosts: 127.0.0.1, [::1], localhost)`);
   return uri;
 }
 
@@ -230,7 +245,7 @@ function parseSettings(raw: Json, where: string): RealmSettings {
     } else if (name === 'access_token_signing_alg' || name === 'id_token_signing_alg') {
       if (!signingAlgs.includes(value as never)) throw new RealmFileError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);
       settings[name] = value as RealmSettings[typeof name];
-    } else if (name === 'pkce_plain_allowed' || name === 'dpop_required_for_public_clients' || name === 'dpop_nonce_required') {
+    } else if (name === 'pkce_plain_allowed' || name === 'dpop_required_for_public_clients' || name === 'dpop_nonce_required' || name === 'require_pushed_authorization_requests') {
       if (typeof value !== 'boolean') throw new RealmFileError(`${where}.${name}`, 'must be true or false');
       settings[name] = value;
     } else if (name === 'default_locale') {
@@ -352,7 +367,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     logo_uri: webUri(raw.logo_uri, `${where}.logo_uri`),
     policy_uri: webUri(raw.policy_uri, `${where}.policy_uri`),
     tos_uri: webUri(raw.tos_uri, `${where}.tos_uri`),
-    redirect_uris: stringList(raw.redirect_uris, `${where}.redirect_uris`).map((u) => validateRedirectUri(u, `${where}.redirect_uris`)),
+    redirect_uris: stringList(raw.redirect_uris, `${where}.redirect_uris`).map((u) => redirectUri(u, `${where}.redirect_uris`)),
     post_logout_redirect_uris: stringList(raw.post_logout_redirect_uris, `${where}.post_logout_redirect_uris`)
       .map((u) => validateRedirectUri(u, `${where}.post_logout_redirect_uris`)),
     grant_types: raw.grant_types === undefined ? ['authorization_code'] : stringList(raw.grant_types, `${where}.grant_types`),
@@ -393,6 +408,8 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     token_exchange_subject_clients: raw.token_exchange_subject_clients === undefined ? undefined
       : stringList(raw.token_exchange_subject_clients, `${where}.token_exchange_subject_clients`),
     ...subjectType(raw, where),
+    require_pushed_authorization_requests: optionalBoolean(raw.require_pushed_authorization_requests, `${where}.require_pushed_authorization_requests`),
+    initiate_login_uri: httpsUri(raw.initiate_login_uri, `${where}.initiate_login_uri`),
   };
   const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', deviceCodeGrantType, tokenExchangeGrantType];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);

@@ -1,4 +1,4 @@
-// CORS for browser-based clients on the endpoints they call directly (discovery, JWKS, token,
+// CORS for browser-based clients on the endpoints they call directly (discovery, JWKS, token, PAR,
 // userinfo, logout): an origin is allowed when a client of the realm allows it — by default the
 // origins of its redirect URIs, plus its `allowed_origins`. The authorization endpoint never answers CORS.
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -8,6 +8,7 @@ import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { requestedResources } from '../tokens/resources.js';
 import { grantableScope, parseScope } from '../tokens/scopes.js';
+import { redirectUriMatches } from './redirect-uris.js';
 import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from './response-types.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -64,7 +65,7 @@ export function trustedRedirect(client: Client | undefined, params: Params): Tru
       throw new PageError('Missing redirect URI', 'The application did not say where to return to (redirect_uri is missing).');
     }
     redirectUri = registered[0]!;
-  } else if (!registered.includes(redirectUri)) {
+  } else if (!registered.some((uri) => redirectUriMatches(client, uri, redirectUri!))) {
     throw new PageError('Invalid redirect URI', 'The address this application asked to return to is not registered for it, so Strix will not send you there.');
   }
   // Tokens never travel in a query string: the default for any response type that returns one is

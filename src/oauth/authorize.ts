@@ -15,9 +15,10 @@ import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
 import { signAccessToken, signIdToken } from '../tokens/issue.js';
 import { subjectFor } from '../tokens/subject.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
-import { formPostScriptHref, realmView, sendPage, stylesheetHref } from '../ui/render.js';
+import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref } from '../ui/render.js';
 import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
+import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
 import { RejectedRequestObject, resolveRequestObject } from './request-object.js';
 
 const interactionLifetimeMs = 30 * 60_000;
@@ -33,14 +34,16 @@ export function authorizeRoutes(app: FastifyInstance, s: Services): void {
     }
     const client = params.client_id === undefined ? undefined : await s.store.clients.get(realm.name, params.client_id);
     if (client) assertClientAddressAllowed(client, request.ip, 'page');
+    const pushed = isPushedRequestUri(params.request_uri);
     try {
-      params = await resolveRequestObject(s, realm, client, params);
+      params = pushed ? await resolvePushedRequest(s, realm, client, params) : await resolveRequestObject(s, realm, client, params);
     } catch (error) {
       if (error instanceof RejectedRequestObject) return redirectWithError(s, reply, realm, error.replyTo, error);
       throw error;
     }
     const trusted = trustedRedirect(client, params);
     try {
+      if (!pushed && pushRequired(realm, client!)) throw new OAuthError('invalid_request', 'this client must push its authorization requests to the PAR endpoint');
       const authorization = validateAuthorizationRequest(realm, client!, params, trusted);
       return await proceed(s, request, reply, realm, client!, { ...authorization, subject: await expectedSubject(s, realm, authorization) });
     } catch (error) {
@@ -118,6 +121,7 @@ export async function showLogin(
     csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
     interaction,
     clientName: client.metadata.client_name ?? client.clientId,
+    branding: clientBranding(reply, client.metadata),
     username: username ?? authorization.loginHint,
     error,
   });
@@ -135,6 +139,7 @@ function showConsent(
     csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
     interaction,
     clientName: client.metadata.client_name ?? client.clientId,
+    branding: clientBranding(reply, client.metadata),
     username: active.user.username,
     scopes: authorization.scope.map((name) => ({ name, description: describeScope(realm, name, getMessages(view.locale)) })),
   });

@@ -10,6 +10,7 @@ import { subjectTypes } from '../tokens/subject.js';
 import { messages } from '../ui/messages.js';
 import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
 import { dpopSigningAlgs } from './dpop.js';
+import { parPath } from './par.js';
 import { requestObjectSigningAlgs } from './request-object.js';
 import { responseTypes } from './response-types.js';
 import { grants } from './token.js';
@@ -26,6 +27,8 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     revocation_endpoint: endpointOf(s.config, realm, 'revoke'),
     registration_endpoint: endpointOf(s.config, realm, 'registrations'),
     device_authorization_endpoint: endpointOf(s.config, realm, 'auth/device'),
+    pushed_authorization_request_endpoint: endpointOf(s.config, realm, parPath),
+    require_pushed_authorization_requests: realm.settings.require_pushed_authorization_requests,
     scopes_supported: [...builtInScopes, ...realm.settings.scopes.map((d) => d.name)],
     response_types_supported: responseTypes,
     response_modes_supported: responseModes,

@@ -60,6 +60,19 @@ export async function resolveRequestObject(
 }
 
 /**
+ * A request object pushed to the PAR endpoint (RFC 9126 §3) by a client that has authenticated:
+ * verified and checked as at the authorization endpoint, but its errors are answered as JSON.
+ */
+export async function pushedRequestObject(
+  s: Pick<Services, 'clock' | 'sealer' | 'config'>, realm: Realm, client: Client, outer: Params,
+): Promise<Params> {
+  if (outer.request === undefined) return outer;
+  const claims = await verifiedClaims(s, client, outer.request, 'request_not_supported');
+  checkClaims(claims, outer, client, issuerOf(s.config, realm));
+  return { ...asParams(claims), client_id: client.clientId };
+}
+
+/**
  * Where a request object error goes. Once the signature checked out, the client itself named the
  * object's redirect_uri (and state and response_mode), so a registered one is trusted even when a
  * later check fails. An object that could not be verified (bad signature or alg, expired or not
@@ -68,7 +81,7 @@ export async function resolveRequestObject(
  * sent one explicitly and it is registered (OIDC Core §3.1.2.6, RFC 9700 §4.1) — no worse than
  * any malformed plain request. Otherwise the user sees an error page.
  */
-function rejection(client: Client, error: OAuthError, replyTo: Params | undefined): Error {
+export function rejection(client: Client, error: OAuthError, replyTo: Params | undefined): Error {
   if (replyTo) {
     try {
       return new RejectedRequestObject(error, trustedRedirect(client, replyTo));
@@ -185,7 +198,6 @@ function registeredRequestUri(registered: string, requestUri: string): boolean {
 
 async function fetchRequestObject(client: Client, requestUri: string, publicUrl: string): Promise<string> {
   const invalidUri = (description: string) => new OAuthError('invalid_request_uri', description);
-  if (requestUri.startsWith('urn:ietf:params:oauth:request_uri:')) throw invalidUri('pushed authorization requests are not supported');
   if (!URL.canParse(requestUri) || !fetchableRequestUri(new URL(requestUri))) throw invalidUri('request_uri must be an https URL');
   const registered = client.metadata.request_uris ?? [];
   if (registered.length > 0 && !registered.some((uri) => registeredRequestUri(uri, requestUri))) {

@@ -1,7 +1,8 @@
 // Request rate limits (docs/security.md "Rate limits") on the sign-in form, the device code form, and
-// the token, introspection, revocation, registration and device authorization endpoints: per client
-// address, and per client_id where a request names one. Counters live in Redis when STRIX_REDIS_URL
-// is set (shared by every node), otherwise in this process. A refusal is 429 with Retry-After (RFC 6585 §4).
+// the token, introspection, revocation, registration, device authorization and PAR endpoints: per
+// client address, and per client_id where a request names one. Counters live in Redis when
+// STRIX_REDIS_URL is set (shared by every node), otherwise in this process. A refusal is 429 with
+// Retry-After (RFC 6585 §4).
 import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
@@ -34,6 +35,7 @@ const targets: Target[] = [
   },
   // Code entries only: showing the form costs a guesser nothing.
   { route: /^\/realms\/:realm\/device$/, method: 'POST', limits: [{ name: 'device_verification_per_ip', by: 'ip' }], page: true },
+  { route: endpoint('ext/par/request'), limits: [{ name: 'par_per_ip', by: 'ip' }, { name: 'par_per_client', by: 'client' }], page: false },
 ];
 
 // Wait at most this long for Redis at start, and for any one command: a slow store must not stall

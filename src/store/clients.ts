@@ -76,6 +76,10 @@ export interface ClientMetadata {
   subject_type?: 'public' | 'pairwise';
   /** OIDC Registration §5: a JSON list of the client's redirect URIs; its host is the pairwise sector. */
   sector_identifier_uri?: string;
+  /** RFC 9126 §6: this client's authorization requests must be pushed (PAR). */
+  require_pushed_authorization_requests?: boolean;
+  /** OIDC Core §4: where a third party starts a sign-in at this client (https only). */
+  initiate_login_uri?: string;
 }
 
 export interface Client {

@@ -21,6 +21,7 @@ import { registrationsRepository } from './registrations.js';
 import { purgeRepository } from './purge.js';
 import { deviceCodesRepository } from './device-codes.js';
 import { pairwiseSaltsRepository } from './pairwise-salts.js';
+import { pushedRequestsRepository } from './pushed-requests.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
   const { db, dialect, poolStats } = await openDatabase(databaseUrl);
@@ -47,6 +48,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     purge: purgeRepository(db),
     deviceCodes: deviceCodesRepository(db),
     pairwiseSalts: pairwiseSaltsRepository(db),
+    pushedRequests: pushedRequestsRepository(db),
     /** Resolves when the database answers a trivial query (readiness checks). */
     ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),

@@ -251,6 +251,22 @@ const dpopProofs: Migration = {
   },
 };
 
+// Pushed authorization requests (RFC 9126): validated request parameters, by the hash of the
+// request_uri's random part, until used once or expired.
+const pushedRequests: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('pushed_requests')
+      .addColumn('id_hash', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('params', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('pushed_requests_expires_at').on('pushed_requests').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -262,6 +278,7 @@ const migrations: Record<string, Migration> = {
   '0008_pairwise_salts': pairwiseSalts,
   '0009_dpop_proofs': dpopProofs,
   '0010_grant_resources': grantResources,
+  '0008_pushed_requests': pushedRequests,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

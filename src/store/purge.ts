@@ -21,6 +21,7 @@ export interface PurgeCounts {
   dpop_proof_jtis: number;
   login_failures: number;
   device_codes: number;
+  pushed_requests: number;
 }
 
 const deleted = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
@@ -81,6 +82,11 @@ export function purgeRepository(db: Kysely<Database>) {
       return deleted(await db.deleteFrom('dpop_proof_jtis').where('hash', 'in',
         db.selectFrom('dpop_proof_jtis').select('hash').where('expires_at', '<=', now).limit(batch)).executeTakeFirst());
     },
+    /** An expired pushed request is refused as expired only until it is purged; after that, as unknown. */
+    async pushedRequests(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('pushed_requests').where('id_hash', 'in',
+        db.selectFrom('pushed_requests').select('id_hash').where('expires_at', '<=', now).limit(batch)).executeTakeFirst());
+    },
     /**
      * Counters idle for longer than `idleMs` would start again at the next failure anyway. Rows with
      * a running lock, or that record a lockout-disabled account (unlock re-enables it), are kept.
@@ -116,6 +122,7 @@ export async function purgeExpired(store: Pick<Store, 'purge' | 'realms'>, now: 
     dpop_proof_jtis: await p.dpopProofJtis(now, batch),
     login_failures: 0,
     device_codes: await p.deviceCodes(now, batch),
+    pushed_requests: await p.pushedRequests(now, batch),
   };
   for (const realm of await store.realms.list()) counts.login_failures += await p.loginFailures(realm.name, now, failureMemory(realm), batch);
   return counts;

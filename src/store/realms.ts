@@ -41,6 +41,8 @@ export interface RateLimitSettings {
   device_authorization_per_client: RateLimit;
   /** Code entries on the device verification page (RFC 8628 §5.1: limits user_code guessing). */
   device_verification_per_ip: RateLimit;
+  par_per_ip: RateLimit;
+  par_per_client: RateLimit;
 }
 
 export interface RealmSettings {
@@ -72,6 +74,8 @@ export interface RealmSettings {
   dpop_required_for_public_clients: boolean;
   /** RFC 9449 §8, §9: DPoP proofs must carry a nonce this server issued (DPoP-Nonce), at the token endpoint and userinfo. */
   dpop_nonce_required: boolean;
+  /** RFC 9126 §5: every client must push its authorization requests (PAR). */
+  require_pushed_authorization_requests: boolean;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -125,6 +129,8 @@ export const defaultRateLimitSettings: RateLimitSettings = {
   device_authorization_per_ip: perMinute(60),
   device_authorization_per_client: perMinute(60),
   device_verification_per_ip: perMinute(10),
+  par_per_ip: perMinute(600),
+  par_per_client: perMinute(600),
 };
 
 export const defaultRealmSettings: RealmSettings = {
@@ -152,6 +158,7 @@ export const defaultRealmSettings: RealmSettings = {
   device_code_interval: 5,
   dpop_required_for_public_clients: false,
   dpop_nonce_required: false,
+  require_pushed_authorization_requests: false,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

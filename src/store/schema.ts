@@ -58,6 +58,10 @@ export interface LoginFailureTable {
   realm: string; key: string; failures: number; lockouts: number; first_failure_at: number;
   last_failure_at: number; locked_until: number | null; disabled_by_lockout: number;
 }
+/** Pushed authorization requests (RFC 9126); `params` is the validated request as JSON. */
+export interface PushedRequestTable {
+  id_hash: string; realm: string; client_id: string; params: string; created_at: number; expires_at: number;
+}
 export interface PasswordHistoryTable { user_id: string; password_hash: string; created_at: number }
 /** RFC 8628 device authorizations: both codes stored as hashes only; `status` pending → approved | denied → used. */
 export interface DeviceCodeTable {
@@ -88,4 +92,5 @@ export interface Database {
   login_failures: LoginFailureTable;
   device_codes: DeviceCodeTable;
   pairwise_salts: PairwiseSaltTable;
+  pushed_requests: PushedRequestTable;
 }

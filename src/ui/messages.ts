@@ -60,6 +60,8 @@ const en = {
   formPostTitle: 'Returning to the application',
   formPostText: 'If the application does not open by itself, press Continue.',
   continue: 'Continue',
+  clientPolicy: 'Privacy policy of {client}',
+  clientTerms: 'Terms of service of {client}',
 };
 
 export type Messages = { [K in keyof typeof en]: string };
@@ -119,6 +121,8 @@ const fr: Messages = {
   formPostTitle: "Retour à l'application",
   formPostText: "Si l'application ne s'ouvre pas d'elle-même, appuyez sur Continuer.",
   continue: 'Continuer',
+  clientPolicy: 'Politique de confidentialité de {client}',
+  clientTerms: "Conditions d'utilisation de {client}",
 };
 
 const de: Messages = {
@@ -176,6 +180,8 @@ const de: Messages = {
   formPostTitle: 'Zurück zur Anwendung',
   formPostText: 'Falls sich die Anwendung nicht von selbst öffnet, klicken Sie auf Weiter.',
   continue: 'Weiter',
+  clientPolicy: 'Datenschutzerklärung von {client}',
+  clientTerms: 'Nutzungsbedingungen von {client}',
 };
 
 export const messages = { en: en as Messages, fr, de };

@@ -24,12 +24,35 @@ function Hidden(props: { name: string; value: string }) {
   return <input type="hidden" name={props.name} value={props.value} />;
 }
 
+/**
+ * What a client says about itself (OIDC Registration §2 logo_uri, policy_uri, tos_uri), already
+ * reduced to https URIs; the CSP of the page must allow the logo's origin.
+ */
+export interface ClientBranding { logoUri?: string; policyUri?: string; tosUri?: string }
+
+function ClientLogo(p: { branding?: ClientBranding; clientName?: string }) {
+  return p.branding?.logoUri ? <img class="client-logo" src={p.branding.logoUri} alt={p.clientName ?? ''} /> : null;
+}
+
+function ClientLinks(p: { branding?: ClientBranding; clientName?: string; t: Messages }) {
+  const { policyUri, tosUri } = p.branding ?? {};
+  if (!policyUri && !tosUri) return null;
+  const vars = { client: p.clientName ?? '' };
+  return (
+    <p class="client-links">
+      {policyUri ? <a href={policyUri} rel="noopener noreferrer" target="_blank">{format(p.t.clientPolicy, vars)}</a> : null}
+      {tosUri ? <a href={tosUri} rel="noopener noreferrer" target="_blank">{format(p.t.clientTerms, vars)}</a> : null}
+    </p>
+  );
+}
+
 export function loginPage(p: {
   realm: RealmView;
   action: string;
   csrf: string;
   interaction: string;
   clientName?: string;
+  branding?: ClientBranding;
   username?: string;
   error?: string;
 }): string {
@@ -38,6 +61,7 @@ export function loginPage(p: {
   return renderDocument(
     <Layout title={t.loginTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
       <div class="page-head">
+        <ClientLogo branding={p.branding} clientName={p.clientName} />
         <h1>{format(t.loginHeading, { realm: realm.displayName })}</h1>
         {p.clientName ? <p class="subtitle">{format(t.loginContinueTo, { client: p.clientName })}</p> : null}
       </div>
@@ -71,6 +95,7 @@ export function loginPage(p: {
           {t.signIn}
         </button>
       </form>
+      <ClientLinks branding={p.branding} clientName={p.clientName} t={t} />
     </Layout>,
   );
 }
@@ -81,6 +106,7 @@ export function consentPage(p: {
   csrf: string;
   interaction: string;
   clientName: string;
+  branding?: ClientBranding;
   username: string;
   scopes: { name: string; description: string }[];
   /** Replaces the closing advice (the device flow warns about codes from strangers). */
@@ -91,6 +117,7 @@ export function consentPage(p: {
   return renderDocument(
     <Layout title={t.consentTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
       <div class="page-head">
+        <ClientLogo branding={p.branding} clientName={p.clientName} />
         <h1>{format(t.consentHeading, { client: p.clientName })}</h1>
         <p class="subtitle">{format(t.consentSignedInAs, { username: p.username })}</p>
       </div>
@@ -122,6 +149,7 @@ export function consentPage(p: {
           </button>
         </div>
       </form>
+      <ClientLinks branding={p.branding} clientName={p.clientName} t={t} />
     </Layout>,
   );
 }

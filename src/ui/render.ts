@@ -1,9 +1,10 @@
 // Sending server-rendered pages: the realm's look and language, no caching.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
+import type { ClientMetadata } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { pickLocale } from './messages.js';
-import type { RealmView } from './pages.js';
+import type { ClientBranding, RealmView } from './pages.js';
 
 export const stylesheetPath = '/resources/strix.css';
 export const formPostScriptPath = '/resources/form-post.js';
@@ -27,4 +28,28 @@ export function realmView(s: Services, request: FastifyRequest, realm: Realm, ui
 
 export function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+}
+
+/** An https origin with nothing in it that could end a CSP source expression. */
+const plainHttpsOrigin = /^https:\/\/([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?$/;
+
+function httpsUri(uri: string | undefined): string | undefined {
+  return uri !== undefined && URL.canParse(uri) && new URL(uri).protocol === 'https:' ? uri : undefined;
+}
+
+/**
+ * The client's logo, privacy policy and terms (OIDC Registration §2) for the login and consent
+ * pages: https URIs only, so that the page never loads or links anything over plain http. The
+ * page's CSP then allows images from the logo's origin, and from nowhere else.
+ */
+export function clientBranding(reply: FastifyReply, metadata: Pick<ClientMetadata, 'logo_uri' | 'policy_uri' | 'tos_uri'>): ClientBranding {
+  let logoUri = httpsUri(metadata.logo_uri);
+  const origin = logoUri && new URL(logoUri).origin;
+  const policy = reply.getHeader('content-security-policy');
+  if (origin && plainHttpsOrigin.test(origin) && typeof policy === 'string' && /(^|;)\s*img-src /.test(policy)) {
+    reply.header('content-security-policy', policy.replace(/((?:^|;)\s*img-src [^;]*)/, `$1 ${origin}`));
+  } else {
+    logoUri = undefined;
+  }
+  return { logoUri, policyUri: httpsUri(metadata.policy_uri), tosUri: httpsUri(metadata.tos_uri) };
 }

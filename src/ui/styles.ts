@@ -78,6 +78,9 @@ main.card {
 h1 { margin: 0 0 6px; font-size: 22px; line-height: 1.3; font-weight: 650; letter-spacing: -0.015em; overflow-wrap: anywhere; }
 p { margin: 0 0 16px; }
 .page-head { margin-bottom: 24px; }
+.client-logo { display: block; max-width: 160px; max-height: 64px; margin: 0 0 16px; }
+.client-links { margin: 16px 0 0; font-size: 13px; color: var(--muted); }
+.client-links a { margin-right: 12px; }
 .subtitle { color: var(--muted); margin: 0; overflow-wrap: anywhere; }
 .text { color: var(--muted); margin: 12px 0 0; overflow-wrap: anywhere; }
 .alert {

@@ -52,7 +52,7 @@ for (const database of databases) {
     test('CONFIG-04: the metadata has the RFC 8414 member types: URLs are strings, *_supported lists are string arrays, flags are booleans', () => {
       const booleans = ['claims_parameter_supported', 'request_parameter_supported', 'request_uri_parameter_supported', 'require_request_uri_registration',
         'authorization_response_iss_parameter_supported', 'backchannel_logout_supported', 'backchannel_logout_session_supported',
-        'frontchannel_logout_supported', 'frontchannel_logout_session_supported'];
+        'frontchannel_logout_supported', 'frontchannel_logout_session_supported', 'require_pushed_authorization_requests'];
       for (const [name, value] of Object.entries(metadata)) {
         if (booleans.includes(name)) assert.equal(typeof value, 'boolean', name);
         else if (name.endsWith('_supported')) {
@@ -147,7 +147,7 @@ for (const database of databases) {
       }
     });
 
-    test('DISC-13, BCP-18, DEV-01: optional features Strix supports are advertised (PKCE, revocation, introspection, iss parameter, logout, device authorization, DPoP)', () => {
+    test('DISC-13, BCP-18, DEV-01, PAR-01: optional features Strix supports are advertised (PKCE, revocation, introspection, PAR, iss parameter, logout, device authorization, DPoP)', () => {
       assert.ok(metadata.code_challenge_methods_supported);
       assertHttpsUrl(metadata.revocation_endpoint, 'revocation_endpoint');
       assertHttpsUrl(metadata.introspection_endpoint, 'introspection_endpoint');
@@ -156,7 +156,8 @@ for (const database of databases) {
       assert.equal(metadata.backchannel_logout_supported, true);
       assert.equal(metadata.frontchannel_logout_supported, true);
       assertHttpsUrl(metadata.device_authorization_endpoint, 'device_authorization_endpoint');
-      assert.equal(metadata.pushed_authorization_request_endpoint, undefined, 'PAR is not implemented, so not advertised');
+      assertHttpsUrl(metadata.pushed_authorization_request_endpoint, 'pushed_authorization_request_endpoint');
+      assert.equal(metadata.require_pushed_authorization_requests, false);
       assert.ok((metadata.dpop_signing_alg_values_supported as string[]).includes('ES256'), 'DPoP is implemented, so advertised');
     });
 
