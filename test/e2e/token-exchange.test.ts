@@ -127,7 +127,7 @@ for (const database of databases) {
       assert.deepEqual(decodeJwt(both.access_token).aud, [api, 'orders']);
       const byAudience = await exchange('gateway', [...subjectAccessToken(tokens.access_token), ['audience', api]]);
       assert.equal(decodeJwt(byAudience.access_token).aud, api);
-      for (const target of [['audience', 'nobody'], ['resource', 'https://unknown.example.com'], ['resource', 'not-a-uri']] as [string, string][]) {
+      for (const target of [['audience', 'nobody'], ['audience', 'two words'], ['resource', 'https://unknown.example.com'], ['resource', 'not-a-uri']] as [string, string][]) {
         assert.deepEqual(await refused('gateway', [...subjectAccessToken(tokens.access_token), target]), { status: 400, error: 'invalid_target' }, target.join('='));
       }
     });

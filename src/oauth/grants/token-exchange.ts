@@ -18,6 +18,8 @@ export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-ex
 const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt, tokenTypes.refreshToken];
 /** An actor is identified by a token about it, never by a refresh token. */
 const actorTypes: string[] = [tokenTypes.accessToken, tokenTypes.idToken, tokenTypes.jwt];
+/** What a client_id can look like (src/admin/realm-file.ts); anything else is not looked up. */
+const clientIdFormat = /^[\x21-\x7E]{1,200}$/;
 
 export const tokenExchange: Grant = {
   type: tokenExchangeGrantType,
@@ -118,7 +120,7 @@ async function targets(ctx: GrantContext, params: Params): Promise<{ audience: s
     if (known.includes(name)) {
       if (!resources.includes(name)) resources.push(name);
     } else {
-      const target = await ctx.s.store.clients.get(ctx.realm.name, name);
+      const target = clientIdFormat.test(name) ? await ctx.s.store.clients.get(ctx.realm.name, name) : undefined;
       if (!target?.enabled) throw new OAuthError('invalid_target', `audience ${name} is not a client or resource this client may ask for`);
     }
     if (!audience.includes(name)) audience.push(name);
