@@ -37,8 +37,9 @@ function mayIntrospect(client: Client, token: InspectedToken): boolean {
 function introspectionResponse(token: InspectedToken, issuer: string): Record<string, unknown> {
   const described = { active: true, scope: token.scope.join(' '), client_id: token.clientId, username: token.user?.username };
   if (token.type === 'access_token') {
-    const { exp, iat, sub, aud, iss, jti, sid, auth_time } = token.claims;
-    return { ...described, token_type: 'Bearer', exp, iat, sub, aud, iss, jti, sid, auth_time };
+    // `act`: who acts for the subject of an exchanged token (RFC 8693 §4.1 allows it here too).
+    const { exp, iat, sub, aud, iss, jti, sid, auth_time, act } = token.claims;
+    return { ...described, token_type: 'Bearer', exp, iat, sub, aud, iss, jti, sid, auth_time, act };
   }
   return {
     ...described, token_type: 'refresh_token', exp: seconds(token.expiresAt), iat: seconds(token.issuedAt),
