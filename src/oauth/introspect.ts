@@ -41,10 +41,11 @@ function mayIntrospect(client: Client, token: InspectedToken): boolean {
 function introspectionResponse(token: InspectedToken, issuer: string, refreshSubject: string | undefined): Record<string, unknown> {
   const described = { active: true, scope: token.scope.join(' '), client_id: token.clientId, username: token.user?.username };
   if (token.type === 'access_token') {
-    const { exp, iat, sub, aud, iss, jti, sid, auth_time, cnf } = token.claims;
+    // `act`: who acts for the subject of an exchanged token (RFC 8693 §4.1 allows it here too).
+    const { exp, iat, sub, aud, iss, jti, sid, auth_time, cnf, act } = token.claims;
     // RFC 9449 §6.2: a DPoP-bound token says so, and which key it is bound to.
     const binding = cnf?.jkt ? { token_type: 'DPoP', cnf: { jkt: cnf.jkt } } : { token_type: 'Bearer' };
-    return { ...described, ...binding, exp, iat, sub, aud, iss, jti, sid, auth_time };
+    return { ...described, ...binding, exp, iat, sub, aud, iss, jti, sid, auth_time, act };
   }
   return {
     ...described, token_type: 'refresh_token', exp: seconds(token.expiresAt), iat: seconds(token.issuedAt),

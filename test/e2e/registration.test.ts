@@ -176,9 +176,10 @@ for (const database of databases) {
       assertError(await register(webApp({ subject_type: 'ephemeral' })), 400, 'invalid_client_metadata');
     });
 
-    test('client_credentials and password clients cannot be registered: an administrator creates them', async () => {
+    test('client_credentials, password and token exchange clients cannot be registered: an administrator creates them', async () => {
       assertError(await register(webApp({ grant_types: ['client_credentials'], redirect_uris: [] })), 400, 'invalid_client_metadata');
       assertError(await register(webApp({ grant_types: ['authorization_code', 'password'] })), 400, 'invalid_client_metadata');
+      assertError(await register(webApp({ grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:token-exchange'] })), 400, 'invalid_client_metadata');
     });
 
     test('a body that is not a JSON object, or not JSON, is refused with 400', async () => {

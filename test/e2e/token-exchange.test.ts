@@ -127,7 +127,7 @@ for (const database of databases) {
       assert.deepEqual(decodeJwt(both.access_token).aud, [api, 'orders']);
       const byAudience = await exchange('gateway', [...subjectAccessToken(tokens.access_token), ['audience', api]]);
       assert.equal(decodeJwt(byAudience.access_token).aud, api);
-      for (const target of [['audience', 'nobody'], ['resource', 'https://unknown.example.com'], ['resource', 'not-a-uri']] as [string, string][]) {
+      for (const target of [['audience', 'nobody'], ['audience', 'two words'], ['resource', 'https://unknown.example.com'], ['resource', 'not-a-uri']] as [string, string][]) {
         assert.deepEqual(await refused('gateway', [...subjectAccessToken(tokens.access_token), target]), { status: 400, error: 'invalid_target' }, target.join('='));
       }
     });
@@ -239,9 +239,12 @@ for (const database of databases) {
       assert.deepEqual(await refused('web', subjectAccessToken(tokens.access_token)), { status: 400, error: 'unauthorized_client' });
     });
 
-    test('introspection describes the exchanged token: its client, user, audience and scope', async () => {
+    test('introspection describes the exchanged token: its client, user, audience, scope and actor', async () => {
       const tokens = await signIn();
-      const exchanged = await exchange('gateway', [...subjectAccessToken(tokens.access_token), ['audience', 'orders'], ['scope', 'openid api:read']]);
+      const exchanged = await exchange('gateway', [
+        ...subjectAccessToken(tokens.access_token), ['audience', 'orders'], ['scope', 'openid api:read'],
+        ['actor_token', await clientToken('gateway')], ['actor_token_type', types.accessToken],
+      ]);
       const described = await introspect(exchanged.access_token);
       assert.equal(described.active, true);
       assert.equal(described.client_id, 'gateway');
@@ -249,6 +252,7 @@ for (const database of databases) {
       assert.equal(described.sub, decodeJwt(tokens.access_token).sub);
       assert.equal(described.aud, 'orders');
       assert.equal(described.scope, 'openid api:read');
+      assert.deepEqual(described.act, { sub: 'gateway' });
     });
 
     test('revoking the original grant ends the exchanged tokens; revoking an exchanged token leaves the original alone', async () => {

@@ -1,11 +1,12 @@
 // OAuth 2.0 Token Exchange (RFC 8693 §2): a confidential client trades a token it holds (the
 // subject, and for delegation an actor's) for a new access token (or refresh token), for other
-// audiences or less scope. The new token gets its own grant whose parent is the subject's, so revoking the original
-// grant also ends every token exchanged from it, while revoking an exchanged token leaves the
-// original alone.
+// audiences or less scope. The new token gets its own grant whose parent is the subject's, so
+// revoking the original grant also ends every token exchanged from it, while revoking an
+// exchanged token leaves the original alone.
 import { OAuthError } from '../../http/errors.js';
 import { paramValues, type Params } from '../../http/params.js';
 import type { Client } from '../../store/clients.js';
+import type { Grant as StoredGrant } from '../../store/grants.js';
 import { signAccessToken } from '../../tokens/issue.js';
 import { subjectFor } from '../../tokens/subject.js';
 import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/presented-token.js';
@@ -15,10 +16,12 @@ import { tokenType, type Grant, type GrantContext } from './grant.js';
 
 export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
-/** `jwt` names an access token too, since Strix access tokens are JWTs (RFC 9068); see mayIssueRefreshToken. */
+/** `jwt` names an access token too, since Strix access tokens are JWTs (RFC 9068); refresh tokens see assertMayIssueRefreshToken. */
 const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt, tokenTypes.refreshToken];
 /** An actor is identified by a token about it, never by a refresh token. */
 const actorTypes: string[] = [tokenTypes.accessToken, tokenTypes.idToken, tokenTypes.jwt];
+/** What a client_id can look like (src/admin/realm-file.ts); anything else is not looked up. */
+const clientIdFormat = /^[\x21-\x7E]{1,200}$/;
 
 export const tokenExchange: Grant = {
   type: tokenExchangeGrantType,
@@ -35,13 +38,7 @@ export const tokenExchange: Grant = {
     if (issuedTokenType === tokenTypes.refreshToken) assertMayIssueRefreshToken(client, params, subject, audience, resources);
     const lifetime = Math.floor((subject.expiresAt - now) / 1000);
     if (lifetime < 1) throw new OAuthError('invalid_request', 'subject_token expires too soon to be exchanged');
-    const grant = await s.store.grants.create({
-      realm: realm.name, clientId: client.clientId, userId: subject.user?.id ?? null,
-      sessionId: subject.grant?.sessionId ?? subject.signIn?.sessionId ?? null, scope: scope.join(' '),
-      authTime: subject.grant?.authTime ?? subject.signIn?.authTime ?? null, amr: subject.grant?.amr ?? subject.signIn?.amr ?? [],
-      acr: subject.grant?.acr ?? subject.signIn?.acr ?? null, nonce: null, claims: null, offline: false,
-      expiresAt: now + lifetime * 1000, resources, parentId: subject.grant?.id ?? null,
-    }, now);
+    const grant = await childGrant(ctx, subject, scope, resources, now + lifetime * 1000);
     if (issuedTokenType === tokenTypes.refreshToken) {
       const refreshToken = await s.store.refreshTokens.issue(grant.id, grant.expiresAt, now);
       return { access_token: refreshToken, issued_token_type: issuedTokenType, token_type: 'N_A', expires_in: lifetime, scope: scope.join(' ') };
@@ -52,6 +49,19 @@ export const tokenExchange: Grant = {
     return { access_token: accessToken, issued_token_type: issuedTokenType, token_type: tokenType(ctx), expires_in: expiresIn, scope: scope.join(' ') };
   },
 };
+
+/**
+ * The exchanged token's grant: the subject's user, session and sign-in, for the exchanging client,
+ * a child of the subject's grant (ID and client_credentials tokens have none to descend from).
+ */
+function childGrant(ctx: GrantContext, subject: PresentedToken, scope: string[], resources: string[], expiresAt: number): Promise<StoredGrant> {
+  const signIn = subject.grant ?? subject.signIn;
+  return ctx.s.store.grants.create({
+    realm: ctx.realm.name, clientId: ctx.client.clientId, userId: subject.user?.id ?? null, sessionId: signIn?.sessionId ?? null,
+    scope: scope.join(' '), authTime: signIn?.authTime ?? null, amr: signIn?.amr ?? [], acr: signIn?.acr ?? null,
+    nonce: null, claims: null, offline: false, expiresAt, resources, parentId: subject.grant?.id ?? null,
+  }, ctx.now);
+}
 
 function requestedTokenType(params: Params): string {
   const requested = params.requested_token_type ?? tokenTypes.accessToken;
@@ -119,7 +129,7 @@ async function targets(ctx: GrantContext, params: Params): Promise<{ audience: s
     if (known.includes(name)) {
       if (!resources.includes(name)) resources.push(name);
     } else {
-      const target = await ctx.s.store.clients.get(ctx.realm.name, name);
+      const target = clientIdFormat.test(name) ? await ctx.s.store.clients.get(ctx.realm.name, name) : undefined;
       if (!target?.enabled) throw new OAuthError('invalid_target', `audience ${name} is not a client or resource this client may ask for`);
     }
     if (!audience.includes(name)) audience.push(name);
