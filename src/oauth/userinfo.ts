@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../http/errors.js';
 import { issuerOf, type Services } from '../services.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
+import { userinfoClaims } from '../tokens/custom-claims.js';
 import { signUserinfo } from '../tokens/issue.js';
 import { inspectAccessToken } from '../tokens/inspect.js';
 import { isFormBody } from '../http/params.js';
@@ -39,8 +40,8 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
       if (!token.scope.includes('openid')) throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope');
       if (!token.active || !token.user) throw new OAuthError('invalid_token', 'the access token has been revoked, or its user disabled');
       const requested = claimsNamed(token.user, requestedClaimNames(token.grant?.claims ?? null, 'userinfo'));
-      const claims = { ...requested, ...claimsForScopes(token.user, token.scope) };
       const client = await s.store.clients.get(realm.name, token.clientId);
+      const claims = userinfoClaims(realm, client, token.user, token.scope, { ...requested, ...claimsForScopes(token.user, token.scope) });
       const alg = client?.metadata.userinfo_signed_response_alg;
       if (!client || !alg) return reply.send(claims);
       const signed = await signUserinfo({ issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now: s.clock.now() }, { client, alg, claims });

@@ -1,6 +1,8 @@
 // Realms and their settings (lifetimes in seconds, signing algorithms, described scopes).
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import type { ClaimMapper } from '../tokens/mappers.js';
+import type { TokenHookSettings } from '../tokens/token-hook.js';
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
@@ -57,6 +59,9 @@ export interface RealmSettings {
   ip_allow: string[];
   ip_deny: string[];
   password_policy: PasswordPolicy;
+  /** Custom rules (src/tokens/mappers.ts, src/tokens/token-hook.ts, docs/security.md). */
+  claim_mappers: ClaimMapper[];
+  token_hook: TokenHookSettings | null;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -129,6 +134,8 @@ export const defaultRealmSettings: RealmSettings = {
   ip_allow: [],
   ip_deny: [],
   password_policy: defaultPasswordPolicy,
+  claim_mappers: [],
+  token_hook: null,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -7,6 +7,7 @@ import type { Grant } from '../store/grants.js';
 import type { Realm, SigningAlg } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import type { Keystore } from './keystore.js';
+import { mergeClaims } from './mappers.js';
 
 export interface IssueContext { issuer: string; realm: Realm; keystore: Keystore; now: number }
 
@@ -16,7 +17,7 @@ export function accessTokenLifetime(realm: Realm, client: Client): number {
 
 export async function signAccessToken(
   ctx: IssueContext,
-  p: { client: Client; grant?: Grant; user?: User; scope: string },
+  p: { client: Client; grant?: Grant; user?: User; scope: string; customClaims?: Record<string, unknown>; audiences?: string[] },
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const alg = p.client.metadata.access_token_signed_response_alg ?? ctx.realm.settings.access_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
@@ -33,11 +34,12 @@ export async function signAccessToken(
     if (p.grant.sessionId) claims.sid = p.grant.sessionId;
     claims.roles = p.user.roles;
   }
-  const accessToken = await new SignJWT(claims)
+  const audiences = [...new Set([p.client.clientId, ...p.audiences ?? []])];
+  const accessToken = await new SignJWT(mergeClaims(claims, p.customClaims ?? {}))
     .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
     .setSubject(p.user ? p.user.id : p.client.clientId)
-    .setAudience(p.client.clientId)
+    .setAudience(audiences.length === 1 ? audiences[0]! : audiences)
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
     .setJti(randomToken(16))

@@ -1,6 +1,7 @@
 // Client credentials grant (RFC 6749 §4.4): a confidential client acting on its own behalf.
 // No refresh token, no ID token, and nothing written per token.
 import { OAuthError } from '../../http/errors.js';
+import { customClaims } from '../../tokens/custom-claims.js';
 import { signAccessToken } from '../../tokens/issue.js';
 import { clientScopes, grantableScope, parseScope, userScopes } from '../../tokens/scopes.js';
 import type { Grant } from './grant.js';
@@ -15,7 +16,11 @@ export const clientCredentials: Grant = {
     const scope = requested.length > 0
       ? grantableScope(client, requested)
       : [...clientScopes(client)].filter((value) => !userScopes.has(value));
-    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' ') });
+    // No user: only fixed and audience mappers apply (src/tokens/mappers.ts).
+    const custom = await customClaims(s, { realm, client, user: undefined, scope, grantType: 'client_credentials', idToken: undefined }, 'invalid_grant');
+    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, {
+      client, scope: scope.join(' '), customClaims: custom.accessToken, audiences: custom.audiences,
+    });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
   },
 };

@@ -7,6 +7,7 @@ import type { Grant as StoredGrant } from '../../store/grants.js';
 import type { Realm } from '../../store/realms.js';
 import type { User } from '../../store/users.js';
 import { claimsNamed, requestedClaimNames } from '../../tokens/claims.js';
+import { customClaims } from '../../tokens/custom-claims.js';
 import { signAccessToken, signIdToken, type IssueContext } from '../../tokens/issue.js';
 
 /** Where a token request came from: the address brute-force counters use, and its logger. */
@@ -45,12 +46,19 @@ export async function tokensForUser(
   ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], idToken: 'authorization' | 'refresh',
 ): Promise<TokenResponse> {
   const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
-  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' ') });
+  const withIdToken = scope.includes('openid');
+  // RFC 6749 §5.2 has no access_denied at the token endpoint: a hook's denial refuses the grant.
+  const custom = await customClaims(ctx.s, {
+    realm: ctx.realm, client: ctx.client, user, scope, grantType: ctx.params.grant_type ?? 'authorization_code',
+    idToken: withIdToken ? claimsNamed(user, requestedClaimNames(grant.claims, 'id_token')) : undefined,
+  }, 'invalid_grant');
+  const { accessToken, expiresIn } = await signAccessToken(issue, {
+    client: ctx.client, grant, user, scope: scope.join(' '), customClaims: custom.accessToken, audiences: custom.audiences,
+  });
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scope.join(' ') };
-  if (scope.includes('openid')) {
+  if (withIdToken) {
     const nonce = idToken === 'authorization' ? grant.nonce : null;
-    const extraClaims = claimsNamed(user, requestedClaimNames(grant.claims, 'id_token'));
-    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, user, accessToken, extraClaims });
+    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, user, accessToken, extraClaims: custom.idToken });
   }
   if (ctx.client.metadata.grant_types.includes('refresh_token')) {
     const idle = grant.offline
