@@ -12,6 +12,7 @@ import { OAuthError, PageError } from './http/errors.js';
 import { realmResolver } from './http/realm.js';
 import { healthRoutes } from './ops/health.js';
 import { metrics } from './ops/metrics.js';
+import { requestSerializer } from './ops/log-redaction.js';
 import { requestId } from './ops/request-id.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { discoveryRoutes } from './oauth/discovery.js';
@@ -33,7 +34,8 @@ import { errorPage } from './ui/pages.js';
 import { formPostScript, formPostScriptPath, sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
 import { stylesheet } from './ui/styles.js';
 
-export function createLogger(level: Config['logLevel']): Logger {
+/** `destination` (stdout by default) lets tests read what would be logged. */
+export function createLogger(level: Config['logLevel'], destination?: pino.DestinationStream): Logger {
   return pino({
     level,
     // Nothing secret in logs: credentials travel in these headers and form fields.
@@ -41,7 +43,8 @@ export function createLogger(level: Config['logLevel']): Logger {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', 'client_secret', 'code', 'refresh_token'],
       censor: '[redacted]',
     },
-  });
+    serializers: { req: requestSerializer },
+  }, destination);
 }
 
 export async function createServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
