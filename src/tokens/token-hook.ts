@@ -85,7 +85,7 @@ export async function callTokenHook(s: Services, r: TokenHookRequest, refusal: O
   });
   let answer: Record<string, unknown>;
   try {
-    answer = await post(hook, s.sealer.open(hook.secret_sealed), body, seconds(s.clock.now()));
+    answer = await post(hook, hookSecret(s, hook), body, seconds(s.clock.now()));
   } catch (error) {
     const reason = error instanceof HookFailure ? error.message : (error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable';
     s.log.warn({ realm: r.realm.name, clientId: r.client.clientId, event: 'token_hook_failed', reason, onFailure: hook.on_failure }, 'token hook failed');
@@ -101,6 +101,14 @@ export async function callTokenHook(s: Services, r: TokenHookRequest, refusal: O
     s.log.warn({ realm: r.realm.name, clientId: r.client.clientId, event: 'token_hook_failed', reason, onFailure: hook.on_failure }, 'token hook failed');
     if (hook.on_failure === 'deny') throw new OAuthError(refusal, 'tokens cannot be issued: the token hook gave an invalid answer');
   });
+}
+
+function hookSecret(s: Services, hook: TokenHookSettings): string {
+  try {
+    return s.sealer.open(hook.secret_sealed);
+  } catch {
+    throw new HookFailure('the secret cannot be decrypted (STRIX_MASTER_KEY changed?)');
+  }
 }
 
 async function post(hook: TokenHookSettings, secret: string, body: string, time: number): Promise<Record<string, unknown>> {

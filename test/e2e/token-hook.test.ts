@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
+import { exportRealm, importRealm, parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
 import { codeFor, tokensFor } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
@@ -71,9 +71,10 @@ for (const database of databases) {
   describe(`token hook (${database})`, () => {
     let server: TestServer;
     let hook: Awaited<ReturnType<typeof startHook>>;
+    const logLines: string[] = [];
     before(async () => {
       hook = await startHook();
-      server = await startServer(database, hookRealm(hook.url, `http://127.0.0.1:${await freePort()}/hook`));
+      server = await startServer(database, hookRealm(hook.url, `http://127.0.0.1:${await freePort()}/hook`), { env: { STRIX_LOG_LEVEL: 'info' }, logLines });
     });
     after(async () => {
       await server?.close();
@@ -154,9 +155,16 @@ for (const database of databases) {
 
     test('a hook slower than timeout_ms, with on_failure continue, lets tokens through without its claims', async () => {
       hook.behave(() => ({ delayMs: 1500, json: { claims: { access_token: { plan: 'late' } } } }));
+      logLines.length = 0;
       const response = await clientCredentials('lenient');
       assert.equal(response.status, 200, JSON.stringify(response.body));
       assert.equal(decodeJwt(response.body.access_token).plan, undefined);
+      const warning = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.event === 'token_hook_failed');
+      assert.ok(warning, 'the failure is logged');
+      assert.equal(warning.level, 40, 'as a warning');
+      assert.equal(warning.reason, 'timed out');
+      assert.equal(warning.realm, 'lenient');
+      assert.ok(!logLines.join('').includes(hookSecret), 'without the secret');
     });
 
     test('an unreachable hook with on_failure deny refuses the tokens', async () => {
@@ -188,6 +196,18 @@ for (const database of databases) {
       const realm = await server.services.store.realms.get('demo');
       assert.ok(realm?.settings.token_hook?.secret_sealed);
       assert.ok(!JSON.stringify(realm.settings).includes(hookSecret));
+    });
+
+    test('a realm file without the secret keeps the stored one; export leaves it out', async () => {
+      const exported = await exportRealm(server.services, 'lenient');
+      assert.deepEqual(exported!.token_hook, { url: hook.url, timeout_ms: 500, on_failure: 'continue' });
+      assert.ok(!JSON.stringify(exported).includes('secret_sealed'));
+      for (const realm of parseRealmFile({ realms: [exported] }, 'export')) await importRealm(server.services, realm);
+      server.clock.advance(3);   // past the realm cache
+      hook.behave(() => ({ json: { claims: { access_token: { plan: 'kept' } } } }));
+      const response = await clientCredentials('lenient');
+      assert.equal(decodeJwt(response.body.access_token).plan, 'kept');
+      assert.ok(hook.calls.at(-1)!.signatureValid, 'still signed with the original secret');
     });
 
     test('a redirect is not followed', async () => {
