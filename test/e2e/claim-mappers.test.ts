@@ -6,9 +6,9 @@ import { decodeJwt } from 'jose';
 import { parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
 import { tokensFor, userinfo } from '../helpers/flows.js';
-import { testRealm } from '../helpers/realm.js';
+import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { tokenRequest, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, callbackParams, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
 function mapperRealm() {
   const file = testRealm();
@@ -26,6 +26,10 @@ function mapperRealm() {
     { type: 'fixed', claim: 'tenant', value: 'first-party', tokens: ['id_token'] },
     { type: 'audience', audience: 'https://orders.example.com' },
   ];
+  realm.clients.push({
+    client_id: 'implicit-app', client_name: 'Implicit app', redirect_uris: ['https://app.example.com/callback'],
+    grant_types: ['implicit'], response_types: ['id_token token'], token_endpoint_auth_method: 'none', scope: 'openid profile',
+  });
   const alice = realm.users.find((u: { username: string }) => u.username === 'alice');
   alice.attributes = { department: 'Research' };
   alice.groups = ['staff', 'oxford'];
@@ -91,6 +95,22 @@ for (const database of databases) {
       assert.equal(access.tenant, undefined, 'the client mapper (ID token only) replaced the realm one everywhere');
       assert.deepEqual(access.aud, ['trusted', 'https://api.example.com', 'https://orders.example.com']);
       assert.equal(access.dept, 'Research', 'realm mappers for other claims still apply');
+    });
+
+    test('tokens from the authorization endpoint (implicit) get the mapped claims too', async () => {
+      const browser = new UserAgent(server.url);
+      const login = await browser.open(authorizeUrl(server.issuer(), {
+        client_id: 'implicit-app', redirect_uri: 'https://app.example.com/callback', response_type: 'id_token token', scope: 'openid profile', nonce: 'n', state: 's',
+      }));
+      const back = callbackParams(await browser.signIn(login, 'alice', password));
+      assert.ok(back.get('id_token'), back.toString());
+      const id = decodeJwt(back.get('id_token')!);
+      assert.equal(id.dept, 'Research');
+      assert.deepEqual(id.groups, ['staff', 'oxford']);
+      assert.equal(id.nonce, 'n');
+      const access = decodeJwt(back.get('access_token')!);
+      assert.deepEqual(access.aud, ['implicit-app', 'https://api.example.com']);
+      assert.deepEqual(access.realm_access, { roles: ['admin'] });
     });
 
     test('protected claims keep their protocol values', async () => {
@@ -168,6 +188,14 @@ describe('claim mapper validation at import', () => {
     refused(importing([{ type: 'fixed', claim: 'x' }]), 'claim_mappers[0].value', /required/);
     refused(importing([{ type: 'audience' }]), 'claim_mappers[0].audience', /non-empty/);
     refused(importing([{ type: 'user_attribute', claim: 'x' }]), 'claim_mappers[0].attribute', /attribute name/);
+  });
+
+  test('user attributes must be an object and groups a list of strings', () => {
+    const withUser = (fields: Record<string, unknown>) => () => parseRealmFile({ realms: [{ name: 'r', users: [{ username: 'u', ...fields }] }] }, 'realm.json');
+    refused(withUser({ attributes: ['x'] }), 'realms[0].users[0].attributes', /object/);
+    refused(withUser({ groups: 'staff' }), 'realms[0].users[0].groups', /list of strings/);
+    const [realm] = withUser({ attributes: { department: 'R&D' }, groups: ['staff'] })();
+    assert.deepEqual(realm!.users[0]!.claims, { attributes: { department: 'R&D' }, groups: ['staff'] });
   });
 
   test('a namespaced URI claim and nested claims are accepted', () => {
