@@ -13,6 +13,7 @@ import { postOnly } from './http/post-only.js';
 import { realmResolver } from './http/realm.js';
 import { healthRoutes } from './ops/health.js';
 import { metrics } from './ops/metrics.js';
+import { requestSerializer } from './ops/log-redaction.js';
 import { requestId } from './ops/request-id.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { deviceRoutes } from './oauth/device.js';
@@ -37,7 +38,8 @@ import { errorPage } from './ui/pages.js';
 import { formPostScript, formPostScriptPath, sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
 import { stylesheet } from './ui/styles.js';
 
-export function createLogger(level: Config['logLevel']): Logger {
+/** `destination` (stdout by default) lets tests read what would be logged. */
+export function createLogger(level: Config['logLevel'], destination?: pino.DestinationStream): Logger {
   return pino({
     level,
     // Nothing secret in logs: credentials travel in these headers and form fields.
@@ -45,7 +47,8 @@ export function createLogger(level: Config['logLevel']): Logger {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', 'client_secret', 'code', 'refresh_token', 'device_code', 'user_code'],
       censor: '[redacted]',
     },
-  });
+    serializers: { req: requestSerializer },
+  }, destination);
 }
 
 export async function createServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {

@@ -19,6 +19,8 @@ import {
 import { parseAddressRule } from '../security/ip-rules.js';
 import { userAttributeClaims } from '../tokens/claims.js';
 import { sectorOf, subjectTypes } from '../tokens/subject.js';
+import { CustomRuleError, parseClaimMappers, type ClaimMapper } from '../tokens/mappers.js';
+import { parseTokenHook, type TokenHookInput, type TokenHookSettings } from '../tokens/token-hook.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
 import { deviceCodeGrantType } from '../oauth/device.js';
 import { fetchableRequestUri, requestObjectSigningAlgs } from '../oauth/request-object.js';
@@ -48,6 +50,8 @@ export interface RealmInput {
   registration?: RegistrationPolicy;
   /** The realm file's initial access tokens, in clear; on import they replace the file's previous ones. */
   initialAccessTokens?: string[];
+  /** The token hook with its secret in clear; sealed on import (settings.token_hook holds the sealed form). */
+  tokenHook?: TokenHookInput | null;
 }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -134,6 +138,25 @@ function redirectUri(uri: string, where: string): string {
 }
 
 const settingNames = Object.keys(defaultRealmSettings) as (keyof RealmSettings)[];
+
+/** Custom rules validate themselves (src/tokens/mappers.ts); their errors name the field like ours. */
+function claimMappers(value: unknown, where: string): ClaimMapper[] {
+  try {
+    return parseClaimMappers(value, where);
+  } catch (error) {
+    if (error instanceof CustomRuleError) throw new RealmFileError(error.field, error.message.slice(error.field.length + 2));
+    throw error;
+  }
+}
+
+function tokenHook(value: unknown, where: string): TokenHookInput | null {
+  try {
+    return parseTokenHook(value, where);
+  } catch (error) {
+    if (error instanceof CustomRuleError) throw new RealmFileError(error.field, error.message.slice(error.field.length + 2));
+    throw error;
+  }
+}
 
 /** A partial `password_policy` merges over the defaults; unknown keys are refused, like brute_force's. */
 function parsePasswordPolicy(value: unknown, where: string): PasswordPolicy {
@@ -258,6 +281,10 @@ function parseSettings(raw: Json, where: string): RealmSettings {
       settings.rate_limits = parseRateLimits(value, `${where}.rate_limits`);
     } else if (name === 'ip_allow' || name === 'ip_deny') {
       settings[name] = addressRules(value, `${where}.${name}`);
+    } else if (name === 'claim_mappers') {
+      settings.claim_mappers = claimMappers(value, `${where}.claim_mappers`);
+    } else if (name === 'token_hook') {
+      continue;   // parsed into RealmInput.tokenHook: its secret is sealed on import
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }
@@ -410,6 +437,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     ...subjectType(raw, where),
     require_pushed_authorization_requests: optionalBoolean(raw.require_pushed_authorization_requests, `${where}.require_pushed_authorization_requests`),
     initiate_login_uri: httpsUri(raw.initiate_login_uri, `${where}.initiate_login_uri`),
+    claim_mappers: raw.claim_mappers === undefined ? undefined : claimMappers(raw.claim_mappers, `${where}.claim_mappers`),
   };
   const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', deviceCodeGrantType, tokenExchangeGrantType];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
@@ -443,6 +471,12 @@ function parseUser(raw: unknown, where: string): UserInput {
   if (!username || !/^[^\s]{1,200}$/.test(username)) throw new RealmFileError(`${where}.username`, 'is required, without spaces');
   const claims: Record<string, unknown> = {};
   for (const claim of userAttributeClaims) if (raw[claim] !== undefined) claims[claim] = raw[claim];
+  // Custom attributes (for user_attribute mappers) and groups (for groups mappers).
+  if (raw.attributes !== undefined) {
+    if (!isObject(raw.attributes)) throw new RealmFileError(`${where}.attributes`, 'must be an object of attribute names and values');
+    claims.attributes = raw.attributes;
+  }
+  if (raw.groups !== undefined) claims.groups = stringList(raw.groups, `${where}.groups`);
   if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') throw new RealmFileError(`${where}.enabled`, 'must be true or false');
   return {
     username,
@@ -475,6 +509,7 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
       users: parsedUsers,
       registration: registrationPolicy(registration, `${where}.registration`),
       initialAccessTokens: initialAccessTokens(initial_access_tokens, `${where}.initial_access_tokens`),
+      tokenHook: tokenHook(rest.token_hook, `${where}.token_hook`),
     };
   });
 }
@@ -525,7 +560,8 @@ export interface ImportSummary { realm: string; created: boolean; clients: numbe
 export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'sealer' | 'clock'>, input: RealmInput): Promise<ImportSummary> {
   const now = s.clock.now();
   const { store } = s;
-  const created = await store.realms.upsert({ name: input.name, displayName: input.displayName, settings: input.settings }, now);
+  const settings = { ...input.settings, token_hook: await sealedTokenHook(s, input) };
+  const created = await store.realms.upsert({ name: input.name, displayName: input.displayName, settings }, now);
   await s.keystore.ensure(input.name);
   await store.roles.ensure(input.name, input.roles);
   if (input.registration !== undefined) await store.registrations.setPolicy(input.name, input.registration);
@@ -564,10 +600,25 @@ export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'seal
   return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
 }
 
+/** The hook secret is sealed with the master key; a file without one keeps the stored secret. */
+async function sealedTokenHook(s: Pick<Services, 'store' | 'sealer'>, input: RealmInput): Promise<TokenHookSettings | null> {
+  if (!input.tokenHook) return null;
+  const { secret, ...hook } = input.tokenHook;
+  const stored = secret === undefined ? (await s.store.realms.get(input.name))?.settings.token_hook?.secret_sealed : undefined;
+  if (secret === undefined && !stored) throw new RealmFileError(`realm ${input.name}, token_hook.secret`, 'is required');
+  return { ...hook, secret_sealed: secret === undefined ? stored! : s.sealer.seal(secret) };
+}
+
 /**
  * The realm as a realm file entry. Client secrets and initial access tokens cannot be exported
  * (only hashes are kept).
  */
+function exportedTokenHook(hook: TokenHookSettings | null): Omit<TokenHookSettings, 'secret_sealed'> | undefined {
+  if (!hook) return undefined;
+  const { secret_sealed: _secret, ...rest } = hook;
+  return rest;
+}
+
 export async function exportRealm(s: Pick<Services, 'store'>, name: string): Promise<Json | undefined> {
   const realm = await s.store.realms.get(name);
   if (!realm) return undefined;
@@ -577,6 +628,7 @@ export async function exportRealm(s: Pick<Services, 'store'>, name: string): Pro
     name: realm.name,
     display_name: realm.displayName,
     ...realm.settings,
+    token_hook: exportedTokenHook(realm.settings.token_hook),
     registration: await s.store.registrations.policy(name),
     roles: await s.store.roles.list(name),
     clients: clients.map((c) => c.metadata),

@@ -12,6 +12,7 @@ import type { Realm } from '../store/realms.js';
 import { format, getMessages, type Messages } from '../ui/messages.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
+import { customClaims, type CustomClaims } from '../tokens/custom-claims.js';
 import { signAccessToken, signIdToken } from '../tokens/issue.js';
 import { subjectFor } from '../tokens/subject.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
@@ -166,6 +167,15 @@ export async function complete(
   // offline_access only makes sense with a code, which can become a refresh token (OIDC Core §11).
   const scope = returnsCode ? authorization.scope : authorization.scope.filter((value) => value !== 'offline_access');
   const offline = scope.includes('offline_access');
+  let custom: CustomClaims | undefined;
+  if (responseType.includes('token') || responseType.includes('id_token')) {
+    try {
+      custom = await frontChannelCustomClaims(s, realm, client, authorization, active, scope, responseType);
+    } catch (error) {
+      if (error instanceof OAuthError) return redirectWithError(s, reply, realm, authorization, error, status);
+      throw error;
+    }
+  }
   const grant = await s.store.grants.create({
     realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id,
     scope: scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr,
@@ -185,19 +195,36 @@ export async function complete(
   const issue = { issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now };
   const subject = await subjectFor(s, realm.name, client, active.user.id);
   if (responseType.includes('token')) {
-    const { accessToken, expiresIn } = await signAccessToken(issue, { client, grant, user: active.user, scope: scope.join(' '), audience: grant.resources, subject });
+    const { accessToken, expiresIn } = await signAccessToken(issue, {
+      client, grant, user: active.user, scope: scope.join(' '), audience: grant.resources, subject,
+      customClaims: custom?.accessToken, extraAudiences: custom?.audiences,
+    });
     Object.assign(response, { access_token: accessToken, token_type: 'Bearer', expires_in: String(expiresIn), scope: scope.join(' ') });
   }
   if (responseType.includes('id_token')) {
-    // Without an access token there is no userinfo call, so the scopes' claims go in the ID token (§5.4).
-    const { sub: _sub, ...claims } = response.access_token ? {} : claimsForScopes(active.user, scope);
-    const requested = claimsNamed(active.user, requestedClaimNames(grant.claims, 'id_token'));
     response.id_token = await signIdToken(issue, {
-      client, grant, subject, accessToken: response.access_token, code: response.code, extraClaims: { ...claims, ...requested },
+      client, grant, subject, accessToken: response.access_token, code: response.code, extraClaims: custom?.idToken,
     });
   }
   await s.store.sessions.touch(active.session.id, now);
   return respond(s, reply, authorization, response, status);
+}
+
+/**
+ * The ID token's claims and the custom rules' additions for tokens issued at the authorization
+ * endpoint. A hook's denial is access_denied here (RFC 6749 §4.1.2.1, §4.2.2.1), sent to the client.
+ */
+async function frontChannelCustomClaims(
+  s: Services, realm: Realm, client: Client, authorization: AuthorizationRequest, active: ActiveSession, scope: string[], responseType: string[],
+): Promise<CustomClaims> {
+  const returnsAccessToken = responseType.includes('token');
+  // Without an access token there is no userinfo call, so the scopes' claims go in the ID token (§5.4).
+  const { sub: _sub, ...claims } = returnsAccessToken ? {} : claimsForScopes(active.user, scope);
+  const requested = claimsNamed(active.user, requestedClaimNames((authorization.claims as Record<string, unknown> | undefined) ?? null, 'id_token'));
+  return customClaims(s, {
+    realm, client, user: active.user, scope, grantType: 'implicit',
+    idToken: responseType.includes('id_token') ? { ...claims, ...requested } : undefined,
+  }, 'access_denied');
 }
 
 export function redirectWithError(s: Services, reply: FastifyReply, realm: Realm, trusted: TrustedRedirect, error: OAuthError, status: 302 | 303 = 302): FastifyReply {

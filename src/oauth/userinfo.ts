@@ -5,6 +5,7 @@ import { OAuthError } from '../http/errors.js';
 import { endpointOf, issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
+import { userinfoClaims } from '../tokens/custom-claims.js';
 import { signUserinfo } from '../tokens/issue.js';
 import { inspectAccessToken } from '../tokens/inspect.js';
 import { subjectFor } from '../tokens/subject.js';
@@ -80,8 +81,11 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
       if (!token.active || !token.user) throw new OAuthError('invalid_token', 'the access token has been revoked, or its user disabled');
       const requested = claimsNamed(token.user, requestedClaimNames(token.grant?.claims ?? null, 'userinfo'));
       const client = await s.store.clients.get(realm.name, token.clientId);
-      // The sub of the ID token (OIDC Core §5.3.2), pairwise for a pairwise client.
-      const claims = { ...requested, ...claimsForScopes(token.user, token.scope), sub: await subjectFor(s, realm.name, client, token.user.id) };
+      // The sub of the ID token (OIDC Core §5.3.2), pairwise for a pairwise client; mappers cannot change it.
+      const claims = {
+        ...userinfoClaims(realm, client, token.user, token.scope, { ...requested, ...claimsForScopes(token.user, token.scope) }),
+        sub: await subjectFor(s, realm.name, client, token.user.id),
+      };
       const alg = client?.metadata.userinfo_signed_response_alg;
       if (!client || !alg) return reply.send(claims);
       const signed = await signUserinfo({ issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now: s.clock.now() }, { client, alg, claims });

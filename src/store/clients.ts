@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { RecentCache } from './recent-cache.js';
 import type { Database } from './schema.js';
 import type { SigningAlg } from './realms.js';
+import type { ClaimMapper } from '../tokens/mappers.js';
 
 /** Client authentication methods (RFC 6749 §2.3.1, OIDC Core §9); discovery advertises exactly these. */
 export const tokenEndpointAuthMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
@@ -80,6 +81,8 @@ export interface ClientMetadata {
   require_pushed_authorization_requests?: boolean;
   /** OIDC Core §4: where a third party starts a sign-in at this client (https only). */
   initiate_login_uri?: string;
+  /** Custom claims for this client's tokens; they replace realm mappers writing the same claim (src/tokens/mappers.ts). */
+  claim_mappers?: ClaimMapper[];
 }
 
 export interface Client {

@@ -1,6 +1,8 @@
 // Realms and their settings (lifetimes in seconds, signing algorithms, described scopes).
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import type { ClaimMapper } from '../tokens/mappers.js';
+import type { TokenHookSettings } from '../tokens/token-hook.js';
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
@@ -76,6 +78,9 @@ export interface RealmSettings {
   dpop_nonce_required: boolean;
   /** RFC 9126 §5: every client must push its authorization requests (PAR). */
   require_pushed_authorization_requests: boolean;
+  /** Custom rules (src/tokens/mappers.ts, src/tokens/token-hook.ts, docs/security.md). */
+  claim_mappers: ClaimMapper[];
+  token_hook: TokenHookSettings | null;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -159,6 +164,8 @@ export const defaultRealmSettings: RealmSettings = {
   dpop_required_for_public_clients: false,
   dpop_nonce_required: false,
   require_pushed_authorization_requests: false,
+  claim_mappers: [],
+  token_hook: null,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

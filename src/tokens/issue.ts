@@ -7,6 +7,7 @@ import type { Grant } from '../store/grants.js';
 import type { Realm, SigningAlg } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import type { Keystore } from './keystore.js';
+import { mergeClaims } from './mappers.js';
 
 export interface IssueContext { issuer: string; realm: Realm; keystore: Keystore; now: number }
 
@@ -28,6 +29,10 @@ export async function signAccessToken(
     lifetime?: number;
     /** RFC 9449: the JWK thumbprint of the DPoP key the token is bound to (cnf.jkt). */
     dpopJkt?: string;
+    /** Claims from mappers and the token hook (src/tokens/custom-claims.ts); they never override registered ones. */
+    customClaims?: Record<string, unknown>;
+    /** Audiences added by audience mappers, besides `audience` (or the client_id). */
+    extraAudiences?: string[];
   },
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const alg = p.client.metadata.access_token_signed_response_alg ?? ctx.realm.settings.access_token_signing_alg;
@@ -48,8 +53,8 @@ export async function signAccessToken(
     claims.roles = p.user.roles;
   }
   if (p.act) claims.act = p.act;
-  const audience = p.audience?.length ? p.audience : [p.client.clientId];
-  const accessToken = await new SignJWT(claims)
+  const audience = [...new Set([...(p.audience?.length ? p.audience : [p.client.clientId]), ...p.extraAudiences ?? []])];
+  const accessToken = await new SignJWT(mergeClaims(claims, p.customClaims ?? {}))
     .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
     .setSubject(p.subject)

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
+import { headerSamples } from '../helpers/security-headers.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, parseForm, UserAgent } from '../helpers/user-agent.js';
 
@@ -133,6 +134,20 @@ for (const database of databases) {
       assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
       assert.match(response.headers.get('cache-control') ?? '', /no-store/);
+    });
+
+    test('BCP-15: every HTML page and JSON endpoint sends a CSP without unsafe-inline that forbids framing, Referrer-Policy and nosniff, and no HSTS over http', async () => {
+      for (const sample of await headerSamples(server)) {
+        const csp = sample.headers.get('content-security-policy') ?? '';
+        assert.match(csp, /frame-ancestors 'none'/, sample.name);
+        assert.match(csp, /default-src 'self'/, sample.name);
+        assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, sample.name);
+        assert.equal(sample.headers.get('x-frame-options'), 'DENY', sample.name);
+        assert.equal(sample.headers.get('referrer-policy'), 'no-referrer', sample.name);
+        assert.equal(sample.headers.get('x-content-type-options'), 'nosniff', sample.name);
+        assert.equal(sample.headers.get('strict-transport-security'), null, `${sample.name}: HSTS only when STRIX_PUBLIC_URL is https`);
+        assert.match(sample.headers.get('content-type') ?? '', sample.kind === 'html' ? /^text\/html/ : /^application\/([a-z-]+\+)?json/, sample.name);
+      }
     });
 
     test('the session cookie is HttpOnly, SameSite=Lax and scoped to the realm path', async () => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { password, testRealm } from '../helpers/realm.js';
+import { headerSamples } from '../helpers/security-headers.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, UserAgent } from '../helpers/user-agent.js';
 
@@ -25,6 +26,13 @@ describe('served behind https://login.example.com', () => {
   test('pages send Strict-Transport-Security', async () => {
     const response = await fetch(authorizeUrl(server.issuer(), { client_id: 'trusted', redirect_uri: 'http://127.0.0.1:3999/callback', response_type: 'code', scope: 'openid' }));
     assert.match(response.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
+  });
+
+  test('every HTML page and JSON endpoint sends Strict-Transport-Security', async () => {
+    for (const sample of await headerSamples(server, { consent: false })) {
+      assert.match(sample.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/, sample.name);
+      assert.match(sample.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, sample.name);
+    }
   });
 
   test('the CSRF and session cookies are Secure, HttpOnly and SameSite=Lax', async () => {

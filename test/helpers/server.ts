@@ -44,10 +44,11 @@ export function freePort(): Promise<number> {
 
 /**
  * `publicUrl` lets a test pretend Strix sits behind an https proxy; requests still go to `url`.
- * `env` adds settings (e.g. STRIX_REDIS_URL, STRIX_TRUST_PROXY).
+ * `env` adds settings (e.g. STRIX_REDIS_URL, STRIX_TRUST_PROXY). `logLines` collects every log
+ * line instead of printing it (set STRIX_LOG_LEVEL in `env` to choose how much).
  */
 export async function startServer(
-  database: TestDatabase, realmFile: unknown, options: { publicUrl?: string; env?: Record<string, string> } = {},
+  database: TestDatabase, realmFile: unknown, options: { publicUrl?: string; env?: Record<string, string>; logLines?: string[] } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strix-test-'));
   const db = await freshDatabase(database, dir);
@@ -59,7 +60,9 @@ export async function startServer(
     ...options.env,
   });
   const clock = testClock();
-  const services = await createServices(config, createLogger(config.logLevel), clock);
+  const logLines = options.logLines;
+  const destination = logLines && { write: (line: string) => { logLines.push(line); } };
+  const services = await createServices(config, createLogger(config.logLevel, destination), clock);
   await bootstrap(services, () => {});
   for (const realm of parseRealmFile(realmFile, 'test realm')) await importRealm(services, realm);
   const app = await buildApp(services);

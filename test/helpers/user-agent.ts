@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 
-export interface Page { status: number; url: string; html: string; location?: string }
+export interface Page { status: number; url: string; html: string; location?: string; headers?: Headers }
 
 export class UserAgent {
   readonly cookies = new Map<string, string>();
@@ -38,7 +38,7 @@ export class UserAgent {
     const response = await fetch(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     this.remember(response);
     const location = response.headers.get('location') ?? undefined;
-    return { status: response.status, url, html: await response.text(), location: location && new URL(location, url).href };
+    return { status: response.status, url, html: await response.text(), location: location && new URL(location, url).href, headers: response.headers };
   }
 
   /** Follows redirects while they stay on Strix; returns the page, or the outbound redirect. */

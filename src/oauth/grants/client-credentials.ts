@@ -1,6 +1,7 @@
 // Client credentials grant (RFC 6749 §4.4): a confidential client acting on its own behalf.
 // No refresh token, no ID token, and nothing written per token; `resource` (RFC 8707) sets the audience.
 import { OAuthError } from '../../http/errors.js';
+import { customClaims } from '../../tokens/custom-claims.js';
 import { signAccessToken } from '../../tokens/issue.js';
 import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope, userScopes } from '../../tokens/scopes.js';
@@ -17,7 +18,12 @@ export const clientCredentials: Grant = {
       ? grantableScope(client, requested)
       : [...clientScopes(client)].filter((value) => !userScopes.has(value));
     const audience = requestedResources(realm, client, params);
-    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, { client, scope: scope.join(' '), audience, subject: client.clientId, dpopJkt: dpop?.jkt });
+    // No user: only fixed and audience mappers apply (src/tokens/mappers.ts).
+    const custom = await customClaims(s, { realm, client, user: undefined, scope, grantType: 'client_credentials', idToken: undefined }, 'invalid_grant');
+    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, {
+      client, scope: scope.join(' '), audience, subject: client.clientId, dpopJkt: dpop?.jkt,
+      customClaims: custom.accessToken, extraAudiences: custom.audiences,
+    });
     return { access_token: accessToken, token_type: tokenType({ dpop }), expires_in: expiresIn, scope: scope.join(' ') };
   },
 };

@@ -8,6 +8,7 @@ import type { VerifiedProof } from '../dpop.js';
 import type { Realm } from '../../store/realms.js';
 import type { User } from '../../store/users.js';
 import { claimsNamed, requestedClaimNames } from '../../tokens/claims.js';
+import { customClaims } from '../../tokens/custom-claims.js';
 import { signAccessToken, signIdToken, type IssueContext } from '../../tokens/issue.js';
 import { subjectFor } from '../../tokens/subject.js';
 
@@ -57,13 +58,21 @@ export async function tokensForUser(
   ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], idToken: 'authorization' | 'refresh', audience: string[] = [],
 ): Promise<TokenResponse> {
   const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
+  const withIdToken = scope.includes('openid');
+  // RFC 6749 §5.2 has no access_denied at the token endpoint: a hook's denial refuses the grant.
+  const custom = await customClaims(ctx.s, {
+    realm: ctx.realm, client: ctx.client, user, scope, grantType: ctx.params.grant_type ?? 'authorization_code',
+    idToken: withIdToken ? claimsNamed(user, requestedClaimNames(grant.claims, 'id_token')) : undefined,
+  }, 'invalid_grant');
   const subject = await subjectFor(ctx.s, ctx.realm.name, ctx.client, user.id);
-  const { accessToken, expiresIn } = await signAccessToken(issue, { client: ctx.client, grant, user, scope: scope.join(' '), audience, subject, dpopJkt: ctx.dpop?.jkt });
+  const { accessToken, expiresIn } = await signAccessToken(issue, {
+    client: ctx.client, grant, user, scope: scope.join(' '), audience, subject, dpopJkt: ctx.dpop?.jkt,
+    customClaims: custom.accessToken, extraAudiences: custom.audiences,
+  });
   const response: TokenResponse = { access_token: accessToken, token_type: tokenType(ctx), expires_in: expiresIn, scope: scope.join(' ') };
-  if (scope.includes('openid')) {
+  if (withIdToken) {
     const nonce = idToken === 'authorization' ? grant.nonce : null;
-    const extraClaims = claimsNamed(user, requestedClaimNames(grant.claims, 'id_token'));
-    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, subject, accessToken, extraClaims });
+    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, subject, accessToken, extraClaims: custom.idToken });
   }
   if (ctx.client.metadata.grant_types.includes('refresh_token')) {
     const idle = grant.offline
