@@ -19,7 +19,10 @@ import { introspectRoutes } from './oauth/introspect.js';
 import { logoutRoutes } from './oauth/logout.js';
 import { registerRoutes } from './oauth/register.js';
 import { revokeRoutes } from './oauth/revoke.js';
+import { adminApiRoutes } from './admin/api.js';
+import { createAuditLog } from './security/audit.js';
 import { realmIpRules } from './security/ip-rules.js';
+import { startWebhookDelivery } from './security/webhooks.js';
 import { rateLimits } from './security/rate-limits.js';
 import { tokenRoutes } from './oauth/token.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
@@ -47,7 +50,7 @@ export function createLogger(level: Config['logLevel']): Logger {
 export async function createServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
   const store = await openStore(config.databaseUrl);
   const sealer = createSealer(loadMasterKey(config.masterKey, config.dataDir, (m) => log.warn(m)));
-  return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock) };
+  return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock), audit: createAuditLog(store.events, clock, log) };
 }
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
@@ -116,6 +119,13 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   userinfoRoutes(app, s);
   logoutRoutes(app, s);
   registerRoutes(app, s);
+  adminApiRoutes(app, s);
+  const webhooks = startWebhookDelivery(s);
+  // Queued events are written, and the webhook loop stopped, before the store is closed.
+  app.addHook('onClose', async () => {
+    await s.audit.flush();
+    await webhooks.stop();
+  });
   return app;
 }
 

@@ -13,9 +13,11 @@ import {
 } from '../store/clients.js';
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import {
-  defaultBruteForceSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
-  type BruteForceSettings, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
+  defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
+  type BruteForceSettings, type EventSettings, type EventWebhook, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
 } from '../store/realms.js';
+import { eventTypes } from '../security/audit.js';
+import { acceptableWebhookUrl } from '../security/webhooks.js';
 import { parseAddressRule } from '../security/ip-rules.js';
 import { userAttributeClaims } from '../tokens/claims.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
@@ -43,7 +45,11 @@ export interface RealmInput {
   registration?: RegistrationPolicy;
   /** The realm file's initial access tokens, in clear; on import they replace the file's previous ones. */
   initialAccessTokens?: string[];
+  /** Event webhooks, secrets in clear (sealed on import); left as stored when absent. A missing secret keeps the stored one. */
+  eventWebhooks?: WebhookInput[];
 }
+
+export interface WebhookInput { url: string; secret?: string; types?: string[] }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -108,7 +114,47 @@ export function validateRedirectUri(uri: string, where: string): string {
   return uri;
 }
 
-const settingNames = Object.keys(defaultRealmSettings) as (keyof RealmSettings)[];
+// Webhooks hold secrets: they are parsed apart (parseWebhooks) and sealed on import.
+const settingNames = (Object.keys(defaultRealmSettings) as (keyof RealmSettings)[]).filter((name) => name !== 'event_webhooks');
+
+function eventTypeList(value: unknown, where: string): string[] {
+  const types = stringList(value, where);
+  const unknown = types.find((t) => !(eventTypes as readonly string[]).includes(t));
+  if (unknown !== undefined) throw new RealmFileError(where, `"${unknown}" is not an event type (known: ${eventTypes.join(', ')})`);
+  return types;
+}
+
+/** A partial `events` object merges over the defaults. */
+function parseEventSettings(value: unknown, where: string): EventSettings {
+  if (!isObject(value)) throw new RealmFileError(where, 'must be an object');
+  const settings: EventSettings = { ...defaultEventSettings };
+  for (const [key, raw] of Object.entries(value)) {
+    const at = `${where}.${key}`;
+    if (key === 'enabled') settings.enabled = optionalBoolean(raw, at)!;
+    else if (key === 'retention_days') {
+      if (typeof raw !== 'number' || !Number.isInteger(raw) || raw <= 0) throw new RealmFileError(at, 'must be a positive whole number of days');
+      settings.retention_days = raw;
+    } else if (key === 'types') settings.types = eventTypeList(raw, at);
+    else throw new RealmFileError(at, `is not an events setting (known: ${Object.keys(defaultEventSettings).join(', ')})`);
+  }
+  return settings;
+}
+
+/** `event_webhooks`: [{"url": https URL (http for loopback only), "secret": at least 16 characters, "types": [...]}]. */
+function parseWebhooks(value: unknown, where: string): WebhookInput[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new RealmFileError(where, 'must be a list of {"url", "secret", "types"}');
+  return value.map((raw: unknown, i) => {
+    const at = `${where}[${i}]`;
+    if (!isObject(raw)) throw new RealmFileError(at, 'must be an object');
+    for (const key of Object.keys(raw)) if (!['url', 'secret', 'types'].includes(key)) throw new RealmFileError(`${at}.${key}`, 'is not a webhook field (known: url, secret, types)');
+    const url = optionalString(raw.url, `${at}.url`);
+    if (url === undefined || !acceptableWebhookUrl(url)) throw new RealmFileError(`${at}.url`, 'must be an https URL (http only to a loopback address), without credentials or fragment');
+    const secret = optionalString(raw.secret, `${at}.secret`);
+    if (secret !== undefined && secret.length < 16) throw new RealmFileError(`${at}.secret`, 'must be at least 16 characters long');
+    return { url, secret, types: raw.types === undefined ? undefined : eventTypeList(raw.types, `${at}.types`) };
+  });
+}
 
 /** A partial `password_policy` merges over the defaults; unknown keys are refused, like brute_force's. */
 function parsePasswordPolicy(value: unknown, where: string): PasswordPolicy {
@@ -228,6 +274,8 @@ function parseSettings(raw: Json, where: string): RealmSettings {
       settings.rate_limits = parseRateLimits(value, `${where}.rate_limits`);
     } else if (name === 'ip_allow' || name === 'ip_deny') {
       settings[name] = addressRules(value, `${where}.${name}`);
+    } else if (name === 'events') {
+      settings.events = parseEventSettings(value, `${where}.events`);
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }
@@ -402,7 +450,7 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
     if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
     const name = optionalString(raw.name, `${where}.name`);
     if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new RealmFileError(`${where}.name`, 'is required: letters, digits, - and _');
-    const { name: _n, display_name, roles, clients, users, registration, initial_access_tokens, ...rest } = raw;
+    const { name: _n, display_name, roles, clients, users, registration, initial_access_tokens, event_webhooks, ...rest } = raw;
     const realmRoles = stringList(roles, `${where}.roles`);
     const parsedUsers = (Array.isArray(users) ? users : []).map((u, j) => parseUser(u, `${where}.users[${j}]`));
     for (const u of parsedUsers) for (const r of u.roles) if (!realmRoles.includes(r)) realmRoles.push(r);
@@ -415,6 +463,7 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
       users: parsedUsers,
       registration: registrationPolicy(registration, `${where}.registration`),
       initialAccessTokens: initialAccessTokens(initial_access_tokens, `${where}.initial_access_tokens`),
+      eventWebhooks: parseWebhooks(event_webhooks, `${where}.event_webhooks`),
     };
   });
 }
@@ -465,7 +514,10 @@ export interface ImportSummary { realm: string; created: boolean; clients: numbe
 export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'sealer' | 'clock'>, input: RealmInput): Promise<ImportSummary> {
   const now = s.clock.now();
   const { store } = s;
-  const created = await store.realms.upsert({ name: input.name, displayName: input.displayName, settings: input.settings }, now);
+  const stored = (await store.realms.get(input.name))?.settings.event_webhooks ?? [];
+  const eventWebhooks = input.eventWebhooks === undefined ? stored : input.eventWebhooks.map((w) => sealedWebhook(s, input.name, w, stored));
+  const settings = { ...input.settings, event_webhooks: eventWebhooks };
+  const created = await store.realms.upsert({ name: input.name, displayName: input.displayName, settings }, now);
   await s.keystore.ensure(input.name);
   await store.roles.ensure(input.name, input.roles);
   if (input.registration !== undefined) await store.registrations.setPolicy(input.name, input.registration);
@@ -504,6 +556,13 @@ export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'seal
   return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
 }
 
+/** A webhook as stored: its secret sealed, or the stored secret of the same URL when the file gives none (as export writes it). */
+function sealedWebhook(s: Pick<Services, 'sealer'>, realm: string, w: WebhookInput, stored: EventWebhook[]): EventWebhook {
+  const kept = stored.find((existing) => existing.url === w.url)?.secret_sealed;
+  if (w.secret === undefined && kept === undefined) throw new RealmFileError(`realm ${realm}, webhook ${w.url}`, 'needs a secret');
+  return { url: w.url, ...(w.types ? { types: w.types } : {}), secret_sealed: w.secret === undefined ? kept! : s.sealer.seal(w.secret) };
+}
+
 /**
  * The realm as a realm file entry. Client secrets and initial access tokens cannot be exported
  * (only hashes are kept).
@@ -517,6 +576,7 @@ export async function exportRealm(s: Pick<Services, 'store'>, name: string): Pro
     name: realm.name,
     display_name: realm.displayName,
     ...realm.settings,
+    event_webhooks: realm.settings.event_webhooks.map(({ url, types }) => ({ url, ...(types ? { types } : {}) })),
     registration: await s.store.registrations.policy(name),
     roles: await s.store.roles.list(name),
     clients: clients.map((c) => c.metadata),

@@ -36,6 +36,20 @@ export interface RateLimitSettings {
   registration_per_ip: RateLimit;
 }
 
+/** The audit event log of a realm (src/security/audit.ts, docs/security.md "Audit events"). */
+export interface EventSettings {
+  enabled: boolean;
+  /** Events older than this many days are purged. */
+  retention_days: number;
+  /** Event types to record; empty: all of them. */
+  types: string[];
+}
+
+/** A webhook that receives the realm's events, its secret sealed with the master key. */
+export interface EventWebhook { url: string; types?: string[]; secret_sealed: string }
+
+export const defaultEventSettings: EventSettings = { enabled: true, retention_days: 30, types: [] };
+
 export interface RealmSettings {
   access_token_lifetime: number;
   id_token_lifetime: number;
@@ -57,6 +71,8 @@ export interface RealmSettings {
   ip_allow: string[];
   ip_deny: string[];
   password_policy: PasswordPolicy;
+  events: EventSettings;
+  event_webhooks: EventWebhook[];
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -129,6 +145,8 @@ export const defaultRealmSettings: RealmSettings = {
   ip_allow: [],
   ip_deny: [],
   password_policy: defaultPasswordPolicy,
+  events: defaultEventSettings,
+  event_webhooks: [],
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
@@ -143,9 +161,10 @@ export function realmsRepository(db: Kysely<Database>) {
       ...defaultPasswordPolicy, ...stored.password_policy,
       hashing: { ...defaultPasswordPolicy.hashing, ...stored.password_policy?.hashing },
     };
+    const events = { ...defaultEventSettings, ...stored.events };
     return {
       name: row.name, displayName: row.display_name,
-      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy },
+      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy, events },
     };
   };
   return {

@@ -49,6 +49,20 @@ export interface LoginFailureTable {
   last_failure_at: number; locked_until: number | null; disabled_by_lockout: number;
 }
 export interface PasswordHistoryTable { user_id: string; password_hash: string; created_at: number }
+/** The audit event log (src/security/audit.ts); `details` is a small JSON object, never a secret. */
+export interface EventTable {
+  id: string; realm: string; time: number; type: string; user_id: string | null; client_id: string | null;
+  ip: string | null; session_id: string | null; details: string;
+}
+/** Webhook deliveries waiting to be sent (src/security/webhooks.ts); claimed with a lease so one node sends each. */
+export interface EventOutboxTable {
+  id: string; realm: string; event_id: string; url: string; body: string; attempts: number;
+  next_attempt_at: number; claimed_until: number | null; created_at: number;
+}
+/** Browsers a user signed in from (src/security/devices.ts): the device cookie's hash only. */
+export interface KnownDeviceTable {
+  user_id: string; device_hash: string; user_agent: string; first_seen_at: number; last_seen_at: number;
+}
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -67,4 +81,7 @@ export interface Database {
   password_history: PasswordHistoryTable;
   client_assertion_jtis: ClientAssertionJtiTable;
   login_failures: LoginFailureTable;
+  events: EventTable;
+  event_outbox: EventOutboxTable;
+  known_devices: KnownDeviceTable;
 }
