@@ -51,6 +51,13 @@ const secretNames = new Set(['password', 'secret', 'client_secret', 'code', 'cod
 const maxString = 200;
 const maxQueued = 10_000;
 const maxBatch = 500;
+/**
+ * Everything recorded within the delay is written in one commit. SQLite commits (fsync, on the
+ * event loop's thread) are what make events costly: one per token request would cost the token
+ * endpoint about a third of its throughput, so token_issued events wait longer (docs/security.md).
+ */
+const flushDelayMs = 20;
+const hotPathDelayMs = 250;
 
 function cleanDetails(details: EventDetails | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -81,12 +88,12 @@ interface Pending { event: StoredEvent; deliveries: NewDelivery[]; done: () => v
 export function createAuditLog(events: EventsRepository, clock: Clock, log: Pick<Logger, 'error' | 'warn'>): AuditLog {
   let queue: Pending[] = [];
   let writing: Promise<void> = Promise.resolve();
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
+  let dueAt = Infinity;
   let droppedWarned = false;
   const listeners: (() => void)[] = [];
 
   const write = async () => {
-    scheduled = false;
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
@@ -99,11 +106,19 @@ export function createAuditLog(events: EventsRepository, clock: Clock, log: Pick
       for (const p of batch) p.done();
     }
   };
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    // Everything recorded before the next turn of the event loop goes into the same commit.
-    writing = writing.then(() => new Promise<void>((resolve) => setImmediate(() => void write().then(resolve))));
+  const writeNow = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    dueAt = Infinity;
+    writing = writing.then(write);
+  };
+  /** Writes the queue within `delayMs`, or sooner if a write is already due sooner. */
+  const schedule = (delayMs: number) => {
+    const at = performance.now() + delayMs;
+    if (at >= dueAt) return;
+    clearTimeout(timer);
+    dueAt = at;
+    timer = setTimeout(writeNow, delayMs);
   };
 
   return {
@@ -123,11 +138,11 @@ export function createAuditLog(events: EventsRepository, clock: Clock, log: Pick
       const body = hooks.length > 0 ? JSON.stringify(representation(event)) : '';
       return new Promise<void>((done) => {
         queue.push({ event, deliveries: hooks.map((w) => ({ url: w.url, body })), done });
-        schedule();
+        schedule(input.type === 'token_issued' ? hotPathDelayMs : flushDelayMs);
       });
     },
     async flush() {
-      schedule();
+      writeNow();
       await writing;
     },
     onDeliveries(listener) {

@@ -12,7 +12,7 @@ import { exportRealm, parseRealmFile, RealmFileError } from '../../src/admin/rea
 import { purgeExpired } from '../../src/store/purge.js';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
-import { token, tokensFor } from '../helpers/flows.js';
+import { codeFor, redeem, token, tokensFor } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isLoginPage, tokenRequest, UserAgent } from '../helpers/user-agent.js';
@@ -216,6 +216,22 @@ for (const database of databases) {
       assert.equal(newDevice[0].clientId, 'trusted');
       assert.equal((await signIn(second, 'carol', password)).status, 303);
       assert.equal((await list('?type=new_device&user=carol')).length, 1);
+    });
+
+    test('consent on the consent page, a replayed code and a logout are recorded', async () => {
+      const browser = new UserAgent(server.url);
+      const code = await codeFor(server, browser, { client: 'web', scope: 'openid api:read', user: 'carol' });
+      const tokens = await redeem(server, 'web', code);
+      assert.equal(tokens.status, 200);
+      assert.equal((await redeem(server, 'web', code)).status, 400);
+      const logout = new URL(`${server.issuer()}/protocol/openid-connect/logout`);
+      logout.searchParams.set('id_token_hint', tokens.body.id_token as string);
+      await browser.request(logout.href);
+      const carol = (await list('?client=web&user=carol&type=consent_granted&type=code_replay_detected&type=logout')).reverse();
+      assert.deepEqual(carol.map((e) => e.type), ['consent_granted', 'code_replay_detected', 'logout']);
+      assert.deepEqual(carol[0].details.scope, ['openid', 'api:read']);
+      assert.equal(carol[1].details.grant_revoked, true);
+      assert.equal(carol[2].sessionId, carol[0].sessionId);
     });
 
     test('the API refuses a request without a token (401 with a Bearer challenge) and a malformed or foreign one', async () => {
