@@ -1,7 +1,7 @@
 // The audit event log and its webhook outbox. An event and the deliveries it causes are written in
 // one transaction, so a delivery is never lost once its event is stored, and never sent for an
 // event that was not.
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { newId } from '../runtime.js';
 import type { Database } from './schema.js';
 
@@ -79,7 +79,7 @@ export function eventsRepository(db: Kysely<Database>) {
      * node updated and only one of them gets it (SQLite serialises the writes).
      */
     async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<Delivery[]> {
-      const free = (eb: any) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]);
+      const free = (eb: ExpressionBuilder<Database, 'event_outbox'>) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]);
       const rows = await db.updateTable('event_outbox')
         .set({ claimed_until: now + leaseMs, attempts: sql`attempts + 1` })
         .where('id', 'in', db.selectFrom('event_outbox').select('id').where('next_attempt_at', '<=', now).where(free)
