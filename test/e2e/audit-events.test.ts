@@ -297,6 +297,23 @@ for (const database of databases) {
       assert.ok(!left.includes('old-event'));
     });
 
+    test('nodes claiming webhook deliveries at once never get the same one, and a lapsed lease frees it again', async () => {
+      const store = server.services.store;
+      const now = server.clock.now() + 3_600_000;   // past every delivery the other tests queued
+      const event = { id: 'claim-event', realm: 'demo', time: now, type: 'logout', userId: null, clientId: null, ip: null, sessionId: null, details: {} };
+      const url = 'https://hooks.invalid/claim-test';
+      await store.events.append([{ event, deliveries: Array.from({ length: 6 }, () => ({ url, body: '{}' })) }], now);
+      const mine = (list: { url: string; id: string }[]) => list.filter((d) => d.url === url).map((d) => d.id);
+      const [a, b] = await Promise.all([store.events.claimDeliveries(now, 30_000, 4), store.events.claimDeliveries(now, 30_000, 4)]);
+      const claimed = [...mine(a), ...mine(b)];
+      assert.equal(new Set(claimed).size, claimed.length, 'no delivery claimed twice');
+      const rest = mine(await store.events.claimDeliveries(now, 30_000, 20));
+      assert.equal(claimed.length + rest.length, 6);
+      assert.deepEqual(mine(await store.events.claimDeliveries(now + 1000, 30_000, 20)), [], 'all leased');
+      assert.equal(mine(await store.events.claimDeliveries(now + 31_000, 30_000, 20)).length, 6, 'leases lapsed');
+      for (const id of [...claimed, ...rest]) await store.events.delivered(id);
+    });
+
     test('export leaves webhook secrets out, and importing the export keeps them', async () => {
       const exported = await exportRealm(server.services, 'demo');
       assert.ok(!JSON.stringify(exported).includes(webhookSecret));
