@@ -1,7 +1,7 @@
 // What every route and domain module is handed: configuration, store, keys, clock, logger.
 import type { Logger } from 'pino';
-import type { AuditLog } from './security/audit.js';
 import type { Config } from './config.js';
+import type { AuditLog } from './security/audit.js';
 import type { Clock } from './runtime.js';
 import type { Store } from './store/index.js';
 import type { Realm } from './store/realms.js';

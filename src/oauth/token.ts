@@ -33,10 +33,11 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
     request.log.info({ realm: realm.name, clientId: client.clientId, grantType: type, event: 'token_issued' }, 'tokens issued');
     countTokensIssued(type);
     // Not awaited: the token endpoint is the hot path, and the event is written with others in one batch.
-    const { sub, sid } = decodeJwt(response.access_token);
+    // A token without a grant id is the client's own (client_credentials): its subject is no user.
+    const { sub, sid, gid } = decodeJwt(response.access_token);
     void recordEvent(s, {
       realm, type: 'token_issued', clientId: client.clientId, ip: request.ip,
-      userId: sub === client.clientId && type === 'client_credentials' ? null : sub, sessionId: typeof sid === 'string' ? sid : null,
+      userId: gid === undefined ? null : sub, sessionId: typeof sid === 'string' ? sid : null,
       details: { grant_type: type, scope: response.scope, with_refresh_token: response.refresh_token !== undefined },
     });
     return reply.send(response);
