@@ -252,6 +252,20 @@ for (const database of databases) {
       assert.equal(answer.body.error, 'access_denied');
     });
 
+    test('an admin token whose grant was revoked is refused (401)', async () => {
+      const revoked = await masterToken('admin', adminPassword);
+      assert.equal((await events('?max=1', revoked)).status, 200);
+      const answer = await fetch(`${server.issuer('master')}/protocol/openid-connect/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('admin-cli:admin-cli-secret').toString('base64')}` },
+        body: new URLSearchParams({ token: revoked }).toString(),
+      });
+      assert.equal(answer.status, 200);
+      const refused = await events('?max=1', revoked);
+      assert.equal(refused.status, 401);
+      assert.match(refused.challenge ?? '', /error="invalid_token"/);
+    });
+
     test('an unknown realm is 404 for an admin', async () => {
       assert.equal((await events('', adminToken, 'no-such-realm')).status, 404);
     });
