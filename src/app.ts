@@ -23,7 +23,10 @@ import { logoutRoutes } from './oauth/logout.js';
 import { parPath, parRoutes } from './oauth/par.js';
 import { registerRoutes } from './oauth/register.js';
 import { revokeRoutes } from './oauth/revoke.js';
+import { adminApiRoutes } from './admin/api.js';
+import { createAuditLog } from './security/audit.js';
 import { realmIpRules } from './security/ip-rules.js';
+import { startWebhookDelivery } from './security/webhooks.js';
 import { rateLimits } from './security/rate-limits.js';
 import { tokenRoutes } from './oauth/token.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
@@ -54,7 +57,7 @@ export function createLogger(level: Config['logLevel'], destination?: pino.Desti
 export async function createServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
   const store = await openStore(config.databaseUrl);
   const sealer = createSealer(loadMasterKey(config.masterKey, config.dataDir, (m) => log.warn(m)));
-  return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock) };
+  return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock), audit: createAuditLog(store.events, clock, log) };
 }
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
@@ -127,6 +130,13 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   deviceVerificationRoutes(app, s);
   parRoutes(app, s);
   postOnly(app, ['token', 'token/introspect', 'revoke', 'auth/device', parPath].map((path) => `/realms/:realm/protocol/openid-connect/${path}`));
+  adminApiRoutes(app, s);
+  const webhooks = startWebhookDelivery(s);
+  // Queued events are written, and the webhook loop stopped, before the store is closed.
+  app.addHook('onClose', async () => {
+    await s.audit.flush();
+    await webhooks.stop();
+  });
   return app;
 }
 

@@ -12,6 +12,7 @@ import { hashPassword } from './identity/passwords.js';
 import { assertAcceptable, changePassword, PasswordPolicyError } from './security/password-policy.js';
 import { newId } from './runtime.js';
 import { startHousekeeping } from './ops/housekeeping.js';
+import { recordEvent, type EventDetails, type EventType } from './security/audit.js';
 import { unlockAccount } from './security/brute-force.js';
 import { issuerOf, type Services } from './services.js';
 import { storedSecret } from './store/clients.js';
@@ -42,8 +43,15 @@ async function withServices(options: Record<string, string | undefined>, run: (s
   try {
     await run(s);
   } finally {
+    await s.audit.flush();
     await s.store.close();
   }
+}
+
+/** Records an administrative change made with the CLI in the realm's audit log. */
+async function recordAdmin(s: Services, realmName: string, type: EventType, subject: { userId?: string; clientId?: string }, details: EventDetails): Promise<void> {
+  const realm = await s.store.realms.get(realmName);
+  if (realm) await recordEvent(s, { realm, type, ...subject, details: { actor: 'cli', ...details } });
 }
 
 function fail(message: string): never {
@@ -100,6 +108,7 @@ withSettings(program.command('import <path>').description('import a realm file o
   .action((path: string, o) => withServices(o, async (s) => {
     for (const realm of readRealmFiles(path)) {
       const r = await importRealm(s, realm);
+      await recordAdmin(s, r.realm, 'admin_realm_imported', {}, { created: r.created, clients: r.clients, users: r.users });
       console.log(`${r.created ? 'created' : 'updated'} realm ${r.realm}: ${r.clients} clients, ${r.users} users`);
     }
   }));
@@ -131,6 +140,7 @@ withSettings(users.command('add <username>').description('create a user'))
     await s.store.users.create({ id, realm: o.realm, username, email: o.email ?? null, passwordHash, claims: {}, enabled: true }, now);
     await s.store.roles.ensure(o.realm, o.role ?? []);
     await s.store.users.setRoles(id, o.role ?? []);
+    await recordAdmin(s, o.realm, 'admin_user_created', { userId: id }, { username, roles: o.role ?? [] });
     console.log(o.password ? `created user ${username}` : `created user ${username} with password: ${password}`);
   }));
 withSettings(users.command('set-password <username>').description('set a user\'s password'))
@@ -140,6 +150,7 @@ withSettings(users.command('set-password <username>').description('set a user\'s
     const user = (await s.store.users.findByUsername(o.realm, username)) ?? fail(`no user ${username} in realm ${o.realm}`);
     const password: string = o.password ?? randomBytes(12).toString('base64url');
     await changePassword(s, realm, user, password);
+    await recordAdmin(s, o.realm, 'admin_user_password_set', { userId: user.id }, { username: user.username });
     console.log(o.password ? `password of ${username} changed` : `new password of ${username}: ${password}`);
   }));
 withSettings(users.command('disable <username>').description('disable a user: sign-in and token use stop'))
@@ -147,6 +158,7 @@ withSettings(users.command('disable <username>').description('disable a user: si
   .action((username: string, o) => withServices(o, async (s) => {
     const user = (await s.store.users.findByUsername(o.realm, username)) ?? fail(`no user ${username} in realm ${o.realm}`);
     await s.store.users.setEnabled(user.id, false, s.clock.now());
+    await recordAdmin(s, o.realm, 'admin_user_disabled', { userId: user.id }, { username: user.username });
     console.log(`disabled ${username}`);
   }));
 withSettings(users.command('unlock <username>').description('clear a sign-in lockout; re-enables the account only if a permanent lockout disabled it'))
@@ -154,6 +166,8 @@ withSettings(users.command('unlock <username>').description('clear a sign-in loc
   .action((username: string, o) => withServices(o, async (s) => {
     if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
     const { reenabled } = await unlockAccount(s, o.realm, username);
+    const user = await s.store.users.findByUsername(o.realm, username);
+    await recordAdmin(s, o.realm, 'admin_user_unlocked', { userId: user?.id }, { username, reenabled });
     console.log(reenabled ? `unlocked and re-enabled ${username}` : `unlocked ${username}`);
   }));
 
@@ -176,6 +190,7 @@ withSettings(clients.command('add <client_id>').description('register a client; 
     }, 'client');
     const secret = o.public ? undefined : randomBytes(32).toString('base64url');
     await s.store.clients.upsert(o.realm, metadata, secret ? s.sealer.digest(secret) : null, s.clock.now());
+    await recordAdmin(s, o.realm, 'admin_client_created', { clientId }, { public: o.public === true, grant_types: metadata.grant_types });
     console.log(secret ? `created client ${clientId}\nclient_secret: ${secret}\n(shown only once)` : `created public client ${clientId}`);
   }));
 withSettings(clients.command('rotate-secret <client_id>').description('issue a new client secret; the old one stops working'))
@@ -187,6 +202,7 @@ withSettings(clients.command('rotate-secret <client_id>').description('issue a n
     const secret = randomBytes(32).toString('base64url');
     const stored = storedSecret(secret, client.metadata.token_endpoint_auth_method, s.sealer);
     await s.store.clients.setSecretHash(o.realm, clientId, stored.hash, s.clock.now(), stored.sealed);
+    await recordAdmin(s, o.realm, 'admin_client_secret_rotated', { clientId }, {});
     console.log(`client_secret: ${secret}\n(shown only once)`);
   }));
 
@@ -195,6 +211,7 @@ for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     .requiredOption('--realm <name>', 'realm')
     .action((clientId: string, o) => withServices(o, async (s) => {
       if (!(await s.store.clients.setEnabled(o.realm, clientId, enabled, s.clock.now()))) fail(`no client ${clientId} in realm ${o.realm}`);
+      await recordAdmin(s, o.realm, enabled ? 'admin_client_enabled' : 'admin_client_disabled', { clientId }, {});
       console.log(`${enabled ? 'enabled' : 'disabled'} client ${clientId}`);
     }));
 }
@@ -221,6 +238,7 @@ withSettings(keys.command('rotate').description('promote the next keys to curren
   .action((o) => withServices(o, async (s) => {
     if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
     await s.keystore.rotate(o.realm);
+    await recordAdmin(s, o.realm, 'admin_keys_rotated', {}, {});
     console.log(`rotated the signing keys of realm ${o.realm}`);
   }));
 

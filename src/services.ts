@@ -1,6 +1,7 @@
 // What every route and domain module is handed: configuration, store, keys, clock, logger.
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { AuditLog } from './security/audit.js';
 import type { Clock } from './runtime.js';
 import type { Store } from './store/index.js';
 import type { Realm } from './store/realms.js';
@@ -14,6 +15,7 @@ export interface Services {
   sealer: Sealer;
   clock: Clock;
   log: Logger;
+  audit: AuditLog;
 }
 
 /** The issuer of a realm: `{STRIX_PUBLIC_URL}/realms/{realm}`, no trailing slash (DESIGN contract). */

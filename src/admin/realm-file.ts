@@ -13,9 +13,11 @@ import {
 } from '../store/clients.js';
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import {
-  defaultBruteForceSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
-  type BruteForceSettings, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
+  defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
+  type BruteForceSettings, type EventSettings, type EventWebhook, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
 } from '../store/realms.js';
+import { eventTypes } from '../security/audit.js';
+import { acceptableWebhookUrl } from '../security/webhooks.js';
 import { parseAddressRule } from '../security/ip-rules.js';
 import { userAttributeClaims } from '../tokens/claims.js';
 import { sectorOf, subjectTypes } from '../tokens/subject.js';
@@ -52,7 +54,11 @@ export interface RealmInput {
   initialAccessTokens?: string[];
   /** The token hook with its secret in clear; sealed on import (settings.token_hook holds the sealed form). */
   tokenHook?: TokenHookInput | null;
+  /** Event webhooks, secrets in clear (sealed on import); left as stored when absent. A missing secret keeps the stored one. */
+  eventWebhooks?: WebhookInput[];
 }
+
+export interface WebhookInput { url: string; secret?: string; types?: string[] }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -137,7 +143,47 @@ function redirectUri(uri: string, where: string): string {
   return uri;
 }
 
-const settingNames = Object.keys(defaultRealmSettings) as (keyof RealmSettings)[];
+// Webhooks hold secrets: they are parsed apart (parseWebhooks) and sealed on import.
+const settingNames = (Object.keys(defaultRealmSettings) as (keyof RealmSettings)[]).filter((name) => name !== 'event_webhooks');
+
+function eventTypeList(value: unknown, where: string): string[] {
+  const types = stringList(value, where);
+  const unknown = types.find((t) => !(eventTypes as readonly string[]).includes(t));
+  if (unknown !== undefined) throw new RealmFileError(where, `"${unknown}" is not an event type (known: ${eventTypes.join(', ')})`);
+  return types;
+}
+
+/** A partial `events` object merges over the defaults. */
+function parseEventSettings(value: unknown, where: string): EventSettings {
+  if (!isObject(value)) throw new RealmFileError(where, 'must be an object');
+  const settings: EventSettings = { ...defaultEventSettings };
+  for (const [key, raw] of Object.entries(value)) {
+    const at = `${where}.${key}`;
+    if (key === 'enabled') settings.enabled = optionalBoolean(raw, at)!;
+    else if (key === 'retention_days') {
+      if (typeof raw !== 'number' || !Number.isInteger(raw) || raw <= 0) throw new RealmFileError(at, 'must be a positive whole number of days');
+      settings.retention_days = raw;
+    } else if (key === 'types') settings.types = eventTypeList(raw, at);
+    else throw new RealmFileError(at, `is not an events setting (known: ${Object.keys(defaultEventSettings).join(', ')})`);
+  }
+  return settings;
+}
+
+/** `event_webhooks`: [{"url": https URL (http for loopback only), "secret": at least 16 characters, "types": [...]}]. */
+function parseWebhooks(value: unknown, where: string): WebhookInput[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new RealmFileError(where, 'must be a list of {"url", "secret", "types"}');
+  return value.map((raw: unknown, i) => {
+    const at = `${where}[${i}]`;
+    if (!isObject(raw)) throw new RealmFileError(at, 'must be an object');
+    for (const key of Object.keys(raw)) if (!['url', 'secret', 'types'].includes(key)) throw new RealmFileError(`${at}.${key}`, 'is not a webhook field (known: url, secret, types)');
+    const url = optionalString(raw.url, `${at}.url`);
+    if (url === undefined || !acceptableWebhookUrl(url)) throw new RealmFileError(`${at}.url`, 'must be an https URL (http only to a loopback address), without credentials or fragment');
+    const secret = optionalString(raw.secret, `${at}.secret`);
+    if (secret !== undefined && secret.length < 16) throw new RealmFileError(`${at}.secret`, 'must be at least 16 characters long');
+    return { url, secret, types: raw.types === undefined ? undefined : eventTypeList(raw.types, `${at}.types`) };
+  });
+}
 
 /** Custom rules validate themselves (src/tokens/mappers.ts); their errors name the field like ours. */
 function claimMappers(value: unknown, where: string): ClaimMapper[] {
@@ -285,6 +331,8 @@ function parseSettings(raw: Json, where: string): RealmSettings {
       settings.claim_mappers = claimMappers(value, `${where}.claim_mappers`);
     } else if (name === 'token_hook') {
       continue;   // parsed into RealmInput.tokenHook: its secret is sealed on import
+    } else if (name === 'events') {
+      settings.events = parseEventSettings(value, `${where}.events`);
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }
@@ -496,7 +544,7 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
     if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
     const name = optionalString(raw.name, `${where}.name`);
     if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new RealmFileError(`${where}.name`, 'is required: letters, digits, - and _');
-    const { name: _n, display_name, roles, clients, users, registration, initial_access_tokens, ...rest } = raw;
+    const { name: _n, display_name, roles, clients, users, registration, initial_access_tokens, event_webhooks, ...rest } = raw;
     const realmRoles = stringList(roles, `${where}.roles`);
     const parsedUsers = (Array.isArray(users) ? users : []).map((u, j) => parseUser(u, `${where}.users[${j}]`));
     for (const u of parsedUsers) for (const r of u.roles) if (!realmRoles.includes(r)) realmRoles.push(r);
@@ -510,6 +558,7 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
       registration: registrationPolicy(registration, `${where}.registration`),
       initialAccessTokens: initialAccessTokens(initial_access_tokens, `${where}.initial_access_tokens`),
       tokenHook: tokenHook(rest.token_hook, `${where}.token_hook`),
+      eventWebhooks: parseWebhooks(event_webhooks, `${where}.event_webhooks`),
     };
   });
 }
@@ -560,7 +609,9 @@ export interface ImportSummary { realm: string; created: boolean; clients: numbe
 export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'sealer' | 'clock'>, input: RealmInput): Promise<ImportSummary> {
   const now = s.clock.now();
   const { store } = s;
-  const settings = { ...input.settings, token_hook: await sealedTokenHook(s, input) };
+  const stored = (await store.realms.get(input.name))?.settings.event_webhooks ?? [];
+  const eventWebhooks = input.eventWebhooks === undefined ? stored : input.eventWebhooks.map((w) => sealedWebhook(s, input.name, w, stored));
+  const settings = { ...input.settings, token_hook: await sealedTokenHook(s, input), event_webhooks: eventWebhooks };
   const created = await store.realms.upsert({ name: input.name, displayName: input.displayName, settings }, now);
   await s.keystore.ensure(input.name);
   await store.roles.ensure(input.name, input.roles);
@@ -609,16 +660,24 @@ async function sealedTokenHook(s: Pick<Services, 'store' | 'sealer'>, input: Rea
   return { ...hook, secret_sealed: secret === undefined ? stored! : s.sealer.seal(secret) };
 }
 
-/**
- * The realm as a realm file entry. Client secrets and initial access tokens cannot be exported
- * (only hashes are kept).
- */
+/** A webhook as stored: its secret sealed, or the stored secret of the same URL when the file gives none (as export writes it). */
+function sealedWebhook(s: Pick<Services, 'sealer'>, realm: string, w: WebhookInput, stored: EventWebhook[]): EventWebhook {
+  const kept = stored.find((existing) => existing.url === w.url)?.secret_sealed;
+  if (w.secret === undefined && kept === undefined) throw new RealmFileError(`realm ${realm}, webhook ${w.url}`, 'needs a secret');
+  return { url: w.url, ...(w.types ? { types: w.types } : {}), secret_sealed: w.secret === undefined ? kept! : s.sealer.seal(w.secret) };
+}
+
+/** The token hook as exported: without its secret. */
 function exportedTokenHook(hook: TokenHookSettings | null): Omit<TokenHookSettings, 'secret_sealed'> | undefined {
   if (!hook) return undefined;
   const { secret_sealed: _secret, ...rest } = hook;
   return rest;
 }
 
+/**
+ * The realm as a realm file entry. Client secrets and initial access tokens cannot be exported
+ * (only hashes are kept), nor the token hook's and webhooks' secrets.
+ */
 export async function exportRealm(s: Pick<Services, 'store'>, name: string): Promise<Json | undefined> {
   const realm = await s.store.realms.get(name);
   if (!realm) return undefined;
@@ -629,6 +688,7 @@ export async function exportRealm(s: Pick<Services, 'store'>, name: string): Pro
     display_name: realm.displayName,
     ...realm.settings,
     token_hook: exportedTokenHook(realm.settings.token_hook),
+    event_webhooks: realm.settings.event_webhooks.map(({ url, types }) => ({ url, ...(types ? { types } : {}) })),
     registration: await s.store.registrations.policy(name),
     roles: await s.store.roles.list(name),
     clients: clients.map((c) => c.metadata),

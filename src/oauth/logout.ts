@@ -6,6 +6,7 @@ import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { currentSession, endSession, forgetSession } from '../identity/sso.js';
+import { recordEvent } from '../security/audit.js';
 import { endpointOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
@@ -82,6 +83,7 @@ async function signOut(s: Services, request: FastifyRequest, reply: FastifyReply
   const clientIds = await s.store.grants.clientIdsForSession(session.id);
   await endSession(s, session.id);
   forgetSession(s, reply, realm);
+  await recordEvent(s, { realm, type: 'logout', userId: session.userId, clientId: logout.client?.clientId, ip: request.ip, sessionId: session.id, details: { clients: clientIds } });
   await sendBackchannelLogout(s, realm, session, clientIds);
   return signedOut(s, request, reply, realm, logout, await frontchannelLogoutUris(s, realm, session, clientIds));
 }

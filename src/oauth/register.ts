@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseClient, RealmFileError } from '../admin/realm-file.js';
 import { OAuthError } from '../http/errors.js';
 import { randomToken, safeEqual, seconds, sha256 } from '../runtime.js';
+import { recordEvent } from '../security/audit.js';
 import { endpointOf, type Services } from '../services.js';
 import { storedSecret, type Client, type ClientMetadata, type TokenEndpointAuthMethod } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
@@ -179,6 +180,10 @@ export function registerRoutes(app: FastifyInstance, s: Services): void {
     const now = s.clock.now();
     await s.store.clients.upsert(realm.name, metadata, stored?.hash ?? null, now, stored?.sealed ?? null);
     await s.store.registrations.record(realm.name, metadata.client_id, sha256(registrationAccessToken), now);
+    await recordEvent(s, {
+      realm, type: 'client_registered', clientId: metadata.client_id, ip: request.ip,
+      details: { client_name: metadata.client_name ?? null, grant_types: metadata.grant_types, redirect_uris: metadata.redirect_uris },
+    });
     return reply.code(201).send(clientInformation(s, realm, metadata, { issuedAt: now }, { secret, registrationAccessToken }));
   }));
 

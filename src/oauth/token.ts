@@ -1,9 +1,11 @@
 // Token endpoint (RFC 6749 §3.2): client authentication → grant allowed? → grant handler.
 // Errors are JSON per §5.2; responses are never cached.
 import type { FastifyInstance } from 'fastify';
+import { decodeJwt } from 'jose';
 import { authenticatedRequest } from '../http/client-auth.js';
 import { OAuthError } from '../http/errors.js';
 import { countTokensIssued } from '../ops/metrics.js';
+import { recordEvent } from '../security/audit.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import { authorizationCode } from './grants/authorization-code.js';
@@ -34,6 +36,14 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
     const response = await grant.handle({ s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now(), origin, dpop });
     request.log.info({ realm: realm.name, clientId: client.clientId, grantType: type, event: 'token_issued' }, 'tokens issued');
     countTokensIssued(type);
+    // Not awaited: the token endpoint is the hot path, and the event is written with others in one batch.
+    // A token without a grant id is the client's own (client_credentials): its subject is no user.
+    const { sub, sid, gid } = decodeJwt(response.access_token);
+    void recordEvent(s, {
+      realm, type: 'token_issued', clientId: client.clientId, ip: request.ip,
+      userId: gid === undefined ? null : sub, sessionId: typeof sid === 'string' ? sid : null,
+      details: { grant_type: type, scope: response.scope, with_refresh_token: response.refresh_token !== undefined },
+    });
     return reply.send(response);
   });
 }

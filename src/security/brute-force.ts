@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import type { BruteForceSettings, Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
+import { recordEvent } from './audit.js';
 
 // Only `warn` is used, so a request's logger (with its request id) fits as well as the root one.
 export interface SignInAttempt { realm: Realm; username: string; ip: string; log: Pick<Logger, 'warn'> }
@@ -78,6 +79,10 @@ export async function recordFailure(s: Services, attempt: SignInAttempt, user: U
   const addressUntil = addressBlockedUntil(settings, address.failures, address.firstFailureAt);
   if (address.failures === settings.ip_failure_limit) {
     attempt.log.warn({ realm, event: 'ip_blocked', ip: attempt.ip, failures: address.failures }, 'too many failed sign-ins from one address');
+    await recordEvent(s, {
+      realm: attempt.realm, type: 'lockout', ip: attempt.ip,
+      details: { locked: 'address', failures: address.failures, wait: settings.ip_failure_window },
+    });
   }
   return lockFor(Math.max(accountUntil, addressUntil), now);
 }
@@ -98,6 +103,10 @@ async function lockAccount(s: Services, attempt: SignInAttempt, key: string, use
   attempt.log.warn({
     realm, event: disable ? 'account_disabled_by_lockout' : 'account_locked', username: key.slice('user:'.length), ip: attempt.ip, lockouts, wait,
   }, disable ? 'account disabled after repeated lockouts' : 'account temporarily locked');
+  await recordEvent(s, {
+    realm: attempt.realm, type: 'lockout', userId: user?.id, ip: attempt.ip,
+    details: { locked: 'account', username: key.slice('user:'.length), lockouts, wait, disabled: disable },
+  });
   return now + wait * 1000;
 }
 

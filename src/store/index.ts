@@ -22,6 +22,7 @@ import { purgeRepository } from './purge.js';
 import { deviceCodesRepository } from './device-codes.js';
 import { pairwiseSaltsRepository } from './pairwise-salts.js';
 import { pushedRequestsRepository } from './pushed-requests.js';
+import { eventsRepository, knownDevicesRepository } from './events.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
   const { db, dialect, poolStats } = await openDatabase(databaseUrl);
@@ -49,6 +50,8 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     deviceCodes: deviceCodesRepository(db),
     pairwiseSalts: pairwiseSaltsRepository(db),
     pushedRequests: pushedRequestsRepository(db),
+    events: eventsRepository(db),
+    knownDevices: knownDevicesRepository(db),
     /** Resolves when the database answers a trivial query (readiness checks). */
     ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),

@@ -267,6 +267,46 @@ const pushedRequests: Migration = {
   },
 };
 
+// The audit event log, its webhook outbox, and the devices users signed in from (src/security/audit.ts).
+const auditEvents: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('time', 'bigint', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .addColumn('client_id', 'text')
+      .addColumn('ip', 'text')
+      .addColumn('session_id', 'text')
+      .addColumn('details', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('events_realm_time').on('events').columns(['realm', 'time']).execute();
+    await db.schema.createIndex('events_realm_type').on('events').columns(['realm', 'type', 'time']).execute();
+    await db.schema.createIndex('events_realm_user').on('events').columns(['realm', 'user_id', 'time']).execute();
+    await db.schema.createTable('event_outbox')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+      .addColumn('claimed_until', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('event_outbox_due').on('event_outbox').column('next_attempt_at').execute();
+    await db.schema.createTable('known_devices')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('device_hash', 'text', (c) => c.notNull())
+      .addColumn('user_agent', 'text', (c) => c.notNull())
+      .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('known_devices_pk', ['user_id', 'device_hash'])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -276,9 +316,10 @@ const migrations: Record<string, Migration> = {
   '0006_password_history': passwordHistory,
   '0007_device_codes': deviceCodes,
   '0008_pairwise_salts': pairwiseSalts,
+  '0008_pushed_requests': pushedRequests,
   '0009_dpop_proofs': dpopProofs,
   '0010_grant_resources': grantResources,
-  '0008_pushed_requests': pushedRequests,
+  '0012_audit_events': auditEvents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

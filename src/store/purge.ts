@@ -10,6 +10,8 @@ const hour = 3_600_000;
 const day = 24 * hour;
 
 export const defaultPurgeBatch = 1000;
+/** The device cookie's lifetime (src/security/devices.ts): 400 days. */
+const deviceMemory = 400 * day;
 
 export interface PurgeCounts {
   authorization_codes: number;
@@ -22,6 +24,8 @@ export interface PurgeCounts {
   login_failures: number;
   device_codes: number;
   pushed_requests: number;
+  events: number;
+  known_devices: number;
 }
 
 const deleted = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
@@ -109,7 +113,7 @@ function failureMemory(realm: Realm): number {
 }
 
 /** One purge run: at most `batch` rows per table (per realm for login failures). Password history is never purged. */
-export async function purgeExpired(store: Pick<Store, 'purge' | 'realms'>, now: number, batch = defaultPurgeBatch): Promise<PurgeCounts> {
+export async function purgeExpired(store: Pick<Store, 'purge' | 'realms' | 'events' | 'knownDevices'>, now: number, batch = defaultPurgeBatch): Promise<PurgeCounts> {
   const p = store.purge;
   // Tokens before grants: a grant goes only once no live token names it.
   const counts: PurgeCounts = {
@@ -123,7 +127,13 @@ export async function purgeExpired(store: Pick<Store, 'purge' | 'realms'>, now: 
     login_failures: 0,
     device_codes: await p.deviceCodes(now, batch),
     pushed_requests: await p.pushedRequests(now, batch),
+    events: 0,
+    // A device unseen for longer than its cookie lives cannot be recognised any more.
+    known_devices: await store.knownDevices.purge(now - deviceMemory),
   };
-  for (const realm of await store.realms.list()) counts.login_failures += await p.loginFailures(realm.name, now, failureMemory(realm), batch);
+  for (const realm of await store.realms.list()) {
+    counts.login_failures += await p.loginFailures(realm.name, now, failureMemory(realm), batch);
+    counts.events += await store.events.purge(realm.name, now - realm.settings.events.retention_days * day, batch);
+  }
   return counts;
 }

@@ -47,6 +47,20 @@ export interface RateLimitSettings {
   par_per_client: RateLimit;
 }
 
+/** The audit event log of a realm (src/security/audit.ts, docs/security.md "Audit events"). */
+export interface EventSettings {
+  enabled: boolean;
+  /** Events older than this many days are purged. */
+  retention_days: number;
+  /** Event types to record; empty: all of them. */
+  types: string[];
+}
+
+/** A webhook that receives the realm's events, its secret sealed with the master key. */
+export interface EventWebhook { url: string; types?: string[]; secret_sealed: string }
+
+export const defaultEventSettings: EventSettings = { enabled: true, retention_days: 30, types: [] };
+
 export interface RealmSettings {
   access_token_lifetime: number;
   id_token_lifetime: number;
@@ -81,6 +95,8 @@ export interface RealmSettings {
   /** Custom rules (src/tokens/mappers.ts, src/tokens/token-hook.ts, docs/security.md). */
   claim_mappers: ClaimMapper[];
   token_hook: TokenHookSettings | null;
+  events: EventSettings;
+  event_webhooks: EventWebhook[];
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -166,6 +182,8 @@ export const defaultRealmSettings: RealmSettings = {
   require_pushed_authorization_requests: false,
   claim_mappers: [],
   token_hook: null,
+  events: defaultEventSettings,
+  event_webhooks: [],
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
@@ -180,9 +198,10 @@ export function realmsRepository(db: Kysely<Database>) {
       ...defaultPasswordPolicy, ...stored.password_policy,
       hashing: { ...defaultPasswordPolicy.hashing, ...stored.password_policy?.hashing },
     };
+    const events = { ...defaultEventSettings, ...stored.events };
     return {
       name: row.name, displayName: row.display_name,
-      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy },
+      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy, events },
     };
   };
   return {

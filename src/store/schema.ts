@@ -71,6 +71,20 @@ export interface DeviceCodeTable {
 }
 /** A realm's pairwise subject salt (OIDC Core §8.1), sealed with the master key; created once, never changed. */
 export interface PairwiseSaltTable { realm: string; salt_sealed: string; created_at: number }
+/** The audit event log (src/security/audit.ts); `details` is a small JSON object, never a secret. */
+export interface EventTable {
+  id: string; realm: string; time: number; type: string; user_id: string | null; client_id: string | null;
+  ip: string | null; session_id: string | null; details: string;
+}
+/** Webhook deliveries waiting to be sent (src/security/webhooks.ts); claimed with a lease so one node sends each. */
+export interface EventOutboxTable {
+  id: string; realm: string; event_id: string; url: string; body: string; attempts: number;
+  next_attempt_at: number; claimed_until: number | null; created_at: number;
+}
+/** Browsers a user signed in from (src/security/devices.ts): the device cookie's hash only. */
+export interface KnownDeviceTable {
+  user_id: string; device_hash: string; user_agent: string; first_seen_at: number; last_seen_at: number;
+}
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -93,4 +107,7 @@ export interface Database {
   device_codes: DeviceCodeTable;
   pairwise_salts: PairwiseSaltTable;
   pushed_requests: PushedRequestTable;
+  events: EventTable;
+  event_outbox: EventOutboxTable;
+  known_devices: KnownDeviceTable;
 }

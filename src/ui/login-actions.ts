@@ -8,6 +8,8 @@ import { countLoginFailure } from '../ops/metrics.js';
 import { upgradeHash } from '../security/password-policy.js';
 import { currentSession, startSession } from '../identity/sso.js';
 import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt } from '../security/brute-force.js';
+import { failureReason, recordEvent } from '../security/audit.js';
+import { noteDevice } from '../security/devices.js';
 import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { complete, proceed, redirectWithError, showLogin } from '../oauth/authorize.js';
@@ -47,6 +49,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
       // The password is not checked, but a check's time is spent, so a lock answers no faster than a wrong password.
       await verifyPassword(null, password);
       request.log.info({ realm: realm.name, event: 'login_refused_locked', ip: request.ip }, 'sign-in refused: locked out');
+      await recordEvent(s, { realm, type: 'login_failure', clientId: client.clientId, ip: request.ip, details: { username, reason: 'locked' } });
       return again(t.accountLocked, tooManyAttempts(reply, locked));
     }
     const user = username === '' ? undefined : await s.store.users.findByUsername(realm.name, username);
@@ -54,6 +57,10 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     if (!user || !valid || !user.enabled) {
       request.log.info({ realm: realm.name, event: 'login_failed', ip: request.ip }, 'sign-in failed');
       countLoginFailure();
+      await recordEvent(s, {
+        realm, type: 'login_failure', userId: user?.id, clientId: client.clientId, ip: request.ip,
+        details: { username, reason: failureReason(user, valid) },
+      });
       const lock = await recordFailure(s, attempt, user);
       return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
     }
@@ -62,6 +69,8 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
     await s.store.interactions.attachSession(id, session.id);
     request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
+    await recordEvent(s, { realm, type: 'login_success', userId: user.id, clientId: client.clientId, ip: request.ip, sessionId: session.id, details: { username: user.username, method: 'pwd' } });
+    await noteDevice(s, request, reply, realm, user, session.id, client.clientId);
     if (isDeviceAuthorization(authorization)) return showDeviceConsent(s, request, reply, realm, client, authorization, { session, user }, id);
     return withRedirectErrors(s, reply, realm, authorization, () =>
       proceed(s, request, reply, realm, client, authorization, { id, signedIn: { session, user } }));
@@ -81,6 +90,10 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     }
     const previously = await s.store.consents.grantedScopes(active.user.id, client.clientId);
     await s.store.consents.remember(realm.name, active.user.id, client.clientId, [...previously, ...authorization.scope], s.clock.now());
+    await recordEvent(s, {
+      realm, type: 'consent_granted', userId: active.user.id, clientId: client.clientId, ip: request.ip, sessionId: active.session.id,
+      details: { scope: authorization.scope.filter((scope) => !previously.has(scope)) },
+    });
     return complete(s, reply, realm, client, authorization, active, 303);
   });
 }

@@ -2,6 +2,7 @@
 // A replayed code revokes the grant and so every token issued from it (RFC 6749 §4.1.2).
 import { createHash } from 'node:crypto';
 import { OAuthError } from '../../http/errors.js';
+import { recordEvent } from '../../security/audit.js';
 import { safeEqual } from '../../runtime.js';
 import type { AuthorizationCode } from '../../store/authorization-codes.js';
 import { narrowedResources } from '../../tokens/resources.js';
@@ -38,6 +39,11 @@ export const authorizationCode: Grant = {
     if (code.used || !(await s.store.authorizationCodes.markUsed(value, now))) {
       await s.store.grants.revoke(code.grantId, now);
       s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'code_replayed' }, 'authorization code replayed: grant revoked');
+      const grant = await s.store.grants.get(code.grantId);
+      await recordEvent(s, {
+        realm: ctx.realm, type: 'code_replay_detected', userId: grant?.userId, clientId: client.clientId, ip: ctx.origin.ip,
+        sessionId: grant?.sessionId, details: { grant_id: code.grantId, grant_revoked: true },
+      });
       throw new OAuthError('invalid_grant', 'authorization code was already used');
     }
     if (code.expiresAt <= now) throw new OAuthError('invalid_grant', 'authorization code has expired');

@@ -4,6 +4,7 @@
 // sign-in form, and creates no SSO session.
 import { OAuthError } from '../../http/errors.js';
 import { verifyPassword } from '../../identity/passwords.js';
+import { failureReason, recordEvent } from '../../security/audit.js';
 import { currentLock, recordFailure, recordSuccess } from '../../security/brute-force.js';
 import { upgradeHash } from '../../security/password-policy.js';
 import { countLoginFailure } from '../../ops/metrics.js';
@@ -23,11 +24,16 @@ export const password: Grant = {
     const attempt = { realm, username, ip: ctx.origin.ip, log: ctx.origin.log };
     if (await currentLock(s, attempt)) {
       await verifyPassword(null, params.password);   // a lock answers no faster than a wrong password
+      await recordEvent(s, { realm, type: 'login_failure', clientId: client.clientId, ip: ctx.origin.ip, details: { username, reason: 'locked', grant_type: 'password' } });
       throw new OAuthError('invalid_grant', 'too many failed sign-ins: try again later');
     }
     const user = await s.store.users.findByUsername(realm.name, username);
     const valid = await verifyPassword(user?.passwordHash ?? null, params.password);
     if (!user || !valid || !user.enabled) {
+      await recordEvent(s, {
+        realm, type: 'login_failure', userId: user?.id, clientId: client.clientId, ip: ctx.origin.ip,
+        details: { username, reason: failureReason(user, valid), grant_type: 'password' },
+      });
       await recordFailure(s, attempt, user);
       countLoginFailure();
       ctx.origin.log.info({ realm: realm.name, clientId: client.clientId, event: 'login_failed', grantType: 'password' }, 'password grant refused');
@@ -35,6 +41,7 @@ export const password: Grant = {
     }
     await recordSuccess(s, attempt);
     await upgradeHash(s, realm, user, params.password);
+    await recordEvent(s, { realm, type: 'login_success', userId: user.id, clientId: client.clientId, ip: ctx.origin.ip, details: { username: user.username, method: 'pwd', grant_type: 'password' } });
     const offline = scope.includes('offline_access');
     const grant = await s.store.grants.create({
       realm: realm.name, clientId: client.clientId, userId: user.id, sessionId: null, scope: scope.join(' '),

@@ -2,6 +2,7 @@
 // revokes the whole grant (RFC 9700 §4.14.2).
 import { OAuthError } from '../../http/errors.js';
 import { narrowedResources } from '../../tokens/resources.js';
+import { recordEvent } from '../../security/audit.js';
 import { parseScope } from '../../tokens/scopes.js';
 import { tokensForUser, type Grant } from './grant.js';
 
@@ -23,6 +24,10 @@ export const refreshToken: Grant = {
     if (token.used || !(await s.store.refreshTokens.markUsed(value, now))) {
       await s.store.grants.revoke(grant.id, now);
       s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'refresh_token_reused' }, 'refresh token reused: grant revoked');
+      await recordEvent(s, {
+        realm: ctx.realm, type: 'refresh_reuse_detected', userId: grant.userId, clientId: client.clientId, ip: ctx.origin.ip,
+        sessionId: grant.sessionId, details: { grant_id: grant.id, grant_revoked: true },
+      });
       throw new OAuthError('invalid_grant', 'refresh token was already used');
     }
     // A grant made by a token exchange also ends with the grant it was exchanged from.

@@ -1,0 +1,108 @@
+// Signed event webhooks (docs/security.md "Event webhooks"). Deliveries wait in a durable outbox
+// written with their event; every node polls it, claiming due rows with a lease so that one node
+// sends each, and a node that dies mid-delivery leaves the row to be claimed again once the lease
+// ends. Each POST carries `Strix-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`.
+import { createHmac } from 'node:crypto';
+import { seconds } from '../runtime.js';
+import type { Services } from '../services.js';
+import type { Delivery } from '../store/events.js';
+import type { EventWebhook, Realm } from '../store/realms.js';
+
+export const webhookTimeoutMs = 5_000;
+const leaseMs = 30_000;
+const pollMs = 2_000;
+const claimLimit = 20;
+/** Seconds to wait after failed attempt n (1, 2, …); after the last one the delivery is dropped. */
+export const retryDelays = [1, 10, 60, 300, 1800, 7200, 21_600];
+
+export function signature(secret: string, timestamp: number, body: string): string {
+  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** https, or http to a loopback address only (a receiver on the same machine, and tests). */
+export function acceptableWebhookUrl(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname, username, password, hash } = new URL(url);
+  if (username || password || hash) return false;
+  if (protocol === 'https:') return true;
+  return protocol === 'http:' && (hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname));
+}
+
+export interface WebhookDelivery { stop(): Promise<void> }
+
+export function startWebhookDelivery(s: Services): WebhookDelivery {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const pass = async () => {
+    do {
+      again = false;
+      const due = await s.store.events.claimDeliveries(s.clock.now(), leaseMs, claimLimit);
+      const realms = new Map<string, Promise<Realm | undefined>>();
+      const realmOf = (name: string) => {
+        if (!realms.has(name)) realms.set(name, s.store.realms.get(name));
+        return realms.get(name)!;
+      };
+      await Promise.all(due.map(async (d) => deliver(s, d, (await realmOf(d.realm))?.settings.event_webhooks.find((w) => w.url === d.url))));
+      if (due.length === claimLimit) again = true;
+    } while (again && !stopped);
+  };
+  const run = () => {
+    if (stopped || running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    running = pass()
+      .catch((error: unknown) => s.log.error({ err: error, event: 'webhook_pass_failed' }, 'webhook delivery pass failed'))
+      .finally(() => {
+        running = undefined;
+        if (!stopped) {
+          timer = setTimeout(run, again ? 0 : pollMs);
+          timer.unref();
+        }
+      });
+  };
+  s.audit.onDeliveries(run);
+  timer = setTimeout(run, pollMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+async function deliver(s: Services, d: Delivery, webhook: EventWebhook | undefined): Promise<void> {
+  const events = s.store.events;
+  // The webhook was removed from the realm since: nothing to send it to.
+  if (!webhook) return events.delivered(d.id);
+  const log = { realm: d.realm, url: d.url, attempt: d.attempts };
+  let status: number | string;
+  try {
+    const timestamp = seconds(s.clock.now());
+    const response = await fetch(d.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Strix-Webhook/1', 'strix-signature': signature(s.sealer.open(webhook.secret_sealed), timestamp, d.body) },
+      body: d.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(webhookTimeoutMs),
+    });
+    await response.body?.cancel();
+    status = response.status;
+    if (status >= 200 && status < 300) return events.delivered(d.id);
+  } catch (error) {
+    status = (error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
+  }
+  const delay = retryDelays[d.attempts - 1];
+  if (delay === undefined) {
+    s.log.warn({ ...log, event: 'webhook_given_up', status }, 'webhook delivery failed too often: dropped');
+    return events.delivered(d.id);
+  }
+  s.log.info({ ...log, event: 'webhook_retry', status, retryIn: delay }, 'webhook delivery failed: will retry');
+  await events.retryAt(d.id, s.clock.now() + delay * 1000);
+}
