@@ -1,14 +1,15 @@
 // Pushed Authorization Requests (RFC 9126): a client POSTs its authorization request to the PAR
 // endpoint, authenticated as at the token endpoint, and gets back a short-lived request_uri that
 // the authorization endpoint accepts in place of the parameters.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
-import type { Services } from '../services.js';
+import { endpointOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
+import { dpopHeader, InvalidDPoPProof, nonceChallenge, verifyDPoPProof } from './dpop.js';
 import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { pushedRequestObject, rejection } from './request-object.js';
 
@@ -28,6 +29,7 @@ export function parRoutes(app: FastifyInstance, s: Services): void {
     const { params, client } = await authenticatedRequest(request, s);
     assertClientAddressAllowed(client, request.ip, 'json');
     const pushed = await validatedPush(s, realm, client, params);
+    await bindToProof(request, reply, s, realm, pushed);
     const now = s.clock.now();
     const reference = await s.store.pushedRequests.create({
       realm: realm.name, clientId: client.clientId, params: pushed, expiresAt: now + pushedRequestLifetimeSeconds * 1000,
@@ -49,6 +51,19 @@ async function validatedPush(s: Services, realm: Realm, client: Client, body: Pa
   const params = await pushedRequestObject(s, realm, client, outer);
   validateAuthorizationRequest(realm, client, params, registeredRedirect(client, params));
   return params;
+}
+
+/**
+ * RFC 9449 §10.1: a DPoP proof sent with the push binds the code to its key, as dpop_jkt would; when
+ * both come, they must name the same key.
+ */
+async function bindToProof(request: FastifyRequest, reply: FastifyReply, s: Services, realm: Realm, pushed: Params): Promise<void> {
+  const proof = dpopHeader(request);
+  if (proof === undefined) return;
+  const nonces = nonceChallenge(s, realm, reply);
+  const { jkt } = await verifyDPoPProof(proof, { htm: 'POST', htu: endpointOf(s.config, realm, parPath), nonces }, s);
+  if (pushed.dpop_jkt !== undefined && pushed.dpop_jkt !== jkt) throw new InvalidDPoPProof('dpop_jkt names another key than the DPoP proof');
+  pushed.dpop_jkt = jkt;
 }
 
 /** §2.4 would let an authenticated client push an unregistered redirect URI; Strix keeps to registered ones. */

@@ -10,10 +10,10 @@ import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT,
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { databases } from '../helpers/databases.js';
-import { codeFor, type Code, type UserClient } from '../helpers/flows.js';
+import { codeFor, redirectUriOf, type Code, type UserClient } from '../helpers/flows.js';
 import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { UserAgent } from '../helpers/user-agent.js';
+import { pkcePair, UserAgent } from '../helpers/user-agent.js';
 
 interface KeyPair { publicKey: CryptoKey; privateKey: CryptoKey }
 
@@ -287,6 +287,39 @@ for (const database of databases) {
 
       const tokens = await oauth.processAuthorizationCodeResponse(as, rp, await redeem('spa', code, DPoP));
       assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt: await thumbprint(keys) });
+    });
+
+    /** Pushes a code request for `spa` (PKCE, state-1) with `dpop` and extra parameters; returns the code and the verifier. */
+    const pushedCode = async (dpop: oauth.DPoPHandle, params: Record<string, string> = {}) => {
+      const rp: oauth.Client = { client_id: 'spa' };
+      const { verifier, challenge } = pkcePair();
+      const response = await oauth.pushedAuthorizationRequest(as, rp, oauth.None(), {
+        redirect_uri: redirectUriOf.spa, response_type: 'code', scope: 'openid', state: 'state-1',
+        code_challenge: challenge, code_challenge_method: 'S256', ...params,
+      }, { ...insecure, DPoP: dpop });
+      if (!response.ok) return { error: await errorOf(response) };
+      const { request_uri } = await oauth.processPushedAuthorizationResponse(as, rp, response);
+      const code = await codeFor(server, new UserAgent(server.url), { client: 'spa', scope: 'openid', pkce: false, params: { request_uri } });
+      return { code: { ...code, verifier } };
+    };
+
+    test('DPOP-12: a DPoP proof sent with a pushed request binds the code to that key: another key is invalid_grant, the same key redeems', async () => {
+      const rp: oauth.Client = { client_id: 'spa' };
+      const keys = await keyPair();
+      const { code } = await pushedCode(oauth.DPoP(rp, keys));
+      assert.ok(code);
+      const otherKey = await errorOf(await redeem('spa', code, oauth.DPoP(rp, await keyPair())));
+      assert.equal(otherKey.status, 400);
+      assert.equal(otherKey.body.error, 'invalid_grant');
+      const tokens = await oauth.processAuthorizationCodeResponse(as, rp, await redeem('spa', code, oauth.DPoP(rp, keys)));
+      assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt: await thumbprint(keys) });
+    });
+
+    test('DPOP-13: a pushed request whose dpop_jkt names another key than its DPoP proof is refused with invalid_dpop_proof', async () => {
+      const rp: oauth.Client = { client_id: 'spa' };
+      const { error } = await pushedCode(oauth.DPoP(rp, await keyPair()), { dpop_jkt: await thumbprint(await keyPair()) });
+      assert.equal(error?.status, 400);
+      assert.equal(error?.body.error, 'invalid_dpop_proof');
     });
 
     test('a malformed dpop_jkt is refused at the authorization endpoint with invalid_request', async () => {
