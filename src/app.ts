@@ -29,6 +29,8 @@ import { openStore } from './store/index.js';
 import { Keystore } from './tokens/keystore.js';
 import { createSealer, loadMasterKey } from './tokens/master-key.js';
 import { loginActionRoutes } from './ui/login-actions.js';
+import { mfaActionRoutes } from './ui/mfa-actions.js';
+import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { errorPage } from './ui/pages.js';
 import { formPostScript, formPostScriptPath, sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
 import { stylesheet } from './ui/styles.js';
@@ -110,6 +112,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   discoveryRoutes(app, s);
   authorizeRoutes(app, s);
   loginActionRoutes(app, s);
+  mfaActionRoutes(app, s);
+  passkeyActionRoutes(app, s);
   tokenRoutes(app, s);
   introspectRoutes(app, s);
   revokeRoutes(app, s);

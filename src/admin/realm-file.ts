@@ -14,7 +14,7 @@ import {
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import {
   defaultBruteForceSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
-  type BruteForceSettings, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
+  type BruteForceSettings, type MfaPolicy, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
 } from '../store/realms.js';
 import { parseAddressRule } from '../security/ip-rules.js';
 import { userAttributeClaims } from '../tokens/claims.js';
@@ -202,6 +202,15 @@ function addressRules(value: unknown, where: string): string[] {
   });
 }
 
+/** `mfa`: "optional", "required", or {"required_for_roles": [...]} (src/identity/mfa.ts). */
+function parseMfaPolicy(value: unknown, where: string): MfaPolicy {
+  if (value === 'optional' || value === 'required') return value;
+  if (isObject(value) && Object.keys(value).length === 1 && value.required_for_roles !== undefined) {
+    return { required_for_roles: stringList(value.required_for_roles, `${where}.required_for_roles`) };
+  }
+  throw new RealmFileError(where, 'must be "optional", "required" or {"required_for_roles": ["role", ...]}');
+}
+
 function parseSettings(raw: Json, where: string): RealmSettings {
   const settings: RealmSettings = { ...defaultRealmSettings, scopes: [] };
   for (const name of settingNames) {
@@ -228,6 +237,8 @@ function parseSettings(raw: Json, where: string): RealmSettings {
       settings.rate_limits = parseRateLimits(value, `${where}.rate_limits`);
     } else if (name === 'ip_allow' || name === 'ip_deny') {
       settings[name] = addressRules(value, `${where}.${name}`);
+    } else if (name === 'mfa') {
+      settings.mfa = parseMfaPolicy(value, `${where}.mfa`);
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }
@@ -353,6 +364,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     frontchannel_logout_session_required: optionalBoolean(raw.frontchannel_logout_session_required, `${where}.frontchannel_logout_session_required`),
     ip_allow: raw.ip_allow === undefined ? undefined : addressRules(raw.ip_allow, `${where}.ip_allow`),
     ip_deny: raw.ip_deny === undefined ? undefined : addressRules(raw.ip_deny, `${where}.ip_deny`),
+    mfa: raw.mfa === undefined ? undefined : parseMfaPolicy(raw.mfa, `${where}.mfa`),
   };
   const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password'];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);

@@ -4,7 +4,7 @@ import type { JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { RecentCache } from './recent-cache.js';
 import type { Database } from './schema.js';
-import type { SigningAlg } from './realms.js';
+import type { MfaPolicy, SigningAlg } from './realms.js';
 
 /** Client authentication methods (RFC 6749 §2.3.1, OIDC Core §9); discovery advertises exactly these. */
 export const tokenEndpointAuthMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
@@ -66,6 +66,8 @@ export interface ClientMetadata {
   /** Addresses / CIDR blocks this client may be used from; deny wins (src/security/ip-rules.ts). */
   ip_allow?: string[];
   ip_deny?: string[];
+  /** Second-factor policy for this client, on top of the realm's (src/identity/mfa.ts). */
+  mfa?: MfaPolicy;
 }
 
 export interface Client {

@@ -18,6 +18,7 @@ import { passwordHistoryRepository } from './password-history.js';
 import { loginFailuresRepository } from './login-failures.js';
 import { registrationsRepository } from './registrations.js';
 import { purgeRepository } from './purge.js';
+import { mfaRepository } from './mfa.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
   const { db, dialect, poolStats } = await openDatabase(databaseUrl);
@@ -41,6 +42,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     loginFailures: loginFailuresRepository(db),
     registrations: registrationsRepository(db),
     purge: purgeRepository(db),
+    mfa: mfaRepository(db),
     /** Resolves when the database answers a trivial query (readiness checks). */
     ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),

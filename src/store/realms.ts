@@ -36,6 +36,12 @@ export interface RateLimitSettings {
   registration_per_ip: RateLimit;
 }
 
+/**
+ * When a second factor is required (src/identity/mfa.ts): never by policy, always, or for users
+ * holding one of the roles. A client's own policy can only add to its realm's.
+ */
+export type MfaPolicy = 'optional' | 'required' | { required_for_roles: string[] };
+
 export interface RealmSettings {
   access_token_lifetime: number;
   id_token_lifetime: number;
@@ -57,6 +63,7 @@ export interface RealmSettings {
   ip_allow: string[];
   ip_deny: string[];
   password_policy: PasswordPolicy;
+  mfa: MfaPolicy;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -129,6 +136,7 @@ export const defaultRealmSettings: RealmSettings = {
   ip_allow: [],
   ip_deny: [],
   password_policy: defaultPasswordPolicy,
+  mfa: 'optional',
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -49,6 +49,15 @@ export interface LoginFailureTable {
   last_failure_at: number; locked_until: number | null; disabled_by_lockout: number;
 }
 export interface PasswordHistoryTable { user_id: string; password_hash: string; created_at: number }
+export interface TotpCredentialTable {
+  user_id: string; secret_sealed: string; confirmed_at: number | null; last_counter: number | null; created_at: number;
+}
+export interface RecoveryCodeTable { user_id: string; code_hash: string; used_at: number | null; created_at: number }
+export interface WebAuthnCredentialTable {
+  id: string; user_id: string; public_key: string; counter: number; transports: string; device_type: string;
+  created_at: number; last_used_at: number | null;
+}
+export interface WebAuthnChallengeTable { key: string; challenge: string; expires_at: number }
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -67,4 +76,8 @@ export interface Database {
   password_history: PasswordHistoryTable;
   client_assertion_jtis: ClientAssertionJtiTable;
   login_failures: LoginFailureTable;
+  totp_credentials: TotpCredentialTable;
+  recovery_codes: RecoveryCodeTable;
+  webauthn_credentials: WebAuthnCredentialTable;
+  webauthn_challenges: WebAuthnChallengeTable;
 }

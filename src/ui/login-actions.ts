@@ -7,6 +7,7 @@ import { verifyPassword } from '../identity/passwords.js';
 import { countLoginFailure } from '../ops/metrics.js';
 import { upgradeHash } from '../security/password-policy.js';
 import { currentSession, startSession } from '../identity/sso.js';
+import { requiredAcr, satisfies } from '../identity/mfa.js';
 import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt } from '../security/brute-force.js';
 import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
@@ -14,7 +15,8 @@ import { complete, proceed, redirectWithError, showLogin } from '../oauth/author
 import type { AuthorizationRequest } from '../oauth/authorization-request.js';
 import { getMessages, pickLocale } from './messages.js';
 
-async function resume(s: Services, request: FastifyRequest, realm: Realm) {
+/** The parked request a page's form continues, after its CSRF token and client are checked. */
+export async function resume(s: Services, request: FastifyRequest, realm: Realm) {
   let params: Params;
   try {
     params = singleParams(request.body);
@@ -70,6 +72,10 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     if (!active || active.session.id !== interaction.sessionId) {
       throw new PageError('Session changed', 'You are no longer signed in as the user this request was for. Go back to the application and try again.');
     }
+    // The consent form is only shown once the session is strong enough; posting it directly does not skip a factor.
+    if (!satisfies(active.session, await requiredAcr(s, realm, client, authorization, active.user))) {
+      throw new PageError('Verification required', 'This sign-in needs a second factor first. Go back to the application and try again.', 403);
+    }
     if (!(await s.store.interactions.finish(id))) throw new PageError('Already completed', 'This request was already answered. Go back to the application.');
     if (params.decision !== 'allow') {
       return redirectWithError(s, reply, realm, authorization, new OAuthError('access_denied', 'the user denied the request'), 303);
@@ -90,7 +96,7 @@ function tooManyAttempts(reply: FastifyReply, lock: Lock): number {
   return 429;
 }
 
-async function withRedirectErrors(
+export async function withRedirectErrors(
   s: Services, reply: FastifyReply, realm: Realm, authorization: AuthorizationRequest, run: () => Promise<FastifyReply>,
 ): Promise<FastifyReply> {
   try {

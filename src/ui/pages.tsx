@@ -7,6 +7,7 @@
  */
 import { Layout, renderDocument, resolveLocale } from './layout.js';
 import { format, messages, type Messages } from './messages.js';
+import { PasskeyButton, type PasskeyForm } from './mfa-pages.js';
 
 export interface RealmView {
   name: string;
@@ -32,11 +33,15 @@ export function loginPage(p: {
   clientName?: string;
   username?: string;
   error?: string;
+  /** Passwordless sign-in with a discoverable passkey (needs JavaScript: `scriptHrefs`). */
+  passkey?: PasskeyForm;
+  scriptHrefs?: string[];
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
   return renderDocument(
-    <Layout title={t.loginTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.loginTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+      scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <div class="page-head">
         <h1>{format(t.loginHeading, { realm: realm.displayName })}</h1>
         {p.clientName ? <p class="subtitle">{format(t.loginContinueTo, { client: p.clientName })}</p> : null}
@@ -71,6 +76,7 @@ export function loginPage(p: {
           {t.signIn}
         </button>
       </form>
+      {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
     </Layout>,
   );
 }
