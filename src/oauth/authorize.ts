@@ -121,9 +121,9 @@ export async function showLogin(
 ): Promise<FastifyReply> {
   const interaction = continuation?.id ?? await park(s, realm, authorization, null);
   const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
-  const t = getMessages(realmView(s, request, realm, authorization.uiLocales).locale);
+  const view = realmView(s, request, realm, authorization.uiLocales);
   const html = loginPage({
-    realm: realmView(s, request, realm, authorization.uiLocales),
+    realm: view,
     action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
     csrf,
     interaction,
@@ -131,7 +131,7 @@ export async function showLogin(
     username: username ?? authorization.loginHint,
     error,
     passkey: {
-      action: `${issuerOf(s.config, realm)}/login-actions/passkey-sign-in`, ceremony: 'authenticate', label: t.usePasskey,
+      action: `${issuerOf(s.config, realm)}/login-actions/passkey-sign-in`, ceremony: 'authenticate', label: getMessages(view.locale).usePasskey,
       options: await authenticationOptions(s, challengeKey.interaction(sha256(interaction))), fields: { csrf, interaction },
     },
     scriptHrefs: webauthnScriptHrefs(s),

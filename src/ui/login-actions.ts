@@ -7,7 +7,7 @@ import { verifyPassword } from '../identity/passwords.js';
 import { countLoginFailure } from '../ops/metrics.js';
 import { upgradeHash } from '../security/password-policy.js';
 import { currentSession, startSession } from '../identity/sso.js';
-import { requiredAcr, satisfies } from '../identity/mfa.js';
+import { enrolledFactors, requiredAcr, satisfies } from '../identity/mfa.js';
 import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt } from '../security/brute-force.js';
 import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
@@ -56,7 +56,10 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
       const lock = await recordFailure(s, attempt, user);
       return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
     }
-    await recordSuccess(s, attempt);
+    // With a second factor to come, the account's failures are forgotten only once it is given:
+    // otherwise re-entering the password between guesses would keep resetting the count of wrong codes.
+    const factors = await enrolledFactors(s, user);
+    if (!factors.totp && factors.passkeys === 0) await recordSuccess(s, attempt);
     await upgradeHash(s, realm, user, password);
     const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
     await s.store.interactions.attachSession(id, session.id);

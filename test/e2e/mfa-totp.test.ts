@@ -207,13 +207,13 @@ for (const database of databases) {
     after(async () => { await server?.close(); });
 
     /** Signs in with the password for `client`; returns the user agent on the page that follows. */
-    async function afterPassword(client: 'web' | 'trusted') {
+    async function afterPassword(client: 'web' | 'trusted', username = 'alice') {
       const agent = new UserAgent(server.url);
       const login = await agent.open(authorizeUrl(server.issuer(), {
         client_id: client, redirect_uri: 'http://127.0.0.1:3999/callback', response_type: 'code', scope: 'openid', state: 's',
         code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
       }));
-      const next = await agent.submit(login, { username: 'alice', password });
+      const next = await agent.submit(login, { username, password });
       return { agent, next, form: parseForm(next.html) };
     }
 
@@ -249,6 +249,24 @@ for (const database of databases) {
         code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
       }));
       assert.equal(new URL(silent.location!).searchParams.get('error'), 'interaction_required');
+    });
+
+    test('wrong codes add up across password sign-ins: a correct password in between does not reset the count', async () => {
+      const { store, sealer } = server.services;
+      const frank = (await store.users.findByUsername('demo', 'frank'))!;
+      await store.mfa.startTotp(frank.id, sealer.seal(new Secret({ size: 20 }).base32), server.clock.now());
+      await store.mfa.confirmTotp(frank.id, server.clock.now());
+      let locked = false;
+      for (let round = 0; round < 3 && !locked; round++) {
+        const { agent, next } = await afterPassword('trusted', 'frank');
+        assert.match(next.html, /Confirm it is you/, `round ${round}: the password is still accepted`);
+        for (let i = 0; i < 2 && !locked; i++) {
+          const answer = await agent.submit(next, { code: '000000' });
+          locked = answer.status === 429;
+          if (!locked) assert.equal(answer.status, 401);
+        }
+      }
+      assert.ok(locked, 'the fifth wrong code locks the account (failure_factor 5)');
     });
   });
 }
