@@ -37,6 +37,8 @@ import { Keystore } from './tokens/keystore.js';
 import { createSealer, loadMasterKey } from './tokens/master-key.js';
 import { deviceVerificationRoutes } from './ui/device-verification.js';
 import { loginActionRoutes } from './ui/login-actions.js';
+import { mfaActionRoutes } from './ui/mfa-actions.js';
+import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { errorPage } from './ui/pages.js';
 import { formPostScript, formPostScriptPath, sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
 import { stylesheet } from './ui/styles.js';
@@ -120,6 +122,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   discoveryRoutes(app, s);
   authorizeRoutes(app, s);
   loginActionRoutes(app, s);
+  mfaActionRoutes(app, s);
+  passkeyActionRoutes(app, s);
   tokenRoutes(app, s);
   introspectRoutes(app, s);
   revokeRoutes(app, s);

@@ -146,4 +146,19 @@ describe('realm files', () => {
   test('the source file name is part of every error', () => {
     assert.throws(() => parseRealmFile(withClient({ redirect_uris: ['/cb'] }), 'imports/demo.json'), /^RealmFileError: imports\/demo\.json: /m);
   });
+
+  test('an mfa policy is accepted for a realm and a client, in each of its three shapes', () => {
+    const base = designExample.realms[0]!;
+    const [realm] = parseRealmFile({ realms: [{ ...base, mfa: { required_for_roles: ['admin'] }, clients: [{ ...base.clients[0], mfa: 'required' }] }] }, 'realm.json');
+    assert.deepEqual(realm!.settings.mfa, { required_for_roles: ['admin'] });
+    assert.equal(realm!.clients[0]!.metadata.mfa, 'required');
+    assert.equal(parseRealmFile(designExample, 'realm.json')[0]!.settings.mfa, 'optional', 'optional by default');
+  });
+
+  test('a misspelt mfa policy is rejected, naming where', () => {
+    const base = designExample.realms[0]!;
+    assertRejected({ realms: [{ ...base, mfa: 'always' }] }, 'realms[0].mfa');
+    assertRejected({ realms: [{ ...base, mfa: { required_for_role: ['admin'] } }] }, 'realms[0].mfa');
+    assertRejected(withClient({ mfa: true }), 'clients[0].mfa');
+  });
 });

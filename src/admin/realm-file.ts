@@ -14,7 +14,7 @@ import {
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import {
   defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
-  type BruteForceSettings, type EventSettings, type EventWebhook, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
+  type BruteForceSettings, type EventSettings, type EventWebhook, type MfaPolicy, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
 } from '../store/realms.js';
 import { eventTypes } from '../security/audit.js';
 import { acceptableWebhookUrl } from '../security/webhooks.js';
@@ -296,6 +296,15 @@ function addressRules(value: unknown, where: string): string[] {
   });
 }
 
+/** `mfa`: "optional", "required", or {"required_for_roles": [...]} (src/identity/mfa.ts). */
+function parseMfaPolicy(value: unknown, where: string): MfaPolicy {
+  if (value === 'optional' || value === 'required') return value;
+  if (isObject(value) && Object.keys(value).length === 1 && value.required_for_roles !== undefined) {
+    return { required_for_roles: stringList(value.required_for_roles, `${where}.required_for_roles`) };
+  }
+  throw new RealmFileError(where, 'must be "optional", "required" or {"required_for_roles": ["role", ...]}');
+}
+
 function parseSettings(raw: Json, where: string): RealmSettings {
   const settings: RealmSettings = { ...defaultRealmSettings, scopes: [] };
   for (const name of settingNames) {
@@ -333,6 +342,8 @@ function parseSettings(raw: Json, where: string): RealmSettings {
       continue;   // parsed into RealmInput.tokenHook: its secret is sealed on import
     } else if (name === 'events') {
       settings.events = parseEventSettings(value, `${where}.events`);
+    } else if (name === 'mfa') {
+      settings.mfa = parseMfaPolicy(value, `${where}.mfa`);
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }
@@ -486,6 +497,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     require_pushed_authorization_requests: optionalBoolean(raw.require_pushed_authorization_requests, `${where}.require_pushed_authorization_requests`),
     initiate_login_uri: httpsUri(raw.initiate_login_uri, `${where}.initiate_login_uri`),
     claim_mappers: raw.claim_mappers === undefined ? undefined : claimMappers(raw.claim_mappers, `${where}.claim_mappers`),
+    mfa: raw.mfa === undefined ? undefined : parseMfaPolicy(raw.mfa, `${where}.mfa`),
   };
   const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', deviceCodeGrantType, tokenExchangeGrantType];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);

@@ -9,6 +9,7 @@ import type { Realm } from '../store/realms.js';
 import { requestedResources } from '../tokens/resources.js';
 import { grantableScope, parseScope } from '../tokens/scopes.js';
 import { redirectUriMatches } from './redirect-uris.js';
+import { acrLevels } from '../identity/mfa.js';
 import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from './response-types.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -22,8 +23,8 @@ export interface ClaimRequest { essential?: boolean; value?: unknown; values?: u
 /** The `claims` request parameter: individual claims wanted in userinfo and / or the ID token. */
 export interface ClaimsRequest { userinfo?: Record<string, ClaimRequest | null>; id_token?: Record<string, ClaimRequest | null> }
 
-/** The authentication context Strix asserts for a password sign-in. */
-export const acrValuesSupported = ['1'];
+/** Authentication context classes (src/identity/mfa.ts): '1' one factor, '2' two, '3' two with a passkey. */
+export const acrValuesSupported: string[] = [...acrLevels];
 
 /** A request that passed validation; parked in an interaction while the user signs in. */
 export interface AuthorizationRequest {
@@ -45,6 +46,8 @@ export interface AuthorizationRequest {
   claims?: ClaimsRequest;
   /** RFC 9449 §10: the thumbprint of the DPoP key the code must be redeemed with. */
   dpopJkt?: string;
+  /** acr_values (OIDC Core §3.1.2.1), in order of preference; voluntary, unlike an essential acr claim. */
+  acrValues?: string[];
   /** The user id the client insists on, resolved from the hint or the claims request. */
   subject?: string;
   /** RFC 8707 resource indicators; absent when none were sent. */
@@ -122,6 +125,7 @@ export function validateAuthorizationRequest(realm: Realm, client: Client, param
     claims,
     ...(resources.length > 0 ? { resources } : {}),
     dpopJkt: parseDpopJkt(params.dpop_jkt),
+    acrValues: params.acr_values === undefined ? undefined : params.acr_values.split(' ').filter(Boolean),
   };
 }
 

@@ -5,6 +5,7 @@ import { OAuthError, PageError } from '../http/errors.js';
 import { csrfToken, cookieScope } from '../http/cookies.js';
 import { singleParams } from '../http/params.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { assertedAcr, requiredAcr, satisfies } from '../identity/mfa.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
@@ -16,7 +17,10 @@ import { customClaims, type CustomClaims } from '../tokens/custom-claims.js';
 import { signAccessToken, signIdToken } from '../tokens/issue.js';
 import { subjectFor } from '../tokens/subject.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
-import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref } from '../ui/render.js';
+import { showSecondFactor } from '../ui/second-factor.js';
+import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from '../ui/render.js';
+import { authenticationOptions, challengeKey } from '../identity/webauthn.js';
+import { sha256 } from '../runtime.js';
 import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
@@ -85,6 +89,13 @@ export async function proceed(
     if (authorization.prompt.includes('none')) throw new OAuthError('login_required', 'the user is not signed in');
     return showLogin(s, request, reply, realm, client, authorization, continuation);
   }
+  // A policy or the client may want more than the session has: a second factor, without the password again.
+  const required = await requiredAcr(s, realm, client, authorization, active.user);
+  if (!satisfies(active.session, required)) {
+    if (authorization.prompt.includes('none')) throw new OAuthError('interaction_required', 'a further authentication factor is needed');
+    const id = continuation?.id ?? await park(s, realm, authorization, active.session.id);
+    return showSecondFactor(s, request, reply, realm, authorization.uiLocales, active, id, required);
+  }
   const consented = await s.store.consents.grantedScopes(active.user.id, client.clientId);
   const needsConsent = client.metadata.require_consent
     && (authorization.prompt.includes('consent') || authorization.scope.some((scope) => !consented.has(scope)));
@@ -116,15 +127,22 @@ export async function showLogin(
   authorization: AuthorizationRequest, continuation?: Continuation, error?: string, username?: string, status = 200,
 ): Promise<FastifyReply> {
   const interaction = continuation?.id ?? await park(s, realm, authorization, null);
+  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const view = realmView(s, request, realm, authorization.uiLocales);
   const html = loginPage({
-    realm: realmView(s, request, realm, authorization.uiLocales),
+    realm: view,
     action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
-    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    csrf,
     interaction,
     clientName: client.metadata.client_name ?? client.clientId,
     branding: clientBranding(reply, client.metadata),
     username: username ?? authorization.loginHint,
     error,
+    passkey: {
+      action: `${issuerOf(s.config, realm)}/login-actions/passkey-sign-in`, ceremony: 'authenticate', label: getMessages(view.locale).usePasskey,
+      options: await authenticationOptions(s, challengeKey.interaction(sha256(interaction))), fields: { csrf, interaction },
+    },
+    scriptHrefs: webauthnScriptHrefs(s),
   });
   return sendPage(reply, html, status);
 }
@@ -178,7 +196,7 @@ export async function complete(
   }
   const grant = await s.store.grants.create({
     realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id,
-    scope: scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr,
+    scope: scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: assertedAcr(authorization, active.session),
     nonce: authorization.nonce ?? null, claims: (authorization.claims as Record<string, unknown> | undefined) ?? null,
     offline, expiresAt: grantExpiry(realm, client, offline, now), resources: authorization.resources,
   }, now);

@@ -4,7 +4,7 @@ import type { JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { RecentCache } from './recent-cache.js';
 import type { Database } from './schema.js';
-import type { SigningAlg } from './realms.js';
+import type { MfaPolicy, SigningAlg } from './realms.js';
 import type { ClaimMapper } from '../tokens/mappers.js';
 
 /** Client authentication methods (RFC 6749 §2.3.1, OIDC Core §9); discovery advertises exactly these. */
@@ -83,6 +83,8 @@ export interface ClientMetadata {
   initiate_login_uri?: string;
   /** Custom claims for this client's tokens; they replace realm mappers writing the same claim (src/tokens/mappers.ts). */
   claim_mappers?: ClaimMapper[];
+  /** Second-factor policy for this client, on top of the realm's (src/identity/mfa.ts). */
+  mfa?: MfaPolicy;
 }
 
 export interface Client {

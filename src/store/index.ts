@@ -23,6 +23,7 @@ import { deviceCodesRepository } from './device-codes.js';
 import { pairwiseSaltsRepository } from './pairwise-salts.js';
 import { pushedRequestsRepository } from './pushed-requests.js';
 import { eventsRepository, knownDevicesRepository } from './events.js';
+import { mfaRepository } from './mfa.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
   const { db, dialect, poolStats } = await openDatabase(databaseUrl);
@@ -52,6 +53,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     pushedRequests: pushedRequestsRepository(db),
     events: eventsRepository(db),
     knownDevices: knownDevicesRepository(db),
+    mfa: mfaRepository(db),
     /** Resolves when the database answers a trivial query (readiness checks). */
     ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),

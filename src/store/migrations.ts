@@ -307,6 +307,44 @@ const auditEvents: Migration = {
   },
 };
 
+// Multi-factor authentication: TOTP secrets (sealed), recovery codes (keyed hashes), WebAuthn
+// credentials, and WebAuthn challenges waiting for their answer (any node may receive it).
+const mfa: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('totp_credentials')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('confirmed_at', 'bigint')
+      .addColumn('last_counter', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('recovery_codes')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('recovery_codes_pk', ['user_id', 'code_hash'])
+      .execute();
+    await db.schema.createTable('webauthn_credentials')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('public_key', 'text', (c) => c.notNull())
+      .addColumn('counter', 'bigint', (c) => c.notNull())
+      .addColumn('transports', 'text', (c) => c.notNull())
+      .addColumn('device_type', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('webauthn_credentials_user').on('webauthn_credentials').column('user_id').execute();
+    await db.schema.createTable('webauthn_challenges')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('challenge', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('webauthn_challenges_expiry').on('webauthn_challenges').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -319,6 +357,7 @@ const migrations: Record<string, Migration> = {
   '0008_pushed_requests': pushedRequests,
   '0009_dpop_proofs': dpopProofs,
   '0010_grant_resources': grantResources,
+  '0011_mfa': mfa,
   '0012_audit_events': auditEvents,
 };
 

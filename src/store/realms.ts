@@ -60,6 +60,11 @@ export interface EventSettings {
 export interface EventWebhook { url: string; types?: string[]; secret_sealed: string }
 
 export const defaultEventSettings: EventSettings = { enabled: true, retention_days: 30, types: [] };
+/**
+ * When a second factor is required (src/identity/mfa.ts): never by policy, always, or for users
+ * holding one of the roles. A client's own policy can only add to its realm's.
+ */
+export type MfaPolicy = 'optional' | 'required' | { required_for_roles: string[] };
 
 export interface RealmSettings {
   access_token_lifetime: number;
@@ -97,6 +102,7 @@ export interface RealmSettings {
   token_hook: TokenHookSettings | null;
   events: EventSettings;
   event_webhooks: EventWebhook[];
+  mfa: MfaPolicy;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -184,6 +190,7 @@ export const defaultRealmSettings: RealmSettings = {
   token_hook: null,
   events: defaultEventSettings,
   event_webhooks: [],
+  mfa: 'optional',
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

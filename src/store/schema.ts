@@ -85,6 +85,15 @@ export interface EventOutboxTable {
 export interface KnownDeviceTable {
   user_id: string; device_hash: string; user_agent: string; first_seen_at: number; last_seen_at: number;
 }
+export interface TotpCredentialTable {
+  user_id: string; secret_sealed: string; confirmed_at: number | null; last_counter: number | null; created_at: number;
+}
+export interface RecoveryCodeTable { user_id: string; code_hash: string; used_at: number | null; created_at: number }
+export interface WebAuthnCredentialTable {
+  id: string; user_id: string; public_key: string; counter: number; transports: string; device_type: string;
+  created_at: number; last_used_at: number | null;
+}
+export interface WebAuthnChallengeTable { key: string; challenge: string; expires_at: number }
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -110,4 +119,8 @@ export interface Database {
   events: EventTable;
   event_outbox: EventOutboxTable;
   known_devices: KnownDeviceTable;
+  totp_credentials: TotpCredentialTable;
+  recovery_codes: RecoveryCodeTable;
+  webauthn_credentials: WebAuthnCredentialTable;
+  webauthn_challenges: WebAuthnChallengeTable;
 }

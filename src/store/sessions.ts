@@ -52,6 +52,10 @@ export function sessionsRepository(db: Kysely<Database>) {
     async touch(id: string, now: number): Promise<void> {
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     },
+    /** Records a further factor (step-up): the session's methods and context class grow. */
+    async upgrade(id: string, amr: string[], acr: string): Promise<void> {
+      await db.updateTable('sessions').set({ amr: JSON.stringify(amr), acr }).where('id', '=', id).execute();
+    },
     async end(id: string, now: number): Promise<void> {
       await db.updateTable('sessions').set({ ended_at: now }).where('id', '=', id).where('ended_at', 'is', null).execute();
     },

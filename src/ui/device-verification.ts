@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
+import { requiredAcr, satisfies } from '../identity/mfa.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
 import { grantExpiry } from '../oauth/grants/grant.js';
 import { verificationPath } from '../oauth/device.js';
@@ -17,6 +18,7 @@ import { describeScope } from '../oauth/authorize.js';
 import { getMessages } from './messages.js';
 import { consentPage, deviceCodePage, deviceResultPage, loginPage } from './pages.js';
 import { realmView, sendPage } from './render.js';
+import { showSecondFactor } from './second-factor.js';
 
 /** A device authorization parked while the user signs in and answers; names its code by hash only. */
 export interface DeviceAuthorization { kind: 'device'; clientId: string; scope: string[]; userCodeHash: string }
@@ -51,6 +53,22 @@ export function showDeviceLogin(
     interaction, clientName: clientName(client), username, error,
   });
   return sendPage(reply, html, status);
+}
+
+/** The authorization request behind an interaction, or undefined for a device's (which has no acr request or locales). */
+export const browserRequest = <T extends object>(request: T | DeviceAuthorization): T | undefined => (isDeviceAuthorization(request) ? undefined : request);
+
+/**
+ * A signed-in user answering a device: first the second factor the user or policy needs (a device
+ * must not be a way around it), then the consent page.
+ */
+export async function continueDevice(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  device: DeviceAuthorization, active: ActiveSession, interaction: string,
+): Promise<FastifyReply> {
+  const required = await requiredAcr(s, realm, client, undefined, active.user);
+  if (!satisfies(active.session, required)) return showSecondFactor(s, request, reply, realm, undefined, active, interaction, required);
+  return showDeviceConsent(s, request, reply, realm, client, device, active, interaction);
 }
 
 export function showDeviceConsent(
@@ -136,7 +154,7 @@ export function deviceVerificationRoutes(app: FastifyInstance, s: Services): voi
     const interaction = await s.store.interactions.create({
       realm: realm.name, clientId: client.clientId, request: device, sessionId: active?.session.id ?? null, expiresAt: now + interactionLifetimeMs,
     }, now);
-    if (active) return showDeviceConsent(s, request, reply, realm, client, device, active, interaction);
+    if (active) return continueDevice(s, request, reply, realm, client, device, active, interaction);
     return showDeviceLogin(s, request, reply, realm, client, interaction);
   });
 }

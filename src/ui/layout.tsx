@@ -10,6 +10,8 @@ export interface LayoutProps {
   stylesheetHref: string;
   /** An external script (the CSP allows no inline ones), loaded after the document is parsed. */
   scriptHref?: string;
+  /** Further external scripts, in order (the WebAuthn pages: the browser library, then the page's own). */
+  scriptHrefs?: string[];
   /** Moves on to `url` after `seconds`, without JavaScript. */
   refresh?: { seconds: number; url: string };
   locale?: string;
@@ -39,6 +41,7 @@ export function Layout(props: LayoutProps) {
         <title>{`${props.title} · ${displayName}`}</title>
         <link rel="stylesheet" href={props.stylesheetHref} />
         {props.scriptHref && <script src={props.scriptHref} defer />}
+        {props.scriptHrefs?.map((src) => <script key={src} src={src} defer />)}
         {props.refresh && <meta http-equiv="refresh" content={`${props.refresh.seconds};url=${props.refresh.url}`} />}
       </head>
       <body>

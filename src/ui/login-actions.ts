@@ -6,18 +6,21 @@ import { singleParams, type Params } from '../http/params.js';
 import { verifyPassword } from '../identity/passwords.js';
 import { countLoginFailure } from '../ops/metrics.js';
 import { upgradeHash } from '../security/password-policy.js';
-import { currentSession, startSession } from '../identity/sso.js';
+import { currentSession, startSession, type ActiveSession } from '../identity/sso.js';
+import { enrolledFactors, requiredAcr, satisfies } from '../identity/mfa.js';
 import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt } from '../security/brute-force.js';
 import { failureReason, recordEvent } from '../security/audit.js';
 import { noteDevice } from '../security/devices.js';
 import type { Services } from '../services.js';
+import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { complete, proceed, redirectWithError, showLogin } from '../oauth/authorize.js';
 import type { AuthorizationRequest } from '../oauth/authorization-request.js';
-import { answerDevice, isDeviceAuthorization, showDeviceConsent, showDeviceLogin, type DeviceAuthorization } from './device-verification.js';
+import { answerDevice, browserRequest, continueDevice, isDeviceAuthorization, showDeviceLogin, type DeviceAuthorization } from './device-verification.js';
 import { getMessages, pickLocale } from './messages.js';
 
-async function resume(s: Services, request: FastifyRequest, realm: Realm) {
+/** The parked request a page's form continues, after its CSRF token and client are checked. */
+export async function resume(s: Services, request: FastifyRequest, realm: Realm) {
   let params: Params;
   try {
     params = singleParams(request.body);
@@ -64,16 +67,17 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
       const lock = await recordFailure(s, attempt, user);
       return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
     }
-    await recordSuccess(s, attempt);
+    // With a second factor to come, the account's failures are forgotten only once it is given:
+    // otherwise re-entering the password between guesses would keep resetting the count of wrong codes.
+    const factors = await enrolledFactors(s, user);
+    if (!factors.totp && factors.passkeys === 0) await recordSuccess(s, attempt);
     await upgradeHash(s, realm, user, password);
     const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
     await s.store.interactions.attachSession(id, session.id);
     request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
     await recordEvent(s, { realm, type: 'login_success', userId: user.id, clientId: client.clientId, ip: request.ip, sessionId: session.id, details: { username: user.username, method: 'pwd' } });
     await noteDevice(s, request, reply, realm, user, session.id, client.clientId);
-    if (isDeviceAuthorization(authorization)) return showDeviceConsent(s, request, reply, realm, client, authorization, { session, user }, id);
-    return withRedirectErrors(s, reply, realm, authorization, () =>
-      proceed(s, request, reply, realm, client, authorization, { id, signedIn: { session, user } }));
+    return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user });
   });
 
   app.post('/realms/:realm/login-actions/consent', async (request, reply) => {
@@ -82,6 +86,10 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     const active = await currentSession(s, request, realm);
     if (!active || active.session.id !== interaction.sessionId) {
       throw new PageError('Session changed', 'You are no longer signed in as the user this request was for. Go back to the application and try again.');
+    }
+    // The consent form is only shown once the session is strong enough; posting it directly does not skip a factor.
+    if (!satisfies(active.session, await requiredAcr(s, realm, client, browserRequest(authorization), active.user))) {
+      throw new PageError('Verification required', 'This sign-in needs a second factor first. Go back to the application and try again.', 403);
     }
     if (!(await s.store.interactions.finish(id))) throw new PageError('Already completed', 'This request was already answered. Go back to the application.');
     if (isDeviceAuthorization(authorization)) return answerDevice(s, request, reply, realm, client, authorization, active, params.decision === 'allow');
@@ -108,7 +116,16 @@ function tooManyAttempts(reply: FastifyReply, lock: Lock): number {
   return 429;
 }
 
-async function withRedirectErrors(
+/** Once the user is signed in (or has given a further factor): on with the authorization request, or the device's. */
+export function proceedSignedIn(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  authorization: AuthorizationRequest | DeviceAuthorization, id: string, signedIn: ActiveSession,
+): Promise<FastifyReply> {
+  if (isDeviceAuthorization(authorization)) return continueDevice(s, request, reply, realm, client, authorization, signedIn, id);
+  return withRedirectErrors(s, reply, realm, authorization, () => proceed(s, request, reply, realm, client, authorization, { id, signedIn }));
+}
+
+export async function withRedirectErrors(
   s: Services, reply: FastifyReply, realm: Realm, authorization: AuthorizationRequest, run: () => Promise<FastifyReply>,
 ): Promise<FastifyReply> {
   try {

@@ -7,6 +7,7 @@
  */
 import { Layout, renderDocument, resolveLocale } from './layout.js';
 import { format, messages, type Messages } from './messages.js';
+import { PasskeyButton, type PasskeyForm } from './mfa-pages.js';
 
 export interface RealmView {
   name: string;
@@ -55,11 +56,15 @@ export function loginPage(p: {
   branding?: ClientBranding;
   username?: string;
   error?: string;
+  /** Passwordless sign-in with a discoverable passkey (needs JavaScript: `scriptHrefs`). */
+  passkey?: PasskeyForm;
+  scriptHrefs?: string[];
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
   return renderDocument(
-    <Layout title={t.loginTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.loginTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+      scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <div class="page-head">
         <ClientLogo branding={p.branding} clientName={p.clientName} />
         <h1>{format(t.loginHeading, { realm: realm.displayName })}</h1>
@@ -96,6 +101,7 @@ export function loginPage(p: {
         </button>
       </form>
       <ClientLinks branding={p.branding} clientName={p.clientName} t={t} />
+      {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
     </Layout>,
   );
 }

@@ -21,6 +21,14 @@ export function formPostScriptHref(s: Services): string {
   return resource(s, formPostScriptPath);
 }
 
+export const webauthnLibraryPath = '/resources/webauthn/simplewebauthn-browser.js';
+export const webauthnScriptPath = '/resources/webauthn/passkeys.js';
+
+/** The WebAuthn pages' scripts: @simplewebauthn/browser's bundle, then the page script that uses it. */
+export function webauthnScriptHrefs(s: Services): string[] {
+  return [resource(s, webauthnLibraryPath), resource(s, webauthnScriptPath)];
+}
+
 export function realmView(s: Services, request: FastifyRequest, realm: Realm, uiLocales?: string): RealmView {
   const acceptLanguage = request.headers['accept-language'] ?? realm.settings.default_locale;
   return { name: realm.name, displayName: realm.displayName, stylesheetHref: stylesheetHref(s), locale: pickLocale(uiLocales, acceptLanguage) };

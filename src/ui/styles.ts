@@ -130,6 +130,16 @@ form > .btn-primary { margin-top: 8px; }
   background: var(--code-bg); color: var(--code-text);
 }
 .note { margin: 16px 0 0; color: var(--muted); font-size: 13px; }
+.qr { text-align: center; margin: 16px 0; }
+.qr img { background: #fff; border-radius: 8px; }
+.secret, .recovery-codes code {
+  font-family: ui-monospace, SFMono-Regular, Menlo, monospace; background: var(--code-bg); color: var(--code-text);
+  padding: 2px 6px; border-radius: 4px; overflow-wrap: anywhere;
+}
+.recovery-codes { columns: 2; list-style: none; padding: 0; margin: 16px 0; }
+.recovery-codes li { margin: 4px 0; }
+.mfa-status { padding-left: 18px; }
+.webauthn-form { margin-top: 16px; }
 .site-footer { margin-top: 24px; color: var(--muted); font-size: 13px; text-align: center; }
 @media (max-width: 480px) {
   body { padding: 16px 12px; background: var(--card); }

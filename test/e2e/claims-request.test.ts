@@ -91,7 +91,7 @@ for (const database of databases) {
     test('discovery advertises the claims parameter, the acr values and select_account', async () => {
       const metadata = await (await fetch(`${server.issuer()}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
       assert.equal(metadata.claims_parameter_supported, true);
-      assert.deepEqual(metadata.acr_values_supported, ['1']);
+      assert.deepEqual(metadata.acr_values_supported, ['1', '2', '3']);
       assert.ok((metadata.prompt_values_supported as string[]).includes('select_account'));
     });
   });

@@ -75,6 +75,16 @@ for (const database of databases) {
       assert.equal((await grant({ username: 'carol-victim', password })).status, 200, 'the lock ends after the wait');
     });
 
+    test('a user with a second factor cannot use the password grant, which has no place for it', async () => {
+      const alice = (await server.services.store.users.findByUsername('demo', 'alice'))!;
+      assert.equal((await grant({ username: 'alice', password })).status, 200);
+      await server.services.store.mfa.startTotp(alice.id, server.services.sealer.seal('JBSWY3DPEHPK3PXP'), Date.now());
+      await server.services.store.mfa.confirmTotp(alice.id, Date.now());
+      const refused = await grant({ username: 'alice', password });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error, 'invalid_grant');
+    });
+
     test('a disabled user cannot use the password grant', async () => {
       const bob = await server.services.store.users.findByUsername('demo', 'bob');
       await server.services.store.users.setEnabled(bob!.id, false, Date.now());

@@ -44,11 +44,14 @@ export function freePort(): Promise<number> {
 
 /**
  * `publicUrl` lets a test pretend Strix sits behind an https proxy; requests still go to `url`.
+ * `localhost` serves Strix as http://localhost:PORT (and `url` is that too): WebAuthn needs a
+ * domain name as its relying party id, and browsers treat http://localhost as a secure context.
  * `env` adds settings (e.g. STRIX_REDIS_URL, STRIX_TRUST_PROXY). `logLines` collects every log
  * line instead of printing it (set STRIX_LOG_LEVEL in `env` to choose how much).
  */
 export async function startServer(
-  database: TestDatabase, realmFile: unknown, options: { publicUrl?: string; env?: Record<string, string>; logLines?: string[] } = {},
+  database: TestDatabase, realmFile: unknown,
+  options: { publicUrl?: string; localhost?: boolean; env?: Record<string, string>; logLines?: string[] } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strix-test-'));
   const db = await freshDatabase(database, dir);
@@ -57,6 +60,7 @@ export async function startServer(
     STRIX_DATABASE_URL: db.url, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_MASTER_KEY: masterKey,
     STRIX_LOG_LEVEL: process.env.STRIX_TEST_LOG_LEVEL ?? 'silent', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
     ...(options.publicUrl ? { STRIX_PUBLIC_URL: options.publicUrl } : {}),
+    ...(options.localhost ? { STRIX_PUBLIC_URL: `http://localhost:${port}` } : {}),
     ...options.env,
   });
   const clock = testClock();

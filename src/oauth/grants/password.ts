@@ -5,6 +5,7 @@
 import { OAuthError } from '../../http/errors.js';
 import { verifyPassword } from '../../identity/passwords.js';
 import { failureReason, recordEvent } from '../../security/audit.js';
+import { enrolledFactors, mfaRequired } from '../../identity/mfa.js';
 import { currentLock, recordFailure, recordSuccess } from '../../security/brute-force.js';
 import { upgradeHash } from '../../security/password-policy.js';
 import { countLoginFailure } from '../../ops/metrics.js';
@@ -38,6 +39,11 @@ export const password: Grant = {
       countLoginFailure();
       ctx.origin.log.info({ realm: realm.name, clientId: client.clientId, event: 'login_failed', grantType: 'password' }, 'password grant refused');
       throw new OAuthError('invalid_grant', 'invalid username or password');
+    }
+    // The grant has no place for a second factor: users who have one, or must, sign in through the browser.
+    const factors = await enrolledFactors(s, user);
+    if (factors.totp || factors.passkeys > 0 || mfaRequired(realm, client, user)) {
+      throw new OAuthError('invalid_grant', 'this user signs in with a second factor, which the password grant cannot carry');
     }
     await recordSuccess(s, attempt);
     await upgradeHash(s, realm, user, params.password);

@@ -1,0 +1,103 @@
+// Second factors of users (src/identity/mfa.ts): a TOTP secret (sealed by the caller), recovery
+// codes (keyed hashes), WebAuthn credentials, and pending WebAuthn challenges.
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export interface TotpCredential { sealedSecret: string; confirmed: boolean; lastCounter: number | null }
+
+export interface WebAuthnCredential {
+  id: string;            // base64url credential id
+  userId: string;
+  publicKey: string;     // base64url COSE public key
+  counter: number;
+  transports: string[];
+  deviceType: string;    // 'singleDevice' | 'multiDevice'
+}
+
+export function mfaRepository(db: Kysely<Database>) {
+  return {
+    async totp(userId: string): Promise<TotpCredential | undefined> {
+      const row = await db.selectFrom('totp_credentials').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      return row && { sealedSecret: row.secret_sealed, confirmed: row.confirmed_at !== null, lastCounter: row.last_counter };
+    },
+    /** Stores a new, unconfirmed secret; a confirmed one is never replaced this way. */
+    async startTotp(userId: string, sealedSecret: string, now: number): Promise<void> {
+      await db.deleteFrom('totp_credentials').where('user_id', '=', userId).where('confirmed_at', 'is', null).execute();
+      await db.insertInto('totp_credentials').values({ user_id: userId, secret_sealed: sealedSecret, confirmed_at: null, last_counter: null, created_at: now })
+        .onConflict((oc) => oc.column('user_id').doNothing()).execute();
+    },
+    /**
+     * Records `counter` as the last time step used, only if it is later than the previous one:
+     * true for exactly one caller per step, so a code is never accepted twice.
+     */
+    async useTotpCounter(userId: string, counter: number): Promise<boolean> {
+      const result = await db.updateTable('totp_credentials').set({ last_counter: counter })
+        .where('user_id', '=', userId)
+        .where((eb) => eb.or([eb('last_counter', 'is', null), eb('last_counter', '<', counter)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async confirmTotp(userId: string, now: number): Promise<void> {
+      await db.updateTable('totp_credentials').set({ confirmed_at: now }).where('user_id', '=', userId).execute();
+    },
+    /** Replaces all of a user's recovery codes. */
+    async replaceRecoveryCodes(userId: string, hashes: string[], now: number): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+        await tx.insertInto('recovery_codes').values(hashes.map((h) => ({ user_id: userId, code_hash: h, used_at: null, created_at: now }))).execute();
+      });
+    },
+    /** Spends a recovery code; true for exactly one caller per code. */
+    async useRecoveryCode(userId: string, hash: string, now: number): Promise<boolean> {
+      const result = await db.updateTable('recovery_codes').set({ used_at: now })
+        .where('user_id', '=', userId).where('code_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async unusedRecoveryCodes(userId: string): Promise<number> {
+      const row = await db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    async webauthnCredentials(userId: string): Promise<WebAuthnCredential[]> {
+      const rows = await db.selectFrom('webauthn_credentials').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+      return rows.map(toCredential);
+    },
+    async webauthnCredential(id: string): Promise<WebAuthnCredential | undefined> {
+      const row = await db.selectFrom('webauthn_credentials').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toCredential(row);
+    },
+    async addWebauthnCredential(c: WebAuthnCredential, now: number): Promise<void> {
+      await db.insertInto('webauthn_credentials').values({
+        id: c.id, user_id: c.userId, public_key: c.publicKey, counter: c.counter, transports: JSON.stringify(c.transports),
+        device_type: c.deviceType, created_at: now, last_used_at: null,
+      }).execute();
+    },
+    async useWebauthnCredential(id: string, counter: number, now: number): Promise<void> {
+      await db.updateTable('webauthn_credentials').set({ counter, last_used_at: now }).where('id', '=', id).execute();
+    },
+    /**
+     * Remembers the challenge issued for `key` (one per interaction or session), replacing an older
+     * one; expired challenges are dropped on the way, so the table stays as small as its live rows.
+     */
+    async putChallenge(key: string, challenge: string, expiresAt: number, now: number): Promise<void> {
+      await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).execute();
+      await db.insertInto('webauthn_challenges').values({ key, challenge, expires_at: expiresAt })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ challenge, expires_at: expiresAt })).execute();
+    },
+    /** Takes the challenge for `key` (single use); undefined when none is pending or it expired. */
+    async takeChallenge(key: string, now: number): Promise<string | undefined> {
+      const row = await db.selectFrom('webauthn_challenges').selectAll().where('key', '=', key).executeTakeFirst();
+      if (!row) return undefined;
+      const result = await db.deleteFrom('webauthn_challenges').where('key', '=', key).where('challenge', '=', row.challenge).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1 && row.expires_at > now ? row.challenge : undefined;
+    },
+  };
+}
+
+function toCredential(row: Database['webauthn_credentials']): WebAuthnCredential {
+  return {
+    id: row.id, userId: row.user_id, publicKey: row.public_key, counter: Number(row.counter),
+    transports: JSON.parse(row.transports) as string[], deviceType: row.device_type,
+  };
+}
+export type MfaRepository = ReturnType<typeof mfaRepository>;

@@ -1,0 +1,171 @@
+// Second-factor forms: the code asked for after the password (or for step-up), TOTP set-up during
+// sign-in, and the account page where a signed-in user sets up factors of their own accord.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { PageError } from '../http/errors.js';
+import { singleParams } from '../http/params.js';
+import { confirmTotp, enrolledFactors, requiredAcr, satisfies, totpEnrolment, upgradeSession, verifyCode } from '../identity/mfa.js';
+import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { recordEvent } from '../security/audit.js';
+import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
+import { issuerOf, type Services } from '../services.js';
+import type { Realm } from '../store/realms.js';
+import { browserRequest } from './device-verification.js';
+import { proceedSignedIn, resume } from './login-actions.js';
+import { getMessages, type Messages } from './messages.js';
+import { accountMfaPage, recoveryCodesPage, totpSetupPage } from './mfa-pages.js';
+import { realmView, sendPage, webauthnScriptHrefs } from './render.js';
+import { challengeKey, registrationOptions } from '../identity/webauthn.js';
+import { showSecondFactor } from './second-factor.js';
+
+/** The session a parked interaction was bound to when its page was shown; another one is refused. */
+export async function boundSession(s: Services, request: FastifyRequest, realm: Realm, sessionId: string | null): Promise<ActiveSession> {
+  const active = await currentSession(s, request, realm);
+  if (!active || sessionId === null || active.session.id !== sessionId) {
+    throw new PageError('Session changed', 'You are no longer signed in as the user this request was for. Go back to the application and try again.');
+  }
+  return active;
+}
+
+const accountPath = (s: Services, realm: Realm) => `${issuerOf(s.config, realm)}/account/mfa`;
+
+export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
+  app.post('/realms/:realm/login-actions/second-factor', async (request, reply) => {
+    const realm = request.realm!;
+    const { id, params, interaction, client, authorization, t } = await resume(s, request, realm);
+    const active = await boundSession(s, request, realm, interaction.sessionId);
+    const required = await requiredAcr(s, realm, client, browserRequest(authorization), active.user);
+    const again = (error: string, status: number) => showSecondFactor(s, request, reply, realm, browserRequest(authorization)?.uiLocales, active, id, required, error, status);
+    const attempt: SignInAttempt = { realm, username: active.user.username, ip: request.ip, log: request.log };
+    const locked = await currentLock(s, attempt);
+    if (locked) return again(t.accountLocked, retryAfter(reply, locked.retryAfter));
+    const amr = await verifyCode(s, realm, active.user, params.code ?? '');
+    if (!amr) {
+      request.log.info({ realm: realm.name, event: 'mfa_failed', ip: request.ip }, 'second factor refused');
+      await recordEvent(s, { realm, type: 'mfa_failure', userId: active.user.id, clientId: client.clientId, ip: request.ip, sessionId: active.session.id, details: { method: 'otp' } });
+      const lock = await recordFailure(s, attempt, active.user);
+      return lock ? again(t.accountLocked, retryAfter(reply, lock.retryAfter)) : again(t.invalidCode, 401);
+    }
+    await recordSuccess(s, attempt);
+    const session = await upgradeSession(s, active.session, amr);
+    return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user: active.user });
+  });
+
+  app.post('/realms/:realm/login-actions/enrol-totp', async (request, reply) => {
+    const realm = request.realm!;
+    const { id, params, interaction, authorization, t } = await resume(s, request, realm);
+    const active = await boundSession(s, request, realm, interaction.sessionId);
+    const scope = cookieScope(s.config.publicUrl, realm.name);
+    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, { interaction: id }, `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, browserRequest(authorization)?.uiLocales);
+    if (!Array.isArray(codes)) return codes;
+    const session = await upgradeSession(s, active.session, ['otp']);
+    request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: session.userId }, 'TOTP set up');
+    return sendPage(reply, recoveryCodesPage({
+      realm: realmView(s, request, realm, browserRequest(authorization)?.uiLocales), codes,
+      next: { action: `${issuerOf(s.config, realm)}/login-actions/continue`, fields: { csrf: csrfToken(request, reply, scope), interaction: id } },
+    }));
+  });
+
+  /** After the recovery codes were shown: the sign-in goes on (proceed checks everything again). */
+  app.post('/realms/:realm/login-actions/continue', async (request, reply) => {
+    const realm = request.realm!;
+    const { id, interaction, client, authorization } = await resume(s, request, realm);
+    const active = await boundSession(s, request, realm, interaction.sessionId);
+    return proceedSignedIn(s, request, reply, realm, client, authorization, id, active);
+  });
+
+  app.get('/realms/:realm/account/mfa', async (request, reply) => {
+    const realm = request.realm!;
+    return sendAccountPage(s, request, reply, realm, await signedIn(s, request, realm));
+  });
+
+  app.get('/realms/:realm/account/mfa/totp', async (request, reply) => {
+    const realm = request.realm!;
+    const active = await signedIn(s, request, realm);
+    const factors = await enrolledFactors(s, active.user);
+    if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
+    const enrolment = await totpEnrolment(s, realm, active.user);
+    return sendPage(reply, totpSetupPage({
+      realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
+      csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
+    }));
+  });
+
+  app.post('/realms/:realm/account/mfa/totp', async (request, reply) => {
+    const realm = request.realm!;
+    const active = await signedIn(s, request, realm);
+    const params = formParams(request);
+    const t = getMessages(realmView(s, request, realm).locale);
+    if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+    const factors = await enrolledFactors(s, active.user);
+    if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
+    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, `${accountPath(s, realm)}/totp`);
+    if (!Array.isArray(codes)) return codes;
+    await upgradeSession(s, active.session, ['otp']);
+    request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: active.user.id }, 'TOTP set up');
+    return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: accountPath(s, realm) } }));
+  });
+}
+
+/**
+ * Confirms the pending TOTP secret with the code typed; on success, the recovery codes (and an
+ * `mfa_enrolled` event); otherwise the set-up page again with an error.
+ */
+async function enrolTotp(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, code: string, t: Messages,
+  fields: Record<string, string>, action: string, uiLocales?: string,
+): Promise<string[] | FastifyReply> {
+  const codes = await confirmTotp(s, realm, active.user, code.trim());
+  if (codes) {
+    await recordEvent(s, { realm, type: 'mfa_enrolled', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'otp' } });
+    return codes;
+  }
+  const enrolment = await totpEnrolment(s, realm, active.user);
+  return sendPage(reply, totpSetupPage({
+    realm: realmView(s, request, realm, uiLocales), action, csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    fields, secret: enrolment.secret, qrSvg: enrolment.qrSvg, error: t.invalidCode,
+  }), 401);
+}
+
+/** A user who has a factor changes factors only from a session that used one (else a password alone would do). */
+export function mayChangeFactors(factors: { totp: boolean; passkeys: number }, active: ActiveSession): boolean {
+  return (!factors.totp && factors.passkeys === 0) || satisfies(active.session, '2');
+}
+
+export async function signedIn(s: Services, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
+  const active = await currentSession(s, request, realm);
+  if (!active) throw new PageError('Not signed in', getMessages(realmView(s, request, realm).locale).notSignedIn, 401);
+  return active;
+}
+
+export function formParams(request: FastifyRequest) {
+  try {
+    return singleParams(request.body);
+  } catch (error) {
+    throw new PageError('Invalid request', (error as Error).message);
+  }
+}
+
+export function retryAfter(reply: FastifyReply, seconds: number): number {
+  reply.header('retry-after', String(seconds));
+  return 429;
+}
+
+/** The account page, with a passkey registration button when the user may add factors. */
+export async function sendAccountPage(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string, status = 200,
+): Promise<FastifyReply> {
+  const factors = await enrolledFactors(s, active.user);
+  const canChange = mayChangeFactors(factors, active);
+  const account = `${issuerOf(s.config, realm)}/account/mfa`;
+  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const view = realmView(s, request, realm);
+  return sendPage(reply, accountMfaPage({
+    realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice,
+    totpSetup: canChange && !factors.totp ? { href: `${account}/totp` } : undefined,
+    passkey: canChange ? {
+      action: `${account}/passkey`, ceremony: 'register', label: getMessages(view.locale).registerPasskey, fields: { csrf },
+      options: await registrationOptions(s, realm, active.user, challengeKey.session(active.session.id)),
+    } : undefined,
+  }), status);
+}

@@ -1,0 +1,145 @@
+/**
+ * Pages of multi-factor authentication: the second-factor prompt, TOTP set-up, the recovery codes
+ * shown once, and the account page. Codes work without JavaScript; passkeys need it (WebAuthn is
+ * a browser API), through the external scripts in `scriptHrefs`.
+ */
+import { Layout, renderDocument, resolveLocale } from './layout.js';
+import { format, messages, type Messages } from './messages.js';
+import type { RealmView } from './pages.js';
+
+const textFor = (locale: string | undefined): Messages => messages[resolveLocale(locale)];
+
+function Hidden(props: { name: string; value: string }) {
+  return <input type="hidden" name={props.name} value={props.value} />;
+}
+
+/** A form the page script completes with a WebAuthn response (registration or assertion) and submits. */
+export interface PasskeyForm { action: string; ceremony: 'register' | 'authenticate'; options: unknown; fields: Record<string, string>; label: string }
+
+export function PasskeyButton(p: { form: PasskeyForm }) {
+  return (
+    <form method="post" action={p.form.action} class="webauthn-form" data-webauthn-ceremony={p.form.ceremony} data-webauthn-options={JSON.stringify(p.form.options)}>
+      {Object.entries(p.form.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
+      <input type="hidden" name="credential" value="" />
+      <button type="button" class="btn btn-secondary webauthn-start">{p.form.label}</button>
+    </form>
+  );
+}
+
+function CodeField(p: { t: Messages; autocomplete: string }) {
+  return (
+    <div class="field">
+      <label for="code">{p.t.verificationCode}</label>
+      <input type="text" id="code" name="code" inputmode="text" autocomplete={p.autocomplete} autocapitalize="none" spellcheck={false} autofocus required />
+    </div>
+  );
+}
+
+function Alert(p: { error?: string }) {
+  return p.error ? <div class="alert" role="alert">{p.error}</div> : null;
+}
+
+export function secondFactorPage(p: {
+  realm: RealmView; scriptHrefs: string[]; action: string; csrf: string; interaction: string;
+  codes: boolean; passkey?: PasskeyForm; error?: string;
+}): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.mfaTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+      scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
+      <div class="page-head">
+        <h1>{t.mfaHeading}</h1>
+        <p class="subtitle">{p.codes ? t.mfaText : t.mfaPasskeyOnly}</p>
+      </div>
+      <Alert error={p.error} />
+      {p.codes ? (
+        <form method="post" action={p.action}>
+          <Hidden name="csrf" value={p.csrf} />
+          <Hidden name="interaction" value={p.interaction} />
+          <CodeField t={t} autocomplete="one-time-code" />
+          <button type="submit" class="btn btn-primary">{t.verify}</button>
+        </form>
+      ) : null}
+      {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
+    </Layout>,
+  );
+}
+
+export function totpSetupPage(p: {
+  realm: RealmView; action: string; csrf: string; fields: Record<string, string>; secret: string; qrSvg: string; error?: string;
+}): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  const qr = `data:image/svg+xml;base64,${Buffer.from(p.qrSvg).toString('base64')}`;
+  return renderDocument(
+    <Layout title={t.mfaSetupTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.mfaSetupTitle}</h1>
+        <p class="subtitle">{t.mfaSetupText}</p>
+      </div>
+      <Alert error={p.error} />
+      <p class="qr"><img src={qr} alt={t.qrAlt} width={200} height={200} /></p>
+      <p class="text">{t.mfaSetupManual} <code class="secret" id="totp-secret">{p.secret}</code></p>
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        {Object.entries(p.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
+        <CodeField t={t} autocomplete="one-time-code" />
+        <button type="submit" class="btn btn-primary">{t.verify}</button>
+      </form>
+    </Layout>,
+  );
+}
+
+/** The recovery codes, shown once; then on (a form that resumes the sign-in, or a link). */
+export function recoveryCodesPage(p: {
+  realm: RealmView; codes: string[]; next: { action: string; fields: Record<string, string> } | { href: string };
+}): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.recoveryTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.recoveryTitle}</h1>
+        <p class="subtitle">{t.recoveryText}</p>
+      </div>
+      <ul class="recovery-codes">
+        {p.codes.map((code) => <li key={code}><code>{code}</code></li>)}
+      </ul>
+      {'href' in p.next ? (
+        <p class="text"><a href={p.next.href}>{t.continue}</a></p>
+      ) : (
+        <form method="post" action={p.next.action}>
+          {Object.entries(p.next.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
+          <button type="submit" class="btn btn-primary">{t.continue}</button>
+        </form>
+      )}
+    </Layout>,
+  );
+}
+
+export function accountMfaPage(p: {
+  realm: RealmView; scriptHrefs: string[]; username: string; totp: boolean; passkeys: number; recoveryCodes: number;
+  canChange: boolean; totpSetup?: { href: string }; passkey?: PasskeyForm; notice?: string;
+}): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.accountMfaTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+      scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
+      <div class="page-head">
+        <h1>{t.accountMfaTitle}</h1>
+        <p class="subtitle">{format(t.consentSignedInAs, { username: p.username })}</p>
+      </div>
+      {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
+      <ul class="mfa-status">
+        <li>{p.totp ? t.accountMfaTotpOn : t.accountMfaTotpOff}</li>
+        <li>{format(t.accountMfaPasskeys, { count: p.passkeys })}</li>
+        <li>{format(t.accountMfaRecovery, { count: p.recoveryCodes })}</li>
+      </ul>
+      {!p.canChange ? <p class="note">{t.accountMfaStepUp}</p> : null}
+      {p.totpSetup ? <p class="text"><a href={p.totpSetup.href}>{t.mfaSetupTitle}</a></p> : null}
+      {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
+    </Layout>,
+  );
+}

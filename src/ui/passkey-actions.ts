@@ -1,0 +1,114 @@
+// Passkey forms: a passkey as the second factor, passwordless sign-in with a discoverable passkey
+// from the sign-in page, and registering a passkey on the account page. The pages' script fills
+// the `credential` field with the browser's WebAuthn response and posts the form.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { csrfValid } from '../http/cookies.js';
+import { PageError } from '../http/errors.js';
+import { acrFor, enrolledFactors, requiredAcr, upgradeSession, withFactor } from '../identity/mfa.js';
+import { startSession } from '../identity/sso.js';
+import { authenticate, challengeKey, register } from '../identity/webauthn.js';
+import { proceed, showLogin } from '../oauth/authorize.js';
+import { sha256 } from '../runtime.js';
+import { recordEvent } from '../security/audit.js';
+import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
+import { issuerOf, type Services } from '../services.js';
+import { browserRequest, isDeviceAuthorization } from './device-verification.js';
+import { proceedSignedIn, resume, withRedirectErrors } from './login-actions.js';
+import { boundSession, formParams, mayChangeFactors, retryAfter, sendAccountPage, signedIn } from './mfa-actions.js';
+import { getMessages } from './messages.js';
+import { realmView, webauthnLibraryPath, webauthnScriptPath } from './render.js';
+import { showSecondFactor } from './second-factor.js';
+
+/** Runs a passkey form's WebAuthn ceremony with @simplewebauthn/browser, then posts the form. */
+export const passkeyScript = `// Strix passkey buttons (WebAuthn): the options come from the form's data-webauthn-options.
+document.querySelectorAll('form.webauthn-form').forEach(function (form) {
+  var button = form.querySelector('.webauthn-start');
+  button.addEventListener('click', function () {
+    var optionsJSON = JSON.parse(form.getAttribute('data-webauthn-options'));
+    var register = form.getAttribute('data-webauthn-ceremony') === 'register';
+    button.disabled = true;
+    (register ? SimpleWebAuthnBrowser.startRegistration({ optionsJSON: optionsJSON }) : SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: optionsJSON }))
+      .then(function (credential) {
+        form.querySelector('input[name="credential"]').value = JSON.stringify(credential);
+        form.submit();
+      }, function () { button.disabled = false; });
+  });
+});
+`;
+
+/** @simplewebauthn/browser's UMD bundle (it defines the SimpleWebAuthnBrowser global), served from Strix itself. */
+function browserLibrary(): string {
+  const main = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return readFileSync(join(dirname(main), '..', 'dist', 'bundle', 'index.umd.min.js'), 'utf8');
+}
+
+export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
+  const library = browserLibrary();
+  const script = (body: string) => async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(body);
+  app.get(webauthnLibraryPath, script(library));
+  app.get(webauthnScriptPath, script(passkeyScript));
+
+  app.post('/realms/:realm/login-actions/passkey', async (request, reply) => {
+    const realm = request.realm!;
+    const { id, params, interaction, client, authorization, t } = await resume(s, request, realm);
+    const active = await boundSession(s, request, realm, interaction.sessionId);
+    const again = async (error: string, status: number) => showSecondFactor(
+      s, request, reply, realm, browserRequest(authorization)?.uiLocales, active, id,
+      await requiredAcr(s, realm, client, browserRequest(authorization), active.user), error, status);
+    const attempt: SignInAttempt = { realm, username: active.user.username, ip: request.ip, log: request.log };
+    const locked = await currentLock(s, attempt);
+    if (locked) return again(t.accountLocked, retryAfter(reply, locked.retryAfter));
+    const result = await authenticate(s, realm, challengeKey.interaction(sha256(id)), params.credential ?? '', active.user);
+    if (!result) {
+      await recordEvent(s, { realm, type: 'mfa_failure', userId: active.user.id, clientId: client.clientId, ip: request.ip, sessionId: active.session.id, details: { method: 'passkey' } });
+      const lock = await recordFailure(s, attempt, active.user);
+      return lock ? again(t.accountLocked, retryAfter(reply, lock.retryAfter)) : again(t.passkeyFailed, 401);
+    }
+    await recordSuccess(s, attempt);
+    const session = await upgradeSession(s, active.session, result.amr);
+    return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user: active.user });
+  });
+
+  app.post('/realms/:realm/login-actions/passkey-sign-in', async (request, reply) => {
+    const realm = request.realm!;
+    const { id, params, client, authorization, t } = await resume(s, request, realm);
+    // The device verification page offers no passkey button; its sign-in is the password form.
+    if (isDeviceAuthorization(authorization)) throw new PageError('Invalid request', 'Sign in with your password to answer a device.');
+    const result = await authenticate(s, realm, challengeKey.interaction(sha256(id)), params.credential ?? '');
+    if (!result) {
+      request.log.info({ realm: realm.name, event: 'login_failed', method: 'passkey', ip: request.ip }, 'passkey sign-in failed');
+      return showLogin(s, request, reply, realm, client, authorization, { id }, t.passkeyFailed, undefined, 401);
+    }
+    const amr = withFactor([], result.amr);
+    const session = await startSession(s, request, reply, realm, result.user, amr, acrFor(amr));
+    await s.store.interactions.attachSession(id, session.id);
+    await recordEvent(s, {
+      realm, type: 'login_success', userId: result.user.id, clientId: client.clientId, ip: request.ip, sessionId: session.id,
+      details: { username: result.user.username, method: 'passkey' },
+    });
+    request.log.info({ realm: realm.name, event: 'login', method: 'passkey', userId: result.user.id }, 'signed in with a passkey');
+    return withRedirectErrors(s, reply, realm, authorization, () =>
+      proceed(s, request, reply, realm, client, authorization, { id, signedIn: { session, user: result.user } }));
+  });
+
+  app.post('/realms/:realm/account/mfa/passkey', async (request, reply) => {
+    const realm = request.realm!;
+    const active = await signedIn(s, request, realm);
+    const params = formParams(request);
+    const t = getMessages(realmView(s, request, realm).locale);
+    if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+    const factors = await enrolledFactors(s, active.user);
+    if (!mayChangeFactors(factors, active)) return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
+    const registered = await register(s, active.user, challengeKey.session(active.session.id), params.credential ?? '');
+    if (registered) {
+      await recordEvent(s, { realm, type: 'mfa_enrolled', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'passkey' } });
+      request.log.info({ realm: realm.name, event: 'mfa_enrolled', method: 'passkey', userId: active.user.id }, 'passkey registered');
+    }
+    return sendAccountPage(s, request, reply, realm, active, registered ? t.passkeyRegistered : t.passkeyFailed, registered ? 200 : 400);
+  });
+}
+

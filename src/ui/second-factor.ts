@@ -1,0 +1,41 @@
+// Asking a signed-in user for more than their password: the second-factor page, or TOTP set-up
+// when policy requires a factor the user does not have yet.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { csrfToken, cookieScope } from '../http/cookies.js';
+import { PageError } from '../http/errors.js';
+import type { ActiveSession } from '../identity/sso.js';
+import { enrolledFactors, totpEnrolment, type Acr } from '../identity/mfa.js';
+import { issuerOf, type Services } from '../services.js';
+import type { Realm } from '../store/realms.js';
+import { getMessages } from './messages.js';
+import { authenticationOptions, challengeKey } from '../identity/webauthn.js';
+import { sha256 } from '../runtime.js';
+import { secondFactorPage, totpSetupPage, type PasskeyForm } from './mfa-pages.js';
+import { realmView, sendPage, webauthnScriptHrefs } from './render.js';
+
+export async function showSecondFactor(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, uiLocales: string | undefined,
+  active: ActiveSession, interaction: string, required: Acr, error?: string, status = 200,
+): Promise<FastifyReply> {
+  const view = realmView(s, request, realm, uiLocales);
+  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const factors = await enrolledFactors(s, active.user);
+  const t = getMessages(view.locale);
+  const passkey: PasskeyForm | undefined = factors.passkeys === 0 ? undefined : {
+    action: `${issuerOf(s.config, realm)}/login-actions/passkey`, ceremony: 'authenticate', label: t.usePasskey,
+    options: await authenticationOptions(s, challengeKey.interaction(sha256(interaction)), active.user), fields: { csrf, interaction },
+  };
+  const codes = required !== '3' && (factors.totp || factors.recoveryCodes > 0);
+  if (!codes && !passkey) {
+    if (required === '3') throw new PageError('Passkey required', t.passkeyRequired, 403);
+    const enrolment = await totpEnrolment(s, realm, active.user);
+    return sendPage(reply, totpSetupPage({
+      realm: view, action: `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, csrf, fields: { interaction },
+      secret: enrolment.secret, qrSvg: enrolment.qrSvg, error,
+    }), status);
+  }
+  return sendPage(reply, secondFactorPage({
+    realm: view, scriptHrefs: webauthnScriptHrefs(s), action: `${issuerOf(s.config, realm)}/login-actions/second-factor`,
+    csrf, interaction, codes, passkey, error,
+  }), status);
+}
