@@ -354,3 +354,32 @@ for (const database of databases) {
     });
   });
 }
+
+for (const database of databases) {
+  describe(`device authorization grant with a second factor required (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, deviceRealm({ mfa: 'required' })); });
+    after(async () => { await server?.close(); });
+
+    test('a device is no way around MFA: after the password comes the second factor, and posting the consent form directly is refused', async () => {
+      const codes = await tvCodes(server);
+      const agent = new UserAgent(server.url);
+      let page = await agent.submit(await agent.open(`${server.issuer()}/device`), { user_code: codes.user_code });
+      assert.ok(isLoginPage(page), page.html.slice(0, 300));
+      page = await agent.submit(page, { username: 'alice', password });
+      assert.ok(!isConsentPage(page), 'the consent page came before the second factor');
+      assert.match(page.html, /login-actions\/enrol-totp/, 'alice has no factor yet, so she is asked to set one up');
+
+      const { fields } = parseForm(page.html);
+      const forged = await agent.open(`${server.issuer()}/login-actions/consent`, { form: { csrf: fields.csrf!, interaction: fields.interaction!, decision: 'allow' } });
+      assert.equal(forged.status, 403);
+      assert.equal((await poll(server, codes.device_code)).body.error, 'authorization_pending');
+
+      // A second visit with the password-only session goes straight to the factor too, not to consent.
+      const codes2 = await tvCodes(server);
+      const again = await agent.submit(await agent.open(`${server.issuer()}/device`), { user_code: codes2.user_code });
+      assert.ok(!isConsentPage(again) && !isLoginPage(again), again.html.slice(0, 300));
+      assert.match(again.html, /login-actions\/enrol-totp/);
+    });
+  });
+}
