@@ -44,8 +44,9 @@ export function createLogger(level: Config['logLevel']): Logger {
   });
 }
 
-export async function createServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
-  const store = await openStore(config.databaseUrl);
+/** `migrate: false` for cluster workers: the primary has already migrated the database. */
+export async function createServices(config: Config, log: Logger, clock: Clock = systemClock, options: { migrate?: boolean } = {}): Promise<Services> {
+  const store = await openStore(config.databaseUrl, options);
   const sealer = createSealer(loadMasterKey(config.masterKey, config.dataDir, (m) => log.warn(m)));
   return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock) };
 }
