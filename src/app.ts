@@ -46,9 +46,11 @@ export function createLogger(level: Config['logLevel']): Logger {
 
 /** `migrate: false` for cluster workers: the primary has already migrated the database. */
 export async function createServices(config: Config, log: Logger, clock: Clock = systemClock, options: { migrate?: boolean } = {}): Promise<Services> {
-  const store = await openStore(config.databaseUrl, options);
+  const store = await openStore(config.databaseUrl, {
+    ...options, onChangesError: (error) => log.warn({ event: 'cache_channel_error', err: error.message }, 'cache invalidation channel: retrying (caches expire by themselves meanwhile)'),
+  });
   const sealer = createSealer(loadMasterKey(config.masterKey, config.dataDir, (m) => log.warn(m)));
-  return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock) };
+  return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock, store.changes) };
 }
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
@@ -104,6 +106,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   app.get(formPostScriptPath, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(formPostScript));
   healthRoutes(app, s);
   metrics(app, s.store.poolStats);
+  // A node that serves must hear other nodes' changes to the clients, realms and keys it caches.
+  await s.store.changes.listen();
 
   realmResolver(app, s);
   realmIpRules(app);

@@ -11,7 +11,15 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Connection counts of a PostgreSQL pool (for metrics). */
 export interface PoolStats { total: number; idle: number; waiting: number }
 
-export async function openDatabase(databaseUrl: string): Promise<{ db: Kysely<Database>; dialect: Dialect; poolStats?: () => PoolStats }> {
+export interface OpenedDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  poolStats?: () => PoolStats;
+  /** PostgreSQL: a new client outside the pool (for LISTEN, which holds its connection). */
+  dedicatedClient?: () => import('pg').Client;
+}
+
+export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase> {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = sqlitePath(databaseUrl);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -30,5 +38,6 @@ export async function openDatabase(databaseUrl: string): Promise<{ db: Kysely<Da
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', poolStats };
+  const dedicatedClient = () => new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, keepAlive: true });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', poolStats, dedicatedClient };
 }

@@ -18,15 +18,19 @@ import { passwordHistoryRepository } from './password-history.js';
 import { loginFailuresRepository } from './login-failures.js';
 import { registrationsRepository } from './registrations.js';
 import { purgeRepository } from './purge.js';
+import { localChanges, postgresChanges } from './changes.js';
 
-export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
-  const { db, dialect, poolStats } = await openDatabase(databaseUrl);
+export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void } = {}) {
+  const { db, dialect, poolStats, dedicatedClient } = await openDatabase(databaseUrl);
   if (options.migrate !== false) await migrate(db);
+  /** Invalidation of cached clients, realms and keys, across nodes on PostgreSQL (changes.ts). */
+  const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, options.onChangesError ?? (() => {})) : localChanges();
   return {
+    changes,
     dialect: dialect as Dialect,
     poolStats,
-    realms: realmsRepository(db),
-    clients: clientsRepository(db),
+    realms: realmsRepository(db, changes),
+    clients: clientsRepository(db, changes),
     clientAssertions: clientAssertionsRepository(db),
     users: usersRepository(db),
     roles: rolesRepository(db),
@@ -44,7 +48,10 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     /** Resolves when the database answers a trivial query (readiness checks). */
     ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),
-    close: () => db.destroy(),
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
   };
 }
 export type Store = Awaited<ReturnType<typeof openStore>>;
