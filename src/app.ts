@@ -25,6 +25,7 @@ import { tokenRoutes } from './oauth/token.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import { systemClock, type Clock } from './runtime.js';
 import type { Services } from './services.js';
+import { isDatabaseUnavailable } from './store/db.js';
 import { openStore } from './store/index.js';
 import { Keystore } from './tokens/keystore.js';
 import { createSealer, loadMasterKey } from './tokens/master-key.js';
@@ -142,6 +143,13 @@ function renderError(s: Services, error: FastifyError | Error, request: FastifyR
   let message = 'Strix could not complete this request. Please try again later.';
   if (error instanceof PageError) {
     ({ status, title, message } = error);
+  } else if (isDatabaseUnavailable(error)) {
+    // An outage, not a bug: answer at once and say when to come back; no stack in the log.
+    status = 503;
+    title = 'Temporarily unavailable';
+    message = 'Strix cannot reach its database right now. Please try again in a moment.';
+    reply.header('retry-after', '5');
+    request.log.warn({ event: 'database_unavailable', err: (error as Error).message }, 'request failed: the database is unavailable');
   } else {
     const statusCode = (error as FastifyError).statusCode;
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
