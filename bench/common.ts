@@ -1,6 +1,7 @@
 // What the benchmark's servers and load generator agree on: the clients, the user, and how a
 // server child tells the parent it is ready. Every server is configured from these constants.
 import { createServer } from 'node:net';
+import { defaultRateLimitSettings } from '../src/store/realms.js';
 
 export const username = 'alice';
 export const password = 'correct horse battery staple';
@@ -55,3 +56,32 @@ export function freePort(): Promise<number> {
 export function basic(client: { id: string; secret: string }): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
 }
+
+const codeFlowClient = (client: { id: string; secret: string }) => ({
+  client_id: client.id, client_secret: client.secret, redirect_uris: [redirectUri],
+  grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic', scope: `${codeFlowScope} offline_access`, require_consent: false,
+  access_token_signed_response_alg: 'ES256', id_token_signed_response_alg: 'ES256',
+});
+
+// Rate limits stay on (their cost is part of every request) but no limit is ever reached: all the
+// load comes from one address and a handful of clients.
+const rateLimits = Object.fromEntries(Object.entries(defaultRateLimitSettings).map(([name, value]) => (
+  typeof value === 'object' && value !== null ? [name, { ...value, max: 1_000_000_000 }] : [name, value])));
+
+/** The benchmark realm as a realm file (Strix): the clients and the user above. */
+export const realmFile = {
+  realms: [{
+    name: 'bench',
+    rate_limits: { ...rateLimits, enabled: true },
+    clients: [
+      ...Object.entries(ccClients).map(([alg, c]) => ({
+        client_id: c.id, client_secret: c.secret, grant_types: ['client_credentials'], scope: ccScope,
+        token_endpoint_auth_method: 'client_secret_basic', access_token_signed_response_alg: alg,
+      })),
+      codeFlowClient(webClient),
+      codeFlowClient(opaqueClient),
+    ],
+    users: [{ username, password, email: 'alice@example.com', email_verified: true, given_name: 'Alice', family_name: 'Liddell', name: 'Alice Liddell' }],
+  }],
+};

@@ -7,36 +7,7 @@ import { bootstrap } from '../src/admin/bootstrap.js';
 import { importRealm, parseRealmFile } from '../src/admin/realm-file.js';
 import { buildApp, createLogger, createServices } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { defaultRateLimitSettings } from '../src/store/realms.js';
-import { announceReady, ccClients, ccScope, codeFlowScope, exitOnSignal, freePort, opaqueClient, password, redirectUri, username, webClient } from './common.js';
-
-const codeFlowClient = (client: { id: string; secret: string }) => ({
-  client_id: client.id, client_secret: client.secret, redirect_uris: [redirectUri],
-  grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
-  token_endpoint_auth_method: 'client_secret_basic', scope: `${codeFlowScope} offline_access`, require_consent: false,
-  access_token_signed_response_alg: 'ES256', id_token_signed_response_alg: 'ES256',
-});
-
-// Rate limits stay on (their cost is part of every request) but no limit is ever reached: all the
-// load comes from one address and a handful of clients.
-const rateLimits = Object.fromEntries(Object.entries(defaultRateLimitSettings).map(([name, value]) => (
-  typeof value === 'object' && value !== null ? [name, { ...value, max: 1_000_000_000 }] : [name, value])));
-
-const realmFile = {
-  realms: [{
-    name: 'bench',
-    rate_limits: { ...rateLimits, enabled: true },
-    clients: [
-      ...Object.entries(ccClients).map(([alg, c]) => ({
-        client_id: c.id, client_secret: c.secret, grant_types: ['client_credentials'], scope: ccScope,
-        token_endpoint_auth_method: 'client_secret_basic', access_token_signed_response_alg: alg,
-      })),
-      codeFlowClient(webClient),
-      codeFlowClient(opaqueClient),
-    ],
-    users: [{ username, password, email: 'alice@example.com', email_verified: true, given_name: 'Alice', family_name: 'Liddell', name: 'Alice Liddell' }],
-  }],
-};
+import { announceReady, exitOnSignal, freePort, realmFile } from './common.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strix-bench-'));
 const port = await freePort();

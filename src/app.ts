@@ -32,6 +32,7 @@ import { tokenRoutes } from './oauth/token.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import { systemClock, type Clock } from './runtime.js';
 import type { Services } from './services.js';
+import { isDatabaseUnavailable } from './store/db.js';
 import { openStore } from './store/index.js';
 import { Keystore } from './tokens/keystore.js';
 import { createSealer, loadMasterKey } from './tokens/master-key.js';
@@ -56,10 +57,16 @@ export function createLogger(level: Config['logLevel'], destination?: pino.Desti
   }, destination);
 }
 
-export async function createServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
-  const store = await openStore(config.databaseUrl);
+/** `migrate: false` for cluster workers: the primary has already migrated the database. */
+export async function createServices(config: Config, log: Logger, clock: Clock = systemClock, options: { migrate?: boolean } = {}): Promise<Services> {
+  const store = await openStore(config.databaseUrl, {
+    ...options, onChangesError: (error) => log.warn({ event: 'cache_channel_error', err: error.message }, 'cache invalidation channel: retrying (caches expire by themselves meanwhile)'),
+  });
   const sealer = createSealer(loadMasterKey(config.masterKey, config.dataDir, (m) => log.warn(m)));
-  return { config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock), audit: createAuditLog(store.events, clock, log) };
+  return {
+    config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock, store.changes),
+    audit: createAuditLog(store.events, clock, log),
+  };
 }
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
@@ -115,6 +122,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   app.get(formPostScriptPath, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(formPostScript));
   healthRoutes(app, s);
   metrics(app, s.store.poolStats);
+  // A node that serves must hear other nodes' changes to the clients, realms and keys it caches.
+  await s.store.changes.listen();
 
   realmResolver(app, s);
   realmIpRules(app);
@@ -162,6 +171,13 @@ function renderError(s: Services, error: FastifyError | Error, request: FastifyR
   let message = 'Strix could not complete this request. Please try again later.';
   if (error instanceof PageError) {
     ({ status, title, message } = error);
+  } else if (isDatabaseUnavailable(error)) {
+    // An outage, not a bug: answer at once and say when to come back; no stack in the log.
+    status = 503;
+    title = 'Temporarily unavailable';
+    message = 'Strix cannot reach its database right now. Please try again in a moment.';
+    reply.header('retry-after', '5');
+    request.log.warn({ event: 'database_unavailable', err: (error as Error).message }, 'request failed: the database is unavailable');
   } else {
     const statusCode = (error as FastifyError).statusCode;
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {

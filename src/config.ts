@@ -1,6 +1,7 @@
 // The one entry point for settings: defaults < config file < environment < CLI flags,
 // validated at start; a bad setting stops the start with a message that names it.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseAddressRule } from './security/ip-rules.js';
 
@@ -19,6 +20,8 @@ export interface Config {
   /** Which peers may set X-Forwarded-For (Fastify's trustProxy): none, all, a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string[];
   dataDir: string;            // where the SQLite file and the generated master key file live
+  /** Processes serving HTTP (`strix start`): 1 is a single process, more run under a node:cluster primary. */
+  workers: number;
 }
 
 /** Setting name in a config file / CLI flag → environment variable. */
@@ -33,6 +36,7 @@ export const settings = {
   master_key: 'STRIX_MASTER_KEY',
   log_level: 'STRIX_LOG_LEVEL',
   trust_proxy: 'STRIX_TRUST_PROXY',
+  workers: 'STRIX_WORKERS',
 } as const;
 export type SettingName = keyof typeof settings;
 
@@ -105,8 +109,21 @@ export function loadConfig(
     masterKey,
     logLevel,
     trustProxy: parseTrustProxy(get('trust_proxy') ?? 'false'),
+    workers: parseWorkers(get('workers'), databaseUrl),
     dataDir: databaseUrl.startsWith('sqlite:') ? dirname(resolve(sqlitePath(databaseUrl))) : resolve('data'),
   };
+}
+
+/** Default: one worker per core. An in-memory SQLite database lives in one process, so it allows only one. */
+function parseWorkers(value: string | undefined, databaseUrl: string): number {
+  const inMemory = databaseUrl === 'sqlite::memory:';
+  if (value === undefined) return inMemory ? 1 : availableParallelism();
+  const workers = Number(value);
+  if (!/^\d{1,3}$/.test(value) || workers < 1 || workers > 256) {
+    throw new ConfigError(settings.workers, `"${value}" is not a number of worker processes (1-256)`);
+  }
+  if (inMemory && workers > 1) throw new ConfigError(settings.workers, 'an in-memory SQLite database (sqlite::memory:) cannot be shared by several workers: use 1');
+  return workers;
 }
 
 function parsePort(value: string): number {

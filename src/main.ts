@@ -5,16 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { exportRealm, importRealm, parseClient, readRealmFiles, RealmFileError } from './admin/realm-file.js';
-import { bootstrap } from './admin/bootstrap.js';
-import { buildApp, createLogger, createServices } from './app.js';
+import { createLogger, createServices } from './app.js';
 import { ConfigError, loadConfig, settings, type SettingName } from './config.js';
 import { hashPassword } from './identity/passwords.js';
 import { assertAcceptable, changePassword, PasswordPolicyError } from './security/password-policy.js';
 import { newId } from './runtime.js';
-import { startHousekeeping } from './ops/housekeeping.js';
 import { recordEvent, type EventDetails, type EventType } from './security/audit.js';
+import { start as startServer } from './start.js';
 import { unlockAccount } from './security/brute-force.js';
-import { issuerOf, type Services } from './services.js';
+import type { Services } from './services.js';
 import { storedSecret } from './store/clients.js';
 
 const program = new Command('strix').description('Strix: OpenID Connect Provider and OAuth 2.0 authorization server').showHelpAfterError();
@@ -58,42 +57,8 @@ function fail(message: string): never {
   throw new RealmFileError('strix', message);
 }
 
-/** How long SIGTERM waits for in-flight requests before giving up. */
-const shutdownDeadlineMs = 10_000;
-
 async function start(options: Record<string, string | undefined>): Promise<void> {
-  const config = configFrom(options);
-  const log = createLogger(config.logLevel);
-  const s = await createServices(config, log);
-  await bootstrap(s, (text) => process.stdout.write(`\n${text}\n\n`));
-  if (config.import) {
-    for (const realm of readRealmFiles(config.import)) {
-      const result = await importRealm(s, realm);
-      log.info({ realm: result.realm, clients: result.clients, users: result.users }, result.created ? 'realm imported' : 'realm updated from import');
-    }
-  }
-  const app = await buildApp(s);
-  await app.listen({ port: config.port, host: config.host });
-  for (const realm of await s.store.realms.list()) log.info({ issuer: issuerOf(config, realm) }, `realm ${realm.name}`);
-  log.info({ url: config.publicUrl, database: s.store.dialect }, 'Strix is ready');
-  const housekeeping = startHousekeeping(s);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, deadlineMs: shutdownDeadlineMs }, 'shutting down');
-    // A request that never finishes (a stuck client, a hung database) must not keep the process alive forever.
-    setTimeout(() => {
-      log.error({ deadlineMs: shutdownDeadlineMs }, 'in-flight requests did not finish before the shutdown deadline: exiting');
-      process.exit(1);
-    }, shutdownDeadlineMs).unref();
-    await housekeeping.stop();
-    await app.close();
-    await s.store.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  await startServer(configFrom(options));
 }
 
 withSettings(program.command('start').description('run the server (default command)')).action(start);

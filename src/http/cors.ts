@@ -20,6 +20,8 @@ export function clientOrigins(client: Client): Set<string> {
 
 export function corsPolicy(s: Services) {
   const cache = new Map<string, { origins: Set<string>; loadedAt: number }>();
+  // Keyed by realm; a changed client (key "realm\0client_id") drops its realm's origins.
+  s.store.changes.on('client', (key) => (key === undefined ? cache.clear() : cache.delete(key.split('\u0000')[0]!)));
   const realmOrigins = async (realm: string): Promise<Set<string>> => {
     const now = s.clock.now();
     const cached = cache.get(realm);

@@ -1,13 +1,21 @@
 // Prometheus metrics at /metrics (text exposition format): process metrics, request rates and
 // latencies per route pattern, tokens issued per grant type, sign-in failures, database pool use.
 // Operators keep /metrics off the public network (docs/operations.md): it needs no credentials.
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from '../store/db.js';
+import { clusterMetrics } from './cluster.js';
 
 /** One registry per process: the counters are process-wide, like the process metrics beside them. */
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+// Under `--workers N` each worker answers the primary's requests for its metrics, and /metrics
+// (served by whichever worker the connection landed on) shows the sum over all workers.
+if (cluster.isWorker) {
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
+}
 
 const requests = new Counter({
   name: 'strix_http_requests_total', help: 'HTTP requests answered, by route pattern, method and status',
@@ -58,5 +66,6 @@ export function metrics(app: FastifyInstance, poolStats?: () => PoolStats): void
     requestDuration.observe({ route, method }, reply.elapsedTime / 1000);
   });
   app.get('/metrics', async (_request, reply) =>
-    reply.type(registry.contentType).header('cache-control', 'no-store').send(await registry.metrics()));
+    reply.type(registry.contentType).header('cache-control', 'no-store')
+      .send(cluster.isWorker ? await clusterMetrics() : await registry.metrics()));
 }

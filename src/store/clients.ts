@@ -2,6 +2,7 @@
 // client_secret_jwt only, sealed).
 import type { JWK } from 'jose';
 import type { Kysely } from 'kysely';
+import { localChanges, type Changes } from './changes.js';
 import { RecentCache } from './recent-cache.js';
 import type { Database } from './schema.js';
 import type { MfaPolicy, SigningAlg } from './realms.js';
@@ -99,7 +100,7 @@ export interface Client {
   confidential: boolean;
 }
 
-export function clientsRepository(db: Kysely<Database>) {
+export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
   const toClient = (row: Database['clients']): Client => {
     const metadata = JSON.parse(row.metadata) as ClientMetadata;
     return {
@@ -115,12 +116,13 @@ export function clientsRepository(db: Kysely<Database>) {
   // Every token request looks its client up: keep it for a second (see RecentCache).
   const recent = new RecentCache<Client>(1_000);
   const keyOf = (realm: string, clientId: string) => `${realm}\u0000${clientId}`;
-  /** Runs a write, then drops the cached client, so that no read can re-cache the old row. */
+  changes.on('client', (key) => (key === undefined ? recent.clear() : recent.delete(key)));
+  /** Runs a write, then drops the cached client here and on every node, so that no read can re-cache the old row. */
   const writing = async <T>(realm: string, clientId: string, write: () => Promise<T>): Promise<T> => {
     try {
       return await write();
     } finally {
-      recent.delete(keyOf(realm, clientId));
+      await changes.announce('client', keyOf(realm, clientId));
     }
   };
   const read = async (realm: string, clientId: string): Promise<Client | undefined> => {
@@ -133,8 +135,9 @@ export function clientsRepository(db: Kysely<Database>) {
       const key = keyOf(realm, clientId);
       const cached = recent.get(key);
       if (cached) return cached;
+      const generation = recent.generation;
       const client = await read(realm, clientId);
-      if (client) recent.set(key, client);
+      if (client) recent.set(key, client, generation);
       return client;
     },
     async list(realm: string): Promise<Client[]> {

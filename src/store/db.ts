@@ -11,7 +11,15 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Connection counts of a PostgreSQL pool (for metrics). */
 export interface PoolStats { total: number; idle: number; waiting: number }
 
-export async function openDatabase(databaseUrl: string): Promise<{ db: Kysely<Database>; dialect: Dialect; poolStats?: () => PoolStats }> {
+export interface OpenedDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  poolStats?: () => PoolStats;
+  /** PostgreSQL: a new client outside the pool (for LISTEN, which holds its connection). */
+  dedicatedClient?: () => import('pg').Client;
+}
+
+export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase> {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = sqlitePath(databaseUrl);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -26,9 +34,30 @@ export async function openDatabase(databaseUrl: string): Promise<{ db: Kysely<Da
   const { default: pg } = await import('pg');
   // int8 columns (epoch milliseconds) come back as numbers; they stay far below 2^53.
   pg.types.setTypeParser(20, (value: string) => Number(value));
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
+  // Bounded waits, so that an unreachable database turns into quick 503s rather than hung requests:
+  // 3 s to get a connection (new or from the pool), 5 s for a query to answer (client side, for a
+  // connection that went silent), and the same limit on the server's side.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 3000, query_timeout: 5000, statement_timeout: 5000, keepAlive: true,
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', poolStats };
+  const dedicatedClient = () => new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, keepAlive: true });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', poolStats, dedicatedClient };
+}
+
+/** Errors that mean "the database cannot be reached or is overloaded right now", not "this request is wrong". */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '53300', '57014', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
+const unavailableMessages = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Connection ended unexpectedly|Client has encountered a connection error|connect ECONNREFUSED/i;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (unavailableCodes.has(code) || /^08/.test(code))) return true;
+    if (unavailableMessages.test(e.message)) return true;
+    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+  }
+  return false;
 }

@@ -24,15 +24,19 @@ import { pairwiseSaltsRepository } from './pairwise-salts.js';
 import { pushedRequestsRepository } from './pushed-requests.js';
 import { eventsRepository, knownDevicesRepository } from './events.js';
 import { mfaRepository } from './mfa.js';
+import { localChanges, postgresChanges } from './changes.js';
 
-export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}) {
-  const { db, dialect, poolStats } = await openDatabase(databaseUrl);
+export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void } = {}) {
+  const { db, dialect, poolStats, dedicatedClient } = await openDatabase(databaseUrl);
   if (options.migrate !== false) await migrate(db);
+  /** Invalidation of cached clients, realms and keys, across nodes on PostgreSQL (changes.ts). */
+  const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, options.onChangesError ?? (() => {})) : localChanges();
   return {
+    changes,
     dialect: dialect as Dialect,
     poolStats,
-    realms: realmsRepository(db),
-    clients: clientsRepository(db),
+    realms: realmsRepository(db, changes),
+    clients: clientsRepository(db, changes),
     clientAssertions: clientAssertionsRepository(db),
     dpopProofs: dpopProofsRepository(db),
     users: usersRepository(db),
@@ -57,7 +61,10 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     /** Resolves when the database answers a trivial query (readiness checks). */
     ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),
-    close: () => db.destroy(),
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
   };
 }
 export type Store = Awaited<ReturnType<typeof openStore>>;

@@ -1,5 +1,6 @@
 // Realms and their settings (lifetimes in seconds, signing algorithms, described scopes).
 import type { Kysely } from 'kysely';
+import { localChanges, type Changes } from './changes.js';
 import type { Database } from './schema.js';
 import type { ClaimMapper } from '../tokens/mappers.js';
 import type { TokenHookSettings } from '../tokens/token-hook.js';
@@ -195,7 +196,7 @@ export const defaultRealmSettings: RealmSettings = {
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
 
-export function realmsRepository(db: Kysely<Database>) {
+export function realmsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
   const toRealm = (row: Database['realms']): Realm => {
     const stored = JSON.parse(row.settings) as Partial<RealmSettings>;
     // Nested settings merge too, so realms stored before a setting existed get its default.
@@ -232,6 +233,7 @@ export function realmsRepository(db: Kysely<Database>) {
       const values = { display_name: realm.displayName, settings: JSON.stringify(realm.settings) };
       if (existing) {
         await db.updateTable('realms').set(values).where('name', '=', realm.name).execute();
+        await changes.announce('realm', realm.name);
         return false;
       }
       const result = await db.insertInto('realms').values({ name: realm.name, created_at: now, ...values })

@@ -1,9 +1,12 @@
 // A small in-process cache for hot, rarely changing rows (clients), kept for at most `ttlMs`.
-// Writes on this node drop the entry at once; other nodes' writes are seen within `ttlMs`
-// (DESIGN "Scale": changes take effect on every node within a second). Only found rows are
+// Writes drop the entry at once on this node and, on PostgreSQL, on every node (changes.ts); the
+// TTL bounds staleness when an announcement is missed, and on SQLite, where there are none across
+// processes (DESIGN "Scale": changes take effect on every node within a second). Only found rows are
 // cached, so lookups of made-up ids cannot grow it, and it never holds more than `maxEntries`.
 export class RecentCache<V> {
   private readonly entries = new Map<string, { value: V; storedAt: number }>();
+  /** Bumped by every delete: a read that started before one must not cache what it read (see set). */
+  generation = 0;
 
   constructor(private readonly ttlMs: number, private readonly maxEntries = 10_000) {}
 
@@ -15,12 +18,20 @@ export class RecentCache<V> {
     return undefined;
   }
 
-  set(key: string, value: V): void {
+  /** `generation`: the value of `this.generation` when the read of `value` started. */
+  set(key: string, value: V, generation = this.generation): void {
+    if (generation !== this.generation) return;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, { value, storedAt: performance.now() });
   }
 
   delete(key: string): void {
+    this.generation++;
     this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
   }
 }

@@ -2,6 +2,7 @@
 // rest, rotated with an overlap window. JWKS publishes next, current and recently retired keys.
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import type { Clock } from '../runtime.js';
+import type { Changes } from '../store/changes.js';
 import { signingAlgs, type SigningAlg } from '../store/realms.js';
 import type { SigningKeysRepository, StoredKey } from '../store/signing-keys.js';
 import type { Sealer } from './master-key.js';
@@ -22,17 +23,23 @@ interface RealmKeys {
 export class Keystore {
   private readonly cache = new Map<string, Promise<RealmKeys>>();
 
-  constructor(private readonly repo: SigningKeysRepository, private readonly sealer: Sealer, private readonly clock: Clock) {}
+  /** `changes`: rotations are announced to, and learnt from, the other nodes (src/store/changes.ts). */
+  constructor(private readonly repo: SigningKeysRepository, private readonly sealer: Sealer, private readonly clock: Clock, private readonly changes?: Changes) {
+    changes?.on('keys', (realm) => (realm === undefined ? this.cache.clear() : this.cache.delete(realm)));
+  }
 
   /** Makes sure the realm has a current and a next key of every algorithm. */
   async ensure(realm: string): Promise<void> {
     const keys = await this.repo.list(realm);
+    let generated = false;
     for (const alg of signingAlgs) {
       for (const status of ['current', 'next'] as const) {
-        if (!keys.some((k) => k.alg === alg && k.status === status)) await this.generate(realm, alg, status);
+        if (keys.some((k) => k.alg === alg && k.status === status)) continue;
+        await this.generate(realm, alg, status);
+        generated = true;
       }
     }
-    this.cache.delete(realm);
+    if (generated) await this.changed(realm);
   }
 
   /** next → current, current → retired, a fresh next; retired keys past retention are removed. */
@@ -50,7 +57,13 @@ export class Keystore {
     for (const k of keys) {
       if (k.status === 'retired' && k.retiredAt !== null && now - k.retiredAt > retiredKeyRetentionMs) await this.repo.remove(k.kid);
     }
+    await this.changed(realm);
+  }
+
+  /** Drops the realm's keys here and, through `changes`, on every node. */
+  private async changed(realm: string): Promise<void> {
     this.cache.delete(realm);
+    await this.changes?.announce('keys', realm);
   }
 
   async list(realm: string): Promise<StoredKey[]> {

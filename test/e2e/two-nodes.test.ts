@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { createLogger, createServices } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Services } from '../../src/services.js';
 import { databases, freshDatabase } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey } from '../helpers/server.js';
@@ -68,6 +71,27 @@ async function authorizeOn(node: Node, browser: UserAgent, state = 'two-nodes'):
   return { code: params.get('code')!, verifier };
 }
 
+const service = { id: 'service', secret: 'service-secret' };
+
+/** A client_credentials grant of the `service` client on `node`. */
+function serviceToken(node: Node) {
+  return tokenRequest(node.issuer, { grant_type: 'client_credentials', scope: 'api:read' }, service);
+}
+
+/**
+ * Polls `probe` until it returns true; resolves with the milliseconds that took. Nodes cache clients
+ * for 1 s, realms for 2 s and keys for 5 s: seeing a change well within 0.5 s of making it means
+ * the node was told, not that its cache expired.
+ */
+async function millisecondsUntil(probe: () => Promise<boolean>, limitMs = 3000): Promise<number> {
+  const started = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - started > limitMs) return Infinity;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Date.now() - started;
+}
+
 async function userinfo(node: Node, accessToken: string): Promise<Response> {
   return fetch(`${node.issuer}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
 }
@@ -91,6 +115,8 @@ if (!databases.includes('postgres')) {
       const shared = {
         STRIX_DATABASE_URL: db.url, STRIX_PUBLIC_URL: `http://127.0.0.1:${portA}`, STRIX_MASTER_KEY: masterKey,
         STRIX_ADMIN_PASSWORD: 'admin-password-for-tests', STRIX_LOG_LEVEL: 'warn',
+        // One process per node, so that a warmed cache is the one the next request meets.
+        STRIX_WORKERS: '1',
       };
       a = spawnNode(portA, { ...shared, STRIX_IMPORT: realmFile }, dir);
       await waitUntilReady(a);
@@ -206,6 +232,57 @@ if (!databases.includes('postgres')) {
       const stale = new UserAgent(nodeA().url);
       for (const [name, value] of cookies) stale.cookies.set(name, value);
       assert.equal(callbackParams(await stale.request(silent('stale'))).get('error'), 'login_required');
+    });
+    describe('a change made on another node reaches this node at once (PostgreSQL LISTEN/NOTIFY), not after its cache expires', () => {
+      // The test process is a third node: its store announces what it changes, as node A's would.
+      let other: Services;
+      before(async () => {
+        const config = loadConfig({ STRIX_DATABASE_URL: db!.url, STRIX_MASTER_KEY: masterKey, STRIX_LOG_LEVEL: 'silent', STRIX_WORKERS: '1' });
+        other = await createServices(config, createLogger('silent'), undefined, { migrate: false });
+      });
+      after(async () => { await other?.store.close(); });
+
+      test('a client disabled on another node is refused by node B within half a second', async () => {
+        assert.equal((await serviceToken(nodeB())).status, 200, 'B now holds the enabled client in its cache');
+        await other.store.clients.setEnabled('demo', 'service', false, Date.now());
+        try {
+          const ms = await millisecondsUntil(async () => (await serviceToken(nodeB())).status === 401);
+          assert.ok(ms < 500, `B refused the disabled client after ${ms} ms`);
+          assert.equal((await serviceToken(nodeB())).body.error, 'invalid_client');
+        } finally {
+          await other.store.clients.setEnabled('demo', 'service', true, Date.now());
+        }
+        assert.ok(await millisecondsUntil(async () => (await serviceToken(nodeB())).status === 200) < 500, 'and accepts it again once re-enabled');
+      });
+
+      test('keys rotated on another node: node B signs with the promoted key and publishes the new next key within half a second', async () => {
+        const before = await serviceToken(nodeB());
+        assert.equal(before.status, 200);
+        const { alg, kid: oldKid } = decodeProtectedHeader(before.body.access_token);
+        const promoted = (await other.keystore.list('demo')).find((k) => k.alg === alg && k.status === 'next')!;
+        assert.notEqual(promoted.kid, oldKid);
+        await other.keystore.rotate('demo');
+        const fresh = (await other.keystore.list('demo')).find((k) => k.alg === alg && k.status === 'next')!;
+
+        const signs = await millisecondsUntil(async () => decodeProtectedHeader((await serviceToken(nodeB())).body.access_token).kid === promoted.kid);
+        assert.ok(signs < 500, `B signed with the promoted key after ${signs} ms`);
+        const publishes = await millisecondsUntil(async () => {
+          const jwks = await (await fetch(`${nodeB().issuer}/protocol/openid-connect/certs`)).json() as { keys: { kid: string }[] };
+          return jwks.keys.some((k) => k.kid === fresh.kid);
+        });
+        assert.ok(publishes < 500, `B published the new next key after ${publishes} ms`);
+      });
+
+      test('a realm setting changed on another node applies on node B within half a second', async () => {
+        const lifetime = (token: string) => { const { exp, iat } = decodeJwt(token); return exp! - iat!; };
+        const before = await serviceToken(nodeB());
+        const realm = (await other.store.realms.get('demo'))!;
+        assert.equal(lifetime(before.body.access_token), realm.settings.access_token_lifetime);
+        const changed = realm.settings.access_token_lifetime + 60;
+        await other.store.realms.upsert({ ...realm, settings: { ...realm.settings, access_token_lifetime: changed } }, Date.now());
+        const ms = await millisecondsUntil(async () => lifetime((await serviceToken(nodeB())).body.access_token) === changed);
+        assert.ok(ms < 500, `B issued tokens with the new lifetime after ${ms} ms`);
+      });
     });
   });
 }

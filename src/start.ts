@@ -1,0 +1,86 @@
+// `strix start`: prepare the database once (migrations, the master realm, realm imports, signing
+// keys), then serve HTTP in this process (`--workers 1`) or in N cluster workers that share the
+// port (src/ops/cluster.ts). Only one process runs the periodic purge: the primary, or the single process.
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
+import { importRealm, readRealmFiles } from './admin/realm-file.js';
+import { bootstrap } from './admin/bootstrap.js';
+import { buildApp, createLogger, createServices } from './app.js';
+import type { Config } from './config.js';
+import { superviseWorkers } from './ops/cluster.js';
+import { startHousekeeping, type Housekeeping } from './ops/housekeeping.js';
+import { systemClock } from './runtime.js';
+import { issuerOf, type Services } from './services.js';
+
+/** How long SIGTERM waits for in-flight requests before giving up. */
+export const shutdownDeadlineMs = 10_000;
+
+export async function start(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  if (cluster.isWorker) {
+    // The primary has migrated, bootstrapped and imported: a worker only serves.
+    await serve(await createServices(config, log, systemClock, { migrate: false }), undefined);
+    return;
+  }
+  const s = await createServices(config, log);
+  await prepare(s);
+  const housekeeping = startHousekeeping(s);
+  if (config.workers === 1) {
+    await serve(s, housekeeping);
+    await announce(s);
+    return;
+  }
+  const { ready } = superviseWorkers({
+    workers: config.workers, log,
+    stop: async () => {
+      await housekeeping.stop();
+      await s.audit.flush();
+      await s.store.close();
+    },
+  });
+  await ready;
+  await announce(s);
+}
+
+async function prepare(s: Services): Promise<void> {
+  await bootstrap(s, (text) => process.stdout.write(`\n${text}\n\n`));
+  if (s.config.import) {
+    for (const realm of readRealmFiles(s.config.import)) {
+      const result = await importRealm(s, realm);
+      s.log.info({ realm: result.realm, clients: result.clients, users: result.users }, result.created ? 'realm imported' : 'realm updated from import');
+    }
+  }
+  // Workers would otherwise race to generate the first keys of a realm.
+  for (const realm of await s.store.realms.list()) await s.keystore.ensure(realm.name);
+}
+
+async function announce(s: Services): Promise<void> {
+  for (const realm of await s.store.realms.list()) s.log.info({ issuer: issuerOf(s.config, realm) }, `realm ${realm.name}`);
+  s.log.info({ url: s.config.publicUrl, database: s.store.dialect, workers: s.config.workers }, 'Strix is ready');
+}
+
+/** Serves HTTP until SIGTERM/SIGINT (or, in a worker, until the primary goes away), then drains and exits. */
+async function serve(s: Services, housekeeping: Housekeeping | undefined): Promise<void> {
+  const app = await buildApp(s);
+  await app.listen({ port: s.config.port, host: s.config.host });
+  const log: Logger = s.log;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, deadlineMs: shutdownDeadlineMs }, cluster.isWorker ? 'worker shutting down' : 'shutting down');
+    // A request that never finishes (a stuck client, a hung database) must not keep the process alive forever.
+    setTimeout(() => {
+      log.error({ deadlineMs: shutdownDeadlineMs }, 'in-flight requests did not finish before the shutdown deadline: exiting');
+      process.exit(1);
+    }, shutdownDeadlineMs).unref();
+    await housekeeping?.stop();
+    await app.close();
+    await s.store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  // A worker whose primary died (kill -9) would otherwise keep running with no one to hand it connections.
+  if (cluster.isWorker) process.on('disconnect', () => void stop('primary exited'));
+}

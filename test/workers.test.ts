@@ -1,0 +1,144 @@
+// `strix start --workers N` (docs/operations.md "Workers"): N processes serve one port, a worker
+// that dies is replaced, /metrics sums every worker, and SIGTERM stops them all with status 0.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { freePort } from './helpers/server.js';
+
+const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+interface Running { child: ChildProcess; port: number; output: () => string; exit: Promise<number | null> }
+
+async function startStrix(dir: string, args: string[]): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [main, 'start', ...args], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, `${port}.db`)}`, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1',
+      STRIX_MASTER_KEY: 'workers-test-master-key-0123456789abcdef', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
+      // Each request is logged at debug, with the pid of the process that answered it.
+      STRIX_LOG_LEVEL: 'debug',
+    },
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => { output += chunk; });
+  child.stderr!.on('data', (chunk) => { output += chunk; });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; !output.includes('Strix is ready'); i++) {
+    assert.ok(i < 300 && child.exitCode === null, `strix did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, port, output: () => output, exit };
+}
+
+/** GET on a new connection (no keep-alive, so the primary hands each one to the next worker); returns the request id. */
+function get(port: number, path: string): Promise<{ status: number; requestId: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode!, requestId: String(res.headers['x-request-id']), body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The pid that logged the completion of a request, from the JSON log lines. */
+function pidOf(output: string, requestId: string): number | undefined {
+  for (const line of output.split('\n')) {
+    if (!line.includes(requestId) || !line.includes('request completed')) continue;
+    return (JSON.parse(line) as { pid: number }).pid;
+  }
+  return undefined;
+}
+
+async function servingPids(strix: Running, requests: number): Promise<Set<number>> {
+  const ids: string[] = [];
+  for (let i = 0; i < requests; i++) {
+    const response = await get(strix.port, '/health/live');
+    assert.equal(response.status, 200);
+    ids.push(response.requestId);
+  }
+  await new Promise((r) => setTimeout(r, 200));   // let the log lines arrive
+  return new Set(ids.map((id) => pidOf(strix.output(), id) ?? assert.fail(`no log line for request ${id}`)));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('strix start --workers 2 on SQLite', () => {
+  let dir: string;
+  let strix: Running;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'strix-workers-'));
+    strix = await startStrix(dir, ['--workers', '2']);
+  });
+  after(async () => {
+    if (strix.child.exitCode === null) strix.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('two worker processes, neither of them the primary, answer requests on the one port', async () => {
+    const pids = await servingPids(strix, 10);
+    assert.equal(pids.size, 2, `pids that answered: ${[...pids].join(', ')}`);
+    assert.ok(!pids.has(strix.child.pid!), 'the primary does not serve HTTP itself');
+  });
+
+  test('/metrics counts the requests of every worker, whichever worker answers the scrape', async () => {
+    const before = await get(strix.port, '/metrics');
+    const count = (text: string) => Number(/strix_http_requests_total\{route="\/realms\/:realm\/\.well-known\/openid-configuration",method="GET",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
+    for (let i = 0; i < 6; i++) assert.equal((await get(strix.port, '/realms/master/.well-known/openid-configuration')).status, 200);
+    for (let i = 0; i < 2; i++) {
+      const scrape = await get(strix.port, '/metrics');
+      assert.equal(scrape.status, 200);
+      assert.equal(count(scrape.body) - count(before.body), 6, scrape.body.split('\n').filter((l) => l.includes('well-known')).join('\n'));
+    }
+  });
+
+  test('a worker killed with SIGKILL is replaced by a new one, and requests keep being answered', async () => {
+    const [victim, survivor] = [...await servingPids(strix, 6)];
+    process.kill(victim!, 'SIGKILL');
+    let pids = new Set<number>();
+    for (let i = 0; i < 50 && !(pids.size === 2 && !pids.has(victim!)); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      pids = await servingPids(strix, 4);
+    }
+    assert.equal(pids.size, 2, `pids now answering: ${[...pids].join(', ')}`);
+    assert.ok(!pids.has(victim!) && pids.has(survivor!), `the survivor ${survivor} and a new worker answer, not ${victim}: ${[...pids].join(', ')}`);
+    assert.match(strix.output(), /a worker exited: starting a new one/);
+  });
+
+  test('SIGTERM stops the primary and every worker, with status 0', async () => {
+    const workers = await servingPids(strix, 6);
+    strix.child.kill('SIGTERM');
+    assert.equal(await strix.exit, 0, strix.output().slice(-3000));
+    for (const pid of workers) assert.ok(!alive(pid), `worker ${pid} still runs`);
+  });
+});
+
+test('--workers 1 keeps a single process that serves HTTP itself', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strix-workers-'));
+  const strix = await startStrix(dir, ['--workers', '1']);
+  try {
+    const pids = await servingPids(strix, 4);
+    assert.deepEqual([...pids], [strix.child.pid]);
+    strix.child.kill('SIGTERM');
+    assert.equal(await strix.exit, 0);
+  } finally {
+    if (strix.child.exitCode === null) strix.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
