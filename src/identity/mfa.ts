@@ -3,7 +3,6 @@
 // TOTP (RFC 6238) and single-use recovery codes. Methods are named with RFC 8176 amr values.
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import { PageError } from '../http/errors.js';
 import type { AuthorizationRequest } from '../oauth/authorization-request.js';
 import type { Services } from '../services.js';
@@ -116,6 +115,8 @@ export async function totpEnrolment(s: Services, realm: Realm, user: User): Prom
   }
   const secret = s.sealer.open(stored.sealedSecret);
   const uri = totpFor(realm, user, secret).toString();
+  // qrcode is loaded when first needed, not at start.
+  const { default: QRCode } = await import('qrcode');
   const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { secret, uri, qrSvg };
 }

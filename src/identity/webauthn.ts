@@ -3,14 +3,17 @@
 // passwordless sign-in with a discoverable credential. User verification is always required, so a
 // passkey proves possession and a PIN or biometric: RFC 8176 amr hwk (or swk when synced) + user.
 // Challenges live in the database (any node may receive the answer) and are single use.
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+// @simplewebauthn/server is loaded on first use: it is the costliest module to load, and most
+// processes never need it at start (docs/performance.md "Start-up").
+import type {
+  AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
+
+let loaded: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthnServer = () => (loaded ??= import('@simplewebauthn/server'));
 
 const challengeLifetimeMs = 5 * 60_000;
 
@@ -30,7 +33,7 @@ const userHandle = (user: User): string => Buffer.from(user.id, 'utf8').toString
 
 export async function registrationOptions(s: Services, realm: Realm, user: User, key: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await s.store.mfa.webauthnCredentials(user.id);
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthnServer()).generateRegistrationOptions({
     rpName: realm.displayName, rpID: relyingParty(s).id, userName: user.username, userID: Buffer.from(user.id, 'utf8'),
     attestationType: 'none',
     excludeCredentials: existing.map((c) => ({ id: c.id, transports: c.transports as never })),
@@ -47,7 +50,7 @@ export async function register(s: Services, user: User, key: string, responseJso
   if (!response || !challenge) return false;
   const rp = relyingParty(s);
   try {
-    const result = await verifyRegistrationResponse({
+    const result = await (await webauthnServer()).verifyRegistrationResponse({
       response, expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: true,
     });
     if (!result.verified) return false;
@@ -66,7 +69,7 @@ export async function register(s: Services, user: User, key: string, responseJso
 /** Options for an assertion: limited to `user`'s credentials, or open to any discoverable one (passwordless). */
 export async function authenticationOptions(s: Services, key: string, user?: User): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const credentials = user ? await s.store.mfa.webauthnCredentials(user.id) : [];
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthnServer()).generateAuthenticationOptions({
     rpID: relyingParty(s).id, userVerification: 'required',
     allowCredentials: credentials.map((c) => ({ id: c.id, transports: c.transports as never })),
   });
@@ -91,7 +94,7 @@ export async function authenticate(
   if (response.response?.userHandle !== undefined && response.response.userHandle !== userHandle(user)) return undefined;
   const rp = relyingParty(s);
   try {
-    const result = await verifyAuthenticationResponse({
+    const result = await (await webauthnServer()).verifyAuthenticationResponse({
       response, expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: true,
       credential: { id: stored.id, publicKey: Buffer.from(stored.publicKey, 'base64url'), counter: stored.counter, transports: stored.transports as never },
     });
