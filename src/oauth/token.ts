@@ -1,7 +1,6 @@
 // Token endpoint (RFC 6749 §3.2): client authentication → grant allowed? → grant handler.
 // Errors are JSON per §5.2; responses are never cached.
 import type { FastifyInstance } from 'fastify';
-import { decodeJwt } from 'jose';
 import { authenticatedRequest } from '../http/client-auth.js';
 import { OAuthError } from '../http/errors.js';
 import { countTokensIssued } from '../ops/metrics.js';
@@ -11,7 +10,7 @@ import { issuerOf, type Services } from '../services.js';
 import { authorizationCode } from './grants/authorization-code.js';
 import { clientCredentials } from './grants/client-credentials.js';
 import { deviceCode } from './grants/device-code.js';
-import type { Grant } from './grants/grant.js';
+import type { Grant, GrantContext } from './grants/grant.js';
 import { password } from './grants/password.js';
 import { refreshToken } from './grants/refresh-token.js';
 import { tokenExchange } from './grants/token-exchange.js';
@@ -33,15 +32,15 @@ export function tokenRoutes(app: FastifyInstance, s: Services): void {
     if (!client.metadata.grant_types.includes(type)) throw new OAuthError('unauthorized_client', `this client may not use ${type}`);
     const origin = { ip: request.ip, log: request.log };
     const dpop = await tokenRequestProof(request, reply, s, realm, client);
-    const response = await grant.handle({ s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now(), origin, dpop });
+    const ctx: GrantContext = { s, realm, issuer: issuerOf(s.config, realm), client, params, now: s.clock.now(), origin, dpop };
+    const response = await grant.handle(ctx);
     request.log.info({ realm: realm.name, clientId: client.clientId, grantType: type, event: 'token_issued' }, 'tokens issued');
     countTokensIssued(type);
     // Not awaited: the token endpoint is the hot path, and the event is written with others in one batch.
-    // A token without a grant id is the client's own (client_credentials): its subject is no user.
-    const { sub, sid, gid } = decodeJwt(response.access_token);
+    // Tokens issued for no user (client_credentials) leave issuedFor unset.
     void recordEvent(s, {
       realm, type: 'token_issued', clientId: client.clientId, ip: request.ip,
-      userId: gid === undefined ? null : sub, sessionId: typeof sid === 'string' ? sid : null,
+      userId: ctx.issuedFor?.userId ?? null, sessionId: ctx.issuedFor?.sessionId ?? null,
       details: { grant_type: type, scope: response.scope, with_refresh_token: response.refresh_token !== undefined },
     });
     return reply.send(response);

@@ -67,7 +67,7 @@ export async function inspectAccessToken(s: Services, realm: Realm, token: strin
   const now = s.clock.now();
   return {
     type: 'access_token', claims, clientId: claims.client_id, scope: scopeList(claims.scope), grant, user,
-    active: stands(realm, grant, user, now),
+    active: stands(realm, grant, user, now) && await parentsStand(s, grant, now),
   };
 }
 
@@ -80,8 +80,16 @@ export async function inspectRefreshToken(s: Services, realm: Realm, token: stri
   const now = s.clock.now();
   return {
     type: 'refresh_token', clientId: grant.clientId, scope: scopeList(grant.scope), grant, user, issuedAt: found.issuedAt, expiresAt: found.expiresAt,
-    active: !found.used && found.expiresAt > now && stands(realm, grant, user, now),
+    active: !found.used && found.expiresAt > now && stands(realm, grant, user, now) && await parentsStand(s, grant, now),
   };
+}
+
+/**
+ * A grant from a token exchange (RFC 8693) ends with the grant it was exchanged from: only those
+ * grants pay for the walk up the chain; every other grant's own row has already said enough.
+ */
+async function parentsStand(s: Services, grant: Grant | undefined, now: number): Promise<boolean> {
+  return grant?.parentId == null || s.store.grants.isActive(grant.parentId, now);
 }
 
 async function verifiedClaims(s: Services, realm: Realm, token: string): Promise<AccessTokenClaims | undefined> {

@@ -19,6 +19,8 @@ export interface GrantContext {
   s: Services; realm: Realm; issuer: string; client: Client; params: Params; now: number; origin: RequestOrigin;
   /** The request's checked DPoP proof (RFC 9449 §5), if it sent one: the tokens are then bound to its key. */
   dpop?: VerifiedProof;
+  /** Set by the grant: whom the tokens were issued for, for the `token_issued` audit event. */
+  issuedFor?: { userId: string | null; sessionId: string | null };
 }
 
 /** RFC 9449 §5: `DPoP` when the access token is bound to a key, else `Bearer` (RFC 6750). */
@@ -65,6 +67,7 @@ export async function tokensForUser(
     idToken: withIdToken ? claimsNamed(user, requestedClaimNames(grant.claims, 'id_token')) : undefined,
   }, 'invalid_grant');
   const subject = await subjectFor(ctx.s, ctx.realm.name, ctx.client, user.id);
+  ctx.issuedFor = { userId: user.id, sessionId: grant.sessionId };
   const { accessToken, expiresIn } = await signAccessToken(issue, {
     client: ctx.client, grant, user, scope: scope.join(' '), audience, subject, dpopJkt: ctx.dpop?.jkt,
     customClaims: custom.accessToken, extraAudiences: custom.audiences,

@@ -39,6 +39,7 @@ export const tokenExchange: Grant = {
     const lifetime = Math.floor((subject.expiresAt - now) / 1000);
     if (lifetime < 1) throw new OAuthError('invalid_request', 'subject_token expires too soon to be exchanged');
     const grant = await childGrant(ctx, subject, scope, resources, now + lifetime * 1000);
+    ctx.issuedFor = { userId: grant.userId, sessionId: grant.sessionId };
     if (issuedTokenType === tokenTypes.refreshToken) {
       const refreshToken = await s.store.refreshTokens.issue(grant.id, grant.expiresAt, now);
       return { access_token: refreshToken, issued_token_type: issuedTokenType, token_type: 'N_A', expires_in: lifetime, scope: scope.join(' ') };
