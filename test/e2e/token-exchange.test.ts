@@ -32,6 +32,10 @@ function exchangeRealm() {
     },
     { client_id: 'orders', client_secret: 'orders-secret', grant_types: [grantType, 'client_credentials'], scope: 'openid profile api:read' },
     { client_id: 'outsider', client_secret: 'outsider-secret', grant_types: [grantType], scope: 'openid profile api:read' },
+    {
+      client_id: 'mapped', client_secret: 'mapped-secret', grant_types: [grantType], scope: 'openid profile api:read', token_exchange_subject_clients: ['web'],
+      claim_mappers: [{ type: 'fixed', claim: 'tier', value: 'internal' }, { type: 'user_attribute', attribute: 'email', claim: 'mail', tokens: ['access_token'] }],
+    },
   );
   return file;
 }
@@ -91,6 +95,15 @@ for (const database of databases) {
       const answer = await userinfo(server, exchanged.access_token);
       assert.equal(answer.status, 200);
       assert.equal(answer.body.sub, claims.sub);
+    });
+
+    test('the exchanging client\'s claim mappers apply to the exchanged token', async () => {
+      const tokens = await signIn();
+      const claims = decodeJwt((await exchange('mapped', subjectAccessToken(tokens.access_token))).access_token);
+      assert.equal(claims.client_id, 'mapped');
+      assert.equal(claims.tier, 'internal');
+      assert.equal(claims.mail, 'alice@example.com');
+      assert.equal(decodeJwt(tokens.access_token).tier, undefined, 'the subject token had no such claim');
     });
 
     test('TX-08: delegation puts the actor in act, and a second exchange nests the earlier actor inside', async () => {

@@ -7,6 +7,7 @@ import { OAuthError } from '../../http/errors.js';
 import { paramValues, type Params } from '../../http/params.js';
 import type { Client } from '../../store/clients.js';
 import type { Grant as StoredGrant } from '../../store/grants.js';
+import { customClaims } from '../../tokens/custom-claims.js';
 import { signAccessToken } from '../../tokens/issue.js';
 import { subjectFor } from '../../tokens/subject.js';
 import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/presented-token.js';
@@ -44,8 +45,11 @@ export const tokenExchange: Grant = {
       const refreshToken = await s.store.refreshTokens.issue(grant.id, grant.expiresAt, now);
       return { access_token: refreshToken, issued_token_type: issuedTokenType, token_type: 'N_A', expires_in: lifetime, scope: scope.join(' ') };
     }
+    // The exchanging client's claim mappers and the realm's token hook apply as to any other token it gets.
+    const custom = await customClaims(s, { realm, client, user: subject.user, scope, grantType: tokenExchangeGrantType, idToken: undefined }, 'invalid_grant');
     const { accessToken, expiresIn } = await signAccessToken({ issuer: ctx.issuer, realm, keystore: s.keystore, now }, {
       client, grant, user: subject.user, subject: subject.user ? await subjectFor(s, realm.name, client, subject.user.id) : subject.sub, scope: scope.join(' '), audience, act: actClaim(subject, actor), lifetime, dpopJkt: ctx.dpop?.jkt,
+      customClaims: custom.accessToken, extraAudiences: custom.audiences,
     });
     return { access_token: accessToken, issued_token_type: issuedTokenType, token_type: tokenType(ctx), expires_in: expiresIn, scope: scope.join(' ') };
   },
