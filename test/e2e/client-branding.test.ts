@@ -2,9 +2,9 @@
 // policy and terms of service on the login and consent pages, and its initiate_login_uri (OIDC Core
 // §4), registered and read back.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, chromiumPath, pagePerTest } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -88,18 +88,8 @@ for (const database of databases) {
         test.skip(`Chromium is not installed at ${chromiumPath} (set STRIX_TEST_CHROMIUM): browser tests are skipped`);
         return;
       }
-      let browser: Browser;
-      let context: BrowserContext;
       let page: Page;
-      before(async () => { browser = await launchBrowser(); });
-      after(async () => { await browser?.close(); });
-      beforeEach(async () => {
-        context = await browser.newContext({ locale: 'en-US' });
-        context.setDefaultTimeout(15_000);
-        await context.route('https://cdn.rp.example/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: pixel }));
-        page = await context.newPage();
-      });
-      afterEach(async () => { await context?.close(); });
+      pagePerTest((p) => { page = p; }, (context) => context.route('https://cdn.rp.example/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: pixel })));
 
       async function assertBranding(): Promise<void> {
         const logo = page.getByRole('img', { name: 'Branded app' });

@@ -2,12 +2,12 @@
 // and polls with openid-client or oauth4webapi (certified client libraries), while Chromium opens
 // the verification page, types the code, signs in and answers.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { purgeExpired } from '../../src/store/purge.js';
-import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
+import { chromiumAvailable, chromiumPath, pagePerTest } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { userinfo } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
@@ -225,17 +225,8 @@ for (const database of databases) {
         test.skip(`Chromium is not installed at ${chromiumPath} (set STRIX_TEST_CHROMIUM): browser tests are skipped`);
         return;
       }
-      let browser: Browser;
-      let context: BrowserContext;
       let page: Page;
-      before(async () => { browser = await launchBrowser(); });
-      after(async () => { await browser?.close(); });
-      beforeEach(async () => {
-        context = await browser.newContext({ locale: 'en-US' });
-        context.setDefaultTimeout(15_000);
-        page = await context.newPage();
-      });
-      afterEach(async () => { await context?.close(); });
+      pagePerTest((p) => { page = p; });
 
       async function signIn(): Promise<void> {
         await page.getByLabel('Username').fill('alice');

@@ -3,13 +3,13 @@
 // redeemed; then the ways a request_uri must fail, and the endpoint's own errors.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildApp, createLogger, createServices } from '../../src/app.js';
-import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
+import { chromiumAvailable, chromiumPath, pagePerTest } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
@@ -310,17 +310,8 @@ for (const database of databases) {
         test.skip(`Chromium is not installed at ${chromiumPath} (set STRIX_TEST_CHROMIUM): browser tests are skipped`);
         return;
       }
-      let browser: Browser;
-      let context: BrowserContext;
       let page: Page;
-      before(async () => { browser = await launchBrowser(); });
-      after(async () => { await browser?.close(); });
-      beforeEach(async () => {
-        context = await browser.newContext({ locale: 'en-US' });
-        context.setDefaultTimeout(15_000);
-        page = await context.newPage();
-      });
-      afterEach(async () => { await context?.close(); });
+      pagePerTest((p) => { page = p; });
 
       const atRelyingParty = () => new URL(page.url()).origin === rp.base;
 
