@@ -20,11 +20,21 @@ export function refreshTokensRepository(db: Kysely<Database>) {
       const row = await db.selectFrom('refresh_tokens').selectAll().where('hash', '=', sha256(token)).executeTakeFirst();
       return row && { grantId: row.grant_id, issuedAt: row.created_at, expiresAt: row.expires_at, used: row.used_at !== null, dpopJkt: row.dpop_jkt };
     },
-    /** Uses the token up; true for exactly one caller, so a second use is always detected as reuse. */
-    async markUsed(token: string, now: number): Promise<boolean> {
-      const result = await db.updateTable('refresh_tokens').set({ used_at: now })
-        .where('hash', '=', sha256(token)).where('used_at', 'is', null).executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    /**
+     * Uses the token up and issues its successor in one transaction (one commit, one fsync); undefined
+     * when it was already used, for every caller but one, so a second use is always detected as reuse.
+     */
+    async rotate(token: string, next: { grantId: string; expiresAt: number; dpopJkt: string | null }, now: number): Promise<string | undefined> {
+      return db.transaction().execute(async (tx) => {
+        const used = await tx.updateTable('refresh_tokens').set({ used_at: now })
+          .where('hash', '=', sha256(token)).where('used_at', 'is', null).executeTakeFirst();
+        if (Number(used.numUpdatedRows) !== 1) return undefined;
+        const fresh = randomToken();
+        await tx.insertInto('refresh_tokens').values({
+          hash: sha256(fresh), grant_id: next.grantId, created_at: now, expires_at: next.expiresAt, used_at: null, dpop_jkt: next.dpopJkt,
+        }).execute();
+        return fresh;
+      });
     },
   };
 }

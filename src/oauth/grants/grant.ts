@@ -58,6 +58,8 @@ export interface Grant {
  */
 export async function tokensForUser(
   ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], idToken: 'authorization' | 'refresh', audience: string[] = [],
+  /** The refresh token already issued in place of the one presented (refresh_token grant), if any. */
+  rotated?: string,
 ): Promise<TokenResponse> {
   const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
   const withIdToken = scope.includes('openid');
@@ -77,14 +79,22 @@ export async function tokensForUser(
     const nonce = idToken === 'authorization' ? grant.nonce : null;
     response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, subject, accessToken, extraClaims: custom.idToken });
   }
-  if (ctx.client.metadata.grant_types.includes('refresh_token')) {
-    const idle = grant.offline
-      ? ctx.realm.settings.offline_token_idle_lifetime
-      : ctx.client.metadata.refresh_token_idle_lifetime ?? ctx.realm.settings.refresh_token_idle_lifetime;
-    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key; a confidential client's
-    // is already bound to the client by its authentication.
-    const bound = ctx.client.confidential ? null : ctx.dpop?.jkt ?? null;
-    response.refresh_token = await ctx.s.store.refreshTokens.issue(grant.id, Math.min(grant.expiresAt, ctx.now + idle * 1000), ctx.now, bound);
+  if (rotated !== undefined) response.refresh_token = rotated;
+  else if (ctx.client.metadata.grant_types.includes('refresh_token')) {
+    const next = nextRefreshToken(ctx, grant);
+    response.refresh_token = await ctx.s.store.refreshTokens.issue(grant.id, next.expiresAt, ctx.now, next.dpopJkt);
   }
   return response;
+}
+
+/**
+ * When a new refresh token of this grant expires (its idle lifetime, within the grant's), and the key
+ * it is bound to: RFC 9449 §5 binds a public client's refresh token to its DPoP key; a confidential
+ * client's is already bound to the client by its authentication.
+ */
+export function nextRefreshToken(ctx: GrantContext, grant: StoredGrant): { expiresAt: number; dpopJkt: string | null } {
+  const idle = grant.offline
+    ? ctx.realm.settings.offline_token_idle_lifetime
+    : ctx.client.metadata.refresh_token_idle_lifetime ?? ctx.realm.settings.refresh_token_idle_lifetime;
+  return { expiresAt: Math.min(grant.expiresAt, ctx.now + idle * 1000), dpopJkt: ctx.client.confidential ? null : ctx.dpop?.jkt ?? null };
 }

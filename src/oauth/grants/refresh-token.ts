@@ -4,7 +4,7 @@ import { OAuthError } from '../../http/errors.js';
 import { narrowedResources } from '../../tokens/resources.js';
 import { recordEvent } from '../../security/audit.js';
 import { parseScope } from '../../tokens/scopes.js';
-import { tokensForUser, type Grant } from './grant.js';
+import { nextRefreshToken, tokensForUser, type Grant } from './grant.js';
 
 export const refreshToken: Grant = {
   type: 'refresh_token',
@@ -21,15 +21,17 @@ export const refreshToken: Grant = {
     if (!token.used && token.dpopJkt !== null && token.dpopJkt !== ctx.dpop?.jkt) {
       throw new OAuthError('invalid_grant', 'the refresh token is bound to a DPoP key: send a proof made with that key');
     }
-    if (token.used || !(await s.store.refreshTokens.markUsed(value, now))) {
+    const reused = async () => {
       await s.store.grants.revoke(grant.id, now);
       s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'refresh_token_reused' }, 'refresh token reused: grant revoked');
       await recordEvent(s, {
         realm: ctx.realm, type: 'refresh_reuse_detected', userId: grant.userId, clientId: client.clientId, ip: ctx.origin.ip,
         sessionId: grant.sessionId, details: { grant_id: grant.id, grant_revoked: true },
       });
-      throw new OAuthError('invalid_grant', 'refresh token was already used');
-    }
+      return new OAuthError('invalid_grant', 'refresh token was already used');
+    };
+    if (token.used) throw await reused();
+    // Checked before the token is used up: a refused request leaves it as it was.
     // A grant made by a token exchange also ends with the grant it was exchanged from.
     const parentEnded = grant.parentId !== null && !(await s.store.grants.isActive(grant.parentId, now));
     if (token.expiresAt <= now || grant.revoked || grant.expiresAt <= now || parentEnded) throw new OAuthError('invalid_grant', 'refresh token has expired or been revoked');
@@ -40,6 +42,9 @@ export const refreshToken: Grant = {
     const audience = narrowedResources(ctx.realm, client, params, grant.resources);
     const user = grant.userId === null ? undefined : await s.store.users.findById(grant.userId);
     if (!user || !user.enabled) throw new OAuthError('invalid_grant', 'the user is disabled');
-    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, 'refresh', audience);
+    // Rotation (RFC 9700 §4.14.2): the presented token is used up and its successor issued in one commit.
+    const rotated = await s.store.refreshTokens.rotate(value, { grantId: grant.id, ...nextRefreshToken(ctx, grant) }, now);
+    if (rotated === undefined) throw await reused();   // another request used it a moment ago
+    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, 'refresh', audience, rotated);
   },
 };
