@@ -48,6 +48,14 @@ async function signIn(server: TestServer, username: string, secret?: string): Pr
   return agent;
 }
 
+/** Gives `username` a stored passkey (never used to sign in here: only listed and removed). */
+async function withPasskey(server: TestServer, username: string, id: string): Promise<void> {
+  const user = (await server.services.store.users.findByUsername('demo', username))!;
+  await server.services.store.mfa.addWebauthnCredential({
+    id, userId: user.id, publicKey: 'AQID', counter: 0, transports: ['internal'], deviceType: 'multiDevice',
+  }, server.clock.now());
+}
+
 const csrfOf = (page: Page) => parseForm(page.html).fields.csrf!;
 
 async function eventsOf(server: TestServer, type: string, username: string) {
@@ -216,6 +224,29 @@ for (const database of databases) {
       assert.doesNotMatch(refused.html, /Save your recovery codes/);
     });
 
+    test('a passkey is removed with its own Remove button; another user\'s passkey id does nothing', async () => {
+      const secret = await withTotp(server, 'frank');
+      await withPasskey(server, 'frank', 'frank-passkey');
+      await withPasskey(server, 'bob', 'bobs-passkey');
+      const agent = await signIn(server, 'frank', secret);
+      const page = await account(agent);
+      assert.match(page.html, /Passkeys: 1\./);
+      assert.match(page.html, /Passkey 1/);
+      assert.match(page.html, /name="credential_id" value="frank-passkey"/);
+      assert.doesNotMatch(page.html, /bobs-passkey/);
+      const other = await post(agent, 'passkey/remove', { csrf: csrfOf(page), credential_id: 'bobs-passkey' });
+      assert.equal(other.status, 200);
+      assert.match(other.html, /Passkeys: 1\./);
+      const bob = (await server.services.store.users.findByUsername('demo', 'bob'))!;
+      assert.equal((await server.services.store.mfa.webauthnCredentials(bob.id)).length, 1, 'bob keeps his passkey');
+      const removed = await post(agent, 'passkey/remove', { csrf: csrfOf(page), credential_id: 'frank-passkey' });
+      assert.equal(removed.status, 200);
+      assert.match(removed.html, /Passkeys: 0\./);
+      assert.match(removed.html, /Authenticator app: set up\./);
+      const events = await eventsOf(server, 'mfa_removed', 'frank');
+      assert.deepEqual(events.map((e) => e.details.method), ['passkey']);
+    });
+
     test('removing factors without the CSRF token is refused with 403', async () => {
       const secret = await withTotp(server, 'dave');
       const agent = await signIn(server, 'dave', secret);
@@ -240,9 +271,16 @@ for (const database of databases) {
       assert.equal(refused.status, 409);
       assert.match(refused.html, /your last second factor cannot be removed/);
       assert.match(refused.html, /Authenticator app: set up\./);
-      assert.deepEqual((await eventsOf(server, 'mfa_removed', 'erin')).map((e) => e.type), []);
-      // The factor is still asked at the next sign-in.
-      await signIn(server, 'erin', secret);
+
+      // With a passkey as well, the app may go; then the passkey is the last one and stays.
+      await withPasskey(server, 'erin', 'erin-passkey');
+      const removed = await agent.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(page) } });
+      assert.equal(removed.status, 200);
+      assert.match(removed.html, /Authenticator app: not set up\./);
+      const kept = await agent.request(`${server.issuer()}/account/mfa/passkey/remove`, { form: { csrf: csrfOf(page), credential_id: 'erin-passkey' } });
+      assert.equal(kept.status, 409);
+      assert.match(kept.html, /Passkeys: 1\./);
+      assert.equal((await eventsOf(server, 'mfa_removed', 'erin')).length, 1);
     });
   });
 }
