@@ -32,6 +32,11 @@ function policyRequires(policy: MfaPolicy | undefined, user: User): boolean {
   return policy.required_for_roles.some((role) => user.roles.includes(role));
 }
 
+/** Whether the realm's policy requires this user to use a second factor (whatever the client). */
+export function realmRequiresMfa(realm: Realm, user: User): boolean {
+  return policyRequires(realm.settings.mfa, user);
+}
+
 /** Whether realm or client policy requires this user to use a second factor. */
 export function mfaRequired(realm: Realm, client: Client, user: User): boolean {
   return policyRequires(realm.settings.mfa, user) || policyRequires(client.metadata.mfa, user);

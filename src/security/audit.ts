@@ -11,7 +11,7 @@ import type { User } from '../store/users.js';
 
 export const eventTypes = [
   'login_success', 'login_failure', 'lockout', 'new_device', 'logout',
-  'mfa_enrolled', 'mfa_failure',
+  'mfa_enrolled', 'mfa_failure', 'mfa_removed', 'recovery_codes_regenerated',
   'token_issued', 'refresh_reuse_detected', 'code_replay_detected',
   'consent_granted', 'consent_revoked', 'client_registered',
   'admin_user_created', 'admin_user_password_set', 'admin_user_disabled', 'admin_user_unlocked',

@@ -74,6 +74,11 @@ export function grantsRepository(db: Kysely<Database>) {
       await db.updateTable('grants').set({ revoked_at: now })
         .where('realm', '=', realm).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
     },
+    /** Consent revoked on the account page: every grant of the user to the client ends, offline ones included. */
+    async revokeForUserAndClient(realm: string, userId: string, clientId: string, now: number): Promise<void> {
+      await db.updateTable('grants').set({ revoked_at: now })
+        .where('realm', '=', realm).where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+    },
     /** The clients a browser session signed in to: the ones to tell when it ends. */
     async clientIdsForSession(sessionId: string): Promise<string[]> {
       const rows = await db.selectFrom('grants').select('client_id').distinct().where('session_id', '=', sessionId).orderBy('client_id').execute();

@@ -40,6 +40,19 @@ export function mfaRepository(db: Kysely<Database>) {
     async confirmTotp(userId: string, now: number): Promise<void> {
       await db.updateTable('totp_credentials').set({ confirmed_at: now }).where('user_id', '=', userId).execute();
     },
+    /** Removes the user's authenticator app (confirmed or pending); true when there was one. */
+    async removeTotp(userId: string): Promise<boolean> {
+      const result = await db.deleteFrom('totp_credentials').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    /** Removes one of the user's passkeys; true when it was theirs and is gone. */
+    async removeWebauthnCredential(userId: string, id: string): Promise<boolean> {
+      const result = await db.deleteFrom('webauthn_credentials').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
+    async removeRecoveryCodes(userId: string): Promise<void> {
+      await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+    },
     /** Replaces all of a user's recovery codes. */
     async replaceRecoveryCodes(userId: string, hashes: string[], now: number): Promise<void> {
       await db.transaction().execute(async (tx) => {

@@ -10,6 +10,7 @@ import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
+import { accountActionRoutes } from './account-actions.js';
 import { browserRequest } from './device-verification.js';
 import { proceedSignedIn, resume } from './login-actions.js';
 import { getMessages, type Messages } from './messages.js';
@@ -30,6 +31,7 @@ export async function boundSession(s: Services, request: FastifyRequest, realm: 
 const accountPath = (s: Services, realm: Realm) => `${issuerOf(s.config, realm)}/account/mfa`;
 
 export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
+  accountActionRoutes(app, s);
   app.post('/realms/:realm/login-actions/second-factor', async (request, reply) => {
     const realm = request.realm!;
     const { id, params, interaction, client, authorization, t } = await resume(s, request, realm);
@@ -151,20 +153,30 @@ export function retryAfter(reply: FastifyReply, seconds: number): number {
   return 429;
 }
 
-/** The account page, with a passkey registration button when the user may add factors. */
+/**
+ * The account page: the user's factors, with set-up, removal and new-recovery-code buttons when the
+ * session may change them, and a link to the applications the user allowed.
+ */
 export async function sendAccountPage(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string, status = 200,
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string, status = 200, error?: string,
 ): Promise<FastifyReply> {
   const factors = await enrolledFactors(s, active.user);
   const canChange = mayChangeFactors(factors, active);
   const account = `${issuerOf(s.config, realm)}/account/mfa`;
   const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
   const view = realmView(s, request, realm);
+  const t = getMessages(view.locale);
+  const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];
   return sendPage(reply, accountMfaPage({
-    realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice,
+    realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
+    applicationsHref: `${issuerOf(s.config, realm)}/account/applications`,
     totpSetup: canChange && !factors.totp ? { href: `${account}/totp` } : undefined,
+    totpRemove: canChange && factors.totp ? { action: `${account}/totp/remove`, fields: { csrf }, label: t.removeFactor } : undefined,
+    passkeyRemoves: passkeys.map((c) => ({ action: `${account}/passkey/remove`, fields: { csrf, credential_id: c.id }, label: t.removeFactor })),
+    newRecoveryCodes: canChange && (factors.totp || factors.passkeys > 0)
+      ? { action: `${account}/recovery-codes`, fields: { csrf }, label: t.newRecoveryCodes } : undefined,
     passkey: canChange ? {
-      action: `${account}/passkey`, ceremony: 'register', label: getMessages(view.locale).registerPasskey, fields: { csrf },
+      action: `${account}/passkey`, ceremony: 'register', label: t.registerPasskey, fields: { csrf },
       options: await registrationOptions(s, realm, active.user, challengeKey.session(active.session.id)),
     } : undefined,
   }), status);

@@ -118,9 +118,22 @@ export function recoveryCodesPage(p: {
   );
 }
 
+/** A one-button POST form of the account pages (CSRF token and fields hidden): works without JavaScript. */
+export interface ActionForm { action: string; fields: Record<string, string>; label: string }
+
+function ActionButton(p: { form: ActionForm; secondary?: boolean }) {
+  return (
+    <form method="post" action={p.form.action} class="inline-form">
+      {Object.entries(p.form.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
+      <button type="submit" class={p.secondary ? 'btn btn-secondary' : 'btn btn-primary'}>{p.form.label}</button>
+    </form>
+  );
+}
+
 export function accountMfaPage(p: {
   realm: RealmView; scriptHrefs: string[]; username: string; totp: boolean; passkeys: number; recoveryCodes: number;
-  canChange: boolean; totpSetup?: { href: string }; passkey?: PasskeyForm; notice?: string;
+  canChange: boolean; totpSetup?: { href: string }; passkey?: PasskeyForm; notice?: string; error?: string;
+  totpRemove?: ActionForm; passkeyRemoves?: ActionForm[]; newRecoveryCodes?: ActionForm; applicationsHref: string;
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
@@ -131,15 +144,51 @@ export function accountMfaPage(p: {
         <h1>{t.accountMfaTitle}</h1>
         <p class="subtitle">{format(t.consentSignedInAs, { username: p.username })}</p>
       </div>
+      <Alert error={p.error} />
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
       <ul class="mfa-status">
-        <li>{p.totp ? t.accountMfaTotpOn : t.accountMfaTotpOff}</li>
+        <li>{p.totp ? t.accountMfaTotpOn : t.accountMfaTotpOff}{p.totpRemove ? <ActionButton form={p.totpRemove} secondary /> : null}</li>
         <li>{format(t.accountMfaPasskeys, { count: p.passkeys })}</li>
+        {(p.passkeyRemoves ?? []).map((form, i) => (
+          <li key={form.fields.credential_id} class="passkey-item">{format(t.passkeyItem, { n: i + 1 })}<ActionButton form={form} secondary /></li>
+        ))}
         <li>{format(t.accountMfaRecovery, { count: p.recoveryCodes })}</li>
       </ul>
       {!p.canChange ? <p class="note">{t.accountMfaStepUp}</p> : null}
+      {p.newRecoveryCodes ? <ActionButton form={p.newRecoveryCodes} secondary /> : null}
       {p.totpSetup ? <p class="text"><a href={p.totpSetup.href}>{t.mfaSetupTitle}</a></p> : null}
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
+      <p class="text"><a href={p.applicationsHref}>{t.accountAppsLink}</a></p>
+    </Layout>,
+  );
+}
+
+/** The applications a user consented to, each with a button that revokes the consent and its tokens. */
+export function accountApplicationsPage(p: {
+  realm: RealmView; username: string; accountHref: string; notice?: string;
+  applications: { name: string; scopes: string[]; revoke: ActionForm }[];
+}): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.accountAppsTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.accountAppsTitle}</h1>
+        <p class="subtitle">{format(t.consentSignedInAs, { username: p.username })}</p>
+      </div>
+      {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
+      {p.applications.length === 0 ? <p class="text">{t.accountAppsNone}</p> : (
+        <ul class="applications">
+          {p.applications.map((app) => (
+            <li key={app.revoke.fields.client_id} class="application">
+              <strong class="application-name">{app.name}</strong>
+              <p class="note">{format(t.accountAppsScopes, { scopes: app.scopes.join(', ') })}</p>
+              <ActionButton form={app.revoke} secondary />
+            </li>
+          ))}
+        </ul>
+      )}
+      <p class="text"><a href={p.accountHref}>{t.backToAccount}</a></p>
     </Layout>,
   );
 }

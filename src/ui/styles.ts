@@ -140,6 +140,9 @@ form > .btn-primary { margin-top: 8px; }
 .recovery-codes li { margin: 4px 0; }
 .mfa-status { padding-left: 18px; }
 .webauthn-form { margin-top: 16px; }
+.inline-form { display: inline; margin-left: 8px; }
+.applications { list-style: none; padding: 0; }
+.application { padding: 12px 0; border-bottom: 1px solid var(--border); }
 .site-footer { margin-top: 24px; color: var(--muted); font-size: 13px; text-align: center; }
 @media (max-width: 480px) {
   body { padding: 16px 12px; background: var(--card); }
