@@ -26,6 +26,8 @@ async function authenticateAdmin(s: Services, request: FastifyRequest): Promise<
   const master = await s.store.realms.get(adminRealm);
   const token = master && await inspectAccessToken(s, master, match[1]!);
   if (!token || !token.active) throw new Unauthenticated('the access token is invalid, expired or revoked', true);
+  // RFC 9449 §7.1: a DPoP-bound token is good only with a proof of its key; this API takes bearer tokens alone.
+  if (token.claims.cnf?.jkt) throw new Unauthenticated('a DPoP-bound access token cannot be used as a bearer token', true);
   // Roles are read from the user as stored now, not from the token: a role taken away counts at once.
   if (!token.user || token.user.realm !== adminRealm || !token.user.roles.includes(adminRole)) {
     throw new OAuthError('access_denied', `the token's user does not hold the ${adminRealm} realm's ${adminRole} role`, 403);

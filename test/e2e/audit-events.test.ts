@@ -3,11 +3,12 @@
 // the API refuses callers who are not master-realm admins, and webhooks arrive signed and retried.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { exportRealm, parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 import { purgeExpired } from '../../src/store/purge.js';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
@@ -244,6 +245,24 @@ for (const database of databases) {
       // alice holds a role named admin, but in the demo realm: its tokens do not open the admin API.
       const demoToken = (await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'openid' })).access_token as string;
       assert.equal((await events('', demoToken)).status, 401);
+    });
+
+    test('the API refuses an admin token bound to a DPoP key when it is presented as a bearer token', async () => {
+      const keys = await generateKeyPair('ES256', { extractable: true });
+      const tokenUrl = `${server.issuer('master')}/protocol/openid-connect/token`;
+      const proof = await new SignJWT({ jti: randomUUID(), htm: 'POST', htu: tokenUrl, iat: Math.floor(Date.now() / 1000) })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keys.publicKey) }).sign(keys.privateKey);
+      const response = await fetch(tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof, authorization: `Basic ${Buffer.from('admin-cli:admin-cli-secret').toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: adminPassword }).toString(),
+      });
+      const bound = await response.json() as Record<string, string>;
+      assert.equal(bound.token_type, 'DPoP', JSON.stringify(bound));
+      const answer = await events('', bound.access_token!);
+      assert.equal(answer.status, 401);
+      assert.match(answer.challenge ?? '', /error="invalid_token"/);
+      assert.equal((await events('')).status, 200, 'the same user with a bearer token is served');
     });
 
     test('the API refuses a master-realm user without the admin role (403)', async () => {
