@@ -4,11 +4,9 @@
 // during an outage and recover by itself, and every token whose response a client received must
 // survive a crash.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { bootstrap } from '../../src/admin/bootstrap.js';
@@ -16,13 +14,13 @@ import { importRealm, parseRealmFile } from '../../src/admin/realm-file.js';
 import { buildApp, createLogger, createServices } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/services.js';
+import { spawnNode, waitUntilReady, type Node } from '../helpers/nodes.js';
 import { databases, freshDatabase } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey } from '../helpers/server.js';
 import { tcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { authorizeUrl, callbackParams, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const rpBase = 'http://127.0.0.1:3999';
 const redirectUri = `${rpBase}/callback`;
 const web = { id: 'web', secret: 'web-secret' };
@@ -43,30 +41,8 @@ function basicAuth(client: { id: string; secret: string }): string {
 
 // ---- real `strix start` processes ------------------------------------------------------------
 
-interface Node { url: string; issuer: string; process: ChildProcess; output: string[] }
-
-function spawnNode(port: number, env: Record<string, string>, cwd: string): Node {
-  const child = spawn(process.execPath, [main, 'start'], {
-    cwd, env: { ...process.env, ...env, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  return { url, issuer: `${url}/realms/demo`, process: child, output };
-}
-
-async function waitUntilReady(node: Node, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (node.process.exitCode !== null) throw new Error(`strix exited with ${node.process.exitCode}:\n${node.output.join('')}`);
-    try {
-      if ((await fetch(`${node.issuer}/.well-known/openid-configuration`)).ok) return;
-    } catch { /* not listening yet */ }
-    await sleep(100);
-  }
-  throw new Error(`strix on ${node.url} was not ready within ${timeoutMs} ms:\n${node.output.join('')}`);
-}
+/** How long a node may take to start here. */
+const readyTimeoutMs = 60_000;
 
 async function kill(node: Node | undefined, signal: NodeJS.Signals): Promise<void> {
   if (!node || node.process.exitCode !== null || node.process.signalCode !== null) return;
@@ -299,9 +275,9 @@ if (!databases.includes('postgres')) {
         STRIX_ADMIN_PASSWORD: 'admin-password-for-tests', STRIX_LOG_LEVEL: 'warn',
       };
       a = spawnNode(portA, { ...shared, STRIX_IMPORT: realmFile }, dir);
-      await waitUntilReady(a);
+      await waitUntilReady(a, readyTimeoutMs);
       b = spawnNode(portB, shared, dir);
-      await waitUntilReady(b);
+      await waitUntilReady(b, readyTimeoutMs);
       const browser = await signedInBrowser(a.issuer, a.url);
       const starting: string[] = [];
       for (let i = 0; i < 8; i++) starting.push((await codeGrant(browser, a.issuer)).body.refresh_token);
@@ -334,7 +310,7 @@ test('SQLite: Strix killed with SIGKILL while it writes, then restarted: every t
       STRIX_ADMIN_PASSWORD: 'admin-password-for-tests', STRIX_LOG_LEVEL: 'warn', STRIX_IMPORT: realmFile,
     };
     node = spawnNode(port, env, dir);
-    await waitUntilReady(node);
+    await waitUntilReady(node, readyTimeoutMs);
     const browser = await signedInBrowser(node.issuer, node.url);
     const starting: string[] = [];
     for (let i = 0; i < 8; i++) starting.push((await codeGrant(browser, node.issuer)).body.refresh_token);
@@ -346,7 +322,7 @@ test('SQLite: Strix killed with SIGKILL while it writes, then restarted: every t
     assert.ok(rotations(load.held) > 10, 'the load rotated refresh tokens');
 
     node = spawnNode(port, env, dir);
-    await waitUntilReady(node);
+    await waitUntilReady(node, readyTimeoutMs);
     await assertAllValid(load.held, node.issuer, (line) => t.diagnostic(line));
   } finally {
     await kill(node, 'SIGTERM');

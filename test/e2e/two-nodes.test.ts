@@ -2,52 +2,27 @@
 // a load balancer: any request may land on either node, so codes, refresh tokens, sessions and
 // signing keys must live in the database, not in a node's memory.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { createLogger, createServices } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/services.js';
+import { spawnNode, waitUntilReady, type Node } from '../helpers/nodes.js';
 import { databases, freshDatabase } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const rpBase = 'http://127.0.0.1:3999';
 const redirectUri = `${rpBase}/callback`;
 const web = { id: 'web', secret: 'web-secret' };
 
-interface Node { url: string; issuer: string; process: ChildProcess; output: string[] }
-
-function spawnNode(port: number, env: Record<string, string>, cwd: string): Node {
-  const child = spawn(process.execPath, [main, 'start'], {
-    cwd, env: { ...process.env, ...env, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  return { url, issuer: `${url}/realms/demo`, process: child, output };
-}
-
-async function waitUntilReady(node: Node, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (node.process.exitCode !== null) throw new Error(`strix exited with ${node.process.exitCode}:\n${node.output.join('')}`);
-    try {
-      const response = await fetch(`${node.issuer}/.well-known/openid-configuration`);
-      if (response.ok) return;
-    } catch { /* not listening yet */ }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`strix on ${node.url} was not ready within ${timeoutMs} ms:\n${node.output.join('')}`);
-}
+/** How long a node may take to start here. */
+const readyTimeoutMs = 20_000;
 
 async function stop(node: Node | undefined): Promise<void> {
   if (!node || node.process.exitCode !== null || node.process.signalCode !== null) return;
@@ -119,9 +94,9 @@ if (!databases.includes('postgres')) {
         STRIX_WORKERS: '1',
       };
       a = spawnNode(portA, { ...shared, STRIX_IMPORT: realmFile }, dir);
-      await waitUntilReady(a);
+      await waitUntilReady(a, readyTimeoutMs);
       b = spawnNode(portB, shared, dir);
-      await waitUntilReady(b);
+      await waitUntilReady(b, readyTimeoutMs);
     });
 
     after(async () => {
