@@ -2,14 +2,13 @@
 // tokens at once), and removing second factors or replacing the recovery codes. Every form is a
 // plain POST with the CSRF token; factors change only from a session that used one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
-import { PageError } from '../http/errors.js';
+import { cookieScope, csrfToken } from '../http/cookies.js';
 import { enrolledFactors, newRecoveryCodes, realmRequiresMfa } from '../identity/mfa.js';
 import type { ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
-import { formParams, mayChangeFactors, sendAccountPage, signedIn } from './mfa-actions.js';
+import { accountForm, mayChangeFactors, sendAccountPage, signedIn } from './mfa-actions.js';
 import { format, getMessages, type Messages } from './messages.js';
 import { accountApplicationsPage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
@@ -65,15 +64,6 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     request.log.info({ realm: realm.name, event: 'recovery_codes_regenerated', userId: active.user.id }, 'new recovery codes');
     return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: `${issuerOf(s.config, realm)}/account/mfa` } }));
   });
-}
-
-/** A signed-in user's form post with a valid CSRF token. */
-async function accountForm(s: Services, request: FastifyRequest, realm: Realm) {
-  const active = await signedIn(s, request, realm);
-  const params = formParams(request);
-  const t = getMessages(realmView(s, request, realm).locale);
-  if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
-  return { active, params, t };
 }
 
 /**

@@ -95,10 +95,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
 
   app.post('/realms/:realm/account/mfa/totp', async (request, reply) => {
     const realm = request.realm!;
-    const active = await signedIn(s, request, realm);
-    const params = formParams(request);
-    const t = getMessages(realmView(s, request, realm).locale);
-    if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+    const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
     const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, `${accountPath(s, realm)}/totp`);
@@ -138,6 +135,15 @@ export async function signedIn(s: Services, request: FastifyRequest, realm: Real
   const active = await currentSession(s, request, realm);
   if (!active) throw new PageError('Not signed in', getMessages(realmView(s, request, realm).locale).notSignedIn, 401);
   return active;
+}
+
+/** A form posted on an account page: the signed-in user, the fields, and the page's messages; CSRF checked. */
+export async function accountForm(s: Services, request: FastifyRequest, realm: Realm) {
+  const active = await signedIn(s, request, realm);
+  const params = formParams(request);
+  const t = getMessages(realmView(s, request, realm).locale);
+  if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+  return { active, params, t };
 }
 
 export function formParams(request: FastifyRequest) {

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { acrFor, enrolledFactors, requiredAcr, upgradeSession, withFactor } from '../identity/mfa.js';
 import { startSession } from '../identity/sso.js';
@@ -17,9 +16,8 @@ import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '.
 import { issuerOf, type Services } from '../services.js';
 import { browserRequest, isDeviceAuthorization } from './device-verification.js';
 import { proceedSignedIn, resume, withRedirectErrors } from './login-actions.js';
-import { boundSession, formParams, mayChangeFactors, retryAfter, sendAccountPage, signedIn } from './mfa-actions.js';
-import { getMessages } from './messages.js';
-import { realmView, webauthnLibraryPath, webauthnScriptPath } from './render.js';
+import { accountForm, boundSession, mayChangeFactors, retryAfter, sendAccountPage } from './mfa-actions.js';
+import { webauthnLibraryPath, webauthnScriptPath } from './render.js';
 import { showSecondFactor } from './second-factor.js';
 
 /** Runs a passkey form's WebAuthn ceremony with @simplewebauthn/browser, then posts the form. */
@@ -97,10 +95,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
 
   app.post('/realms/:realm/account/mfa/passkey', async (request, reply) => {
     const realm = request.realm!;
-    const active = await signedIn(s, request, realm);
-    const params = formParams(request);
-    const t = getMessages(realmView(s, request, realm).locale);
-    if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+    const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (!mayChangeFactors(factors, active)) return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
     const registered = await register(s, active.user, challengeKey.session(active.session.id), params.credential ?? '');
