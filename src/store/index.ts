@@ -13,6 +13,7 @@ import { interactionsRepository } from './interactions.js';
 import { grantsRepository } from './grants.js';
 import { authorizationCodesRepository } from './authorization-codes.js';
 import { refreshTokensRepository } from './refresh-tokens.js';
+import { revokedAccessTokensRepository } from './revoked-access-tokens.js';
 import { signingKeysRepository } from './signing-keys.js';
 import { consentsRepository } from './consents.js';
 import { passwordHistoryRepository } from './password-history.js';
@@ -46,6 +47,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     grants: grantsRepository(db),
     authorizationCodes: authorizationCodesRepository(db),
     refreshTokens: refreshTokensRepository(db),
+    revokedAccessTokens: revokedAccessTokensRepository(db),
     signingKeys: signingKeysRepository(db),
     consents: consentsRepository(db),
     passwordHistory: passwordHistoryRepository(db),

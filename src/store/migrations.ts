@@ -345,6 +345,18 @@ const mfa: Migration = {
   },
 };
 
+// RFC 7009 for access tokens without a grant (client_credentials): the ids of those revoked, until
+// they expire. Only revocation writes here; issuing such a token writes nothing.
+const revokedAccessTokens: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('revoked_access_tokens')
+      .addColumn('jti', 'text', (c) => c.primaryKey())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('revoked_access_tokens_expires_at').on('revoked_access_tokens').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -359,6 +371,7 @@ const migrations: Record<string, Migration> = {
   '0010_grant_resources': grantResources,
   '0011_mfa': mfa,
   '0012_audit_events': auditEvents,
+  '0013_revoked_access_tokens': revokedAccessTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -6,7 +6,8 @@ import type { Realm } from './realms.js';
 import type { Database } from './schema.js';
 import type { Store } from './index.js';
 
-const hour = 3_600_000;
+const minute = 60_000;
+const hour = 60 * minute;
 const day = 24 * hour;
 
 export const defaultPurgeBatch = 1000;
@@ -21,6 +22,7 @@ export interface PurgeCounts {
   grants: number;
   client_assertion_jtis: number;
   dpop_proof_jtis: number;
+  revoked_access_tokens: number;
   login_failures: number;
   device_codes: number;
   pushed_requests: number;
@@ -86,6 +88,14 @@ export function purgeRepository(db: Kysely<Database>) {
       return deleted(await db.deleteFrom('dpop_proof_jtis').where('hash', 'in',
         db.selectFrom('dpop_proof_jtis').select('hash').where('expires_at', '<=', now).limit(batch)).executeTakeFirst());
     },
+    /**
+     * An expired access token is refused as expired, so its revocation no longer needs remembering;
+     * the extra minute covers nodes whose clocks run a little behind this one's.
+     */
+    async revokedAccessTokens(now: number, batch: number): Promise<number> {
+      return deleted(await db.deleteFrom('revoked_access_tokens').where('jti', 'in',
+        db.selectFrom('revoked_access_tokens').select('jti').where('expires_at', '<', now - minute).limit(batch)).executeTakeFirst());
+    },
     /** An expired pushed request is refused as expired only until it is purged; after that, as unknown. */
     async pushedRequests(now: number, batch: number): Promise<number> {
       return deleted(await db.deleteFrom('pushed_requests').where('id_hash', 'in',
@@ -124,6 +134,7 @@ export async function purgeExpired(store: Pick<Store, 'purge' | 'realms' | 'even
     grants: await p.grants(now, batch),
     client_assertion_jtis: await p.clientAssertionJtis(now, batch),
     dpop_proof_jtis: await p.dpopProofJtis(now, batch),
+    revoked_access_tokens: await p.revokedAccessTokens(now, batch),
     login_failures: 0,
     device_codes: await p.deviceCodes(now, batch),
     pushed_requests: await p.pushedRequests(now, batch),

@@ -52,6 +52,8 @@ export interface KeyTable {
 export interface ClientAssertionJtiTable { hash: string; expires_at: number }
 /** DPoP proof ids seen (RFC 9449 §11.1), kept until the proof's iat leaves the acceptance window. */
 export interface DpopProofJtiTable { hash: string; expires_at: number }
+/** Revoked access tokens that stem from no grant (client_credentials), by jti, until they expire. */
+export interface RevokedAccessTokenTable { jti: string; expires_at: number }
 export interface ConsentTable { realm: string; user_id: string; client_id: string; scope: string; updated_at: number }
 /** Sign-in failure counters (src/security/brute-force.ts); `key` is 'user:…', 'userip:…|…' or 'ip:…'. */
 export interface LoginFailureTable {
@@ -112,6 +114,7 @@ export interface Database {
   password_history: PasswordHistoryTable;
   client_assertion_jtis: ClientAssertionJtiTable;
   dpop_proof_jtis: DpopProofJtiTable;
+  revoked_access_tokens: RevokedAccessTokenTable;
   login_failures: LoginFailureTable;
   device_codes: DeviceCodeTable;
   pairwise_salts: PairwiseSaltTable;

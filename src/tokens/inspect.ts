@@ -9,6 +9,9 @@ import type { User } from '../store/users.js';
 
 /** The claims signAccessToken writes; `gid` is absent on client_credentials tokens. */
 export interface AccessTokenClaims extends JWTPayload {
+  /** Every access token has one: a token without a grant is revoked by it (src/store/revoked-access-tokens.ts). */
+  jti: string;
+  exp: number;
   client_id: string;
   scope: string;
   gid?: string;
@@ -24,7 +27,7 @@ interface Inspected {
   scope: string[];
   /** The user the token acts for, if any; possibly disabled since. */
   user: User | undefined;
-  /** Unexpired, unused, its grant not revoked and its user enabled: the token may be honoured now. */
+  /** Unexpired, unused, not revoked (nor its grant) and its user enabled: the token may be honoured now. */
   active: boolean;
 }
 
@@ -65,9 +68,11 @@ export async function inspectAccessToken(s: Services, realm: Realm, token: strin
   if (claims.gid !== undefined && (!grant || grant.realm !== realm.name)) return undefined;
   const user = await userOf(s, grant);
   const now = s.clock.now();
+  // A token with a grant is revoked with its grant; only one without is looked up on its own.
+  const revoked = grant === undefined && await s.store.revokedAccessTokens.isRevoked(claims.jti);
   return {
     type: 'access_token', claims, clientId: claims.client_id, scope: scopeList(claims.scope), grant, user,
-    active: stands(realm, grant, user, now) && await parentsStand(s, grant, now),
+    active: !revoked && stands(realm, grant, user, now) && await parentsStand(s, grant, now),
   };
 }
 
@@ -98,6 +103,7 @@ async function verifiedClaims(s: Services, realm: Realm, token: string): Promise
       issuer: issuerOf(s.config, realm), typ: 'at+jwt', algorithms: signingAlgs, currentDate: new Date(s.clock.now()),
     });
     if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') return undefined;
+    if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
     if (payload.gid !== undefined && typeof payload.gid !== 'string') return undefined;
     if (payload.cnf !== undefined && (typeof payload.cnf !== 'object' || payload.cnf === null || typeof (payload.cnf as { jkt?: unknown }).jkt !== 'string')) return undefined;
     return payload as AccessTokenClaims;

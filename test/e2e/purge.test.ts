@@ -10,7 +10,7 @@ import { databases } from '../helpers/databases.js';
 import { codeFor, redeem, token } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { authorizeUrl, isLoginPage, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, endpointRequest, isLoginPage, UserAgent } from '../helpers/user-agent.js';
 
 const hours = (n: number) => n * 3600;
 
@@ -128,6 +128,23 @@ for (const database of databases) {
       server.clock.advance(62);
       assert.equal((await purge()).dpop_proof_jtis, 1);
       assert.equal(await rows('dpop_proof_jtis'), 0);
+    });
+
+    test('REV-08: the record of a revoked client_credentials access token is purged once the token has expired, not before', async () => {
+      const service = { id: 'service', secret: 'service-secret' };
+      const issued = await token(server, 'service', { grant_type: 'client_credentials', scope: 'api:read' });
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      assert.equal((await endpointRequest(server.issuer(), 'revoke', { token: issued.body.access_token }, service)).status, 200);
+      assert.equal(await rows('revoked_access_tokens'), 1);
+      const active = async () => (await endpointRequest(server.issuer(), 'token/introspect', { token: issued.body.access_token }, service)).body.active;
+      assert.equal(await active(), false);
+
+      server.clock.advance(issued.body.expires_in - 1);   // still unexpired: the record must stay
+      assert.equal((await purge()).revoked_access_tokens, 0);
+      assert.equal(await active(), false);
+      server.clock.advance(62);   // expired, plus the minute allowed for other nodes' clocks
+      assert.equal((await purge()).revoked_access_tokens, 1);
+      assert.equal(await rows('revoked_access_tokens'), 0);
     });
 
     test('a purge deletes at most one batch per table', async () => {

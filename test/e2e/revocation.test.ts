@@ -1,6 +1,6 @@
 // Token revocation (RFC 7009): revoking either token of a grant ends the whole grant at once — at
-// the token endpoint, at userinfo and at introspection — and only the client a token was issued
-// to may revoke it.
+// the token endpoint, at userinfo and at introspection —, a client_credentials access token (no
+// grant) is revoked on its own, and only the client a token was issued to may revoke it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -140,12 +140,36 @@ for (const database of databases) {
       assert.equal(answer.headers.get('access-control-allow-origin'), null);
     });
 
-    test('a client_credentials access token is not revocable on its own: 200, and it stays active until it expires', async () => {
+    const serviceToken = async () => {
       const issued = await token(server, 'service', { grant_type: 'client_credentials', scope: 'api:read' });
       assert.equal(issued.status, 200, JSON.stringify(issued.body));
-      assert.equal(decodeJwt(issued.body.access_token).gid, undefined);
-      assert.equal((await revoke('service', { token: issued.body.access_token })).status, 200);
-      assert.equal(await activeAt(issued.body.access_token), true);
+      assert.equal(decodeJwt(issued.body.access_token).gid, undefined, 'a client_credentials token has no grant');
+      return issued.body.access_token as string;
+    };
+
+    test('REV-08: a client_credentials access token (no grant behind it) is revocable: 200, then inactive at introspection at once', async () => {
+      const revoked = await serviceToken();
+      assert.equal(await activeAt(revoked), true);
+      const answer = await revoke('service', { token: revoked, token_type_hint: 'access_token' });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(await activeAt(revoked), false);
+      assert.equal((await revoke('service', { token: revoked })).status, 200, 'revoking it again is no error');
+    });
+
+    test('REV-08: revoking one client_credentials access token leaves the client\'s other tokens active', async () => {
+      const revoked = await serviceToken();
+      const kept = await serviceToken();
+      assert.equal((await revoke('service', { token: revoked })).status, 200);
+      assert.equal(await activeAt(revoked), false);
+      assert.equal(await activeAt(kept), true);
+    });
+
+    test('REV-08, REV-04: another client cannot revoke a client_credentials access token: 400 unauthorized_client, and it stays active', async () => {
+      const issued = await serviceToken();
+      const answer = await revoke('web', { token: issued });
+      assert.equal(answer.status, 400);
+      assert.equal(answer.body?.error, 'unauthorized_client');
+      assert.equal(await activeAt(issued), true);
     });
 
     test('REV-03: a request without client authentication gets 401 invalid_client', async () => {

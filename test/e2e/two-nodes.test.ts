@@ -15,7 +15,7 @@ import { spawnNode, waitUntilReady, type Node } from '../helpers/nodes.js';
 import { databases, freshDatabase } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey } from '../helpers/server.js';
-import { authorizeUrl, callbackParams, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, callbackParams, endpointRequest, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
 const rpBase = 'http://127.0.0.1:3999';
 const redirectUri = `${rpBase}/callback`;
@@ -175,6 +175,15 @@ if (!databases.includes('postgres')) {
       const replay = await send(nodeB());
       assert.equal(replay.status, 400);
       assert.equal((await replay.json() as { error: string }).error, 'invalid_dpop_proof');
+    });
+
+    test('REV-08: a client_credentials access token revoked on node A is inactive at node B\'s introspection at once', async () => {
+      const issued = await serviceToken(nodeB());
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      const activeOnB = async () => (await endpointRequest(nodeB().issuer, 'token/introspect', { token: issued.body.access_token }, service)).body.active;
+      assert.equal(await activeOnB(), true);
+      assert.equal((await endpointRequest(nodeA().issuer, 'revoke', { token: issued.body.access_token }, service)).status, 200);
+      assert.equal(await activeOnB(), false);
     });
 
     test('logout on node A ends the SSO session for node B as well', async () => {

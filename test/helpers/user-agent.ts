@@ -109,9 +109,17 @@ export function fragmentOf(page: Page): URLSearchParams {
 /** base64url of the left half of SHA-256: at_hash / c_hash for the SHA-256 algorithms (OIDC Core §3.3.2.11). */
 export const halfHash = (value: string) => createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
 
-export async function tokenRequest(issuer: string, form: Record<string, string>, auth?: { id: string; secret: string }): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
+/** A form POST to a back-channel endpoint under `issuer` (`token`, `revoke`, `token/introspect`), with Basic client authentication when `auth` is given. */
+export async function endpointRequest(
+  issuer: string, endpoint: string, form: Record<string, string>, auth?: { id: string; secret: string },
+): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (auth) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(auth.id)}:${encodeURIComponent(auth.secret)}`).toString('base64')}`;
-  const response = await fetch(`${issuer}/protocol/openid-connect/token`, { method: 'POST', headers, body: new URLSearchParams(form).toString() });
-  return { status: response.status, body: await response.json() as Record<string, any>, headers: response.headers };
+  const response = await fetch(`${issuer}/protocol/openid-connect/${endpoint}`, { method: 'POST', headers, body: new URLSearchParams(form).toString() });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) as Record<string, any> : {}, headers: response.headers };
+}
+
+export function tokenRequest(issuer: string, form: Record<string, string>, auth?: { id: string; secret: string }): ReturnType<typeof endpointRequest> {
+  return endpointRequest(issuer, 'token', form, auth);
 }
