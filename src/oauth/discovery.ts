@@ -15,7 +15,21 @@ import { requestObjectSigningAlgs } from './request-object.js';
 import { responseTypes } from './response-types.js';
 import { grants } from './token.js';
 
-export function discoveryDocument(s: Services, realm: Realm): Record<string, unknown> {
+/**
+ * RFC 9700 §2.4: the resource owner password grant MUST NOT be used. Strix keeps it for clients an
+ * administrator creates with it, and offers it only in a realm that has such an enabled client.
+ */
+const offeredOnlyWhenUsed = new Set(['password']);
+
+async function grantTypesSupported(s: Services, realm: Realm): Promise<string[]> {
+  const supported: string[] = [];
+  for (const { type } of grants) {
+    if (!offeredOnlyWhenUsed.has(type) || await s.store.clients.anyEnabledWithGrantType(realm.name, type)) supported.push(type);
+  }
+  return [...supported, 'implicit'];
+}
+
+export async function discoveryDocument(s: Services, realm: Realm): Promise<Record<string, unknown>> {
   return {
     issuer: issuerOf(s.config, realm),
     authorization_endpoint: endpointOf(s.config, realm, 'auth'),
@@ -32,7 +46,7 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
     scopes_supported: [...builtInScopes, ...realm.settings.scopes.map((d) => d.name)],
     response_types_supported: responseTypes,
     response_modes_supported: responseModes,
-    grant_types_supported: [...grants.map((g) => g.type), 'implicit'],
+    grant_types_supported: await grantTypesSupported(s, realm),
     subject_types_supported: subjectTypes,
     id_token_signing_alg_values_supported: signingAlgs,
     userinfo_signing_alg_values_supported: signingAlgs,
@@ -63,10 +77,10 @@ export function discoveryDocument(s: Services, realm: Realm): Record<string, unk
 
 export function discoveryRoutes(app: FastifyInstance, s: Services): void {
   app.get('/realms/:realm/.well-known/openid-configuration', async (request, reply) =>
-    reply.header('cache-control', 'public, max-age=60').send(discoveryDocument(s, request.realm!)));
+    reply.header('cache-control', 'public, max-age=60').send(await discoveryDocument(s, request.realm!)));
   // RFC 8414 §3 location for the same document.
   app.get('/.well-known/oauth-authorization-server/realms/:realm', async (request, reply) =>
-    reply.header('cache-control', 'public, max-age=60').send(discoveryDocument(s, request.realm!)));
+    reply.header('cache-control', 'public, max-age=60').send(await discoveryDocument(s, request.realm!)));
   app.get('/realms/:realm/protocol/openid-connect/certs', async (request, reply) =>
     reply.header('cache-control', 'public, max-age=60').type('application/jwk-set+json').send(await s.keystore.jwks(request.realm!.name)));
 }

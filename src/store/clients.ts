@@ -116,7 +116,14 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
   // Every token request looks its client up: keep it for a second (see RecentCache).
   const recent = new RecentCache<Client>(1_000);
   const keyOf = (realm: string, clientId: string) => `${realm}\u0000${clientId}`;
-  changes.on('client', (key) => (key === undefined ? recent.clear() : recent.delete(key)));
+  // Whether a realm has an enabled client with a grant type (discovery asks on every request):
+  // any client change may alter the answer, and changes are rare, so each drops every answer.
+  const grantTypeUse = new RecentCache<boolean>(1_000);
+  changes.on('client', (key) => {
+    if (key === undefined) recent.clear();
+    else recent.delete(key);
+    grantTypeUse.clear();
+  });
   /** Runs a write, then drops the cached client here and on every node, so that no read can re-cache the old row. */
   const writing = async <T>(realm: string, clientId: string, write: () => Promise<T>): Promise<T> => {
     try {
@@ -139,6 +146,21 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
       const client = await read(realm, clientId);
       if (client) recent.set(key, client, generation);
       return client;
+    },
+    /** True when at least one enabled client of the realm lists `grantType` in its grant_types. */
+    async anyEnabledWithGrantType(realm: string, grantType: string): Promise<boolean> {
+      const key = keyOf(realm, grantType);
+      const cached = grantTypeUse.get(key);
+      if (cached !== undefined) return cached;
+      const generation = grantTypeUse.generation;
+      // LIKE narrows the rows to those that mention the name at all (`_` may match more, never
+      // less); the metadata itself decides.
+      const rows = await db.selectFrom('clients').select('metadata')
+        .where('realm', '=', realm).where('enabled', '=', 1).where('metadata', 'like', `%${JSON.stringify(grantType)}%`)
+        .execute();
+      const used = rows.some((row) => (JSON.parse(row.metadata) as ClientMetadata).grant_types.includes(grantType));
+      grantTypeUse.set(key, used, generation);
+      return used;
     },
     async list(realm: string): Promise<Client[]> {
       return (await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').execute()).map(toClient);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { databases } from '../helpers/databases.js';
+import { token } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { headerSamples } from '../helpers/security-headers.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -10,12 +11,24 @@ import { authorizeUrl, parseForm, UserAgent } from '../helpers/user-agent.js';
 
 const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
+/** Adds the realm `legacy`, whose one client an administrator allowed the password grant. */
+function withPasswordClientRealm(file: ReturnType<typeof testRealm>) {
+  const legacy = {
+    name: 'legacy', display_name: 'Legacy',
+    clients: [{
+      client_id: 'legacy', client_secret: 'legacy-secret', grant_types: ['password'],
+      token_endpoint_auth_method: 'client_secret_basic', scope: 'openid profile',
+    }],
+  };
+  return { realms: [...file.realms, legacy] } as unknown as ReturnType<typeof testRealm>;
+}
+
 for (const database of databases) {
   describe(`discovery, JWKS, CORS and headers (${database})`, () => {
     let server: TestServer;
     let metadata: Record<string, any>;
     before(async () => {
-      server = await startServer(database, testRealm());
+      server = await startServer(database, withPasswordClientRealm(testRealm()));
       metadata = await (await fetch(`${server.issuer()}/.well-known/openid-configuration`)).json() as Record<string, any>;
     });
     after(async () => { await server?.close(); });
@@ -51,6 +64,29 @@ for (const database of databases) {
     test('the scopes include openid and the realm-described scope', () => {
       assert.ok(metadata.scopes_supported.includes('openid'));
       assert.ok(metadata.scopes_supported.includes('api:read'));
+    });
+
+    test('BCP-13: a realm where no client may use the password grant does not advertise it, and grant_type=password is refused with unauthorized_client', async () => {
+      assert.ok(metadata.grant_types_supported.includes('authorization_code'));
+      assert.ok(!metadata.grant_types_supported.includes('password'), JSON.stringify(metadata.grant_types_supported));
+      for (const client of ['web', 'service'] as const) {
+        const refused = await token(server, client, { grant_type: 'password', username: 'alice', password });
+        assert.equal(refused.status, 400, client);
+        assert.equal(refused.body.error, 'unauthorized_client', client);
+      }
+    });
+
+    test('BCP-13: a realm with an enabled client allowed the password grant advertises it; disabling that client withdraws it at once', async () => {
+      const grantTypes = async () => (await (await fetch(`${server.issuer('legacy')}/.well-known/openid-configuration`)).json() as { grant_types_supported: string[] }).grant_types_supported;
+      assert.ok((await grantTypes()).includes('password'));
+      const clients = server.services.store.clients;
+      await clients.setEnabled('legacy', 'legacy', false, server.clock.now());
+      try {
+        assert.ok(!(await grantTypes()).includes('password'), 'a disabled client offers nothing');
+      } finally {
+        await clients.setEnabled('legacy', 'legacy', true, server.clock.now());
+      }
+      assert.ok((await grantTypes()).includes('password'), 'and enabling it again offers it again');
     });
 
     test('every advertised endpoint answers', async () => {

@@ -53,6 +53,11 @@ for (const database of databases) {
       assert.deepEqual(unknown.body, wrong.body);
     });
 
+    test('BCP-13: discovery advertises the password grant in this realm, where an enabled client is allowed it', async () => {
+      const metadata = await (await fetch(`${server.issuer()}/.well-known/openid-configuration`)).json() as { grant_types_supported: string[] };
+      assert.ok(metadata.grant_types_supported.includes('password'));
+    });
+
     test('a client that does not list the password grant gets unauthorized_client', async () => {
       const response = await tokenRequest(server.issuer(), { grant_type: 'password', username: 'alice', password, client_id: 'trusted', client_secret: 'trusted-secret' });
       assert.equal(response.status, 400);

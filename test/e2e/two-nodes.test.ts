@@ -239,6 +239,21 @@ if (!databases.includes('postgres')) {
         assert.ok(await millisecondsUntil(async () => (await serviceToken(nodeB())).status === 200) < 500, 'and accepts it again once re-enabled');
       });
 
+      test('BCP-13: a client allowed the password grant created on another node makes node B advertise the grant within half a second; removing it withdraws it', async () => {
+        const grantTypes = async () => (await (await fetch(`${nodeB().issuer}/.well-known/openid-configuration`)).json() as { grant_types_supported: string[] }).grant_types_supported;
+        assert.ok(!(await grantTypes()).includes('password'), 'B has cached the realm without it');
+        const service = (await other.store.clients.get('demo', 'service'))!;
+        await other.store.clients.upsert('demo', { ...service.metadata, client_id: 'legacy', grant_types: ['password'] }, service.secretHash, Date.now());
+        try {
+          const ms = await millisecondsUntil(async () => (await grantTypes()).includes('password'));
+          assert.ok(ms < 500, `B advertised the password grant after ${ms} ms`);
+        } finally {
+          await other.store.clients.remove('demo', 'legacy');
+        }
+        const gone = await millisecondsUntil(async () => !(await grantTypes()).includes('password'));
+        assert.ok(gone < 500, `B withdrew it after ${gone} ms`);
+      });
+
       test('keys rotated on another node: node B signs with the promoted key and publishes the new next key within half a second', async () => {
         const before = await serviceToken(nodeB());
         assert.equal(before.status, 200);
