@@ -9,6 +9,7 @@ import { trustProxyOption, type Config } from './config.js';
 import { InvalidClient } from './http/client-auth.js';
 import { corsPolicy } from './http/cors.js';
 import { OAuthError, PageError } from './http/errors.js';
+import { httpsOnly } from './http/https-only.js';
 import { postOnly } from './http/post-only.js';
 import { realmResolver } from './http/realm.js';
 import { healthRoutes } from './ops/health.js';
@@ -103,6 +104,9 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
     referrerPolicy: { policy: 'no-referrer' },
     xFrameOptions: { action: 'deny' },
   });
+
+  // Before anything else a request does: one that came over plain http gets no further (OAUTH-17).
+  httpsOnly(app, s.config);
 
   const cors = corsPolicy(s);
   app.addHook('onRequest', async (request, reply) => {

@@ -1,4 +1,5 @@
-// Behind an https public URL: cookies are Secure, HSTS is sent, and issuers use the public URL.
+// Behind an https public URL: cookies are Secure, HSTS is sent, and issuers use the public URL; a
+// request a trusted proxy says came over plain http is redirected (GET, HEAD) or refused (OAUTH-17).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { password, testRealm } from '../helpers/realm.js';
@@ -49,4 +50,73 @@ describe('served behind https://login.example.com', () => {
     assert.ok(session, 'no session cookie');
     for (const flag of [/;\s*Secure/i, /;\s*HttpOnly/i, /;\s*SameSite=Lax/i, /;\s*Path=\/realms\/demo\//]) assert.match(session, flag);
   });
+});
+
+/** A client_credentials request of `service`, as a proxy forwards it with X-Forwarded-Proto `proto`. */
+function forwardedTokenRequest(server: TestServer, proto: string, secret = 'service-secret'): Promise<Response> {
+  return fetch(`${server.issuer()}/protocol/openid-connect/token`, {
+    method: 'POST', body: 'grant_type=client_credentials',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`service:${secret}`).toString('base64')}`,
+      'x-forwarded-proto': proto,
+    },
+  });
+}
+
+describe('behind a trusted TLS-terminating proxy (STRIX_TRUST_PROXY=loopback), a request that reached the proxy over plain http', () => {
+  let server: TestServer;
+  before(async () => { server = await startServer('sqlite', testRealm(), { publicUrl: 'https://login.example.com', env: { STRIX_TRUST_PROXY: 'loopback' } }); });
+  after(async () => { await server?.close(); });
+
+  const viaProxy = (path: string, proto: string, init: RequestInit = {}) =>
+    fetch(`${server.url}${path}`, { ...init, redirect: 'manual', headers: { ...init.headers as Record<string, string>, 'x-forwarded-proto': proto } });
+  const clientCredentials = (proto: string, secret?: string) => forwardedTokenRequest(server, proto, secret);
+
+  test('OAUTH-17: GET and HEAD are redirected (301) to the same path and query on the https public URL', async () => {
+    const path = '/realms/demo/.well-known/openid-configuration?probe=1';
+    for (const method of ['GET', 'HEAD']) {
+      const response = await viaProxy(path, 'http', { method });
+      assert.equal(response.status, 301, method);
+      assert.equal(response.headers.get('location'), `https://login.example.com${path}`, method);
+    }
+    assert.equal((await viaProxy(path, 'https')).status, 200, 'over https the same request is served');
+  });
+
+  test('OAUTH-17: a POST gets 400 invalid_request "HTTPS is required" before the endpoint runs: no token, not even client authentication', async () => {
+    for (const secret of ['service-secret', 'wrong-secret']) {
+      const response = await clientCredentials('http', secret);
+      assert.equal(response.status, 400, secret);
+      assert.deepEqual(await response.json(), { error: 'invalid_request', error_description: 'HTTPS is required' }, secret);
+    }
+    const served = await clientCredentials('https');
+    assert.equal(served.status, 200, 'the same request over https gets its token');
+    assert.ok((await served.json() as { access_token?: string }).access_token);
+  });
+
+  test('OAUTH-17: the last X-Forwarded-Proto entry (the trusted proxy\'s own) decides', async () => {
+    assert.equal((await clientCredentials('https, http')).status, 400);
+    assert.equal((await clientCredentials('http, https')).status, 200);
+  });
+
+  test('OAUTH-17: health probes and /metrics, which talk to the node directly, are served whatever X-Forwarded-Proto says', async () => {
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      assert.equal((await viaProxy(path, 'http')).status, 200, path);
+    }
+  });
+});
+
+describe('with https://login.example.com but X-Forwarded-Proto from a peer that is not a trusted proxy', () => {
+  for (const trust of [undefined, '10.0.0.5']) {
+    test(`OAUTH-17: Strix cannot tell how the request arrived, so it serves it (STRIX_TRUST_PROXY ${trust ?? 'unset'})`, async () => {
+      const server = await startServer('sqlite', testRealm(), { publicUrl: 'https://login.example.com', env: trust ? { STRIX_TRUST_PROXY: trust } : {} });
+      try {
+        const discovery = await fetch(`${server.issuer()}/.well-known/openid-configuration`, { redirect: 'manual', headers: { 'x-forwarded-proto': 'http' } });
+        assert.equal(discovery.status, 200);
+        const issued = await forwardedTokenRequest(server, 'http');
+        assert.equal(issued.status, 200, await issued.text());
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });
