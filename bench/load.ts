@@ -147,13 +147,31 @@ export function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number 
   }
 }
 
-/** Samples a process's RSS while `work` runs; returns the work's result and the highest RSS seen. */
-export async function whileSamplingRss<T>(pid: number, work: () => Promise<T>): Promise<{ value: T; maxRss: number }> {
+/**
+ * CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (clock ticks of
+ * 10 ms). Unlike a rate, CPU time per request hardly moves when other work shares the machine.
+ */
+export function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may contain spaces, so split after its closing parenthesis).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Samples a process's RSS while `work` runs; returns the work's result, the highest RSS seen and the
+ * CPU time the process used meanwhile.
+ */
+export async function whileSamplingRss<T>(pid: number, work: () => Promise<T>): Promise<{ value: T; maxRss: number; cpuMs: number }> {
   let maxRss = rssMiB(pid);
+  const cpuBefore = cpuMs(pid);
   const timer = setInterval(() => { maxRss = Math.max(maxRss, rssMiB(pid)); }, 100);
   try {
     const value = await work();
-    return { value, maxRss: Math.max(maxRss, rssMiB(pid)) };
+    return { value, maxRss: Math.max(maxRss, rssMiB(pid)), cpuMs: cpuMs(pid) - cpuBefore };
   } finally {
     clearInterval(timer);
   }

@@ -17,7 +17,8 @@ import { rssMiB, runFlow, whileSamplingRss, type Measurement } from './load.js';
 import { ceilingScenarios, scenarios, type Endpoints, type Prepared, type Scenario } from './scenarios.js';
 
 type ServerName = 'strix' | 'peer' | 'ceiling';
-type Result = Measurement & { rssMiB: number };
+/** cpuUs: the server's CPU time per successful unit (request or iteration), µs. */
+type Result = Measurement & { rssMiB: number; cpuUs: number };
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const warmup = Number(process.env.BENCH_WARMUP ?? 1);
@@ -109,9 +110,10 @@ async function measureOne(child: Child, scenario: Scenario, prepared: Prepared):
   await prepared.renew?.();
   const flow = scenario.build(prepared);
   if (warmup > 0) await runFlow(child.base, flow, { connections, seconds: warmup });
-  const { value, maxRss } = await whileSamplingRss(child.process.pid!, () => runFlow(child.base, flow, { connections, seconds }));
-  log(`  ${child.name.padEnd(7)} ${scenario.label.padEnd(42)} ${value.rate.toFixed(0).padStart(7)}/s  p50 ${value.p50.toFixed(1)} ms  p99 ${value.p99.toFixed(1)} ms  errors ${value.errorPercent.toFixed(2)}%  RSS ${maxRss.toFixed(0)} MiB`);
-  return { ...value, rssMiB: maxRss };
+  const { value, maxRss, cpuMs } = await whileSamplingRss(child.process.pid!, () => runFlow(child.base, flow, { connections, seconds }));
+  const cpuUs = value.ok > 0 ? (1000 * cpuMs) / value.ok : NaN;
+  log(`  ${child.name.padEnd(7)} ${scenario.label.padEnd(42)} ${value.rate.toFixed(0).padStart(7)}/s  p50 ${value.p50.toFixed(1)} ms  p99 ${value.p99.toFixed(1)} ms  errors ${value.errorPercent.toFixed(2)}%  RSS ${maxRss.toFixed(0)} MiB  CPU ${cpuUs.toFixed(0)} µs/unit`);
+  return { ...value, rssMiB: maxRss, cpuUs };
 }
 
 const selected = scenarios.filter((s) => !only || only.includes(s.id));
@@ -168,10 +170,10 @@ const rows = selected.map((scenario) => {
   return { scenario, strix, peer, ratio };
 });
 
-const header = ['scenario', 'Strix /s', 'peer /s', 'ratio', 'Strix p50/p99 ms', 'peer p50/p99 ms', 'Strix RSS MiB', 'peer RSS MiB', 'errors Strix / peer'];
+const header = ['scenario', 'Strix /s', 'peer /s', 'ratio', 'CPU µs Strix / peer', 'Strix p50/p99 ms', 'peer p50/p99 ms', 'Strix RSS MiB', 'peer RSS MiB', 'errors Strix / peer'];
 const table: string[][] = rows.map(({ scenario, strix, peer, ratio }) => [
   scenario.label + (scenario.unit === 'iteration' ? ' *' : ''), fmt(strix?.rate), fmt(peer?.rate), ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}×`,
-  latency(strix), latency(peer), fmt(strix?.rssMiB), fmt(peer?.rssMiB), `${errors(strix)} / ${errors(peer)}`,
+  `${fmt(strix?.cpuUs)} / ${fmt(peer?.cpuUs)}`, latency(strix), latency(peer), fmt(strix?.rssMiB), fmt(peer?.rssMiB), `${errors(strix)} / ${errors(peer)}`,
 ]);
 
 const ceiling = measured.ceiling ?? {};
@@ -188,7 +190,7 @@ const ceilingRows = (['ES256', 'RS256'] as const).map((alg) => {
 });
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(100 * x).toFixed(0)}%`);
 const ceilingTable: string[][] = ceilingRows.map((c) => [
-  `sign-only ceiling ${c.alg}`, fmt(c.ceiling?.rate), latency(c.ceiling), fmt(c.ceiling?.rssMiB), pct(c.strixShare), pct(c.peerShare), errors(c.ceiling),
+  `sign-only ceiling ${c.alg}`, fmt(c.ceiling?.rate), fmt(c.ceiling?.cpuUs), latency(c.ceiling), fmt(c.ceiling?.rssMiB), pct(c.strixShare), pct(c.peerShare), errors(c.ceiling),
 ]);
 
 function markdown(head: string[], body: string[][]): string {
@@ -223,7 +225,7 @@ const out = [
   '* one iteration = every HTTP request of the flow (the rates are iterations/s, the latencies those of a whole iteration)',
   '⚠ = more than 1% of the requests failed',
   '',
-  markdown(['ceiling (bare Fastify + jose)', 'req/s', 'p50/p99 ms', 'RSS MiB', 'Strix % of ceiling', 'peer % of ceiling', 'errors'], ceilingTable),
+  markdown(['ceiling (bare Fastify + jose)', 'req/s', 'CPU µs', 'p50/p99 ms', 'RSS MiB', 'Strix % of ceiling', 'peer % of ceiling', 'errors'], ceilingTable),
   '',
   markdown(['target', 'actual', 'met'], targets.map((t) => [t.target, shown(t), t.met === undefined ? 'n/a' : t.met ? 'yes' : 'NO'])),
   '',
