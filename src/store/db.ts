@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
+import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 import { sqlitePath } from '../config.js';
 import type { Database } from './schema.js';
 
@@ -23,12 +24,15 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
   if (databaseUrl.startsWith('sqlite:')) {
     const path = sqlitePath(databaseUrl);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const database = new SQLite(path);
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = FULL');
-    database.pragma('foreign_keys = ON');
-    database.pragma('busy_timeout = 5000');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
+    const dialect = new GroupCommitSqliteDialect(path, () => {
+      const database = new SQLite(path);
+      database.pragma('journal_mode = WAL');
+      database.pragma('synchronous = FULL');
+      database.pragma('foreign_keys = ON');
+      database.pragma('busy_timeout = 5000');
+      return database;
+    });
+    return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite' };
   }
   // Loaded only when used: the SQLite default starts faster without it.
   const { default: pg } = await import('pg');

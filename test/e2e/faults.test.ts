@@ -135,10 +135,15 @@ function underLoad(issuers: string[], browser: UserAgent, starting: string[], co
 
 const rotations = (held: Held[]) => held.reduce((n, h) => n + h.rotations, 0);
 
-/** Lets the load run until it has rotated at least 20 refresh tokens (at most 20 s: the machine may be slow). */
+/**
+ * Lets the load run until it has rotated at least 20 refresh tokens and redeemed at least 5 codes
+ * (whose tokens are settled when the kill comes, unlike the rotating chains, which are usually in
+ * flight), at most 20 s: the machine may be slow.
+ */
 async function loadFor(held: Held[]): Promise<void> {
   const started = Date.now();
-  while (rotations(held) < 20 && Date.now() - started < 20_000) await sleep(100);
+  const redeemed = () => held.filter((h) => h.rotations === 0 && h.accessToken !== '').length;
+  while ((rotations(held) < 20 || redeemed() < 5) && Date.now() - started < 20_000) await sleep(100);
 }
 
 /** Every token a client received (and did not lose in flight) still works on `issuer`. */

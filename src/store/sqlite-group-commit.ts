@@ -1,0 +1,223 @@
+// SQLite with group commit. With synchronous=FULL every commit waits for an fsync, and
+// better-sqlite3 waits on the event loop's thread: one commit per request would cap every endpoint
+// that writes at the disk's fsync rate, whatever the CPU could do. Here, the writes of all requests
+// handled in one turn of the event loop share one transaction and one fsync:
+//
+// - the first write opens the shared transaction (BEGIN IMMEDIATE) and schedules its commit for the
+//   end of the turn (setImmediate);
+// - a Kysely transaction runs inside it as a SAVEPOINT, so its rollback undoes its own work only;
+// - whoever wrote is answered only after the shared COMMIT has returned: a caller never hears "done"
+//   for a write that is not durable, so a crash loses nothing that was acknowledged;
+// - if the commit fails, or SQLite drops the transaction on an I/O error, every caller of that group
+//   gets the error.
+//
+// Reads within the process may see writes of the open group before they are committed. Nothing
+// that depends on them can leave the process before the commit, since the writers' own requests are
+// still waiting for it. Other processes see the group when it is committed, as with any transaction.
+import { resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import {
+  CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
+  type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult,
+} from 'kysely';
+
+/** A lock for the one connection (Kysely's own SQLite driver does the same). */
+class Mutex {
+  #held: Promise<void> | undefined;
+  #release: (() => void) | undefined;
+  async lock(): Promise<void> {
+    while (this.#held) await this.#held;
+    this.#held = new Promise((resolve) => { this.#release = resolve; });
+  }
+  unlock(): void {
+    const release = this.#release;
+    this.#held = undefined;
+    this.#release = undefined;
+    release?.();
+  }
+}
+
+const droppedByError = 'SQLite ended the transaction after an error; its writes were not committed';
+
+/** One shared transaction: settled when it is committed, or rejected when it is not. */
+class Generation {
+  readonly committed: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+  constructor() {
+    this.committed = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+    // Nobody may be waiting (the writer's request failed first): not an unhandled rejection.
+    this.committed.catch(() => {});
+  }
+}
+
+/** The shared transaction, opened by the first write of a turn and committed at its end. */
+class Group {
+  #open: Generation | undefined;
+  #scheduled = false;
+
+  constructor(private readonly db: Database.Database, private readonly mutex: Mutex) {}
+
+  /** The open shared transaction, opened now if need be, for a write or a savepoint. */
+  join(): Generation {
+    if (this.#open && !this.db.inTransaction) this.end(new Error(droppedByError));
+    if (this.#open) return this.#open;
+    this.db.exec('BEGIN IMMEDIATE');
+    this.#open = new Generation();
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => { void this.commitWhenFree(); });
+    }
+    return this.#open;
+  }
+
+  /** Commits at the next moment no caller holds the connection (a Kysely transaction may be mid-way). */
+  async commitWhenFree(): Promise<void> {
+    await this.mutex.lock();
+    try {
+      this.commitNow();
+    } finally {
+      this.mutex.unlock();
+    }
+  }
+
+  /** The caller holds the connection, outside any savepoint. */
+  commitNow(): void {
+    this.#scheduled = false;
+    if (!this.#open) return;
+    if (!this.db.inTransaction) return this.end(new Error(droppedByError));
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      return this.end(error);
+    }
+    this.end();
+  }
+
+  private end(error?: unknown): void {
+    const generation = this.#open!;
+    this.#open = undefined;
+    if (error === undefined) generation.resolve();
+    else generation.reject(error);
+  }
+}
+
+/** One use of the connection, from acquire to release: it remembers whether it wrote. */
+class Lease implements DatabaseConnection {
+  /** The shared transactions this use wrote in (more than one only if SQLite dropped one meanwhile). */
+  readonly wrote = new Set<Generation>();
+  #savepoints = 0;
+
+  constructor(private readonly db: Database.Database, private readonly group: Group) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = this.db.prepare(query.sql);
+    // `readonly`, not `reader`: an INSERT … RETURNING returns rows and writes.
+    if (!statement.readonly) this.wrote.add(this.group.join());
+    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(query.parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const statement = this.db.prepare(query.sql);
+    if (!statement.reader) throw new Error('only SELECT queries can be streamed');
+    for (const row of statement.iterate(query.parameters)) yield { rows: [row as R] };
+  }
+
+  begin(): void {
+    this.wrote.add(this.group.join());
+    this.db.exec(`SAVEPOINT s${++this.#savepoints}`);
+  }
+
+  release(): void {
+    this.db.exec(`RELEASE s${this.#savepoints--}`);
+  }
+
+  rollback(): void {
+    const name = `s${this.#savepoints--}`;
+    // An error may already have ended the whole transaction; the group then reports it to its writers.
+    if (!this.db.inTransaction) return;
+    this.db.exec(`ROLLBACK TO ${name}`);
+    this.db.exec(`RELEASE ${name}`);
+  }
+}
+
+/**
+ * One connection per database file and process, shared by every store opened on it: two
+ * connections of one process would wait for each other's write lock on the event loop's thread,
+ * which is a deadlock, since the lock is only given up on a later turn of that same loop.
+ */
+interface Shared { db: Database.Database; mutex: Mutex; group: Group; users: number }
+const sharedFiles = new Map<string, Shared>();
+
+class GroupCommitDriver implements Driver {
+  #shared: Shared | undefined;
+
+  constructor(private readonly file: string | undefined, private readonly open: () => Database.Database) {}
+
+  async init(): Promise<void> {
+    let shared = this.file === undefined ? undefined : sharedFiles.get(this.file);
+    if (!shared) {
+      const db = this.open();
+      const mutex = new Mutex();
+      shared = { db, mutex, group: new Group(db, mutex), users: 0 };
+      if (this.file !== undefined) sharedFiles.set(this.file, shared);
+    }
+    shared.users++;
+    this.#shared = shared;
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const { db, mutex, group } = this.#shared!;
+    await mutex.lock();
+    return new Lease(db, group);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    (connection as Lease).begin();
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    (connection as Lease).release();
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    (connection as Lease).rollback();
+  }
+
+  /** Frees the connection at once, then waits, if this use wrote, until the group is committed. */
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const written = [...(connection as Lease).wrote];
+    this.#shared!.mutex.unlock();
+    for (const generation of written) await generation.committed;
+  }
+
+  async destroy(): Promise<void> {
+    const shared = this.#shared;
+    if (!shared) return;
+    this.#shared = undefined;
+    await shared.mutex.lock();
+    try {
+      shared.group.commitNow();
+      if (--shared.users > 0) return;
+      if (this.file !== undefined) sharedFiles.delete(this.file);
+      shared.db.close();
+    } finally {
+      shared.mutex.unlock();
+    }
+  }
+}
+
+/** `open` opens and sets up the connection; it is called only if this process has none to the file yet. */
+export class GroupCommitSqliteDialect implements Dialect {
+  private readonly file: string | undefined;
+  constructor(path: string, private readonly open: () => Database.Database) {
+    this.file = path === ':memory:' ? undefined : resolve(path);
+  }
+  createDriver(): Driver { return new GroupCommitDriver(this.file, this.open); }
+  createQueryCompiler() { return new SqliteQueryCompiler(); }
+  createAdapter() { return new SqliteAdapter(); }
+  createIntrospector(db: Kysely<any>) { return new SqliteIntrospector(db); }
+}
