@@ -6,6 +6,7 @@ import { issuerOf, type Services } from '../services.js';
 import type { Grant } from '../store/grants.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
+import { keysCacheTtlMs } from './keystore.js';
 
 /** The claims signAccessToken writes; `gid` is absent on client_credentials tokens. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -97,7 +98,45 @@ async function parentsStand(s: Services, grant: Grant | undefined, now: number):
   return grant?.parentId == null || s.store.grants.isActive(grant.parentId, now);
 }
 
+/**
+ * Access tokens this process has verified, by their exact text, until they expire. A resource
+ * server presents the same token again and again (introspection, userinfo), and checking an ES256
+ * signature is the largest cost of those requests. Only the signature check is saved: the grant,
+ * the user and the revocation list are still read on every request. A verification is trusted no
+ * longer than the keys themselves are cached, bounded in number (oldest out first), and forgotten
+ * when any realm's signing keys change on any node (src/store/changes.ts).
+ */
+const maxVerified = 4096;
+interface Verified { claims: AccessTokenClaims; until: number }
+const verifiedTokens = new WeakMap<Services['store'], Map<string, Verified>>();
+
+function verifiedCache(s: Services): Map<string, Verified> {
+  let cache = verifiedTokens.get(s.store);
+  if (!cache) {
+    const created = new Map<string, Verified>();
+    s.store.changes.on('keys', () => created.clear());
+    verifiedTokens.set(s.store, cache = created);
+  }
+  return cache;
+}
+
 async function verifiedClaims(s: Services, realm: Realm, token: string): Promise<AccessTokenClaims | undefined> {
+  const cache = verifiedCache(s);
+  const key = `${realm.name} ${token}`;
+  const now = s.clock.now();
+  const known = cache.get(key);
+  if (known && now < known.until) return known.claims;
+  if (known) cache.delete(key);
+  const claims = await verifySignedClaims(s, realm, token);
+  if (claims) {
+    if (cache.size >= maxVerified) cache.delete(cache.keys().next().value!);
+    // Shared by every later request with the same token: nobody may change it.
+    cache.set(key, { claims: Object.freeze(claims), until: Math.min(claims.exp! * 1000, now + keysCacheTtlMs) });
+  }
+  return claims;
+}
+
+async function verifySignedClaims(s: Services, realm: Realm, token: string): Promise<AccessTokenClaims | undefined> {
   try {
     const { payload } = await jwtVerify(token, await s.keystore.verifier(realm.name), {
       issuer: issuerOf(s.config, realm), typ: 'at+jwt', algorithms: signingAlgs, currentDate: new Date(s.clock.now()),

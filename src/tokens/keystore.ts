@@ -9,7 +9,8 @@ import type { Sealer } from './master-key.js';
 
 /** How long a retired key stays published: longer than any token signed with it lives. */
 export const retiredKeyRetentionMs = 7 * 86_400_000;
-const cacheTtlMs = 5_000;
+/** How long a realm's keys are kept before being read again (changes on other nodes are also announced). */
+export const keysCacheTtlMs = 5_000;
 
 export interface SigningKey { kid: string; alg: SigningAlg; key: CryptoKey | Uint8Array }
 
@@ -93,7 +94,7 @@ export class Keystore {
     const cached = this.cache.get(realm);
     const now = this.clock.now();
     if (cached) {
-      return cached.then((keys) => (now - keys.loadedAt < cacheTtlMs ? keys : this.reload(realm)));
+      return cached.then((keys) => (now - keys.loadedAt < keysCacheTtlMs ? keys : this.reload(realm)));
     }
     return this.reload(realm);
   }
