@@ -95,11 +95,8 @@ export async function upgradeSession(s: Services, session: Session, added: strin
 }
 
 /** What second factors a user has set up. */
-export async function enrolledFactors(s: Services, user: User): Promise<{ totp: boolean; passkeys: number; recoveryCodes: number }> {
-  const [totp, passkeys, recoveryCodes] = await Promise.all([
-    s.store.mfa.totp(user.id), s.store.mfa.webauthnCredentials(user.id), s.store.mfa.unusedRecoveryCodes(user.id),
-  ]);
-  return { totp: totp?.confirmed === true, passkeys: passkeys.length, recoveryCodes };
+export function enrolledFactors(s: Services, user: User): Promise<{ totp: boolean; passkeys: number; recoveryCodes: number }> {
+  return s.store.mfa.enrolledFactors(user.id);
 }
 
 const period = 30;

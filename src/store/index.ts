@@ -40,7 +40,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     clients: clientsRepository(db, changes),
     clientAssertions: clientAssertionsRepository(db),
     dpopProofs: dpopProofsRepository(db),
-    users: usersRepository(db),
+    users: usersRepository(db, dialect),
     roles: rolesRepository(db),
     sessions: sessionsRepository(db),
     interactions: interactionsRepository(db),

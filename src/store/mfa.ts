@@ -66,10 +66,16 @@ export function mfaRepository(db: Kysely<Database>) {
         .where('user_id', '=', userId).where('code_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async unusedRecoveryCodes(userId: string): Promise<number> {
-      const row = await db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirst();
-      return Number(row?.n ?? 0);
+    /** What second factors a user has set up, in one query (asked on every authorization request). */
+    async enrolledFactors(userId: string): Promise<{ totp: boolean; passkeys: number; recoveryCodes: number }> {
+      const row = await db.selectNoFrom((eb) => [
+        eb.selectFrom('totp_credentials').select((e) => e.fn.countAll<number>().as('n'))
+          .where('user_id', '=', userId).where('confirmed_at', 'is not', null).as('totp'),
+        eb.selectFrom('webauthn_credentials').select((e) => e.fn.countAll<number>().as('n')).where('user_id', '=', userId).as('passkeys'),
+        eb.selectFrom('recovery_codes').select((e) => e.fn.countAll<number>().as('n'))
+          .where('user_id', '=', userId).where('used_at', 'is', null).as('recovery_codes'),
+      ]).executeTakeFirstOrThrow();
+      return { totp: Number(row.totp) > 0, passkeys: Number(row.passkeys), recoveryCodes: Number(row.recovery_codes) };
     },
     async webauthnCredentials(userId: string): Promise<WebAuthnCredential[]> {
       const rows = await db.selectFrom('webauthn_credentials').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();

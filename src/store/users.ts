@@ -1,5 +1,6 @@
 // Users of a realm (OpenID Connect standard claims as attributes), their passwords and role assignments.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from './db.js';
 import type { Database } from './schema.js';
 
 /** Standard claims other than sub / email / email_verified kept as the user's attributes. */
@@ -22,10 +23,14 @@ export interface NewUser {
   claims: UserClaims; enabled: boolean;
 }
 
-export function usersRepository(db: Kysely<Database>) {
-  const rolesOf = async (userId: string): Promise<string[]> =>
-    (await db.selectFrom('user_roles').select('role').where('user_id', '=', userId).orderBy('role').execute()).map((r) => r.role);
-  const toUser = async (row: Database['users'] | undefined): Promise<User | undefined> => row && {
+export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
+  // A user is read with its roles in one query (users are read on every token, userinfo and
+  // introspection request): the roles come as a JSON array, which pg parses and SQLite returns as text.
+  const roles = dialect === 'sqlite'
+    ? sql<string>`(select json_group_array(role) from (select role from user_roles where user_id = users.id order by role))`.as('roles')
+    : sql<string[]>`(select coalesce(json_agg(role order by role), '[]'::json) from user_roles where user_id = users.id)`.as('roles');
+  const withRoles = () => db.selectFrom('users').selectAll().select(roles);
+  const toUser = (row: (Database['users'] & { roles: string | string[] }) | undefined): User | undefined => row && {
     id: row.id,
     realm: row.realm,
     username: row.username,
@@ -34,20 +39,20 @@ export function usersRepository(db: Kysely<Database>) {
     claims: JSON.parse(row.claims) as UserClaims,
     enabled: row.enabled === 1,
     updatedAt: row.updated_at,
-    roles: await rolesOf(row.id),
+    roles: typeof row.roles === 'string' ? JSON.parse(row.roles) as string[] : row.roles,
   };
   return {
     async findById(id: string): Promise<User | undefined> {
-      return toUser(await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst());
+      return toUser(await withRoles().where('id', '=', id).executeTakeFirst());
     },
     /** Usernames are case-insensitive: stored and looked up lower-cased. */
     async findByUsername(realm: string, username: string): Promise<User | undefined> {
-      return toUser(await db.selectFrom('users').selectAll()
+      return toUser(await withRoles()
         .where('realm', '=', realm).where('username', '=', username.toLowerCase()).executeTakeFirst());
     },
     async list(realm: string): Promise<User[]> {
-      const rows = await db.selectFrom('users').selectAll().where('realm', '=', realm).orderBy('username').execute();
-      return Promise.all(rows.map(async (row) => (await toUser(row))!));
+      const rows = await withRoles().where('realm', '=', realm).orderBy('username').execute();
+      return rows.map((row) => toUser(row)!);
     },
     async create(user: NewUser, now: number): Promise<void> {
       await db.insertInto('users').values({
