@@ -2,7 +2,6 @@
 // where errors are rendered (JSON for back-channel endpoints, an HTML page for the browser).
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { trustProxyOption, type Config } from './config.js';
@@ -11,6 +10,7 @@ import { corsPolicy } from './http/cors.js';
 import { OAuthError, PageError } from './http/errors.js';
 import { httpsOnly } from './http/https-only.js';
 import { postOnly } from './http/post-only.js';
+import { securityHeaders } from './http/security-headers.js';
 import { realmResolver } from './http/realm.js';
 import { healthRoutes } from './ops/health.js';
 import { metrics } from './ops/metrics.js';
@@ -88,7 +88,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   await app.register(formbody);
   await app.register(cookie);
   const https = s.config.publicUrl.startsWith('https:');
-  await app.register(helmet, {
+  securityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
