@@ -522,6 +522,10 @@ export function parseClient(raw: unknown, where: string): ClientInput {
   if (metadata.grant_types.includes(tokenExchangeGrantType) && method === 'none') {
     throw new RealmFileError(`${where}.grant_types`, 'token exchange needs a confidential client');
   }
+  // Back-Channel Logout §2.2: http is allowed only for confidential clients.
+  if (metadata.backchannel_logout_uri?.startsWith('http:') && method === 'none') {
+    throw new RealmFileError(`${where}.backchannel_logout_uri`, 'a public client must use an https back-channel logout URI');
+  }
   return { metadata: JSON.parse(JSON.stringify(metadata)) as ClientMetadata, secret };
 }
 

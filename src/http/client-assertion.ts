@@ -1,7 +1,7 @@
 // Client authentication with a signed JWT (RFC 7523 §2.2 and §3, OIDC Core §9): client_secret_jwt
 // (an HMAC keyed with the client secret) and private_key_jwt (signed with a key from the client's
 // `jwks` or `jwks_uri`). client-auth.ts decides when an assertion is the method in use.
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { ClientAssertionsRepository } from '../store/client-assertions.js';
 import { clientAssertionAlgs, type Client } from '../store/clients.js';
 import type { Sealer } from '../tokens/master-key.js';
@@ -62,7 +62,7 @@ async function verifiedClaims(assertion: string, { client, audiences, now, seale
     requiredClaims: ['exp', 'jti'], clockTolerance: clockSkewSeconds, currentDate: new Date(now),
   };
   // Opened outside the try: a master key that cannot decrypt is Strix's fault, not the client's.
-  const keys = method === 'client_secret_jwt' ? secretKey(client, sealer) : clientKeys(client);
+  const keys = method === 'client_secret_jwt' ? secretKey(client, sealer) : clientKeys(client, now);
   try {
     return (await jwtVerify(assertion, keys, options)).payload;
   } catch (error) {
@@ -78,26 +78,46 @@ export function secretKey(client: Client, sealer: Pick<Sealer, 'open'>): JWTVeri
   return () => secret;
 }
 
-/** The client's registered public keys (`jwks` or `jwks_uri`); also verify its signed request objects. */
-export function clientKeys(client: Client): JWTVerifyGetKey {
+/** The client's registered public keys (`jwks` or `jwks_uri`, as known at `now`); also verify its signed request objects. */
+export function clientKeys(client: Client, now: number): JWTVerifyGetKey {
   const { jwks, jwks_uri } = client.metadata;
   if (jwks) return createLocalJWKSet(jwks);
-  if (jwks_uri) return remoteKeySet(jwks_uri);
+  if (jwks_uri) return remoteKeySet(jwks_uri, now);
   throw new AssertionRejected('client has neither jwks nor jwks_uri');
 }
 
 /**
- * One key set per registered jwks_uri, shared across requests: jose caches the keys (5 minutes),
- * refetches once when a kid is unknown (at most every 30 s, so a client can rotate keys without
- * waiting), and gives up after 5 s. Bounded by the number of registered URIs.
+ * How long after a fetch of a jwks_uri an unknown kid waits before it may fetch the keys again:
+ * a client that rotates keys is served within this time, and a client sending made-up kids
+ * cannot make Strix fetch its URI more often than this.
  */
-const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+const refetchCooldownMs = 30_000;
 
-function remoteKeySet(uri: string): JWTVerifyGetKey {
-  let keySet = remoteKeySets.get(uri);
-  if (!keySet) {
-    keySet = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5_000, cacheMaxAge: 5 * 60_000, cooldownDuration: 30_000 });
-    remoteKeySets.set(uri, keySet);
+interface RemoteKeys { keySet: ReturnType<typeof createRemoteJWKSet>; fetchedAt: number }
+
+/**
+ * One key set per registered jwks_uri, shared across requests and bounded by the number of
+ * registered URIs. jose caches the keys (5 minutes) and gives up a fetch after 5 s; the refetch on
+ * an unknown kid is ours, timed by Strix's clock (jose's own cooldown reads the system clock).
+ */
+const remoteKeySets = new Map<string, RemoteKeys>();
+
+function remoteKeySet(uri: string, now: number): JWTVerifyGetKey {
+  let remote = remoteKeySets.get(uri);
+  if (!remote) {
+    const keySet = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5_000, cacheMaxAge: 5 * 60_000, cooldownDuration: Infinity });
+    remote = { keySet, fetchedAt: now };
+    remoteKeySets.set(uri, remote);
   }
-  return keySet;
+  const known = remote;
+  return async (header, token) => {
+    try {
+      return await known.keySet(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || now < known.fetchedAt + refetchCooldownMs) throw error;
+      known.fetchedAt = now;
+      await known.keySet.reload();
+      return known.keySet(header, token);
+    }
+  };
 }

@@ -132,9 +132,9 @@ function signingAlg(jwt: string): string {
 }
 
 /** The family comes from the alg: an HMAC keyed with the secret, a signature checked with the client's keys. */
-function verificationKeys(s: Pick<Services, 'sealer'>, client: Client, alg: string): JWTVerifyGetKey {
+function verificationKeys(s: Pick<Services, 'clock' | 'sealer'>, client: Client, alg: string): JWTVerifyGetKey {
   try {
-    return hmacAlgs.includes(alg) ? secretKey(client, s.sealer) : clientKeys(client);
+    return hmacAlgs.includes(alg) ? secretKey(client, s.sealer) : clientKeys(client, s.clock.now());
   } catch (error) {
     if (!(error instanceof AssertionRejected)) throw error;
     throw invalidObject(hmacAlgs.includes(alg)

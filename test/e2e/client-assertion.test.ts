@@ -2,13 +2,13 @@
 // client_secret_jwt and private_key_jwt at the token endpoint, with the registered method enforced.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { importRealm, parseClient, RealmFileError, type RealmInput } from '../../src/admin/realm-file.js';
 import { storedSecret } from '../../src/store/clients.js';
 import { databases } from '../helpers/databases.js';
+import { jwksServer, keyPair, type Signer } from '../helpers/key-server.js';
 import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { tokenRequest } from '../helpers/user-agent.js';
@@ -16,25 +16,6 @@ import { tokenRequest } from '../helpers/user-agent.js';
 const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const sharedSecret = 'a-client-secret-long-enough-for-hs512-hmac-keys-0123456789abcdef';
 const basicSecret = 'batch-basic-secret';
-
-interface Signer { key: CryptoKey | Uint8Array; alg: string; kid?: string }
-
-async function keyPair(alg: string, kid: string): Promise<{ signer: Signer; jwk: JWK }> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { signer: { key: privateKey, alg, kid }, jwk: { ...(await exportJWK(publicKey)), kid, use: 'sig' } };
-}
-
-/** A tiny relying-party key server, standing in for a client's jwks_uri. */
-async function jwksServer(jwks: { keys: JWK[] }): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
-  let hits = 0;
-  const server: Server = createServer((_request, response) => {
-    hits += 1;
-    response.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify(jwks));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/jwks.json`, hits: () => hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 const serviceClient = (clientId: string, extra: Record<string, unknown>) => ({
   client_id: clientId, grant_types: ['client_credentials'], scope: 'api:read', ...extra,

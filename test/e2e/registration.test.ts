@@ -3,8 +3,10 @@
 // which metadata is refused and why, and that a registered client really signs users in.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { CryptoKey } from 'jose';
 import * as client from 'openid-client';
 import { databases } from '../helpers/databases.js';
+import { jwksServer, keyPair } from '../helpers/key-server.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
@@ -23,6 +25,26 @@ function registrationRealms() {
 }
 
 interface Answer { status: number; body: Record<string, any>; headers: Headers }
+
+/** openid-client's code flow (PKCE, state, nonce checked by the library), with alice signing in and consenting. */
+async function openidClientCodeFlow(server: TestServer, config: client.Configuration, scope = 'openid', extra: Record<string, string> = {}) {
+  const verifier = client.randomPKCECodeVerifier();
+  const nonce = client.randomNonce();
+  const browser = new UserAgent(server.url);
+  let page = await browser.open(client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri, scope, state: 'st', nonce, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+  }).href);
+  page = await browser.signIn(page, 'alice', password);
+  assert.ok(page.location, `expected a redirect, got ${page.status}`);
+  return client.authorizationCodeGrant(config, new URL(page.location), { pkceCodeVerifier: verifier, expectedState: 'st', expectedNonce: nonce });
+}
+
+/** Registers a private_key_jwt client with openid-client; `keys` is jwks or jwks_uri. */
+function registerKeyClient(server: TestServer, key: { key: CryptoKey; kid: string }, metadata: Partial<client.ClientMetadata>) {
+  return client.dynamicClientRegistration(new URL(server.issuer()), {
+    client_name: 'private_key_jwt app', redirect_uris: [redirectUri], token_endpoint_auth_method: 'private_key_jwt', ...metadata,
+  }, client.PrivateKeyJwt(key), { initialAccessToken, execute: [client.allowInsecureRequests] });
+}
 
 for (const database of databases) {
   describe(`dynamic client registration (${database})`, () => {
@@ -119,14 +141,7 @@ for (const database of databases) {
       const metadata = config.clientMetadata();
       assert.equal(typeof metadata.client_secret, 'string');
       assert.equal(typeof metadata.registration_access_token, 'string');
-      const verifier = client.randomPKCECodeVerifier();
-      const browser = new UserAgent(server.url);
-      let page = await browser.open(client.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri, scope: 'openid', state: 'st', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-      }).href);
-      page = await browser.signIn(page, 'alice', password);
-      assert.ok(page.location, `expected a redirect, got ${page.status}`);
-      const tokens = await client.authorizationCodeGrant(config, new URL(page.location), { pkceCodeVerifier: verifier, expectedState: 'st' });
+      const tokens = await openidClientCodeFlow(server, config);
       assert.equal(tokens.claims()?.aud, metadata.client_id);
     });
 
@@ -330,6 +345,130 @@ for (const database of databases) {
       assert.equal(read.body.client_id, body.client_id);
       assert.equal(read.body.registration_client_uri, body.registration_client_uri);
       assert.equal((await call('DELETE', body.registration_client_uri, { token: body.registration_access_token })).status, 204);
+    });
+
+    test('RPIL-11: registration stores post_logout_redirect_uris and logout redirects to one; an invalid one fails the registration and nothing is stored', async () => {
+      const postLogout = 'http://127.0.0.1:3999/signed-out';
+      const answer = await register(webApp({ post_logout_redirect_uris: [postLogout] }));
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      assert.deepEqual(answer.body.post_logout_redirect_uris, [postLogout]);
+      const read = await call('GET', answer.body.registration_client_uri, { token: answer.body.registration_access_token });
+      assert.deepEqual(read.body.post_logout_redirect_uris, [postLogout]);
+      const tokens = await signInAndRedeem(answer.body);
+      const logout = await fetch(`${server.issuer()}/protocol/openid-connect/logout?${new URLSearchParams({ id_token_hint: tokens.body.id_token, post_logout_redirect_uri: postLogout, state: 'bye' })}`, { redirect: 'manual' });
+      assert.equal(logout.headers.get('location'), `${postLogout}?state=bye`);
+
+      const before = (await server.services.store.clients.list('demo')).length;
+      assertError(await register(webApp({ client_name: 'bad logout URI', post_logout_redirect_uris: ['https://app.example.com/bye#fragment'] })), 400, 'invalid_client_metadata');
+      assertError(await register(webApp({ client_name: 'bad logout URI', post_logout_redirect_uris: ['not a uri'] })), 400, 'invalid_client_metadata');
+      const clients = await server.services.store.clients.list('demo');
+      assert.equal(clients.length, before, 'a failed registration stores nothing');
+      assert.ok(!clients.some((c) => c.metadata.client_name === 'bad logout URI'));
+    });
+
+    test('BCLO-03: registration accepts a back-channel logout URI and backchannel_logout_session_required; a fragment, or http for a public client, is invalid_client_metadata', async () => {
+      const https = await register(webApp({ backchannel_logout_uri: 'https://app.example.com/backchannel?x=1', backchannel_logout_session_required: true }));
+      assert.equal(https.status, 201, JSON.stringify(https.body));
+      assert.equal(https.body.backchannel_logout_uri, 'https://app.example.com/backchannel?x=1');
+      assert.equal(https.body.backchannel_logout_session_required, true);
+      const confidentialHttp = await register(webApp({ backchannel_logout_uri: 'http://127.0.0.1:3999/backchannel' }));
+      assert.equal(confidentialHttp.status, 201, JSON.stringify(confidentialHttp.body));
+      const publicHttps = await register(webApp({ token_endpoint_auth_method: 'none', backchannel_logout_uri: 'https://app.example.com/backchannel' }));
+      assert.equal(publicHttps.status, 201, JSON.stringify(publicHttps.body));
+      assertError(await register(webApp({ token_endpoint_auth_method: 'none', backchannel_logout_uri: 'http://127.0.0.1:3999/backchannel' })), 400, 'invalid_client_metadata');
+      assertError(await register(webApp({ backchannel_logout_uri: 'https://app.example.com/backchannel#f' })), 400, 'invalid_client_metadata');
+      assertError(await register(webApp({ backchannel_logout_uri: 'https://app.example.com/backchannel', backchannel_logout_session_required: 'yes' })), 400, 'invalid_client_metadata');
+    });
+
+    test('DYN-10: openid-client registers a private_key_jwt client with jwks, then completes the code flow authenticating with a signed assertion', async () => {
+      const { privateKey, jwk } = await keyPair('ES256', 'dyn-10');
+      const config = await registerKeyClient(server, { key: privateKey, kid: 'dyn-10' }, { jwks: { keys: [jwk] } });
+      const metadata = config.clientMetadata();
+      assert.equal(metadata.client_secret, undefined);
+      const tokens = await openidClientCodeFlow(server, config, 'openid profile');
+      assert.equal(tokens.claims()?.aud, metadata.client_id);
+      assert.equal(typeof tokens.access_token, 'string');
+      const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+      assert.equal(info.name, 'Alice Liddell');
+    });
+
+    test('DYN-14: a client registered with jwks_uri instead of jwks is authenticated with the keys Strix fetches from it', async () => {
+      const { privateKey, jwk } = await keyPair('ES256', 'dyn-14');
+      const keys = await jwksServer({ keys: [jwk] });
+      try {
+        const config = await registerKeyClient(server, { key: privateKey, kid: 'dyn-14' }, { jwks_uri: keys.url });
+        assert.equal(config.clientMetadata().jwks_uri, keys.url);
+        const tokens = await openidClientCodeFlow(server, config);
+        assert.equal(tokens.claims()?.aud, config.clientMetadata().client_id);
+        assert.ok(keys.hits() >= 1, 'the key set was fetched');
+      } finally {
+        await keys.close();
+      }
+    });
+
+    test('DYN-21: with private_key_jwt, a signed request object\'s redirect_uri wins over an unregistered one in the query, and the refresh grant (with scope) works; another client\'s refresh token is invalid_grant', async () => {
+      const { privateKey, jwk } = await keyPair('ES256', 'dyn-21');
+      const key = { key: privateKey, kid: 'dyn-21' };
+      const metadata = { jwks: { keys: [jwk] }, grant_types: ['authorization_code', 'refresh_token'], scope: 'openid profile offline_access' };
+      const config = await registerKeyClient(server, key, metadata);
+      const other = await registerKeyClient(server, key, metadata);
+
+      const verifier = client.randomPKCECodeVerifier();
+      const url = await client.buildAuthorizationUrlWithJAR(config, {
+        redirect_uri: redirectUri, scope: 'openid offline_access', state: 'st', prompt: 'consent',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      }, key);
+      url.searchParams.set('redirect_uri', 'https://attacker.example.com/cb');
+      const browser = new UserAgent(server.url);
+      const page = await browser.signIn(await browser.open(url.href), 'alice', password);
+      assert.ok(page.location?.startsWith(`${redirectUri}?`), `redirected to ${page.location}`);
+      const tokens = await client.authorizationCodeGrant(config, new URL(page.location!), { pkceCodeVerifier: verifier, expectedState: 'st' });
+      assert.ok(tokens.refresh_token, 'offline_access gives a refresh token');
+
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token, { scope: 'openid' });
+      assert.equal(refreshed.token_type, 'bearer');
+      assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
+      assert.equal(refreshed.claims()?.sub, tokens.claims()?.sub);
+      await assert.rejects(client.refreshTokenGrant(other, refreshed.refresh_token!), (error: any) => error.error === 'invalid_grant');
+    });
+  });
+}
+
+for (const database of databases) {
+  describe(`a registered client rotating its keys (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, registrationRealms()); });
+    after(async () => { await server?.close(); });
+
+    test('DYN-18: after the RP publishes a new key at its jwks_uri, a refresh authenticated with the new kid gets 200 once the refetch cooldown has passed', async () => {
+      const first = await keyPair('ES256', 'rp-key-1');
+      const second = await keyPair('ES256', 'rp-key-2');
+      const published = { keys: [first.jwk] };
+      const keys = await jwksServer(published);
+      try {
+        const config = await registerKeyClient(server, { key: first.privateKey, kid: 'rp-key-1' }, {
+          jwks_uri: keys.url, grant_types: ['authorization_code', 'refresh_token'], scope: 'openid offline_access',
+        });
+        const tokens = await openidClientCodeFlow(server, config, 'openid offline_access', { prompt: 'consent' });
+        assert.ok(tokens.refresh_token, 'offline_access gives a refresh token');
+
+        published.keys = [second.jwk];
+        const rotated = (skewSeconds: number) => {
+          const next = new client.Configuration(config.serverMetadata(), config.clientMetadata().client_id,
+            { ...config.clientMetadata(), [client.clockSkew]: skewSeconds }, client.PrivateKeyJwt({ key: second.privateKey, kid: 'rp-key-2' }));
+          client.allowInsecureRequests(next);
+          return next;
+        };
+        // Within the cooldown a made-up kid cannot make Strix fetch the client's keys again.
+        await assert.rejects(client.refreshTokenGrant(rotated(0), tokens.refresh_token), (error: any) => error.error === 'invalid_client');
+        // The conformance module waits 60 s; Strix's clock stands in for the wait.
+        server.clock.advance(31);
+        const refreshed = await client.refreshTokenGrant(rotated(31), tokens.refresh_token);
+        assert.equal(typeof refreshed.access_token, 'string');
+        assert.equal(refreshed.claims()?.sub, tokens.claims()?.sub);
+      } finally {
+        await keys.close();
+      }
     });
   });
 }
