@@ -33,6 +33,19 @@ for (const database of databases) {
       assert.equal(decodeJwt(tokens.id_token).given_name, undefined);
     });
 
+    test('CORE-11: auth_time requested as an essential ID token claim is in the ID token: the time of sign-in, kept when the session is reused', async () => {
+      const browser = new UserAgent(server.url);
+      const essential = { claims: JSON.stringify({ id_token: { auth_time: { essential: true } } }) };
+      const signedInAt = Math.floor(server.clock.now() / 1000);
+      const first = decodeJwt((await tokensFor(server, browser, { client: 'trusted', scope: 'openid', params: essential })).id_token);
+      assert.equal(typeof first.auth_time, 'number');
+      assert.ok(Math.abs(first.auth_time as number - signedInAt) <= 2, `auth_time ${first.auth_time}, signed in at ${signedInAt}`);
+      server.clock.advance(60);
+      const later = decodeJwt((await tokensFor(server, browser, { client: 'trusted', scope: 'openid', params: essential })).id_token);
+      assert.equal(later.auth_time, first.auth_time);
+      assert.ok((later.iat as number) >= (first.auth_time as number) + 60);
+    });
+
     test('a claims parameter that is not JSON is refused with invalid_request', async () => {
       const params = callbackParams(await authorize(new UserAgent(server.url), { claims: '{not json' }));
       assert.equal(params.get('error'), 'invalid_request');

@@ -1,20 +1,91 @@
 // Conformance checklist, Implicit (A2), Hybrid (A3) and Form Post (A4) plans.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, jwtVerify, UnsecuredJWT, type JWTPayload } from 'jose';
 import { databases } from '../helpers/databases.js';
 import { userinfo } from '../helpers/flows.js';
 import { hybridClient, password, testRealm } from '../helpers/realm.js';
+import { requestObjectServer } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { authorizeUrl, fragmentOf, halfHash, parseForm, tokenRequest, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, fragmentOf, halfHash, isLoginPage, parseForm, tokenRequest, UserAgent, type Page } from '../helpers/user-agent.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 
+/**
+ * `hybrid` (client_secret_basic) and `hybrid-post` (client_secret_post, for -server-client-secret-post),
+ * both allowed every response type, the address and phone scopes, and unsigned request objects.
+ */
+/** An unsigned request object (alg none) with the whole request: Strix ignores the query's copies (RFC 9101 §5). */
+function unsigned(flow: Flow): string {
+  return new UnsecuredJWT({
+    client_id: 'hybrid', redirect_uri: redirectUri, response_type: flow.responseType, scope: 'openid', state: 'st', nonce: 'nn',
+    ...(flow.formPost ? { response_mode: 'form_post' } : {}),
+  }).encode();
+}
+
+/** The S256 code_challenge of a verifier. */
+const s256Challenge = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
 function realmWithHybrid() {
   const realm = testRealm();
-  realm.realms[0]!.clients.push(hybridClient(redirectUri) as never);
+  const client = { ...hybridClient(redirectUri), scope: 'openid profile email address phone offline_access', request_object_signing_alg: 'none' };
+  realm.realms[0]!.clients.push(client as never, { ...client, client_id: 'hybrid-post', client_secret: 'hybrid-post-secret', token_endpoint_auth_method: 'client_secret_post' } as never);
   return realm;
 }
+
+/** One run of a plan: a response type, and form_post when the Form Post profile is under test. */
+interface Flow { responseType: string; formPost: boolean }
+
+const returnsIdToken = (flow: Flow) => flow.responseType.split(' ').includes('id_token');
+const returnsAccessToken = (flow: Flow) => flow.responseType.split(' ').includes('token');
+const returnsCode = (flow: Flow) => flow.responseType.split(' ').includes('code');
+
+/** The authorization response as the client receives it: form_post fields, the fragment, or (code flow) the query. */
+function responseOf(page: Page, flow: Flow): URLSearchParams {
+  if (flow.formPost) {
+    assert.equal(page.location, undefined, `form_post must not redirect, got ${page.location}`);
+    const form = parseForm(page.html);
+    assert.equal(form.action, redirectUri, 'the form posts to the bare redirect URI');
+    return new URLSearchParams(form.fields);
+  }
+  if (flow.responseType !== 'code') return fragmentOf(page);
+  assert.ok(page.location, `expected a redirect, got ${page.status}: ${page.html.slice(0, 200)}`);
+  const url = new URL(page.location);
+  assert.equal(url.hash, '', 'the code flow answers in the query');
+  return url.searchParams;
+}
+
+/** The names of the conformance modules each plan runs, per response type (OIDCC*TestPlan). */
+const implicitModules = [
+  'oidcc-server', 'oidcc-idtoken-signature', 'oidcc-ensure-request-without-nonce-fails', 'oidcc-scope-profile', 'oidcc-scope-email',
+  'oidcc-scope-address', 'oidcc-scope-phone', 'oidcc-scope-all', 'oidcc-alternate-happy-flow', 'oidcc-display-page', 'oidcc-display-popup',
+  'oidcc-prompt-login', 'oidcc-prompt-none-not-logged-in', 'oidcc-prompt-none-logged-in', 'oidcc-max-age-1', 'oidcc-max-age-10000',
+  'oidcc-ensure-request-with-unknown-parameter-succeeds', 'oidcc-id-token-hint', 'oidcc-login-hint', 'oidcc-ui-locales', 'oidcc-claims-locales',
+  'oidcc-ensure-request-with-acr-values-succeeds', 'oidcc-ensure-registered-redirect-uri', 'oidcc-request-uri-unsigned',
+  'oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported', 'oidcc-ensure-request-object-with-redirect-uri', 'oidcc-claims-essential',
+];
+const userinfoModules = ['oidcc-userinfo-get', 'oidcc-userinfo-post-header', 'oidcc-userinfo-post-body'];
+const codeModules = ['oidcc-codereuse', 'oidcc-codereuse-30seconds', 'oidcc-server-client-secret-post', 'oidcc-refresh-token'];
+const codeIdTokenModules = [
+  ...implicitModules, ...userinfoModules, ...codeModules, 'oidcc-response-type-missing', 'oidcc-ensure-request-with-valid-pkce-succeeds',
+];
+/** HYB-02: as `code id_token` without -response-type-missing, -alternate-happy-flow and -valid-pkce; code token's nonce module differs. */
+const codeTokenModules = (nonceModule: string) => codeIdTokenModules
+  .filter((m) => !['oidcc-response-type-missing', 'oidcc-alternate-happy-flow', 'oidcc-ensure-request-with-valid-pkce-succeeds'].includes(m))
+  .map((m) => m === 'oidcc-ensure-request-without-nonce-fails' ? nonceModule : m);
+/** BASIC (code) for FP-01: the same checks that apply to the code flow. */
+const basicModules = [...codeTokenModules('oidcc-ensure-request-without-nonce-succeeds-for-code-flow'), 'oidcc-response-type-missing', 'oidcc-alternate-happy-flow', 'oidcc-ensure-request-with-valid-pkce-succeeds'];
+
+/** The module list of each response type: IMPL-01, HYB-01, HYB-02 (and BASIC for code). */
+const modulesOf: Record<string, string[]> = {
+  'id_token': implicitModules,
+  'id_token token': [...implicitModules, ...userinfoModules, 'oidcc-response-type-missing'],
+  'code id_token': codeIdTokenModules,
+  'code token': codeTokenModules('oidcc-ensure-request-without-nonce-succeeds-for-code-flow'),
+  'code id_token token': codeTokenModules('oidcc-ensure-request-without-nonce-fails'),
+  'code': basicModules,
+};
 
 for (const database of databases) {
   describe(`conformance: implicit, hybrid and form_post plans (${database})`, () => {
@@ -31,6 +102,242 @@ for (const database of databases) {
     const authorize = (params: Record<string, string>, agent = browser) =>
       agent.open(authorizeUrl(server.issuer(), { client_id: 'hybrid', redirect_uri: redirectUri, scope: 'openid profile email', state: 'st', nonce: 'nn', ...params }));
     const redeem = (code: string) => tokenRequest(server.issuer(), { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, { id: 'hybrid', secret: 'hybrid-secret' });
+
+    let requestObjects: Awaited<ReturnType<typeof requestObjectServer>>;
+    before(async () => { requestObjects = await requestObjectServer(); });
+    after(async () => { await requestObjects?.close(); });
+
+    /** The tokens a successful response gives the client: front-channel ones, and the token endpoint's for a code. */
+    interface Outcome { response: URLSearchParams; idToken: JWTPayload; idTokenJwt: string; accessToken?: string; refreshToken?: string }
+
+    /** Runs the authorization request for the flow and checks the happy-path expectations every module shares. */
+    async function succeed(flow: Flow, params: Record<string, string> = {}, agent = browser, client = { id: 'hybrid', secret: 'hybrid-secret', post: false }): Promise<Outcome> {
+      const page = await agent.open(authorizeUrl(server.issuer(), {
+        client_id: client.id, redirect_uri: redirectUri, scope: 'openid', state: 'st', nonce: 'nn', response_type: flow.responseType,
+        ...(flow.formPost ? { response_mode: 'form_post' } : {}), ...params,
+      }));
+      const response = responseOf(page, flow);
+      assert.equal(response.get('error'), null, `${response.get('error')}: ${response.get('error_description')}`);
+      assert.equal(response.get('state'), params.state ?? 'st');
+      assert.equal(response.get('iss'), server.issuer());
+      for (const [name, present] of [['code', returnsCode(flow)], ['id_token', returnsIdToken(flow)], ['access_token', returnsAccessToken(flow)]] as const) {
+        assert.equal(response.has(name), present, `${name} in the ${flow.responseType} response`);
+      }
+      const jwks = createLocalJWKSet(await (await fetch(`${server.issuer()}/protocol/openid-connect/certs`)).json() as never);
+      const verify = async (jwt: string) => (await jwtVerify(jwt, jwks, { issuer: server.issuer(), audience: client.id })).payload;
+      let idTokenJwt = response.get('id_token') ?? undefined;
+      let accessToken = response.get('access_token') ?? undefined;
+      let refreshToken: string | undefined;
+      if (idTokenJwt) {
+        const front = await verify(idTokenJwt);
+        assert.equal(front.nonce, params.nonce ?? 'nn');
+        if (returnsCode(flow)) assert.equal(front.c_hash, halfHash(response.get('code')!));
+        if (accessToken) assert.equal(front.at_hash, halfHash(accessToken));
+      }
+      if (returnsCode(flow)) {
+        const form = { grant_type: 'authorization_code', code: response.get('code')!, redirect_uri: redirectUri, ...params.code_verifier ? { code_verifier: params.code_verifier } : {} };
+        const tokens = client.post
+          ? await tokenRequest(server.issuer(), { ...form, client_id: client.id, client_secret: client.secret })
+          : await tokenRequest(server.issuer(), form, { id: client.id, secret: client.secret });
+        assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+        const back = await verify(tokens.body.id_token);
+        if (idTokenJwt) assert.equal(back.sub, decodeJwt(idTokenJwt).sub);
+        idTokenJwt = tokens.body.id_token as string;
+        accessToken = tokens.body.access_token;
+        refreshToken = tokens.body.refresh_token;
+      }
+      assert.ok(idTokenJwt, 'an ID token reaches the client');
+      return { response, idToken: await verify(idTokenJwt), idTokenJwt, accessToken, refreshToken };
+    }
+
+    /** Runs the request and expects an error response to the redirect URI, with the state. */
+    async function fail(flow: Flow, params: Record<string, string>, error: string, agent = browser): Promise<void> {
+      const page = await agent.open(authorizeUrl(server.issuer(), {
+        client_id: 'hybrid', redirect_uri: redirectUri, scope: 'openid', state: 'st', nonce: 'nn', response_type: flow.responseType,
+        ...(flow.formPost ? { response_mode: 'form_post' } : {}), ...params,
+      }));
+      const response = responseOf(page, flow);
+      assert.equal(response.get('error'), error, response.get('error_description') ?? '');
+      assert.equal(response.get('state'), 'st');
+      for (const name of ['code', 'id_token', 'access_token']) assert.equal(response.get(name), null, name);
+    }
+
+    /** The user's claims as the client gets them: from userinfo when it has an access token, else from the ID token. */
+    async function claimsOf(outcome: Outcome): Promise<Record<string, unknown>> {
+      if (!outcome.accessToken) return outcome.idToken;
+      const info = await userinfo(server, outcome.accessToken);
+      assert.equal(info.status, 200);
+      assert.equal(info.body.sub, outcome.idToken.sub);
+      return info.body;
+    }
+
+    const loginPageFor = async (flow: Flow, params: Record<string, string>) => {
+      const page = await browser.open(authorizeUrl(server.issuer(), {
+        client_id: 'hybrid', redirect_uri: redirectUri, scope: 'openid', state: 'st', nonce: 'nn', response_type: flow.responseType,
+        ...(flow.formPost ? { response_mode: 'form_post' } : {}), ...params,
+      }));
+      assert.ok(isLoginPage(page), `expected the sign-in page, got ${page.status} ${page.location ?? ''}`);
+      return page;
+    };
+
+    const userinfoBy = async (outcome: Outcome, how: 'get' | 'post-header' | 'post-body') => {
+      assert.ok(outcome.accessToken);
+      const url = `${server.issuer()}/protocol/openid-connect/userinfo`;
+      const response = how === 'get' ? await fetch(url, { headers: { authorization: `Bearer ${outcome.accessToken}` } })
+        : how === 'post-header' ? await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${outcome.accessToken}` } })
+          : await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: outcome.accessToken }).toString() });
+      assert.equal(response.status, 200, how);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal((await response.json() as { sub: string }).sub, outcome.idToken.sub);
+    };
+
+    /** Each module's key pass criteria (the BASIC line it reuses names them), for one flow. */
+    const modules: Record<string, (flow: Flow) => Promise<unknown>> = {
+      'oidcc-server': (flow) => succeed(flow),
+      'oidcc-idtoken-signature': async (flow) => {
+        const { idTokenJwt } = await succeed(flow);
+        assert.ok(['RS256', 'ES256', 'EdDSA'].includes(JSON.parse(Buffer.from(idTokenJwt.split('.')[0]!, 'base64url').toString()).alg));
+      },
+      'oidcc-ensure-request-without-nonce-fails': (flow) => fail(flow, { nonce: '' }, 'invalid_request'),
+      'oidcc-ensure-request-without-nonce-succeeds-for-code-flow': async (flow) => {
+        assert.equal((await succeed(flow, { nonce: '' })).idToken.nonce, undefined);
+      },
+      'oidcc-scope-profile': async (flow) => { assert.equal((await claimsOf(await succeed(flow, { scope: 'openid profile' }))).name, 'Alice Liddell'); },
+      'oidcc-scope-email': async (flow) => { assert.equal((await claimsOf(await succeed(flow, { scope: 'openid email' }))).email, 'alice@example.com'); },
+      'oidcc-scope-address': async (flow) => { assert.deepEqual((await claimsOf(await succeed(flow, { scope: 'openid address' }))).address, { locality: 'Oxford', country: 'GB' }); },
+      'oidcc-scope-phone': async (flow) => { assert.equal((await claimsOf(await succeed(flow, { scope: 'openid phone' }))).phone_number, '+44 20 7946 0000'); },
+      'oidcc-scope-all': async (flow) => {
+        const claims = await claimsOf(await succeed(flow, { scope: 'openid profile email address phone' }));
+        for (const name of ['name', 'email', 'address', 'phone_number']) assert.ok(claims[name] !== undefined, name);
+      },
+      'oidcc-alternate-happy-flow': async (flow) => { assert.equal((await claimsOf(await succeed(flow, { scope: 'email openid' }))).email, 'alice@example.com'); },
+      'oidcc-display-page': (flow) => succeed(flow, { display: 'page' }),
+      'oidcc-display-popup': (flow) => succeed(flow, { display: 'popup' }),
+      'oidcc-prompt-login': async (flow) => {
+        const before = (await succeed(flow)).idToken.auth_time as number;
+        server.clock.advance(2);
+        const page = await loginPageFor(flow, { prompt: 'login' });
+        const after = responseOf(await browser.signIn(page, 'alice', password), flow);
+        assert.equal(after.get('error'), null);
+        const again = await succeed(flow);
+        assert.ok((again.idToken.auth_time as number) > before, 'a new sign-in');
+      },
+      'oidcc-prompt-none-not-logged-in': (flow) => fail(flow, { prompt: 'none' }, 'login_required', new UserAgent(server.url)),
+      'oidcc-prompt-none-logged-in': (flow) => succeed(flow, { prompt: 'none' }),
+      'oidcc-max-age-1': async (flow) => {
+        server.clock.advance(2);
+        const page = await loginPageFor(flow, { max_age: '1' });
+        assert.equal(responseOf(await browser.signIn(page, 'alice', password), flow).get('error'), null);
+      },
+      'oidcc-max-age-10000': async (flow) => { assert.equal(typeof (await succeed(flow, { max_age: '10000' })).idToken.auth_time, 'number'); },
+      'oidcc-ensure-request-with-unknown-parameter-succeeds': (flow) => succeed(flow, { extra: 'foobar' }),
+      'oidcc-id-token-hint': async (flow) => {
+        const first = await succeed(flow);
+        const again = await succeed(flow, { prompt: 'none', id_token_hint: first.idTokenJwt });
+        assert.equal(again.idToken.sub, first.idToken.sub);
+      },
+      'oidcc-login-hint': (flow) => succeed(flow, { login_hint: 'alice' }),
+      'oidcc-ui-locales': (flow) => succeed(flow, { ui_locales: 'se' }),
+      'oidcc-claims-locales': (flow) => succeed(flow, { claims_locales: 'se' }),
+      'oidcc-ensure-request-with-acr-values-succeeds': (flow) => succeed(flow, { acr_values: '1 2' }),
+      'oidcc-ensure-registered-redirect-uri': async (flow) => {
+        const page = await browser.open(authorizeUrl(server.issuer(), { client_id: 'hybrid', redirect_uri: 'https://attacker.example.com/cb', scope: 'openid', state: 'st', nonce: 'nn', response_type: flow.responseType, ...(flow.formPost ? { response_mode: 'form_post' } : {}) }));
+        assert.equal(page.location, undefined, 'no redirect to an unregistered URI');
+        assert.ok(!page.html.includes('attacker.example.com/cb"'), 'no form to an unregistered URI');
+      },
+      'oidcc-request-uri-unsigned': async (flow) => {
+        const path = `/request-${flow.responseType.replace(/ /g, '-')}-${flow.formPost}`;
+        requestObjects.objects.set(path, unsigned(flow));
+        await succeed(flow, { request_uri: `${requestObjects.base}${path}` });
+      },
+      'oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported': (flow) =>
+        succeed(flow, { request: unsigned(flow) }),
+      'oidcc-ensure-request-object-with-redirect-uri': (flow) =>
+        succeed(flow, { request: unsigned(flow), redirect_uri: 'https://attacker.example.com/cb' }),
+      'oidcc-claims-essential': async (flow) => {
+        const outcome = await succeed(flow, { claims: JSON.stringify({ userinfo: { name: { essential: true } }, id_token: { name: { essential: true } } }) });
+        assert.equal((await claimsOf(outcome)).name, 'Alice Liddell');
+      },
+      'oidcc-userinfo-get': async (flow) => userinfoBy(await succeed(flow), 'get'),
+      'oidcc-userinfo-post-header': async (flow) => userinfoBy(await succeed(flow), 'post-header'),
+      'oidcc-userinfo-post-body': async (flow) => userinfoBy(await succeed(flow), 'post-body'),
+      'oidcc-response-type-missing': async (flow) => {
+        const page = await browser.open(authorizeUrl(server.issuer(), { client_id: 'hybrid', redirect_uri: redirectUri, scope: 'openid', state: 'st', nonce: 'nn', ...(flow.formPost ? { response_mode: 'form_post' } : {}) }));
+        // The OP cannot know the response type, so the error may come in the query or as a form_post.
+        const response = page.location ? new URL(page.location).searchParams : new URLSearchParams(parseForm(page.html).fields);
+        assert.ok(['invalid_request', 'unsupported_response_type'].includes(response.get('error') ?? ''), `error ${response.get('error')}`);
+        assert.equal(response.get('state'), 'st');
+      },
+      'oidcc-codereuse': async (flow) => {
+        const { response } = await succeed(flow);
+        const again = await redeem(response.get('code')!);
+        assert.equal(again.status, 400);
+        assert.equal(again.body.error, 'invalid_grant');
+      },
+      'oidcc-codereuse-30seconds': async (flow) => {
+        const { response, accessToken } = await succeed(flow);
+        server.clock.advance(30);
+        const again = await redeem(response.get('code')!);
+        assert.equal(again.body.error, 'invalid_grant');
+        assert.equal((await userinfo(server, accessToken!)).status, 401, 'the first access token is revoked');
+      },
+      'oidcc-server-client-secret-post': (flow) => succeed(flow, {}, browser, { id: 'hybrid-post', secret: 'hybrid-post-secret', post: true }),
+      'oidcc-refresh-token': async (flow) => {
+        const { refreshToken, idToken } = await succeed(flow, { scope: 'openid offline_access', prompt: 'consent' });
+        assert.ok(refreshToken, 'offline_access gives a refresh token');
+        const refreshed = await tokenRequest(server.issuer(), { grant_type: 'refresh_token', refresh_token: refreshToken, scope: 'openid' }, { id: 'hybrid', secret: 'hybrid-secret' });
+        assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+        assert.equal(decodeJwt(refreshed.body.id_token).sub, idToken.sub);
+      },
+      'oidcc-ensure-request-with-valid-pkce-succeeds': (flow) => {
+        const verifier = 'a-code-verifier-of-at-least-43-characters-0123456789';
+        return succeed(flow, { code_challenge: s256Challenge(verifier), code_challenge_method: 'S256', code_verifier: verifier });
+      },
+    };
+
+    /** Runs every module of the response type's plan; a failure names the module. */
+    async function runPlan(flow: Flow, only?: string[]): Promise<void> {
+      for (const name of modulesOf[flow.responseType]!.filter((m) => !only || only.includes(m))) {
+        const module = modules[name];
+        assert.ok(module, `no check for ${name}`);
+        try {
+          await module(flow);
+        } catch (error) {
+          throw new Error(`${name} (${flow.responseType}${flow.formPost ? ', form_post' : ''}): ${(error as Error).message}`, { cause: error });
+        }
+      }
+    }
+
+    test('CORE-24: no ID token carries s_hash, from the authorization or the token endpoint, for any response type', async () => {
+      for (const responseType of Object.keys(modulesOf)) {
+        const { response, idToken } = await succeed({ responseType, formPost: false });
+        assert.equal(idToken.s_hash, undefined, responseType);
+        if (response.get('id_token')) assert.equal(decodeJwt(response.get('id_token')!).s_hash, undefined, responseType);
+      }
+    });
+
+    test('IMPL-01: the implicit plan\'s modules pass for id_token and for id_token token', async () => {
+      for (const responseType of ['id_token', 'id_token token']) await runPlan({ responseType, formPost: false });
+    });
+
+    test('IMPL-07: prompt, max_age and id_token_hint work as in the code flow, with the ID token from the fragment', async () => {
+      const only = ['oidcc-prompt-login', 'oidcc-prompt-none-not-logged-in', 'oidcc-prompt-none-logged-in', 'oidcc-max-age-1', 'oidcc-max-age-10000', 'oidcc-id-token-hint'];
+      for (const responseType of ['id_token', 'id_token token']) await runPlan({ responseType, formPost: false }, only);
+    });
+
+    test('HYB-01: the hybrid plan\'s modules pass for code id_token', async () => {
+      await runPlan({ responseType: 'code id_token', formPost: false });
+    });
+
+    test('HYB-02: the hybrid plan\'s modules pass for code token and code id_token token, each with its own nonce module', async () => {
+      assert.ok(modulesOf['code token']!.includes('oidcc-ensure-request-without-nonce-succeeds-for-code-flow'));
+      assert.ok(modulesOf['code id_token token']!.includes('oidcc-ensure-request-without-nonce-fails'));
+      for (const responseType of ['code token', 'code id_token token']) await runPlan({ responseType, formPost: false });
+    });
+
+    test('FP-01: with response_mode=form_post, the basic, implicit and hybrid plans pass for every response type', async () => {
+      for (const responseType of Object.keys(modulesOf)) await runPlan({ responseType, formPost: true });
+    });
 
     test('IMPL-02, COMMON-06, BCP-19: response_type=id_token puts a signed ID token with the nonce and state in the fragment, and no code or access token', async () => {
       const fragment = fragmentOf(await authorize({ response_type: 'id_token' }));

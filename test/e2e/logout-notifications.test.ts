@@ -191,7 +191,7 @@ describe('front-channel logout in a real browser', () => {
     await rp?.close();
   });
 
-  test('the browser loads the client\'s front-channel URI and then lands on the post-logout URI', async () => {
+  test('FCL-03: the browser loads the client\'s front-channel URI, then lands on the post-logout URI with the state, and a later prompt=none gets login_required', async () => {
     const context = await chromium.newContext();
     const page = await context.newPage();
     await page.goto(authorizeUrl(server.issuer(), { client_id: 'fc-app', redirect_uri: `${rp.base}/callback`, response_type: 'code', scope: 'openid', state: 's' }));
@@ -207,6 +207,12 @@ describe('front-channel logout in a real browser', () => {
     const frame = rp.hits.find((h) => h.path === '/frontchannel');
     assert.ok(frame, 'the iframe was loaded');
     assert.equal(frame.query.get('sid'), sid);
+    await page.goto(authorizeUrl(server.issuer(), { client_id: 'fc-app', redirect_uri: `${rp.base}/callback`, response_type: 'code', scope: 'openid', state: 'again', prompt: 'none' }));
+    await page.waitForURL(/\/callback\?/);
+    const answer = new URL(page.url()).searchParams;
+    assert.equal(answer.get('error'), 'login_required');
+    assert.equal(answer.get('state'), 'again');
+    assert.equal(answer.get('code'), null);
     await context.close();
   });
 });

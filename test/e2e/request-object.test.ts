@@ -1,38 +1,19 @@
 // Request objects (OIDC Core §6, RFC 9101): the authorization request as a JWT, by value
 // (`request`) or by reference (`request_uri`), verified with the client's keys or secret.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { decodeJwt, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { decodeJwt, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { parseClient, RealmFileError } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
+import { keyPair, type Signer } from '../helpers/key-server.js';
 import { userinfo } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
+import { requestObjectServer } from '../helpers/relying-party.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, isLoginPage, tokenRequest, UserAgent, type Page } from '../helpers/user-agent.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 const sharedSecret = 'a-client-secret-long-enough-for-hs256-request-objects-0123';
-
-interface Signer { key: CryptoKey | Uint8Array; alg: string; kid?: string }
-
-async function keyPair(alg: string, kid: string): Promise<{ signer: Signer; jwk: JWK }> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { signer: { key: privateKey, alg, kid }, jwk: { ...(await exportJWK(publicKey)), kid, use: 'sig' } };
-}
-
-/** Stands in for a client's web server: serves request objects at the paths the test puts them. */
-async function requestObjectServer(): Promise<{ base: string; objects: Map<string, string>; close: () => Promise<void> }> {
-  const objects = new Map<string, string>();
-  const server: Server = createServer((request, response) => {
-    const jwt = objects.get(request.url ?? '');
-    if (jwt === undefined) response.writeHead(404).end();
-    else response.writeHead(200, { 'content-type': 'application/oauth-authz-req+jwt' }).end(jwt);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { base: `http://127.0.0.1:${port}`, objects, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 const userClient = (clientId: string, extra: Record<string, unknown>) => ({
   client_id: clientId, redirect_uris: [redirectUri], grant_types: ['authorization_code'], scope: 'openid profile email', require_consent: false, ...extra,

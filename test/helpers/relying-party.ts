@@ -39,3 +39,16 @@ export async function startRelyingParty(): Promise<RelyingParty> {
     }),
   };
 }
+
+/** Stands in for a client's web server: serves request objects at the paths the test puts them. */
+export async function requestObjectServer(): Promise<{ base: string; objects: Map<string, string>; close: () => Promise<void> }> {
+  const objects = new Map<string, string>();
+  const server: Server = createServer((request, response) => {
+    const jwt = objects.get(request.url ?? '');
+    if (jwt === undefined) response.writeHead(404).end();
+    else response.writeHead(200, { 'content-type': 'application/oauth-authz-req+jwt' }).end(jwt);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { base: `http://127.0.0.1:${port}`, objects, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
