@@ -12,10 +12,6 @@ import { authorizeUrl, fragmentOf, halfHash, isLoginPage, parseForm, tokenReques
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 
-/**
- * `hybrid` (client_secret_basic) and `hybrid-post` (client_secret_post, for -server-client-secret-post),
- * both allowed every response type, the address and phone scopes, and unsigned request objects.
- */
 /** An unsigned request object (alg none) with the whole request: Strix ignores the query's copies (RFC 9101 §5). */
 function unsigned(flow: Flow): string {
   return new UnsecuredJWT({
@@ -27,6 +23,10 @@ function unsigned(flow: Flow): string {
 /** The S256 code_challenge of a verifier. */
 const s256Challenge = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
+/**
+ * `hybrid` (client_secret_basic) and `hybrid-post` (client_secret_post, for -server-client-secret-post),
+ * both allowed every response type, the address and phone scopes, and unsigned request objects.
+ */
 function realmWithHybrid() {
   const realm = testRealm();
   const client = { ...hybridClient(redirectUri), scope: 'openid profile email address phone offline_access', request_object_signing_alg: 'none' };
@@ -112,9 +112,10 @@ for (const database of databases) {
 
     /** Runs the authorization request for the flow and checks the happy-path expectations every module shares. */
     async function succeed(flow: Flow, params: Record<string, string> = {}, agent = browser, client = { id: 'hybrid', secret: 'hybrid-secret', post: false }): Promise<Outcome> {
+      const { code_verifier: codeVerifier, ...request } = params;
       const page = await agent.open(authorizeUrl(server.issuer(), {
         client_id: client.id, redirect_uri: redirectUri, scope: 'openid', state: 'st', nonce: 'nn', response_type: flow.responseType,
-        ...(flow.formPost ? { response_mode: 'form_post' } : {}), ...params,
+        ...(flow.formPost ? { response_mode: 'form_post' } : {}), ...request,
       }));
       const response = responseOf(page, flow);
       assert.equal(response.get('error'), null, `${response.get('error')}: ${response.get('error_description')}`);
@@ -135,12 +136,13 @@ for (const database of databases) {
         if (accessToken) assert.equal(front.at_hash, halfHash(accessToken));
       }
       if (returnsCode(flow)) {
-        const form = { grant_type: 'authorization_code', code: response.get('code')!, redirect_uri: redirectUri, ...params.code_verifier ? { code_verifier: params.code_verifier } : {} };
+        const form = { grant_type: 'authorization_code', code: response.get('code')!, redirect_uri: redirectUri, ...codeVerifier ? { code_verifier: codeVerifier } : {} };
         const tokens = client.post
           ? await tokenRequest(server.issuer(), { ...form, client_id: client.id, client_secret: client.secret })
           : await tokenRequest(server.issuer(), form, { id: client.id, secret: client.secret });
         assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
         const back = await verify(tokens.body.id_token);
+        assert.equal(back.nonce, params.nonce === '' ? undefined : params.nonce ?? 'nn');
         if (idTokenJwt) assert.equal(back.sub, decodeJwt(idTokenJwt).sub);
         idTokenJwt = tokens.body.id_token as string;
         accessToken = tokens.body.access_token;
@@ -242,6 +244,7 @@ for (const database of databases) {
       'oidcc-ensure-request-with-acr-values-succeeds': (flow) => succeed(flow, { acr_values: '1 2' }),
       'oidcc-ensure-registered-redirect-uri': async (flow) => {
         const page = await browser.open(authorizeUrl(server.issuer(), { client_id: 'hybrid', redirect_uri: 'https://attacker.example.com/cb', scope: 'openid', state: 'st', nonce: 'nn', response_type: flow.responseType, ...(flow.formPost ? { response_mode: 'form_post' } : {}) }));
+        assert.equal(page.status, 400);
         assert.equal(page.location, undefined, 'no redirect to an unregistered URI');
         assert.ok(!page.html.includes('attacker.example.com/cb"'), 'no form to an unregistered URI');
       },

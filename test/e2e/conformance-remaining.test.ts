@@ -29,6 +29,7 @@ function realm(publicKeys: unknown[]) {
   const file = testRealm();
   const demo = file.realms[0]! as Record<string, any>;
   demo.registration = 'open';
+  // Two resource servers, so that scopes could pick between them if Strix mapped scopes to resources (JWTAT-07).
   demo.resources = [{ uri: 'https://api.example.com' }, { uri: 'https://other.example.com' }];
   demo.clients.push(
     hybridClient(redirectUri),
