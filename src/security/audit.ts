@@ -3,8 +3,7 @@
 // same turn of the event loop), together with the webhook deliveries they cause. Recording never
 // fails the request that caused it: a write error is logged and the request goes on.
 import type { Logger } from 'pino';
-import { newId } from '../runtime.js';
-import type { Clock } from '../runtime.js';
+import { timeOrderedId, type Clock } from '../runtime.js';
 import type { EventsRepository, NewDelivery, StoredEvent } from '../store/events.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
@@ -93,10 +92,13 @@ export function createAuditLog(events: EventsRepository, clock: Clock, log: Pick
   let droppedWarned = false;
   const listeners: (() => void)[] = [];
 
+  // Writes what is queued now. Events recorded meanwhile wait for their own schedule: looping until
+  // the queue is empty would, under load, commit a handful of events on every turn of the event loop.
   const write = async () => {
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
+    const taken = queue;
+    queue = [];
+    for (let start = 0; start < taken.length; start += maxBatch) {
+      const batch = taken.slice(start, start + maxBatch);
       try {
         await events.append(batch, clock.now());
         if (batch.some((p) => p.deliveries.length > 0)) for (const listener of listeners) listener();
@@ -130,8 +132,9 @@ export function createAuditLog(events: EventsRepository, clock: Clock, log: Pick
         return Promise.resolve();
       }
       droppedWarned = false;
+      const time = clock.now();
       const event: StoredEvent = {
-        id: newId(), realm: input.realm.name, time: clock.now(), type: input.type, userId: input.userId ?? null,
+        id: timeOrderedId(time), realm: input.realm.name, time, type: input.type, userId: input.userId ?? null,
         clientId: input.clientId ?? null, ip: input.ip ?? null, sessionId: input.sessionId ?? null, details: cleanDetails(input.details),
       };
       const hooks = input.realm.settings.event_webhooks.filter((w) => !w.types || w.types.includes(input.type));

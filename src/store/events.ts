@@ -1,8 +1,9 @@
 // The audit event log and its webhook outbox. An event and the deliveries it causes are written in
 // one transaction, so a delivery is never lost once its event is stored, and never sent for an
 // event that was not.
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import { newId } from '../runtime.js';
+import { CompiledQuery, sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import type { Dialect } from './db.js';
+import { timeOrderedId } from '../runtime.js';
 import type { Database } from './schema.js';
 
 export interface StoredEvent {
@@ -34,7 +35,18 @@ export interface EventQuery {
 
 export interface Delivery { id: string; realm: string; url: string; body: string; attempts: number }
 
-export function eventsRepository(db: Kysely<Database>) {
+const eventRow = (e: StoredEvent) => ({
+  id: e.id, realm: e.realm, time: e.time, type: e.type, user_id: e.userId, client_id: e.clientId,
+  ip: e.ip, session_id: e.sessionId, details: JSON.stringify(e.details),
+});
+
+export function eventsRepository(db: Kysely<Database>, dialect: Dialect) {
+  // SQLite stores a batch row by row through one prepared statement (compiled here once; a
+  // multi-row statement would be compiled and prepared anew for every batch), PostgreSQL in one
+  // multi-row statement (one round trip). Either way in one transaction: one commit per batch.
+  const insertOne = db.insertInto('events').values(eventRow({
+    id: '', realm: '', time: 0, type: '', userId: null, clientId: null, ip: null, sessionId: null, details: {},
+  })).compile().sql;
   const toEvent = (row: Database['events']): StoredEvent => ({
     id: row.id, realm: row.realm, time: row.time, type: row.type, userId: row.user_id, clientId: row.client_id,
     ip: row.ip, sessionId: row.session_id, details: JSON.parse(row.details) as Record<string, unknown>,
@@ -44,12 +56,14 @@ export function eventsRepository(db: Kysely<Database>) {
     async append(batch: { event: StoredEvent; deliveries: NewDelivery[] }[], now: number): Promise<void> {
       if (batch.length === 0) return;
       await db.transaction().execute(async (tx) => {
-        await tx.insertInto('events').values(batch.map(({ event: e }) => ({
-          id: e.id, realm: e.realm, time: e.time, type: e.type, user_id: e.userId, client_id: e.clientId,
-          ip: e.ip, session_id: e.sessionId, details: JSON.stringify(e.details),
-        }))).execute();
+        if (dialect === 'sqlite') {
+          // eventRow lists the columns in the order they were compiled in.
+          for (const { event } of batch) await tx.executeQuery(CompiledQuery.raw(insertOne, Object.values(eventRow(event))));
+        } else {
+          await tx.insertInto('events').values(batch.map(({ event }) => eventRow(event))).execute();
+        }
         const deliveries = batch.flatMap(({ event, deliveries: list }) => list.map((d) => ({
-          id: newId(), realm: event.realm, event_id: event.id, url: d.url, body: d.body, attempts: 0,
+          id: timeOrderedId(), realm: event.realm, event_id: event.id, url: d.url, body: d.body, attempts: 0,
           next_attempt_at: now, claimed_until: null, created_at: now,
         })));
         if (deliveries.length > 0) await tx.insertInto('event_outbox').values(deliveries).execute();

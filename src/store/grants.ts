@@ -1,7 +1,7 @@
 // A grant: what a user (or a client on its own behalf) authorized a client to do. Access tokens
 // carry its id; revoking it revokes every token issued from it.
 import type { Kysely } from 'kysely';
-import { newId } from '../runtime.js';
+import { timeOrderedId } from '../runtime.js';
 import type { Database } from './schema.js';
 
 export interface Grant {
@@ -41,7 +41,7 @@ export function grantsRepository(db: Kysely<Database>) {
   });
   return {
     async create(g: NewGrant, now: number): Promise<Grant> {
-      const id = newId();
+      const id = timeOrderedId();
       const resources = g.resources ?? [];
       const parentId = g.parentId ?? null;
       await db.insertInto('grants').values({

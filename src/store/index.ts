@@ -57,7 +57,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     deviceCodes: deviceCodesRepository(db),
     pairwiseSalts: pairwiseSaltsRepository(db),
     pushedRequests: pushedRequestsRepository(db),
-    events: eventsRepository(db),
+    events: eventsRepository(db, dialect),
     knownDevices: knownDevicesRepository(db),
     mfa: mfaRepository(db),
     /** Resolves when the database answers a trivial query (readiness checks). */

@@ -103,16 +103,38 @@ class Group {
   }
 }
 
+/**
+ * Prepared statements by SQL text. Kysely sends the same few dozen parameterised statements over
+ * and over, and preparing one (parsing and planning it) costs more than running it. Long texts
+ * (multi-row inserts, whose text depends on the row count) are not kept; the oldest goes first.
+ */
+class Statements {
+  readonly #cache = new Map<string, Database.Statement>();
+  constructor(private readonly db: Database.Database) {}
+  get(sql: string): Database.Statement {
+    const cached = this.#cache.get(sql);
+    if (cached) return cached;
+    const statement = this.db.prepare(sql);
+    if (sql.length <= maxCachedSql) {
+      if (this.#cache.size >= maxCachedStatements) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(sql, statement);
+    }
+    return statement;
+  }
+}
+const maxCachedStatements = 500;
+const maxCachedSql = 2000;
+
 /** One use of the connection, from acquire to release: it remembers whether it wrote. */
 class Lease implements DatabaseConnection {
   /** The shared transactions this use wrote in (more than one only if SQLite dropped one meanwhile). */
   readonly wrote = new Set<Generation>();
   #savepoints = 0;
 
-  constructor(private readonly db: Database.Database, private readonly group: Group) {}
+  constructor(private readonly db: Database.Database, private readonly group: Group, private readonly statements: Statements) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.db.prepare(query.sql);
+    const statement = this.statements.get(query.sql);
     // `readonly`, not `reader`: an INSERT … RETURNING returns rows and writes.
     if (!statement.readonly) this.wrote.add(this.group.join());
     if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
@@ -149,7 +171,7 @@ class Lease implements DatabaseConnection {
  * connections of one process would wait for each other's write lock on the event loop's thread,
  * which is a deadlock, since the lock is only given up on a later turn of that same loop.
  */
-interface Shared { db: Database.Database; mutex: Mutex; group: Group; users: number }
+interface Shared { db: Database.Database; mutex: Mutex; group: Group; statements: Statements; users: number }
 const sharedFiles = new Map<string, Shared>();
 
 class GroupCommitDriver implements Driver {
@@ -162,7 +184,7 @@ class GroupCommitDriver implements Driver {
     if (!shared) {
       const db = this.open();
       const mutex = new Mutex();
-      shared = { db, mutex, group: new Group(db, mutex), users: 0 };
+      shared = { db, mutex, group: new Group(db, mutex), statements: new Statements(db), users: 0 };
       if (this.file !== undefined) sharedFiles.set(this.file, shared);
     }
     shared.users++;
@@ -170,9 +192,9 @@ class GroupCommitDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const { db, mutex, group } = this.#shared!;
+    const { db, mutex, group, statements } = this.#shared!;
     await mutex.lock();
-    return new Lease(db, group);
+    return new Lease(db, group, statements);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
