@@ -3,10 +3,10 @@
 // factors or replacing recovery codes — only from a session that used a second factor.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Secret, TOTP } from 'otpauth';
 import { databases } from '../helpers/databases.js';
 import { token, tokensFor, userinfo } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
+import { codeAt, withTotp } from '../helpers/mfa.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isConsentPage, parseForm, pkcePair, UserAgent, type Page } from '../helpers/user-agent.js';
 
@@ -18,18 +18,7 @@ function realmWith(settings: Record<string, unknown>) {
   return { realms: [{ ...file.realms[0]!, users: [...file.realms[0]!.users, ...more], ...settings }] };
 }
 
-const codeAt = (server: TestServer, secret: string) =>
-  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: server.clock.now() });
 
-/** Gives `username` a confirmed authenticator app straight in the store; returns its secret. */
-async function withTotp(server: TestServer, username: string): Promise<string> {
-  const { store, sealer } = server.services;
-  const user = (await store.users.findByUsername('demo', username))!;
-  const secret = new Secret({ size: 20 }).base32;
-  await store.mfa.startTotp(user.id, sealer.seal(secret), server.clock.now());
-  await store.mfa.confirmTotp(user.id, server.clock.now());
-  return secret;
-}
 
 /** Signs in to the first-party client (no consent) with the password, and the TOTP code when `secret` is given. */
 async function signIn(server: TestServer, username: string, secret?: string): Promise<UserAgent> {

@@ -4,29 +4,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { Secret, TOTP } from 'otpauth';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { codeFor, redeem } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startRelyingParty } from '../helpers/relying-party.js';
+import { codeAt, withTotp } from '../helpers/mfa.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, isLoginPage, parseForm, pkcePair, tokenRequest, UserAgent, type Page } from '../helpers/user-agent.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 
-/** Gives `username` a confirmed TOTP secret, as if set up in another browser after this session began. */
-async function seedTotp(server: TestServer, username: string): Promise<string> {
-  const { store, sealer } = server.services;
-  const user = (await store.users.findByUsername('demo', username))!;
-  const secret = new Secret({ size: 20 }).base32;
-  await store.mfa.startTotp(user.id, sealer.seal(secret), server.clock.now());
-  await store.mfa.confirmTotp(user.id, server.clock.now());
-  return secret;
-}
 
-const codeAt = (server: TestServer, secret: string) =>
-  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: server.clock.now() });
 
 async function idToken(server: TestServer, agent: UserAgent, params: Record<string, string>, answer?: (page: Page) => Promise<Page>) {
   const pair = pkcePair();
@@ -70,7 +59,7 @@ for (const database of databases) {
 
     test('acr_values=2 on a password-only session asks for the second factor, not the password, and upgrades the session', async () => {
       const { agent, first } = await passwordSession('carol');
-      const secret = await seedTotp(server, 'carol');
+      const secret = await withTotp(server, 'carol');
       const stepped = await idToken(server, agent, { acr_values: '2' }, async (page) => {
         assert.ok(!isLoginPage(page), 'the password is not asked again');
         assert.match(page.html, /Confirm it is you/);
@@ -87,7 +76,7 @@ for (const database of databases) {
 
     test('CORE-26: an essential acr in the claims parameter forces the second factor, and the acr returned is the one asked for', async () => {
       const { agent } = await passwordSession('dave');
-      const secret = await seedTotp(server, 'dave');
+      const secret = await withTotp(server, 'dave');
       const claims = JSON.stringify({ id_token: { acr: { essential: true, values: ['2'] } } });
       const stepped = await idToken(server, agent, { claims }, async (page) => {
         assert.match(page.html, /Confirm it is you/);
@@ -98,7 +87,7 @@ for (const database of databases) {
 
     test('a wrong code at step-up is refused and nothing is issued', async () => {
       const { agent } = await passwordSession('erin');
-      const secret = await seedTotp(server, 'erin');
+      const secret = await withTotp(server, 'erin');
       const page = await agent.open(authorizeUrl(server.issuer(), {
         client_id: 'trusted', redirect_uri: redirectUri, response_type: 'code', scope: 'openid', acr_values: '2',
         code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
@@ -123,7 +112,7 @@ for (const database of databases) {
 
     test('prompt=none with acr_values=2 on a password-only session answers interaction_required', async () => {
       const { agent } = await passwordSession('gina');
-      await seedTotp(server, 'gina');
+      await withTotp(server, 'gina');
       const page = await agent.open(authorizeUrl(server.issuer(), {
         client_id: 'trusted', redirect_uri: redirectUri, response_type: 'code', scope: 'openid', acr_values: '2', prompt: 'none', state: 'q',
         code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
@@ -160,7 +149,7 @@ for (const database of databases) {
         await page.getByLabel('Username').fill('alice');
         await page.getByLabel('Password').fill(password);
         await Promise.all([page.waitForURL((u) => u.origin === rp.base), page.getByRole('button', { name: 'Sign in' }).click()]);
-        const secret = await seedTotp(server, 'alice');
+        const secret = await withTotp(server, 'alice');
 
         await page.goto(url({ acr_values: '2' }));
         assert.ok(await page.getByRole('heading', { name: 'Confirm it is you' }).isVisible());
