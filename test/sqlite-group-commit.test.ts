@@ -14,19 +14,19 @@ interface Tables { items: { id: number; name: string } }
 
 const dir = mkdtempSync(join(tmpdir(), 'strix-group-commit-'));
 const path = join(dir, 'test.db');
+let dialect: GroupCommitSqliteDialect;
 let db: Kysely<Tables>;
 /** A second, independent connection: it sees only what is committed. */
 let observer: SQLite.Database;
 
 before(async () => {
-  db = new Kysely<Tables>({
-    dialect: new GroupCommitSqliteDialect(path, () => {
-      const database = new SQLite(path);
-      database.pragma('journal_mode = WAL');
-      database.pragma('synchronous = FULL');
-      return database;
-    }),
+  dialect = new GroupCommitSqliteDialect(path, () => {
+    const database = new SQLite(path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    return database;
   });
+  db = new Kysely<Tables>({ dialect });
   await sql`create table items (id integer primary key, name text not null unique)`.execute(db);
   observer = new SQLite(path, { readonly: true });
 });
@@ -114,4 +114,37 @@ test('reads do not wait for a commit and see the data committed before them', as
   await db.insertInto('items').values({ id: 30, name: 'read-me' }).execute();
   const row = await db.selectFrom('items').select('name').where('id', '=', 30).executeTakeFirst();
   assert.deepEqual(row, { name: 'read-me' });
+});
+
+test('the data version moves with every write, rollback and commit of another connection, and with nothing else', async () => {
+  await db.insertInto('items').values({ id: 9000, name: 'versioned' }).execute();
+  const start = dialect.dataVersion();
+  await db.selectFrom('items').selectAll().execute();
+  assert.equal(dialect.dataVersion(), start, 'reads change nothing');
+
+  await db.updateTable('items').set({ name: 'renamed' }).where('id', '=', 9000).execute();
+  const afterWrite = dialect.dataVersion();
+  assert.notEqual(afterWrite, start);
+
+  // A rollback undoes a write that a read in this process may have seen (and a cache kept).
+  let insideTransaction = Number.NaN;
+  await assert.rejects(db.transaction().execute(async (tx) => {
+    await tx.updateTable('items').set({ name: 'undone' }).where('id', '=', 9000).execute();
+    insideTransaction = dialect.dataVersion();
+    throw new Error('roll back');
+  }), /roll back/);
+  assert.notEqual(insideTransaction, afterWrite);
+  const afterRollback = dialect.dataVersion();
+  assert.notEqual(afterRollback, insideTransaction);
+
+  const other = new SQLite(path);
+  try {
+    other.pragma('busy_timeout = 5000');
+    other.prepare('update items set name = ? where id = ?').run('from elsewhere', 9000);
+  } finally {
+    other.close();
+  }
+  assert.notEqual(dialect.dataVersion(), afterRollback, 'another connection committed');
+  const settled = dialect.dataVersion();
+  assert.equal(dialect.dataVersion(), settled);
 });

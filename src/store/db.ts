@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 import { sqlitePath } from '../config.js';
+import type { VersionSource } from './read-cache.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -18,6 +19,8 @@ export interface OpenedDatabase {
   poolStats?: () => PoolStats;
   /** PostgreSQL: a new client outside the pool (for LISTEN, which holds its connection). */
   dedicatedClient?: () => import('pg').Client;
+  /** SQLite: changes whenever the database may have changed (src/store/read-cache.ts). */
+  dataVersion?: VersionSource;
 }
 
 export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase> {
@@ -32,7 +35,7 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
       database.pragma('busy_timeout = 5000');
       return database;
     });
-    return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite' };
+    return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite', dataVersion: () => dialect.dataVersion() };
   }
   // Loaded only when used: the SQLite default starts faster without it.
   const { default: pg } = await import('pg');

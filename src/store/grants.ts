@@ -2,6 +2,7 @@
 // carry its id; revoking it revokes every token issued from it.
 import type { Kysely } from 'kysely';
 import { timeOrderedId } from '../runtime.js';
+import type { ReadCache } from './read-cache.js';
 import type { Database } from './schema.js';
 
 export interface Grant {
@@ -32,7 +33,7 @@ export type NewGrant = Omit<Grant, 'id' | 'revoked' | 'resources' | 'parentId'> 
 /** Exchanges of exchanged tokens stop here: a longer chain of grants is never active. */
 const maxGrantDepth = 8;
 
-export function grantsRepository(db: Kysely<Database>) {
+export function grantsRepository(db: Kysely<Database>, reads: ReadCache) {
   const toGrant = (row: Database['grants']): Grant => ({
     id: row.id, realm: row.realm, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id,
     scope: row.scope, authTime: row.auth_time, amr: JSON.parse(row.amr) as string[], acr: row.acr,
@@ -51,9 +52,12 @@ export function grantsRepository(db: Kysely<Database>) {
       }).execute();
       return { ...g, id, revoked: false, resources, parentId };
     },
+    /** Frozen: it may be shared with other requests. */
     async get(id: string): Promise<Grant | undefined> {
-      const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
-      return row && toGrant(row);
+      return reads.read(`grant ${id}`, async () => {
+        const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+        return row && toGrant(row);
+      });
     },
     /** A grant is usable while neither it nor a grant it was exchanged from is revoked or past its absolute expiry. */
     async isActive(id: string, now: number): Promise<boolean> {

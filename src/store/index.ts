@@ -26,9 +26,12 @@ import { pushedRequestsRepository } from './pushed-requests.js';
 import { eventsRepository, knownDevicesRepository } from './events.js';
 import { mfaRepository } from './mfa.js';
 import { localChanges, postgresChanges } from './changes.js';
+import { noReadCache, readCache } from './read-cache.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void } = {}) {
-  const { db, dialect, poolStats, dedicatedClient } = await openDatabase(databaseUrl);
+  const { db, dialect, poolStats, dedicatedClient, dataVersion } = await openDatabase(databaseUrl);
+  /** Grants, users and revocations read on every request, kept while the database has not changed (SQLite only). */
+  const reads = dataVersion ? readCache(dataVersion) : noReadCache;
   if (options.migrate !== false) await migrate(db);
   /** Invalidation of cached clients, realms and keys, across nodes on PostgreSQL (changes.ts). */
   const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, options.onChangesError ?? (() => {})) : localChanges();
@@ -40,14 +43,14 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     clients: clientsRepository(db, changes),
     clientAssertions: clientAssertionsRepository(db),
     dpopProofs: dpopProofsRepository(db),
-    users: usersRepository(db, dialect),
+    users: usersRepository(db, dialect, reads),
     roles: rolesRepository(db),
     sessions: sessionsRepository(db),
     interactions: interactionsRepository(db),
-    grants: grantsRepository(db),
+    grants: grantsRepository(db, reads),
     authorizationCodes: authorizationCodesRepository(db),
     refreshTokens: refreshTokensRepository(db),
-    revokedAccessTokens: revokedAccessTokensRepository(db),
+    revokedAccessTokens: revokedAccessTokensRepository(db, reads),
     signingKeys: signingKeysRepository(db),
     consents: consentsRepository(db),
     passwordHistory: passwordHistoryRepository(db),

@@ -2,9 +2,10 @@
 // client_credentials tokens, whose revocation cannot go through a grant. Each is kept by its jti
 // until it expires (src/store/purge.ts); issuing a token writes nothing here.
 import type { Kysely } from 'kysely';
+import type { ReadCache } from './read-cache.js';
 import type { Database } from './schema.js';
 
-export function revokedAccessTokensRepository(db: Kysely<Database>) {
+export function revokedAccessTokensRepository(db: Kysely<Database>, reads: ReadCache) {
   return {
     /** Idempotent: revoking a token twice keeps one record. `expiresAt` (ms) is the token's exp. */
     async revoke(jti: string, expiresAt: number): Promise<void> {
@@ -13,7 +14,8 @@ export function revokedAccessTokensRepository(db: Kysely<Database>) {
         .execute();
     },
     async isRevoked(jti: string): Promise<boolean> {
-      return (await db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
+      return reads.read(`revoked ${jti}`, async () =>
+        (await db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined);
     },
   };
 }

@@ -37,6 +37,8 @@ class Mutex {
   }
 }
 
+let unopened = 0;
+
 const droppedByError = 'SQLite ended the transaction after an error; its writes were not committed';
 
 /** One shared transaction: settled when it is committed, or rejected when it is not. */
@@ -51,12 +53,38 @@ class Generation {
   }
 }
 
+/**
+ * A number that changes whenever what this process reads may have changed: with each of its own
+ * writes and rollbacks, and with each commit of another process (SQLite's `data_version`, which a
+ * connection sees change when any other connection commits). A cache of reads stays valid while the
+ * number stays the same (src/store/read-cache.ts).
+ */
+export class DataVersion {
+  #value = 0;
+  #external: unknown;
+  readonly #dataVersion: Database.Statement;
+  constructor(db: Database.Database) {
+    this.#dataVersion = db.prepare('pragma data_version').pluck();
+  }
+  changed(): void {
+    this.#value++;
+  }
+  current(): number {
+    const external = this.#dataVersion.get();
+    if (external !== this.#external) {
+      this.#external = external;
+      this.#value++;
+    }
+    return this.#value;
+  }
+}
+
 /** The shared transaction, opened by the first write of a turn and committed at its end. */
 class Group {
   #open: Generation | undefined;
   #scheduled = false;
 
-  constructor(private readonly db: Database.Database, private readonly mutex: Mutex) {}
+  constructor(private readonly db: Database.Database, private readonly mutex: Mutex, private readonly version: DataVersion) {}
 
   /** The open shared transaction, opened now if need be, for a write or a savepoint. */
   join(): Generation {
@@ -98,6 +126,8 @@ class Group {
   private end(error?: unknown): void {
     const generation = this.#open!;
     this.#open = undefined;
+    // Rolled back: whatever was read of its writes is gone.
+    if (error !== undefined) this.version.changed();
     if (error === undefined) generation.resolve();
     else generation.reject(error);
   }
@@ -131,12 +161,18 @@ class Lease implements DatabaseConnection {
   readonly wrote = new Set<Generation>();
   #savepoints = 0;
 
-  constructor(private readonly db: Database.Database, private readonly group: Group, private readonly statements: Statements) {}
+  constructor(
+    private readonly db: Database.Database, private readonly group: Group, private readonly statements: Statements,
+    private readonly version: DataVersion,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const statement = this.statements.get(query.sql);
     // `readonly`, not `reader`: an INSERT … RETURNING returns rows and writes.
-    if (!statement.readonly) this.wrote.add(this.group.join());
+    if (!statement.readonly) {
+      this.wrote.add(this.group.join());
+      this.version.changed();
+    }
     if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
     const { changes, lastInsertRowid } = statement.run(query.parameters);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
@@ -161,6 +197,7 @@ class Lease implements DatabaseConnection {
     const name = `s${this.#savepoints--}`;
     // An error may already have ended the whole transaction; the group then reports it to its writers.
     if (!this.db.inTransaction) return;
+    this.version.changed();
     this.db.exec(`ROLLBACK TO ${name}`);
     this.db.exec(`RELEASE ${name}`);
   }
@@ -171,7 +208,7 @@ class Lease implements DatabaseConnection {
  * connections of one process would wait for each other's write lock on the event loop's thread,
  * which is a deadlock, since the lock is only given up on a later turn of that same loop.
  */
-interface Shared { db: Database.Database; mutex: Mutex; group: Group; statements: Statements; users: number }
+interface Shared { db: Database.Database; mutex: Mutex; group: Group; statements: Statements; version: DataVersion; users: number }
 const sharedFiles = new Map<string, Shared>();
 
 class GroupCommitDriver implements Driver {
@@ -184,7 +221,8 @@ class GroupCommitDriver implements Driver {
     if (!shared) {
       const db = this.open();
       const mutex = new Mutex();
-      shared = { db, mutex, group: new Group(db, mutex), statements: new Statements(db), users: 0 };
+      const version = new DataVersion(db);
+      shared = { db, mutex, group: new Group(db, mutex, version), statements: new Statements(db), version, users: 0 };
       if (this.file !== undefined) sharedFiles.set(this.file, shared);
     }
     shared.users++;
@@ -192,9 +230,9 @@ class GroupCommitDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const { db, mutex, group, statements } = this.#shared!;
+    const { db, mutex, group, statements, version } = this.#shared!;
     await mutex.lock();
-    return new Lease(db, group, statements);
+    return new Lease(db, group, statements, version);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -214,6 +252,11 @@ class GroupCommitDriver implements Driver {
     const written = [...(connection as Lease).wrote];
     this.#shared!.mutex.unlock();
     for (const generation of written) await generation.committed;
+  }
+
+  /** Undefined until the first query has opened the connection, and after it is closed. */
+  get version(): DataVersion | undefined {
+    return this.#shared?.version;
   }
 
   async destroy(): Promise<void> {
@@ -238,7 +281,12 @@ export class GroupCommitSqliteDialect implements Dialect {
   constructor(path: string, private readonly open: () => Database.Database) {
     this.file = path === ':memory:' ? undefined : resolve(path);
   }
-  createDriver(): Driver { return new GroupCommitDriver(this.file, this.open); }
+  #driver: GroupCommitDriver | undefined;
+  createDriver(): Driver { return this.#driver = new GroupCommitDriver(this.file, this.open); }
+  /** See DataVersion; a fresh number each time while the connection is not open, so that nothing is cached then. */
+  dataVersion(): number {
+    return this.#driver?.version?.current() ?? --unopened;
+  }
   createQueryCompiler() { return new SqliteQueryCompiler(); }
   createAdapter() { return new SqliteAdapter(); }
   createIntrospector(db: Kysely<any>) { return new SqliteIntrospector(db); }

@@ -1,6 +1,7 @@
 // Users of a realm (OpenID Connect standard claims as attributes), their passwords and role assignments.
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './db.js';
+import type { ReadCache } from './read-cache.js';
 import type { Database } from './schema.js';
 
 /** Standard claims other than sub / email / email_verified kept as the user's attributes. */
@@ -23,7 +24,7 @@ export interface NewUser {
   claims: UserClaims; enabled: boolean;
 }
 
-export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
+export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: ReadCache) {
   // A user is read with its roles in one query (users are read on every token, userinfo and
   // introspection request): the roles come as a JSON array, which pg parses and SQLite returns as text.
   const roles = dialect === 'sqlite'
@@ -42,8 +43,9 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
     roles: typeof row.roles === 'string' ? JSON.parse(row.roles) as string[] : row.roles,
   };
   return {
+    /** Frozen: it may be shared with other requests. */
     async findById(id: string): Promise<User | undefined> {
-      return toUser(await withRoles().where('id', '=', id).executeTakeFirst());
+      return reads.read(`user ${id}`, async () => toUser(await withRoles().where('id', '=', id).executeTakeFirst()));
     },
     /** Usernames are case-insensitive: stored and looked up lower-cased. */
     async findByUsername(realm: string, username: string): Promise<User | undefined> {
