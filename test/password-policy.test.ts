@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseRealmFile, RealmFileError } from '../src/admin/realm-file.js';
-import { hashPassword, needsRehash } from '../src/identity/passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from '../src/identity/passwords.js';
 import { passwordProblems } from '../src/security/password-policy.js';
 import { defaultPasswordPolicy } from '../src/store/realms.js';
 
@@ -42,6 +42,19 @@ describe('password policy', () => {
   });
 
   const realmWith = (password_policy: unknown) => ({ realms: [{ name: 'r', password_policy }] });
+
+  test('many verifications at once (more than there are cores, which take turns) each get their own right answer', async () => {
+    const cheap = { memory_cost: 8_192, time_cost: 1, parallelism: 1 };
+    const [alice, bob] = await Promise.all([hashPassword('alice-password', cheap), hashPassword('bob-password', cheap)]);
+    const checks = Array.from({ length: 12 }, (_, i) => ({
+      hash: i % 2 === 0 ? alice : bob, password: i % 3 === 0 ? 'alice-password' : 'bob-password',
+    }));
+    const results = await Promise.all(checks.map((c) => verifyPassword(c.hash, c.password)));
+    assert.deepEqual(results, checks.map((c) => (c.hash === alice) === (c.password === 'alice-password')));
+    // A failing verification (a malformed hash) gives its turn back: later ones still run.
+    assert.equal(await verifyPassword('not-a-hash', 'x'), false);
+    assert.equal(await verifyPassword(alice, 'alice-password'), true);
+  });
 
   test('a realm file may set part of the policy; the rest keeps its defaults', () => {
     const [realm] = parseRealmFile(realmWith({ min_length: 12, hashing: { time_cost: 3 } }), 'f');

@@ -1,14 +1,38 @@
 // Password hashing with argon2id (defaults: OWASP's 19 MiB, t=2, p=1, set per realm in its
 // password policy), off the event loop. Hashes made with other parameters are upgraded at sign-in.
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 
 export interface HashingParameters { memory_cost: number; time_cost: number; parallelism: number }
 
 export const defaultHashing: HashingParameters = { memory_cost: 19_456, time_cost: 2, parallelism: 1 };
 
+/**
+ * Each argon2id computation holds its memory (19 MiB by default) while it runs on libuv's thread
+ * pool, which JWT signing (WebCrypto) shares. More at once than there are cores would not finish
+ * sooner: it would multiply the memory and leave no thread for signing. So at most one per core
+ * runs; the others wait their turn, first come first served.
+ */
+const maxRunning = Math.max(1, availableParallelism());
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (running < maxRunning) running++;
+  else await new Promise<void>((resolve) => waiting.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // The slot passes to the next in line, or is freed.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 export function hashPassword(password: string, hashing: HashingParameters = defaultHashing): Promise<string> {
   // The algorithm defaults to argon2id (the Algorithm enum is type-only in @node-rs/argon2).
-  return hash(password, { memoryCost: hashing.memory_cost, timeCost: hashing.time_cost, parallelism: hashing.parallelism });
+  return inTurn(() => hash(password, { memoryCost: hashing.memory_cost, timeCost: hashing.time_cost, parallelism: hashing.parallelism }));
 }
 
 /** Whether a stored hash is not argon2id with exactly these parameters (PHC string `$argon2id$v=19$m=…,t=…,p=…$`). */
@@ -26,8 +50,9 @@ let dummy: Promise<string> | undefined;
 export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
   if (passwordHash === null) {
     dummy ??= hashPassword('strix-timing-equaliser');
-    await verify(await dummy, password).catch(() => false);
+    const equaliser = await dummy;
+    await inTurn(() => verify(equaliser, password)).catch(() => false);
     return false;
   }
-  return verify(passwordHash, password).catch(() => false);
+  return inTurn(() => verify(passwordHash, password)).catch(() => false);
 }
