@@ -33,7 +33,8 @@ interface Child { name: ServerName; process: ChildProcess; ready: Ready; base: s
 async function startChild(name: ServerName): Promise<Child> {
   const script = fileURLToPath(new URL(`./${name}-server.js`, import.meta.url));
   const profile = name === 'strix' && cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const child = spawn(process.execPath, [...profile, script], {
+  const flags = name === 'strix' ? (process.env.BENCH_STRIX_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...flags, ...profile, script], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, STRIX_LOG_LEVEL: 'warn', NODE_ENV: 'production' },
   });
   const lines = createInterface({ input: child.stdout! });

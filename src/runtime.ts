@@ -1,12 +1,26 @@
 // Injectable time and randomness (CONVENTIONS: no Date.now() scattered through handlers).
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export interface Clock { now(): number }            // milliseconds since the epoch
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * Randomness is drawn from the CSPRNG 4 KiB at a time (one call costs about as much for 4 KiB as for
+ * 16 bytes) and each byte is handed out once, never again.
+ */
+const randomPool = Buffer.alloc(4096);
+let randomPoolUsed = randomPool.length;
+
 /** A 256-bit random value, base64url: authorization codes, refresh tokens, session and interaction secrets. */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  if (bytes > randomPool.length) return randomBytes(bytes).toString('base64url');
+  if (randomPoolUsed + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolUsed = 0;
+  }
+  const token = randomPool.toString('base64url', randomPoolUsed, randomPoolUsed + bytes);
+  randomPoolUsed += bytes;
+  return token;
 }
 
 export function newId(): string {

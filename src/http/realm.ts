@@ -20,17 +20,21 @@ export function realmResolver(app: FastifyInstance, s: Services): void {
     else cache.delete(name);
   });
   app.decorateRequest('realm', undefined);
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  const resolve = (request: FastifyRequest, name: string, realm: Realm | undefined): PageError | undefined => {
+    if (!realm) return new PageError('Not found', `There is no realm named "${name}".`, 404);
+    request.realm = realm;
+  };
+  // A callback hook: nearly every request finds its realm in the cache and waits for nothing.
+  app.addHook('preHandler', (request, _reply, done) => {
     const name = (request.params as { realm?: unknown } | undefined)?.realm;
-    if (typeof name !== 'string') return;
+    if (typeof name !== 'string') return done();
     const now = s.clock.now();
-    let entry = cache.get(name);
-    if (!entry || now - entry.loadedAt > cacheTtlMs) {
-      const started = generation;
-      entry = { realm: await s.store.realms.get(name), loadedAt: now };
-      if (entry.realm && started === generation) cache.set(name, entry);
-    }
-    if (!entry.realm) throw new PageError('Not found', `There is no realm named "${name}".`, 404);
-    request.realm = entry.realm;
+    const entry = cache.get(name);
+    if (entry && now - entry.loadedAt <= cacheTtlMs) return done(resolve(request, name, entry.realm));
+    const started = generation;
+    s.store.realms.get(name).then((realm) => {
+      if (realm && started === generation) cache.set(name, { realm, loadedAt: now });
+      done(resolve(request, name, realm));
+    }, done);
   });
 }

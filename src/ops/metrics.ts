@@ -59,11 +59,12 @@ export function metrics(app: FastifyInstance, poolStats?: () => PoolStats): void
     pools.add(poolStats);
     app.addHook('onClose', async () => { pools.delete(poolStats); });
   }
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const method = request.method;
     requests.inc({ route, method, status: String(reply.statusCode) });
     requestDuration.observe({ route, method }, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', async (_request, reply) =>
     reply.type(registry.contentType).header('cache-control', 'no-store')

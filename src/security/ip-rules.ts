@@ -72,13 +72,13 @@ export function assertClientAddressAllowed(client: { metadata: IpRules; clientId
  * a browser gets a 403 page, anything else 403 {"error":"access_denied"}.
  */
 export function realmIpRules(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const realm = request.realm;
-    if (!realm || addressAllowed(realm.settings, request.ip)) return;
+    if (!realm || addressAllowed(realm.settings, request.ip)) return done();
     request.log.info({ realm: realm.name, event: 'ip_refused', ip: request.ip }, 'request refused by the realm\'s IP rules');
     if ((request.headers.accept ?? '').includes('text/html')) {
-      throw new PageError('Access denied', 'This sign-in service cannot be used from your network address.', 403);
+      return done(new PageError('Access denied', 'This sign-in service cannot be used from your network address.', 403));
     }
-    throw new OAuthError('access_denied', 'requests from this address are not allowed', 403);
+    done(new OAuthError('access_denied', 'requests from this address are not allowed', 403));
   });
 }

@@ -69,6 +69,13 @@ export function namedClientId(request: FastifyRequest): string | undefined {
   return clientId ? clientId.slice(0, maxClientIdLength) : undefined;
 }
 
+/** namedClientId, worked out once per request. */
+const namedClients = new WeakMap<FastifyRequest, string | undefined>();
+function clientIdOf(request: FastifyRequest): string | undefined {
+  if (!namedClients.has(request)) namedClients.set(request, namedClientId(request));
+  return namedClients.get(request);
+}
+
 /** The address counted: IPv6 clients by /64, as one host usually holds the whole subnet. */
 const addressKey = (request: FastifyRequest) => normalizeIP(request.ip, 64);
 
@@ -118,7 +125,7 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
     // the plugin reads it from these options although its types leave it out.
     const options: CreateRateLimitOptions & { cache: number } = {
       cache: localKeysPerLimit,
-      keyGenerator: (request) => `${request.realm!.name}|${limit.name}|${limit.by === 'ip' ? addressKey(request) : namedClientId(request)}`,
+      keyGenerator: (request) => `${request.realm!.name}|${limit.name}|${limit.by === 'ip' ? addressKey(request) : clientIdOf(request)}`,
       max: (request) => settingsOf(request, limit.name).max,
       timeWindow: (request) => settingsOf(request, limit.name).window_seconds * 1000,
     };
@@ -133,13 +140,23 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
     request.log.warn({ event: 'rate_limit_check_failed', err: (error as Error).message }, 'rate limit check failed: request allowed');
   };
 
+  // The target of each route and method, found once: the set of routes is fixed.
+  const targetOf = new Map<string, Target | undefined>();
+  const findTarget = (request: FastifyRequest): Target | undefined => {
+    const key = `${request.method} ${request.routeOptions.url ?? ''}`;
+    if (!targetOf.has(key)) {
+      targetOf.set(key, targets.find((t) => t.route.test(request.routeOptions.url ?? '') && (t.method === undefined || t.method === request.method)));
+    }
+    return targetOf.get(key);
+  };
+
   app.addHook('preHandler', async (request, reply) => {
     const realm = request.realm;
     if (!realm?.settings.rate_limits.enabled) return;
-    const target = targets.find((t) => t.route.test(request.routeOptions.url ?? '') && (t.method === undefined || t.method === request.method));
+    const target = findTarget(request);
     if (!target) return;
     for (const limit of target.limits) {
-      if (limit.by === 'client' && namedClientId(request) === undefined) continue;
+      if (limit.by === 'client' && clientIdOf(request) === undefined) continue;
       let result;
       try {
         result = await limiters.get(limit.name)!(request);

@@ -1,6 +1,6 @@
 // Encryption at rest (AES-256-GCM) of private keys with a key derived from STRIX_MASTER_KEY,
 // or from a key file created in the data directory when that is unset.
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -24,7 +24,7 @@ export function loadMasterKey(masterKey: string | undefined, dataDir: string, wa
 
 export function createSealer(masterKey: string): Sealer {
   const key = Buffer.from(hkdfSync('sha256', masterKey, 'strix', 'strix at-rest encryption v1', 32));
-  const hmacKey = Buffer.from(hkdfSync('sha256', masterKey, 'strix', 'strix secret digest v1', 32));
+  const hmacKey = createSecretKey(Buffer.from(hkdfSync('sha256', masterKey, 'strix', 'strix secret digest v1', 32)));
   return {
     digest(secret) {
       return createHmac('sha256', hmacKey).update(secret, 'utf8').digest('base64url');
