@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { openStore, type Store } from '../src/store/index.js';
+import { signJwt } from '../src/tokens/jws.js';
 import { Keystore, retiredKeyRetentionMs } from '../src/tokens/keystore.js';
 import { createSealer } from '../src/tokens/master-key.js';
 import { defaultRealmSettings } from '../src/store/realms.js';
@@ -52,6 +53,21 @@ describe('keystore', () => {
     }
   });
 
+  test('JWTs signed with the current key of each algorithm verify with jose against the published JWKS', async () => {
+    const jwks = createLocalJWKSet(await keystore.jwks('demo'));
+    for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
+      const key = await keystore.signingKey('demo', alg);
+      const token = await signJwt({ sub: 'alice', n: 1, nested: { a: [1, 'b'] } }, { alg, kid: key.kid, typ: 'at+jwt' }, key.key);
+      const { payload, protectedHeader } = await jwtVerify(token, jwks, { typ: 'at+jwt' });
+      assert.deepEqual(protectedHeader, { alg, kid: key.kid, typ: 'at+jwt' });
+      assert.deepEqual(payload, { sub: 'alice', n: 1, nested: { a: [1, 'b'] } });
+      // RFC 7518 §3.4: an ES256 signature is r ‖ s, 64 bytes, not DER.
+      if (alg === 'ES256') assert.equal(Buffer.from(token.split('.')[2]!, 'base64url').length, 64);
+      const tampered = `${token.split('.').slice(0, 2).join('.')}.${Buffer.alloc(alg === 'RS256' ? 256 : 64, 1).toString('base64url')}`;
+      await assert.rejects(jwtVerify(tampered, jwks), /signature verification failed/);
+    }
+  });
+
   test('another master key cannot open the stored private keys', async () => {
     const [key] = await store.signingKeys.list('demo');
     const other = createSealer('a-different-master-key-of-32-characters');
@@ -61,7 +77,7 @@ describe('keystore', () => {
   test('CORE-27, DYN-17: rotation promotes the pre-published next key and keeps the old key verifying', async () => {
     const before = await keystore.signingKey('demo', 'ES256');
     const nextKid = (await keystore.list('demo')).find((k) => k.alg === 'ES256' && k.status === 'next')!.kid;
-    const oldToken = await new SignJWT({ hello: 'world' }).setProtectedHeader({ alg: 'ES256', kid: before.kid }).sign(before.key);
+    const oldToken = await signJwt({ hello: 'world' }, { alg: 'ES256', kid: before.kid, typ: 'JWT' }, before.key);
 
     await keystore.rotate('demo');
     const after = await keystore.signingKey('demo', 'ES256');

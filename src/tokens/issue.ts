@@ -1,11 +1,11 @@
 // Token builders: RFC 9068 JWT access tokens and OIDC Core §2 ID tokens (at_hash §3.1.3.6, c_hash §3.3.2.11).
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { randomToken, seconds } from '../runtime.js';
 import type { Client } from '../store/clients.js';
 import type { Grant } from '../store/grants.js';
 import type { Realm, SigningAlg } from '../store/realms.js';
 import type { User } from '../store/users.js';
+import { signJwt } from './jws.js';
 import type { Keystore } from './keystore.js';
 import { mergeClaims } from './mappers.js';
 
@@ -54,15 +54,11 @@ export async function signAccessToken(
   }
   if (p.act) claims.act = p.act;
   const audience = [...new Set([...(p.audience?.length ? p.audience : [p.client.clientId]), ...p.extraAudiences ?? []])];
-  const accessToken = await new SignJWT(mergeClaims(claims, p.customClaims ?? {}))
-    .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
-    .setIssuer(ctx.issuer)
-    .setSubject(p.subject)
-    .setAudience(audience.length === 1 ? audience[0]! : audience)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + expiresIn)
-    .setJti(randomToken(16))
-    .sign(key.key);
+  const accessToken = await signJwt({
+    ...mergeClaims(claims, p.customClaims ?? {}),
+    iss: ctx.issuer, sub: p.subject, aud: audience.length === 1 ? audience[0]! : audience,
+    iat, exp: iat + expiresIn, jti: randomToken(16),
+  }, { alg, kid: key.kid, typ: 'at+jwt' }, key.key);
   return { accessToken, expiresIn };
 }
 
@@ -81,25 +77,16 @@ export async function signIdToken(
   if (p.grant.sessionId) claims.sid = p.grant.sessionId;
   if (p.accessToken) claims.at_hash = leftHalfHash(p.accessToken, alg);
   if (p.code) claims.c_hash = leftHalfHash(p.code, alg);
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
-    .setIssuer(ctx.issuer)
-    .setSubject(p.subject)
-    .setAudience(p.client.clientId)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + (p.client.metadata.id_token_lifetime ?? ctx.realm.settings.id_token_lifetime))
-    .sign(key.key);
+  return signJwt({
+    ...claims, iss: ctx.issuer, sub: p.subject, aud: p.client.clientId,
+    iat, exp: iat + (p.client.metadata.id_token_lifetime ?? ctx.realm.settings.id_token_lifetime),
+  }, { alg, kid: key.kid, typ: 'JWT' }, key.key);
 }
 
 /** Userinfo as a signed JWT (OIDC Core §5.3.2), for clients that registered userinfo_signed_response_alg. */
 export async function signUserinfo(ctx: IssueContext, p: { client: Client; alg: SigningAlg; claims: Record<string, unknown> }): Promise<string> {
   const key = await ctx.keystore.signingKey(ctx.realm.name, p.alg);
-  return new SignJWT(p.claims)
-    .setProtectedHeader({ alg: p.alg, kid: key.kid, typ: 'JWT' })
-    .setIssuer(ctx.issuer)
-    .setAudience(p.client.clientId)
-    .setIssuedAt(seconds(ctx.now))
-    .sign(key.key);
+  return signJwt({ ...p.claims, iss: ctx.issuer, aud: p.client.clientId, iat: seconds(ctx.now) }, { alg: p.alg, kid: key.kid, typ: 'JWT' }, key.key);
 }
 
 /** A logout token (OIDC Back-Channel Logout 1.0 §2.4): typ logout+jwt, the event, sub (as the client knows it) and sid, never a nonce. */
@@ -107,15 +94,10 @@ export async function signLogoutToken(ctx: IssueContext, p: { client: Client; su
   const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
   const iat = seconds(ctx.now);
-  return new SignJWT({ sid: p.sessionId, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } })
-    .setProtectedHeader({ alg, kid: key.kid, typ: 'logout+jwt' })
-    .setIssuer(ctx.issuer)
-    .setSubject(p.subject)
-    .setAudience(p.client.clientId)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + 120)
-    .setJti(randomToken(16))
-    .sign(key.key);
+  return signJwt({
+    iss: ctx.issuer, sub: p.subject, aud: p.client.clientId, iat, exp: iat + 120, jti: randomToken(16),
+    sid: p.sessionId, events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+  }, { alg, kid: key.kid, typ: 'logout+jwt' }, key.key);
 }
 
 /** at_hash / c_hash: base64url of the left half of the hash the signing algorithm uses. */

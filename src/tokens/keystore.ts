@@ -1,6 +1,7 @@
 // Signing keys per realm (RS256, ES256, EdDSA): generated on first use, private parts sealed at
 // rest, rotated with an overlap window. JWKS publishes next, current and recently retired keys.
-import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
 import type { Clock } from '../runtime.js';
 import type { Changes } from '../store/changes.js';
 import { signingAlgs, type SigningAlg } from '../store/realms.js';
@@ -12,7 +13,7 @@ export const retiredKeyRetentionMs = 7 * 86_400_000;
 /** How long a realm's keys are kept before being read again (changes on other nodes are also announced). */
 export const keysCacheTtlMs = 5_000;
 
-export interface SigningKey { kid: string; alg: SigningAlg; key: CryptoKey | Uint8Array }
+export interface SigningKey { kid: string; alg: SigningAlg; key: KeyObject }
 
 interface RealmKeys {
   loadedAt: number;
@@ -118,7 +119,7 @@ export class Keystore {
     for (const k of [...keys].sort((a, b) => a.createdAt - b.createdAt || a.kid.localeCompare(b.kid))) {
       if (k.status !== 'current') continue;
       const jwk = JSON.parse(this.sealer.open(k.encryptedPrivateJwk)) as JWK;
-      signing.set(k.alg, { kid: k.kid, alg: k.alg, key: await importJWK(jwk, k.alg) });
+      signing.set(k.alg, { kid: k.kid, alg: k.alg, key: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) });
     }
     const published = keys.filter((k) => k.status !== 'retired' || (k.retiredAt !== null && now - k.retiredAt <= retiredKeyRetentionMs));
     const jwks: JSONWebKeySet = { keys: published.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
