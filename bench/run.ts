@@ -226,7 +226,7 @@ const out = [
   '* one iteration = every HTTP request of the flow (the rates are iterations/s, the latencies those of a whole iteration)',
   '⚠ = more than 1% of the requests failed',
   '',
-  markdown(['ceiling (bare Fastify + jose)', 'req/s', 'CPU µs', 'p50/p99 ms', 'RSS MiB', 'Strix % of ceiling', 'peer % of ceiling', 'errors'], ceilingTable),
+  markdown(['ceiling (bare Fastify + one signature)', 'req/s', 'CPU µs', 'p50/p99 ms', 'RSS MiB', 'Strix % of ceiling', 'peer % of ceiling', 'errors'], ceilingTable),
   '',
   markdown(['target', 'actual', 'met'], targets.map((t) => [t.target, shown(t), t.met === undefined ? 'n/a' : t.met ? 'yes' : 'NO'])),
   '',
