@@ -147,4 +147,8 @@ test('the data version moves with every write, rollback and commit of another co
   assert.notEqual(dialect.dataVersion(), afterRollback, 'another connection committed');
   const settled = dialect.dataVersion();
   assert.equal(dialect.dataVersion(), settled);
+
+  // A write that fails may take the shared transaction down with it: what was read may be gone.
+  await assert.rejects(db.insertInto('items').values({ id: 9000, name: 'duplicate id' }).execute(), /UNIQUE|PRIMARY/);
+  assert.notEqual(dialect.dataVersion(), settled);
 });

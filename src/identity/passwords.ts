@@ -9,7 +9,7 @@ export const defaultHashing: HashingParameters = { memory_cost: 19_456, time_cos
 
 /**
  * Each argon2id computation holds its memory (19 MiB by default) while it runs on libuv's thread
- * pool, which JWT signing (WebCrypto) shares. More at once than there are cores would not finish
+ * pool, which JWT signing shares. More at once than there are cores would not finish
  * sooner: it would multiply the memory and leave no thread for signing. So at most one per core
  * runs; the others wait their turn, first come first served.
  */

@@ -173,9 +173,16 @@ class Lease implements DatabaseConnection {
       this.wrote.add(this.group.join());
       this.version.changed();
     }
-    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
-    const { changes, lastInsertRowid } = statement.run(query.parameters);
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    try {
+      if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
+      const { changes, lastInsertRowid } = statement.run(query.parameters);
+      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    } catch (error) {
+      // A failed write may have made SQLite roll back the whole shared transaction, and with it
+      // writes that reads in this process have already seen.
+      if (!statement.readonly) this.version.changed();
+      throw error;
+    }
   }
 
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -195,9 +202,9 @@ class Lease implements DatabaseConnection {
 
   rollback(): void {
     const name = `s${this.#savepoints--}`;
+    this.version.changed();
     // An error may already have ended the whole transaction; the group then reports it to its writers.
     if (!this.db.inTransaction) return;
-    this.version.changed();
     this.db.exec(`ROLLBACK TO ${name}`);
     this.db.exec(`RELEASE ${name}`);
   }
