@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 interface Running { child: ChildProcess; port: number; output: () => string; exit: Promise<number | null> }
 
-async function startStrix(dir: string, args: string[]): Promise<Running> {
+async function startStrix(dir: string, args: string[], env: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
   const child = spawn(process.execPath, [main, 'start', ...args], {
     cwd: dir,
@@ -23,6 +23,7 @@ async function startStrix(dir: string, args: string[]): Promise<Running> {
       STRIX_MASTER_KEY: 'workers-test-master-key-0123456789abcdef', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
       // Each request is logged at debug, with the pid of the process that answered it.
       STRIX_LOG_LEVEL: 'debug',
+      ...env,
     },
   });
   let output = '';
@@ -47,6 +48,27 @@ function get(port: number, path: string): Promise<{ status: number; requestId: s
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** A form POST with Basic client authentication, on a new connection (so the requests go round the workers). */
+function post(port: number, path: string, form: Record<string, string>, client: { id: string; secret: string }): Promise<{ status: number; body: string }> {
+  const payload = new URLSearchParams(form).toString();
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1', port, path, method: 'POST', agent: false,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload),
+        authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      },
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 
@@ -82,9 +104,17 @@ function alive(pid: number): boolean {
 describe('strix start --workers 2 on SQLite', () => {
   let dir: string;
   let strix: Running;
+  const service = { id: 'service', secret: 'service-secret-0123456789abcdef' };
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'strix-workers-'));
-    strix = await startStrix(dir, ['--workers', '2']);
+    const realmFile = join(dir, 'realm.json');
+    writeFileSync(realmFile, JSON.stringify({
+      realms: [{
+        name: 'demo',
+        clients: [{ client_id: service.id, client_secret: service.secret, grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' }],
+      }],
+    }));
+    strix = await startStrix(dir, ['--workers', '2'], { STRIX_IMPORT: realmFile });
   });
   after(async () => {
     if (strix.child.exitCode === null) strix.child.kill('SIGKILL');
@@ -106,6 +136,22 @@ describe('strix start --workers 2 on SQLite', () => {
       assert.equal(scrape.status, 200);
       assert.equal(count(scrape.body) - count(before.body), 6, scrape.body.split('\n').filter((l) => l.includes('well-known')).join('\n'));
     }
+  });
+
+  test('a token revoked through one worker is inactive at the very next introspection on every worker', async () => {
+    const endpoint = '/realms/demo/protocol/openid-connect';
+    const issued = await post(strix.port, `${endpoint}/token`, { grant_type: 'client_credentials' }, service);
+    assert.equal(issued.status, 200, issued.body);
+    const token = (JSON.parse(issued.body) as { access_token: string }).access_token;
+    const introspect = async () => {
+      const answer = await post(strix.port, `${endpoint}/token/introspect`, { token }, service);
+      assert.equal(answer.status, 200, answer.body);
+      return (JSON.parse(answer.body) as { active: boolean }).active;
+    };
+    // Each worker has now read (and remembers) that the token is not revoked.
+    for (let i = 0; i < 6; i++) assert.equal(await introspect(), true);
+    assert.equal((await post(strix.port, `${endpoint}/revoke`, { token }, service)).status, 200);
+    for (let i = 0; i < 6; i++) assert.equal(await introspect(), false, `introspection ${i + 1} after the revocation`);
   });
 
   test('a worker killed with SIGKILL is replaced by a new one, and requests keep being answered', async () => {
