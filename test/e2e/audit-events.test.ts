@@ -24,11 +24,20 @@ const webhookSecret = 'whsec-test-0123456789abcdef';
 const adminPassword = 'admin-password-for-tests';
 
 interface Hit { body: string; signature: string; status: number; at: number }
+/** A delivery the receiver never answered: when it arrived, and when Strix gave up and closed the connection. */
+interface Hung { body: string; at: number; closedAt?: number }
 
-/** A webhook receiver on 127.0.0.1 that fails the first delivery of each event with 500. */
-async function startReceiver(): Promise<{ url: string; hits: Hit[]; close(): Promise<void> }> {
+/** Events about this username are not answered the first time: the receiver hangs. */
+const hangingUsername = 'webhook-timeout-probe';
+
+/**
+ * A webhook receiver on 127.0.0.1 that fails the first delivery of each event with 500, or, for an
+ * event about `hangingUsername`, never answers it.
+ */
+async function startReceiver(): Promise<{ url: string; hits: Hit[]; hung: Hung[]; close(): Promise<void> }> {
   const port = await freePort();
   const hits: Hit[] = [];
+  const hung: Hung[] = [];
   const seen = new Set<string>();
   const server: Server = createServer((request, response) => {
     let body = '';
@@ -36,15 +45,22 @@ async function startReceiver(): Promise<{ url: string; hits: Hit[]; close(): Pro
     request.on('data', (chunk: string) => { body += chunk; });
     request.on('end', () => {
       const id = (JSON.parse(body) as { id: string }).id;
-      const status = seen.has(id) ? 200 : 500;
+      const first = !seen.has(id);
       seen.add(id);
+      if (first && body.includes(`"username":"${hangingUsername}"`)) {
+        const entry: Hung = { body, at: Date.now() };
+        hung.push(entry);
+        request.socket.once('close', () => { entry.closedAt = Date.now(); });
+        return;
+      }
+      const status = first ? 500 : 200;
       hits.push({ body, signature: String(request.headers['strix-signature']), status, at: Date.now() });
       response.writeHead(status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   return {
-    url: `http://127.0.0.1:${port}/hooks/strix`, hits,
+    url: `http://127.0.0.1:${port}/hooks/strix`, hits, hung,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
@@ -307,6 +323,18 @@ for (const database of databases) {
       }
       // Only the types the webhook asked for are sent.
       assert.ok(receiver.hits.every((hit) => JSON.parse(hit.body).type === 'login_failure'));
+    });
+
+    test('a receiver that never answers is given up on after 5 seconds, and the delivery is retried', async () => {
+      assert.equal((await signIn(new UserAgent(server.url), hangingUsername, 'whatever')).status, 401);
+      const [event] = await list(`?type=login_failure&max=1`);
+      assert.equal(event.details.username, hangingUsername);
+      const hung = await until('the unanswered delivery to be closed by Strix', async () => receiver.hung.find((h) => JSON.parse(h.body).id === event.id && h.closedAt !== undefined), 15_000);
+      const waited = hung.closedAt! - hung.at;
+      assert.ok(waited >= 4_900 && waited < 8_000, `Strix closed the connection after ${waited} ms`);
+      const retried = await until('the retried delivery', async () => receiver.hits.find((hit) => JSON.parse(hit.body).id === event.id), 15_000);
+      assert.equal(retried.status, 200);
+      assert.deepEqual(JSON.parse(retried.body), event);
     });
 
     test('an administrative change through the CLI is recorded', async () => {
