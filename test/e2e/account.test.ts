@@ -18,8 +18,6 @@ function realmWith(settings: Record<string, unknown>) {
   return { realms: [{ ...file.realms[0]!, users: [...file.realms[0]!.users, ...more], ...settings }] };
 }
 
-
-
 /** Signs in to the first-party client (no consent) with the password, and the TOTP code when `secret` is given. */
 async function signIn(server: TestServer, username: string, secret?: string): Promise<UserAgent> {
   const agent = new UserAgent(server.url);

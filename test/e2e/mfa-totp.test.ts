@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { Secret, TOTP } from 'otpauth';
+import { Secret } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
+import { codeAt } from '../helpers/mfa.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -20,11 +21,6 @@ function realmWith(settings: Record<string, unknown>, base: string) {
   const file = testRealm(base);
   const admins = ['carol', 'dave', 'erin', 'frank'].map((username) => ({ username, password, roles: ['admin'] }));
   return { realms: [{ ...file.realms[0]!, users: [...file.realms[0]!.users, ...admins], ...settings }] };
-}
-
-/** A code for `secret` at the server's clock, `steps` time steps away. */
-function codeAt(server: TestServer, secret: string, steps = 0): string {
-  return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: server.clock.now() + steps * 30_000 });
 }
 
 for (const database of databases) {

@@ -7,6 +7,7 @@ import * as oauth from 'oauth4webapi';
 import { hashPassword } from '../../src/identity/passwords.js';
 import { databases } from '../helpers/databases.js';
 import { userinfo } from '../helpers/flows.js';
+import { withTotp } from '../helpers/mfa.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { tokenRequest } from '../helpers/user-agent.js';
@@ -81,10 +82,8 @@ for (const database of databases) {
     });
 
     test('a user with a second factor cannot use the password grant, which has no place for it', async () => {
-      const alice = (await server.services.store.users.findByUsername('demo', 'alice'))!;
       assert.equal((await grant({ username: 'alice', password })).status, 200);
-      await server.services.store.mfa.startTotp(alice.id, server.services.sealer.seal('JBSWY3DPEHPK3PXP'), Date.now());
-      await server.services.store.mfa.confirmTotp(alice.id, Date.now());
+      await withTotp(server, 'alice');
       const refused = await grant({ username: 'alice', password });
       assert.equal(refused.status, 400);
       assert.equal(refused.body.error, 'invalid_grant');

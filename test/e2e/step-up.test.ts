@@ -15,8 +15,6 @@ import { authorizeUrl, callbackParams, isLoginPage, parseForm, pkcePair, tokenRe
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 
-
-
 async function idToken(server: TestServer, agent: UserAgent, params: Record<string, string>, answer?: (page: Page) => Promise<Page>) {
   const pair = pkcePair();
   let page = await agent.open(authorizeUrl(server.issuer(), {

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
+import { codeAt, withTotp } from '../helpers/mfa.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -143,15 +143,11 @@ for (const database of databases) {
 
     test('step-up: acr_values=3 on a TOTP session (acr 2) asks for the passkey only, and upgrades it to acr 3', async () => {
       await registerPasskey('bob');
-      const { store, sealer } = server.services;
-      const bob = (await store.users.findByUsername('demo', 'bob'))!;
-      const secret = new Secret({ size: 20 }).base32;
-      await store.mfa.startTotp(bob.id, sealer.seal(secret), server.clock.now());
-      await store.mfa.confirmTotp(bob.id, server.clock.now());
+      const secret = await withTotp(server, 'bob');
 
       await context.clearCookies();
       const first = await signInWithPassword('bob');
-      await page.getByLabel('Verification code').fill(new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: server.clock.now() }));
+      await page.getByLabel('Verification code').fill(codeAt(server, secret));
       await Promise.all([page.waitForURL(atRelyingParty), page.getByRole('button', { name: 'Verify' }).click()]);
       assert.equal((await idTokenClaims(first)).acr, '2');
 
