@@ -100,6 +100,9 @@ export interface Client {
   confidential: boolean;
 }
 
+/** How a client is named in cache announcements (changes.ts 'client'): caches of client data key their entries so. */
+export const clientCacheKey = (realm: string, clientId: string): string => `${realm}\u0000${clientId}`;
+
 export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
   const toClient = (row: Database['clients']): Client => {
     const metadata = JSON.parse(row.metadata) as ClientMetadata;
@@ -115,7 +118,6 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
   };
   // Every token request looks its client up: keep it for a second (see RecentCache).
   const recent = new RecentCache<Client>(1_000);
-  const keyOf = (realm: string, clientId: string) => `${realm}\u0000${clientId}`;
   // Whether a realm has an enabled client with a grant type (discovery asks on every request):
   // any client change may alter the answer, and changes are rare, so each drops every answer.
   const grantTypeUse = new RecentCache<boolean>(1_000);
@@ -129,7 +131,7 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     try {
       return await write();
     } finally {
-      await changes.announce('client', keyOf(realm, clientId));
+      await changes.announce('client', clientCacheKey(realm, clientId));
     }
   };
   const read = async (realm: string, clientId: string): Promise<Client | undefined> => {
@@ -139,7 +141,7 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
   };
   return {
     async get(realm: string, clientId: string): Promise<Client | undefined> {
-      const key = keyOf(realm, clientId);
+      const key = clientCacheKey(realm, clientId);
       const cached = recent.get(key);
       if (cached) return cached;
       const generation = recent.generation;
@@ -149,7 +151,7 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     },
     /** True when at least one enabled client of the realm lists `grantType` in its grant_types. */
     async anyEnabledWithGrantType(realm: string, grantType: string): Promise<boolean> {
-      const key = keyOf(realm, grantType);
+      const key = clientCacheKey(realm, grantType);
       const cached = grantTypeUse.get(key);
       if (cached !== undefined) return cached;
       const generation = grantTypeUse.generation;
