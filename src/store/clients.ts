@@ -86,6 +86,8 @@ export interface ClientMetadata {
   claim_mappers?: ClaimMapper[];
   /** Second-factor policy for this client, on top of the realm's (src/identity/mfa.ts). */
   mfa?: MfaPolicy;
+  /** Master realm only: what this client's client_credentials tokens may do at the admin API (src/admin/api-access.ts). */
+  service_account_roles?: string[];
 }
 
 export interface Client {
