@@ -143,6 +143,7 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
   };
   return {
     async get(realm: string, clientId: string): Promise<Client | undefined> {
+      await changes.poll();
       const key = clientCacheKey(realm, clientId);
       const cached = recent.get(key);
       if (cached) return cached;
@@ -153,6 +154,7 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     },
     /** True when at least one enabled client of the realm lists `grantType` in its grant_types. */
     async anyEnabledWithGrantType(realm: string, grantType: string): Promise<boolean> {
+      await changes.poll();
       const key = clientCacheKey(realm, grantType);
       const cached = grantTypeUse.get(key);
       if (cached !== undefined) return cached;
