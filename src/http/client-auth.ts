@@ -91,7 +91,7 @@ export async function authenticateClient(request: FastifyRequest, params: Params
   }
   if (presented.method === 'client_assertion') {
     try {
-      await verifyClientAssertion(presented.assertion, { client, audiences: audiences(request, s), now: s.clock.now(), sealer: s.sealer, outbound: s.outbound, jtis: s.store.clientAssertions });
+      await verifyClientAssertion(presented.assertion, { client, audiences: audiences(request, s), now: s.clock.now(), sealer: s.sealer, outbound: s.outbound, jtis: s.store.clientAssertions, changes: s.store.changes });
     } catch (error) {
       if (error instanceof AssertionRejected) throw fail(error.message);
       throw error;
