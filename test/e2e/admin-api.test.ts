@@ -12,6 +12,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
 const adminPassword = 'admin-password-for-tests';
+const registrationToken = 'master-registration-token-0123456789';
 const serviceAccount = (clientId: string, roles?: string[]) => ({
   client_id: clientId, client_secret: `${clientId}-secret`, grant_types: ['client_credentials'], scope: 'openid',
   ...(roles ? { service_account_roles: roles } : {}),
@@ -23,6 +24,7 @@ function realms() {
       testRealm().realms[0]!,
       {
         name: 'master', display_name: 'Strix',
+        initial_access_tokens: [registrationToken],
         clients: [
           // An ordinary application of the master realm that administrators also sign in to.
           { client_id: 'wiki', client_secret: 'wiki-secret', grant_types: ['password'], scope: 'openid' },
@@ -103,6 +105,19 @@ for (const database of databases) {
       } finally {
         await server.services.store.clients.setEnabled('master', 'ops-bot', true, Date.now());
       }
+    });
+
+    test('a client registered dynamically in the master realm cannot give itself admin API roles', async () => {
+      const response = await fetch(`${server.issuer('master')}/protocol/openid-connect/registrations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${registrationToken}` },
+        body: JSON.stringify({ redirect_uris: ['https://app.example.com/cb'], service_account_roles: ['admin'] }),
+      });
+      const registered = await response.json() as Record<string, unknown>;
+      assert.equal(response.status, 201, JSON.stringify(registered));
+      assert.equal(registered.service_account_roles, undefined);
+      const stored = await server.services.store.clients.get('master', registered.client_id as string);
+      assert.equal(stored!.metadata.service_account_roles, undefined);
     });
 
     test('strix-admin-console is created at first start as a public client that must use PKCE, and a later start leaves it as it is', async () => {
