@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import { trustProxyOption, type Config } from './config.js';
 import { InvalidClient } from './http/client-auth.js';
 import { corsPolicy } from './http/cors.js';
-import { OAuthError, PageError } from './http/errors.js';
+import { OAuthError, PageError, TooManyRequests } from './http/errors.js';
 import { httpsOnly } from './http/https-only.js';
 import { postOnly } from './http/post-only.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -173,6 +173,7 @@ function wantsJson(request: FastifyRequest): boolean {
 function renderError(s: Services, error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof OAuthError) {
     if (error instanceof InvalidClient && error.basic) reply.header('www-authenticate', `Basic realm="${request.realm?.name ?? 'strix'}"`);
+    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfter));
     reply.header('cache-control', 'no-store');
     return reply.code(error.status).send(error.toJSON());
   }
