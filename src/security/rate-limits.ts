@@ -1,5 +1,5 @@
 // Request rate limits (docs/security.md "Rate limits") on the sign-in form, the device code form, and
-// the token, introspection, revocation, registration, device authorization and PAR endpoints: per
+// the authorization, token, introspection, revocation, registration, device authorization and PAR endpoints: per
 // client address before anything else, per client once a request has proved to be that client, and
 // failed client authentications per address and client. Counters live in Redis when
 // STRIX_REDIS_URL is set (shared by every node), otherwise in this process. A refusal is 429 with
@@ -24,6 +24,8 @@ interface Target { route: RegExp; limits: Limit[]; page: boolean; method?: strin
 const endpoint = (path: string) => new RegExp(`^/realms/:realm/protocol/openid-connect/${path}$`);
 const targets: Target[] = [
   { route: /^\/realms\/:realm\/login-actions\/authenticate$/, limits: [{ name: 'login_per_ip', by: 'ip' }], page: true },
+  // Every request that shows the sign-in page parks a row (src/oauth/authorize.ts), so it has a cost to bound.
+  { route: endpoint('auth'), limits: [{ name: 'authorization_per_ip', by: 'ip' }], page: true },
   { route: endpoint('token'), limits: [{ name: 'token_per_ip', by: 'ip' }, { name: 'token_per_client', by: 'client' }], page: false },
   {
     route: endpoint('token/introspect'),

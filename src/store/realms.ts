@@ -36,6 +36,7 @@ export interface RateLimit { max: number; window_seconds: number }
 export interface RateLimitSettings {
   enabled: boolean;
   login_per_ip: RateLimit;
+  authorization_per_ip: RateLimit;
   token_per_ip: RateLimit;
   token_per_client: RateLimit;
   introspection_per_ip: RateLimit;
@@ -152,6 +153,7 @@ const perMinute = (max: number): RateLimit => ({ max, window_seconds: 60 });
 export const defaultRateLimitSettings: RateLimitSettings = {
   enabled: true,
   login_per_ip: perMinute(60),
+  authorization_per_ip: perMinute(300),
   // 100 a second: Auth0's Authentication API allows an Enterprise tenant that much in all.
   token_per_ip: perMinute(6000),
   token_per_client: perMinute(6000),
