@@ -24,6 +24,8 @@ export interface BruteForceSettings {
   max_temporary_lockouts: number;    // with permanent_lockout: lockouts allowed before the account is disabled
   ip_failure_limit: number;          // failures from one address, across usernames, within …
   ip_failure_window: number;         // … this window before the address is refused until the window ends
+  realm_failure_limit: number;       // failures across the realm, from any addresses, within …
+  realm_failure_window: number;      // … this window: until it ends, addresses that failed recently are refused unhashed
 }
 
 /** At most `max` requests per `window_seconds` (a fixed window that starts with the first request). */
@@ -146,6 +148,8 @@ export const defaultBruteForceSettings: BruteForceSettings = {
   max_temporary_lockouts: 0,
   ip_failure_limit: 20,
   ip_failure_window: 900,
+  realm_failure_limit: 100,
+  realm_failure_window: 60,
 };
 
 const perMinute = (max: number): RateLimit => ({ max, window_seconds: 60 });
