@@ -48,6 +48,8 @@ const redisConnectTimeoutMs = 1000;
 const redisCommandTimeoutMs = 500;
 const storeWarningIntervalMs = 60_000;
 const localKeysPerLimit = 100_000;
+// Failures are keyed by the client_id a request names, which may be anything: the key keeps a bounded part of it.
+const maxClientIdLength = 200;
 
 /** The address counted: IPv6 clients by /64, as one host usually holds the whole subnet. */
 const addressKey = (request: FastifyRequest) => normalizeIP(request.ip, 64);
@@ -173,7 +175,7 @@ function clientAuthenticationLimits(
 ): ClientAuthenticationLimits {
   const refusedUntil = new Map<string, number>();
   const enabled = (request: FastifyRequest) => request.realm?.settings.rate_limits.enabled === true;
-  const refusalKey = (request: FastifyRequest, clientId: string) => `${request.realm!.name}|${addressKey(request)}|${clientId}`;
+  const refusalKey = (request: FastifyRequest, clientId: string) => `${request.realm!.name}|${addressKey(request)}|${clientId.slice(0, maxClientIdLength)}`;
   return {
     async beforeCheck(request, clientId) {
       if (!enabled(request)) return;
@@ -190,7 +192,7 @@ function clientAuthenticationLimits(
     },
     async failed(request, clientId) {
       if (!enabled(request)) return;
-      authenticatedClients.set(request, clientId);
+      authenticatedClients.set(request, clientId.slice(0, maxClientIdLength));
       const retryAfter = await spend(request, failureLimit);
       if (retryAfter === undefined) return;
       if (refusedUntil.size >= localKeysPerLimit) refusedUntil.clear();
