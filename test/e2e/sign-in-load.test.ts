@@ -17,8 +17,11 @@ const lockedMessage = /Too many failed attempts\. This account is temporarily lo
 
 function realmWith(bruteForce: Partial<BruteForceSettings>) {
   const file = testRealm();
+  const legacy = {
+    client_id: 'legacy', client_secret: 'legacy-secret', grant_types: ['password'], token_endpoint_auth_method: 'client_secret_basic', scope: 'openid',
+  };
   // Request rate limits are not what these tests attack: one address may post as often as it likes.
-  return { realms: [{ ...file.realms[0]!, brute_force: bruteForce, rate_limits: { enabled: false } }] };
+  return { realms: [{ ...file.realms[0]!, clients: [...file.realms[0]!.clients, legacy], brute_force: bruteForce, rate_limits: { enabled: false } }] };
 }
 
 /** A fresh sign-in page: returns a function that posts it from a chosen loopback address. */
@@ -98,6 +101,18 @@ for (const database of databases) {
         assert.equal(answer.retryAfter, '1');
         assert.match(answer.body, /Temporarily unavailable/);
       }
+    });
+
+    test('the password grant beyond the line gets 503 temporarily_unavailable with Retry-After, never 500', async () => {
+      const basic = `Basic ${Buffer.from('legacy:legacy-secret').toString('base64')}`;
+      const answers = await Promise.all(Array.from({ length: maxWaitingVerifications * 3 }, (_, i) => sendFrom(`${server.issuer()}/protocol/openid-connect/token`, {
+        from: address(5, 1 + (i % 250)), form: { grant_type: 'password', username: `nobody-${i}`, password: 'guess' }, headers: { authorization: basic },
+      })));
+      const errors = answers.map((a) => `${a.status} ${(JSON.parse(a.body) as { error: string }).error}`);
+      assert.ok(errors.every((e) => e === '400 invalid_grant' || e === '503 temporarily_unavailable'), JSON.stringify(errors));
+      const busy = answers.filter((a) => a.status === 503);
+      assert.ok(busy.length > 0, 'some requests found the line full');
+      for (const answer of busy) assert.equal(answer.retryAfter, '1');
     });
   });
 
