@@ -249,7 +249,7 @@ function parseBruteForce(value: unknown, where: string): BruteForceSettings {
     } else if (key === 'max_temporary_lockouts') {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RealmFileError(`${where}.${name}`, 'must be a whole number, 0 or more');
       settings[key] = v;
-    } else if (key === 'failure_factor' || key === 'ip_failure_limit') {
+    } else if (key === 'failure_factor' || key === 'ip_failure_limit' || key === 'realm_failure_limit') {
       if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RealmFileError(`${where}.${name}`, 'must be a positive whole number of failures');
       settings[key] = v;
     } else {
