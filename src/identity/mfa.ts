@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { PageError } from '../http/errors.js';
-import type { AuthorizationRequest } from '../oauth/authorization-request.js';
+import type { ClaimsRequest } from '../tokens/claims.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { MfaPolicy, Realm } from '../store/realms.js';
@@ -42,8 +42,11 @@ export function mfaRequired(realm: Realm, client: Client, user: User): boolean {
   return policyRequires(realm.settings.mfa, user) || policyRequires(client.metadata.mfa, user);
 }
 
+/** What of an authorization request decides the acr it needs. */
+export interface AcrRequest { acrValues?: string[]; claims?: ClaimsRequest }
+
 /** acr values the client asked for that Strix knows, from acr_values and an acr claim request. */
-function requestedAcrs(authorization: AuthorizationRequest): { values: Acr[]; essential: boolean } {
+function requestedAcrs(authorization: AcrRequest): { values: Acr[]; essential: boolean } {
   const claim = authorization.claims?.id_token?.acr;
   const claimed = claim ? [...(claim.value !== undefined ? [claim.value] : []), ...(Array.isArray(claim.values) ? claim.values : [])] : [];
   const known = (v: unknown): v is Acr => acrLevels.includes(String(v) as Acr);
@@ -58,7 +61,7 @@ function requestedAcrs(authorization: AuthorizationRequest): { values: Acr[]; es
  * alternatives, so the weakest of them is enough. A device authorization (RFC 8628) requests none.
  */
 export async function requiredAcr(
-  s: Services, realm: Realm, client: Client, authorization: AuthorizationRequest | undefined, user: User,
+  s: Services, realm: Realm, client: Client, authorization: AcrRequest | undefined, user: User,
 ): Promise<Acr> {
   const requested = authorization ? requestedAcrs(authorization).values : [];
   const byRequest = requested.length > 0 ? Math.min(...requested.map(levelOf)) : 1;
@@ -75,7 +78,7 @@ export function satisfies(session: Pick<Session, 'acr'>, required: Acr): boolean
  * The acr asserted in the ID token: when the client named values, the strongest of them that the
  * session reaches (a true statement, and one the client recognises, OIDC Core §5.5.1.1); else the session's own.
  */
-export function assertedAcr(authorization: AuthorizationRequest, session: Pick<Session, 'acr'>): string {
+export function assertedAcr(authorization: AcrRequest, session: Pick<Session, 'acr'>): string {
   const reached = requestedAcrs(authorization).values.filter((v) => levelOf(v) <= levelOf(session.acr));
   return reached.length > 0 ? reached.reduce((a, b) => (levelOf(a) >= levelOf(b) ? a : b)) : session.acr;
 }

@@ -11,6 +11,7 @@ import { grantableScope, parseScope } from '../tokens/scopes.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import { acrLevels } from '../identity/mfa.js';
 import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from './response-types.js';
+import type { ClaimRequest, ClaimsRequest } from '../tokens/claims.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export const responseModes: ResponseMode[] = ['query', 'fragment', 'form_post'];
@@ -18,10 +19,6 @@ export const responseModes: ResponseMode[] = ['query', 'fragment', 'form_post'];
 // select_account: Strix has no account chooser, so choosing an account means signing in again.
 export const promptValues = ['none', 'login', 'consent', 'select_account'] as const;
 
-/** One member of the `claims` request parameter (OIDC Core §5.5.1). */
-export interface ClaimRequest { essential?: boolean; value?: unknown; values?: unknown[] }
-/** The `claims` request parameter: individual claims wanted in userinfo and / or the ID token. */
-export interface ClaimsRequest { userinfo?: Record<string, ClaimRequest | null>; id_token?: Record<string, ClaimRequest | null> }
 
 /** Authentication context classes (src/identity/mfa.ts): '1' one factor, '2' two, '3' two with a passkey. */
 export const acrValuesSupported: string[] = [...acrLevels];
@@ -225,3 +222,5 @@ function pkce(realm: Realm, client: Client, params: Params): Pick<AuthorizationR
   if (!codeChallengeFormat.test(challenge)) throw new OAuthError('invalid_request', 'code_challenge is malformed');
   return { codeChallenge: challenge, codeChallengeMethod: method };
 }
+
+export type { ClaimRequest, ClaimsRequest };

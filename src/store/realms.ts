@@ -2,8 +2,7 @@
 import type { Kysely } from 'kysely';
 import { localChanges, type Changes } from './changes.js';
 import type { Database } from './schema.js';
-import type { ClaimMapper } from '../tokens/mappers.js';
-import type { TokenHookSettings } from '../tokens/token-hook.js';
+import type { ClaimMapper, TokenHookSettings } from './custom-rules.js';
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
