@@ -99,8 +99,10 @@ for (const database of databases) {
       assertErrorRedirect(server, await open(trustedRequest({ scope: 'openid api:read', state: 'scoped' })), 'invalid_scope', 'scoped');
     });
 
-    test('a request object is redirected back as request_not_supported', async () => {
-      assertErrorRedirect(server, await open(trustedRequest({ request: 'eyJhbGciOiJub25lIn0.e30.', state: 'ro' })), 'request_not_supported', 'ro');
+    test('an unsigned request object replaces the query: its scope and state are the ones answered', async () => {
+      const claims = { client_id: 'trusted', response_type: 'code', redirect_uri: redirectUri, scope: 'openid api:read', state: 'ro' };
+      const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+      assertErrorRedirect(server, await open(trustedRequest({ request: unsigned, state: 'outer' })), 'invalid_scope', 'ro');
     });
 
     test('a request_uri that cannot be fetched is redirected back as invalid_request_uri', async () => {
