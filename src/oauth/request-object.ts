@@ -4,6 +4,7 @@ import { decodeProtectedHeader, jwtVerify, UnsecuredJWT, type JWTPayload, type J
 import { AssertionRejected, clientKeys, secretKey } from '../http/client-assertion.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { isRepeatable, joinedValues, type Params } from '../http/params.js';
+import { wellFormedText } from '../http/well-formed-input.js';
 import { issuerOf, type Services } from '../services.js';
 import { clientAssertionAlgs, type Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
@@ -54,6 +55,7 @@ export async function resolveRequestObject(
     }
     const jwt = outer.request ?? await fetchRequestObject(client, outer.request_uri!, s.config.publicUrl);
     const claims = await verifiedClaims(s, client, jwt);
+    checkStorable(claims);
     verified = { ...asParams(claims), client_id: client.clientId };
     checkClaims(claims, outer, client, issuerOf(s.config, realm));
     return verified;
@@ -72,6 +74,7 @@ export async function pushedRequestObject(
 ): Promise<Params> {
   if (outer.request === undefined) return outer;
   const claims = await verifiedClaims(s, client, outer.request);
+  checkStorable(claims);
   checkClaims(claims, outer, client, issuerOf(s.config, realm));
   return { ...asParams(claims), client_id: client.clientId };
 }
@@ -154,6 +157,14 @@ function checkClaims(claims: JWTPayload, outer: Params, client: Client, issuer: 
   const responseType = (value: unknown) => typeof value === 'string' ? value.split(' ').filter(Boolean).sort().join(' ') : undefined;
   if (outer.response_type !== undefined && responseType(outer.response_type) !== responseType(claims.response_type)) {
     throw invalidObject('response_type differs from the request object\'s');
+  }
+}
+
+/** The object's values become request parameters, held to the same rule as the query's (no NUL, no ill-formed text). */
+function checkStorable(claims: JWTPayload): void {
+  const texts = Object.entries(claims).flatMap(([name, value]) => [name, ...(Array.isArray(value) ? value : [value])]);
+  if (!texts.every((text) => typeof text !== 'string' || wellFormedText(text))) {
+    throw invalidObject('request object values must not hold NUL or ill-formed text');
   }
 }
 
