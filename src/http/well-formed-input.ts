@@ -48,20 +48,22 @@ function wellFormedValue(value: unknown): boolean {
   return true;
 }
 
-function wellFormedRequest(request: FastifyRequest): boolean {
+/** What arrives before the body: path, query, headers and cookies. */
+function wellFormedHead(request: FastifyRequest): boolean {
   if (!wellFormedTarget(request.url)) return false;
   for (const value of Object.values(request.headers)) {
     if (typeof value === 'string' ? !wellFormedHeader(value) : value?.some((v) => !wellFormedHeader(v))) return false;
   }
-  return Object.values(request.cookies ?? {}).every((v) => v === undefined || wellFormedText(v)) && wellFormedValue(request.body);
+  return Object.values(request.cookies ?? {}).every((v) => v === undefined || wellFormedText(v));
 }
 
 /** `json` says which requests get a JSON error (back-channel endpoints, the admin API) rather than a page. */
 export function wellFormedInput(app: FastifyInstance, json: (request: FastifyRequest) => boolean): void {
-  // preValidation: the body is parsed by now, and no hook or route has queried the store yet.
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (wellFormedRequest(request)) return done();
-    const description = 'the request holds a NUL byte or ill-formed UTF-8';
-    done(json(request) ? new OAuthError('invalid_request', description) : new PageError('Invalid request', 'The request contains characters that are not allowed.'));
-  });
+  const refusal = (request: FastifyRequest) => json(request)
+    ? new OAuthError('invalid_request', 'the request holds a NUL byte or ill-formed UTF-8')
+    : new PageError('Invalid request', 'The request contains characters that are not allowed.');
+  // The head is checked on arrival, before other onRequest hooks (CORS reads the realm's clients);
+  // the body once parsed, before any preHandler (realm, rate limits) or route reaches the store.
+  app.addHook('onRequest', (request, _reply, done) => done(wellFormedHead(request) ? undefined : refusal(request)));
+  app.addHook('preValidation', (request, _reply, done) => done(wellFormedValue(request.body) ? undefined : refusal(request)));
 }

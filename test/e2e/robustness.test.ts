@@ -107,6 +107,7 @@ const request = fc.record({
     fc.constantFrom(basic('a\u0000b:x'), basic('a%00b:x'), basic('web:%00'), basic('a\u00ffb:x', 'latin1'), basic('%ED%A0%80:x'), basic('web\u0000:web-secret')),
     fc.string({ maxLength: 30 }).map((s) => `Bearer ${s}`),
   ), { nil: undefined }),
+  origin: fc.option(fc.constantFrom('http://127.0.0.1:3999', 'http://127.0.0.1:5173', 'https://evil.example'), { nil: undefined }),
   cookie: fc.option(fc.oneof(
     fc.constant('strix_session=abc; strix_csrf=def'), fc.constant('strix_session=%00; strix_interaction=a%00b'),
     fc.string({ maxLength: 30 }).map((s) => `strix_csrf=${s}`),
@@ -184,6 +185,7 @@ for (const database of databases) {
         }
         if (r.authorization) headers.authorization = r.authorization === 'admin' ? `Bearer ${adminToken}` : r.authorization;
         if (r.cookie) headers.cookie = r.cookie;
+        if (r.origin) headers.origin = r.origin;
         const response = await send(r.endpoint.method, path, { query, body, headers });
         assert.ok(response.status < 500, `${r.endpoint.method} ${path}${query ? `?${query}` : ''} → ${response.status}: ${response.text.slice(0, 300)}`);
         assert.equal(/at .*\.js:\d+/.test(response.text), false, 'a stack trace leaked');
@@ -226,6 +228,15 @@ for (const database of databases) {
         const page = await send('GET', `/realms/${realm}/protocol/openid-connect/auth`, { query: 'client_id=web' });
         assert.equal(page.status, 400, realm);
         assert.match(page.text, /^<!doctype html>/i);
+      }
+    });
+
+    test('a cross-origin request or preflight naming a realm that holds %00 gets 400 invalid_request, before any CORS lookup', async () => {
+      const headers = { origin: 'http://127.0.0.1:3999', 'access-control-request-method': 'POST' };
+      for (const method of ['GET', 'OPTIONS']) {
+        const response = await send(method, '/realms/a%00b/.well-known/openid-configuration', { headers });
+        assert.equal(response.status, 400, method);
+        assert.equal(JSON.parse(response.text).error, 'invalid_request');
       }
     });
 
