@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { databases } from '../helpers/databases.js';
+import { tokensFor } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import {
@@ -97,6 +98,14 @@ for (const database of databases) {
 
     test('OAUTH-14: a scope the client may not have is redirected back as invalid_scope', async () => {
       assertErrorRedirect(server, await open(trustedRequest({ scope: 'openid api:read', state: 'scoped' })), 'invalid_scope', 'scoped');
+    });
+
+    test('an access token sent as id_token_hint is redirected back as invalid_request: only ID tokens are hints', async () => {
+      const browser = new UserAgent(server.url);
+      const tokens = await tokensFor(server, browser, { client: 'trusted', scope: 'openid' });
+      assertErrorRedirect(server, await open(trustedRequest({ id_token_hint: tokens.access_token, state: 'hint' }), browser), 'invalid_request', 'hint');
+      const accepted = callbackParams(await open(trustedRequest({ id_token_hint: tokens.id_token, prompt: 'none', state: 'hint' }), browser));
+      assert.ok(accepted.get('code'), accepted.get('error') ?? '');
     });
 
     test('an unsigned request object replaces the query: its scope and state are the ones answered', async () => {
