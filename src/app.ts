@@ -2,6 +2,7 @@
 // where errors are rendered (JSON for back-channel endpoints, an HTML page for the browser).
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
+import { createOutbound } from './http/outbound.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { trustProxyOption, type Config } from './config.js';
@@ -68,6 +69,7 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
   return {
     config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock, store.changes),
     audit: createAuditLog(store.events, clock, log),
+    outbound: createOutbound(config.outboundAllow, log),
   };
 }
 

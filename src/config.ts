@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { parseOutboundAllow, type OutboundAllow } from './http/outbound.js';
 import { parseAddressRule } from './security/ip-rules.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -22,6 +23,8 @@ export interface Config {
   dataDir: string;            // where the SQLite file and the generated master key file live
   /** Processes serving HTTP (`strix start`): 1 is a single process, more run under a node:cluster primary. */
   workers: number;
+  /** Special-use addresses and host names that outbound requests may reach anyway (STRIX_OUTBOUND_ALLOW). */
+  outboundAllow: OutboundAllow;
 }
 
 /** Setting name in a config file / CLI flag → environment variable. */
@@ -37,6 +40,7 @@ export const settings = {
   log_level: 'STRIX_LOG_LEVEL',
   trust_proxy: 'STRIX_TRUST_PROXY',
   workers: 'STRIX_WORKERS',
+  outbound_allow: 'STRIX_OUTBOUND_ALLOW',
 } as const;
 export type SettingName = keyof typeof settings;
 
@@ -110,8 +114,17 @@ export function loadConfig(
     logLevel,
     trustProxy: parseTrustProxy(get('trust_proxy') ?? 'false'),
     workers: parseWorkers(get('workers'), databaseUrl),
+    outboundAllow: parseSetting(settings.outbound_allow, () => parseOutboundAllow(get('outbound_allow'))),
     dataDir: databaseUrl.startsWith('sqlite:') ? dirname(resolve(sqlitePath(databaseUrl))) : resolve('data'),
   };
+}
+
+function parseSetting<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
 }
 
 /** Default: one worker per core. An in-memory SQLite database lives in one process, so it allows only one. */

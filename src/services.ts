@@ -1,6 +1,7 @@
 // What every route and domain module is handed: configuration, store, keys, clock, logger.
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { Outbound } from './http/outbound.js';
 import type { AuditLog } from './security/audit.js';
 import type { Clock } from './runtime.js';
 import type { Store } from './store/index.js';
@@ -16,6 +17,8 @@ export interface Services {
   clock: Clock;
   log: Logger;
   audit: AuditLog;
+  /** Every HTTP request Strix makes goes through it (address guard, timeouts, size caps). */
+  outbound: Outbound;
 }
 
 /** The issuer of a realm: `{STRIX_PUBLIC_URL}/realms/{realm}`, no trailing slash (DESIGN contract). */

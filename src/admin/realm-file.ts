@@ -25,7 +25,8 @@ import { CustomRuleError, parseClaimMappers, type ClaimMapper } from '../tokens/
 import { parseTokenHook, type TokenHookInput, type TokenHookSettings } from '../tokens/token-hook.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
 import { deviceCodeGrantType } from '../oauth/device.js';
-import { fetchableRequestUri, requestObjectSigningAlgs } from '../oauth/request-object.js';
+import { requestObjectSigningAlgs } from '../oauth/request-object.js';
+import { httpsOrLoopback } from '../http/outbound.js';
 import { transportAllowed } from '../oauth/redirect-uris.js';
 import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
 import { isResourceUri } from '../tokens/resources.js';
@@ -364,13 +365,13 @@ function publicJwks(value: unknown, where: string): PublicJwks {
   return { keys: value.keys as JWK[] };
 }
 
-/** The client's public keys (RFC 7591 §2): inline `jwks` or an http(s) `jwks_uri`, never both. */
+/** The client's public keys (RFC 7591 §2): inline `jwks` or an https `jwks_uri` (http only to loopback), never both. */
 function clientKeys(raw: Json, method: TokenEndpointAuthMethod, where: string): Pick<ClientMetadata, 'jwks' | 'jwks_uri'> {
   if (raw.jwks !== undefined && raw.jwks_uri !== undefined) throw new RealmFileError(`${where}.jwks_uri`, 'jwks and jwks_uri must not both be set');
   const jwks = raw.jwks === undefined ? undefined : publicJwks(raw.jwks, `${where}.jwks`);
   const jwksUri = optionalString(raw.jwks_uri, `${where}.jwks_uri`);
-  if (jwksUri !== undefined && !(URL.canParse(jwksUri) && ['http:', 'https:'].includes(new URL(jwksUri).protocol))) {
-    throw new RealmFileError(`${where}.jwks_uri`, `"${jwksUri}" is not an http(s) URL`);
+  if (jwksUri !== undefined && !(URL.canParse(jwksUri) && httpsOrLoopback(new URL(jwksUri)))) {
+    throw new RealmFileError(`${where}.jwks_uri`, `"${jwksUri}" must be an https URL (http only for loopback hosts)`);
   }
   if (method === 'private_key_jwt' && !jwks && !jwksUri) throw new RealmFileError(`${where}.jwks`, 'a private_key_jwt client needs jwks or jwks_uri');
   return { jwks, jwks_uri: jwksUri };
@@ -401,7 +402,7 @@ function requestObjectAlg(value: unknown, method: TokenEndpointAuthMethod, keys:
 function requestUris(value: unknown, where: string): string[] | undefined {
   if (value === undefined) return undefined;
   return stringList(value, where).map((uri) => {
-    if (!URL.canParse(uri) || !fetchableRequestUri(new URL(uri))) throw new RealmFileError(where, `"${uri}" must be an https URL (http only for loopback hosts)`);
+    if (!URL.canParse(uri) || !httpsOrLoopback(new URL(uri))) throw new RealmFileError(where, `"${uri}" must be an https URL (http only for loopback hosts)`);
     return uri;
   });
 }
@@ -415,7 +416,7 @@ function subjectType(raw: Json, where: string): Pick<ClientMetadata, 'subject_ty
   const type = raw.subject_type;
   if (type !== undefined && !subjectTypes.includes(type as never)) throw new RealmFileError(`${where}.subject_type`, `must be one of ${subjectTypes.join(', ')}`);
   const uri = optionalString(raw.sector_identifier_uri, `${where}.sector_identifier_uri`);
-  if (uri !== undefined && !(URL.canParse(uri) && fetchableRequestUri(new URL(uri)))) {
+  if (uri !== undefined && !(URL.canParse(uri) && httpsOrLoopback(new URL(uri)))) {
     throw new RealmFileError(`${where}.sector_identifier_uri`, `"${uri}" must be an https URL (http only for loopback hosts)`);
   }
   const metadata = { subject_type: type as ClientMetadata['subject_type'], sector_identifier_uri: uri };

@@ -1,9 +1,10 @@
 // Client authentication with a signed JWT (RFC 7523 §2.2 and §3, OIDC Core §9): client_secret_jwt
 // (an HMAC keyed with the client secret) and private_key_jwt (signed with a key from the client's
 // `jwks` or `jwks_uri`). client-auth.ts decides when an assertion is the method in use.
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { ClientAssertionsRepository } from '../store/client-assertions.js';
 import { clientAssertionAlgs, type Client } from '../store/clients.js';
+import type { Outbound } from './outbound.js';
 import type { Sealer } from '../tokens/master-key.js';
 import { wellFormedText } from './well-formed-input.js';
 
@@ -27,6 +28,7 @@ export interface AssertionCheck {
   audiences: string[];
   now: number;
   sealer: Pick<Sealer, 'open'>;
+  outbound: Outbound;
   jtis: ClientAssertionsRepository;
 }
 
@@ -54,7 +56,7 @@ export async function verifyClientAssertion(assertion: string, check: AssertionC
   if (!(await check.jtis.useOnce(used, check.now))) throw new AssertionRejected('jti was already used');
 }
 
-async function verifiedClaims(assertion: string, { client, audiences, now, sealer }: AssertionCheck): Promise<JWTPayload> {
+async function verifiedClaims(assertion: string, { client, audiences, now, sealer, outbound }: AssertionCheck): Promise<JWTPayload> {
   const { token_endpoint_auth_method: method, token_endpoint_auth_signing_alg: registered } = client.metadata;
   if (method !== 'client_secret_jwt' && method !== 'private_key_jwt') throw new AssertionRejected(`client is registered for ${method}`);
   // The family comes from the method, so an HMAC keyed with a public key (or alg none) never passes.
@@ -64,7 +66,7 @@ async function verifiedClaims(assertion: string, { client, audiences, now, seale
     requiredClaims: ['exp', 'jti'], clockTolerance: clockSkewSeconds, currentDate: new Date(now),
   };
   // Opened outside the try: a master key that cannot decrypt is Strix's fault, not the client's.
-  const keys = method === 'client_secret_jwt' ? secretKey(client, sealer) : clientKeys(client, now);
+  const keys = method === 'client_secret_jwt' ? secretKey(client, sealer) : clientKeys(client, now, outbound);
   try {
     return (await jwtVerify(assertion, keys, options)).payload;
   } catch (error) {
@@ -81,10 +83,10 @@ export function secretKey(client: Client, sealer: Pick<Sealer, 'open'>): JWTVeri
 }
 
 /** The client's registered public keys (`jwks` or `jwks_uri`, as known at `now`); also verify its signed request objects. */
-export function clientKeys(client: Client, now: number): JWTVerifyGetKey {
+export function clientKeys(client: Client, now: number, outbound: Outbound): JWTVerifyGetKey {
   const { jwks, jwks_uri } = client.metadata;
   if (jwks) return createLocalJWKSet(jwks);
-  if (jwks_uri) return remoteKeySet(jwks_uri, now);
+  if (jwks_uri) return remoteKeySet(jwks_uri, now, outbound);
   throw new AssertionRejected('client has neither jwks nor jwks_uri');
 }
 
@@ -94,6 +96,8 @@ export function clientKeys(client: Client, now: number): JWTVerifyGetKey {
  * cannot make Strix fetch its URI more often than this.
  */
 const refetchCooldownMs = 30_000;
+const jwksTimeoutMs = 5_000;
+const maxKeySetBytes = 256 * 1024;
 
 interface RemoteKeys { keySet: ReturnType<typeof createRemoteJWKSet>; fetchedAt: number }
 
@@ -102,14 +106,28 @@ interface RemoteKeys { keySet: ReturnType<typeof createRemoteJWKSet>; fetchedAt:
  * registered URIs. jose caches the keys (5 minutes) and gives up a fetch after 5 s; the refetch on
  * an unknown kid is ours, timed by Strix's clock (jose's own cooldown reads the system clock).
  */
-const remoteKeySets = new Map<string, RemoteKeys>();
+const remoteKeySets = new WeakMap<Outbound, Map<string, RemoteKeys>>();
 
-function remoteKeySet(uri: string, now: number): JWTVerifyGetKey {
-  let remote = remoteKeySets.get(uri);
+/** jose's fetch hook, answered by the outbound module (address guard, size cap, no redirects). */
+function keySetFetch(outbound: Outbound): FetchImplementation {
+  return async (url, options) => {
+    const headers: Record<string, string> = {};
+    options.headers.forEach((value, name) => { headers[name] = value; });
+    const response = await outbound.request(url, { purpose: 'jwks_uri', headers, timeoutMs: jwksTimeoutMs, maxBytes: maxKeySetBytes });
+    return new Response(response.status === 204 || response.status === 304 ? null : new Uint8Array(response.body), { status: response.status, headers: response.headers });
+  };
+}
+
+function remoteKeySet(uri: string, now: number, outbound: Outbound): JWTVerifyGetKey {
+  let sets = remoteKeySets.get(outbound);
+  if (!sets) remoteKeySets.set(outbound, sets = new Map());
+  let remote = sets.get(uri);
   if (!remote) {
-    const keySet = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5_000, cacheMaxAge: 5 * 60_000, cooldownDuration: Infinity });
+    const keySet = createRemoteJWKSet(new URL(uri), {
+      timeoutDuration: jwksTimeoutMs, cacheMaxAge: 5 * 60_000, cooldownDuration: Infinity, [customFetch]: keySetFetch(outbound),
+    });
     remote = { keySet, fetchedAt: now };
-    remoteKeySets.set(uri, remote);
+    sets.set(uri, remote);
   }
   const known = remote;
   return async (header, token) => {

@@ -70,7 +70,7 @@ function registeredFor(method: TokenEndpointAuthMethod, presented: Presented['me
 }
 
 /** What authentication needs from Services (handlers pass `s`). */
-export type ClientAuthServices = Pick<Services, 'config' | 'store' | 'sealer' | 'clock'>;
+export type ClientAuthServices = Pick<Services, 'config' | 'store' | 'sealer' | 'clock' | 'outbound'>;
 
 export async function authenticateClient(request: FastifyRequest, params: Params, s: ClientAuthServices): Promise<Client> {
   const realm = request.realm!.name;
@@ -94,7 +94,7 @@ export async function authenticateClient(request: FastifyRequest, params: Params
   }
   if (presented.method === 'client_assertion') {
     try {
-      await verifyClientAssertion(presented.assertion, { client, audiences: audiences(request, s), now: s.clock.now(), sealer: s.sealer, jtis: s.store.clientAssertions });
+      await verifyClientAssertion(presented.assertion, { client, audiences: audiences(request, s), now: s.clock.now(), sealer: s.sealer, outbound: s.outbound, jtis: s.store.clientAssertions });
     } catch (error) {
       if (error instanceof AssertionRejected) throw fail(error.message);
       throw error;

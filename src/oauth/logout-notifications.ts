@@ -8,6 +8,8 @@ import { signLogoutToken } from '../tokens/issue.js';
 import { subjectFor } from '../tokens/subject.js';
 
 const requestTimeoutMs = 5_000;
+/** The answer's body means nothing to Strix; a client that sends more than this has not logged out properly. */
+const maxAnswerBytes = 64 * 1024;
 /** Delays before the second and third attempts; a client that is down for longer misses the logout. */
 export const retryDelaysMs = [2_000, 10_000];
 
@@ -16,17 +18,17 @@ async function clientsOf(s: Services, realm: Realm, clientIds: string[]): Promis
   return clients.filter((c): c is Client => c !== undefined && c.enabled);
 }
 
-async function post(uri: string, logoutToken: string): Promise<boolean> {
+async function post(s: Pick<Services, 'outbound'>, uri: string, logoutToken: string): Promise<boolean> {
   try {
-    const response = await fetch(uri, {
+    const response = await s.outbound.request(uri, {
+      purpose: 'backchannel_logout_uri',
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ logout_token: logoutToken }).toString(),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(requestTimeoutMs),
+      timeoutMs: requestTimeoutMs,
+      maxBytes: maxAnswerBytes,
     });
-    await response.body?.cancel();
-    return response.ok;
+    return response.status >= 200 && response.status < 300;
   } catch {
     return false;
   }
@@ -44,7 +46,7 @@ export async function sendBackchannelLogout(s: Services, realm: Realm, session: 
     const subject = await subjectFor(s, realm.name, client, session.userId);
     const token = await signLogoutToken(ctx, { client, subject, sessionId: session.id });
     const attempt = async (retry: number): Promise<void> => {
-      if (await post(uri, token)) return;
+      if (await post(s, uri, token)) return;
       const delay = retryDelaysMs[retry];
       if (delay === undefined) {
         s.log.warn({ realm: realm.name, clientId: client.clientId, event: 'backchannel_logout_failed' }, 'back-channel logout could not be delivered');

@@ -3,6 +3,7 @@
 import { decodeProtectedHeader, jwtVerify, UnsecuredJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AssertionRejected, clientKeys, secretKey } from '../http/client-assertion.js';
 import { OAuthError, PageError } from '../http/errors.js';
+import { httpsOrLoopback } from '../http/outbound.js';
 import { isRepeatable, joinedValues, type Params } from '../http/params.js';
 import { wellFormedText } from '../http/well-formed-input.js';
 import { issuerOf, type Services } from '../services.js';
@@ -43,7 +44,7 @@ export class RejectedRequestObject extends OAuthError {
  * when no redirect URI can be trusted for the error.
  */
 export async function resolveRequestObject(
-  s: Pick<Services, 'clock' | 'sealer' | 'config'>, realm: Realm, client: Client | undefined, outer: Params,
+  s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound'>, realm: Realm, client: Client | undefined, outer: Params,
 ): Promise<Params> {
   if (outer.request === undefined && outer.request_uri === undefined) return outer;
   // Without a known client there are no keys to verify with; trustedRedirect shows the page.
@@ -53,7 +54,7 @@ export async function resolveRequestObject(
     if (outer.request !== undefined && outer.request_uri !== undefined) {
       throw new OAuthError('invalid_request', 'request and request_uri must not be sent together');
     }
-    const jwt = outer.request ?? await fetchRequestObject(client, outer.request_uri!, s.config.publicUrl);
+    const jwt = outer.request ?? await fetchRequestObject(s, client, outer.request_uri!);
     const claims = await verifiedClaims(s, client, jwt);
     checkStorable(claims);
     verified = { ...asParams(claims), client_id: client.clientId };
@@ -70,7 +71,7 @@ export async function resolveRequestObject(
  * verified and checked as at the authorization endpoint, but its errors are answered as JSON.
  */
 export async function pushedRequestObject(
-  s: Pick<Services, 'clock' | 'sealer' | 'config'>, realm: Realm, client: Client, outer: Params,
+  s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound'>, realm: Realm, client: Client, outer: Params,
 ): Promise<Params> {
   if (outer.request === undefined) return outer;
   const claims = await verifiedClaims(s, client, outer.request);
@@ -82,8 +83,8 @@ export async function pushedRequestObject(
 /**
  * Where a request object error goes. Once the signature checked out, the client itself named the
  * object's redirect_uri (and state and response_mode), so a registered one is trusted even when a
- * later check fails; an unsigned object's are trusted as far as the query's would be (registered). An object that could not be verified (bad signature or alg, expired or not
- * yet valid — jose checks exp and nbf with the signature — or not fetched) proves nothing, so its
+ * later check fails; an unsigned object's are trusted as far as the query's would be (registered).
+ * An object that could not be verified (bad signature or alg, expired or not yet valid — jose checks exp and nbf with the signature — or not fetched) proves nothing, so its
  * contents are never used: the error goes to the outer redirect_uri, but only when the client
  * sent one explicitly and it is registered (OIDC Core §3.1.2.6, RFC 9700 §4.1) — no worse than
  * any malformed plain request. Otherwise the user sees an error page.
@@ -103,7 +104,7 @@ export function rejection(client: Client, error: OAuthError, replyTo: Params | u
 const invalidObject = (description: string) => new OAuthError('invalid_request_object', description);
 
 async function verifiedClaims(
-  s: Pick<Services, 'clock' | 'sealer'>, client: Client, jwt: string,
+  s: Pick<Services, 'clock' | 'sealer' | 'outbound'>, client: Client, jwt: string,
 ): Promise<JWTPayload> {
   const alg = signingAlg(jwt);
   // A client that registered an alg gets only that one (an unsigned object from it is refused).
@@ -135,9 +136,9 @@ function signingAlg(jwt: string): string {
 }
 
 /** The family comes from the alg: an HMAC keyed with the secret, a signature checked with the client's keys. */
-function verificationKeys(s: Pick<Services, 'clock' | 'sealer'>, client: Client, alg: string): JWTVerifyGetKey {
+function verificationKeys(s: Pick<Services, 'clock' | 'sealer' | 'outbound'>, client: Client, alg: string): JWTVerifyGetKey {
   try {
-    return hmacAlgs.includes(alg) ? secretKey(client, s.sealer) : clientKeys(client, s.clock.now());
+    return hmacAlgs.includes(alg) ? secretKey(client, s.sealer) : clientKeys(client, s.clock.now(), s.outbound);
   } catch (error) {
     if (!(error instanceof AssertionRejected)) throw error;
     throw invalidObject(hmacAlgs.includes(alg)
@@ -186,17 +187,6 @@ function asParams(claims: JWTPayload): Params {
 }
 
 /**
- * https only; plain http just for loopback hosts, so a client on the same machine (and the tests)
- * can serve one. Any https host is allowed when the client registered no request_uris
- * (require_request_uri_registration is false), which lets clients make Strix send GETs; the
- * response is only ever parsed as a JWT and never shown.
- */
-export function fetchableRequestUri(url: URL): boolean {
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname));
-}
-
-/**
  * OIDC Registration §2: the fragment of a registered request_uri only versions its content, and
  * a registered URI also covers the ones below it. The prefix must end at a "/", so that
  * https://rp.example cannot cover https://rp.example.evil.com.
@@ -207,43 +197,22 @@ function registeredRequestUri(registered: string, requestUri: string): boolean {
   return candidate === base || candidate.startsWith(base.endsWith('/') ? base : `${base}/`);
 }
 
-async function fetchRequestObject(client: Client, requestUri: string, publicUrl: string): Promise<string> {
+async function fetchRequestObject(s: Pick<Services, 'outbound'>, client: Client, requestUri: string): Promise<string> {
   const invalidUri = (description: string) => new OAuthError('invalid_request_uri', description);
-  if (!URL.canParse(requestUri) || !fetchableRequestUri(new URL(requestUri))) throw invalidUri('request_uri must be an https URL');
+  if (!URL.canParse(requestUri) || !httpsOrLoopback(new URL(requestUri))) throw invalidUri('request_uri must be an https URL');
   const registered = client.metadata.request_uris ?? [];
   if (registered.length > 0 && !registered.some((uri) => registeredRequestUri(uri, requestUri))) {
     throw invalidUri('request_uri is not registered for this client');
   }
-  // Against server-side request forgery: an unregistered http URL (loopback) is only fetched when
-  // Strix itself runs on a loopback http address, i.e. in development and tests.
-  if (registered.length === 0 && requestUri.startsWith('http:') && !fetchableRequestUri(new URL(publicUrl))) {
-    throw invalidUri('request_uri must be an https URL');
-  }
   try {
-    // No redirects: the registration check above must hold for the URL actually fetched.
-    const response = await fetch(new URL(requestUri), {
-      headers: { accept: 'application/oauth-authz-req+jwt, application/jwt' }, redirect: 'error', signal: AbortSignal.timeout(fetchTimeoutMs),
+    // No redirects: the registration check above must hold for the URL actually fetched. Whether
+    // the address was refused, did not answer or answered wrongly, the caller learns one thing.
+    const response = await s.outbound.request(requestUri, {
+      purpose: 'request_uri', headers: { accept: 'application/oauth-authz-req+jwt, application/jwt' }, timeoutMs: fetchTimeoutMs, maxBytes: maxRequestObjectBytes,
     });
     if (response.status !== 200) throw new Error(`status ${response.status}`);
-    return (await boundedText(response, maxRequestObjectBytes)).trim();
+    return response.text().trim();
   } catch {
     throw invalidUri('the request object could not be fetched from request_uri');
   }
-}
-
-/** The body as text, refused once it grows past `limit` bytes (also used for sector_identifier_uri documents). */
-export async function boundedText(response: Response, limit: number): Promise<string> {
-  if (Number(response.headers.get('content-length') ?? 0) > limit) throw new Error('too large');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body!.getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    size += read.value.length;
-    if (size > limit) {
-      await reader.cancel();
-      throw new Error('too large');
-    }
-    chunks.push(read.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

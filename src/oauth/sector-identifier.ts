@@ -2,9 +2,9 @@
 // one must serve there a JSON array holding every one of its redirect URIs, so that a client
 // cannot claim another organisation's sector (and so its users' pairwise subjects).
 import { OAuthError } from '../http/errors.js';
+import { httpsOrLoopback } from '../http/outbound.js';
 import type { Services } from '../services.js';
 import type { ClientMetadata } from '../store/clients.js';
-import { boundedText, fetchableRequestUri } from './request-object.js';
 
 const fetchTimeoutMs = 5_000;
 const maxDocumentBytes = 64 * 1024;
@@ -12,13 +12,13 @@ const maxDocumentBytes = 64 * 1024;
 const invalid = (description: string) => new OAuthError('invalid_client_metadata', `sector_identifier_uri: ${description}`);
 
 /** The URIs the document lists; throws invalid_client_metadata when it cannot be fetched or is not a JSON array of strings. */
-async function listedUris(uri: string): Promise<string[]> {
+async function listedUris(s: Pick<Services, 'outbound'>, uri: string): Promise<string[]> {
   let text: string;
   try {
     // No redirects: the host of the URI registered is the sector, so it must be the one that answers.
-    const response = await fetch(new URL(uri), { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(fetchTimeoutMs) });
+    const response = await s.outbound.request(uri, { purpose: 'sector_identifier_uri', headers: { accept: 'application/json' }, timeoutMs: fetchTimeoutMs, maxBytes: maxDocumentBytes });
     if (response.status !== 200) throw new Error(`status ${response.status}`);
-    text = await boundedText(response, maxDocumentBytes);
+    text = response.text();
   } catch {
     throw invalid('the document could not be fetched');
   }
@@ -34,14 +34,14 @@ async function listedUris(uri: string): Promise<string[]> {
 
 /**
  * Fetches the client's sector_identifier_uri, if it has one, and checks that every redirect URI
- * is listed. Against server-side request forgery the rules are request_uri's: https, and plain
- * http only to a loopback host while Strix itself runs on a loopback http URL (development, tests).
+ * is listed. Against server-side request forgery the rules are request_uri's: https (http only to
+ * loopback, which the outbound address guard refuses unless the operator allowed it).
  */
-export async function checkSectorIdentifier(s: Pick<Services, 'config'>, metadata: ClientMetadata): Promise<void> {
+export async function checkSectorIdentifier(s: Pick<Services, 'outbound'>, metadata: ClientMetadata): Promise<void> {
   const uri = metadata.sector_identifier_uri;
   if (uri === undefined) return;
-  if (uri.startsWith('http:') && !fetchableRequestUri(new URL(s.config.publicUrl))) throw invalid('must be an https URL');
-  const listed = new Set(await listedUris(uri));
+  if (!URL.canParse(uri) || !httpsOrLoopback(new URL(uri))) throw invalid('must be an https URL');
+  const listed = new Set(await listedUris(s, uri));
   const missing = metadata.redirect_uris.filter((redirectUri) => !listed.has(redirectUri));
   if (missing.length > 0) throw invalid(`does not list the redirect URI ${missing.join(', ')}`);
 }

@@ -2,30 +2,24 @@
 // written with their event; every node polls it, claiming due rows with a lease so that one node
 // sends each, and a node that dies mid-delivery leaves the row to be claimed again once the lease
 // ends. Each POST carries `Strix-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`.
-import { createHmac } from 'node:crypto';
+import { httpsOrLoopback, OutboundError, signature } from '../http/outbound.js';
 import { seconds } from '../runtime.js';
 import type { Services } from '../services.js';
 import type { Delivery } from '../store/events.js';
 import type { EventWebhook, Realm } from '../store/realms.js';
 
 export const webhookTimeoutMs = 5_000;
+/** A receiver's answer body is not read; this only bounds what a misbehaving one can send. */
+const maxAnswerBytes = 64 * 1024;
 const leaseMs = 30_000;
 const pollMs = 2_000;
 const claimLimit = 20;
 /** Seconds to wait after failed attempt n (1, 2, …); after the last one the delivery is dropped. */
 export const retryDelays = [1, 10, 60, 300, 1800, 7200, 21_600];
 
-export function signature(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/** https, or http to a loopback address only (a receiver on the same machine, and tests). */
+/** https, or http to a loopback address only (a receiver on the same machine, and tests); no credentials or fragment. */
 export function acceptableWebhookUrl(url: string): boolean {
-  if (!URL.canParse(url)) return false;
-  const { protocol, hostname, username, password, hash } = new URL(url);
-  if (username || password || hash) return false;
-  if (protocol === 'https:') return true;
-  return protocol === 'http:' && (hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname));
+  return URL.canParse(url) && !new URL(url).hash && httpsOrLoopback(new URL(url));
 }
 
 export interface WebhookDelivery { stop(): Promise<void> }
@@ -85,18 +79,18 @@ async function deliver(s: Services, d: Delivery, webhook: EventWebhook | undefin
   let status: number | string;
   try {
     const timestamp = seconds(s.clock.now());
-    const response = await fetch(d.url, {
+    const response = await s.outbound.request(d.url, {
+      purpose: 'webhook',
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Strix-Webhook/1', 'strix-signature': signature(s.sealer.open(webhook.secret_sealed), timestamp, d.body) },
       body: d.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(webhookTimeoutMs),
+      timeoutMs: webhookTimeoutMs,
+      maxBytes: maxAnswerBytes,
     });
-    await response.body?.cancel();
     status = response.status;
     if (status >= 200 && status < 300) return events.delivered(d.id);
   } catch (error) {
-    status = (error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
+    status = error instanceof OutboundError ? error.reason : 'unreachable';
   }
   const delay = retryDelays[d.attempts - 1];
   if (delay === undefined) {

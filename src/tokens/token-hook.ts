@@ -2,9 +2,8 @@
 // before tokens are issued, that can add claims or deny. Requests are signed with HMAC-SHA256
 // (`Strix-Signature: t=<unix time>,v1=<hex>` over `t + "." + body`); redirects are never followed;
 // a hook that fails (timeout, non-2xx, unreadable answer) is handled by the realm's on_failure policy.
-import { createHmac } from 'node:crypto';
 import { OAuthError, type OAuthErrorCode } from '../http/errors.js';
-import { fetchableRequestUri } from '../oauth/request-object.js';
+import { httpsOrLoopback, OutboundError, signature } from '../http/outbound.js';
 import { seconds } from '../runtime.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
@@ -37,7 +36,7 @@ export function parseTokenHook(value: unknown, where: string): TokenHookInput | 
   for (const field of Object.keys(value)) if (!known.includes(field)) throw new CustomRuleError(`${where}.${field}`, `is not a token_hook setting (known: ${known.join(', ')})`);
   const { url, secret, timeout_ms = tokenHookDefaults.timeout_ms, on_failure = 'deny' } = value;
   // https only; http for loopback hosts, so that a hook can run beside Strix in development and tests.
-  if (typeof url !== 'string' || !URL.canParse(url) || !fetchableRequestUri(new URL(url))) {
+  if (typeof url !== 'string' || !URL.canParse(url) || !httpsOrLoopback(new URL(url))) {
     throw new CustomRuleError(`${where}.url`, 'must be an https URL (http only for loopback hosts)');
   }
   if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) throw new CustomRuleError(`${where}.secret`, 'must be a string of at least 16 characters');
@@ -46,11 +45,6 @@ export function parseTokenHook(value: unknown, where: string): TokenHookInput | 
   }
   if (!tokenHookFailurePolicies.includes(on_failure as never)) throw new CustomRuleError(`${where}.on_failure`, `must be one of ${tokenHookFailurePolicies.join(', ')}`);
   return { url, ...(secret === undefined ? {} : { secret }), timeout_ms, on_failure: on_failure as TokenHookSettings['on_failure'] };
-}
-
-/** `Strix-Signature` over `t.body`: what a hook recomputes, with the shared secret, to trust a request. */
-export function hookSignature(secret: string, time: number, body: string): string {
-  return `t=${time},v1=${createHmac('sha256', secret).update(`${time}.${body}`).digest('hex')}`;
 }
 
 export interface TokenHookRequest {
@@ -85,9 +79,9 @@ export async function callTokenHook(s: Services, r: TokenHookRequest, refusal: O
   });
   let answer: Record<string, unknown>;
   try {
-    answer = await post(hook, hookSecret(s, hook), body, seconds(s.clock.now()));
+    answer = await post(s, hook, hookSecret(s, hook), body, seconds(s.clock.now()));
   } catch (error) {
-    const reason = error instanceof HookFailure ? error.message : (error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable';
+    const reason = error instanceof HookFailure ? error.message : 'unreachable';
     s.log.warn({ realm: r.realm.name, clientId: r.client.clientId, event: 'token_hook_failed', reason, onFailure: hook.on_failure }, 'token hook failed');
     if (hook.on_failure === 'continue') return none;
     throw new OAuthError(refusal, 'tokens cannot be issued: the token hook did not answer');
@@ -111,42 +105,32 @@ function hookSecret(s: Services, hook: TokenHookSettings): string {
   }
 }
 
-async function post(hook: TokenHookSettings, secret: string, body: string, time: number): Promise<Record<string, unknown>> {
-  const response = await fetch(hook.url, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', accept: 'application/json', 'strix-signature': hookSignature(secret, time, body) },
-    redirect: 'manual',
-    signal: AbortSignal.timeout(hook.timeout_ms),
-  });
-  if (response.status < 200 || response.status > 299) {
-    await response.body?.cancel();
-    throw new HookFailure(`status ${response.status}`);
+async function post(s: Pick<Services, 'outbound'>, hook: TokenHookSettings, secret: string, body: string, time: number): Promise<Record<string, unknown>> {
+  let response;
+  try {
+    response = await s.outbound.request(hook.url, {
+      purpose: 'token_hook',
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'strix-signature': signature(secret, time, body) },
+      timeoutMs: hook.timeout_ms,
+      maxBytes: tokenHookDefaults.max_response_bytes,
+    });
+  } catch (error) {
+    const reason = error instanceof OutboundError && error.reason === 'timeout' ? 'timed out'
+      : error instanceof OutboundError && error.reason === 'too_large' ? `the answer exceeds ${tokenHookDefaults.max_response_bytes} bytes`
+        : error instanceof OutboundError && error.reason === 'refused' ? 'the address is not one Strix may connect to' : 'unreachable';
+    throw new HookFailure(reason);
   }
-  const text = await limitedText(response, tokenHookDefaults.max_response_bytes);
+  if (response.status < 200 || response.status > 299) throw new HookFailure(`status ${response.status}`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(response.text());
   } catch {
     throw new HookFailure('the answer is not JSON');
   }
   if (!isObject(parsed)) throw new HookFailure('the answer is not a JSON object');
   return parsed;
-}
-
-async function limitedText(response: Response, limit: number): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body?.getReader();
-  for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
-    size += read.value.byteLength;
-    if (size > limit) {
-      await reader!.cancel();
-      throw new HookFailure(`the answer exceeds ${limit} bytes`);
-    }
-    chunks.push(read.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `{"claims": {"access_token": {…}, "id_token": {…}}}`; a protected claim makes the whole answer invalid. */

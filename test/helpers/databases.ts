@@ -6,8 +6,8 @@ export const postgresAdminUrl = process.env.STRIX_TEST_POSTGRES_URL ?? 'postgres
 
 export type TestDatabase = 'sqlite' | 'postgres';
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 2000 });
+async function postgresAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
     await client.query('select 1');
@@ -17,6 +17,15 @@ async function postgresReachable(): Promise<boolean> {
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** A loaded machine can be slow to accept a connection: a few tries before calling PostgreSQL absent. */
+async function postgresReachable(): Promise<boolean> {
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    if (await postgresAnswers()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+  }
+  return false;
 }
 
 async function detect(): Promise<TestDatabase[]> {

@@ -9,7 +9,7 @@ export interface Node { url: string; issuer: string; process: ChildProcess; outp
 
 export function spawnNode(port: number, env: Record<string, string>, cwd: string): Node {
   const child = spawn(process.execPath, [main, 'start'], {
-    cwd, env: { ...process.env, ...env, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd, env: { ...process.env, STRIX_OUTBOUND_ALLOW: '127.0.0.1/32,::1/128', ...env, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));

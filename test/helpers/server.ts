@@ -13,6 +13,8 @@ import type { Services } from '../../src/services.js';
 import { freshDatabase, type TestDatabase } from './databases.js';
 
 export const masterKey = 'test-master-key-test-master-key-0123456789';
+/** Loopback, where every receiver a test starts listens. */
+export const testOutboundAllow = '127.0.0.1/32,::1/128';
 
 export interface TestClock { now(): number; advance(seconds: number): void }
 
@@ -59,6 +61,9 @@ export async function startServer(
   const config = loadConfig({
     STRIX_DATABASE_URL: db.url, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_MASTER_KEY: masterKey,
     STRIX_LOG_LEVEL: process.env.STRIX_TEST_LOG_LEVEL ?? 'silent', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
+    // The receivers tests start (key sets, request objects, webhooks, hooks) listen on loopback,
+    // which the outbound address guard refuses unless allowed; the SSRF tests set their own list.
+    STRIX_OUTBOUND_ALLOW: testOutboundAllow,
     ...(options.publicUrl ? { STRIX_PUBLIC_URL: options.publicUrl } : {}),
     ...(options.localhost ? { STRIX_PUBLIC_URL: `http://localhost:${port}` } : {}),
     ...options.env,
