@@ -15,7 +15,7 @@ function find(dir) {
   });
 }
 
-const alone = ['workers.test.js', 'two-nodes.test.js', 'faults.test.js', 'shutdown.test.js', 'rate-limits.test.js', 'brute-force.test.js'];
+const alone = ['workers.test.js', 'two-nodes.test.js', 'faults.test.js', 'shutdown.test.js', 'rate-limits.test.js', 'brute-force.test.js', 'sign-in-load.test.js'];
 const usesBrowser = (file) => /helpers\/browser\.js/.test(readFileSync(file, 'utf8'));
 const kindOf = (file) => (alone.some((name) => file.endsWith(`/${name}`)) ? 'alone' : usesBrowser(file) ? 'browser' : 'plain');
 

@@ -8,7 +8,8 @@ import pino, { type Logger } from 'pino';
 import { trustProxyOption, type Config } from './config.js';
 import { InvalidClient } from './http/client-auth.js';
 import { corsPolicy } from './http/cors.js';
-import { OAuthError, PageError } from './http/errors.js';
+import { OAuthError, PageError, TooManyRequests } from './http/errors.js';
+import { HashingBusy } from './identity/passwords.js';
 import { httpsOnly } from './http/https-only.js';
 import { wellFormedInput } from './http/well-formed-input.js';
 import { postOnly } from './http/post-only.js';
@@ -179,8 +180,16 @@ function wantsJson(request: FastifyRequest): boolean {
 }
 
 function renderError(s: Services, error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // Too many password checks waiting: refused at once, 503 with Retry-After, never a 500.
+  if (error instanceof HashingBusy) error = new TooManyRequests(error.retryAfter, 503);
+  if (error instanceof TooManyRequests && !wantsJson(request)) {
+    reply.header('retry-after', String(error.retryAfter));
+    const title = error.status === 503 ? 'Temporarily unavailable' : 'Too many requests';
+    return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title, message: `Too many requests. Try again in ${error.retryAfter} seconds.` }), error.status);
+  }
   if (error instanceof OAuthError) {
     if (error instanceof InvalidClient && error.basic) reply.header('www-authenticate', `Basic realm="${request.realm?.name ?? 'strix'}"`);
+    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfter));
     reply.header('cache-control', 'no-store');
     return reply.code(error.status).send(error.toJSON());
   }

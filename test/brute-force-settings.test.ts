@@ -18,6 +18,7 @@ describe('brute_force realm setting', () => {
     assert.deepEqual(parse(), {
       enabled: true, failure_factor: 5, wait_increment: 60, max_wait: 900, failure_reset_time: 43_200,
       permanent_lockout: false, max_temporary_lockouts: 0, ip_failure_limit: 20, ip_failure_window: 900,
+      realm_failure_limit: 100, realm_failure_window: 60,
     });
   });
 

@@ -66,7 +66,7 @@ describe('IP rules', () => {
     const file = (rateLimits: unknown) => ({ realms: [{ name: 'demo', rate_limits: rateLimits }] });
     const [realm] = parseRealmFile(file({ login_per_ip: { max: 10 } }), 'realm.json');
     assert.deepEqual(realm!.settings.rate_limits.login_per_ip, { max: 10, window_seconds: 60 });
-    assert.deepEqual(realm!.settings.rate_limits.token_per_ip, { max: 600, window_seconds: 60 });
+    assert.deepEqual(realm!.settings.rate_limits.token_per_ip, { max: 6000, window_seconds: 60 });
     assert.equal(realm!.settings.rate_limits.enabled, true);
     assert.throws(() => parseRealmFile(file({ login_per_ipp: { max: 1 } }), 'realm.json'), /rate_limits\.login_per_ipp: is not a rate_limits setting/);
     assert.throws(() => parseRealmFile(file({ token_per_client: { max: 0 } }), 'realm.json'), /rate_limits\.token_per_client\.max: must be a positive whole number of requests/);

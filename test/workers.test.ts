@@ -1,5 +1,6 @@
 // `strix start --workers N` (docs/operations.md "Workers"): N processes serve one port, a worker
-// that dies is replaced, /metrics sums every worker, and SIGTERM stops them all with status 0.
+// that dies is replaced, /metrics sums every worker, SIGTERM stops them all with status 0, and a
+// client deleted or disabled through one worker or the CLI is refused by every worker at once.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
@@ -8,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { openStore } from '../src/store/index.js';
+import { databases, freshDatabase } from './helpers/databases.js';
 import { freePort } from './helpers/server.js';
 
 const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -51,8 +54,8 @@ function get(port: number, path: string): Promise<{ status: number; requestId: s
   });
 }
 
-/** A form POST with Basic client authentication, on a new connection (so the requests go round the workers). */
-function post(port: number, path: string, form: Record<string, string>, client: { id: string; secret: string }): Promise<{ status: number; body: string }> {
+/** A form POST with Basic client authentication, on a new connection (so the requests go round the workers); returns the request id too. */
+function post(port: number, path: string, form: Record<string, string>, client: { id: string; secret: string }): Promise<{ status: number; body: string; requestId: string }> {
   const payload = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
     const req = request({
@@ -65,7 +68,7 @@ function post(port: number, path: string, form: Record<string, string>, client: 
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('end', () => resolve({ status: res.statusCode!, body, requestId: String(res.headers['x-request-id']) }));
     });
     req.on('error', reject);
     req.end(payload);
@@ -79,6 +82,12 @@ function pidOf(output: string, requestId: string): number | undefined {
     return (JSON.parse(line) as { pid: number }).pid;
   }
   return undefined;
+}
+
+/** The pids that logged the completion of these requests. */
+async function pidsOf(strix: Running, requestIds: string[]): Promise<Set<number>> {
+  await new Promise((r) => setTimeout(r, 200));   // let the log lines arrive
+  return new Set(requestIds.map((id) => pidOf(strix.output(), id) ?? assert.fail(`no log line for request ${id}`)));
 }
 
 async function servingPids(strix: Running, requests: number): Promise<Set<number>> {
@@ -188,3 +197,92 @@ test('--workers 1 keeps a single process that serves HTTP itself', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const initialAccessToken = 'workers-test-initial-access-token';
+const redirectUri = 'http://127.0.0.1:3999/callback';
+
+for (const database of databases) {
+  describe(`strix start --workers 2 on ${database}: a client deleted or disabled through one process is refused by every worker`, () => {
+    let dir: string;
+    let db: { url: string; drop: () => Promise<void> } | undefined;
+    let strix: Running;
+    let env: Record<string, string>;
+    const endpoint = '/realms/demo/protocol/openid-connect';
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'strix-workers-'));
+      const realmFile = join(dir, 'realm.json');
+      writeFileSync(realmFile, JSON.stringify({ realms: [{ name: 'demo', initial_access_tokens: [initialAccessToken] }] }));
+      db = database === 'postgres' ? await freshDatabase('postgres', dir) : undefined;
+      env = { STRIX_IMPORT: realmFile, ...(db ? { STRIX_DATABASE_URL: db.url } : {}) };
+      strix = await startStrix(dir, ['--workers', '2'], env);
+    });
+    after(async () => {
+      if (strix?.child.exitCode === null) {
+        strix.child.kill('SIGTERM');
+        await strix.exit;
+      }
+      await db?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    interface Registered { client_id: string; client_secret: string; registration_access_token: string; registration_client_uri: string }
+
+    async function register(): Promise<Registered> {
+      const response = await fetch(`http://127.0.0.1:${strix.port}${endpoint}/registrations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${initialAccessToken}` },
+        body: JSON.stringify({ redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic' }),
+      });
+      assert.equal(response.status, 201);
+      return await response.json() as Registered;
+    }
+
+    /** Client authentication at the token endpoint of whichever worker answers: a made-up code is invalid_grant for an authenticated client, invalid_client otherwise. */
+    const authenticate = (client: Registered) => post(strix.port, `${endpoint}/token`,
+      { grant_type: 'authorization_code', code: 'made-up', redirect_uri: redirectUri }, { id: client.client_id, secret: client.client_secret });
+
+    /** Six authentications at once, answered by both workers; the error code of each. */
+    async function authenticateEverywhere(client: Registered): Promise<string[]> {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => authenticate(client)));
+      assert.equal((await pidsOf(strix, answers.map((a) => a.requestId))).size, 2, 'both workers answered');
+      return answers.map((a) => (JSON.parse(a.body) as { error: string }).error);
+    }
+
+    /**
+     * SQLite: at the very next request. PostgreSQL: as soon as each worker has received the
+     * notification, which travels beside the HTTP requests, so a request may overtake it; a lost
+     * one is made up for when the cached client expires (1 s). Either way, within a few seconds.
+     */
+    async function refusedEverywhere(client: Registered): Promise<void> {
+      const all = Array(6).fill('invalid_client');
+      if (database === 'sqlite') return assert.deepEqual(await authenticateEverywhere(client), all);
+      const deadline = Date.now() + 5_000;
+      let errors = await authenticateEverywhere(client);
+      while (errors.some((e) => e !== 'invalid_client') && Date.now() < deadline) errors = await authenticateEverywhere(client);
+      assert.deepEqual(errors, all);
+    }
+
+    test('a client deleted through the RFC 7592 endpoint of one worker fails client authentication at every worker (SQLite: at the next request)', async () => {
+      const client = await register();
+      // Both workers now hold the client in their caches.
+      assert.deepEqual(await authenticateEverywhere(client), Array(6).fill('invalid_grant'));
+      const deleted = await fetch(client.registration_client_uri.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${strix.port}`), {
+        method: 'DELETE', headers: { authorization: `Bearer ${client.registration_access_token}` },
+      });
+      assert.equal(deleted.status, 204);
+      await refusedEverywhere(client);
+    });
+
+    test('a client disabled by another process on the same database (as the strix CLI does) fails client authentication at every worker (SQLite: at the next request)', async () => {
+      const client = await register();
+      assert.deepEqual(await authenticateEverywhere(client), Array(6).fill('invalid_grant'));
+      const other = await openStore(env.STRIX_DATABASE_URL ?? `sqlite:${join(dir, `${strix.port}.db`)}`, { migrate: false });
+      try {
+        assert.equal(await other.clients.setEnabled('demo', client.client_id, false, Date.now()), true);
+      } finally {
+        await other.close();
+      }
+      await refusedEverywhere(client);
+    });
+  });
+}

@@ -1,53 +1,35 @@
 // The admin REST API (Keycloak's layout under /admin/realms/{realm}/…). Callers present a bearer
-// access token issued by the `master` realm to a user holding its `admin` role; the token must
-// still be active (grant not revoked, user enabled). Errors are JSON; 401 carries a Bearer challenge.
+// access token issued for the API (api-access.ts says which); the token must still be active
+// (grant not revoked, user enabled). Errors are JSON; 401 and 403 carry a Bearer challenge.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../http/errors.js';
 import { eventTypes, representation } from '../security/audit.js';
 import type { Services } from '../services.js';
 import type { EventQuery } from '../store/events.js';
 import type { Realm } from '../store/realms.js';
-import { inspectAccessToken } from '../tokens/inspect.js';
+import { adminAccess, adminRealm, Unauthenticated } from './api-access.js';
 
-export const adminRealm = 'master';
-export const adminRole = 'admin';
-
-class Unauthenticated extends OAuthError {
-  constructor(description: string, readonly presented: boolean) {
-    super('invalid_token', description, 401);
-  }
+/** RFC 6750 §3: the challenge for a refused bearer token. */
+function challenge(error: unknown): string | undefined {
+  if (error instanceof Unauthenticated) return error.presented ? `Bearer realm="${adminRealm}", error="invalid_token"` : `Bearer realm="${adminRealm}"`;
+  if (error instanceof OAuthError && error.code === 'insufficient_scope') return `Bearer realm="${adminRealm}", error="insufficient_scope"`;
+  return undefined;
 }
 
-async function authenticateAdmin(s: Services, request: FastifyRequest): Promise<void> {
-  const header = request.headers.authorization;
-  if (header === undefined) throw new Unauthenticated('an access token is required', false);
-  const match = header.match(/^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i);
-  if (!match) throw new Unauthenticated('the Authorization header must carry a Bearer token', true);
-  const master = await s.store.realms.get(adminRealm);
-  const token = master && await inspectAccessToken(s, master, match[1]!);
-  if (!token || !token.active) throw new Unauthenticated('the access token is invalid, expired or revoked', true);
-  // RFC 9449 §7.1: a DPoP-bound token is good only with a proof of its key; this API takes bearer tokens alone.
-  if (token.claims.cnf?.jkt) throw new Unauthenticated('a DPoP-bound access token cannot be used as a bearer token', true);
-  // Roles are read from the user as stored now, not from the token: a role taken away counts at once.
-  if (!token.user || token.user.realm !== adminRealm || !token.user.roles.includes(adminRole)) {
-    throw new OAuthError('access_denied', `the token's user does not hold the ${adminRealm} realm's ${adminRole} role`, 403);
-  }
-}
-
-/** Adds the RFC 6750 §3 challenge to 401 answers; the error itself renders as JSON. */
+/** A read of one realm: the caller must be allowed to read it; a realm it may not read is 403 whether it exists or not. */
 function adminRoute(s: Services, handler: (request: FastifyRequest, reply: FastifyReply, realm: Realm) => Promise<FastifyReply>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
     try {
-      await authenticateAdmin(s, request);
+      const access = await adminAccess(s, request.headers.authorization);
       const name = (request.params as { name: string }).name;
+      if (!access.read(name)) throw new OAuthError('insufficient_scope', `the token may not read the realm ${name}`);
       const realm = await s.store.realms.get(name);
       if (!realm) return reply.code(404).send({ error: 'not_found', error_description: `there is no realm named ${name}` });
       return await handler(request, reply, realm);
     } catch (error) {
-      if (error instanceof Unauthenticated) {
-        reply.header('www-authenticate', error.presented ? `Bearer realm="${adminRealm}", error="invalid_token"` : `Bearer realm="${adminRealm}"`);
-      }
+      const header = challenge(error);
+      if (header) reply.header('www-authenticate', header);
       throw error;
     }
   };

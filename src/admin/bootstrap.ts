@@ -1,11 +1,13 @@
 // First start: an empty database gets the `master` realm and an `admin` account whose generated
-// password is printed once (or taken from STRIX_ADMIN_PASSWORD).
+// password is printed once (or taken from STRIX_ADMIN_PASSWORD), and the admin console's client.
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../identity/passwords.js';
 import { assertAcceptable } from '../security/password-policy.js';
 import { newId } from '../runtime.js';
 import type { Services } from '../services.js';
+import type { ClientMetadata } from '../store/clients.js';
 import { defaultRealmSettings } from '../store/realms.js';
+import { adminConsoleClientId, adminRealm } from './api-access.js';
 
 export async function bootstrap(s: Pick<Services, 'store' | 'keystore' | 'clock' | 'config'>, announce: (line: string) => void): Promise<void> {
   const now = s.clock.now();
@@ -15,6 +17,7 @@ export async function bootstrap(s: Pick<Services, 'store' | 'keystore' | 'clock'
   }
   const created = await s.store.realms.upsertIfMissing({ name: 'master', displayName: 'Strix', settings: defaultRealmSettings }, now);
   await s.keystore.ensure('master');
+  await ensureAdminConsoleClient(s, now);
   if (!created) return;
   const password = s.config.adminPassword ?? randomBytes(18).toString('base64url');
   await s.store.roles.ensure('master', ['admin']);
@@ -26,4 +29,21 @@ export async function bootstrap(s: Pick<Services, 'store' | 'keystore' | 'clock'
   } else {
     announce('Created the master realm and the admin account with the password from STRIX_ADMIN_PASSWORD.');
   }
+}
+
+/**
+ * The admin console signs administrators in with the code flow and PKCE as a public client; its
+ * tokens are the only user tokens the admin API accepts (api-access.ts). Created when missing and
+ * otherwise left as an administrator may have changed it.
+ */
+async function ensureAdminConsoleClient(s: Pick<Services, 'store' | 'config'>, now: number): Promise<void> {
+  if (await s.store.clients.get(adminRealm, adminConsoleClientId)) return;
+  const consoleUrl = `${s.config.publicUrl}/admin/`;
+  const metadata: ClientMetadata = {
+    client_id: adminConsoleClientId, client_name: 'Strix admin console',
+    redirect_uris: [consoleUrl], post_logout_redirect_uris: [consoleUrl],
+    grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+    token_endpoint_auth_method: 'none', scope: 'openid profile email', require_consent: false,
+  };
+  await s.store.clients.upsert(adminRealm, metadata, null, now);
 }

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../identity/passwords.js';
+import { adminRealm, isServiceAccountRole } from './api-access.js';
 import { newId } from '../runtime.js';
 import type { Services } from '../services.js';
 import type { JWK } from 'jose';
@@ -248,7 +249,7 @@ function parseBruteForce(value: unknown, where: string): BruteForceSettings {
     } else if (key === 'max_temporary_lockouts') {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RealmFileError(`${where}.${name}`, 'must be a whole number, 0 or more');
       settings[key] = v;
-    } else if (key === 'failure_factor' || key === 'ip_failure_limit') {
+    } else if (key === 'failure_factor' || key === 'ip_failure_limit' || key === 'realm_failure_limit') {
       if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RealmFileError(`${where}.${name}`, 'must be a positive whole number of failures');
       settings[key] = v;
     } else {
@@ -426,6 +427,14 @@ function subjectType(raw: Json, where: string): Pick<ClientMetadata, 'subject_ty
   return metadata;
 }
 
+/** The admin API rights of a master-realm service account (src/admin/api-access.ts). */
+function serviceAccountRoles(value: unknown, where: string): string[] {
+  const roles = stringList(value, where);
+  const wrong = roles.find((role) => !isServiceAccountRole(role));
+  if (wrong !== undefined) throw new RealmFileError(where, `"${wrong}" is not one of admin, realm-admin:{realm}, realm-viewer:{realm}`);
+  return roles;
+}
+
 export function parseClient(raw: unknown, where: string): ClientInput {
   if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
   const clientId = optionalString(raw.client_id, `${where}.client_id`);
@@ -499,6 +508,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
     initiate_login_uri: httpsUri(raw.initiate_login_uri, `${where}.initiate_login_uri`),
     claim_mappers: raw.claim_mappers === undefined ? undefined : claimMappers(raw.claim_mappers, `${where}.claim_mappers`),
     mfa: raw.mfa === undefined ? undefined : parseMfaPolicy(raw.mfa, `${where}.mfa`),
+    service_account_roles: raw.service_account_roles === undefined ? undefined : serviceAccountRoles(raw.service_account_roles, `${where}.service_account_roles`),
   };
   const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', deviceCodeGrantType, tokenExchangeGrantType];
   for (const g of metadata.grant_types) if (!known.includes(g)) throw new RealmFileError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
@@ -522,6 +532,9 @@ export function parseClient(raw: unknown, where: string): ClientInput {
   }
   if (metadata.grant_types.includes(tokenExchangeGrantType) && method === 'none') {
     throw new RealmFileError(`${where}.grant_types`, 'token exchange needs a confidential client');
+  }
+  if (metadata.service_account_roles && !metadata.grant_types.includes('client_credentials')) {
+    throw new RealmFileError(`${where}.service_account_roles`, 'only a client_credentials client acts as a service account');
   }
   // Back-Channel Logout §2.2: http is allowed only for confidential clients.
   if (metadata.backchannel_logout_uri?.startsWith('http:') && method === 'none') {
@@ -570,7 +583,7 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
       displayName: optionalString(display_name, `${where}.display_name`) ?? name,
       settings: parseSettings(rest, where),
       roles: realmRoles,
-      clients: (Array.isArray(clients) ? clients : []).map((c, j) => parseClient(c, `${where}.clients[${j}]`)),
+      clients: masterOnlyServiceAccounts(name, (Array.isArray(clients) ? clients : []).map((c, j) => parseClient(c, `${where}.clients[${j}]`)), where),
       users: parsedUsers,
       registration: registrationPolicy(registration, `${where}.registration`),
       initialAccessTokens: initialAccessTokens(initial_access_tokens, `${where}.initial_access_tokens`),
@@ -578,6 +591,13 @@ export function parseRealmFile(content: unknown, source: string): RealmInput[] {
       eventWebhooks: parseWebhooks(event_webhooks, `${where}.event_webhooks`),
     };
   });
+}
+
+/** Admin API rights are given to master-realm clients only: another realm's administrators must not grant them. */
+function masterOnlyServiceAccounts(realm: string, clients: ClientInput[], where: string): ClientInput[] {
+  const index = clients.findIndex((client) => client.metadata.service_account_roles !== undefined);
+  if (realm !== adminRealm && index >= 0) throw new RealmFileError(`${where}.clients[${index}].service_account_roles`, `only clients of the ${adminRealm} realm may have admin API roles`);
+  return clients;
 }
 
 function registrationPolicy(value: unknown, where: string): RegistrationPolicy {

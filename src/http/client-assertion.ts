@@ -2,8 +2,9 @@
 // (an HMAC keyed with the client secret) and private_key_jwt (signed with a key from the client's
 // `jwks` or `jwks_uri`). client-auth.ts decides when an assertion is the method in use.
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import type { Changes } from '../store/changes.js';
 import type { ClientAssertionsRepository } from '../store/client-assertions.js';
-import { clientAssertionAlgs, type Client } from '../store/clients.js';
+import { clientAssertionAlgs, clientCacheKey, type Client } from '../store/clients.js';
 import type { Outbound } from './outbound.js';
 import type { Sealer } from '../tokens/master-key.js';
 import { wellFormedText } from './well-formed-input.js';
@@ -30,6 +31,8 @@ export interface AssertionCheck {
   sealer: Pick<Sealer, 'open'>;
   outbound: Outbound;
   jtis: ClientAssertionsRepository;
+  /** Announces client changes, which drop the client's fetched key set. */
+  changes: Changes;
 }
 
 /** The client an assertion says it comes from (`iss`), read before verification to find its keys. */
@@ -56,7 +59,7 @@ export async function verifyClientAssertion(assertion: string, check: AssertionC
   if (!(await check.jtis.useOnce(used, check.now))) throw new AssertionRejected('jti was already used');
 }
 
-async function verifiedClaims(assertion: string, { client, audiences, now, sealer, outbound }: AssertionCheck): Promise<JWTPayload> {
+async function verifiedClaims(assertion: string, { client, audiences, now, sealer, changes, outbound }: AssertionCheck): Promise<JWTPayload> {
   const { token_endpoint_auth_method: method, token_endpoint_auth_signing_alg: registered } = client.metadata;
   if (method !== 'client_secret_jwt' && method !== 'private_key_jwt') throw new AssertionRejected(`client is registered for ${method}`);
   // The family comes from the method, so an HMAC keyed with a public key (or alg none) never passes.
@@ -66,7 +69,7 @@ async function verifiedClaims(assertion: string, { client, audiences, now, seale
     requiredClaims: ['exp', 'jti'], clockTolerance: clockSkewSeconds, currentDate: new Date(now),
   };
   // Opened outside the try: a master key that cannot decrypt is Strix's fault, not the client's.
-  const keys = method === 'client_secret_jwt' ? secretKey(client, sealer) : clientKeys(client, now, outbound);
+  const keys = method === 'client_secret_jwt' ? secretKey(client, sealer) : clientKeys(client, now, changes, outbound);
   try {
     return (await jwtVerify(assertion, keys, options)).payload;
   } catch (error) {
@@ -83,10 +86,10 @@ export function secretKey(client: Client, sealer: Pick<Sealer, 'open'>): JWTVeri
 }
 
 /** The client's registered public keys (`jwks` or `jwks_uri`, as known at `now`); also verify its signed request objects. */
-export function clientKeys(client: Client, now: number, outbound: Outbound): JWTVerifyGetKey {
+export function clientKeys(client: Client, now: number, changes: Changes, outbound: Outbound): JWTVerifyGetKey {
   const { jwks, jwks_uri } = client.metadata;
   if (jwks) return createLocalJWKSet(jwks);
-  if (jwks_uri) return remoteKeySet(jwks_uri, now, outbound);
+  if (jwks_uri) return remoteKeySet(client, jwks_uri, now, changes, outbound);
   throw new AssertionRejected('client has neither jwks nor jwks_uri');
 }
 
@@ -99,15 +102,18 @@ const refetchCooldownMs = 30_000;
 const jwksTimeoutMs = 5_000;
 const maxKeySetBytes = 256 * 1024;
 
-interface RemoteKeys { keySet: ReturnType<typeof createRemoteJWKSet>; fetchedAt: number }
+/** Key sets kept at most; the least recently used goes first (clients may register without limit). */
+const maxRemoteKeySets = 1_000;
+
+interface RemoteKeys { uri: string; keySet: ReturnType<typeof createRemoteJWKSet>; fetchedAt: number }
 
 /**
- * One key set per registered jwks_uri, shared across requests and bounded by the number of
- * registered URIs. jose caches the keys (5 minutes) and gives up a fetch after 5 s; the refetch on
- * an unknown kid is ours, timed by Strix's clock (jose's own cooldown reads the system clock).
+ * One fetched key set per jwks_uri client, shared across requests. jose caches the keys (5 minutes)
+ * and gives up a fetch after 5 s; the refetch on an unknown kid is ours, timed by Strix's clock
+ * (jose's own cooldown reads the system clock). A client's entry is dropped when the client
+ * changes or is deleted, on any node (changes.ts): keys removed from its jwks_uri, or a new
+ * jwks_uri, count from its next request, not when jose's cache expires.
  */
-const remoteKeySets = new WeakMap<Outbound, Map<string, RemoteKeys>>();
-
 /** jose's fetch hook, answered by the outbound module (address guard, size cap, no redirects). */
 function keySetFetch(outbound: Outbound): FetchImplementation {
   return async (url, options) => {
@@ -118,17 +124,35 @@ function keySetFetch(outbound: Outbound): FetchImplementation {
   };
 }
 
-function remoteKeySet(uri: string, now: number, outbound: Outbound): JWTVerifyGetKey {
-  let sets = remoteKeySets.get(outbound);
-  if (!sets) remoteKeySets.set(outbound, sets = new Map());
-  let remote = sets.get(uri);
-  if (!remote) {
+const remoteKeySets = new WeakMap<Changes, Map<string, RemoteKeys>>();
+
+function keySetsOf(changes: Changes): Map<string, RemoteKeys> {
+  let sets = remoteKeySets.get(changes);
+  if (!sets) {
+    const created = new Map<string, RemoteKeys>();
+    changes.on('client', (key) => {
+      if (key === undefined) created.clear();
+      else created.delete(key);
+    });
+    remoteKeySets.set(changes, sets = created);
+  }
+  return sets;
+}
+
+function remoteKeySet(client: Client, uri: string, now: number, changes: Changes, outbound: Outbound): JWTVerifyGetKey {
+  const sets = keySetsOf(changes);
+  const key = clientCacheKey(client.realm, client.clientId);
+  let remote = sets.get(key);
+  // Re-inserted on every use, so that the first in the map is the least recently used.
+  sets.delete(key);
+  if (!remote || remote.uri !== uri) {
     const keySet = createRemoteJWKSet(new URL(uri), {
       timeoutDuration: jwksTimeoutMs, cacheMaxAge: 5 * 60_000, cooldownDuration: Infinity, [customFetch]: keySetFetch(outbound),
     });
-    remote = { keySet, fetchedAt: now };
-    sets.set(uri, remote);
+    remote = { uri, keySet, fetchedAt: now };
+    if (sets.size >= maxRemoteKeySets) sets.delete(sets.keys().next().value!);
   }
+  sets.set(key, remote);
   const known = remote;
   return async (header, token) => {
     try {

@@ -72,9 +72,43 @@ function registeredFor(method: TokenEndpointAuthMethod, presented: Presented['me
 /** What authentication needs from Services (handlers pass `s`). */
 export type ClientAuthServices = Pick<Services, 'config' | 'store' | 'sealer' | 'clock' | 'outbound'>;
 
+/**
+ * What rate limits need to know of client authentication (src/security/rate-limits.ts decorates the
+ * app with it): a client's allowance is spent by requests that proved to be that client, never by
+ * strangers naming it, and failed attempts are counted per address and client on their own. Each
+ * may throw TooManyRequests.
+ */
+export interface ClientAuthenticationLimits {
+  /** Before the credentials are checked: an address that failed too often for this client is refused. */
+  beforeCheck(request: FastifyRequest, clientId: string): Promise<void>;
+  failed(request: FastifyRequest, clientId: string): Promise<void>;
+  /** `proven`: the client presented a credential (not `none`, which anyone can claim). */
+  succeeded(request: FastifyRequest, clientId: string, proven: boolean): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { clientAuthenticationLimits?: ClientAuthenticationLimits }
+}
+
 export async function authenticateClient(request: FastifyRequest, params: Params, s: ClientAuthServices): Promise<Client> {
-  const realm = request.realm!.name;
   const presented = presentedCredentials(request.headers.authorization, params);
+  const limits = request.server.clientAuthenticationLimits;
+  const clientId = presented.clientId;
+  if (!limits || clientId === undefined) return verifyCredentials(request, presented, params, s);
+  await limits.beforeCheck(request, clientId);
+  let client: Client;
+  try {
+    client = await verifyCredentials(request, presented, params, s);
+  } catch (error) {
+    if (error instanceof InvalidClient) await limits.failed(request, clientId);
+    throw error;
+  }
+  await limits.succeeded(request, clientId, presented.method !== 'none');
+  return client;
+}
+
+async function verifyCredentials(request: FastifyRequest, presented: Presented, params: Params, s: ClientAuthServices): Promise<Client> {
+  const realm = request.realm!.name;
   const basic = presented.method === 'client_secret_basic';
   // One message for every failure, so that responses do not reveal which client ids exist or what
   // was wrong; the reason goes to the debug log for whoever runs Strix.
@@ -94,7 +128,7 @@ export async function authenticateClient(request: FastifyRequest, params: Params
   }
   if (presented.method === 'client_assertion') {
     try {
-      await verifyClientAssertion(presented.assertion, { client, audiences: audiences(request, s), now: s.clock.now(), sealer: s.sealer, outbound: s.outbound, jtis: s.store.clientAssertions });
+      await verifyClientAssertion(presented.assertion, { client, audiences: audiences(request, s), now: s.clock.now(), sealer: s.sealer, outbound: s.outbound, jtis: s.store.clientAssertions, changes: s.store.changes });
     } catch (error) {
       if (error instanceof AssertionRejected) throw fail(error.message);
       throw error;

@@ -33,6 +33,17 @@ export class OAuthError extends Error {
   }
 }
 
+/**
+ * A request refused by a rate limit or an overload guard: 429 (RFC 6585 §4) or 503 with Retry-After.
+ * OAuth has no throttling code; `temporarily_unavailable` (RFC 6749 §4.1.2.1, "temporary
+ * overloading") is the one clients treat as "retry later".
+ */
+export class TooManyRequests extends OAuthError {
+  constructor(readonly retryAfter: number, status = 429) {
+    super('temporarily_unavailable', `too many requests, retry after ${retryAfter} seconds`, status);
+  }
+}
+
 /** RFC 6749 restricts error_description to %x20-21 / %x23-5B / %x5D-7E. */
 export function sanitizeDescription(text: string): string {
   return text.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, ' ');

@@ -2,6 +2,7 @@
 // password policy), off the event loop. Hashes made with other parameters are upgraded at sign-in.
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
+import { countPasswordCheck } from '../ops/metrics.js';
 
 export interface HashingParameters { memory_cost: number; time_cost: number; parallelism: number }
 
@@ -11,14 +12,30 @@ export const defaultHashing: HashingParameters = { memory_cost: 19_456, time_cos
  * Each argon2id computation holds its memory (19 MiB by default) while it runs on libuv's thread
  * pool, which JWT signing shares. More at once than there are cores would not finish
  * sooner: it would multiply the memory and leave no thread for signing. So at most one per core
- * runs; the others wait their turn, first come first served.
+ * runs; the others wait their turn, first come first served. Sign-in checks may wait only in a
+ * bounded line: beyond it a flood of guesses is refused at once (HashingBusy) instead of queueing
+ * without end and making every sign-in wait behind it.
  */
 const maxRunning = Math.max(1, availableParallelism());
+export const maxWaitingVerifications = 16 * maxRunning;
 let running = 0;
 const waiting: (() => void)[] = [];
 
-async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+/** The line of sign-in checks is full: answer 503 with Retry-After (docs/security.md "Brute-force protection"). */
+export class HashingBusy extends Error {
+  readonly retryAfter = 1;
+  constructor() {
+    super('too many password checks are waiting');
+    this.name = 'HashingBusy';
+  }
+}
+
+async function inTurn<T>(work: () => Promise<T>, bounded = false): Promise<T> {
   if (running < maxRunning) running++;
+  else if (bounded && waiting.length >= maxWaitingVerifications) {
+    countPasswordCheck('busy');
+    throw new HashingBusy();
+  }
   else await new Promise<void>((resolve) => waiting.push(resolve));
   try {
     return await work();
@@ -28,6 +45,25 @@ async function inTurn<T>(work: () => Promise<T>): Promise<T> {
     if (next) next();
     else running--;
   }
+}
+
+// How long one verification takes here (a moving average), for answers that must take as long
+// without doing the work. The first guess is argon2id's usual time with the default cost.
+let verificationMs = 50;
+async function timedVerification(passwordHash: string, password: string): Promise<boolean> {
+  countPasswordCheck('run');
+  const started = performance.now();
+  const valid = await verify(passwordHash, password).catch(() => false);
+  verificationMs = verificationMs * 0.9 + (performance.now() - started) * 0.1;
+  return valid;
+}
+
+/**
+ * Waits as long as a password check takes, without checking anything: a locked-out attempt is
+ * answered no faster than a wrong password, and costs no hash (nor a place in the line).
+ */
+export function verificationTime(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, verificationMs));
 }
 
 export function hashPassword(password: string, hashing: HashingParameters = defaultHashing): Promise<string> {
@@ -46,13 +82,14 @@ let dummy: Promise<string> | undefined;
 /**
  * Checks a password against a stored hash. With no hash (unknown user, no password set) it still
  * spends the time of one verification, so that timing does not reveal which usernames exist.
+ * Throws HashingBusy when the line of waiting checks is full.
  */
 export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
   if (passwordHash === null) {
     dummy ??= hashPassword('strix-timing-equaliser');
     const equaliser = await dummy;
-    await inTurn(() => verify(equaliser, password)).catch(() => false);
+    await inTurn(() => timedVerification(equaliser, password), true);
     return false;
   }
-  return inTurn(() => verify(passwordHash, password)).catch(() => false);
+  return inTurn(() => timedVerification(passwordHash, password), true);
 }

@@ -54,6 +54,22 @@ export interface AuthorizationRequest {
   resources?: string[];
 }
 
+/**
+ * The longest value, in characters, of each authorization parameter: a request is parked as sent
+ * while the user signs in (and a pushed one until it is used), so nothing may be stored unbounded.
+ * Generous for real clients: JWTs (id_token_hint, request) and the claims JSON get more room.
+ */
+const parameterLengthCaps: Record<string, number> = { state: 4096, id_token_hint: 8192, claims: 8192, resource: 8192, request: 16_384 };
+const defaultParameterLengthCap = 2048;
+export const parameterLengthCap = (name: string): number => parameterLengthCaps[name] ?? defaultParameterLengthCap;
+
+function assertParameterLengths(params: Params): void {
+  for (const [name, value] of Object.entries(params)) {
+    const cap = parameterLengthCap(name);
+    if (value.length > cap) throw new OAuthError('invalid_request', `parameter ${name.slice(0, 50)} is longer than ${cap} characters`);
+  }
+}
+
 /** Where errors for this request may be sent once client and redirect URI are trusted. */
 export interface TrustedRedirect { redirectUri: string; responseMode: ResponseMode; state?: string }
 
@@ -76,10 +92,13 @@ export function trustedRedirect(client: Client | undefined, params: Params): Tru
   const requested = params.response_mode as ResponseMode | undefined;
   const fallback: ResponseMode = returnsTokens(params.response_type ?? '') ? 'fragment' : 'query';
   const responseMode = requested !== undefined && responseModes.includes(requested) && !(requested === 'query' && fallback === 'fragment') ? requested : fallback;
-  return { redirectUri, responseMode, state: params.state };
+  // An over-long state is not echoed back: the request fails for it (invalid_request) anyway.
+  const state = params.state !== undefined && params.state.length <= parameterLengthCap('state') ? params.state : undefined;
+  return { redirectUri, responseMode, state };
 }
 
 export function validateAuthorizationRequest(realm: Realm, client: Client, params: Params, trusted: TrustedRedirect): AuthorizationRequest {
+  assertParameterLengths(params);
   if (params.registration !== undefined) throw new OAuthError('registration_not_supported', 'the registration parameter is not supported');
   if (params.response_type === undefined) throw new OAuthError('invalid_request', 'response_type is required');
   const responseType = canonicalResponseType(params.response_type);

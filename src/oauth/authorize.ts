@@ -19,8 +19,6 @@ import { subjectFor } from '../tokens/subject.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
 import { showSecondFactor } from '../ui/second-factor.js';
 import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from '../ui/render.js';
-import { authenticationOptions, challengeKey } from '../identity/webauthn.js';
-import { sha256 } from '../runtime.js';
 import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
@@ -140,7 +138,8 @@ export async function showLogin(
     error,
     passkey: {
       action: `${issuerOf(s.config, realm)}/login-actions/passkey-sign-in`, ceremony: 'authenticate', label: getMessages(view.locale).usePasskey,
-      options: await authenticationOptions(s, challengeKey.interaction(sha256(interaction))), fields: { csrf, interaction },
+      // The challenge is made when the button is pressed (src/ui/passkey-actions.ts), not for every page shown.
+      optionsUrl: `${issuerOf(s.config, realm)}/login-actions/passkey-options`, fields: { csrf, interaction },
     },
     scriptHrefs: webauthnScriptHrefs(s),
   });

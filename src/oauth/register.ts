@@ -34,7 +34,7 @@ const notInUpdates = ['registration_access_token', 'registration_client_uri', 'c
  * Realm-administrator choices a self-registered client does not make (RFC 7591 §2 lets the server
  * replace any value): it always asks for consent and gets the realm's lifetimes and PKCE rules.
  */
-const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'claim_mappers'];
+const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'claim_mappers', 'service_account_roles'];
 /** Metadata asking for what Strix does not do; silently ignoring it would leave the client expecting it. */
 const unsupportedFields = [
   'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc',

@@ -44,7 +44,7 @@ export class RejectedRequestObject extends OAuthError {
  * when no redirect URI can be trusted for the error.
  */
 export async function resolveRequestObject(
-  s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound'>, realm: Realm, client: Client | undefined, outer: Params,
+  s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound' | 'store'>, realm: Realm, client: Client | undefined, outer: Params,
 ): Promise<Params> {
   if (outer.request === undefined && outer.request_uri === undefined) return outer;
   // Without a known client there are no keys to verify with; trustedRedirect shows the page.
@@ -71,7 +71,7 @@ export async function resolveRequestObject(
  * verified and checked as at the authorization endpoint, but its errors are answered as JSON.
  */
 export async function pushedRequestObject(
-  s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound'>, realm: Realm, client: Client, outer: Params,
+  s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound' | 'store'>, realm: Realm, client: Client, outer: Params,
 ): Promise<Params> {
   if (outer.request === undefined) return outer;
   const claims = await verifiedClaims(s, client, outer.request);
@@ -104,7 +104,7 @@ export function rejection(client: Client, error: OAuthError, replyTo: Params | u
 const invalidObject = (description: string) => new OAuthError('invalid_request_object', description);
 
 async function verifiedClaims(
-  s: Pick<Services, 'clock' | 'sealer' | 'outbound'>, client: Client, jwt: string,
+  s: Pick<Services, 'clock' | 'sealer' | 'outbound' | 'store'>, client: Client, jwt: string,
 ): Promise<JWTPayload> {
   const alg = signingAlg(jwt);
   // A client that registered an alg gets only that one (an unsigned object from it is refused).
@@ -136,9 +136,9 @@ function signingAlg(jwt: string): string {
 }
 
 /** The family comes from the alg: an HMAC keyed with the secret, a signature checked with the client's keys. */
-function verificationKeys(s: Pick<Services, 'clock' | 'sealer' | 'outbound'>, client: Client, alg: string): JWTVerifyGetKey {
+function verificationKeys(s: Pick<Services, 'clock' | 'sealer' | 'outbound' | 'store'>, client: Client, alg: string): JWTVerifyGetKey {
   try {
-    return hmacAlgs.includes(alg) ? secretKey(client, s.sealer) : clientKeys(client, s.clock.now(), s.outbound);
+    return hmacAlgs.includes(alg) ? secretKey(client, s.sealer) : clientKeys(client, s.clock.now(), s.store.changes, s.outbound);
   } catch (error) {
     if (!(error instanceof AssertionRejected)) throw error;
     throw invalidObject(hmacAlgs.includes(alg)

@@ -32,6 +32,10 @@ const tokensIssued = new Counter({
 const loginFailures = new Counter({
   name: 'strix_login_failures_total', help: 'Sign-ins refused for a wrong username or password or a disabled user', registers: [registry],
 });
+const passwordChecks = new Counter({
+  name: 'strix_password_checks_total', help: 'Password checks (argon2id verifications), by outcome: run, or refused because the line of waiting checks was full',
+  labelNames: ['outcome'] as const, registers: [registry],
+});
 
 /** Database pools of the running apps (PostgreSQL only; SQLite has one connection and no pool). */
 const pools = new Set<() => PoolStats>();
@@ -51,6 +55,10 @@ export function countTokensIssued(grantType: string): void {
 
 export function countLoginFailure(): void {
   loginFailures.inc();
+}
+
+export function countPasswordCheck(outcome: 'run' | 'busy'): void {
+  passwordChecks.inc({ outcome });
 }
 
 /** Adds the /metrics route and the request hook. Labels use the route pattern, never the raw URL, to bound their number. */

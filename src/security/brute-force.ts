@@ -1,10 +1,14 @@
 // Brute-force protection of the sign-in form (docs/security.md), after Keycloak's brute force
 // detection: consecutive failures per username lock it for a growing wait, and failures per address
-// across usernames (credential stuffing) block that address for the rest of a window.
+// across usernames (credential stuffing) block that address for the rest of a window. When the
+// whole realm fails more than its budget (many addresses at once), every address that failed
+// recently is refused until the realm's window ends, while addresses with no failure still sign in.
+// A refused attempt costs no password hash.
 // Unknown usernames are counted and locked exactly like real ones, so a lockout never tells an
 // attacker which usernames exist. Counters live in the database, so every node sees them.
 import type { Logger } from 'pino';
 import type { Services } from '../services.js';
+import type { FailureRecord } from '../store/login-failures.js';
 import type { BruteForceSettings, Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { recordEvent } from './audit.js';
@@ -27,7 +31,7 @@ export function accountKeys(username: string): { user: string; userIpPrefix: str
 
 function attemptKeys(attempt: SignInAttempt) {
   const { user, userIpPrefix } = accountKeys(attempt.username);
-  return { user, userIp: `${userIpPrefix}${attempt.ip}`, ip: `ip:${attempt.ip}` };
+  return { user, userIp: `${userIpPrefix}${attempt.ip}`, ip: `ip:${attempt.ip}`, realm: 'realm' };
 }
 
 /** Seconds that lockout number `lockouts` (1, 2, …) lasts: Keycloak's linear wait increment, capped. */
@@ -45,6 +49,17 @@ export function addressBlockedUntil(settings: BruteForceSettings, failures: numb
   return failures >= settings.ip_failure_limit ? firstFailureAt + settings.ip_failure_window * 1000 : 0;
 }
 
+/**
+ * While the realm is over its failure budget, an address that failed within its own window is
+ * refused until the realm's window ends (0: not refused on that account).
+ */
+export function realmBudgetBlockedUntil(settings: BruteForceSettings, realm: FailureRecord | undefined, address: FailureRecord | undefined, now: number): number {
+  if (!realm || !address || realm.failures < settings.realm_failure_limit) return 0;
+  const realmUntil = realm.firstFailureAt + settings.realm_failure_window * 1000;
+  const addressFailedRecently = address.firstFailureAt + settings.ip_failure_window * 1000 > now;
+  return addressFailedRecently ? realmUntil : 0;
+}
+
 function lockFor(until: number, now: number): Lock | undefined {
   return until > now ? { retryAfter: Math.max(1, Math.ceil((until - now) / 1000)) } : undefined;
 }
@@ -54,10 +69,16 @@ export async function currentLock(s: Services, attempt: SignInAttempt): Promise<
   const settings = attempt.realm.settings.brute_force;
   if (!settings.enabled) return undefined;
   const keys = attemptKeys(attempt);
-  const records = await s.store.loginFailures.find(attempt.realm.name, [keys.user, keys.ip]);
-  const until = Math.max(0, ...records.map((r) =>
-    r.key === keys.user ? r.lockedUntil ?? 0 : addressBlockedUntil(settings, r.failures, r.firstFailureAt)));
-  return lockFor(until, s.clock.now());
+  const records = await s.store.loginFailures.find(attempt.realm.name, [keys.user, keys.ip, keys.realm]);
+  const record = (key: string) => records.find((r) => r.key === key);
+  const address = record(keys.ip);
+  const now = s.clock.now();
+  const until = Math.max(
+    record(keys.user)?.lockedUntil ?? 0,
+    address ? addressBlockedUntil(settings, address.failures, address.firstFailureAt) : 0,
+    realmBudgetBlockedUntil(settings, record(keys.realm), address, now),
+  );
+  return lockFor(until, now);
 }
 
 /** Counts a failed sign-in (`user` when the username exists); returns the lock it started, if any. */
@@ -69,11 +90,16 @@ export async function recordFailure(s: Services, attempt: SignInAttempt, user: U
   const keys = attemptKeys(attempt);
   const now = s.clock.now();
   const idle = { when: 'idle', before: now - settings.failure_reset_time * 1000 } as const;
-  const [account, address] = await Promise.all([
+  const [account, address, , realmWide] = await Promise.all([
     loginFailures.countFailure(realm, keys.user, now, idle),
     loginFailures.countFailure(realm, keys.ip, now, { when: 'window', before: now - settings.ip_failure_window * 1000 }),
     loginFailures.countFailure(realm, keys.userIp, now, idle),
+    loginFailures.countFailure(realm, keys.realm, now, { when: 'window', before: now - settings.realm_failure_window * 1000 }),
   ]);
+  if (realmWide.failures === settings.realm_failure_limit) {
+    attempt.log.warn({ realm, event: 'realm_failure_budget_spent', failures: realmWide.failures, window: settings.realm_failure_window },
+      'too many failed sign-ins across the realm: addresses that failed recently are refused until the window ends');
+  }
   // Each count is returned to exactly one request, so each threshold is crossed (and logged) once.
   const accountUntil = account.failures % settings.failure_factor === 0 ? await lockAccount(s, attempt, keys.user, user, now) : 0;
   const addressUntil = addressBlockedUntil(settings, address.failures, address.firstFailureAt);

@@ -1,19 +1,21 @@
 // Request rate limits (docs/security.md "Rate limits") on the sign-in form, the device code form, and
-// the token, introspection, revocation, registration, device authorization and PAR endpoints: per
-// client address, and per client_id where a request names one. Counters live in Redis when
+// the authorization, token, introspection, revocation, registration, device authorization and PAR endpoints: per
+// client address before anything else, per client once a request has proved to be that client, and
+// failed client authentications per address and client. Counters live in Redis when
 // STRIX_REDIS_URL is set (shared by every node), otherwise in this process. A refusal is 429 with
 // Retry-After (RFC 6585 §4).
 import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { assertionIssuer } from '../http/client-assertion.js';
-import { OAuthError } from '../http/errors.js';
+import type { ClientAuthenticationLimits } from '../http/client-auth.js';
+import { TooManyRequests } from '../http/errors.js';
 import type { Services } from '../services.js';
 import type { RateLimitSettings } from '../store/realms.js';
 import { errorPage } from '../ui/pages.js';
 import { sendPage, stylesheetHref } from '../ui/render.js';
 
 type LimitName = Exclude<keyof RateLimitSettings, 'enabled'>;
+/** `client` limits are spent after client authentication (see clientAuthenticationLimits), the others before the handler. */
 interface Limit { name: LimitName; by: 'ip' | 'client' }
 interface Target { route: RegExp; limits: Limit[]; page: boolean; method?: string }
 
@@ -22,6 +24,8 @@ interface Target { route: RegExp; limits: Limit[]; page: boolean; method?: strin
 const endpoint = (path: string) => new RegExp(`^/realms/:realm/protocol/openid-connect/${path}$`);
 const targets: Target[] = [
   { route: /^\/realms\/:realm\/login-actions\/authenticate$/, limits: [{ name: 'login_per_ip', by: 'ip' }], page: true },
+  // Every request that shows the sign-in page parks a row (src/oauth/authorize.ts), so it has a cost to bound.
+  { route: endpoint('auth'), limits: [{ name: 'authorization_per_ip', by: 'ip' }], page: true },
   { route: endpoint('token'), limits: [{ name: 'token_per_ip', by: 'ip' }, { name: 'token_per_client', by: 'client' }], page: false },
   {
     route: endpoint('token/introspect'),
@@ -43,38 +47,9 @@ const targets: Target[] = [
 const redisConnectTimeoutMs = 1000;
 const redisCommandTimeoutMs = 500;
 const storeWarningIntervalMs = 60_000;
-const maxClientIdLength = 200;
 const localKeysPerLimit = 100_000;
-
-/**
- * The client a request names, authenticated or not: the Basic user name, the client_id field, or
- * the issuer of a client assertion. Attribution is unverified, which is fine for counting.
- */
-export function namedClientId(request: FastifyRequest): string | undefined {
-  const basic = /^Basic\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  let clientId: string | undefined;
-  if (basic) {
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    try {
-      clientId = colon < 0 ? undefined : decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    } catch {
-      clientId = undefined;
-    }
-  } else {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    if (typeof body.client_id === 'string') clientId = body.client_id;
-    else if (typeof body.client_assertion === 'string') clientId = assertionIssuer(body.client_assertion);
-  }
-  return clientId ? clientId.slice(0, maxClientIdLength) : undefined;
-}
-
-/** namedClientId, worked out once per request. */
-const namedClients = new WeakMap<FastifyRequest, string | undefined>();
-function clientIdOf(request: FastifyRequest): string | undefined {
-  if (!namedClients.has(request)) namedClients.set(request, namedClientId(request));
-  return namedClients.get(request);
-}
+// Failures are keyed by the client_id a request names, which may be anything: the key keeps a bounded part of it.
+const maxClientIdLength = 200;
 
 /** The address counted: IPv6 clients by /64, as one host usually holds the whole subnet. */
 const addressKey = (request: FastifyRequest) => normalizeIP(request.ip, 64);
@@ -120,12 +95,18 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
   await app.register(rateLimit, { global: false, redis, nameSpace: 'strix:rate-limit:' });
 
   const settingsOf = (request: FastifyRequest, name: LimitName) => request.realm!.settings.rate_limits[name];
-  const limiters = new Map(targets.flatMap((t) => t.limits).map((limit) => {
+  const keyOf: Record<Limit['by'] | 'ip_and_client', (request: FastifyRequest) => string> = {
+    ip: addressKey,
+    client: (request) => authenticatedClients.get(request)!,
+    ip_and_client: (request) => `${addressKey(request)}|${authenticatedClients.get(request)!}`,
+  };
+  const limitsOf = [...targets.flatMap((t) => t.limits), { name: failureLimit, by: 'ip_and_client' as const }];
+  const limiters = new Map(limitsOf.map((limit) => {
     // `cache` sizes the in-process store of each limit (an LRU map, 5000 keys unless told);
     // the plugin reads it from these options although its types leave it out.
     const options: CreateRateLimitOptions & { cache: number } = {
       cache: localKeysPerLimit,
-      keyGenerator: (request) => `${request.realm!.name}|${limit.name}|${limit.by === 'ip' ? addressKey(request) : clientIdOf(request)}`,
+      keyGenerator: (request) => `${request.realm!.name}|${limit.name}|${keyOf[limit.by](request)}`,
       max: (request) => settingsOf(request, limit.name).max,
       timeWindow: (request) => settingsOf(request, limit.name).window_seconds * 1000,
     };
@@ -140,6 +121,20 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
     request.log.warn({ event: 'rate_limit_check_failed', err: (error as Error).message }, 'rate limit check failed: request allowed');
   };
 
+  /** Counts the request against one limit: the seconds to wait when it is over, else undefined. */
+  const spend = async (request: FastifyRequest, name: LimitName): Promise<number | undefined> => {
+    let result;
+    try {
+      result = await limiters.get(name)!(request);
+    } catch (error) {
+      failOpen(request, error);
+      return undefined;
+    }
+    if (result.isAllowed || !result.isExceeded) return undefined;
+    request.log.info({ realm: request.realm!.name, event: 'rate_limited', limit: name, ip: request.ip }, 'request refused by a rate limit');
+    return Math.max(1, result.ttlInSeconds);
+  };
+
   // The target of each route and method, found once: the set of routes is fixed.
   const targetOf = new Map<string, Target | undefined>();
   const findTarget = (request: FastifyRequest): Target | undefined => {
@@ -151,25 +146,70 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
   };
 
   app.addHook('preHandler', async (request, reply) => {
-    const realm = request.realm;
-    if (!realm?.settings.rate_limits.enabled) return;
+    if (!request.realm?.settings.rate_limits.enabled) return;
     const target = findTarget(request);
     if (!target) return;
     for (const limit of target.limits) {
-      if (limit.by === 'client' && clientIdOf(request) === undefined) continue;
-      let result;
-      try {
-        result = await limiters.get(limit.name)!(request);
-      } catch (error) {
-        failOpen(request, error);
-        return;
-      }
-      if (result.isAllowed || !result.isExceeded) continue;
-      const retryAfter = Math.max(1, result.ttlInSeconds);
-      request.log.info({ realm: realm.name, event: 'rate_limited', limit: limit.name, ip: request.ip }, 'request refused by a rate limit');
-      return refuse(s, reply, target, retryAfter);
+      if (limit.by !== 'ip') continue;
+      const retryAfter = await spend(request, limit.name);
+      if (retryAfter !== undefined) return refuse(s, reply, target, retryAfter);
     }
   });
+
+  app.decorate('clientAuthenticationLimits', clientAuthenticationLimits(s, spend, findTarget));
+}
+
+const failureLimit: LimitName = 'failed_client_authentication_per_ip_and_client';
+
+/** The client each request authenticated as (or tried to), for the keys of the limits spent after authentication. */
+const authenticatedClients = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Spent after client authentication, so that strangers who know a client_id cannot use up its
+ * allowance. An address whose failures for a client are over the limit is remembered by this process
+ * until the window ends and refused before its credentials are checked (other nodes learn it at that
+ * address's next failure there, as the count itself is shared through Redis).
+ */
+function clientAuthenticationLimits(
+  s: Services, spend: (request: FastifyRequest, name: LimitName) => Promise<number | undefined>, findTarget: (request: FastifyRequest) => Target | undefined,
+): ClientAuthenticationLimits {
+  const refusedUntil = new Map<string, number>();
+  const enabled = (request: FastifyRequest) => request.realm?.settings.rate_limits.enabled === true;
+  const refusalKey = (request: FastifyRequest, clientId: string) => `${request.realm!.name}|${addressKey(request)}|${clientId.slice(0, maxClientIdLength)}`;
+  return {
+    async beforeCheck(request, clientId) {
+      if (!enabled(request)) return;
+      const key = refusalKey(request, clientId);
+      const until = refusedUntil.get(key);
+      if (until === undefined) return;
+      const now = s.clock.now();
+      if (until <= now) {
+        refusedUntil.delete(key);
+        return;
+      }
+      request.log.info({ realm: request.realm!.name, event: 'rate_limited', limit: failureLimit, ip: request.ip }, 'request refused by a rate limit');
+      throw new TooManyRequests(Math.max(1, Math.ceil((until - now) / 1000)));
+    },
+    async failed(request, clientId) {
+      if (!enabled(request)) return;
+      authenticatedClients.set(request, clientId.slice(0, maxClientIdLength));
+      const retryAfter = await spend(request, failureLimit);
+      if (retryAfter === undefined) return;
+      if (refusedUntil.size >= localKeysPerLimit) refusedUntil.clear();
+      refusedUntil.set(refusalKey(request, clientId), s.clock.now() + retryAfter * 1000);
+      throw new TooManyRequests(retryAfter);
+    },
+    async succeeded(request, clientId, proven) {
+      // A public client (`none`) only names itself, which anyone can do: it is counted by address only.
+      if (!enabled(request) || !proven) return;
+      authenticatedClients.set(request, clientId);
+      for (const limit of findTarget(request)?.limits ?? []) {
+        if (limit.by !== 'client') continue;
+        const retryAfter = await spend(request, limit.name);
+        if (retryAfter !== undefined) throw new TooManyRequests(retryAfter);
+      }
+    },
+  };
 }
 
 /**
@@ -181,5 +221,5 @@ function refuse(s: Services, reply: FastifyReply, target: Target, retryAfter: nu
   reply.header('retry-after', String(retryAfter));
   const message = `Too many requests. Try again in ${retryAfter} seconds.`;
   if (target.page) return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title: 'Too many requests', message }), 429);
-  return reply.code(429).header('cache-control', 'no-store').send(new OAuthError('temporarily_unavailable', `too many requests, retry after ${retryAfter} seconds`, 429).toJSON());
+  return reply.code(429).header('cache-control', 'no-store').send(new TooManyRequests(retryAfter).toJSON());
 }

@@ -1,11 +1,14 @@
 // Cache invalidation across processes. A write to a cached row (a client, a realm's settings, a
 // realm's signing keys) is announced; every listener in this process drops its copy at once, and on
 // PostgreSQL every other node does too, through LISTEN/NOTIFY on one dedicated connection per node
-// that reconnects by itself. SQLite has no such channel: other processes (workers, the CLI) see a
-// change when their short cache TTL runs out (docs/operations.md "Several nodes").
+// that reconnects by itself (a lost notification is bounded by the caches' short TTLs). SQLite has
+// no such channel: an announcement bumps the topic's counter in the database, and every process
+// (workers, the CLI) compares the counters whenever the database has changed since its last look
+// (the data version of src/store/read-cache.ts), before it reads a cached client.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type pg from 'pg';
+import type { VersionSource } from './read-cache.js';
 import type { Database } from './schema.js';
 
 export type CachedTopic = 'client' | 'realm' | 'keys';
@@ -16,6 +19,8 @@ export interface Changes {
   /** Drops this process's copies now, and tells the other nodes. Never throws: the TTL is the safety net. */
   announce(topic: CachedTopic, key: string): Promise<void>;
   on(topic: CachedTopic, listener: ChangeListener): void;
+  /** Catches up with other processes' announcements that were not pushed here (SQLite); called before reading a cache. */
+  poll(): Promise<void>;
   /** Starts receiving other nodes' announcements (PostgreSQL); resolves once listening or after the first failed attempt. */
   listen(): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +42,7 @@ export function localChanges(): Changes & { emit(topic: CachedTopic, key: string
       if (!listeners.has(topic)) listeners.set(topic, new Set());
       listeners.get(topic)!.add(listener);
     },
+    async poll() {},
     async listen() {},
     async close() { listeners.clear(); },
   };
@@ -96,6 +102,7 @@ export function postgresChanges(db: Kysely<Database>, connect: () => pg.Client, 
       }
     },
     on: local.on,
+    poll: local.poll,
     listen() {
       started ??= attach();
       return started;
@@ -106,5 +113,43 @@ export function postgresChanges(db: Kysely<Database>, connect: () => pg.Client, 
       await client?.end().catch(() => {});
       await local.close();
     },
+  };
+}
+
+/**
+ * SQLite: announce bumps the topic's counter; poll reads the counters only when the data version
+ * says that some process committed since the last look (one pragma, no query, otherwise), and
+ * drops everything of each topic whose counter moved (another process changed something of it).
+ */
+export function sqliteChanges(db: Kysely<Database>, version: VersionSource, onError: (error: Error) => void): Changes {
+  const local = localChanges();
+  const seen = new Map<string, number>();
+  let lookedAt = Number.NaN;
+  return {
+    async announce(topic, key) {
+      local.emit(topic, key);
+      try {
+        const bumped = await db.updateTable('cache_changes').set({ counter: sql`counter + 1` }).where('topic', '=', topic)
+          .returning('counter').executeTakeFirst();
+        // Nobody else moved the counter meanwhile: this process already dropped what it had to.
+        if (bumped && seen.get(topic) === bumped.counter - 1) seen.set(topic, bumped.counter);
+      } catch (error) {
+        onError(error as Error);
+      }
+    },
+    on: local.on,
+    async poll() {
+      const now = version();
+      if (now === lookedAt) return;
+      const counters = await db.selectFrom('cache_changes').select(['topic', 'counter']).execute();
+      for (const { topic, counter } of counters) {
+        const before = seen.get(topic);
+        seen.set(topic, counter);
+        if (before !== undefined && before !== counter) local.emit(topic as CachedTopic, undefined);
+      }
+      lookedAt = now;
+    },
+    listen: local.listen,
+    close: local.close,
   };
 }

@@ -86,6 +86,8 @@ export interface ClientMetadata {
   claim_mappers?: ClaimMapper[];
   /** Second-factor policy for this client, on top of the realm's (src/identity/mfa.ts). */
   mfa?: MfaPolicy;
+  /** Master realm only: what this client's client_credentials tokens may do at the admin API (src/admin/api-access.ts). */
+  service_account_roles?: string[];
 }
 
 export interface Client {
@@ -99,6 +101,9 @@ export interface Client {
   /** A confidential client authenticates at the token endpoint (RFC 6749 §2.1). */
   confidential: boolean;
 }
+
+/** How a client is named in cache announcements (changes.ts 'client'): caches of client data key their entries so. */
+export const clientCacheKey = (realm: string, clientId: string): string => `${realm}\u0000${clientId}`;
 
 export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
   const toClient = (row: Database['clients']): Client => {
@@ -115,7 +120,6 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
   };
   // Every token request looks its client up: keep it for a second (see RecentCache).
   const recent = new RecentCache<Client>(1_000);
-  const keyOf = (realm: string, clientId: string) => `${realm}\u0000${clientId}`;
   // Whether a realm has an enabled client with a grant type (discovery asks on every request):
   // any client change may alter the answer, and changes are rare, so each drops every answer.
   const grantTypeUse = new RecentCache<boolean>(1_000);
@@ -129,7 +133,7 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     try {
       return await write();
     } finally {
-      await changes.announce('client', keyOf(realm, clientId));
+      await changes.announce('client', clientCacheKey(realm, clientId));
     }
   };
   const read = async (realm: string, clientId: string): Promise<Client | undefined> => {
@@ -139,7 +143,8 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
   };
   return {
     async get(realm: string, clientId: string): Promise<Client | undefined> {
-      const key = keyOf(realm, clientId);
+      await changes.poll();
+      const key = clientCacheKey(realm, clientId);
       const cached = recent.get(key);
       if (cached) return cached;
       const generation = recent.generation;
@@ -149,7 +154,8 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     },
     /** True when at least one enabled client of the realm lists `grantType` in its grant_types. */
     async anyEnabledWithGrantType(realm: string, grantType: string): Promise<boolean> {
-      const key = keyOf(realm, grantType);
+      await changes.poll();
+      const key = clientCacheKey(realm, grantType);
       const cached = grantTypeUse.get(key);
       if (cached !== undefined) return cached;
       const generation = grantTypeUse.generation;

@@ -25,7 +25,7 @@ import { pairwiseSaltsRepository } from './pairwise-salts.js';
 import { pushedRequestsRepository } from './pushed-requests.js';
 import { eventsRepository, knownDevicesRepository } from './events.js';
 import { mfaRepository } from './mfa.js';
-import { localChanges, postgresChanges } from './changes.js';
+import { postgresChanges, sqliteChanges } from './changes.js';
 import { noReadCache, readCache } from './read-cache.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void } = {}) {
@@ -33,8 +33,9 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
   /** Grants, users and revocations read on every request, kept while the database has not changed (SQLite only). */
   const reads = dataVersion ? readCache(dataVersion) : noReadCache;
   if (options.migrate !== false) await migrate(db);
-  /** Invalidation of cached clients, realms and keys, across nodes on PostgreSQL (changes.ts). */
-  const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, options.onChangesError ?? (() => {})) : localChanges();
+  /** Invalidation of cached clients, realms and keys across processes (changes.ts). */
+  const onChangesError = options.onChangesError ?? (() => {});
+  const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, onChangesError) : sqliteChanges(db, dataVersion!, onChangesError);
   return {
     changes,
     dialect: dialect as Dialect,

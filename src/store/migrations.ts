@@ -357,6 +357,18 @@ const revokedAccessTokens: Migration = {
   },
 };
 
+// Cache invalidation across the processes of one SQLite database (src/store/changes.ts): a counter
+// per cached topic, bumped with every change, read when the database changed since the last look.
+const cacheChanges: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('cache_changes')
+      .addColumn('topic', 'text', (c) => c.primaryKey())
+      .addColumn('counter', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.insertInto('cache_changes').values(['client', 'realm', 'keys'].map((topic) => ({ topic, counter: 0 }))).execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -372,6 +384,7 @@ const migrations: Record<string, Migration> = {
   '0011_mfa': mfa,
   '0012_audit_events': auditEvents,
   '0013_revoked_access_tokens': revokedAccessTokens,
+  '0014_cache_changes': cacheChanges,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -122,29 +122,44 @@ function failureMemory(realm: Realm): number {
   return Math.max(day, failure_reset_time * 1000, ip_failure_window * 1000);
 }
 
-/** One purge run: at most `batch` rows per table (per realm for login failures). Password history is never purged. */
+/**
+ * Repeats a batched delete until a batch comes back short. Each batch is its own short statement (no
+ * long locks), and a run leaves no expired row behind, so the purge keeps up with however fast rows
+ * were made (a flood of sign-in pages parks a row each).
+ */
+async function drain(deleteBatch: (batch: number) => Promise<number>, batch: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deletedRows = await deleteBatch(batch);
+    total += deletedRows;
+    if (deletedRows < batch) return total;
+  }
+}
+
+/** One purge run: every row past its retention, `batch` rows per statement. Password history is never purged. */
 export async function purgeExpired(store: Pick<Store, 'purge' | 'realms' | 'events' | 'knownDevices'>, now: number, batch = defaultPurgeBatch): Promise<PurgeCounts> {
   const p = store.purge;
+  const all = (deleteBatch: (now: number, batch: number) => Promise<number>) => drain((n) => deleteBatch(now, n), batch);
   // Tokens before grants: a grant goes only once no live token names it.
   const counts: PurgeCounts = {
-    authorization_codes: await p.authorizationCodes(now, batch),
-    interactions: await p.interactions(now, batch),
-    sessions: await p.sessions(now, batch),
-    refresh_tokens: await p.refreshTokens(now, batch),
-    grants: await p.grants(now, batch),
-    client_assertion_jtis: await p.clientAssertionJtis(now, batch),
-    dpop_proof_jtis: await p.dpopProofJtis(now, batch),
-    revoked_access_tokens: await p.revokedAccessTokens(now, batch),
+    authorization_codes: await all(p.authorizationCodes),
+    interactions: await all(p.interactions),
+    sessions: await all(p.sessions),
+    refresh_tokens: await all(p.refreshTokens),
+    grants: await all(p.grants),
+    client_assertion_jtis: await all(p.clientAssertionJtis),
+    dpop_proof_jtis: await all(p.dpopProofJtis),
+    revoked_access_tokens: await all(p.revokedAccessTokens),
     login_failures: 0,
-    device_codes: await p.deviceCodes(now, batch),
-    pushed_requests: await p.pushedRequests(now, batch),
+    device_codes: await all(p.deviceCodes),
+    pushed_requests: await all(p.pushedRequests),
     events: 0,
     // A device unseen for longer than its cookie lives cannot be recognised any more.
     known_devices: await store.knownDevices.purge(now - deviceMemory),
   };
   for (const realm of await store.realms.list()) {
-    counts.login_failures += await p.loginFailures(realm.name, now, failureMemory(realm), batch);
-    counts.events += await store.events.purge(realm.name, now - realm.settings.events.retention_days * day, batch);
+    counts.login_failures += await drain((n) => p.loginFailures(realm.name, now, failureMemory(realm), n), batch);
+    counts.events += await drain((n) => store.events.purge(realm.name, now - realm.settings.events.retention_days * day, n), batch);
   }
   return counts;
 }

@@ -24,15 +24,21 @@ export interface BruteForceSettings {
   max_temporary_lockouts: number;    // with permanent_lockout: lockouts allowed before the account is disabled
   ip_failure_limit: number;          // failures from one address, across usernames, within …
   ip_failure_window: number;         // … this window before the address is refused until the window ends
+  realm_failure_limit: number;       // failures across the realm, from any addresses, within …
+  realm_failure_window: number;      // … this window: until it ends, addresses that failed recently are refused unhashed
 }
 
 /** At most `max` requests per `window_seconds` (a fixed window that starts with the first request). */
 export interface RateLimit { max: number; window_seconds: number }
 
-/** Request rate limits per realm (docs/security.md "Rate limits"); `_per_client` counts by the client_id a request names. */
+/**
+ * Request rate limits per realm (docs/security.md "Rate limits"): `_per_ip` counts every request from
+ * an address, `_per_client` only requests that authenticated as that client.
+ */
 export interface RateLimitSettings {
   enabled: boolean;
   login_per_ip: RateLimit;
+  authorization_per_ip: RateLimit;
   token_per_ip: RateLimit;
   token_per_client: RateLimit;
   introspection_per_ip: RateLimit;
@@ -46,6 +52,8 @@ export interface RateLimitSettings {
   device_verification_per_ip: RateLimit;
   par_per_ip: RateLimit;
   par_per_client: RateLimit;
+  /** Failed client authentications from one address naming one client, at any back-channel endpoint. */
+  failed_client_authentication_per_ip_and_client: RateLimit;
 }
 
 /** The audit event log of a realm (src/security/audit.ts, docs/security.md "Audit events"). */
@@ -140,6 +148,8 @@ export const defaultBruteForceSettings: BruteForceSettings = {
   max_temporary_lockouts: 0,
   ip_failure_limit: 20,
   ip_failure_window: 900,
+  realm_failure_limit: 100,
+  realm_failure_window: 60,
 };
 
 const perMinute = (max: number): RateLimit => ({ max, window_seconds: 60 });
@@ -147,8 +157,10 @@ const perMinute = (max: number): RateLimit => ({ max, window_seconds: 60 });
 export const defaultRateLimitSettings: RateLimitSettings = {
   enabled: true,
   login_per_ip: perMinute(60),
-  token_per_ip: perMinute(600),
-  token_per_client: perMinute(600),
+  authorization_per_ip: perMinute(300),
+  // 100 a second: Auth0's Authentication API allows an Enterprise tenant that much in all.
+  token_per_ip: perMinute(6000),
+  token_per_client: perMinute(6000),
   introspection_per_ip: perMinute(1200),
   introspection_per_client: perMinute(1200),
   revocation_per_ip: perMinute(600),
@@ -159,6 +171,7 @@ export const defaultRateLimitSettings: RateLimitSettings = {
   device_verification_per_ip: perMinute(10),
   par_per_ip: perMinute(600),
   par_per_client: perMinute(600),
+  failed_client_authentication_per_ip_and_client: perMinute(20),
 };
 
 export const defaultRealmSettings: RealmSettings = {

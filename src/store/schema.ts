@@ -54,6 +54,8 @@ export interface ClientAssertionJtiTable { hash: string; expires_at: number }
 export interface DpopProofJtiTable { hash: string; expires_at: number }
 /** Revoked access tokens that stem from no grant (client_credentials), by jti, until they expire. */
 export interface RevokedAccessTokenTable { jti: string; expires_at: number }
+/** One counter per cached topic, bumped by every announced change (src/store/changes.ts, SQLite). */
+export interface CacheChangeTable { topic: string; counter: number }
 export interface ConsentTable { realm: string; user_id: string; client_id: string; scope: string; updated_at: number }
 /** Sign-in failure counters (src/security/brute-force.ts); `key` is 'user:…', 'userip:…|…' or 'ip:…'. */
 export interface LoginFailureTable {
@@ -115,6 +117,7 @@ export interface Database {
   client_assertion_jtis: ClientAssertionJtiTable;
   dpop_proof_jtis: DpopProofJtiTable;
   revoked_access_tokens: RevokedAccessTokenTable;
+  cache_changes: CacheChangeTable;
   login_failures: LoginFailureTable;
   device_codes: DeviceCodeTable;
   pairwise_salts: PairwiseSaltTable;

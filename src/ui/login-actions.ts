@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid } from '../http/cookies.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
-import { verifyPassword } from '../identity/passwords.js';
+import { verificationTime, verifyPassword } from '../identity/passwords.js';
 import { countLoginFailure } from '../ops/metrics.js';
 import { upgradeHash } from '../security/password-policy.js';
 import { currentSession, startSession, type ActiveSession } from '../identity/sso.js';
@@ -49,8 +49,9 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
       : showLogin(s, request, reply, realm, client, authorization, { id }, error, username, status);
     const locked = await currentLock(s, attempt);
     if (locked) {
-      // The password is not checked, but a check's time is spent, so a lock answers no faster than a wrong password.
-      await verifyPassword(null, password);
+      // The password is not checked (no hash is spent on a locked attempt), but the answer waits as
+      // long as a check takes, so a lock answers no faster than a wrong password.
+      await verificationTime();
       request.log.info({ realm: realm.name, event: 'login_refused_locked', ip: request.ip }, 'sign-in refused: locked out');
       await recordEvent(s, { realm, type: 'login_failure', clientId: client.clientId, ip: request.ip, details: { username, reason: 'locked' } });
       return again(t.accountLocked, tooManyAttempts(reply, locked));

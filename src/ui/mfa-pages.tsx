@@ -13,12 +13,19 @@ function Hidden(props: { name: string; value: string }) {
   return <input type="hidden" name={props.name} value={props.value} />;
 }
 
-/** A form the page script completes with a WebAuthn response (registration or assertion) and submits. */
-export interface PasskeyForm { action: string; ceremony: 'register' | 'authenticate'; options: unknown; fields: Record<string, string>; label: string }
+/**
+ * A form the page script completes with a WebAuthn response (registration or assertion) and submits.
+ * The ceremony's options are either in the page (`options`) or fetched when the button is pressed
+ * (`optionsUrl`, posted the form's fields), so that a page nobody uses for a passkey stores no challenge.
+ */
+export interface PasskeyForm {
+  action: string; ceremony: 'register' | 'authenticate'; options?: unknown; optionsUrl?: string; fields: Record<string, string>; label: string;
+}
 
 export function PasskeyButton(p: { form: PasskeyForm }) {
   return (
-    <form method="post" action={p.form.action} class="webauthn-form" data-webauthn-ceremony={p.form.ceremony} data-webauthn-options={JSON.stringify(p.form.options)}>
+    <form method="post" action={p.form.action} class="webauthn-form" data-webauthn-ceremony={p.form.ceremony}
+      data-webauthn-options={p.form.options === undefined ? undefined : JSON.stringify(p.form.options)} data-webauthn-options-url={p.form.optionsUrl}>
       {Object.entries(p.form.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
       <input type="hidden" name="credential" value="" />
       <button type="button" class="btn btn-secondary webauthn-start">{p.form.label}</button>

@@ -1,5 +1,5 @@
 // Passkey forms: a passkey as the second factor, passwordless sign-in with a discoverable passkey
-// from the sign-in page, and registering a passkey on the account page. The pages' script fills
+// from the sign-in page (its challenge made only when its button is pressed), and registering a passkey on the account page. The pages' script fills
 // the `credential` field with the browser's WebAuthn response and posts the form.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PageError } from '../http/errors.js';
 import { acrFor, enrolledFactors, requiredAcr, upgradeSession, withFactor } from '../identity/mfa.js';
 import { startSession } from '../identity/sso.js';
-import { authenticate, challengeKey, register } from '../identity/webauthn.js';
+import { authenticate, authenticationOptions, challengeKey, register } from '../identity/webauthn.js';
 import { proceed, showLogin } from '../oauth/authorize.js';
 import { sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
@@ -21,14 +21,24 @@ import { webauthnLibraryPath, webauthnScriptPath } from './render.js';
 import { showSecondFactor } from './second-factor.js';
 
 /** Runs a passkey form's WebAuthn ceremony with @simplewebauthn/browser, then posts the form. */
-export const passkeyScript = `// Strix passkey buttons (WebAuthn): the options come from the form's data-webauthn-options.
+export const passkeyScript = `// Strix passkey buttons (WebAuthn): the options are the form's data-webauthn-options, or are
+// fetched from its data-webauthn-options-url (posting the form's fields) when the button is pressed.
+function passkeyOptions(form) {
+  var url = form.getAttribute('data-webauthn-options-url');
+  if (!url) return Promise.resolve(JSON.parse(form.getAttribute('data-webauthn-options')));
+  return fetch(url, { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' }).then(function (response) {
+    if (!response.ok) throw new Error('passkey options refused');
+    return response.json();
+  });
+}
 document.querySelectorAll('form.webauthn-form').forEach(function (form) {
   var button = form.querySelector('.webauthn-start');
   button.addEventListener('click', function () {
-    var optionsJSON = JSON.parse(form.getAttribute('data-webauthn-options'));
     var register = form.getAttribute('data-webauthn-ceremony') === 'register';
     button.disabled = true;
-    (register ? SimpleWebAuthnBrowser.startRegistration({ optionsJSON: optionsJSON }) : SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: optionsJSON }))
+    passkeyOptions(form).then(function (optionsJSON) {
+      return register ? SimpleWebAuthnBrowser.startRegistration({ optionsJSON: optionsJSON }) : SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: optionsJSON });
+    })
       .then(function (credential) {
         form.querySelector('input[name="credential"]').value = JSON.stringify(credential);
         form.submit();
@@ -69,6 +79,16 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
     await recordSuccess(s, attempt);
     const session = await upgradeSession(s, active.session, result.amr);
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user: active.user });
+  });
+
+  // The challenge for a passwordless sign-in, made when its button is pressed: most sign-in pages are
+  // never used for a passkey, and each challenge is a row (one per interaction, replaced on a new press).
+  app.post('/realms/:realm/login-actions/passkey-options', async (request, reply) => {
+    const realm = request.realm!;
+    const { id, authorization } = await resume(s, request, realm);
+    if (isDeviceAuthorization(authorization)) throw new PageError('Invalid request', 'Sign in with your password to answer a device.');
+    const options = await authenticationOptions(s, challengeKey.interaction(sha256(id)));
+    return reply.header('cache-control', 'no-store').send(options);
   });
 
   app.post('/realms/:realm/login-actions/passkey-sign-in', async (request, reply) => {

@@ -1,6 +1,6 @@
 // The audit event log as an administrator and a webhook receiver see it: sign-ins, lockouts,
 // tokens, refresh-token reuse, new devices and CLI changes appear in the admin API with filters,
-// the API refuses callers who are not master-realm admins, and webhooks arrive signed and retried.
+// the API refuses callers who are not master-realm admins (admin-api.test.ts has the rest), and webhooks arrive signed and retried.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -13,10 +13,10 @@ import { exportRealm, parseRealmFile, RealmFileError } from '../../src/admin/rea
 import { purgeExpired } from '../../src/store/purge.js';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
-import { codeFor, redeem, token, tokensFor } from '../helpers/flows.js';
+import { adminConsoleCode, adminConsoleRedirectUri, adminConsoleToken, codeFor, redeem, token, tokensFor } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey, startServer, type TestServer } from '../helpers/server.js';
-import { authorizeUrl, isLoginPage, tokenRequest, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, isLoginPage, UserAgent } from '../helpers/user-agent.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -88,7 +88,6 @@ function auditedRealm(webhookUrl: string) {
       },
       {
         name: 'master', display_name: 'Strix',
-        clients: [{ client_id: 'admin-cli', client_secret: 'admin-cli-secret', grant_types: ['password'], scope: 'openid' }],
         users: [{ username: 'operator', password }],
       },
     ],
@@ -114,18 +113,12 @@ for (const database of databases) {
     before(async () => {
       receiver = await startReceiver();
       server = await startServer(database, auditedRealm(receiver.url));
-      adminToken = await masterToken('admin', adminPassword);
+      adminToken = await adminConsoleToken(server, 'admin', adminPassword);
     });
     after(async () => {
       await server?.close();
       await receiver?.close();
     });
-
-    async function masterToken(username: string, pw: string): Promise<string> {
-      const answer = await tokenRequest(server.issuer('master'), { grant_type: 'password', username, password: pw }, { id: 'admin-cli', secret: 'admin-cli-secret' });
-      assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      return answer.body.access_token as string;
-    }
 
     async function events(query: string, bearer = adminToken, realm = 'demo'): Promise<{ status: number; body: any; challenge: string | null }> {
       const response = await fetch(`${server.url}/admin/realms/${realm}/events${query}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
@@ -264,14 +257,17 @@ for (const database of databases) {
     });
 
     test('the API refuses an admin token bound to a DPoP key when it is presented as a bearer token', async () => {
+      const { code, verifier } = await adminConsoleCode(server, 'admin', adminPassword);
       const keys = await generateKeyPair('ES256', { extractable: true });
       const tokenUrl = `${server.issuer('master')}/protocol/openid-connect/token`;
       const proof = await new SignJWT({ jti: randomUUID(), htm: 'POST', htu: tokenUrl, iat: Math.floor(Date.now() / 1000) })
         .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keys.publicKey) }).sign(keys.privateKey);
       const response = await fetch(tokenUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof, authorization: `Basic ${Buffer.from('admin-cli:admin-cli-secret').toString('base64')}` },
-        body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: adminPassword }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: adminConsoleRedirectUri(server), client_id: 'strix-admin-console',
+        }).toString(),
       });
       const bound = await response.json() as Record<string, string>;
       assert.equal(bound.token_type, 'DPoP', JSON.stringify(bound));
@@ -282,18 +278,18 @@ for (const database of databases) {
     });
 
     test('the API refuses a master-realm user without the admin role (403)', async () => {
-      const answer = await events('', await masterToken('operator', password));
+      const answer = await events('', await adminConsoleToken(server, 'operator', password));
       assert.equal(answer.status, 403);
-      assert.equal(answer.body.error, 'access_denied');
+      assert.equal(answer.body.error, 'insufficient_scope');
     });
 
     test('an admin token whose grant was revoked is refused (401)', async () => {
-      const revoked = await masterToken('admin', adminPassword);
+      const revoked = await adminConsoleToken(server, 'admin', adminPassword);
       assert.equal((await events('?max=1', revoked)).status, 200);
       const answer = await fetch(`${server.issuer('master')}/protocol/openid-connect/revoke`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('admin-cli:admin-cli-secret').toString('base64')}` },
-        body: new URLSearchParams({ token: revoked }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: revoked, client_id: 'strix-admin-console' }).toString(),
       });
       assert.equal(answer.status, 200);
       const refused = await events('?max=1', revoked);

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { importRealm, parseClient, RealmFileError, type RealmInput } from '../../src/admin/realm-file.js';
 import { storedSecret } from '../../src/store/clients.js';
 import { databases } from '../helpers/databases.js';
 import { jwksServer, keyPair, type Signer } from '../helpers/key-server.js';
 import { testRealm } from '../helpers/realm.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, testOutboundAllow, type TestServer } from '../helpers/server.js';
 import { tokenRequest } from '../helpers/user-agent.js';
 
 const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -91,6 +91,48 @@ for (const database of databases) {
         assert.equal(response.status, 200, JSON.stringify(response.body));
       }
       assert.equal(remote.hits() - before, 1);
+    });
+
+    /** Registers (or replaces) a private_key_jwt client whose keys are at `jwksUri`. */
+    async function registerRemoteKeyClient(clientId: string, jwksUri: string, extra: Record<string, string> = {}): Promise<void> {
+      await server.services.store.clients.upsert('demo', {
+        client_id: clientId, redirect_uris: [], post_logout_redirect_uris: [], grant_types: ['client_credentials'],
+        response_types: [], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri, scope: 'api:read', require_consent: false, ...extra,
+      }, null, Date.now());
+    }
+
+    test('a key withdrawn from a client\'s jwks_uri stops authenticating as soon as the client is updated, not when the fetched key set expires', async () => {
+      const [old, fresh] = await Promise.all([keyPair('ES256', 'old'), keyPair('ES256', 'fresh')]);
+      const jwks = { keys: [old.jwk] };
+      const own = await jwksServer(jwks);
+      try {
+        await registerRemoteKeyClient('rotating-robot', own.url);
+        assert.equal((await present(await assertion('rotating-robot', old.signer))).status, 200);
+        // The old key leaked: the client publishes only the new one and updates its registration.
+        jwks.keys = [fresh.jwk];
+        await registerRemoteKeyClient('rotating-robot', own.url, { client_name: 'Rotated' });
+        await assertRefused(await present(await assertion('rotating-robot', old.signer)));
+        assert.equal((await present(await assertion('rotating-robot', fresh.signer))).status, 200);
+      } finally {
+        await own.close();
+      }
+    });
+
+    test('a client deleted and registered again under the same id does not inherit the key set fetched for the deleted one', async () => {
+      const [first, second] = await Promise.all([keyPair('ES256', 'first'), keyPair('ES256', 'second')]);
+      const jwks = { keys: [first.jwk] };
+      const own = await jwksServer(jwks);
+      try {
+        await registerRemoteKeyClient('reused-robot', own.url);
+        assert.equal((await present(await assertion('reused-robot', first.signer))).status, 200);
+        await server.services.store.clients.remove('demo', 'reused-robot');
+        jwks.keys = [second.jwk];
+        await registerRemoteKeyClient('reused-robot', own.url);
+        await assertRefused(await present(await assertion('reused-robot', first.signer)));
+        assert.equal((await present(await assertion('reused-robot', second.signer))).status, 200);
+      } finally {
+        await own.close();
+      }
     });
 
     test('DYN-22: an assertion whose aud is the issuer is accepted as well as one for the token endpoint', async () => {
@@ -323,3 +365,31 @@ for (const database of databases) {
     });
   });
 }
+
+test('the fetched key sets are bounded: the least recently used client\'s set is dropped and fetched again on its next use', async () => {
+  const { clientKeys } = await import('../../src/http/client-assertion.js');
+  const { localChanges } = await import('../../src/store/changes.js');
+  const ed = await keyPair('EdDSA', 'ed-bound');
+  const remote = await jwksServer({ keys: [ed.jwk] });
+  const changes = localChanges();
+  const { createOutbound, parseOutboundAllow } = await import('../../src/http/outbound.js');
+  const outbound = createOutbound(parseOutboundAllow(testOutboundAllow), { warn: () => {} });
+  const client = (clientId: string, jwksUri: string) => ({
+    realm: 'demo', clientId, secretHash: null, secretSealed: null, enabled: true, confidential: true,
+    metadata: { client_id: clientId, redirect_uris: [], post_logout_redirect_uris: [], grant_types: [], response_types: [], token_endpoint_auth_method: 'private_key_jwt' as const, jwks_uri: jwksUri, scope: '', require_consent: false },
+  });
+  const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: 'ed-bound' }).sign(ed.privateKey);
+  const verifyAs = (clientId: string) => jwtVerify(jwt, clientKeys(client(clientId, remote.url), Date.now(), changes, outbound));
+  try {
+    await verifyAs('first');
+    await verifyAs('first');
+    assert.equal(remote.hits(), 1, 'kept while in use');
+    // Many other clients, each with a jwks_uri of its own (made-up ones: never fetched here).
+    for (let i = 0; i < 1_000; i++) clientKeys(client(`other-${i}`, `${remote.url}?client=${i}`), Date.now(), changes, outbound);
+    await verifyAs('first');
+    assert.equal(remote.hits(), 2, 'dropped to make room, then fetched again');
+  } finally {
+    await remote.close();
+    await changes.close();
+  }
+});

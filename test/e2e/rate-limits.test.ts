@@ -108,6 +108,41 @@ for (const database of databases) {
     });
   });
 
+  describe(`per-client token limits count only authenticated requests (${database})`, () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startServer(database, limitedRealm({ token_per_client: { max: 3 }, failed_client_authentication_per_ip_and_client: { max: 4 } }));
+    });
+    after(async () => { await server?.close(); });
+
+    const wrongSecret = (from: string) => send(`${server.issuer()}/protocol/openid-connect/token`, {
+      from, form: { grant_type: 'client_credentials', scope: 'api:read' }, headers: basic('service', 'not-the-secret'),
+    });
+
+    test('strangers naming a client with wrong credentials do not use up its allowance: the client still gets its tokens', async () => {
+      for (const from of ['127.0.0.10', '127.0.0.11']) {
+        for (let i = 0; i < 4; i++) assert.equal((await wrongSecret(from)).status, 401);
+      }
+      for (let i = 0; i < 3; i++) {
+        const answer = await serviceToken(server.issuer(), '127.0.0.12');
+        assert.equal(answer.status, 200, answer.body);
+      }
+      assertThrottled(await serviceToken(server.issuer(), '127.0.0.12'));
+    });
+
+    test('an address over failed_client_authentication_per_ip_and_client is refused for that client, even with the right secret; other clients and addresses are not', async () => {
+      const from = '127.0.0.13';
+      for (let i = 0; i < 4; i++) assert.equal((await wrongSecret(from)).status, 401);
+      assertThrottled(await wrongSecret(from));
+      assertThrottled(await serviceToken(server.issuer(), from));
+      const other = await send(`${server.issuer()}/protocol/openid-connect/token`, {
+        from, form: { grant_type: 'refresh_token', refresh_token: 'unknown', client_id: 'trusted', client_secret: 'trusted-secret' },
+      });
+      assert.equal(JSON.parse(other.body).error, 'invalid_grant', other.body);
+      assert.equal((await wrongSecret('127.0.0.14')).status, 401);
+    });
+  });
+
   describe(`rate limits switched off (${database})`, () => {
     let server: TestServer;
     before(async () => { server = await startServer(database, limitedRealm({ enabled: false, token_per_client: { max: 1 } })); });

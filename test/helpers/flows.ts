@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { password } from './realm.js';
 import type { TestServer } from './server.js';
-import { authorizeUrl, callbackParams, isConsentPage, isLoginPage, pkcePair, tokenRequest, type UserAgent } from './user-agent.js';
+import { authorizeUrl, callbackParams, isConsentPage, isLoginPage, pkcePair, tokenRequest, UserAgent } from './user-agent.js';
 
 export type UserClient = 'web' | 'trusted' | 'spa';
 export type ClientName = UserClient | 'service';
@@ -73,4 +73,33 @@ export async function userinfo(server: TestServer, accessToken: string): Promise
   const response = await fetch(`${server.issuer()}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, challenge: response.headers.get('www-authenticate') };
+}
+
+/** The admin console's redirect URI on `server` (its client is created at first start). */
+export const adminConsoleRedirectUri = (server: TestServer) => `${server.services.config.publicUrl}/admin/`;
+
+/** Signs `username` in to the admin console's client (code flow with PKCE, master realm); returns the code and its verifier. */
+export async function adminConsoleCode(server: TestServer, username: string, userPassword: string): Promise<{ code: string; verifier: string }> {
+  const { verifier, challenge } = pkcePair();
+  const browser = new UserAgent(server.url);
+  const login = await browser.open(authorizeUrl(server.issuer('master'), {
+    client_id: 'strix-admin-console', redirect_uri: adminConsoleRedirectUri(server), response_type: 'code', scope: 'openid',
+    state: 'console', code_challenge: challenge, code_challenge_method: 'S256',
+  }));
+  assert.ok(isLoginPage(login), `expected the login page, got ${login.status}: ${login.html.slice(0, 300)}`);
+  // The console lives on Strix itself, so the user agent follows the redirect there: the code is in the last URL.
+  const landed = await browser.signIn(login, username, userPassword);
+  const code = new URL(landed.location ?? landed.url).searchParams.get('code');
+  assert.ok(code, `no code in ${landed.location ?? landed.url}`);
+  return { code, verifier };
+}
+
+/** An access token of the admin console's client for `username`; fails the test unless one was issued. */
+export async function adminConsoleToken(server: TestServer, username: string, userPassword: string): Promise<string> {
+  const { code, verifier } = await adminConsoleCode(server, username, userPassword);
+  const answer = await tokenRequest(server.issuer('master'), {
+    grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: adminConsoleRedirectUri(server), client_id: 'strix-admin-console',
+  });
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  return answer.body.access_token as string;
 }
