@@ -2,7 +2,7 @@
 // tokens at once), and removing second factors or replacing the recovery codes. Every form is a
 // plain POST with the CSRF token; factors change only from a session that used one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieScope, csrfToken } from '../http/cookies.js';
+import { csrfToken } from '../http/cookies.js';
 import { enrolledFactors, newRecoveryCodes, realmRequiresMfa } from '../identity/mfa.js';
 import type { ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
@@ -91,7 +91,7 @@ async function sendApplicationsPage(
   s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string,
 ): Promise<FastifyReply> {
   const issuer = issuerOf(s.config, realm);
-  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
   const consents = await s.store.consents.forUser(realm.name, active.user.id);

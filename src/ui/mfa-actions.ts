@@ -1,7 +1,7 @@
 // Second-factor forms: the code asked for after the password (or for step-up), TOTP set-up during
 // sign-in, and the account page where a signed-in user sets up factors of their own accord.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
 import { confirmTotp, enrolledFactors, requiredAcr, satisfies, totpEnrolment, upgradeSession, verifyCode } from '../identity/mfa.js';
@@ -57,14 +57,13 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const realm = request.realm!;
     const { id, params, interaction, authorization, t } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
-    const scope = cookieScope(s.config.publicUrl, realm.name);
     const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, { interaction: id }, `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, browserRequest(authorization)?.uiLocales);
     if (!Array.isArray(codes)) return codes;
     const session = await upgradeSession(s, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: session.userId }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({
       realm: realmView(s, request, realm, browserRequest(authorization)?.uiLocales), codes,
-      next: { action: `${issuerOf(s.config, realm)}/login-actions/continue`, fields: { csrf: csrfToken(request, reply, scope), interaction: id } },
+      next: { action: `${issuerOf(s.config, realm)}/login-actions/continue`, fields: { csrf: csrfToken(s, request, reply, realm.name, { interaction: id }), interaction: id } },
     }));
   });
 
@@ -89,7 +88,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const enrolment = await totpEnrolment(s, realm, active.user);
     return sendPage(reply, totpSetupPage({
       realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
-      csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
+      csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
     }));
   });
 
@@ -121,7 +120,7 @@ async function enrolTotp(
   }
   const enrolment = await totpEnrolment(s, realm, active.user);
   return sendPage(reply, totpSetupPage({
-    realm: realmView(s, request, realm, uiLocales), action, csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    realm: realmView(s, request, realm, uiLocales), action, csrf: csrfToken(s, request, reply, realm.name, fields.interaction ? { interaction: fields.interaction } : { session: active.session.id }),
     fields, secret: enrolment.secret, qrSvg: enrolment.qrSvg, error: t.invalidCode,
   }), 401);
 }
@@ -142,7 +141,7 @@ export async function accountForm(s: Services, request: FastifyRequest, realm: R
   const active = await signedIn(s, request, realm);
   const params = formParams(request);
   const t = getMessages(realmView(s, request, realm).locale);
-  if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+  if (!csrfValid(s, request, realm.name, params.csrf, { session: active.session.id })) throw new PageError('Page expired', t.formExpired, 403);
   return { active, params, t };
 }
 
@@ -169,7 +168,7 @@ export async function sendAccountPage(
   const factors = await enrolledFactors(s, active.user);
   const canChange = mayChangeFactors(factors, active);
   const account = `${issuerOf(s.config, realm)}/account/mfa`;
-  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
   const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];

@@ -1,7 +1,7 @@
 // Asking a signed-in user for more than their password: the second-factor page, or TOTP set-up
 // when policy requires a factor the user does not have yet.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { csrfToken, cookieScope } from '../http/cookies.js';
+import { csrfToken } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import type { ActiveSession } from '../identity/sso.js';
 import { enrolledFactors, totpEnrolment, type Acr } from '../identity/mfa.js';
@@ -18,7 +18,7 @@ export async function showSecondFactor(
   active: ActiveSession, interaction: string, required: Acr, error?: string, status = 200,
 ): Promise<FastifyReply> {
   const view = realmView(s, request, realm, uiLocales);
-  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const csrf = csrfToken(s, request, reply, realm.name, { interaction });
   const factors = await enrolledFactors(s, active.user);
   const t = getMessages(view.locale);
   const passkey: PasskeyForm | undefined = factors.passkeys === 0 ? undefined : {
