@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
-import { confirmTotp, enrolledFactors, requiredAcr, satisfies, totpEnrolment, upgradeSession, verifyCode } from '../identity/mfa.js';
+import { confirmTotp, currentTotpEnrolment, enrolledFactors, requiredAcr, satisfies, startTotpEnrolment, upgradeSession, verifyCode } from '../identity/mfa.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
@@ -85,7 +85,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const active = await signedIn(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
-    const enrolment = await totpEnrolment(s, realm, active.user);
+    const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
       realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
       csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
@@ -113,12 +113,12 @@ async function enrolTotp(
   s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, code: string, t: Messages,
   fields: Record<string, string>, action: string, uiLocales?: string,
 ): Promise<string[] | FastifyReply> {
-  const codes = await confirmTotp(s, realm, active.user, code.trim());
+  const codes = await confirmTotp(s, realm, active.user, active.session.id, code.trim());
   if (codes) {
     await recordEvent(s, { realm, type: 'mfa_enrolled', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'otp' } });
     return codes;
   }
-  const enrolment = await totpEnrolment(s, realm, active.user);
+  const enrolment = await currentTotpEnrolment(s, realm, active.user, active.session.id);
   return sendPage(reply, totpSetupPage({
     realm: realmView(s, request, realm, uiLocales), action, csrf: csrfToken(s, request, reply, realm.name, fields.interaction ? { interaction: fields.interaction } : { session: active.session.id }),
     fields, secret: enrolment.secret, qrSvg: enrolment.qrSvg, error: t.invalidCode,

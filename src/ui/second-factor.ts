@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import type { ActiveSession } from '../identity/sso.js';
-import { enrolledFactors, totpEnrolment, type Acr } from '../identity/mfa.js';
+import { enrolledFactors, startTotpEnrolment, type Acr } from '../identity/mfa.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { getMessages } from './messages.js';
@@ -28,7 +28,7 @@ export async function showSecondFactor(
   const codes = required !== '3' && (factors.totp || factors.recoveryCodes > 0);
   if (!codes && !passkey) {
     if (required === '3') throw new PageError('Passkey required', t.passkeyRequired, 403);
-    const enrolment = await totpEnrolment(s, realm, active.user);
+    const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
       realm: view, action: `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, csrf, fields: { interaction },
       secret: enrolment.secret, qrSvg: enrolment.qrSvg, error,

@@ -245,6 +245,62 @@ for (const database of databases) {
     });
   });
 
+  describe(`account: setting up an authenticator app (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, realmWith({})); });
+    after(async () => { await server?.close(); });
+
+    const account = (agent: UserAgent) => agent.open(`${server.issuer()}/account/mfa`);
+    const setUpPage = (agent: UserAgent) => agent.open(`${server.issuer()}/account/mfa/totp`);
+    const secretOf = (page: Page) => /id="totp-secret">([A-Z2-7]+)</.exec(page.html)?.[1] ?? assert.fail(`no secret on the page: ${page.status}`);
+
+    test('two sessions opening the set-up page get different secrets, and once one confirms, the other\'s secret gives no valid code', async () => {
+      const attacker = await signIn(server, 'alice'); // knows the password, not the second factor to come
+      const stolen = secretOf(await setUpPage(attacker));
+      const user = await signIn(server, 'alice');
+      const page = await setUpPage(user);
+      const secret = secretOf(page);
+      assert.notEqual(secret, stolen, 'each session gets its own secret');
+      server.clock.advance(30);
+      const confirmed = await user.submit(page, { code: codeAt(server, secret) });
+      assert.equal(confirmed.status, 200);
+      assert.match(confirmed.html, /recovery codes/i);
+
+      const agent = new UserAgent(server.url);
+      const login = await agent.open(authorizeUrl(server.issuer(), {
+        client_id: 'trusted', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 's',
+        code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
+      }));
+      const challenge = await agent.submit(login, { username: 'alice', password });
+      assert.match(challenge.html, /Confirm it is you/);
+      server.clock.advance(30);
+      const refused = await agent.submit(challenge, { code: codeAt(server, stolen) });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.location, undefined, 'no redirect to the client');
+    });
+
+    test('reopening the set-up page shows a fresh secret, and the earlier one no longer confirms', async () => {
+      const agent = await signIn(server, 'bob');
+      const first = await setUpPage(agent);
+      const second = await setUpPage(agent);
+      assert.notEqual(secretOf(second), secretOf(first));
+      server.clock.advance(30);
+      const refused = await agent.submit(first, { code: codeAt(server, secretOf(first)) });
+      assert.equal(refused.status, 401);
+      assert.match((await account(agent)).html, /Authenticator app: not set up\./);
+    });
+
+    test('a set-up page\'s secret expires after 10 minutes: its code is refused and a new secret is shown', async () => {
+      const agent = await signIn(server, 'carol');
+      const page = await setUpPage(agent);
+      server.clock.advance(11 * 60);
+      const refused = await agent.submit(page, { code: codeAt(server, secretOf(page)) });
+      assert.equal(refused.status, 401);
+      assert.notEqual(secretOf(refused), secretOf(page), 'a new secret to scan');
+      assert.match((await account(agent)).html, /Authenticator app: not set up\./);
+    });
+  });
+
   describe(`account: the last factor under a required policy (${database})`, () => {
     let server: TestServer;
     before(async () => { server = await startServer(database, realmWith({ mfa: 'required' })); });
