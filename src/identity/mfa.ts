@@ -37,6 +37,16 @@ export function realmRequiresMfa(realm: Realm, user: User): boolean {
   return policyRequires(realm.settings.mfa, user);
 }
 
+/**
+ * The context class the user needs whatever the client or request: '2' for a user who set up a
+ * second factor or whom the realm requires to use one, else '1'.
+ */
+export async function userRequiredAcr(s: Services, realm: Realm, user: User): Promise<Acr> {
+  if (realmRequiresMfa(realm, user)) return '2';
+  const factors = await enrolledFactors(s, user);
+  return factors.totp || factors.passkeys > 0 ? '2' : '1';
+}
+
 /** Whether realm or client policy requires this user to use a second factor. */
 export function mfaRequired(realm: Realm, client: Client, user: User): boolean {
   return policyRequires(realm.settings.mfa, user) || policyRequires(client.metadata.mfa, user);

@@ -8,7 +8,7 @@ import type { ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
-import { accountForm, mayChangeFactors, sendAccountPage, signedIn } from './mfa-actions.js';
+import { accountForm, mayChangeFactors, sendAccountPage, signedIn, signedInRecently } from './mfa-actions.js';
 import { format, getMessages, type Messages } from './messages.js';
 import { accountApplicationsPage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
@@ -67,13 +67,14 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
 }
 
 /**
- * Why a factor may not be removed (the session did not use a second factor, or the realm requires
- * one and this is the last), as the message and status of the account page; undefined if it may.
+ * Why a factor may not be removed (the session did not use a second factor, its sign-in is more
+ * than 5 minutes old, or the realm requires one and this is the last), as the message and status of the account page; undefined if it may.
  * (Not the reply itself: a FastifyReply is thenable, so an async function cannot return one.)
  */
 async function refusal(s: Services, realm: Realm, active: ActiveSession, t: Messages): Promise<{ error: string; status: number } | undefined> {
   const factors = await enrolledFactors(s, active.user);
   if (!mayChangeFactors(factors, active)) return { error: t.accountMfaStepUp, status: 403 };
+  if (!signedInRecently(s, active)) return { error: t.reauthenticationRequired, status: 403 };
   const count = (factors.totp ? 1 : 0) + factors.passkeys;
   if (count <= 1 && realmRequiresMfa(realm, active.user)) return { error: t.lastFactorRequired, status: 409 };
   return undefined;

@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
-import { confirmTotp, currentTotpEnrolment, enrolledFactors, requiredAcr, satisfies, startTotpEnrolment, upgradeSession, verifyCode } from '../identity/mfa.js';
-import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { confirmTotp, currentTotpEnrolment, enrolledFactors, requiredAcr, satisfies, startTotpEnrolment, verifyCode } from '../identity/mfa.js';
+import { currentSession, isPending, stepUp, type ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
 import { issuerOf, type Services } from '../services.js';
@@ -49,7 +49,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
       return lock ? again(t.accountLocked, retryAfter(reply, lock.retryAfter)) : again(t.invalidCode, 401);
     }
     await recordSuccess(s, attempt);
-    const session = await upgradeSession(s, active.session, amr);
+    const session = await stepUp(s, reply, realm, active.session, amr);
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user: active.user });
   });
 
@@ -59,7 +59,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const active = await boundSession(s, request, realm, interaction.sessionId);
     const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, { interaction: id }, `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, browserRequest(authorization)?.uiLocales);
     if (!Array.isArray(codes)) return codes;
-    const session = await upgradeSession(s, active.session, ['otp']);
+    const session = await stepUp(s, reply, realm, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: session.userId }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({
       realm: realmView(s, request, realm, browserRequest(authorization)?.uiLocales), codes,
@@ -85,6 +85,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const active = await signedIn(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
+    if (!signedInRecently(s, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, getMessages(realmView(s, request, realm).locale).reauthenticationRequired);
     const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
       realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
@@ -97,9 +98,10 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
+    if (!signedInRecently(s, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
     const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, `${accountPath(s, realm)}/totp`);
     if (!Array.isArray(codes)) return codes;
-    await upgradeSession(s, active.session, ['otp']);
+    await stepUp(s, reply, realm, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: active.user.id }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: accountPath(s, realm) } }));
   });
@@ -130,10 +132,20 @@ export function mayChangeFactors(factors: { totp: boolean; passkeys: number }, a
   return (!factors.totp && factors.passkeys === 0) || satisfies(active.session, '2');
 }
 
+/** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */
 export async function signedIn(s: Services, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
   const active = await currentSession(s, request, realm);
-  if (!active) throw new PageError('Not signed in', getMessages(realmView(s, request, realm).locale).notSignedIn, 401);
+  const t = getMessages(realmView(s, request, realm).locale);
+  if (!active) throw new PageError('Not signed in', t.notSignedIn, 401);
+  if (await isPending(s, realm, active)) throw new PageError('Sign-in not finished', t.signInUnfinished, 403);
   return active;
+}
+
+/** How recent the sign-in must be to register or remove a second factor; an older session signs in again first. */
+const factorChangeMaxAgeMs = 5 * 60_000;
+
+export function signedInRecently(s: Services, active: ActiveSession): boolean {
+  return s.clock.now() - active.session.authTime <= factorChangeMaxAgeMs;
 }
 
 /** A form posted on an account page: the signed-in user, the fields, and the page's messages; CSRF checked. */

@@ -152,14 +152,15 @@ for (const database of databases) {
       const csrf = csrfOf(await account(weak)); // the page as it was before the factor existed (passkey form)
       const secret = await withTotp(server, 'alice');
       const page = await account(weak);
-      assert.match(page.html, /sign in again with your second factor/);
+      assert.equal(page.status, 403, 'the password-only session now owes the second factor');
+      assert.match(page.html, /Your sign-in is not finished/);
       assert.doesNotMatch(page.html, /totp\/remove/, 'no Remove button');
       const refused = await post(weak, 'totp/remove', { csrf });
       assert.equal(refused.status, 403);
-      assert.match((await account(weak)).html, /Authenticator app: set up\./);
 
       const strong = await signIn(server, 'alice', secret);
       const before = await account(strong);
+      assert.match(before.html, /Authenticator app: set up\./, 'still set up');
       assert.match(before.html, />Remove</);
       const removed = await post(strong, 'totp/remove', { csrf: csrfOf(before) });
       assert.equal(removed.status, 200);
@@ -289,15 +290,77 @@ for (const database of databases) {
       assert.equal(refused.status, 401);
       assert.match((await account(agent)).html, /Authenticator app: not set up\./);
     });
+  });
 
-    test('a set-up page\'s secret expires after 10 minutes: its code is refused and a new secret is shown', async () => {
-      const agent = await signIn(server, 'carol');
-      const page = await setUpPage(agent);
-      server.clock.advance(11 * 60);
-      const refused = await agent.submit(page, { code: codeAt(server, secretOf(page)) });
-      assert.equal(refused.status, 401);
-      assert.notEqual(secretOf(refused), secretOf(page), 'a new secret to scan');
-      assert.match((await account(agent)).html, /Authenticator app: not set up\./);
+  describe(`account: half-signed-in and older sessions (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, realmWith({})); });
+    after(async () => { await server?.close(); });
+
+    const account = (agent: UserAgent, path = 'mfa') => agent.open(`${server.issuer()}/account/${path}`);
+
+    /** Signs in with the password only, stopping at the second-factor page. */
+    async function passwordStep(username: string): Promise<{ agent: UserAgent; page: Page }> {
+      const agent = new UserAgent(server.url);
+      const login = await agent.open(authorizeUrl(server.issuer(), {
+        client_id: 'trusted', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 's',
+        code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
+      }));
+      const page = await agent.submit(login, { username, password });
+      assert.match(page.html, /Confirm it is you/);
+      return { agent, page };
+    }
+
+    test('a session that gave the password but still owes the second factor opens none of the account pages', async () => {
+      await withTotp(server, 'alice');
+      const { agent } = await passwordStep('alice');
+      for (const path of ['applications', 'mfa', 'mfa/totp']) {
+        const page = await account(agent, path);
+        assert.equal(page.status, 403, path);
+        assert.match(page.html, /Your sign-in is not finished/, path);
+        assert.doesNotMatch(page.html, /name="csrf"/, `${path}: no form to post`);
+      }
+    });
+
+    test('giving the second factor replaces the session cookie: the one from the password step no longer works', async () => {
+      const secret = await withTotp(server, 'bob');
+      const { agent, page } = await passwordStep('bob');
+      const before = agent.cookies.get('strix_session')!;
+      server.clock.advance(30);
+      const done = await agent.submit(page, { code: codeAt(server, secret) });
+      assert.ok(done.location?.startsWith(callback), `signed in: ${done.status}`);
+      const after = agent.cookies.get('strix_session')!;
+      assert.notEqual(after, before, 'a new cookie secret');
+      assert.equal((await account(agent)).status, 200, 'the new cookie opens the account page');
+      const stale = new UserAgent(server.url);
+      stale.cookies.set('strix_session', before);
+      assert.equal((await account(stale)).status, 401, 'the cookie from before the step-up is signed out');
+    });
+
+    test('removing a factor needs a sign-in within the last 5 minutes', async () => {
+      const secret = await withTotp(server, 'carol');
+      const agent = await signIn(server, 'carol', secret);
+      server.clock.advance(6 * 60);
+      const page = await account(agent);
+      assert.equal(page.status, 200);
+      const refused = await agent.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(page) } });
+      assert.equal(refused.status, 403);
+      assert.match(refused.html, /sign in again/i);
+      assert.match(refused.html, /Authenticator app: set up\./, 'still set up');
+
+      const fresh = await signIn(server, 'carol', secret);
+      const removed = await fresh.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(await account(fresh)) } });
+      assert.equal(removed.status, 200);
+      assert.match(removed.html, /Authenticator app: not set up\./);
+    });
+
+    test('setting up an authenticator app needs a sign-in within the last 5 minutes', async () => {
+      const agent = await signIn(server, 'dave');
+      server.clock.advance(6 * 60);
+      const page = await account(agent, 'mfa/totp');
+      assert.equal(page.status, 403);
+      assert.match(page.html, /sign in again/i);
+      assert.doesNotMatch(page.html, /id="totp-secret"/, 'no secret shown');
     });
   });
 

@@ -241,6 +241,16 @@ for (const database of databases) {
       assert.equal(late.location, undefined, 'no redirect to the client');
     });
 
+    test('a set-up page\'s secret expires after 10 minutes: its code is refused and a new secret is shown', async () => {
+      const { agent, next } = await afterPassword('trusted', 'carol');
+      const secretOf = (html: string) => /id="totp-secret">([A-Z2-7]+)</.exec(html)?.[1] ?? assert.fail('no secret on the page');
+      server.clock.advance(11 * 60);
+      const refused = await agent.submit(next, { code: codeAt(server, secretOf(next.html)) });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.location, undefined, 'no redirect to the client');
+      assert.notEqual(secretOf(refused.html), secretOf(next.html), 'a new secret to scan');
+    });
+
     test('resuming the sign-in directly shows the factor again instead of returning to the client', async () => {
       const { agent, form } = await afterPassword('trusted');
       const resumed = await agent.request(`${server.issuer()}/login-actions/continue`, {
