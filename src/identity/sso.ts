@@ -52,6 +52,11 @@ export async function stepUp(s: Services, reply: FastifyReply, realm: Realm, ses
   return upgraded;
 }
 
+/** The user proved it is them again (re-authentication): the session's auth_time is now, and its cookie secret is replaced. */
+export async function reauthenticated(s: Services, reply: FastifyReply, realm: Realm, session: Session): Promise<void> {
+  setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), await s.store.sessions.reauthenticated(session.id, s.clock.now()));
+}
+
 /** Logout: the session ends, and every grant bound to it (all but offline ones) is revoked. */
 export async function endSession(s: Services, sessionId: string): Promise<void> {
   const now = s.clock.now();

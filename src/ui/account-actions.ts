@@ -3,14 +3,16 @@
 // plain POST with the CSRF token; factors change only from a session that used one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken } from '../http/cookies.js';
-import { enrolledFactors, newRecoveryCodes, realmRequiresMfa } from '../identity/mfa.js';
-import type { ActiveSession } from '../identity/sso.js';
+import { enrolledFactors, newRecoveryCodes, realmRequiresMfa, verifyCode } from '../identity/mfa.js';
+import { verifyPassword } from '../identity/passwords.js';
+import { reauthenticated, type ActiveSession } from '../identity/sso.js';
+import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
 import { recordEvent } from '../security/audit.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
-import { accountForm, mayChangeFactors, sendAccountPage, signedIn, signedInRecently } from './mfa-actions.js';
+import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './mfa-actions.js';
 import { format, getMessages, type Messages } from './messages.js';
-import { accountApplicationsPage, recoveryCodesPage } from './mfa-pages.js';
+import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
 
 export function accountActionRoutes(app: FastifyInstance, s: Services): void {
@@ -33,6 +35,38 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     request.log.info({ realm: realm.name, event: 'consent_revoked', userId: active.user.id, clientId }, 'consent revoked on the account page');
     const client = await s.store.clients.get(realm.name, clientId);
     return sendApplicationsPage(s, request, reply, realm, active, format(t.accessRevoked, { client: client?.metadata.client_name ?? clientId }));
+  });
+
+  app.get('/realms/:realm/account/reauthenticate', async (request, reply) => {
+    const realm = request.realm!;
+    return sendReauthenticatePage(s, request, reply, realm, await signedIn(s, request, realm));
+  });
+
+  /**
+   * Re-authentication before factor changes (prompt=login within the account pages): the password,
+   * and a code when the user has one to give; counted like any sign-in by brute-force protection.
+   */
+  app.post('/realms/:realm/account/reauthenticate', async (request, reply) => {
+    const realm = request.realm!;
+    const { active, params, t } = await accountForm(s, request, realm);
+    const again = (error: string, status: number) => sendReauthenticatePage(s, request, reply, realm, active, error, status);
+    const attempt: SignInAttempt = { realm, username: active.user.username, ip: request.ip, log: request.log };
+    const locked = await currentLock(s, attempt);
+    if (locked) return again(t.accountLocked, retryAfter(reply, locked.retryAfter));
+    const owesCode = await codeOwed(s, active);
+    if (owesCode === undefined) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
+    const password = await verifyPassword(active.user.passwordHash, params.password ?? '');
+    // The code is only checked (and spent) once the password is right.
+    const code = password && owesCode ? await verifyCode(s, realm, active.user, params.code ?? '') : [];
+    if (!password || !code) {
+      request.log.info({ realm: realm.name, event: 'reauthentication_failed', ip: request.ip }, 're-authentication refused');
+      const lock = await recordFailure(s, attempt, active.user);
+      return lock ? again(t.accountLocked, retryAfter(reply, lock.retryAfter)) : again(password ? t.invalidCode : t.invalidCredentials, 401);
+    }
+    await recordSuccess(s, attempt);
+    await reauthenticated(s, reply, realm, active.session);
+    request.log.info({ realm: realm.name, event: 'reauthenticated', userId: active.user.id }, 're-authenticated on the account page');
+    return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
   });
 
   app.post('/realms/:realm/account/mfa/totp/remove', async (request, reply) => {
@@ -86,6 +120,29 @@ async function removed(s: Services, request: FastifyRequest, realm: Realm, activ
   if (!factors.totp && factors.passkeys === 0) await s.store.mfa.removeRecoveryCodes(active.user.id);
   await recordEvent(s, { realm, type: 'mfa_removed', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method } });
   request.log.info({ realm: realm.name, event: 'mfa_removed', method, userId: active.user.id }, 'second factor removed');
+}
+
+/**
+ * Whether re-authentication asks for a code besides the password: yes for a user with an
+ * authenticator app or recovery codes, no for a user without factors; undefined for a user whose
+ * only factor is a passkey (not offered here: such a user signs in again through an application).
+ */
+async function codeOwed(s: Services, active: ActiveSession): Promise<boolean | undefined> {
+  const factors = await enrolledFactors(s, active.user);
+  if (factors.totp || factors.recoveryCodes > 0) return true;
+  return factors.passkeys > 0 ? undefined : false;
+}
+
+async function sendReauthenticatePage(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, error?: string, status = 200,
+): Promise<FastifyReply> {
+  const code = await codeOwed(s, active);
+  const t = getMessages(realmView(s, request, realm).locale);
+  if (code === undefined) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
+  return sendPage(reply, reauthenticatePage({
+    realm: realmView(s, request, realm), action: `${issuerOf(s.config, realm)}/account/reauthenticate`,
+    csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }), code, error,
+  }), status);
 }
 
 async function sendApplicationsPage(

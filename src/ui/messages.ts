@@ -98,7 +98,9 @@ const en = {
   registerPasskey: 'Register a passkey',
   passkeyRegistered: 'Your passkey was registered.',
   signInUnfinished: 'Your sign-in is not finished: go back to the application and give your second factor first.',
-  reauthenticationRequired: 'To change your second factors, sign in again: your last sign-in was more than 5 minutes ago. Sign out, sign in again through an application, then come back to this page.',
+  reauthenticationRequired: 'To change your second factors, sign in again: your last sign-in was more than 5 minutes ago.',
+  reauthenticateLink: 'Sign in again to change your second factors',
+  reauthenticateText: 'Enter your password again (and a code from your authenticator app or a recovery code, if you have one) to change your second factors.',
   notSignedIn: 'You are not signed in. Sign in through an application first, then come back to this page.',
   passkeyRequired: 'This application requires a passkey, and you have none yet. Register one on your account page first.',
 };
@@ -198,7 +200,9 @@ const fr: Messages = {
   registerPasskey: "Enregistrer une clé d'accès",
   passkeyRegistered: "Votre clé d'accès a été enregistrée.",
   signInUnfinished: "Votre connexion n'est pas terminée : retournez à l'application et donnez d'abord votre second facteur.",
-  reauthenticationRequired: 'Pour modifier vos seconds facteurs, reconnectez-vous : votre dernière connexion date de plus de 5 minutes. Déconnectez-vous, reconnectez-vous via une application, puis revenez sur cette page.',
+  reauthenticationRequired: 'Pour modifier vos seconds facteurs, reconnectez-vous : votre dernière connexion date de plus de 5 minutes.',
+  reauthenticateLink: 'Se reconnecter pour modifier vos seconds facteurs',
+  reauthenticateText: "Saisissez à nouveau votre mot de passe (et un code de votre application d'authentification ou un code de récupération, si vous en avez) pour modifier vos seconds facteurs.",
   notSignedIn: "Vous n'êtes pas connecté. Connectez-vous d'abord via une application, puis revenez sur cette page.",
   passkeyRequired: "Cette application exige une clé d'accès et vous n'en avez pas encore. Enregistrez-en une d'abord sur la page de votre compte.",
 };
@@ -296,7 +300,9 @@ const de: Messages = {
   registerPasskey: 'Passkey registrieren',
   passkeyRegistered: 'Ihr Passkey wurde registriert.',
   signInUnfinished: 'Ihre Anmeldung ist nicht abgeschlossen: Kehren Sie zur Anwendung zurück und geben Sie zuerst Ihren zweiten Faktor an.',
-  reauthenticationRequired: 'Um Ihre zweiten Faktoren zu ändern, melden Sie sich erneut an: Ihre letzte Anmeldung liegt mehr als 5 Minuten zurück. Melden Sie sich ab, über eine Anwendung wieder an und kehren Sie dann zu dieser Seite zurück.',
+  reauthenticationRequired: 'Um Ihre zweiten Faktoren zu ändern, melden Sie sich erneut an: Ihre letzte Anmeldung liegt mehr als 5 Minuten zurück.',
+  reauthenticateLink: 'Erneut anmelden, um Ihre zweiten Faktoren zu ändern',
+  reauthenticateText: 'Geben Sie Ihr Passwort erneut ein (und einen Code Ihrer Authentifizierungs-App oder einen Wiederherstellungscode, falls vorhanden), um Ihre zweiten Faktoren zu ändern.',
   notSignedIn: 'Sie sind nicht angemeldet. Melden Sie sich zuerst über eine Anwendung an und kehren Sie dann zu dieser Seite zurück.',
   passkeyRequired: 'Diese Anwendung verlangt einen Passkey, und Sie haben noch keinen. Registrieren Sie zuerst einen auf Ihrer Kontoseite.',
 };

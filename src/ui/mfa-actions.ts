@@ -187,6 +187,7 @@ export async function sendAccountPage(
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
     applicationsHref: `${issuerOf(s.config, realm)}/account/applications`,
+    reauthenticateHref: canChange && !signedInRecently(s, active) ? `${issuerOf(s.config, realm)}/account/reauthenticate` : undefined,
     totpSetup: canChange && !factors.totp ? { href: `${account}/totp` } : undefined,
     totpRemove: canChange && factors.totp ? { action: `${account}/totp/remove`, fields: { csrf }, label: t.removeFactor } : undefined,
     passkeyRemoves: passkeys.map((c) => ({ action: `${account}/passkey/remove`, fields: { csrf, credential_id: c.id }, label: t.removeFactor })),

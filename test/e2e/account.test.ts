@@ -347,9 +347,28 @@ for (const database of databases) {
       assert.equal(refused.status, 403);
       assert.match(refused.html, /sign in again/i);
       assert.match(refused.html, /Authenticator app: set up\./, 'still set up');
+      assert.match(refused.html, /href="[^"]*\/account\/reauthenticate"/, 'a link to sign in again');
+    });
 
-      const fresh = await signIn(server, 'carol', secret);
-      const removed = await fresh.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(await account(fresh)) } });
+    test('signing in again on the account page (password and code) allows the removal; a wrong password does not', async () => {
+      const secret = await withTotp(server, 'erin');
+      const agent = await signIn(server, 'erin', secret);
+      server.clock.advance(6 * 60);
+      const form = await account(agent, 'reauthenticate');
+      assert.equal(form.status, 200);
+      assert.match(form.html, /name="password"/);
+      assert.match(form.html, /name="code"/, 'the code is asked for too');
+      const wrong = await agent.submit(form, { password: 'not the password', code: codeAt(server, secret) });
+      assert.equal(wrong.status, 401);
+      const stillRefused = await agent.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(await account(agent)) } });
+      assert.equal(stillRefused.status, 403);
+
+      server.clock.advance(30);
+      const before = agent.cookies.get('strix_session');
+      const confirmed = await agent.submit(await account(agent, 'reauthenticate'), { password, code: codeAt(server, secret) });
+      assert.equal(confirmed.status, 200, 'back on the account page');
+      assert.notEqual(agent.cookies.get('strix_session'), before, 'a new cookie secret');
+      const removed = await agent.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(await account(agent)) } });
       assert.equal(removed.status, 200);
       assert.match(removed.html, /Authenticator app: not set up\./);
     });
@@ -361,6 +380,10 @@ for (const database of databases) {
       assert.equal(page.status, 403);
       assert.match(page.html, /sign in again/i);
       assert.doesNotMatch(page.html, /id="totp-secret"/, 'no secret shown');
+      const form = await account(agent, 'reauthenticate');
+      assert.doesNotMatch(form.html, /name="code"/, 'a user without factors gives the password only');
+      assert.equal((await agent.submit(form, { password })).status, 200);
+      assert.match((await account(agent, 'mfa/totp')).html, /id="totp-secret"/, 'the set-up page opens after signing in again');
     });
   });
 
