@@ -108,7 +108,7 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
 async function refusal(s: Services, realm: Realm, active: ActiveSession, t: Messages): Promise<{ error: string; status: number } | undefined> {
   const factors = await enrolledFactors(s, active.user);
   if (!mayChangeFactors(factors, active)) return { error: t.accountMfaStepUp, status: 403 };
-  if (!signedInRecently(s, active)) return { error: t.reauthenticationRequired, status: 403 };
+  if (!signedInRecently(s, realm, active)) return { error: t.reauthenticationRequired, status: 403 };
   const count = (factors.totp ? 1 : 0) + factors.passkeys;
   if (count <= 1 && realmRequiresMfa(realm, active.user)) return { error: t.lastFactorRequired, status: 409 };
   return undefined;

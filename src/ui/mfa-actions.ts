@@ -85,7 +85,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const active = await signedIn(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
-    if (!signedInRecently(s, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, getMessages(realmView(s, request, realm).locale).reauthenticationRequired);
+    if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, getMessages(realmView(s, request, realm).locale).reauthenticationRequired);
     const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
       realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
@@ -98,7 +98,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
-    if (!signedInRecently(s, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
+    if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
     const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, `${accountPath(s, realm)}/totp`);
     if (!Array.isArray(codes)) return codes;
     await stepUp(s, reply, realm, active.session, ['otp']);
@@ -141,11 +141,9 @@ export async function signedIn(s: Services, request: FastifyRequest, realm: Real
   return active;
 }
 
-/** How recent the sign-in must be to register or remove a second factor; an older session signs in again first. */
-const factorChangeMaxAgeMs = 5 * 60_000;
-
-export function signedInRecently(s: Services, active: ActiveSession): boolean {
-  return s.clock.now() - active.session.authTime <= factorChangeMaxAgeMs;
+/** Whether the sign-in is recent enough to register or remove a second factor; an older session signs in again first. */
+export function signedInRecently(s: Services, realm: Realm, active: ActiveSession): boolean {
+  return s.clock.now() - active.session.authTime <= realm.settings.reauthentication_max_age * 1000;
 }
 
 /** A form posted on an account page: the signed-in user, the fields, and the page's messages; CSRF checked. */
@@ -187,7 +185,7 @@ export async function sendAccountPage(
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
     applicationsHref: `${issuerOf(s.config, realm)}/account/applications`,
-    reauthenticateHref: canChange && !signedInRecently(s, active) ? `${issuerOf(s.config, realm)}/account/reauthenticate` : undefined,
+    reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? `${issuerOf(s.config, realm)}/account/reauthenticate` : undefined,
     totpSetup: canChange && !factors.totp ? { href: `${account}/totp` } : undefined,
     totpRemove: canChange && factors.totp ? { action: `${account}/totp/remove`, fields: { csrf }, label: t.removeFactor } : undefined,
     passkeyRemoves: passkeys.map((c) => ({ action: `${account}/passkey/remove`, fields: { csrf, credential_id: c.id }, label: t.removeFactor })),

@@ -98,7 +98,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (!mayChangeFactors(factors, active)) return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
-    if (!signedInRecently(s, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
+    if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
     const registered = await register(s, active.user, challengeKey.session(active.session.id), params.credential ?? '');
     if (registered) {
       await recordEvent(s, { realm, type: 'mfa_enrolled', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'passkey' } });

@@ -387,6 +387,21 @@ for (const database of databases) {
     });
   });
 
+  describe(`account: a realm's own re-authentication window (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, realmWith({ reauthentication_max_age: 60 })); });
+    after(async () => { await server?.close(); });
+
+    test('with reauthentication_max_age 60, setting up an authenticator app two minutes after signing in asks to sign in again', async () => {
+      const agent = await signIn(server, 'alice');
+      assert.match((await agent.open(`${server.issuer()}/account/mfa/totp`)).html, /id="totp-secret"/, 'open right after signing in');
+      server.clock.advance(2 * 60);
+      const page = await agent.open(`${server.issuer()}/account/mfa/totp`);
+      assert.equal(page.status, 403);
+      assert.match(page.html, /href="[^"]*\/account\/reauthenticate"/);
+    });
+  });
+
   describe(`account: the last factor under a required policy (${database})`, () => {
     let server: TestServer;
     before(async () => { server = await startServer(database, realmWith({ mfa: 'required' })); });
