@@ -60,11 +60,18 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     const code = password && owesCode ? await verifyCode(s, realm, active.user, params.code ?? '') : [];
     if (!password || !code) {
       request.log.info({ realm: realm.name, event: 'reauthentication_failed', ip: request.ip }, 're-authentication refused');
+      await recordEvent(s, password
+        ? { realm, type: 'mfa_failure', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'otp' } }
+        : { realm, type: 'login_failure', userId: active.user.id, ip: request.ip, details: { username: active.user.username, reason: 'bad_password' } });
       const lock = await recordFailure(s, attempt, active.user);
       return lock ? again(t.accountLocked, retryAfter(reply, lock.retryAfter)) : again(password ? t.invalidCode : t.invalidCredentials, 401);
     }
     await recordSuccess(s, attempt);
     await reauthenticated(s, reply, realm, active.session);
+    await recordEvent(s, {
+      realm, type: 'login_success', userId: active.user.id, ip: request.ip, sessionId: active.session.id,
+      details: { username: active.user.username, method: 'reauthentication' },
+    });
     request.log.info({ realm: realm.name, event: 'reauthenticated', userId: active.user.id }, 're-authenticated on the account page');
     return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
   });

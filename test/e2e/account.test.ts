@@ -371,6 +371,8 @@ for (const database of databases) {
       const removed = await agent.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(await account(agent)) } });
       assert.equal(removed.status, 200);
       assert.match(removed.html, /Authenticator app: not set up\./);
+      const methods = (await eventsOf(server, 'login_success', 'erin')).map((e) => e.details.method);
+      assert.ok(methods.includes('reauthentication'), `recorded: ${methods.join(', ')}`);
     });
 
     test('setting up an authenticator app needs a sign-in within the last 5 minutes', async () => {
