@@ -34,7 +34,7 @@ export function clearSessionCookie(reply: FastifyReply, scope: CookieScope): voi
 export type CsrfBinding = { session: string } | { interaction: string } | 'browser';
 
 /** The CSRF cookie's name: `__Host-` over https, so that no sibling subdomain can plant one. */
-export const csrfCookieName = (scope: CookieScope): string => (scope.secure ? `__Host-${csrfCookie}` : csrfCookie);
+const csrfCookieName = (scope: CookieScope): string => (scope.secure ? `__Host-${csrfCookie}` : csrfCookie);
 
 /** What the CSRF functions need of the services: the public URL (cookie scope and name) and the HMAC key. */
 interface CsrfKeys { config: { publicUrl: string }; sealer: { digest(text: string): string } }
@@ -49,7 +49,6 @@ const bindingText = (binding: CsrfBinding): string =>
  */
 const tokenFor = (keys: CsrfKeys, cookie: string, binding: CsrfBinding): string =>
   keys.sealer.digest(`csrf\0${cookie}\0${bindingText(binding)}`);
-
 
 const wellFormed = (value: string | undefined): value is string => value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value);
 
