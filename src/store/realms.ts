@@ -111,6 +111,8 @@ export interface RealmSettings {
   events: EventSettings;
   event_webhooks: EventWebhook[];
   mfa: MfaPolicy;
+  /** Seconds since the sign-in within which the account pages let a user register or remove a second factor (re-authentication otherwise). */
+  reauthentication_max_age: number;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -204,6 +206,7 @@ export const defaultRealmSettings: RealmSettings = {
   events: defaultEventSettings,
   event_webhooks: [],
   mfa: 'optional',
+  reauthentication_max_age: 300,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
