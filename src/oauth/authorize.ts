@@ -23,11 +23,13 @@ import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
 import { RejectedRequestObject, resolveRequestObject } from './request-object.js';
+import { route } from '../http/endpoint.js';
+import { oauthEndpoints } from './endpoints.js';
 
 const interactionLifetimeMs = 30 * 60_000;
 
 export function authorizeRoutes(app: FastifyInstance, s: Services): void {
-  const handler = async (request: FastifyRequest<{ Params: { realm: string } }>, reply: FastifyReply) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     let params;
     try {
@@ -54,8 +56,7 @@ export function authorizeRoutes(app: FastifyInstance, s: Services): void {
       throw error;
     }
   };
-  app.get('/realms/:realm/protocol/openid-connect/auth', handler);
-  app.post('/realms/:realm/protocol/openid-connect/auth', handler);
+  route(app, oauthEndpoints.authorization_endpoint, handler);
 }
 
 /** A parked interaction being resumed; `signedIn` is the session its sign-in form just started. */

@@ -7,7 +7,7 @@ import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { currentSession, endSession, forgetSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
-import { endpointOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { verifyIdTokenHint, type IdTokenHint } from '../tokens/id-token-hint.js';
@@ -17,6 +17,8 @@ import { frontchannelLogoutUris, sendBackchannelLogout } from './logout-notifica
 import { getMessages, pickLocale } from '../ui/messages.js';
 import { frontchannelLogoutPage, loggedOutPage, logoutConfirmPage } from '../ui/pages.js';
 import { realmView, sendPage } from '../ui/render.js';
+import { endpointUrl, route } from '../http/endpoint.js';
+import { oauthEndpoints } from './endpoints.js';
 
 interface LogoutRequest { hint?: IdTokenHint; client?: Client; postLogoutRedirectUri?: string; state?: string; uiLocales?: string }
 
@@ -104,16 +106,15 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     if (logout.uiLocales !== undefined) fields.ui_locales = logout.uiLocales;
     return sendPage(reply, logoutConfirmPage({
       realm: realmView(s, request, realm, logout.uiLocales),
-      action: endpointOf(s.config, realm, 'logout/confirm'),
+      action: endpointUrl(s.config, realm, oauthEndpoints.end_session_confirmation),
       csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
       fields,
       clientName: logout.client ? logout.client.metadata.client_name ?? logout.client.clientId : undefined,
     }));
   };
-  app.get('/realms/:realm/protocol/openid-connect/logout', handler);
-  app.post('/realms/:realm/protocol/openid-connect/logout', handler);
+  route(app, oauthEndpoints.end_session_endpoint, handler);
 
-  app.post('/realms/:realm/protocol/openid-connect/logout/confirm', async (request, reply) => {
+  route(app, oauthEndpoints.end_session_confirmation, async (request, reply) => {
     const realm = request.realm!;
     const params = parseParams(request.body);
     if (!csrfValid(request, params.csrf)) {

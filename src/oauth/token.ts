@@ -15,12 +15,14 @@ import { password } from './grants/password.js';
 import { refreshToken } from './grants/refresh-token.js';
 import { tokenExchange } from './grants/token-exchange.js';
 import { tokenRequestProof } from './dpop.js';
+import { route } from '../http/endpoint.js';
+import { oauthEndpoints } from './endpoints.js';
 
 export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentials, password, deviceCode, tokenExchange];
 const grantsByType = new Map(grants.map((g) => [g.type, g]));
 
 export function tokenRoutes(app: FastifyInstance, s: Services): void {
-  app.post('/realms/:realm/protocol/openid-connect/token', async (request, reply) => {
+  route(app, oauthEndpoints.token_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;
     const { params, client } = await authenticatedRequest(request, s);

@@ -3,23 +3,25 @@
 // plain POST with the CSRF token; factors change only from a session that used one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cookieScope, csrfToken } from '../http/cookies.js';
+import { route } from '../http/endpoint.js';
 import { enrolledFactors, newRecoveryCodes, realmRequiresMfa } from '../identity/mfa.js';
 import type { ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
+import { uiEndpoints } from './endpoints.js';
 import { accountForm, mayChangeFactors, sendAccountPage, signedIn } from './mfa-actions.js';
 import { format, getMessages, type Messages } from './messages.js';
 import { accountApplicationsPage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
 
 export function accountActionRoutes(app: FastifyInstance, s: Services): void {
-  app.get('/realms/:realm/account/applications', async (request, reply) => {
+  route(app, uiEndpoints.account_applications, async (request, reply) => {
     const realm = request.realm!;
     return sendApplicationsPage(s, request, reply, realm, await signedIn(s, request, realm));
   });
 
-  app.post('/realms/:realm/account/applications/revoke', async (request, reply) => {
+  route(app, uiEndpoints.account_application_revoke, async (request, reply) => {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const clientId = params.client_id ?? '';
@@ -35,7 +37,7 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     return sendApplicationsPage(s, request, reply, realm, active, format(t.accessRevoked, { client: client?.metadata.client_name ?? clientId }));
   });
 
-  app.post('/realms/:realm/account/mfa/totp/remove', async (request, reply) => {
+  route(app, uiEndpoints.account_totp_remove, async (request, reply) => {
     const realm = request.realm!;
     const { active, t } = await accountForm(s, request, realm);
     const refused = await refusal(s, realm, active, t);
@@ -44,7 +46,7 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     return sendAccountPage(s, request, reply, realm, active, t.factorRemoved);
   });
 
-  app.post('/realms/:realm/account/mfa/passkey/remove', async (request, reply) => {
+  route(app, uiEndpoints.account_passkey_remove, async (request, reply) => {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const refused = await refusal(s, realm, active, t);
@@ -53,7 +55,7 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     return sendAccountPage(s, request, reply, realm, active, t.factorRemoved);
   });
 
-  app.post('/realms/:realm/account/mfa/recovery-codes', async (request, reply) => {
+  route(app, uiEndpoints.account_recovery_codes, async (request, reply) => {
     const realm = request.realm!;
     const { active, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);

@@ -1,7 +1,8 @@
 // Second-factor forms: the code asked for after the password (or for step-up), TOTP set-up during
 // sign-in, and the account page where a signed-in user sets up factors of their own accord.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
 import { confirmTotp, enrolledFactors, requiredAcr, satisfies, totpEnrolment, upgradeSession, verifyCode } from '../identity/mfa.js';
@@ -12,6 +13,7 @@ import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { accountActionRoutes } from './account-actions.js';
 import { browserRequest } from './device-verification.js';
+import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume } from './login-actions.js';
 import { getMessages, type Messages } from './messages.js';
 import { accountMfaPage, recoveryCodesPage, totpSetupPage } from './mfa-pages.js';
@@ -32,7 +34,7 @@ const accountPath = (s: Services, realm: Realm) => `${issuerOf(s.config, realm)}
 
 export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
   accountActionRoutes(app, s);
-  app.post('/realms/:realm/login-actions/second-factor', async (request, reply) => {
+  route(app, uiEndpoints.login_second_factor, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, interaction, client, authorization, t } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
@@ -53,7 +55,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user: active.user });
   });
 
-  app.post('/realms/:realm/login-actions/enrol-totp', async (request, reply) => {
+  route(app, uiEndpoints.login_enrol_totp, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, interaction, authorization, t } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
@@ -69,19 +71,19 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
   });
 
   /** After the recovery codes were shown: the sign-in goes on (proceed checks everything again). */
-  app.post('/realms/:realm/login-actions/continue', async (request, reply) => {
+  route(app, uiEndpoints.login_continue, async (request, reply) => {
     const realm = request.realm!;
     const { id, interaction, client, authorization } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, active);
   });
 
-  app.get('/realms/:realm/account/mfa', async (request, reply) => {
+  route(app, uiEndpoints.account_mfa, async (request, reply) => {
     const realm = request.realm!;
     return sendAccountPage(s, request, reply, realm, await signedIn(s, request, realm));
   });
 
-  app.get('/realms/:realm/account/mfa/totp', async (request, reply) => {
+  const showTotpSetup: RouteHandlerMethod = async (request, reply) => {
     const realm = request.realm!;
     const active = await signedIn(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
@@ -91,9 +93,9 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
       realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
       csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
     }));
-  });
+  };
 
-  app.post('/realms/:realm/account/mfa/totp', async (request, reply) => {
+  const setUpTotp: RouteHandlerMethod = async (request, reply) => {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
@@ -103,7 +105,9 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     await upgradeSession(s, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: active.user.id }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: accountPath(s, realm) } }));
-  });
+  };
+
+  route(app, uiEndpoints.account_totp, { GET: showTotpSetup, POST: setUpTotp });
 }
 
 /**
