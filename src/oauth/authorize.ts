@@ -23,8 +23,9 @@ import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
 import { RejectedRequestObject, resolveRequestObject } from './request-object.js';
-import { route } from '../http/endpoint.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { oauthEndpoints } from './endpoints.js';
+import { uiEndpoints } from '../ui/endpoints.js';
 
 const interactionLifetimeMs = 30 * 60_000;
 
@@ -130,7 +131,7 @@ export async function showLogin(
   const view = realmView(s, request, realm, authorization.uiLocales);
   const html = loginPage({
     realm: view,
-    action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_authenticate),
     csrf,
     interaction,
     clientName: client.metadata.client_name ?? client.clientId,
@@ -138,9 +139,9 @@ export async function showLogin(
     username: username ?? authorization.loginHint,
     error,
     passkey: {
-      action: `${issuerOf(s.config, realm)}/login-actions/passkey-sign-in`, ceremony: 'authenticate', label: getMessages(view.locale).usePasskey,
+      action: endpointUrl(s.config, realm, uiEndpoints.login_passkey_sign_in), ceremony: 'authenticate', label: getMessages(view.locale).usePasskey,
       // The challenge is made when the button is pressed (src/ui/passkey-actions.ts), not for every page shown.
-      optionsUrl: `${issuerOf(s.config, realm)}/login-actions/passkey-options`, fields: { csrf, interaction },
+      optionsUrl: endpointUrl(s.config, realm, uiEndpoints.login_passkey_options), fields: { csrf, interaction },
     },
     scriptHrefs: webauthnScriptHrefs(s),
   });
@@ -154,7 +155,7 @@ function showConsent(
   const view = realmView(s, request, realm, authorization.uiLocales);
   const html = consentPage({
     realm: view,
-    action: `${issuerOf(s.config, realm)}/login-actions/consent`,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_consent),
     csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
     interaction,
     clientName: client.metadata.client_name ?? client.clientId,

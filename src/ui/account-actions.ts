@@ -3,11 +3,11 @@
 // plain POST with the CSRF token; factors change only from a session that used one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cookieScope, csrfToken } from '../http/cookies.js';
-import { route } from '../http/endpoint.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { enrolledFactors, newRecoveryCodes, realmRequiresMfa } from '../identity/mfa.js';
 import type { ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
 import { accountForm, mayChangeFactors, sendAccountPage, signedIn } from './mfa-actions.js';
@@ -59,12 +59,12 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     const realm = request.realm!;
     const { active, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
-    if (!factors.totp && factors.passkeys === 0) return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
+    if (!factors.totp && factors.passkeys === 0) return reply.redirect(endpointUrl(s.config, realm, uiEndpoints.account_mfa), 303);
     if (!mayChangeFactors(factors, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.accountMfaStepUp);
     const codes = await newRecoveryCodes(s, active.user);
     await recordEvent(s, { realm, type: 'recovery_codes_regenerated', userId: active.user.id, ip: request.ip, sessionId: active.session.id });
     request.log.info({ realm: realm.name, event: 'recovery_codes_regenerated', userId: active.user.id }, 'new recovery codes');
-    return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: `${issuerOf(s.config, realm)}/account/mfa` } }));
+    return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: endpointUrl(s.config, realm, uiEndpoints.account_mfa) } }));
   });
 }
 
@@ -92,7 +92,6 @@ async function removed(s: Services, request: FastifyRequest, realm: Realm, activ
 async function sendApplicationsPage(
   s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string,
 ): Promise<FastifyReply> {
-  const issuer = issuerOf(s.config, realm);
   const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
@@ -101,8 +100,8 @@ async function sendApplicationsPage(
     const client = await s.store.clients.get(realm.name, c.clientId);
     return {
       name: client?.metadata.client_name ?? c.clientId, scopes: c.scopes,
-      revoke: { action: `${issuer}/account/applications/revoke`, fields: { csrf, client_id: c.clientId }, label: t.revokeAccess },
+      revoke: { action: endpointUrl(s.config, realm, uiEndpoints.account_application_revoke), fields: { csrf, client_id: c.clientId }, label: t.revokeAccess },
     };
   }));
-  return sendPage(reply, accountApplicationsPage({ realm: view, username: active.user.username, accountHref: `${issuer}/account/mfa`, notice, applications }));
+  return sendPage(reply, accountApplicationsPage({ realm: view, username: active.user.username, accountHref: endpointUrl(s.config, realm, uiEndpoints.account_mfa), notice, applications }));
 }

@@ -12,10 +12,11 @@ import { currentSession, type ActiveSession } from '../identity/sso.js';
 import { oauthEndpoints } from '../oauth/endpoints.js';
 import { grantExpiry } from '../oauth/grants/grant.js';
 import { normalizeUserCode, userCodeHash } from '../oauth/user-code.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { describeScope } from '../oauth/authorize.js';
+import { uiEndpoints } from './endpoints.js';
 import { getMessages } from './messages.js';
 import { consentPage, deviceCodePage, deviceResultPage, loginPage } from './pages.js';
 import { realmView, sendPage } from './render.js';
@@ -49,7 +50,7 @@ export function showDeviceLogin(
 ): FastifyReply {
   const html = loginPage({
     realm: realmView(s, request, realm),
-    action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_authenticate),
     csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
     interaction, clientName: clientName(client), username, error,
   });
@@ -80,7 +81,7 @@ export function showDeviceConsent(
   const t = getMessages(view.locale);
   const html = consentPage({
     realm: view,
-    action: `${issuerOf(s.config, realm)}/login-actions/consent`,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_consent),
     csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
     interaction, clientName: clientName(client), username: active.user.username,
     scopes: device.scope.map((name) => ({ name, description: describeScope(realm, name, t) })),

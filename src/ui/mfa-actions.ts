@@ -2,14 +2,14 @@
 // sign-in, and the account page where a signed-in user sets up factors of their own accord.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
-import { route } from '../http/endpoint.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
 import { confirmTotp, enrolledFactors, requiredAcr, satisfies, totpEnrolment, upgradeSession, verifyCode } from '../identity/mfa.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { accountActionRoutes } from './account-actions.js';
 import { browserRequest } from './device-verification.js';
@@ -30,7 +30,7 @@ export async function boundSession(s: Services, request: FastifyRequest, realm: 
   return active;
 }
 
-const accountPath = (s: Services, realm: Realm) => `${issuerOf(s.config, realm)}/account/mfa`;
+const accountPath = (s: Services, realm: Realm) => endpointUrl(s.config, realm, uiEndpoints.account_mfa);
 
 export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
   accountActionRoutes(app, s);
@@ -60,13 +60,13 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const { id, params, interaction, authorization, t } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
     const scope = cookieScope(s.config.publicUrl, realm.name);
-    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, { interaction: id }, `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, browserRequest(authorization)?.uiLocales);
+    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, { interaction: id }, endpointUrl(s.config, realm, uiEndpoints.login_enrol_totp), browserRequest(authorization)?.uiLocales);
     if (!Array.isArray(codes)) return codes;
     const session = await upgradeSession(s, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: session.userId }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({
       realm: realmView(s, request, realm, browserRequest(authorization)?.uiLocales), codes,
-      next: { action: `${issuerOf(s.config, realm)}/login-actions/continue`, fields: { csrf: csrfToken(request, reply, scope), interaction: id } },
+      next: { action: endpointUrl(s.config, realm, uiEndpoints.login_continue), fields: { csrf: csrfToken(request, reply, scope), interaction: id } },
     }));
   });
 
@@ -90,7 +90,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
     const enrolment = await totpEnrolment(s, realm, active.user);
     return sendPage(reply, totpSetupPage({
-      realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
+      realm: realmView(s, request, realm), action: endpointUrl(s.config, realm, uiEndpoints.account_totp),
       csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
     }));
   };
@@ -100,7 +100,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
-    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, `${accountPath(s, realm)}/totp`);
+    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, endpointUrl(s.config, realm, uiEndpoints.account_totp));
     if (!Array.isArray(codes)) return codes;
     await upgradeSession(s, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: active.user.id }, 'TOTP set up');
@@ -172,21 +172,20 @@ export async function sendAccountPage(
 ): Promise<FastifyReply> {
   const factors = await enrolledFactors(s, active.user);
   const canChange = mayChangeFactors(factors, active);
-  const account = `${issuerOf(s.config, realm)}/account/mfa`;
   const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
   const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
-    applicationsHref: `${issuerOf(s.config, realm)}/account/applications`,
-    totpSetup: canChange && !factors.totp ? { href: `${account}/totp` } : undefined,
-    totpRemove: canChange && factors.totp ? { action: `${account}/totp/remove`, fields: { csrf }, label: t.removeFactor } : undefined,
-    passkeyRemoves: passkeys.map((c) => ({ action: `${account}/passkey/remove`, fields: { csrf, credential_id: c.id }, label: t.removeFactor })),
+    applicationsHref: endpointUrl(s.config, realm, uiEndpoints.account_applications),
+    totpSetup: canChange && !factors.totp ? { href: endpointUrl(s.config, realm, uiEndpoints.account_totp) } : undefined,
+    totpRemove: canChange && factors.totp ? { action: endpointUrl(s.config, realm, uiEndpoints.account_totp_remove), fields: { csrf }, label: t.removeFactor } : undefined,
+    passkeyRemoves: passkeys.map((c) => ({ action: endpointUrl(s.config, realm, uiEndpoints.account_passkey_remove), fields: { csrf, credential_id: c.id }, label: t.removeFactor })),
     newRecoveryCodes: canChange && (factors.totp || factors.passkeys > 0)
-      ? { action: `${account}/recovery-codes`, fields: { csrf }, label: t.newRecoveryCodes } : undefined,
+      ? { action: endpointUrl(s.config, realm, uiEndpoints.account_recovery_codes), fields: { csrf }, label: t.newRecoveryCodes } : undefined,
     passkey: canChange ? {
-      action: `${account}/passkey`, ceremony: 'register', label: t.registerPasskey, fields: { csrf },
+      action: endpointUrl(s.config, realm, uiEndpoints.account_passkey), ceremony: 'register', label: t.registerPasskey, fields: { csrf },
       options: await registrationOptions(s, realm, active.user, challengeKey.session(active.session.id)),
     } : undefined,
   }), status);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { route } from '../http/endpoint.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { acrFor, enrolledFactors, requiredAcr, upgradeSession, withFactor } from '../identity/mfa.js';
 import { startSession } from '../identity/sso.js';
@@ -14,7 +14,7 @@ import { proceed, showLogin } from '../oauth/authorize.js';
 import { sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import { browserRequest, isDeviceAuthorization } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume, withRedirectErrors } from './login-actions.js';
@@ -118,7 +118,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
-    if (!mayChangeFactors(factors, active)) return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
+    if (!mayChangeFactors(factors, active)) return reply.redirect(endpointUrl(s.config, realm, uiEndpoints.account_mfa), 303);
     const registered = await register(s, active.user, challengeKey.session(active.session.id), params.credential ?? '');
     if (registered) {
       await recordEvent(s, { realm, type: 'mfa_enrolled', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'passkey' } });
