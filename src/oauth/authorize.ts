@@ -1,6 +1,7 @@
 // Authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST, and the continuation
 // of a parked request after sign-in and consent. Responses carry `iss` (RFC 9207).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { csrfToken, cookieScope } from '../http/cookies.js';
 import { singleParams } from '../http/params.js';
@@ -10,6 +11,7 @@ import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
+import { uiEndpoints } from '../ui/endpoints.js';
 import { format, getMessages, type Messages } from '../ui/messages.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
@@ -19,13 +21,11 @@ import { subjectFor } from '../tokens/subject.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
 import { showSecondFactor } from '../ui/second-factor.js';
 import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from '../ui/render.js';
+import { oauthEndpoints } from './endpoints.js';
 import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
 import { RejectedRequestObject, resolveRequestObject } from './request-object.js';
-import { endpointUrl, route } from '../http/endpoint.js';
-import { oauthEndpoints } from './endpoints.js';
-import { uiEndpoints } from '../ui/endpoints.js';
 
 const interactionLifetimeMs = 30 * 60_000;
 

@@ -4,15 +4,15 @@
 // endpoint; public clients name themselves with client_id.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { randomToken } from '../runtime.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { clientScopes, grantableScope, parseScope } from '../tokens/scopes.js';
-import { newUserCode, normalizeUserCode, userCodeHash } from './user-code.js';
-import { endpointUrl, route } from '../http/endpoint.js';
 import { oauthEndpoints } from './endpoints.js';
+import { newUserCode, normalizeUserCode, userCodeHash } from './user-code.js';
 
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 

@@ -3,12 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
+import { endpointUrl } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { safeEqual, seconds } from '../runtime.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { endpointUrl } from '../http/endpoint.js';
 import { oauthEndpoints } from './endpoints.js';
 
 /** Asymmetric algorithms only (§4.2): never `none`, never an HMAC. Discovery advertises exactly these. */

@@ -3,6 +3,7 @@
 // Ending the session notifies its clients by back-channel and front-channel logout.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { currentSession, endSession, forgetSession } from '../identity/sso.js';
@@ -13,12 +14,11 @@ import type { Realm } from '../store/realms.js';
 import { verifyIdTokenHint, type IdTokenHint } from '../tokens/id-token-hint.js';
 import { subjectFor } from '../tokens/subject.js';
 import type { Session } from '../store/sessions.js';
+import { oauthEndpoints } from './endpoints.js';
 import { frontchannelLogoutUris, sendBackchannelLogout } from './logout-notifications.js';
 import { getMessages, pickLocale } from '../ui/messages.js';
 import { frontchannelLogoutPage, loggedOutPage, logoutConfirmPage } from '../ui/pages.js';
 import { realmView, sendPage } from '../ui/render.js';
-import { endpointUrl, route } from '../http/endpoint.js';
-import { oauthEndpoints } from './endpoints.js';
 
 interface LogoutRequest { hint?: IdTokenHint; client?: Client; postLogoutRedirectUri?: string; state?: string; uiLocales?: string }
 

@@ -3,6 +3,7 @@
 // the authorization endpoint accepts in place of the parameters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
@@ -11,9 +12,8 @@ import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { dpopHeader, InvalidDPoPProof, nonceChallenge, verifyDPoPProof } from './dpop.js';
 import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
-import { pushedRequestObject, rejection } from './request-object.js';
-import { endpointUrl, route } from '../http/endpoint.js';
 import { oauthEndpoints } from './endpoints.js';
+import { pushedRequestObject, rejection } from './request-object.js';
 
 /** RFC 9126 §2.2: the request_uri is a URN with this prefix and a random reference. */
 export const pushedRequestUriPrefix = 'urn:ietf:params:oauth:request_uri:';

@@ -4,6 +4,7 @@
 // updated and deleted with the registration access token it was given.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseClient, RealmFileError } from '../admin/realm-file.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { randomToken, safeEqual, seconds, sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
@@ -12,10 +13,9 @@ import { storedSecret, type Client, type ClientMetadata, type TokenEndpointAuthM
 import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
+import { oauthEndpoints } from './endpoints.js';
 import { tokenExchangeGrantType } from './grants/token-exchange.js';
 import { checkSectorIdentifier } from './sector-identifier.js';
-import { endpointUrl, route } from '../http/endpoint.js';
-import { oauthEndpoints } from './endpoints.js';
 
 /** RFC 7591 §3.2.2 error codes; rendered like every OAuthError (400, JSON). */
 /** RFC 6750 §3.1: no usable bearer token. Only a presented token is answered with an error in the challenge. */

@@ -3,10 +3,10 @@
 // it stops working; an access token without one (client_credentials) is revoked on its own.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
+import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import { inspectToken } from '../tokens/inspect.js';
-import { route } from '../http/endpoint.js';
 import { oauthEndpoints } from './endpoints.js';
 
 export function revokeRoutes(app: FastifyInstance, s: Services): void {

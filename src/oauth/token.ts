@@ -2,11 +2,13 @@
 // Errors are JSON per §5.2; responses are never cached.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
+import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { countTokensIssued } from '../ops/metrics.js';
 import { recordEvent } from '../security/audit.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
+import { oauthEndpoints } from './endpoints.js';
 import { authorizationCode } from './grants/authorization-code.js';
 import { clientCredentials } from './grants/client-credentials.js';
 import { deviceCode } from './grants/device-code.js';
@@ -15,8 +17,6 @@ import { password } from './grants/password.js';
 import { refreshToken } from './grants/refresh-token.js';
 import { tokenExchange } from './grants/token-exchange.js';
 import { tokenRequestProof } from './dpop.js';
-import { route } from '../http/endpoint.js';
-import { oauthEndpoints } from './endpoints.js';
 
 export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentials, password, deviceCode, tokenExchange];
 const grantsByType = new Map(grants.map((g) => [g.type, g]));

@@ -1,6 +1,7 @@
 // UserInfo endpoint (OIDC Core §5.3), GET and POST; bearer tokens per RFC 6750 §2.1/§2.2 and
 // errors per §3.1, DPoP-bound tokens per RFC 9449 §7. Revocation is honoured by checking the token's grant.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
@@ -12,7 +13,6 @@ import { subjectFor } from '../tokens/subject.js';
 import { isFormBody } from '../http/params.js';
 import { dpopHeader, dpopSigningAlgs, nonceChallenge, verifyDPoPProof } from './dpop.js';
 import { oauthEndpoints } from './endpoints.js';
-import { endpointUrl, route } from '../http/endpoint.js';
 
 /** The access token and how it came: in the Authorization header with its scheme, or in the form body. */
 interface PresentedToken { token: string; scheme: 'bearer' | 'dpop' | 'body' }
