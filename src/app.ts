@@ -8,11 +8,11 @@ import pino, { type Logger } from 'pino';
 import { trustProxyOption, type Config } from './config.js';
 import { InvalidClient } from './http/client-auth.js';
 import { corsPolicy } from './http/cors.js';
+import { matchedEndpoint, route } from './http/endpoint.js';
 import { OAuthError, PageError, TooManyRequests } from './http/errors.js';
 import { HashingBusy } from './identity/passwords.js';
 import { httpsOnly } from './http/https-only.js';
 import { wellFormedInput } from './http/well-formed-input.js';
-import { postOnly } from './http/post-only.js';
 import { securityHeaders } from './http/security-headers.js';
 import { realmResolver } from './http/realm.js';
 import { healthRoutes } from './ops/health.js';
@@ -24,7 +24,7 @@ import { deviceRoutes } from './oauth/device.js';
 import { discoveryRoutes } from './oauth/discovery.js';
 import { introspectRoutes } from './oauth/introspect.js';
 import { logoutRoutes } from './oauth/logout.js';
-import { parPath, parRoutes } from './oauth/par.js';
+import { parRoutes } from './oauth/par.js';
 import { registerRoutes } from './oauth/register.js';
 import { revokeRoutes } from './oauth/revoke.js';
 import { adminApiRoutes } from './admin/api.js';
@@ -45,7 +45,8 @@ import { loginActionRoutes } from './ui/login-actions.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { errorPage } from './ui/pages.js';
-import { formPostScript, formPostScriptPath, sendPage, stylesheetHref, stylesheetPath } from './ui/render.js';
+import { uiEndpoints } from './ui/endpoints.js';
+import { formPostScript, sendPage, stylesheetHref } from './ui/render.js';
 import { stylesheet } from './ui/styles.js';
 
 /** `destination` (stdout by default) lets tests read what would be logged. */
@@ -73,11 +74,6 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
     outbound: createOutbound(config.outboundAllow, log),
   };
 }
-
-/** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
-const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke|ext\/par\/request))$/;
-const adminApiRoute = /^\/admin\/realms(\/|\?|$)/;
-const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke|registrations|auth\/device|ext\/par\/))/;
 
 export async function buildApp(s: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -119,26 +115,22 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   // Before anything else a request does: one that came over plain http gets no further (OAUTH-17).
   httpsOnly(app, s.config);
   // Nothing with a NUL byte or ill-formed UTF-8 reaches the store (PostgreSQL would answer 500).
-  wellFormedInput(app, (request) => wantsJson(request) || adminApiRoute.test(request.url));
+  wellFormedInput(app, wantsJson);
 
   const cors = corsPolicy(s);
   app.addHook('onRequest', (request, reply, done) => {
-    const query = request.url.indexOf('?');
-    if (!corsRoute.test(query < 0 ? request.url : request.url.slice(0, query))) return done();
+    if (matchedEndpoint(request)?.cors !== 'clients') return done();
     cors.apply(request, reply).then(() => {
       if (request.method === 'OPTIONS') reply.code(204).send();
       else done();
     }, done);
   });
-  for (const path of ['/realms/:realm/.well-known/openid-configuration', '/realms/:realm/protocol/openid-connect/:endpoint', `/realms/:realm/protocol/openid-connect/${parPath}`]) {
-    app.options(path, async (_request, reply) => reply.code(204).send());
-  }
 
   app.setErrorHandler((error: FastifyError, request, reply) => renderError(s, error, request, reply));
   app.setNotFoundHandler((request, reply) => renderError(s, new PageError('Not found', 'There is nothing at this address.', 404), request, reply));
 
-  app.get(stylesheetPath, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
-  app.get(formPostScriptPath, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(formPostScript));
+  route(app, uiEndpoints.stylesheet, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
+  route(app, uiEndpoints.form_post_script, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(formPostScript));
   healthRoutes(app, s);
   metrics(app, s.store.poolStats);
   // A node that serves must hear other nodes' changes to the clients, realms and keys it caches.
@@ -161,7 +153,6 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   deviceRoutes(app, s);
   deviceVerificationRoutes(app, s);
   parRoutes(app, s);
-  postOnly(app, ['token', 'token/introspect', 'revoke', 'auth/device', parPath].map((path) => `/realms/:realm/protocol/openid-connect/${path}`));
   adminApiRoutes(app, s);
   const webhooks = startWebhookDelivery(s);
   // Queued events are written, and the webhook loop stopped, before the store is closed.
@@ -173,8 +164,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
 }
 
 function wantsJson(request: FastifyRequest): boolean {
-  const path = request.url.split('?')[0]!;
-  if (backChannelRoute.test(path)) return true;
+  if (matchedEndpoint(request)?.errors === 'json') return true;
   const accept = request.headers.accept ?? '';
   return !accept.includes('text/html') && accept.includes('application/json');
 }

@@ -25,7 +25,3 @@ export interface Services {
 export function issuerOf(config: Config, realm: Realm | string): string {
   return `${config.publicUrl}/realms/${encodeURIComponent(typeof realm === 'string' ? realm : realm.name)}`;
 }
-
-export function endpointOf(config: Config, realm: Realm | string, path: string): string {
-  return `${issuerOf(config, realm)}/protocol/openid-connect/${path}`;
-}

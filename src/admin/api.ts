@@ -2,12 +2,14 @@
 // access token issued for the API (api-access.ts says which); the token must still be active
 // (grant not revoked, user enabled). Errors are JSON; 401 and 403 carry a Bearer challenge.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { eventTypes, representation } from '../security/audit.js';
 import type { Services } from '../services.js';
 import type { EventQuery } from '../store/events.js';
 import type { Realm } from '../store/realms.js';
 import { adminAccess, adminRealm, Unauthenticated } from './api-access.js';
+import { adminEndpoints } from './endpoints.js';
 
 /** RFC 6750 §3: the challenge for a refused bearer token. */
 function challenge(error: unknown): string | undefined {
@@ -82,7 +84,7 @@ async function eventQuery(s: Services, realm: Realm, query: Query): Promise<Even
 }
 
 export function adminApiRoutes(app: FastifyInstance, s: Services): void {
-  app.get('/admin/realms/:name/events', adminRoute(s, async (request, reply, realm) => {
+  route(app, adminEndpoints.admin_realm_events, adminRoute(s, async (request, reply, realm) => {
     const events = await s.store.events.find(await eventQuery(s, realm, request.query as Query));
     return reply.send(events.map(representation));
   }));

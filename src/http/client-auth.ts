@@ -2,9 +2,11 @@
 // client_secret_jwt and private_key_jwt (RFC 7523 §2.2, checked in client-assertion.ts) and none;
 // the method registered for the client is enforced.
 import type { FastifyRequest } from 'fastify';
+import { oauthEndpoints } from '../oauth/endpoints.js';
 import { safeEqual } from '../runtime.js';
-import { endpointOf, issuerOf, type Services } from '../services.js';
+import { issuerOf, type Services } from '../services.js';
 import type { Client, TokenEndpointAuthMethod } from '../store/clients.js';
+import { endpointUrl, matchedEndpoint } from './endpoint.js';
 import { AssertionRejected, assertionIssuer, jwtBearerAssertionType, verifyClientAssertion } from './client-assertion.js';
 import { OAuthError } from './errors.js';
 import { isFormBody, singleParams, type Params } from './params.js';
@@ -142,13 +144,13 @@ async function verifyCredentials(request: FastifyRequest, presented: Presented, 
 /**
  * RFC 7523 §3 item 3: the aud must identify Strix. The issuer and the token endpoint are both
  * accepted (OIDC Core §9 names the token endpoint; RFC 7523 and many clients use the issuer), and so
- * is the URL of the endpoint actually called (introspection, revocation), built from the route
- * pattern and STRIX_PUBLIC_URL rather than from the Host header, which the caller controls.
+ * is the URL of the endpoint actually called (introspection, revocation), built from the endpoint
+ * table and STRIX_PUBLIC_URL rather than from the Host header, which the caller controls.
  */
 function audiences(request: FastifyRequest, s: ClientAuthServices): string[] {
   const realm = request.realm!.name;
-  const called = request.routeOptions.url?.replace(':realm', encodeURIComponent(realm));
-  return [issuerOf(s.config, realm), endpointOf(s.config, realm, 'token'), ...(called ? [`${s.config.publicUrl}${called}`] : [])];
+  const called = matchedEndpoint(request);
+  return [issuerOf(s.config, realm), endpointUrl(s.config, realm, oauthEndpoints.token_endpoint), ...(called ? [endpointUrl(s.config, realm, called)] : [])];
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { addressAllowed } from '../security/ip-rules.js';
+import { matchedEndpoint } from './endpoint.js';
 import { OAuthError } from './errors.js';
 
 /** proxy-addr's range names, which STRIX_TRUST_PROXY accepts besides addresses and CIDR blocks. */
@@ -15,14 +16,12 @@ const namedRanges: Record<string, string[]> = {
   uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
 };
 
-/** Probes and scrapers talk to the node itself, not through the proxy. */
-const exempt = (path: string) => path.startsWith('/health/') || path === '/metrics';
 
 export function httpsOnly(app: FastifyInstance, config: Pick<Config, 'publicUrl' | 'trustProxy'>): void {
   if (!config.publicUrl.startsWith('https:') || config.trustProxy === false) return;
   const trusted = trustedPeer(config.trustProxy);
   app.addHook('onRequest', async (request, reply) => {
-    if (exempt(request.url.split('?')[0]!) || forwardedProtocol(request, trusted) !== 'http') return;
+    if (matchedEndpoint(request)?.plainHttp === 'allowed' || forwardedProtocol(request, trusted) !== 'http') return;
     if (request.method === 'GET' || request.method === 'HEAD') {
       return reply.code(301).header('location', `${config.publicUrl}${request.url}`).send();
     }

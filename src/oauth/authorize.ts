@@ -1,6 +1,7 @@
 // Authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST, and the continuation
 // of a parked request after sign-in and consent. Responses carry `iss` (RFC 9207).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { csrfToken } from '../http/cookies.js';
 import { singleParams } from '../http/params.js';
@@ -10,6 +11,7 @@ import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
+import { uiEndpoints } from '../ui/endpoints.js';
 import { format, getMessages, type Messages } from '../ui/messages.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
@@ -19,6 +21,7 @@ import { subjectFor } from '../tokens/subject.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
 import { showSecondFactor } from '../ui/second-factor.js';
 import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from '../ui/render.js';
+import { oauthEndpoints } from './endpoints.js';
 import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
@@ -27,7 +30,7 @@ import { RejectedRequestObject, resolveRequestObject } from './request-object.js
 const interactionLifetimeMs = 30 * 60_000;
 
 export function authorizeRoutes(app: FastifyInstance, s: Services): void {
-  const handler = async (request: FastifyRequest<{ Params: { realm: string } }>, reply: FastifyReply) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     let params;
     try {
@@ -54,8 +57,7 @@ export function authorizeRoutes(app: FastifyInstance, s: Services): void {
       throw error;
     }
   };
-  app.get('/realms/:realm/protocol/openid-connect/auth', handler);
-  app.post('/realms/:realm/protocol/openid-connect/auth', handler);
+  route(app, oauthEndpoints.authorization_endpoint, handler);
 }
 
 /** A parked interaction being resumed; `signedIn` is the session its sign-in form just started. */
@@ -129,7 +131,7 @@ export async function showLogin(
   const view = realmView(s, request, realm, authorization.uiLocales);
   const html = loginPage({
     realm: view,
-    action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_authenticate),
     csrf,
     interaction,
     clientName: client.metadata.client_name ?? client.clientId,
@@ -137,9 +139,9 @@ export async function showLogin(
     username: username ?? authorization.loginHint,
     error,
     passkey: {
-      action: `${issuerOf(s.config, realm)}/login-actions/passkey-sign-in`, ceremony: 'authenticate', label: getMessages(view.locale).usePasskey,
+      action: endpointUrl(s.config, realm, uiEndpoints.login_passkey_sign_in), ceremony: 'authenticate', label: getMessages(view.locale).usePasskey,
       // The challenge is made when the button is pressed (src/ui/passkey-actions.ts), not for every page shown.
-      optionsUrl: `${issuerOf(s.config, realm)}/login-actions/passkey-options`, fields: { csrf, interaction },
+      optionsUrl: endpointUrl(s.config, realm, uiEndpoints.login_passkey_options), fields: { csrf, interaction },
     },
     scriptHrefs: webauthnScriptHrefs(s),
   });
@@ -153,7 +155,7 @@ function showConsent(
   const view = realmView(s, request, realm, authorization.uiLocales);
   const html = consentPage({
     realm: view,
-    action: `${issuerOf(s.config, realm)}/login-actions/consent`,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_consent),
     csrf: csrfToken(s, request, reply, realm.name, { interaction }),
     interaction,
     clientName: client.metadata.client_name ?? client.clientId,

@@ -4,18 +4,17 @@
 // endpoint; public clients name themselves with client_id.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { randomToken } from '../runtime.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { clientScopes, grantableScope, parseScope } from '../tokens/scopes.js';
+import { oauthEndpoints } from './endpoints.js';
 import { newUserCode, normalizeUserCode, userCodeHash } from './user-code.js';
 
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
-
-/** The verification page (RFC 8628 §3.2 verification_uri), outside the protocol paths: people type it. */
-export const verificationPath = 'device';
 
 /** Drawing a code that is taken is rare (20^8 codes); a few tries make it vanishingly so. */
 const userCodeAttempts = 5;
@@ -27,7 +26,7 @@ function deviceScope(client: Client, requested: string | undefined): string[] {
 }
 
 export function deviceRoutes(app: FastifyInstance, s: Services): void {
-  app.post('/realms/:realm/protocol/openid-connect/auth/device', async (request, reply) => {
+  route(app, oauthEndpoints.device_authorization_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;
     const { params, client } = await authenticatedRequest(request, s);
@@ -45,7 +44,7 @@ export function deviceRoutes(app: FastifyInstance, s: Services): void {
       }, now);
       if (!created) continue;
       request.log.info({ realm: realm.name, clientId: client.clientId, event: 'device_authorization' }, 'device code issued');
-      const verificationUri = `${issuerOf(s.config, realm)}/${verificationPath}`;
+      const verificationUri = endpointUrl(s.config, realm, oauthEndpoints.verification_uri);
       return reply.send({
         device_code: deviceCode, user_code: userCode, verification_uri: verificationUri,
         verification_uri_complete: `${verificationUri}?user_code=${encodeURIComponent(userCode)}`, expires_in: expiresIn, interval,

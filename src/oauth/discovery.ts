@@ -1,7 +1,8 @@
 // OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414) and the JWKS (RFC 7517):
 // advertises exactly what is implemented.
-import type { FastifyInstance } from 'fastify';
-import { endpointOf, issuerOf, type Services } from '../services.js';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
+import { endpointUrl, route } from '../http/endpoint.js';
+import { issuerOf, type Services } from '../services.js';
 import { clientAssertionAlgs, tokenEndpointAuthMethods } from '../store/clients.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
 import { claimsSupported } from '../tokens/claims.js';
@@ -10,7 +11,7 @@ import { subjectTypes } from '../tokens/subject.js';
 import { messages } from '../ui/messages.js';
 import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
 import { dpopSigningAlgs } from './dpop.js';
-import { parPath } from './par.js';
+import { discoveryEndpoints, oauthEndpoints } from './endpoints.js';
 import { requestObjectSigningAlgs } from './request-object.js';
 import { responseTypes } from './response-types.js';
 import { grants } from './token.js';
@@ -32,16 +33,7 @@ async function grantTypesSupported(s: Services, realm: Realm): Promise<string[]>
 export async function discoveryDocument(s: Services, realm: Realm): Promise<Record<string, unknown>> {
   return {
     issuer: issuerOf(s.config, realm),
-    authorization_endpoint: endpointOf(s.config, realm, 'auth'),
-    token_endpoint: endpointOf(s.config, realm, 'token'),
-    userinfo_endpoint: endpointOf(s.config, realm, 'userinfo'),
-    jwks_uri: endpointOf(s.config, realm, 'certs'),
-    end_session_endpoint: endpointOf(s.config, realm, 'logout'),
-    introspection_endpoint: endpointOf(s.config, realm, 'token/introspect'),
-    revocation_endpoint: endpointOf(s.config, realm, 'revoke'),
-    registration_endpoint: endpointOf(s.config, realm, 'registrations'),
-    device_authorization_endpoint: endpointOf(s.config, realm, 'auth/device'),
-    pushed_authorization_request_endpoint: endpointOf(s.config, realm, parPath),
+    ...Object.fromEntries(discoveryEndpoints.map((endpoint) => [endpoint.name, endpointUrl(s.config, realm, endpoint)])),
     require_pushed_authorization_requests: realm.settings.require_pushed_authorization_requests,
     scopes_supported: [...builtInScopes, ...realm.settings.scopes.map((d) => d.name)],
     response_types_supported: responseTypes,
@@ -76,11 +68,10 @@ export async function discoveryDocument(s: Services, realm: Realm): Promise<Reco
 }
 
 export function discoveryRoutes(app: FastifyInstance, s: Services): void {
-  app.get('/realms/:realm/.well-known/openid-configuration', async (request, reply) =>
-    reply.header('cache-control', 'public, max-age=60').send(await discoveryDocument(s, request.realm!)));
-  // RFC 8414 §3 location for the same document.
-  app.get('/.well-known/oauth-authorization-server/realms/:realm', async (request, reply) =>
-    reply.header('cache-control', 'public, max-age=60').send(await discoveryDocument(s, request.realm!)));
-  app.get('/realms/:realm/protocol/openid-connect/certs', async (request, reply) =>
+  const metadata: RouteHandlerMethod = async (request, reply) =>
+    reply.header('cache-control', 'public, max-age=60').send(await discoveryDocument(s, request.realm!));
+  route(app, oauthEndpoints.openid_configuration, metadata);
+  route(app, oauthEndpoints.oauth_authorization_server, metadata);
+  route(app, oauthEndpoints.jwks_uri, async (request, reply) =>
     reply.header('cache-control', 'public, max-age=60').type('application/jwk-set+json').send(await s.keystore.jwks(request.realm!.name)));
 }

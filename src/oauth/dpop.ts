@@ -3,11 +3,13 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
+import { endpointUrl } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { safeEqual, seconds } from '../runtime.js';
-import { endpointOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
+import { oauthEndpoints } from './endpoints.js';
 
 /** Asymmetric algorithms only (§4.2): never `none`, never an HMAC. Discovery advertises exactly these. */
 export const dpopSigningAlgs = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
@@ -197,5 +199,5 @@ export async function tokenRequestProof(
     return undefined;
   }
   const nonces = nonceChallenge(s, realm, reply);
-  return verifyDPoPProof(proof, { htm: 'POST', htu: endpointOf(s.config, realm, 'token'), nonces }, s);
+  return verifyDPoPProof(proof, { htm: 'POST', htu: endpointUrl(s.config, realm, oauthEndpoints.token_endpoint), nonces }, s);
 }

@@ -2,15 +2,17 @@
 // whether a token is active and what it stands for. Anything not active answers {"active": false}.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest, InvalidClient } from '../http/client-auth.js';
+import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { seconds } from '../runtime.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { inspectToken, type InspectedToken } from '../tokens/inspect.js';
 import { subjectFor } from '../tokens/subject.js';
+import { oauthEndpoints } from './endpoints.js';
 
 export function introspectRoutes(app: FastifyInstance, s: Services): void {
-  app.post('/realms/:realm/protocol/openid-connect/token/introspect', async (request, reply) => {
+  route(app, oauthEndpoints.introspection_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const realm = request.realm!;
     const { params, client } = await authenticatedRequest(request, s);

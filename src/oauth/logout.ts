@@ -3,16 +3,18 @@
 // Ending the session notifies its clients by back-channel and front-channel logout.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { currentSession, endSession, forgetSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
-import { endpointOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { verifyIdTokenHint, type IdTokenHint } from '../tokens/id-token-hint.js';
 import { subjectFor } from '../tokens/subject.js';
 import type { Session } from '../store/sessions.js';
+import { oauthEndpoints } from './endpoints.js';
 import { frontchannelLogoutUris, sendBackchannelLogout } from './logout-notifications.js';
 import { getMessages, pickLocale } from '../ui/messages.js';
 import { frontchannelLogoutPage, loggedOutPage, logoutConfirmPage } from '../ui/pages.js';
@@ -104,16 +106,15 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     if (logout.uiLocales !== undefined) fields.ui_locales = logout.uiLocales;
     return sendPage(reply, logoutConfirmPage({
       realm: realmView(s, request, realm, logout.uiLocales),
-      action: endpointOf(s.config, realm, 'logout/confirm'),
+      action: endpointUrl(s.config, realm, oauthEndpoints.end_session_confirmation),
       csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }),
       fields,
       clientName: logout.client ? logout.client.metadata.client_name ?? logout.client.clientId : undefined,
     }));
   };
-  app.get('/realms/:realm/protocol/openid-connect/logout', handler);
-  app.post('/realms/:realm/protocol/openid-connect/logout', handler);
+  route(app, oauthEndpoints.end_session_endpoint, handler);
 
-  app.post('/realms/:realm/protocol/openid-connect/logout/confirm', async (request, reply) => {
+  route(app, oauthEndpoints.end_session_confirmation, async (request, reply) => {
     const realm = request.realm!;
     const params = parseParams(request.body);
     const active = await currentSession(s, request, realm);

@@ -3,17 +3,18 @@
 // the authorization endpoint accepts in place of the parameters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
-import { endpointOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { dpopHeader, InvalidDPoPProof, nonceChallenge, verifyDPoPProof } from './dpop.js';
 import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
+import { oauthEndpoints } from './endpoints.js';
 import { pushedRequestObject, rejection } from './request-object.js';
 
-export const parPath = 'ext/par/request';
 /** RFC 9126 §2.2: the request_uri is a URN with this prefix and a random reference. */
 export const pushedRequestUriPrefix = 'urn:ietf:params:oauth:request_uri:';
 /** Long enough for the redirect that follows the push, short enough to leave little to replay (RFC 9126 §7.1). */
@@ -23,7 +24,7 @@ export const pushedRequestLifetimeSeconds = 60;
 const authenticationParams = ['client_secret', 'client_assertion', 'client_assertion_type'];
 
 export function parRoutes(app: FastifyInstance, s: Services): void {
-  app.post(`/realms/:realm/protocol/openid-connect/${parPath}`, async (request, reply) => {
+  route(app, oauthEndpoints.pushed_authorization_request_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;
     const { params, client } = await authenticatedRequest(request, s);
@@ -61,7 +62,7 @@ async function bindToProof(request: FastifyRequest, reply: FastifyReply, s: Serv
   const proof = dpopHeader(request);
   if (proof === undefined) return;
   const nonces = nonceChallenge(s, realm, reply);
-  const { jkt } = await verifyDPoPProof(proof, { htm: 'POST', htu: endpointOf(s.config, realm, parPath), nonces }, s);
+  const { jkt } = await verifyDPoPProof(proof, { htm: 'POST', htu: endpointUrl(s.config, realm, oauthEndpoints.pushed_authorization_request_endpoint), nonces }, s);
   if (pushed.dpop_jkt !== undefined && pushed.dpop_jkt !== jkt) throw new InvalidDPoPProof('dpop_jkt names another key than the DPoP proof');
   pushed.dpop_jkt = jkt;
 }

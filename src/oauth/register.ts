@@ -4,14 +4,16 @@
 // updated and deleted with the registration access token it was given.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseClient, RealmFileError } from '../admin/realm-file.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { randomToken, safeEqual, seconds, sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
-import { endpointOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import { storedSecret, type Client, type ClientMetadata, type TokenEndpointAuthMethod } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
+import { oauthEndpoints } from './endpoints.js';
 import { tokenExchangeGrantType } from './grants/token-exchange.js';
 import { checkSectorIdentifier } from './sector-identifier.js';
 
@@ -145,7 +147,7 @@ function clientInformation(s: Services, realm: Realm, metadata: ClientMetadata, 
     ...(issued.secret === undefined ? {} : { client_secret: issued.secret }),
     ...(usesSecret(metadata.token_endpoint_auth_method) ? { client_secret_expires_at: 0 } : {}),
     registration_access_token: issued.registrationAccessToken,
-    registration_client_uri: endpointOf(s.config, realm, `registrations/${encodeURIComponent(metadata.client_id)}`),
+    registration_client_uri: endpointUrl(s.config, realm, oauthEndpoints.registration_client_uri, { clientId: metadata.client_id }),
   };
 }
 
@@ -166,9 +168,7 @@ function withBearerChallenge(handler: (request: FastifyRequest, reply: FastifyRe
 }
 
 export function registerRoutes(app: FastifyInstance, s: Services): void {
-  const base = '/realms/:realm/protocol/openid-connect/registrations';
-
-  app.post(base, withBearerChallenge(async (request, reply) => {
+  route(app, oauthEndpoints.registration_endpoint, withBearerChallenge(async (request, reply) => {
     const realm = request.realm!;
     await authorizeRegistration(s, request);
     requireJson(request);
@@ -188,14 +188,14 @@ export function registerRoutes(app: FastifyInstance, s: Services): void {
   }));
 
   // RFC 7592 §2.1: the registration access token presented is the one in the response; the secret is not.
-  app.get(`${base}/:clientId`, withBearerChallenge(async (request, reply) => {
+  const read = withBearerChallenge(async (request, reply) => {
     const { client, registration, token } = await managedClient(s, request);
     return reply.send(clientInformation(s, request.realm!, client.metadata, registration, { registrationAccessToken: token }));
-  }));
+  });
 
   // RFC 7592 §2.2: the body replaces the metadata. A new secret is issued (and shown) only when the
   // new method needs a secret the client does not have in a usable form.
-  app.put(`${base}/:clientId`, withBearerChallenge(async (request, reply) => {
+  const update = withBearerChallenge(async (request, reply) => {
     const realm = request.realm!;
     const { client, registration, token } = await managedClient(s, request);
     requireJson(request);
@@ -208,13 +208,15 @@ export function registerRoutes(app: FastifyInstance, s: Services): void {
     const stored = secret === undefined ? undefined : storedSecret(secret, method, s.sealer);
     await s.store.clients.upsert(realm.name, metadata, stored?.hash ?? null, s.clock.now(), stored?.sealed ?? null);
     return reply.send(clientInformation(s, realm, metadata, registration, { secret, registrationAccessToken: token }));
-  }));
+  });
 
   // RFC 7592 §2.3: the client id, its secret and this token stop working at once.
-  app.delete(`${base}/:clientId`, withBearerChallenge(async (request, reply) => {
+  const remove = withBearerChallenge(async (request, reply) => {
     const { client } = await managedClient(s, request);
     await s.store.clients.remove(request.realm!.name, client.clientId);
     await s.store.grants.revokeForClient(request.realm!.name, client.clientId, s.clock.now());
     return reply.code(204).send();
-  }));
+  });
+
+  route(app, oauthEndpoints.registration_client_uri, { GET: read, PUT: update, DELETE: remove });
 }

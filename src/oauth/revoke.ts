@@ -3,12 +3,14 @@
 // it stops working; an access token without one (client_credentials) is revoked on its own.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
+import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import { inspectToken } from '../tokens/inspect.js';
+import { oauthEndpoints } from './endpoints.js';
 
 export function revokeRoutes(app: FastifyInstance, s: Services): void {
-  app.post('/realms/:realm/protocol/openid-connect/revoke', async (request, reply) => {
+  route(app, oauthEndpoints.revocation_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const realm = request.realm!;
     // Public clients take part too (client_id only): they hold tokens and must be able to discard them.

@@ -2,11 +2,13 @@
 // Errors are JSON per §5.2; responses are never cached.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest } from '../http/client-auth.js';
+import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { countTokensIssued } from '../ops/metrics.js';
 import { recordEvent } from '../security/audit.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
+import { oauthEndpoints } from './endpoints.js';
 import { authorizationCode } from './grants/authorization-code.js';
 import { clientCredentials } from './grants/client-credentials.js';
 import { deviceCode } from './grants/device-code.js';
@@ -20,7 +22,7 @@ export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentia
 const grantsByType = new Map(grants.map((g) => [g.type, g]));
 
 export function tokenRoutes(app: FastifyInstance, s: Services): void {
-  app.post('/realms/:realm/protocol/openid-connect/token', async (request, reply) => {
+  route(app, oauthEndpoints.token_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;
     const { params, client } = await authenticatedRequest(request, s);

@@ -1,8 +1,9 @@
 // UserInfo endpoint (OIDC Core §5.3), GET and POST; bearer tokens per RFC 6750 §2.1/§2.2 and
 // errors per §3.1, DPoP-bound tokens per RFC 9449 §7. Revocation is honoured by checking the token's grant.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
-import { endpointOf, issuerOf, type Services } from '../services.js';
+import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { userinfoClaims } from '../tokens/custom-claims.js';
@@ -11,6 +12,7 @@ import { inspectAccessToken } from '../tokens/inspect.js';
 import { subjectFor } from '../tokens/subject.js';
 import { isFormBody } from '../http/params.js';
 import { dpopHeader, dpopSigningAlgs, nonceChallenge, verifyDPoPProof } from './dpop.js';
+import { oauthEndpoints } from './endpoints.js';
 
 /** The access token and how it came: in the Authorization header with its scheme, or in the form body. */
 interface PresentedToken { token: string; scheme: 'bearer' | 'dpop' | 'body' }
@@ -43,7 +45,7 @@ async function checkSenderConstraint(
   if (presented.scheme !== 'dpop') throw new OAuthError('invalid_token', 'the access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof');
   const proof = dpopHeader(request);
   if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'a DPoP proof is required with a DPoP-bound access token', 401);
-  const expected = { htm: request.method, htu: endpointOf(s.config, realm, 'userinfo'), accessToken: presented.token, nonces: nonceChallenge(s, realm, reply) };
+  const expected = { htm: request.method, htu: endpointUrl(s.config, realm, oauthEndpoints.userinfo_endpoint), accessToken: presented.token, nonces: nonceChallenge(s, realm, reply) };
   const { jkt: proved } = await verifyDPoPProof(proof, expected, s);
   if (proved !== jkt) throw new OAuthError('invalid_token', 'the DPoP proof was not made with the key the access token is bound to');
 }
@@ -97,6 +99,5 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
       return reply.code(status).header('www-authenticate', challengeFor(error, realm, dpop)).send(error instanceof MissingToken ? undefined : error.toJSON());
     }
   };
-  app.get('/realms/:realm/protocol/openid-connect/userinfo', handler);
-  app.post('/realms/:realm/protocol/openid-connect/userinfo', handler);
+  route(app, oauthEndpoints.userinfo_endpoint, handler);
 }

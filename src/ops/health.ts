@@ -1,7 +1,9 @@
 // Health endpoints for orchestrators: /health/live (the process answers) and /health/ready
 // (it can serve: the database answers within a deadline). Neither needs a realm.
 import type { FastifyInstance } from 'fastify';
+import { route } from '../http/endpoint.js';
 import type { Services } from '../services.js';
+import { opsEndpoints } from './endpoints.js';
 
 export const readinessTimeoutMs = 2000;
 
@@ -17,8 +19,8 @@ async function within(ms: number, check: () => Promise<void>): Promise<boolean> 
 }
 
 export function healthRoutes(app: FastifyInstance, s: Services): void {
-  app.get('/health/live', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
-  app.get('/health/ready', async (request, reply) => {
+  route(app, opsEndpoints.health_live, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  route(app, opsEndpoints.health_ready, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     if (await within(readinessTimeoutMs, () => s.store.ping())) return reply.send({ status: 'ready' });
     request.log.warn({ event: 'not_ready', reason: 'database' }, 'readiness check failed: the database did not answer');

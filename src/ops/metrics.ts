@@ -4,8 +4,10 @@
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { route } from '../http/endpoint.js';
 import type { PoolStats } from '../store/db.js';
 import { clusterMetrics } from './cluster.js';
+import { opsEndpoints } from './endpoints.js';
 
 /** One registry per process: the counters are process-wide, like the process metrics beside them. */
 const registry = new Registry();
@@ -74,7 +76,7 @@ export function metrics(app: FastifyInstance, poolStats?: () => PoolStats): void
     requestDuration.observe({ route, method }, reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', async (_request, reply) =>
+  route(app, opsEndpoints.metrics, async (_request, reply) =>
     reply.type(registry.contentType).header('cache-control', 'no-store')
       .send(cluster.isWorker ? await clusterMetrics() : await registry.metrics()));
 }

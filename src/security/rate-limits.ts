@@ -1,46 +1,21 @@
-// Request rate limits (docs/security.md "Rate limits") on the sign-in form, the device code form, and
-// the authorization, token, introspection, revocation, registration, device authorization and PAR endpoints: per
-// client address before anything else, per client once a request has proved to be that client, and
-// failed client authentications per address and client. Counters live in Redis when
+// Request rate limits (docs/security.md "Rate limits") on the endpoints whose table entry names them
+// (`rateLimits`: the sign-in form, the device code form, and the authorization, token, introspection,
+// revocation, registration, device authorization and PAR endpoints): per client address before
+// anything else, per client once a request has proved to be that client, and failed client
+// authentications per address and client. Counters live in Redis when
 // STRIX_REDIS_URL is set (shared by every node), otherwise in this process. A refusal is 429 with
 // Retry-After (RFC 6585 §4).
 import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ClientAuthenticationLimits } from '../http/client-auth.js';
+import { matchedEndpoint, type Endpoint, type Method, type RateLimit, type RateLimitName } from '../http/endpoint.js';
 import { TooManyRequests } from '../http/errors.js';
 import type { Services } from '../services.js';
-import type { RateLimitSettings } from '../store/realms.js';
 import { errorPage } from '../ui/pages.js';
 import { sendPage, stylesheetHref } from '../ui/render.js';
 
-type LimitName = Exclude<keyof RateLimitSettings, 'enabled'>;
-/** `client` limits are spent after client authentication (see clientAuthenticationLimits), the others before the handler. */
-interface Limit { name: LimitName; by: 'ip' | 'client' }
-interface Target { route: RegExp; limits: Limit[]; page: boolean; method?: string }
-
-// Matched against the route's pattern, so every route under `registrations` (RFC 7591 and RFC 7592
-// client configuration) is covered whichever file declares it.
-const endpoint = (path: string) => new RegExp(`^/realms/:realm/protocol/openid-connect/${path}$`);
-const targets: Target[] = [
-  { route: /^\/realms\/:realm\/login-actions\/authenticate$/, limits: [{ name: 'login_per_ip', by: 'ip' }], page: true },
-  // Every request that shows the sign-in page parks a row (src/oauth/authorize.ts), so it has a cost to bound.
-  { route: endpoint('auth'), limits: [{ name: 'authorization_per_ip', by: 'ip' }], page: true },
-  { route: endpoint('token'), limits: [{ name: 'token_per_ip', by: 'ip' }, { name: 'token_per_client', by: 'client' }], page: false },
-  {
-    route: endpoint('token/introspect'),
-    limits: [{ name: 'introspection_per_ip', by: 'ip' }, { name: 'introspection_per_client', by: 'client' }], page: false,
-  },
-  { route: endpoint('revoke'), limits: [{ name: 'revocation_per_ip', by: 'ip' }, { name: 'revocation_per_client', by: 'client' }], page: false },
-  { route: endpoint('registrations(/.*)?'), limits: [{ name: 'registration_per_ip', by: 'ip' }], page: false },
-  {
-    route: endpoint('auth/device'),
-    limits: [{ name: 'device_authorization_per_ip', by: 'ip' }, { name: 'device_authorization_per_client', by: 'client' }], page: false,
-  },
-  // Code entries only: showing the form costs a guesser nothing.
-  { route: /^\/realms\/:realm\/device$/, method: 'POST', limits: [{ name: 'device_verification_per_ip', by: 'ip' }], page: true },
-  { route: endpoint('ext/par/request'), limits: [{ name: 'par_per_ip', by: 'ip' }, { name: 'par_per_client', by: 'client' }], page: false },
-];
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 // Wait at most this long for Redis at start, and for any one command: a slow store must not stall
 // sign-ins, and a failed check lets the request through (see failOpen).
@@ -85,7 +60,7 @@ function whenReady(redis: Redis): Promise<void> {
   });
 }
 
-/** Registers the limits; call after the realm resolver, so that each realm's own settings apply. */
+/** Registers the limits; call after the realm resolver, so that each realm's own settings apply, and before the routes it limits. */
 export async function rateLimits(app: FastifyInstance, s: Services): Promise<void> {
   const redis = s.config.redisUrl ? await connectRedis(s, s.config.redisUrl) : undefined;
   if (redis) {
@@ -94,14 +69,15 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
   }
   await app.register(rateLimit, { global: false, redis, nameSpace: 'strix:rate-limit:' });
 
-  const settingsOf = (request: FastifyRequest, name: LimitName) => request.realm!.settings.rate_limits[name];
-  const keyOf: Record<Limit['by'] | 'ip_and_client', (request: FastifyRequest) => string> = {
+  const settingsOf = (request: FastifyRequest, name: RateLimitName) => request.realm!.settings.rate_limits[name];
+  const keyOf: Record<RateLimit['by'] | 'ip_and_client', (request: FastifyRequest) => string> = {
     ip: addressKey,
     client: (request) => authenticatedClients.get(request)!,
     ip_and_client: (request) => `${addressKey(request)}|${authenticatedClients.get(request)!}`,
   };
-  const limitsOf = [...targets.flatMap((t) => t.limits), { name: failureLimit, by: 'ip_and_client' as const }];
-  const limiters = new Map(limitsOf.map((limit) => {
+  const limiters = new Map<RateLimitName, Limiter>();
+  const addLimiter = (limit: { name: RateLimitName; by: keyof typeof keyOf }) => {
+    if (limiters.has(limit.name)) return;
     // `cache` sizes the in-process store of each limit (an LRU map, 5000 keys unless told);
     // the plugin reads it from these options although its types leave it out.
     const options: CreateRateLimitOptions & { cache: number } = {
@@ -110,8 +86,13 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
       max: (request) => settingsOf(request, limit.name).max,
       timeWindow: (request) => settingsOf(request, limit.name).window_seconds * 1000,
     };
-    return [limit.name, app.createRateLimit(options)];
-  }));
+    limiters.set(limit.name, app.createRateLimit(options));
+  };
+  addLimiter({ name: failureLimit, by: 'ip_and_client' });
+  // Every limit an endpoint names, as its routes are registered (after this).
+  app.addHook('onRoute', (route) => {
+    for (const limit of route.config?.endpoint?.rateLimits ?? []) addLimiter(limit);
+  });
 
   let warnedAt = -Infinity;
   const failOpen = (request: FastifyRequest, error: unknown) => {
@@ -122,7 +103,7 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
   };
 
   /** Counts the request against one limit: the seconds to wait when it is over, else undefined. */
-  const spend = async (request: FastifyRequest, name: LimitName): Promise<number | undefined> => {
+  const spend = async (request: FastifyRequest, name: RateLimitName): Promise<number | undefined> => {
     let result;
     try {
       result = await limiters.get(name)!(request);
@@ -135,31 +116,24 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
     return Math.max(1, result.ttlInSeconds);
   };
 
-  // The target of each route and method, found once: the set of routes is fixed.
-  const targetOf = new Map<string, Target | undefined>();
-  const findTarget = (request: FastifyRequest): Target | undefined => {
-    const key = `${request.method} ${request.routeOptions.url ?? ''}`;
-    if (!targetOf.has(key)) {
-      targetOf.set(key, targets.find((t) => t.route.test(request.routeOptions.url ?? '') && (t.method === undefined || t.method === request.method)));
-    }
-    return targetOf.get(key);
-  };
-
   app.addHook('preHandler', async (request, reply) => {
     if (!request.realm?.settings.rate_limits.enabled) return;
-    const target = findTarget(request);
-    if (!target) return;
-    for (const limit of target.limits) {
-      if (limit.by !== 'ip') continue;
+    const endpoint = matchedEndpoint(request);
+    for (const limit of limitsOf(request, 'ip')) {
       const retryAfter = await spend(request, limit.name);
-      if (retryAfter !== undefined) return refuse(s, reply, target, retryAfter);
+      if (retryAfter !== undefined) return refuse(s, reply, endpoint!, retryAfter);
     }
   });
 
-  app.decorate('clientAuthenticationLimits', clientAuthenticationLimits(s, spend, findTarget));
+  app.decorate('clientAuthenticationLimits', clientAuthenticationLimits(s, spend));
 }
 
-const failureLimit: LimitName = 'failed_client_authentication_per_ip_and_client';
+/** The limits of the endpoint a request matched that apply to its method and are counted by `by`. */
+function limitsOf(request: FastifyRequest, by: RateLimit['by']): RateLimit[] {
+  return (matchedEndpoint(request)?.rateLimits ?? []).filter((limit) => limit.by === by && (limit.methods?.includes(request.method as Method) ?? true));
+}
+
+const failureLimit: RateLimitName = 'failed_client_authentication_per_ip_and_client';
 
 /** The client each request authenticated as (or tried to), for the keys of the limits spent after authentication. */
 const authenticatedClients = new WeakMap<FastifyRequest, string>();
@@ -171,7 +145,7 @@ const authenticatedClients = new WeakMap<FastifyRequest, string>();
  * address's next failure there, as the count itself is shared through Redis).
  */
 function clientAuthenticationLimits(
-  s: Services, spend: (request: FastifyRequest, name: LimitName) => Promise<number | undefined>, findTarget: (request: FastifyRequest) => Target | undefined,
+  s: Services, spend: (request: FastifyRequest, name: RateLimitName) => Promise<number | undefined>,
 ): ClientAuthenticationLimits {
   const refusedUntil = new Map<string, number>();
   const enabled = (request: FastifyRequest) => request.realm?.settings.rate_limits.enabled === true;
@@ -203,8 +177,7 @@ function clientAuthenticationLimits(
       // A public client (`none`) only names itself, which anyone can do: it is counted by address only.
       if (!enabled(request) || !proven) return;
       authenticatedClients.set(request, clientId);
-      for (const limit of findTarget(request)?.limits ?? []) {
-        if (limit.by !== 'client') continue;
+      for (const limit of limitsOf(request, 'client')) {
         const retryAfter = await spend(request, limit.name);
         if (retryAfter !== undefined) throw new TooManyRequests(retryAfter);
       }
@@ -217,9 +190,9 @@ function clientAuthenticationLimits(
  * handle the request due to a temporary overloading") is the one clients treat as "retry later",
  * and the 429 status with Retry-After says how long.
  */
-function refuse(s: Services, reply: FastifyReply, target: Target, retryAfter: number): FastifyReply {
+function refuse(s: Services, reply: FastifyReply, endpoint: Endpoint, retryAfter: number): FastifyReply {
   reply.header('retry-after', String(retryAfter));
   const message = `Too many requests. Try again in ${retryAfter} seconds.`;
-  if (target.page) return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title: 'Too many requests', message }), 429);
+  if (endpoint.errors === 'page') return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title: 'Too many requests', message }), 429);
   return reply.code(429).header('cache-control', 'no-store').send(new TooManyRequests(retryAfter).toJSON());
 }

@@ -3,25 +3,27 @@
 // plain POST with the CSRF token; factors change only from a session that used one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken } from '../http/cookies.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { enrolledFactors, newRecoveryCodes, realmRequiresMfa, verifyCode } from '../identity/mfa.js';
 import { verifyPassword } from '../identity/passwords.js';
 import { reauthenticated, type ActiveSession } from '../identity/sso.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
 import { recordEvent } from '../security/audit.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
+import { uiEndpoints } from './endpoints.js';
 import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './mfa-actions.js';
 import { format, getMessages, type Messages } from './messages.js';
 import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
 
 export function accountActionRoutes(app: FastifyInstance, s: Services): void {
-  app.get('/realms/:realm/account/applications', async (request, reply) => {
+  route(app, uiEndpoints.account_applications, async (request, reply) => {
     const realm = request.realm!;
     return sendApplicationsPage(s, request, reply, realm, await signedIn(s, request, realm));
   });
 
-  app.post('/realms/:realm/account/applications/revoke', async (request, reply) => {
+  route(app, uiEndpoints.account_application_revoke, async (request, reply) => {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const clientId = params.client_id ?? '';
@@ -37,16 +39,16 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     return sendApplicationsPage(s, request, reply, realm, active, format(t.accessRevoked, { client: client?.metadata.client_name ?? clientId }));
   });
 
-  app.get('/realms/:realm/account/reauthenticate', async (request, reply) => {
+  const showReauthentication = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     return sendReauthenticatePage(s, request, reply, realm, await signedIn(s, request, realm));
-  });
+  };
 
   /**
    * Re-authentication before factor changes (prompt=login within the account pages): the password,
    * and a code when the user has one to give; counted like any sign-in by brute-force protection.
    */
-  app.post('/realms/:realm/account/reauthenticate', async (request, reply) => {
+  const reauthenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const again = (error: string, status: number) => sendReauthenticatePage(s, request, reply, realm, active, error, status);
@@ -73,10 +75,11 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
       details: { username: active.user.username, method: 'reauthentication' },
     });
     request.log.info({ realm: realm.name, event: 'reauthenticated', userId: active.user.id }, 're-authenticated on the account page');
-    return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
-  });
+    return reply.redirect(endpointUrl(s.config, realm, uiEndpoints.account_mfa), 303);
+  };
+  route(app, uiEndpoints.account_reauthenticate, { GET: showReauthentication, POST: reauthenticate });
 
-  app.post('/realms/:realm/account/mfa/totp/remove', async (request, reply) => {
+  route(app, uiEndpoints.account_totp_remove, async (request, reply) => {
     const realm = request.realm!;
     const { active, t } = await accountForm(s, request, realm);
     const refused = await refusal(s, realm, active, t);
@@ -85,7 +88,7 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     return sendAccountPage(s, request, reply, realm, active, t.factorRemoved);
   });
 
-  app.post('/realms/:realm/account/mfa/passkey/remove', async (request, reply) => {
+  route(app, uiEndpoints.account_passkey_remove, async (request, reply) => {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const refused = await refusal(s, realm, active, t);
@@ -94,16 +97,16 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     return sendAccountPage(s, request, reply, realm, active, t.factorRemoved);
   });
 
-  app.post('/realms/:realm/account/mfa/recovery-codes', async (request, reply) => {
+  route(app, uiEndpoints.account_recovery_codes, async (request, reply) => {
     const realm = request.realm!;
     const { active, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
-    if (!factors.totp && factors.passkeys === 0) return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
+    if (!factors.totp && factors.passkeys === 0) return reply.redirect(endpointUrl(s.config, realm, uiEndpoints.account_mfa), 303);
     if (!mayChangeFactors(factors, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.accountMfaStepUp);
     const codes = await newRecoveryCodes(s, active.user);
     await recordEvent(s, { realm, type: 'recovery_codes_regenerated', userId: active.user.id, ip: request.ip, sessionId: active.session.id });
     request.log.info({ realm: realm.name, event: 'recovery_codes_regenerated', userId: active.user.id }, 'new recovery codes');
-    return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: `${issuerOf(s.config, realm)}/account/mfa` } }));
+    return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: endpointUrl(s.config, realm, uiEndpoints.account_mfa) } }));
   });
 }
 
@@ -147,7 +150,7 @@ async function sendReauthenticatePage(
   const t = getMessages(realmView(s, request, realm).locale);
   if (code === undefined) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
   return sendPage(reply, reauthenticatePage({
-    realm: realmView(s, request, realm), action: `${issuerOf(s.config, realm)}/account/reauthenticate`,
+    realm: realmView(s, request, realm), action: endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate),
     csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }), code, error,
   }), status);
 }
@@ -155,7 +158,6 @@ async function sendReauthenticatePage(
 async function sendApplicationsPage(
   s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string,
 ): Promise<FastifyReply> {
-  const issuer = issuerOf(s.config, realm);
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
@@ -164,8 +166,8 @@ async function sendApplicationsPage(
     const client = await s.store.clients.get(realm.name, c.clientId);
     return {
       name: client?.metadata.client_name ?? c.clientId, scopes: c.scopes,
-      revoke: { action: `${issuer}/account/applications/revoke`, fields: { csrf, client_id: c.clientId }, label: t.revokeAccess },
+      revoke: { action: endpointUrl(s.config, realm, uiEndpoints.account_application_revoke), fields: { csrf, client_id: c.clientId }, label: t.revokeAccess },
     };
   }));
-  return sendPage(reply, accountApplicationsPage({ realm: view, username: active.user.username, accountHref: `${issuer}/account/mfa`, notice, applications }));
+  return sendPage(reply, accountApplicationsPage({ realm: view, username: active.user.username, accountHref: endpointUrl(s.config, realm, uiEndpoints.account_mfa), notice, applications }));
 }

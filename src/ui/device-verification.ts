@@ -2,19 +2,21 @@
 // arrives with it in verification_uri_complete and confirms it), signs in through the usual sign-in
 // form, sees which client asks for what (§5.4: always, so a code sent by a stranger is noticed),
 // and allows or denies. Code entries are rate-limited per address (src/security/rate-limits.ts).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { requiredAcr, satisfies } from '../identity/mfa.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { oauthEndpoints } from '../oauth/endpoints.js';
 import { grantExpiry } from '../oauth/grants/grant.js';
-import { verificationPath } from '../oauth/device.js';
 import { normalizeUserCode, userCodeHash } from '../oauth/user-code.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { describeScope } from '../oauth/authorize.js';
+import { uiEndpoints } from './endpoints.js';
 import { getMessages } from './messages.js';
 import { consentPage, deviceCodePage, deviceResultPage, loginPage } from './pages.js';
 import { realmView, sendPage } from './render.js';
@@ -35,7 +37,7 @@ const clientName = (client: Client) => client.metadata.client_name ?? client.cli
 function showCodeForm(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, userCode?: string, error?: string): FastifyReply {
   const html = deviceCodePage({
     realm: realmView(s, request, realm),
-    action: `${issuerOf(s.config, realm)}/${verificationPath}`,
+    action: endpointUrl(s.config, realm, oauthEndpoints.verification_uri),
     csrf: csrfToken(s, request, reply, realm.name, 'browser'),
     userCode, error,
   });
@@ -48,7 +50,7 @@ export function showDeviceLogin(
 ): FastifyReply {
   const html = loginPage({
     realm: realmView(s, request, realm),
-    action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_authenticate),
     csrf: csrfToken(s, request, reply, realm.name, { interaction }),
     interaction, clientName: clientName(client), username, error,
   });
@@ -79,7 +81,7 @@ export function showDeviceConsent(
   const t = getMessages(view.locale);
   const html = consentPage({
     realm: view,
-    action: `${issuerOf(s.config, realm)}/login-actions/consent`,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_consent),
     csrf: csrfToken(s, request, reply, realm.name, { interaction }),
     interaction, clientName: clientName(client), username: active.user.username,
     scopes: device.scope.map((name) => ({ name, description: describeScope(realm, name, t) })),
@@ -126,15 +128,13 @@ function formParams(source: unknown): Params {
 }
 
 export function deviceVerificationRoutes(app: FastifyInstance, s: Services): void {
-  const path = `/realms/:realm/${verificationPath}`;
-
   // verification_uri_complete only fills the form in: the user still confirms the code (§3.3.1).
-  app.get(path, async (request, reply) => {
+  const show: RouteHandlerMethod = async (request, reply) => {
     const userCode = formParams(request.query).user_code;
     return showCodeForm(s, request, reply, request.realm!, userCode?.slice(0, 20));
-  });
+  };
 
-  app.post(path, async (request, reply) => {
+  const enter: RouteHandlerMethod = async (request, reply) => {
     const realm = request.realm!;
     const params = formParams(request.body);
     const t = getMessages(realmView(s, request, realm).locale);
@@ -156,5 +156,7 @@ export function deviceVerificationRoutes(app: FastifyInstance, s: Services): voi
     }, now);
     if (active) return continueDevice(s, request, reply, realm, client, device, active, interaction);
     return showDeviceLogin(s, request, reply, realm, client, interaction);
-  });
+  };
+
+  route(app, oauthEndpoints.verification_uri, { GET: show, POST: enter });
 }

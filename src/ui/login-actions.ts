@@ -1,6 +1,7 @@
 // The sign-in and consent forms' targets: they resume a parked authorization request.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid } from '../http/cookies.js';
+import { route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { verificationTime, verifyPassword } from '../identity/passwords.js';
@@ -17,6 +18,7 @@ import type { Realm } from '../store/realms.js';
 import { complete, proceed, redirectWithError, showLogin } from '../oauth/authorize.js';
 import type { AuthorizationRequest } from '../oauth/authorization-request.js';
 import { answerDevice, browserRequest, continueDevice, isDeviceAuthorization, showDeviceLogin, type DeviceAuthorization } from './device-verification.js';
+import { uiEndpoints } from './endpoints.js';
 import { getMessages, pickLocale } from './messages.js';
 
 /** The parked request a page's form continues, after its CSRF token and client are checked. */
@@ -38,7 +40,7 @@ export async function resume(s: Services, request: FastifyRequest, realm: Realm)
 }
 
 export function loginActionRoutes(app: FastifyInstance, s: Services): void {
-  app.post('/realms/:realm/login-actions/authenticate', async (request, reply) => {
+  route(app, uiEndpoints.login_authenticate, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, client, authorization, t } = await resume(s, request, realm);
     const username = (params.username ?? '').trim();
@@ -81,7 +83,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user });
   });
 
-  app.post('/realms/:realm/login-actions/consent', async (request, reply) => {
+  route(app, uiEndpoints.login_consent, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, interaction, client, authorization } = await resume(s, request, realm);
     const active = await currentSession(s, request, realm);

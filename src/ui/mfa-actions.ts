@@ -1,17 +1,19 @@
 // Second-factor forms: the code asked for after the password (or for step-up), TOTP set-up during
 // sign-in, and the account page where a signed-in user sets up factors of their own accord.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
 import { confirmTotp, currentTotpEnrolment, enrolledFactors, requiredAcr, satisfies, startTotpEnrolment, verifyCode } from '../identity/mfa.js';
 import { currentSession, isPending, stepUp, type ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { accountActionRoutes } from './account-actions.js';
 import { browserRequest } from './device-verification.js';
+import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume } from './login-actions.js';
 import { getMessages, type Messages } from './messages.js';
 import { accountMfaPage, recoveryCodesPage, totpSetupPage } from './mfa-pages.js';
@@ -28,11 +30,11 @@ export async function boundSession(s: Services, request: FastifyRequest, realm: 
   return active;
 }
 
-const accountPath = (s: Services, realm: Realm) => `${issuerOf(s.config, realm)}/account/mfa`;
+const accountPath = (s: Services, realm: Realm) => endpointUrl(s.config, realm, uiEndpoints.account_mfa);
 
 export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
   accountActionRoutes(app, s);
-  app.post('/realms/:realm/login-actions/second-factor', async (request, reply) => {
+  route(app, uiEndpoints.login_second_factor, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, interaction, client, authorization, t } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
@@ -53,34 +55,34 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user: active.user });
   });
 
-  app.post('/realms/:realm/login-actions/enrol-totp', async (request, reply) => {
+  route(app, uiEndpoints.login_enrol_totp, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, interaction, authorization, t } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
-    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, { interaction: id }, `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, browserRequest(authorization)?.uiLocales);
+    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, { interaction: id }, endpointUrl(s.config, realm, uiEndpoints.login_enrol_totp), browserRequest(authorization)?.uiLocales);
     if (!Array.isArray(codes)) return codes;
     const session = await stepUp(s, reply, realm, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: session.userId }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({
       realm: realmView(s, request, realm, browserRequest(authorization)?.uiLocales), codes,
-      next: { action: `${issuerOf(s.config, realm)}/login-actions/continue`, fields: { csrf: csrfToken(s, request, reply, realm.name, { interaction: id }), interaction: id } },
+      next: { action: endpointUrl(s.config, realm, uiEndpoints.login_continue), fields: { csrf: csrfToken(s, request, reply, realm.name, { interaction: id }), interaction: id } },
     }));
   });
 
   /** After the recovery codes were shown: the sign-in goes on (proceed checks everything again). */
-  app.post('/realms/:realm/login-actions/continue', async (request, reply) => {
+  route(app, uiEndpoints.login_continue, async (request, reply) => {
     const realm = request.realm!;
     const { id, interaction, client, authorization } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, active);
   });
 
-  app.get('/realms/:realm/account/mfa', async (request, reply) => {
+  route(app, uiEndpoints.account_mfa, async (request, reply) => {
     const realm = request.realm!;
     return sendAccountPage(s, request, reply, realm, await signedIn(s, request, realm));
   });
 
-  app.get('/realms/:realm/account/mfa/totp', async (request, reply) => {
+  const showTotpSetup: RouteHandlerMethod = async (request, reply) => {
     const realm = request.realm!;
     const active = await signedIn(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
@@ -88,23 +90,25 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, getMessages(realmView(s, request, realm).locale).reauthenticationRequired);
     const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
-      realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
+      realm: realmView(s, request, realm), action: endpointUrl(s.config, realm, uiEndpoints.account_totp),
       csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
     }));
-  });
+  };
 
-  app.post('/realms/:realm/account/mfa/totp', async (request, reply) => {
+  const setUpTotp: RouteHandlerMethod = async (request, reply) => {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
     if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
-    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, `${accountPath(s, realm)}/totp`);
+    const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, endpointUrl(s.config, realm, uiEndpoints.account_totp));
     if (!Array.isArray(codes)) return codes;
     await stepUp(s, reply, realm, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: active.user.id }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: accountPath(s, realm) } }));
-  });
+  };
+
+  route(app, uiEndpoints.account_totp, { GET: showTotpSetup, POST: setUpTotp });
 }
 
 /**
@@ -177,22 +181,21 @@ export async function sendAccountPage(
 ): Promise<FastifyReply> {
   const factors = await enrolledFactors(s, active.user);
   const canChange = mayChangeFactors(factors, active);
-  const account = `${issuerOf(s.config, realm)}/account/mfa`;
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
   const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
-    applicationsHref: `${issuerOf(s.config, realm)}/account/applications`,
-    reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? `${issuerOf(s.config, realm)}/account/reauthenticate` : undefined,
-    totpSetup: canChange && !factors.totp ? { href: `${account}/totp` } : undefined,
-    totpRemove: canChange && factors.totp ? { action: `${account}/totp/remove`, fields: { csrf }, label: t.removeFactor } : undefined,
-    passkeyRemoves: passkeys.map((c) => ({ action: `${account}/passkey/remove`, fields: { csrf, credential_id: c.id }, label: t.removeFactor })),
+    applicationsHref: endpointUrl(s.config, realm, uiEndpoints.account_applications),
+    reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate) : undefined,
+    totpSetup: canChange && !factors.totp ? { href: endpointUrl(s.config, realm, uiEndpoints.account_totp) } : undefined,
+    totpRemove: canChange && factors.totp ? { action: endpointUrl(s.config, realm, uiEndpoints.account_totp_remove), fields: { csrf }, label: t.removeFactor } : undefined,
+    passkeyRemoves: passkeys.map((c) => ({ action: endpointUrl(s.config, realm, uiEndpoints.account_passkey_remove), fields: { csrf, credential_id: c.id }, label: t.removeFactor })),
     newRecoveryCodes: canChange && (factors.totp || factors.passkeys > 0)
-      ? { action: `${account}/recovery-codes`, fields: { csrf }, label: t.newRecoveryCodes } : undefined,
+      ? { action: endpointUrl(s.config, realm, uiEndpoints.account_recovery_codes), fields: { csrf }, label: t.newRecoveryCodes } : undefined,
     passkey: canChange ? {
-      action: `${account}/passkey`, ceremony: 'register', label: t.registerPasskey, fields: { csrf },
+      action: endpointUrl(s.config, realm, uiEndpoints.account_passkey), ceremony: 'register', label: t.registerPasskey, fields: { csrf },
       options: await registrationOptions(s, realm, active.user, challengeKey.session(active.session.id)),
     } : undefined,
   }), status);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { acrFor, enrolledFactors, requiredAcr, withFactor } from '../identity/mfa.js';
 import { startSession, stepUp } from '../identity/sso.js';
@@ -13,11 +14,11 @@ import { proceed, showLogin } from '../oauth/authorize.js';
 import { sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import { browserRequest, isDeviceAuthorization } from './device-verification.js';
+import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume, withRedirectErrors } from './login-actions.js';
 import { accountForm, boundSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './mfa-actions.js';
-import { webauthnLibraryPath, webauthnScriptPath } from './render.js';
 import { showSecondFactor } from './second-factor.js';
 
 /** Runs a passkey form's WebAuthn ceremony with @simplewebauthn/browser, then posts the form. */
@@ -57,10 +58,10 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
   const library = browserLibrary();
   const script = (body: string) => async (_request: FastifyRequest, reply: FastifyReply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(body);
-  app.get(webauthnLibraryPath, script(library));
-  app.get(webauthnScriptPath, script(passkeyScript));
+  route(app, uiEndpoints.webauthn_library, script(library));
+  route(app, uiEndpoints.passkey_script, script(passkeyScript));
 
-  app.post('/realms/:realm/login-actions/passkey', async (request, reply) => {
+  route(app, uiEndpoints.login_passkey, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, interaction, client, authorization, t } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
@@ -83,7 +84,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
 
   // The challenge for a passwordless sign-in, made when its button is pressed: most sign-in pages are
   // never used for a passkey, and each challenge is a row (one per interaction, replaced on a new press).
-  app.post('/realms/:realm/login-actions/passkey-options', async (request, reply) => {
+  route(app, uiEndpoints.login_passkey_options, async (request, reply) => {
     const realm = request.realm!;
     const { id, authorization } = await resume(s, request, realm);
     if (isDeviceAuthorization(authorization)) throw new PageError('Invalid request', 'Sign in with your password to answer a device.');
@@ -91,7 +92,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
     return reply.header('cache-control', 'no-store').send(options);
   });
 
-  app.post('/realms/:realm/login-actions/passkey-sign-in', async (request, reply) => {
+  route(app, uiEndpoints.login_passkey_sign_in, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, client, authorization, t } = await resume(s, request, realm);
     // The device verification page offers no passkey button; its sign-in is the password form.
@@ -113,11 +114,11 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
       proceed(s, request, reply, realm, client, authorization, { id, signedIn: { session, user: result.user } }));
   });
 
-  app.post('/realms/:realm/account/mfa/passkey', async (request, reply) => {
+  route(app, uiEndpoints.account_passkey, async (request, reply) => {
     const realm = request.realm!;
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
-    if (!mayChangeFactors(factors, active)) return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
+    if (!mayChangeFactors(factors, active)) return reply.redirect(endpointUrl(s.config, realm, uiEndpoints.account_mfa), 303);
     if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
     const registered = await register(s, active.user, challengeKey.session(active.session.id), params.credential ?? '');
     if (registered) {

@@ -3,30 +3,26 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import type { ClientMetadata } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
+import { uiEndpoints } from './endpoints.js';
 import { pickLocale } from './messages.js';
 import type { ClientBranding, RealmView } from './pages.js';
 
-export const stylesheetPath = '/resources/strix.css';
-export const formPostScriptPath = '/resources/form-post.js';
 /** Submits the form_post page's form as soon as it is parsed. */
 export const formPostScript = "document.getElementById('form-post').submit();\n";
 
 const resource = (s: Services, path: string): string => `${new URL(s.config.publicUrl).pathname.replace(/\/$/, '')}${path}`;
 
 export function stylesheetHref(s: Services): string {
-  return resource(s, stylesheetPath);
+  return resource(s, uiEndpoints.stylesheet.path);
 }
 
 export function formPostScriptHref(s: Services): string {
-  return resource(s, formPostScriptPath);
+  return resource(s, uiEndpoints.form_post_script.path);
 }
-
-export const webauthnLibraryPath = '/resources/webauthn/simplewebauthn-browser.js';
-export const webauthnScriptPath = '/resources/webauthn/passkeys.js';
 
 /** The WebAuthn pages' scripts: @simplewebauthn/browser's bundle, then the page script that uses it. */
 export function webauthnScriptHrefs(s: Services): string[] {
-  return [resource(s, webauthnLibraryPath), resource(s, webauthnScriptPath)];
+  return [resource(s, uiEndpoints.webauthn_library.path), resource(s, uiEndpoints.passkey_script.path)];
 }
 
 export function realmView(s: Services, request: FastifyRequest, realm: Realm, uiLocales?: string): RealmView {

@@ -2,11 +2,13 @@
 // when policy requires a factor the user does not have yet.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken } from '../http/cookies.js';
+import { endpointUrl } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import type { ActiveSession } from '../identity/sso.js';
 import { enrolledFactors, startTotpEnrolment, type Acr } from '../identity/mfa.js';
-import { issuerOf, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
+import { uiEndpoints } from './endpoints.js';
 import { getMessages } from './messages.js';
 import { authenticationOptions, challengeKey } from '../identity/webauthn.js';
 import { sha256 } from '../runtime.js';
@@ -22,7 +24,7 @@ export async function showSecondFactor(
   const factors = await enrolledFactors(s, active.user);
   const t = getMessages(view.locale);
   const passkey: PasskeyForm | undefined = factors.passkeys === 0 ? undefined : {
-    action: `${issuerOf(s.config, realm)}/login-actions/passkey`, ceremony: 'authenticate', label: t.usePasskey,
+    action: endpointUrl(s.config, realm, uiEndpoints.login_passkey), ceremony: 'authenticate', label: t.usePasskey,
     options: await authenticationOptions(s, challengeKey.interaction(sha256(interaction)), active.user), fields: { csrf, interaction },
   };
   const codes = required !== '3' && (factors.totp || factors.recoveryCodes > 0);
@@ -30,12 +32,12 @@ export async function showSecondFactor(
     if (required === '3') throw new PageError('Passkey required', t.passkeyRequired, 403);
     const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
-      realm: view, action: `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, csrf, fields: { interaction },
+      realm: view, action: endpointUrl(s.config, realm, uiEndpoints.login_enrol_totp), csrf, fields: { interaction },
       secret: enrolment.secret, qrSvg: enrolment.qrSvg, error,
     }), status);
   }
   return sendPage(reply, secondFactorPage({
-    realm: view, scriptHrefs: webauthnScriptHrefs(s), action: `${issuerOf(s.config, realm)}/login-actions/second-factor`,
+    realm: view, scriptHrefs: webauthnScriptHrefs(s), action: endpointUrl(s.config, realm, uiEndpoints.login_second_factor),
     csrf, interaction, codes, passkey, error,
   }), status);
 }

@@ -1,0 +1,30 @@
+// The pages and forms of the sign-in flow and the account pages, and the static resources they load.
+// Errors are HTML pages; the protocol endpoints (including the device verification page) are in oauth/endpoints.ts.
+import { endpointTable } from '../http/endpoint.js';
+
+const login = '/realms/:realm/login-actions';
+const account = '/realms/:realm/account';
+
+export const uiEndpoints = endpointTable({
+  login_authenticate: { path: `${login}/authenticate`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
+  login_consent: { path: `${login}/consent`, methods: ['POST'], errors: 'page' },
+  login_second_factor: { path: `${login}/second-factor`, methods: ['POST'], errors: 'page' },
+  login_enrol_totp: { path: `${login}/enrol-totp`, methods: ['POST'], errors: 'page' },
+  login_continue: { path: `${login}/continue`, methods: ['POST'], errors: 'page' },
+  login_passkey: { path: `${login}/passkey`, methods: ['POST'], errors: 'page' },
+  login_passkey_options: { path: `${login}/passkey-options`, methods: ['POST'], errors: 'page' },
+  login_passkey_sign_in: { path: `${login}/passkey-sign-in`, methods: ['POST'], errors: 'page' },
+  account_applications: { path: `${account}/applications`, methods: ['GET'], errors: 'page' },
+  account_application_revoke: { path: `${account}/applications/revoke`, methods: ['POST'], errors: 'page' },
+  account_mfa: { path: `${account}/mfa`, methods: ['GET'], errors: 'page' },
+  account_totp: { path: `${account}/mfa/totp`, methods: ['GET', 'POST'], errors: 'page' },
+  account_totp_remove: { path: `${account}/mfa/totp/remove`, methods: ['POST'], errors: 'page' },
+  account_passkey: { path: `${account}/mfa/passkey`, methods: ['POST'], errors: 'page' },
+  account_passkey_remove: { path: `${account}/mfa/passkey/remove`, methods: ['POST'], errors: 'page' },
+  account_reauthenticate: { path: `${account}/reauthenticate`, methods: ['GET', 'POST'], errors: 'page' },
+  account_recovery_codes: { path: `${account}/mfa/recovery-codes`, methods: ['POST'], errors: 'page' },
+  stylesheet: { path: '/resources/strix.css', methods: ['GET'], errors: 'page' },
+  form_post_script: { path: '/resources/form-post.js', methods: ['GET'], errors: 'page' },
+  webauthn_library: { path: '/resources/webauthn/simplewebauthn-browser.js', methods: ['GET'], errors: 'page' },
+  passkey_script: { path: '/resources/webauthn/passkeys.js', methods: ['GET'], errors: 'page' },
+});
