@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../identity/passwords.js';
+import { isObject } from '../json.js';
 import { adminRealm, isServiceAccountRole } from './api-access.js';
 import { newId } from '../runtime.js';
 import type { Services } from '../services.js';
@@ -61,8 +62,6 @@ export interface RealmInput {
 }
 
 export interface WebhookInput { url: string; secret?: string; types?: string[] }
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringList(value: unknown, where: string): string[] {
   if (value === undefined) return [];
@@ -367,7 +366,7 @@ function publicJwks(value: unknown, where: string): PublicJwks {
 }
 
 /** The client's public keys (RFC 7591 §2): inline `jwks` or an https `jwks_uri` (http only to loopback), never both. */
-function clientKeys(raw: Json, method: TokenEndpointAuthMethod, where: string): Pick<ClientMetadata, 'jwks' | 'jwks_uri'> {
+function clientPublicKeys(raw: Json, method: TokenEndpointAuthMethod, where: string): Pick<ClientMetadata, 'jwks' | 'jwks_uri'> {
   if (raw.jwks !== undefined && raw.jwks_uri !== undefined) throw new RealmFileError(`${where}.jwks_uri`, 'jwks and jwks_uri must not both be set');
   const jwks = raw.jwks === undefined ? undefined : publicJwks(raw.jwks, `${where}.jwks`);
   const jwksUri = optionalString(raw.jwks_uri, `${where}.jwks_uri`);
@@ -446,7 +445,7 @@ export function parseClient(raw: unknown, where: string): ClientInput {
   const secret = optionalString(raw.client_secret, `${where}.client_secret`);
   if (method === 'none' && secret !== undefined) throw new RealmFileError(`${where}.client_secret`, 'a public client (token_endpoint_auth_method "none") has no secret');
   if (method === 'private_key_jwt' && secret !== undefined) throw new RealmFileError(`${where}.client_secret`, 'a private_key_jwt client authenticates with its keys and has no secret');
-  const keys = clientKeys(raw, method, where);
+  const keys = clientPublicKeys(raw, method, where);
   const alg = (name: string) => {
     const value = raw[name];
     if (value !== undefined && !signingAlgs.includes(value as never)) throw new RealmFileError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);

@@ -4,6 +4,7 @@
 // page and never redirected (OIDC Core §3.1.2.6, RFC 9700 §4.1).
 import { OAuthError, PageError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
+import { isObject } from '../json.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { requestedResources } from '../tokens/resources.js';
@@ -166,7 +167,6 @@ function parseClaims(value: string | undefined): ClaimsRequest | undefined {
   } catch {
     throw new OAuthError('invalid_request', 'claims is not valid JSON');
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(parsed)) throw new OAuthError('invalid_request', 'claims must be a JSON object');
   const claims: ClaimsRequest = {};
   for (const target of ['userinfo', 'id_token'] as const) {

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseClient, RealmFileError } from '../admin/realm-file.js';
 import { OAuthError } from '../http/errors.js';
+import { isObject } from '../json.js';
 import { randomToken, safeEqual, seconds, sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
 import { endpointOf, type Services } from '../services.js';
@@ -24,7 +25,6 @@ class InvalidToken extends OAuthError {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Values Strix issues (RFC 7591 §3.2.1, RFC 7592 §3); a client never chooses them. */
 const issuedFields = ['client_id', 'client_secret', 'client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'];

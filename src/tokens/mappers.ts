@@ -5,6 +5,7 @@
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
+import { isObject } from '../json.js';
 
 export const mapperTargets = ['id_token', 'access_token', 'userinfo'] as const;
 export type MapperTarget = typeof mapperTargets[number];
@@ -48,8 +49,6 @@ export class CustomRuleError extends Error {
 export function claimPath(claim: string): string[] {
   return /^(https?:\/\/|urn:)/.test(claim) ? [claim] : claim.split('.');
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function claimName(value: unknown, where: string): string {
   if (typeof value !== 'string' || value === '' || value.length > 200) throw new CustomRuleError(where, 'must be a claim name');

@@ -10,6 +10,7 @@ import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { CustomRuleError, groupsOf, protectedClaims } from './mappers.js';
+import { isObject } from '../json.js';
 
 export const tokenHookFailurePolicies = ['deny', 'continue'] as const;
 
@@ -26,8 +27,6 @@ export interface TokenHookSettings {
 export type TokenHookInput = Omit<TokenHookSettings, 'secret_sealed'> & { secret?: string };
 
 export const tokenHookDefaults = { timeout_ms: 2000, max_timeout_ms: 10_000, max_response_bytes: 64 * 1024 };
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function parseTokenHook(value: unknown, where: string): TokenHookInput | null {
   if (value === undefined || value === null) return null;

@@ -6,7 +6,7 @@ import { recordEvent } from '../../security/audit.js';
 import { safeEqual } from '../../runtime.js';
 import type { AuthorizationCode } from '../../store/authorization-codes.js';
 import { narrowedResources } from '../../tokens/resources.js';
-import { tokensForUser, type Grant } from './grant.js';
+import { tokensForUser, type GrantType } from './grant.js';
 
 const codeVerifierFormat = /^[A-Za-z0-9\-._~]{43,128}$/;
 
@@ -22,7 +22,7 @@ function verifyPkce(code: AuthorizationCode, verifier: string | undefined): void
   if (!safeEqual(computed, code.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
 }
 
-export const authorizationCode: Grant = {
+export const authorizationCode: GrantType = {
   type: 'authorization_code',
   async handle(ctx) {
     const { s, client, params, now } = ctx;

@@ -3,9 +3,9 @@
 // the interval (which then grows by 5 s), access_denied, expired_token; tokens exactly once.
 import { OAuthError } from '../../http/errors.js';
 import { deviceCodeGrantType } from '../device.js';
-import { tokensForUser, type Grant } from './grant.js';
+import { tokensForUser, type GrantType } from './grant.js';
 
-export const deviceCode: Grant = {
+export const deviceCode: GrantType = {
   type: deviceCodeGrantType,
   async handle(ctx) {
     const { s, client, params, now } = ctx;
