@@ -4,6 +4,7 @@
 // updated and deleted with the registration access token it was given.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseClient, RealmFileError } from '../admin/realm-file.js';
+import { bearerToken, challenge, InvalidToken } from '../http/bearer.js';
 import { OAuthError } from '../http/errors.js';
 import { isObject } from '../json.js';
 import { randomToken, safeEqual, seconds, sha256 } from '../runtime.js';
@@ -15,14 +16,6 @@ import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
 import { tokenExchangeGrantType } from './grants/token-exchange.js';
 import { checkSectorIdentifier } from './sector-identifier.js';
-
-/** RFC 7591 §3.2.2 error codes; rendered like every OAuthError (400, JSON). */
-/** RFC 6750 §3.1: no usable bearer token. Only a presented token is answered with an error in the challenge. */
-class InvalidToken extends OAuthError {
-  constructor(description: string, readonly presented: boolean) {
-    super('invalid_token', description, 401);
-  }
-}
 
 type Json = Record<string, unknown>;
 
@@ -86,21 +79,13 @@ function checkImplicitRedirectUris(metadata: ClientMetadata): void {
   }
 }
 
-function bearerToken(request: FastifyRequest, what: string): string {
-  const header = request.headers.authorization;
-  if (header === undefined) throw new InvalidToken(`${what} is required`, false);
-  const match = header.match(/^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i);
-  if (!match) throw new InvalidToken(`${what} must be sent as a Bearer token`, true);
-  return match[1]!;
-}
-
 /** RFC 7591 §3: a protected realm needs an initial access token (kept as a keyed digest: it may be chosen by a person). */
 async function authorizeRegistration(s: Services, request: FastifyRequest): Promise<void> {
   const realm = request.realm!.name;
   if ((await s.store.registrations.policy(realm)) === 'open') return;
-  const token = bearerToken(request, 'an initial access token');
+  const token = bearerToken(request.headers.authorization, 'an initial access token');
   if (!(await s.store.registrations.isInitialAccessToken(realm, s.sealer.digest(token)))) {
-    throw new InvalidToken('the initial access token is not valid', true);
+    throw new InvalidToken('the initial access token is not valid');
   }
 }
 
@@ -110,11 +95,11 @@ async function authorizeRegistration(s: Services, request: FastifyRequest): Prom
  */
 async function managedClient(s: Services, request: FastifyRequest): Promise<{ client: Client; registration: ClientRegistration; token: string }> {
   const realm = request.realm!.name;
-  const token = bearerToken(request, 'a registration access token');
+  const token = bearerToken(request.headers.authorization, 'a registration access token');
   const { clientId } = request.params as { clientId: string };
   const registration = await s.store.registrations.byToken(realm, sha256(token));
   const client = registration?.clientId === clientId ? await s.store.clients.get(realm, clientId) : undefined;
-  if (!registration || !client) throw new InvalidToken('the registration access token is not valid for this client', true);
+  if (!registration || !client) throw new InvalidToken('the registration access token is not valid for this client');
   return { client, registration, token };
 }
 
@@ -156,10 +141,7 @@ function withBearerChallenge(handler: (request: FastifyRequest, reply: FastifyRe
     try {
       return await handler(request, reply);
     } catch (error) {
-      if (error instanceof InvalidToken) {
-        const realm = `realm="${request.realm!.name}"`;
-        reply.header('www-authenticate', error.presented ? `Bearer ${realm}, error="invalid_token", error_description="${error.toJSON().error_description.replace(/"/g, "'")}"` : `Bearer ${realm}`);
-      }
+      if (error instanceof InvalidToken) reply.header('www-authenticate', challenge('Bearer', request.realm!.name, error));
       throw error;
     }
   };
