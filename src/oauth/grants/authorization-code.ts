@@ -1,26 +1,10 @@
 // Authorization code grant (RFC 6749 §4.1.3) with PKCE verification (RFC 7636 §4.6).
 // A replayed code revokes the grant and so every token issued from it (RFC 6749 §4.1.2).
-import { createHash } from 'node:crypto';
 import { OAuthError } from '../../http/errors.js';
 import { recordEvent } from '../../security/audit.js';
-import { safeEqual } from '../../runtime.js';
-import type { AuthorizationCode } from '../../store/authorization-codes.js';
 import { narrowedResources } from '../../tokens/resources.js';
+import { verifyCodeVerifier } from '../pkce.js';
 import { tokensForUser, type GrantType } from './grant.js';
-
-const codeVerifierFormat = /^[A-Za-z0-9\-._~]{43,128}$/;
-
-function verifyPkce(code: AuthorizationCode, verifier: string | undefined): void {
-  if (!code.codeChallenge) {
-    // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
-    if (verifier !== undefined) throw new OAuthError('invalid_grant', 'code_verifier sent but no code_challenge was');
-    return;
-  }
-  if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required');
-  if (!codeVerifierFormat.test(verifier)) throw new OAuthError('invalid_grant', 'code_verifier is malformed');
-  const computed = code.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-  if (!safeEqual(computed, code.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
-}
 
 export const authorizationCode: GrantType = {
   type: 'authorization_code',
@@ -50,7 +34,7 @@ export const authorizationCode: GrantType = {
     if (code.redirectUri !== null && params.redirect_uri !== code.redirectUri) {
       throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     }
-    verifyPkce(code, params.code_verifier);
+    verifyCodeVerifier(code, params.code_verifier);
     const grant = await s.store.grants.get(code.grantId);
     if (!grant || grant.revoked || grant.userId === null) throw new OAuthError('invalid_grant', 'authorization has been revoked');
     const user = await s.store.users.findById(grant.userId);
