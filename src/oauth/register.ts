@@ -3,7 +3,7 @@
 // access token unless the realm's registration is "open"; a registered client is then read,
 // updated and deleted with the registration access token it was given.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseClient, RealmFileError } from '../admin/realm-file.js';
+import { parseClientMetadata } from '../clients/metadata.js';
 import { bearerToken, challenge, InvalidToken } from '../http/bearer.js';
 import { OAuthError } from '../http/errors.js';
 import { isObject } from '../json.js';
@@ -15,6 +15,7 @@ import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
 import { tokenExchangeGrantType } from './grants/token-exchange.js';
+import { ValidationError } from '../validation.js';
 import { checkSectorIdentifier } from './sector-identifier.js';
 
 type Json = Record<string, unknown>;
@@ -42,7 +43,7 @@ const administratorGrants = ['client_credentials', 'password', tokenExchangeGran
 
 const usesSecret = (method: TokenEndpointAuthMethod) => method !== 'none' && method !== 'private_key_jwt';
 
-/** Validates client metadata as a realm file client (parseClient), then applies the registration policy. */
+/** Validates client metadata as every client's (parseClientMetadata), then applies the registration policy. */
 export function registeredMetadata(body: unknown, realm: Realm, clientId: string): ClientMetadata {
   if (!isObject(body)) throw new OAuthError('invalid_client_metadata', 'the body must be a JSON object of client metadata');
   for (const field of unsupportedFields) {
@@ -53,10 +54,10 @@ export function registeredMetadata(body: unknown, realm: Realm, clientId: string
   raw.require_consent = true;
   let metadata: ClientMetadata;
   try {
-    metadata = parseClient(raw, 'client').metadata;
+    metadata = parseClientMetadata(raw, 'client').metadata;
   } catch (error) {
-    if (!(error instanceof RealmFileError)) throw error;
-    const code = error.where === 'client.redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
+    if (!(error instanceof ValidationError)) throw error;
+    const code = error.field === 'client.redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
     throw new OAuthError(code, error.message.replace(/^client\./, ''));
   }
   const reserved = metadata.grant_types.find((g) => administratorGrants.includes(g));
