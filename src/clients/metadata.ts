@@ -4,7 +4,7 @@ import type { JWK } from 'jose';
 import { isServiceAccountRole } from '../admin/api-access.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import { isObject, type JsonObject } from '../json.js';
-import { deviceCodeGrantType } from '../oauth/device.js';
+import { deviceCodeGrantType } from '../oauth/grants/device-code.js';
 import { tokenExchangeGrantType } from '../oauth/grants/token-exchange.js';
 import { transportAllowed } from '../oauth/redirect-uris.js';
 import { requestObjectSigningAlgs } from '../oauth/request-object.js';

@@ -2,8 +2,9 @@
 // the user has answered. authorization_pending while waiting, slow_down when polling faster than
 // the interval (which then grows by 5 s), access_denied, expired_token; tokens exactly once.
 import { OAuthError } from '../../http/errors.js';
-import { deviceCodeGrantType } from '../device.js';
 import { tokensForUser, type GrantType } from './grant.js';
+
+export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export const deviceCode: GrantType = {
   type: deviceCodeGrantType,
