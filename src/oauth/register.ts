@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseClientMetadata } from '../clients/metadata.js';
 import { bearerToken, challenge, InvalidToken } from '../http/bearer.js';
 import { OAuthError } from '../http/errors.js';
-import { isObject } from '../json.js';
+import { isObject, type JsonObject } from '../json.js';
 import { randomToken, safeEqual, seconds, sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
 import { endpointOf, type Services } from '../services.js';
@@ -14,11 +14,9 @@ import { storedSecret, type Client, type ClientMetadata, type TokenEndpointAuthM
 import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
-import { tokenExchangeGrantType } from './grants/token-exchange.js';
 import { ValidationError } from '../validation.js';
+import { tokenExchangeGrantType } from './grants/token-exchange.js';
 import { checkSectorIdentifier } from './sector-identifier.js';
-
-type Json = Record<string, unknown>;
 
 /** Values Strix issues (RFC 7591 §3.2.1, RFC 7592 §3); a client never chooses them. */
 const issuedFields = ['client_id', 'client_secret', 'client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'];
@@ -49,7 +47,7 @@ export function registeredMetadata(body: unknown, realm: Realm, clientId: string
   for (const field of unsupportedFields) {
     if (body[field] !== undefined) throw new OAuthError('invalid_client_metadata', `${field} is not supported`);
   }
-  const raw: Json = { ...body, client_id: clientId };
+  const raw: JsonObject = { ...body, client_id: clientId };
   for (const field of [...issuedFields.filter((f) => f !== 'client_id'), ...serverChosenFields]) delete raw[field];
   raw.require_consent = true;
   let metadata: ClientMetadata;
@@ -124,7 +122,7 @@ function checkUpdateRequest(s: Services, body: unknown, client: Client): void {
 interface Issued { secret?: string; registrationAccessToken: string }
 
 /** RFC 7591 §3.2.1 and RFC 7592 §3. The secret is shown only when issued; Strix keeps only its digest. */
-function clientInformation(s: Services, realm: Realm, metadata: ClientMetadata, registration: { issuedAt: number }, issued: Issued): Json {
+function clientInformation(s: Services, realm: Realm, metadata: ClientMetadata, registration: { issuedAt: number }, issued: Issued): JsonObject {
   return {
     ...metadata,
     client_id_issued_at: seconds(registration.issuedAt),
