@@ -11,6 +11,7 @@ import { corsPolicy } from './http/cors.js';
 import { OAuthError, PageError, TooManyRequests } from './http/errors.js';
 import { HashingBusy } from './identity/passwords.js';
 import { httpsOnly } from './http/https-only.js';
+import { wellFormedInput } from './http/well-formed-input.js';
 import { postOnly } from './http/post-only.js';
 import { securityHeaders } from './http/security-headers.js';
 import { realmResolver } from './http/realm.js';
@@ -75,6 +76,7 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
 
 /** Endpoints a browser-based client calls with fetch (the authorization endpoint is not one). */
 const corsRoute = /^\/realms\/[^/]+\/(\.well-known\/openid-configuration|protocol\/openid-connect\/(certs|token|userinfo|logout|revoke|ext\/par\/request))$/;
+const adminApiRoute = /^\/admin\/realms(\/|\?|$)/;
 const backChannelRoute = /^\/realms\/[^/]+\/(\.well-known\/|protocol\/openid-connect\/(certs|token|userinfo|revoke|registrations|auth\/device|ext\/par\/))/;
 
 export async function buildApp(s: Services): Promise<FastifyInstance> {
@@ -86,6 +88,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
     genReqId: requestId,
+    // A path the router cannot decode (`%FF` in a segment) is answered like any other malformed request.
+    frameworkErrors: (error, request, reply) => renderError(s, error, request, reply),
   });
   // Hooks that wait for nothing take a callback: every request runs them, and a promise per hook costs.
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -114,6 +118,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
 
   // Before anything else a request does: one that came over plain http gets no further (OAUTH-17).
   httpsOnly(app, s.config);
+  // Nothing with a NUL byte or ill-formed UTF-8 reaches the store (PostgreSQL would answer 500).
+  wellFormedInput(app, (request) => wantsJson(request) || adminApiRoute.test(request.url));
 
   const cors = corsPolicy(s);
   app.addHook('onRequest', (request, reply, done) => {

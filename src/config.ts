@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { sqlitePath } from './store/database-url.js';
 import { parseOutboundAllow, type OutboundAllow } from './http/outbound.js';
 import { parseAddressRule } from './security/ip-rules.js';
 
@@ -208,8 +209,3 @@ function validateDatabaseUrl(value: string): string {
   throw new ConfigError(settings.database_url, `"${value}" must start with sqlite: or postgres://`);
 }
 
-/** `sqlite:./data/strix.db`, `sqlite:///abs/path.db` or `sqlite::memory:` → the path better-sqlite3 opens. */
-export function sqlitePath(databaseUrl: string): string {
-  const rest = databaseUrl.slice('sqlite:'.length);
-  return rest.startsWith('//') ? rest.slice(2) : rest;
-}

@@ -7,6 +7,7 @@ import type { ClientAssertionsRepository } from '../store/client-assertions.js';
 import { clientAssertionAlgs, clientCacheKey, type Client } from '../store/clients.js';
 import type { Outbound } from './outbound.js';
 import type { Sealer } from '../tokens/master-key.js';
+import { wellFormedText } from './well-formed-input.js';
 
 export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -38,7 +39,8 @@ export interface AssertionCheck {
 export function assertionIssuer(assertion: string): string | undefined {
   try {
     const { iss } = decodeJwt(assertion);
-    return typeof iss === 'string' ? iss : undefined;
+    // Looked up before the signature is checked: a NUL here must not reach the store.
+    return typeof iss === 'string' && wellFormedText(iss) ? iss : undefined;
   } catch {
     return undefined;
   }

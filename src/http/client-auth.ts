@@ -8,6 +8,7 @@ import type { Client, TokenEndpointAuthMethod } from '../store/clients.js';
 import { AssertionRejected, assertionIssuer, jwtBearerAssertionType, verifyClientAssertion } from './client-assertion.js';
 import { OAuthError } from './errors.js';
 import { isFormBody, singleParams, type Params } from './params.js';
+import { wellFormedText, wellFormedUtf8 } from './well-formed-input.js';
 
 export class InvalidClient extends OAuthError {
   constructor(description: string, readonly basic: boolean) {
@@ -26,9 +27,9 @@ function presentedCredentials(authorization: string | undefined, params: Params)
   if (authorization !== undefined && !basic && /^basic/i.test(authorization)) throw new InvalidClient('malformed Basic credentials', true);
   if (basic) {
     if (params.client_secret !== undefined) throw new OAuthError('invalid_request', 'use only one client authentication method');
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw new InvalidClient('malformed Basic credentials', true);
+    const decoded = wellFormedUtf8(Buffer.from(basic[1]!, 'base64'));
+    const colon = decoded?.indexOf(':') ?? -1;
+    if (decoded === undefined || colon < 0) throw new InvalidClient('malformed Basic credentials', true);
     let clientId: string;
     let secret: string;
     try {
@@ -37,6 +38,8 @@ function presentedCredentials(authorization: string | undefined, params: Params)
     } catch {
       throw new InvalidClient('malformed Basic credentials', true);
     }
+    // The credentials are form-encoded (RFC 6749 §2.3.1): %00 decodes to a NUL the store cannot hold.
+    if (!wellFormedText(clientId) || !wellFormedText(secret)) throw new InvalidClient('malformed Basic credentials', true);
     if (params.client_id !== undefined && params.client_id !== clientId) {
       throw new OAuthError('invalid_request', 'client_id does not match the authenticated client');
     }

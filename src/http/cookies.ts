@@ -1,4 +1,5 @@
-// Browser cookies of a realm: the SSO session and the CSRF double-submit token.
+// Browser cookies of a realm: the SSO session and the CSRF double-submit cookie, whose form
+// tokens are HMACs bound to the session or parked interaction they act for.
 // HttpOnly, SameSite=Lax (sent on top-level navigations from clients, not on cross-site POSTs),
 // Secure when Strix is served over https, scoped to the realm's path.
 import '@fastify/cookie';
@@ -26,17 +27,46 @@ export function clearSessionCookie(reply: FastifyReply, scope: CookieScope): voi
   reply.clearCookie(sessionCookie, { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax' });
 }
 
-/** The CSRF token for forms rendered on this response; created once per browser. */
-export function csrfToken(request: FastifyRequest, reply: FastifyReply, scope: CookieScope): string {
-  const existing = request.cookies[csrfCookie];
-  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
-  const token = randomToken();
-  setCookie(reply, scope, csrfCookie, token);
-  return token;
+/**
+ * What a form's CSRF token is bound to: the SSO session whose account it changes, the parked
+ * interaction it continues, or (for the few forms that have neither) only the browser.
+ */
+export type CsrfBinding = { session: string } | { interaction: string } | 'browser';
+
+/** The CSRF cookie's name: `__Host-` over https, so that no sibling subdomain can plant one. */
+const csrfCookieName = (scope: CookieScope): string => (scope.secure ? `__Host-${csrfCookie}` : csrfCookie);
+
+/** What the CSRF functions need of the services: the public URL (cookie scope and name) and the HMAC key. */
+interface CsrfKeys { config: { publicUrl: string }; sealer: { digest(text: string): string } }
+
+const bindingText = (binding: CsrfBinding): string =>
+  binding === 'browser' ? 'browser' : 'session' in binding ? `session:${binding.session}` : `interaction:${binding.interaction}`;
+
+/**
+ * The form token is an HMAC of the browser's random cookie and the binding: a value planted in the
+ * cookie (the classic double-submit bypass) is not a valid token, and a token copied from one
+ * session's or interaction's form is refused on another's.
+ */
+const tokenFor = (keys: CsrfKeys, cookie: string, binding: CsrfBinding): string =>
+  keys.sealer.digest(`csrf\0${cookie}\0${bindingText(binding)}`);
+
+const wellFormed = (value: string | undefined): value is string => value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value);
+
+/** The CSRF token for forms rendered on this response; the cookie behind it is created once per browser. */
+export function csrfToken(s: CsrfKeys, request: FastifyRequest, reply: FastifyReply, realm: string, binding: CsrfBinding): string {
+  const scope = cookieScope(s.config.publicUrl, realm);
+  const name = csrfCookieName(scope);
+  let cookie = request.cookies[name];
+  if (!wellFormed(cookie)) {
+    cookie = randomToken();
+    // A __Host- cookie must be Secure, have Path=/ and no Domain (RFC 6265bis §4.1.3.2).
+    setCookie(reply, scope.secure ? { path: '/', secure: true } : scope, name, cookie);
+  }
+  return tokenFor(s, cookie, binding);
 }
 
-/** A form post is genuine only if it echoes the cookie the browser holds (double submit). */
-export function csrfValid(request: FastifyRequest, submitted: string | undefined): boolean {
-  const cookie = request.cookies[csrfCookie];
-  return cookie !== undefined && submitted !== undefined && safeEqual(cookie, submitted);
+/** A form post is genuine only if it carries the token derived from the browser's cookie for this binding. */
+export function csrfValid(s: CsrfKeys, request: FastifyRequest, realm: string, submitted: string | undefined, binding: CsrfBinding): boolean {
+  const cookie = request.cookies[csrfCookieName(cookieScope(s.config.publicUrl, realm))];
+  return wellFormed(cookie) && submitted !== undefined && safeEqual(tokenFor(s, cookie, binding), submitted);
 }

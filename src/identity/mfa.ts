@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { PageError } from '../http/errors.js';
-import type { AuthorizationRequest } from '../oauth/authorization-request.js';
+import type { ClaimsRequest } from '../tokens/claims.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { MfaPolicy, Realm } from '../store/realms.js';
@@ -37,13 +37,26 @@ export function realmRequiresMfa(realm: Realm, user: User): boolean {
   return policyRequires(realm.settings.mfa, user);
 }
 
+/**
+ * The context class the user needs whatever the client or request: '2' for a user who set up a
+ * second factor or whom the realm requires to use one, else '1'.
+ */
+export async function userRequiredAcr(s: Services, realm: Realm, user: User): Promise<Acr> {
+  if (realmRequiresMfa(realm, user)) return '2';
+  const factors = await enrolledFactors(s, user);
+  return factors.totp || factors.passkeys > 0 ? '2' : '1';
+}
+
 /** Whether realm or client policy requires this user to use a second factor. */
 export function mfaRequired(realm: Realm, client: Client, user: User): boolean {
   return policyRequires(realm.settings.mfa, user) || policyRequires(client.metadata.mfa, user);
 }
 
+/** What of an authorization request decides the acr it needs. */
+export interface AcrRequest { acrValues?: string[]; claims?: ClaimsRequest }
+
 /** acr values the client asked for that Strix knows, from acr_values and an acr claim request. */
-function requestedAcrs(authorization: AuthorizationRequest): { values: Acr[]; essential: boolean } {
+function requestedAcrs(authorization: AcrRequest): { values: Acr[]; essential: boolean } {
   const claim = authorization.claims?.id_token?.acr;
   const claimed = claim ? [...(claim.value !== undefined ? [claim.value] : []), ...(Array.isArray(claim.values) ? claim.values : [])] : [];
   const known = (v: unknown): v is Acr => acrLevels.includes(String(v) as Acr);
@@ -58,7 +71,7 @@ function requestedAcrs(authorization: AuthorizationRequest): { values: Acr[]; es
  * alternatives, so the weakest of them is enough. A device authorization (RFC 8628) requests none.
  */
 export async function requiredAcr(
-  s: Services, realm: Realm, client: Client, authorization: AuthorizationRequest | undefined, user: User,
+  s: Services, realm: Realm, client: Client, authorization: AcrRequest | undefined, user: User,
 ): Promise<Acr> {
   const requested = authorization ? requestedAcrs(authorization).values : [];
   const byRequest = requested.length > 0 ? Math.min(...requested.map(levelOf)) : 1;
@@ -75,7 +88,7 @@ export function satisfies(session: Pick<Session, 'acr'>, required: Acr): boolean
  * The acr asserted in the ID token: when the client named values, the strongest of them that the
  * session reaches (a true statement, and one the client recognises, OIDC Core §5.5.1.1); else the session's own.
  */
-export function assertedAcr(authorization: AuthorizationRequest, session: Pick<Session, 'acr'>): string {
+export function assertedAcr(authorization: AcrRequest, session: Pick<Session, 'acr'>): string {
   const reached = requestedAcrs(authorization).values.filter((v) => levelOf(v) <= levelOf(session.acr));
   return reached.length > 0 ? reached.reduce((a, b) => (levelOf(a) >= levelOf(b) ? a : b)) : session.acr;
 }
@@ -107,15 +120,29 @@ function totpFor(realm: Realm, user: User, secret: string): TOTP {
 
 export interface TotpEnrolment { secret: string; uri: string; qrSvg: string }
 
-/** The user's pending TOTP secret, created (160 random bits, sealed at rest) if there is none yet. */
-export async function totpEnrolment(s: Services, realm: Realm, user: User): Promise<TotpEnrolment> {
-  let stored = await s.store.mfa.totp(user.id);
-  if (stored?.confirmed) throw new PageError('Already set up', 'Your authenticator app is already set up.', 409);
-  if (!stored) {
-    await s.store.mfa.startTotp(user.id, s.sealer.seal(new Secret({ size: 20 }).base32), s.clock.now());
-    stored = (await s.store.mfa.totp(user.id))!;
-  }
-  const secret = s.sealer.open(stored.sealedSecret);
+/** How long a secret shown on a set-up page can be confirmed: long enough to scan it and type one code. */
+const enrolmentLifetimeMs = 10 * 60_000;
+
+/**
+ * A fresh TOTP secret (160 random bits, sealed at rest) for a set-up page, bound to the session that
+ * shows it and short-lived: whoever else saw a set-up page (another session of the user) holds a
+ * different secret, which confirming this one throws away.
+ */
+export async function startTotpEnrolment(s: Services, realm: Realm, user: User, sessionId: string): Promise<TotpEnrolment> {
+  if (await s.store.mfa.totp(user.id)) throw new PageError('Already set up', 'Your authenticator app is already set up.', 409);
+  const secret = new Secret({ size: 20 }).base32;
+  const now = s.clock.now();
+  await s.store.mfa.putTotpEnrolment(sessionId, user.id, s.sealer.seal(secret), now + enrolmentLifetimeMs, now);
+  return enrolmentView(realm, user, secret);
+}
+
+/** The secret this session is setting up (the page again after a wrong code), or a fresh one once it expired. */
+export async function currentTotpEnrolment(s: Services, realm: Realm, user: User, sessionId: string): Promise<TotpEnrolment> {
+  const sealed = await s.store.mfa.totpEnrolment(sessionId, user.id, s.clock.now());
+  return sealed ? enrolmentView(realm, user, s.sealer.open(sealed)) : startTotpEnrolment(s, realm, user, sessionId);
+}
+
+async function enrolmentView(realm: Realm, user: User, secret: string): Promise<TotpEnrolment> {
   const uri = totpFor(realm, user, secret).toString();
   // qrcode is loaded when first needed, not at start.
   const { default: QRCode } = await import('qrcode');
@@ -127,21 +154,32 @@ export async function totpEnrolment(s: Services, realm: Realm, user: User): Prom
  * Checks a TOTP code against the user's secret, one step either side (clock drift), and spends
  * its time step: the same code, or an older one, is never accepted again.
  */
-export async function verifyTotp(s: Services, realm: Realm, user: User, code: string, options: { pending?: boolean } = {}): Promise<boolean> {
+export async function verifyTotp(s: Services, realm: Realm, user: User, code: string): Promise<boolean> {
   const stored = await s.store.mfa.totp(user.id);
-  if (!stored || stored.confirmed === Boolean(options.pending)) return false;
-  if (!/^\d{6}$/.test(code)) return false;
-  const totp = totpFor(realm, user, s.sealer.open(stored.sealedSecret));
-  const now = s.clock.now();
-  const delta = totp.validate({ token: code, timestamp: now, window: 1 });
-  if (delta === null) return false;
-  return s.store.mfa.useTotpCounter(user.id, totp.counter({ timestamp: now }) + delta);
+  if (!stored) return false;
+  const counter = matchingStep(s, realm, user, stored.sealedSecret, code);
+  return counter !== undefined && s.store.mfa.useTotpCounter(user.id, counter);
 }
 
-/** Confirms a pending TOTP secret with its first code; returns fresh recovery codes, or undefined. */
-export async function confirmTotp(s: Services, realm: Realm, user: User, code: string): Promise<string[] | undefined> {
-  if (!(await verifyTotp(s, realm, user, code, { pending: true }))) return undefined;
-  await s.store.mfa.confirmTotp(user.id, s.clock.now());
+/** The time step whose code `code` is, one step either side of now (clock drift); undefined if none. */
+function matchingStep(s: Services, realm: Realm, user: User, sealedSecret: string, code: string): number | undefined {
+  if (!/^\d{6}$/.test(code)) return undefined;
+  const totp = totpFor(realm, user, s.sealer.open(sealedSecret));
+  const now = s.clock.now();
+  const delta = totp.validate({ token: code, timestamp: now, window: 1 });
+  return delta === null ? undefined : totp.counter({ timestamp: now }) + delta;
+}
+
+/**
+ * Confirms the secret this session is setting up with its first code (which is spent): it becomes
+ * the user's authenticator app and every other pending secret of the user is dropped. Returns fresh
+ * recovery codes, or undefined (wrong code, expired secret, or another session confirmed first).
+ */
+export async function confirmTotp(s: Services, realm: Realm, user: User, sessionId: string, code: string): Promise<string[] | undefined> {
+  const sealed = await s.store.mfa.totpEnrolment(sessionId, user.id, s.clock.now());
+  const counter = sealed === undefined ? undefined : matchingStep(s, realm, user, sealed, code);
+  if (sealed === undefined || counter === undefined) return undefined;
+  if (!(await s.store.mfa.addTotp(user.id, sealed, counter, s.clock.now()))) return undefined;
   return newRecoveryCodes(s, user);
 }
 

@@ -2,11 +2,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clearSessionCookie, cookieScope, sessionCookie, setSessionCookie } from '../http/cookies.js';
 import type { Services } from '../services.js';
+import { satisfies, upgradeSession, userRequiredAcr } from './mfa.js';
 import type { Realm } from '../store/realms.js';
 import type { Session } from '../store/sessions.js';
 import type { User } from '../store/users.js';
 
 export interface ActiveSession { session: Session; user: User }
+
+/**
+ * A session whose user still owes a second factor (the password step of a user who has one, or
+ * whom the realm requires to use one) is pending: it may only go on to the second-factor page.
+ */
+export async function isPending(s: Services, realm: Realm, active: ActiveSession): Promise<boolean> {
+  return !satisfies(active.session, await userRequiredAcr(s, realm, active.user));
+}
 
 export async function currentSession(s: Services, request: FastifyRequest, realm: Realm): Promise<ActiveSession | undefined> {
   const secret = request.cookies[sessionCookie];
@@ -31,6 +40,21 @@ export async function startSession(
   }, now);
   setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), secret);
   return session;
+}
+
+/**
+ * Records a further factor on the session (step-up). When its acr rises, the cookie secret is
+ * replaced: a secret seen or planted before the step-up does not carry the stronger session.
+ */
+export async function stepUp(s: Services, reply: FastifyReply, realm: Realm, session: Session, added: string[]): Promise<Session> {
+  const upgraded = await upgradeSession(s, session, added);
+  if (upgraded.acr !== session.acr) setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), await s.store.sessions.rotateSecret(session.id));
+  return upgraded;
+}
+
+/** The user proved it is them again (re-authentication): the session's auth_time is now, and its cookie secret is replaced. */
+export async function reauthenticated(s: Services, reply: FastifyReply, realm: Realm, session: Session): Promise<void> {
+  setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), await s.store.sessions.reauthenticated(session.id, s.clock.now()));
 }
 
 /** Logout: the session ends, and every grant bound to it (all but offline ones) is revoked. */

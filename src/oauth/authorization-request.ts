@@ -13,6 +13,7 @@ import { requestedCodeChallenge, type CodeChallengeMethod } from './pkce.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import { acrLevels } from '../identity/mfa.js';
 import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from './response-types.js';
+import type { ClaimRequest, ClaimsRequest } from '../tokens/claims.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export const responseModes: ResponseMode[] = ['query', 'fragment', 'form_post'];
@@ -20,10 +21,6 @@ export const responseModes: ResponseMode[] = ['query', 'fragment', 'form_post'];
 // select_account: Strix has no account chooser, so choosing an account means signing in again.
 export const promptValues = ['none', 'login', 'consent', 'select_account'] as const;
 
-/** One member of the `claims` request parameter (OIDC Core §5.5.1). */
-export interface ClaimRequest { essential?: boolean; value?: unknown; values?: unknown[] }
-/** The `claims` request parameter: individual claims wanted in userinfo and / or the ID token. */
-export interface ClaimsRequest { userinfo?: Record<string, ClaimRequest | null>; id_token?: Record<string, ClaimRequest | null> }
 
 /** Authentication context classes (src/identity/mfa.ts): '1' one factor, '2' two, '3' two with a passkey. */
 export const acrValuesSupported: string[] = [...acrLevels];
@@ -208,3 +205,5 @@ function parseMaxAge(value: string | undefined): number | undefined {
   if (!/^\d{1,10}$/.test(value)) throw new OAuthError('invalid_request', 'max_age must be a non-negative number of seconds');
   return Number(value);
 }
+
+export type { ClaimRequest, ClaimsRequest };

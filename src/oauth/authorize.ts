@@ -2,7 +2,7 @@
 // of a parked request after sign-in and consent. Responses carry `iss` (RFC 9207).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError, PageError } from '../http/errors.js';
-import { csrfToken, cookieScope } from '../http/cookies.js';
+import { csrfToken } from '../http/cookies.js';
 import { singleParams } from '../http/params.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
 import { assertedAcr, requiredAcr, satisfies } from '../identity/mfa.js';
@@ -125,7 +125,7 @@ export async function showLogin(
   authorization: AuthorizationRequest, continuation?: Continuation, error?: string, username?: string, status = 200,
 ): Promise<FastifyReply> {
   const interaction = continuation?.id ?? await park(s, realm, authorization, null);
-  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const csrf = csrfToken(s, request, reply, realm.name, { interaction });
   const view = realmView(s, request, realm, authorization.uiLocales);
   const html = loginPage({
     realm: view,
@@ -154,7 +154,7 @@ function showConsent(
   const html = consentPage({
     realm: view,
     action: `${issuerOf(s.config, realm)}/login-actions/consent`,
-    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    csrf: csrfToken(s, request, reply, realm.name, { interaction }),
     interaction,
     clientName: client.metadata.client_name ?? client.clientId,
     branding: clientBranding(reply, client.metadata),

@@ -2,7 +2,7 @@
 // state. Without a hint that names the current session, the user confirms with "Sign out".
 // Ending the session notifies its clients by back-channel and front-channel logout.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { currentSession, endSession, forgetSession } from '../identity/sso.js';
@@ -105,7 +105,7 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     return sendPage(reply, logoutConfirmPage({
       realm: realmView(s, request, realm, logout.uiLocales),
       action: endpointOf(s.config, realm, 'logout/confirm'),
-      csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+      csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }),
       fields,
       clientName: logout.client ? logout.client.metadata.client_name ?? logout.client.clientId : undefined,
     }));
@@ -116,12 +116,13 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
   app.post('/realms/:realm/protocol/openid-connect/logout/confirm', async (request, reply) => {
     const realm = request.realm!;
     const params = parseParams(request.body);
-    if (!csrfValid(request, params.csrf)) {
+    const active = await currentSession(s, request, realm);
+    // The confirmation page's token is bound to the session it offered to end.
+    if (!csrfValid(s, request, realm.name, params.csrf, active ? { session: active.session.id } : 'browser')) {
       throw new PageError('Page expired', getMessages(pickLocale(undefined, request.headers['accept-language'])).formExpired, 403);
     }
     const { csrf: _csrf, ...rest } = params;
     const logout = await validateLogout(s, realm, rest);
-    const active = await currentSession(s, request, realm);
     if (active) return signOut(s, request, reply, realm, active.session, logout);
     forgetSession(s, reply, realm);
     return signedOut(s, request, reply, realm, logout);

@@ -5,6 +5,7 @@ import { AssertionRejected, clientKeys, secretKey } from '../http/client-asserti
 import { OAuthError, PageError } from '../http/errors.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import { isRepeatable, joinedValues, type Params } from '../http/params.js';
+import { wellFormedText } from '../http/well-formed-input.js';
 import { issuerOf, type Services } from '../services.js';
 import { clientAssertionAlgs, type Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
@@ -12,7 +13,11 @@ import { trustedRedirect, type TrustedRedirect } from './authorization-request.j
 
 const hmacAlgs: readonly string[] = clientAssertionAlgs.client_secret_jwt;
 const signatureAlgs: readonly string[] = clientAssertionAlgs.private_key_jwt;
-/** Signatures with the client's keys, HMACs with its secret, and `none` for clients that opt in. */
+/**
+ * Signatures with the client's keys, HMACs with its secret, and `none`. OIDC Registration §2: a
+ * client that registered no request_object_signing_alg may use any of these, so an unsigned object
+ * is taken from it too; it carries no more authority than the query parameters it replaces.
+ */
 export const requestObjectSigningAlgs: readonly string[] = [...signatureAlgs, ...hmacAlgs, 'none'];
 
 /** Tolerated difference between the client's clock and ours, as for client assertions. */
@@ -50,7 +55,8 @@ export async function resolveRequestObject(
       throw new OAuthError('invalid_request', 'request and request_uri must not be sent together');
     }
     const jwt = outer.request ?? await fetchRequestObject(s, client, outer.request_uri!);
-    const claims = await verifiedClaims(s, client, jwt, outer.request !== undefined ? 'request_not_supported' : 'request_uri_not_supported');
+    const claims = await verifiedClaims(s, client, jwt);
+    checkStorable(claims);
     verified = { ...asParams(claims), client_id: client.clientId };
     checkClaims(claims, outer, client, issuerOf(s.config, realm));
     return verified;
@@ -68,7 +74,8 @@ export async function pushedRequestObject(
   s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound' | 'store'>, realm: Realm, client: Client, outer: Params,
 ): Promise<Params> {
   if (outer.request === undefined) return outer;
-  const claims = await verifiedClaims(s, client, outer.request, 'request_not_supported');
+  const claims = await verifiedClaims(s, client, outer.request);
+  checkStorable(claims);
   checkClaims(claims, outer, client, issuerOf(s.config, realm));
   return { ...asParams(claims), client_id: client.clientId };
 }
@@ -76,8 +83,8 @@ export async function pushedRequestObject(
 /**
  * Where a request object error goes. Once the signature checked out, the client itself named the
  * object's redirect_uri (and state and response_mode), so a registered one is trusted even when a
- * later check fails. An object that could not be verified (bad signature or alg, expired or not
- * yet valid — jose checks exp and nbf with the signature — or not fetched) proves nothing, so its
+ * later check fails; an unsigned object's are trusted as far as the query's would be (registered).
+ * An object that could not be verified (bad signature or alg, expired or not yet valid — jose checks exp and nbf with the signature — or not fetched) proves nothing, so its
  * contents are never used: the error goes to the outer redirect_uri, but only when the client
  * sent one explicitly and it is registered (OIDC Core §3.1.2.6, RFC 9700 §4.1) — no worse than
  * any malformed plain request. Otherwise the user sees an error page.
@@ -97,15 +104,11 @@ export function rejection(client: Client, error: OAuthError, replyTo: Params | u
 const invalidObject = (description: string) => new OAuthError('invalid_request_object', description);
 
 async function verifiedClaims(
-  s: Pick<Services, 'clock' | 'sealer' | 'outbound' | 'store'>, client: Client, jwt: string, unsignedUnsupported: 'request_not_supported' | 'request_uri_not_supported',
+  s: Pick<Services, 'clock' | 'sealer' | 'outbound' | 'store'>, client: Client, jwt: string,
 ): Promise<JWTPayload> {
   const alg = signingAlg(jwt);
+  // A client that registered an alg gets only that one (an unsigned object from it is refused).
   const registered = client.metadata.request_object_signing_alg;
-  // Unsigned objects are an explicit opt-in. For other clients they are reported as unsupported,
-  // the answer OIDC Core §6.1 / §3.1.2.6 provides for an OP that does not take them.
-  if (alg === 'none' && registered === undefined) {
-    throw new OAuthError(unsignedUnsupported, 'unsigned request objects are accepted only from clients registered with request_object_signing_alg "none"');
-  }
   if (registered !== undefined && alg !== registered) throw invalidObject(`request objects from this client must use ${registered}, not ${alg}`);
   const options = { currentDate: new Date(s.clock.now()), clockTolerance: clockSkewSeconds };
   const keys = alg === 'none' ? undefined : verificationKeys(s, client, alg);
@@ -155,6 +158,14 @@ function checkClaims(claims: JWTPayload, outer: Params, client: Client, issuer: 
   const responseType = (value: unknown) => typeof value === 'string' ? value.split(' ').filter(Boolean).sort().join(' ') : undefined;
   if (outer.response_type !== undefined && responseType(outer.response_type) !== responseType(claims.response_type)) {
     throw invalidObject('response_type differs from the request object\'s');
+  }
+}
+
+/** The object's values become request parameters, held to the same rule as the query's (no NUL, no ill-formed text). */
+function checkStorable(claims: JWTPayload): void {
+  const texts = Object.entries(claims).flatMap(([name, value]) => [name, ...(Array.isArray(value) ? value : [value])]);
+  if (!texts.every((text) => typeof text !== 'string' || wellFormedText(text))) {
+    throw invalidObject('request object values must not hold NUL or ill-formed text');
   }
 }
 

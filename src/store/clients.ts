@@ -6,7 +6,7 @@ import { localChanges, type Changes } from './changes.js';
 import { RecentCache } from './recent-cache.js';
 import type { Database } from './schema.js';
 import type { MfaPolicy, SigningAlg } from './realms.js';
-import type { ClaimMapper } from '../tokens/mappers.js';
+import type { ClaimMapper } from './custom-rules.js';
 
 /** Client authentication methods (RFC 6749 §2.3.1, OIDC Core §9); discovery advertises exactly these. */
 export const tokenEndpointAuthMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;

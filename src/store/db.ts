@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
-import { sqlitePath } from '../config.js';
+import { sqlitePath } from './database-url.js';
 import type { VersionSource } from './read-cache.js';
 import type { Database } from './schema.js';
 

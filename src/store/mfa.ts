@@ -1,9 +1,10 @@
-// Second factors of users (src/identity/mfa.ts): a TOTP secret (sealed by the caller), recovery
-// codes (keyed hashes), WebAuthn credentials, and pending WebAuthn challenges.
+// Second factors of users (src/identity/mfa.ts): a TOTP secret (sealed by the caller), TOTP secrets
+// being set up (one per session, short-lived), recovery codes (keyed hashes), WebAuthn credentials,
+// and pending WebAuthn challenges.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-export interface TotpCredential { sealedSecret: string; confirmed: boolean; lastCounter: number | null }
+export interface TotpCredential { sealedSecret: string; lastCounter: number | null }
 
 export interface WebAuthnCredential {
   id: string;            // base64url credential id
@@ -18,13 +19,36 @@ export function mfaRepository(db: Kysely<Database>) {
   return {
     async totp(userId: string): Promise<TotpCredential | undefined> {
       const row = await db.selectFrom('totp_credentials').selectAll().where('user_id', '=', userId).executeTakeFirst();
-      return row && { sealedSecret: row.secret_sealed, confirmed: row.confirmed_at !== null, lastCounter: row.last_counter };
+      return row && { sealedSecret: row.secret_sealed, lastCounter: row.last_counter };
     },
-    /** Stores a new, unconfirmed secret; a confirmed one is never replaced this way. */
-    async startTotp(userId: string, sealedSecret: string, now: number): Promise<void> {
-      await db.deleteFrom('totp_credentials').where('user_id', '=', userId).where('confirmed_at', 'is', null).execute();
-      await db.insertInto('totp_credentials').values({ user_id: userId, secret_sealed: sealedSecret, confirmed_at: null, last_counter: null, created_at: now })
-        .onConflict((oc) => oc.column('user_id').doNothing()).execute();
+    /**
+     * Stores the secret a session's set-up page shows, replacing the session's previous one; expired
+     * ones are dropped on the way, so the table stays as small as its live rows.
+     */
+    async putTotpEnrolment(sessionId: string, userId: string, sealedSecret: string, expiresAt: number, now: number): Promise<void> {
+      await db.deleteFrom('totp_enrolments').where('expires_at', '<=', now).execute();
+      await db.insertInto('totp_enrolments').values({ session_id: sessionId, user_id: userId, secret_sealed: sealedSecret, expires_at: expiresAt })
+        .onConflict((oc) => oc.column('session_id').doUpdateSet({ user_id: userId, secret_sealed: sealedSecret, expires_at: expiresAt })).execute();
+    },
+    /** The secret being set up in this session by this user, until it expires. */
+    async totpEnrolment(sessionId: string, userId: string, now: number): Promise<string | undefined> {
+      const row = await db.selectFrom('totp_enrolments').select('secret_sealed')
+        .where('session_id', '=', sessionId).where('user_id', '=', userId).where('expires_at', '>', now).executeTakeFirst();
+      return row?.secret_sealed;
+    },
+    /**
+     * Makes a secret the user's authenticator app (its code for time step `lastCounter` already
+     * spent), and drops every secret still being set up by any of the user's sessions. False when
+     * the user already has one (another session confirmed first).
+     */
+    async addTotp(userId: string, sealedSecret: string, lastCounter: number | null, now: number): Promise<boolean> {
+      return db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('totp_enrolments').where('user_id', '=', userId).execute();
+        const result = await tx.insertInto('totp_credentials')
+          .values({ user_id: userId, secret_sealed: sealedSecret, confirmed_at: now, last_counter: lastCounter, created_at: now })
+          .onConflict((oc) => oc.column('user_id').doNothing()).returning('user_id').executeTakeFirst();
+        return result !== undefined;
+      });
     },
     /**
      * Records `counter` as the last time step used, only if it is later than the previous one:
@@ -37,10 +61,7 @@ export function mfaRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async confirmTotp(userId: string, now: number): Promise<void> {
-      await db.updateTable('totp_credentials').set({ confirmed_at: now }).where('user_id', '=', userId).execute();
-    },
-    /** Removes the user's authenticator app (confirmed or pending); true when there was one. */
+    /** Removes the user's authenticator app; true when there was one. */
     async removeTotp(userId: string): Promise<boolean> {
       const result = await db.deleteFrom('totp_credentials').where('user_id', '=', userId).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;

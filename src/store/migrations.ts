@@ -369,6 +369,22 @@ const cacheChanges: Migration = {
   },
 };
 
+// TOTP enrolment: a pending secret belongs to the session whose set-up page showed it and lives a
+// few minutes; the unconfirmed secrets kept per user until now are dropped.
+const totpEnrolments: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('totp_enrolments')
+      .addColumn('session_id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('totp_enrolments_user').on('totp_enrolments').column('user_id').execute();
+    await db.schema.createIndex('totp_enrolments_expiry').on('totp_enrolments').column('expires_at').execute();
+    await db.deleteFrom('totp_credentials').where('confirmed_at', 'is', null).execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -385,6 +401,7 @@ const migrations: Record<string, Migration> = {
   '0012_audit_events': auditEvents,
   '0013_revoked_access_tokens': revokedAccessTokens,
   '0014_cache_changes': cacheChanges,
+  '0015_totp_enrolments': totpEnrolments,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -4,7 +4,8 @@
 import type { Kysely } from 'kysely';
 import type { Realm } from './realms.js';
 import type { Database } from './schema.js';
-import type { Store } from './index.js';
+import type { eventsRepository, knownDevicesRepository } from './events.js';
+import type { realmsRepository } from './realms.js';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -137,7 +138,15 @@ async function drain(deleteBatch: (batch: number) => Promise<number>, batch: num
 }
 
 /** One purge run: every row past its retention, `batch` rows per statement. Password history is never purged. */
-export async function purgeExpired(store: Pick<Store, 'purge' | 'realms' | 'events' | 'knownDevices'>, now: number, batch = defaultPurgeBatch): Promise<PurgeCounts> {
+/** The repositories one purge run uses (a Store has them all). */
+export interface PurgeStores {
+  purge: ReturnType<typeof purgeRepository>;
+  realms: ReturnType<typeof realmsRepository>;
+  events: ReturnType<typeof eventsRepository>;
+  knownDevices: ReturnType<typeof knownDevicesRepository>;
+}
+
+export async function purgeExpired(store: PurgeStores, now: number, batch = defaultPurgeBatch): Promise<PurgeCounts> {
   const p = store.purge;
   const all = (deleteBatch: (now: number, batch: number) => Promise<number>) => drain((n) => deleteBatch(now, n), batch);
   // Tokens before grants: a grant goes only once no live token names it.

@@ -2,8 +2,7 @@
 import type { Kysely } from 'kysely';
 import { localChanges, type Changes } from './changes.js';
 import type { Database } from './schema.js';
-import type { ClaimMapper } from '../tokens/mappers.js';
-import type { TokenHookSettings } from '../tokens/token-hook.js';
+import type { ClaimMapper, TokenHookSettings } from './custom-rules.js';
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
@@ -112,6 +111,8 @@ export interface RealmSettings {
   events: EventSettings;
   event_webhooks: EventWebhook[];
   mfa: MfaPolicy;
+  /** Seconds since the sign-in within which the account pages let a user register or remove a second factor (re-authentication otherwise). */
+  reauthentication_max_age: number;
 }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
@@ -205,6 +206,7 @@ export const defaultRealmSettings: RealmSettings = {
   events: defaultEventSettings,
   event_webhooks: [],
   mfa: 'optional',
+  reauthentication_max_age: 300,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -92,6 +92,7 @@ export interface KnownDeviceTable {
 export interface TotpCredentialTable {
   user_id: string; secret_sealed: string; confirmed_at: number | null; last_counter: number | null; created_at: number;
 }
+export interface TotpEnrolmentTable { session_id: string; user_id: string; secret_sealed: string; expires_at: number }
 export interface RecoveryCodeTable { user_id: string; code_hash: string; used_at: number | null; created_at: number }
 export interface WebAuthnCredentialTable {
   id: string; user_id: string; public_key: string; counter: number; transports: string; device_type: string;
@@ -126,6 +127,7 @@ export interface Database {
   event_outbox: EventOutboxTable;
   known_devices: KnownDeviceTable;
   totp_credentials: TotpCredentialTable;
+  totp_enrolments: TotpEnrolmentTable;
   recovery_codes: RecoveryCodeTable;
   webauthn_credentials: WebAuthnCredentialTable;
   webauthn_challenges: WebAuthnChallengeTable;

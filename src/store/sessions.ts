@@ -56,6 +56,18 @@ export function sessionsRepository(db: Kysely<Database>) {
     async upgrade(id: string, amr: string[], acr: string): Promise<void> {
       await db.updateTable('sessions').set({ amr: JSON.stringify(amr), acr }).where('id', '=', id).execute();
     },
+    /** Replaces the session's cookie secret (the old one stops working); returns the new one, shown once. */
+    async rotateSecret(id: string): Promise<string> {
+      const secret = randomToken();
+      await db.updateTable('sessions').set({ secret_hash: sha256(secret) }).where('id', '=', id).execute();
+      return secret;
+    },
+    /** The user authenticated again in this session (re-authentication): a new auth_time and a new cookie secret, returned once. */
+    async reauthenticated(id: string, authTime: number): Promise<string> {
+      const secret = randomToken();
+      await db.updateTable('sessions').set({ auth_time: authTime, secret_hash: sha256(secret) }).where('id', '=', id).execute();
+      return secret;
+    },
     async end(id: string, now: number): Promise<void> {
       await db.updateTable('sessions').set({ ended_at: now }).where('id', '=', id).where('ended_at', 'is', null).execute();
     },

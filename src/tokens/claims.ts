@@ -2,6 +2,11 @@
 import { seconds } from '../runtime.js';
 import type { User } from '../store/users.js';
 
+/** One member of the `claims` request parameter (OIDC Core §5.5.1). */
+export interface ClaimRequest { essential?: boolean; value?: unknown; values?: unknown[] }
+/** The `claims` request parameter: individual claims wanted in userinfo and / or the ID token. */
+export interface ClaimsRequest { userinfo?: Record<string, ClaimRequest | null>; id_token?: Record<string, ClaimRequest | null> }
+
 export const scopeClaims: Record<string, string[]> = {
   profile: ['name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
     'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],

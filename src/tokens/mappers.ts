@@ -3,27 +3,12 @@
 // audience to access tokens. Configured per realm (`claim_mappers`) and per client (same field in
 // its metadata). No mapper may write a claim the protocol depends on (protectedClaims).
 import type { Client } from '../store/clients.js';
+import { mapperTargets, type ClaimMapper, type MapperTarget } from '../store/custom-rules.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { isObject } from '../json.js';
 import { ValidationError } from '../validation.js';
 
-export const mapperTargets = ['id_token', 'access_token', 'userinfo'] as const;
-export type MapperTarget = typeof mapperTargets[number];
-
-interface MapperBase {
-  /** Where the claim goes; all three when absent. */
-  tokens?: MapperTarget[];
-  /** Applied only when this scope was granted. */
-  scope?: string;
-}
-export interface UserAttributeMapper extends MapperBase { type: 'user_attribute'; attribute: string; claim: string }
-export interface FixedMapper extends MapperBase { type: 'fixed'; claim: string; value: unknown }
-export interface RolesMapper extends MapperBase { type: 'roles'; claim: string }
-export interface GroupsMapper extends MapperBase { type: 'groups'; claim: string }
-/** Appends to the access token's `aud` (which always keeps the client_id). */
-export interface AudienceMapper { type: 'audience'; audience: string; scope?: string }
-export type ClaimMapper = UserAttributeMapper | FixedMapper | RolesMapper | GroupsMapper | AudienceMapper;
 
 export const mapperTypes = ['user_attribute', 'fixed', 'roles', 'groups', 'audience'] as const;
 
@@ -192,3 +177,5 @@ function merged(existing: unknown, value: unknown): unknown {
   for (const [name, member] of Object.entries(value)) out[name] = merged(out[name], member);
   return out;
 }
+
+export { mapperTargets, type ClaimMapper, type MapperTarget };

@@ -7,22 +7,12 @@ import { httpsOrLoopback, OutboundError, signature } from '../http/outbound.js';
 import { seconds } from '../runtime.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
+import { tokenHookFailurePolicies, type TokenHookSettings } from '../store/custom-rules.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { groupsOf, protectedClaims } from './mappers.js';
 import { isObject } from '../json.js';
 import { ValidationError } from '../validation.js';
-
-export const tokenHookFailurePolicies = ['deny', 'continue'] as const;
-
-/** As stored in the realm's settings: the secret sealed with the master key. */
-export interface TokenHookSettings {
-  url: string;
-  secret_sealed: string;
-  timeout_ms: number;
-  /** deny (the default) fails closed: no tokens unless the hook answered. */
-  on_failure: typeof tokenHookFailurePolicies[number];
-}
 
 /** As written in a realm file: the secret in clear (omitted on re-import keeps the stored one). */
 export type TokenHookInput = Omit<TokenHookSettings, 'secret_sealed'> & { secret?: string };
@@ -156,3 +146,5 @@ function claimsProblem(claims: unknown): string | undefined {
   }
   return undefined;
 }
+
+export { tokenHookFailurePolicies, type TokenHookSettings };

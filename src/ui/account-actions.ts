@@ -2,15 +2,17 @@
 // tokens at once), and removing second factors or replacing the recovery codes. Every form is a
 // plain POST with the CSRF token; factors change only from a session that used one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieScope, csrfToken } from '../http/cookies.js';
-import { enrolledFactors, newRecoveryCodes, realmRequiresMfa } from '../identity/mfa.js';
-import type { ActiveSession } from '../identity/sso.js';
+import { csrfToken } from '../http/cookies.js';
+import { enrolledFactors, newRecoveryCodes, realmRequiresMfa, verifyCode } from '../identity/mfa.js';
+import { verifyPassword } from '../identity/passwords.js';
+import { reauthenticated, type ActiveSession } from '../identity/sso.js';
+import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
 import { recordEvent } from '../security/audit.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
-import { accountForm, mayChangeFactors, sendAccountPage, signedIn } from './mfa-actions.js';
+import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './mfa-actions.js';
 import { format, getMessages, type Messages } from './messages.js';
-import { accountApplicationsPage, recoveryCodesPage } from './mfa-pages.js';
+import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
 
 export function accountActionRoutes(app: FastifyInstance, s: Services): void {
@@ -33,6 +35,45 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
     request.log.info({ realm: realm.name, event: 'consent_revoked', userId: active.user.id, clientId }, 'consent revoked on the account page');
     const client = await s.store.clients.get(realm.name, clientId);
     return sendApplicationsPage(s, request, reply, realm, active, format(t.accessRevoked, { client: client?.metadata.client_name ?? clientId }));
+  });
+
+  app.get('/realms/:realm/account/reauthenticate', async (request, reply) => {
+    const realm = request.realm!;
+    return sendReauthenticatePage(s, request, reply, realm, await signedIn(s, request, realm));
+  });
+
+  /**
+   * Re-authentication before factor changes (prompt=login within the account pages): the password,
+   * and a code when the user has one to give; counted like any sign-in by brute-force protection.
+   */
+  app.post('/realms/:realm/account/reauthenticate', async (request, reply) => {
+    const realm = request.realm!;
+    const { active, params, t } = await accountForm(s, request, realm);
+    const again = (error: string, status: number) => sendReauthenticatePage(s, request, reply, realm, active, error, status);
+    const attempt: SignInAttempt = { realm, username: active.user.username, ip: request.ip, log: request.log };
+    const locked = await currentLock(s, attempt);
+    if (locked) return again(t.accountLocked, retryAfter(reply, locked.retryAfter));
+    const owesCode = await codeOwed(s, active);
+    if (owesCode === undefined) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
+    const password = await verifyPassword(active.user.passwordHash, params.password ?? '');
+    // The code is only checked (and spent) once the password is right.
+    const code = password && owesCode ? await verifyCode(s, realm, active.user, params.code ?? '') : [];
+    if (!password || !code) {
+      request.log.info({ realm: realm.name, event: 'reauthentication_failed', ip: request.ip }, 're-authentication refused');
+      await recordEvent(s, password
+        ? { realm, type: 'mfa_failure', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'otp' } }
+        : { realm, type: 'login_failure', userId: active.user.id, ip: request.ip, details: { username: active.user.username, reason: 'bad_password' } });
+      const lock = await recordFailure(s, attempt, active.user);
+      return lock ? again(t.accountLocked, retryAfter(reply, lock.retryAfter)) : again(password ? t.invalidCode : t.invalidCredentials, 401);
+    }
+    await recordSuccess(s, attempt);
+    await reauthenticated(s, reply, realm, active.session);
+    await recordEvent(s, {
+      realm, type: 'login_success', userId: active.user.id, ip: request.ip, sessionId: active.session.id,
+      details: { username: active.user.username, method: 'reauthentication' },
+    });
+    request.log.info({ realm: realm.name, event: 'reauthenticated', userId: active.user.id }, 're-authenticated on the account page');
+    return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
   });
 
   app.post('/realms/:realm/account/mfa/totp/remove', async (request, reply) => {
@@ -67,13 +108,14 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
 }
 
 /**
- * Why a factor may not be removed (the session did not use a second factor, or the realm requires
- * one and this is the last), as the message and status of the account page; undefined if it may.
+ * Why a factor may not be removed (the session did not use a second factor, its sign-in is more
+ * than 5 minutes old, or the realm requires one and this is the last), as the message and status of the account page; undefined if it may.
  * (Not the reply itself: a FastifyReply is thenable, so an async function cannot return one.)
  */
 async function refusal(s: Services, realm: Realm, active: ActiveSession, t: Messages): Promise<{ error: string; status: number } | undefined> {
   const factors = await enrolledFactors(s, active.user);
   if (!mayChangeFactors(factors, active)) return { error: t.accountMfaStepUp, status: 403 };
+  if (!signedInRecently(s, realm, active)) return { error: t.reauthenticationRequired, status: 403 };
   const count = (factors.totp ? 1 : 0) + factors.passkeys;
   if (count <= 1 && realmRequiresMfa(realm, active.user)) return { error: t.lastFactorRequired, status: 409 };
   return undefined;
@@ -87,11 +129,34 @@ async function removed(s: Services, request: FastifyRequest, realm: Realm, activ
   request.log.info({ realm: realm.name, event: 'mfa_removed', method, userId: active.user.id }, 'second factor removed');
 }
 
+/**
+ * Whether re-authentication asks for a code besides the password: yes for a user with an
+ * authenticator app or recovery codes, no for a user without factors; undefined for a user whose
+ * only factor is a passkey (not offered here: such a user signs in again through an application).
+ */
+async function codeOwed(s: Services, active: ActiveSession): Promise<boolean | undefined> {
+  const factors = await enrolledFactors(s, active.user);
+  if (factors.totp || factors.recoveryCodes > 0) return true;
+  return factors.passkeys > 0 ? undefined : false;
+}
+
+async function sendReauthenticatePage(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, error?: string, status = 200,
+): Promise<FastifyReply> {
+  const code = await codeOwed(s, active);
+  const t = getMessages(realmView(s, request, realm).locale);
+  if (code === undefined) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
+  return sendPage(reply, reauthenticatePage({
+    realm: realmView(s, request, realm), action: `${issuerOf(s.config, realm)}/account/reauthenticate`,
+    csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }), code, error,
+  }), status);
+}
+
 async function sendApplicationsPage(
   s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string,
 ): Promise<FastifyReply> {
   const issuer = issuerOf(s.config, realm);
-  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
   const consents = await s.store.consents.forUser(realm.name, active.user.id);

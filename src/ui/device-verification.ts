@@ -3,7 +3,7 @@
 // form, sees which client asks for what (§5.4: always, so a code sent by a stranger is noticed),
 // and allows or denies. Code entries are rate-limited per address (src/security/rate-limits.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { requiredAcr, satisfies } from '../identity/mfa.js';
@@ -36,7 +36,7 @@ function showCodeForm(s: Services, request: FastifyRequest, reply: FastifyReply,
   const html = deviceCodePage({
     realm: realmView(s, request, realm),
     action: `${issuerOf(s.config, realm)}/${verificationPath}`,
-    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    csrf: csrfToken(s, request, reply, realm.name, 'browser'),
     userCode, error,
   });
   return sendPage(reply, html, error ? 400 : 200);
@@ -49,7 +49,7 @@ export function showDeviceLogin(
   const html = loginPage({
     realm: realmView(s, request, realm),
     action: `${issuerOf(s.config, realm)}/login-actions/authenticate`,
-    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    csrf: csrfToken(s, request, reply, realm.name, { interaction }),
     interaction, clientName: clientName(client), username, error,
   });
   return sendPage(reply, html, status);
@@ -80,7 +80,7 @@ export function showDeviceConsent(
   const html = consentPage({
     realm: view,
     action: `${issuerOf(s.config, realm)}/login-actions/consent`,
-    csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    csrf: csrfToken(s, request, reply, realm.name, { interaction }),
     interaction, clientName: clientName(client), username: active.user.username,
     scopes: device.scope.map((name) => ({ name, description: describeScope(realm, name, t) })),
     note: t.deviceConsentNote,
@@ -138,7 +138,7 @@ export function deviceVerificationRoutes(app: FastifyInstance, s: Services): voi
     const realm = request.realm!;
     const params = formParams(request.body);
     const t = getMessages(realmView(s, request, realm).locale);
-    if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+    if (!csrfValid(s, request, realm.name, params.csrf, 'browser')) throw new PageError('Page expired', t.formExpired, 403);
     const typed = (params.user_code ?? '').slice(0, 20);
     const normalized = normalizeUserCode(typed);
     const now = s.clock.now();

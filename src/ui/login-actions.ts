@@ -31,7 +31,7 @@ export async function resume(s: Services, request: FastifyRequest, realm: Realm)
   const id = params.interaction ?? '';
   const interaction = await s.store.interactions.get<AuthorizationRequest | DeviceAuthorization>(id, s.clock.now());
   if (!interaction || interaction.realm !== realm.name) throw new PageError('Sign-in expired', t.interactionExpired);
-  if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+  if (!csrfValid(s, request, realm.name, params.csrf, { interaction: id })) throw new PageError('Page expired', t.formExpired, 403);
   const client = await s.store.clients.get(realm.name, interaction.clientId);
   if (!client || !client.enabled) throw new PageError('Unknown application', 'This application is not registered here, or it has been disabled.');
   return { id, params, interaction, client, authorization: interaction.request, t };

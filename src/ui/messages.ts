@@ -97,6 +97,10 @@ const en = {
   backToAccount: 'Back to sign-in security',
   registerPasskey: 'Register a passkey',
   passkeyRegistered: 'Your passkey was registered.',
+  signInUnfinished: 'Your sign-in is not finished: go back to the application and give your second factor first.',
+  reauthenticationRequired: 'To change your second factors, sign in again: your last sign-in was a while ago.',
+  reauthenticateLink: 'Sign in again to change your second factors',
+  reauthenticateText: 'Enter your password again (and a code from your authenticator app or a recovery code, if you have one) to change your second factors.',
   notSignedIn: 'You are not signed in. Sign in through an application first, then come back to this page.',
   passkeyRequired: 'This application requires a passkey, and you have none yet. Register one on your account page first.',
 };
@@ -195,6 +199,10 @@ const fr: Messages = {
   backToAccount: 'Retour à la sécurité de la connexion',
   registerPasskey: "Enregistrer une clé d'accès",
   passkeyRegistered: "Votre clé d'accès a été enregistrée.",
+  signInUnfinished: "Votre connexion n'est pas terminée : retournez à l'application et donnez d'abord votre second facteur.",
+  reauthenticationRequired: 'Pour modifier vos seconds facteurs, reconnectez-vous : votre dernière connexion remonte à un moment.',
+  reauthenticateLink: 'Se reconnecter pour modifier vos seconds facteurs',
+  reauthenticateText: "Saisissez à nouveau votre mot de passe (et un code de votre application d'authentification ou un code de récupération, si vous en avez) pour modifier vos seconds facteurs.",
   notSignedIn: "Vous n'êtes pas connecté. Connectez-vous d'abord via une application, puis revenez sur cette page.",
   passkeyRequired: "Cette application exige une clé d'accès et vous n'en avez pas encore. Enregistrez-en une d'abord sur la page de votre compte.",
 };
@@ -291,6 +299,10 @@ const de: Messages = {
   backToAccount: 'Zurück zur Anmeldesicherheit',
   registerPasskey: 'Passkey registrieren',
   passkeyRegistered: 'Ihr Passkey wurde registriert.',
+  signInUnfinished: 'Ihre Anmeldung ist nicht abgeschlossen: Kehren Sie zur Anwendung zurück und geben Sie zuerst Ihren zweiten Faktor an.',
+  reauthenticationRequired: 'Um Ihre zweiten Faktoren zu ändern, melden Sie sich erneut an: Ihre letzte Anmeldung liegt schon eine Weile zurück.',
+  reauthenticateLink: 'Erneut anmelden, um Ihre zweiten Faktoren zu ändern',
+  reauthenticateText: 'Geben Sie Ihr Passwort erneut ein (und einen Code Ihrer Authentifizierungs-App oder einen Wiederherstellungscode, falls vorhanden), um Ihre zweiten Faktoren zu ändern.',
   notSignedIn: 'Sie sind nicht angemeldet. Melden Sie sich zuerst über eine Anwendung an und kehren Sie dann zu dieser Seite zurück.',
   passkeyRequired: 'Diese Anwendung verlangt einen Passkey, und Sie haben noch keinen. Registrieren Sie zuerst einen auf Ihrer Kontoseite.',
 };

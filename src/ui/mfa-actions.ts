@@ -1,11 +1,11 @@
 // Second-factor forms: the code asked for after the password (or for step-up), TOTP set-up during
 // sign-in, and the account page where a signed-in user sets up factors of their own accord.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieScope, csrfToken, csrfValid } from '../http/cookies.js';
+import { csrfToken, csrfValid } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
-import { confirmTotp, enrolledFactors, requiredAcr, satisfies, totpEnrolment, upgradeSession, verifyCode } from '../identity/mfa.js';
-import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { confirmTotp, currentTotpEnrolment, enrolledFactors, requiredAcr, satisfies, startTotpEnrolment, verifyCode } from '../identity/mfa.js';
+import { currentSession, isPending, stepUp, type ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
 import { issuerOf, type Services } from '../services.js';
@@ -49,7 +49,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
       return lock ? again(t.accountLocked, retryAfter(reply, lock.retryAfter)) : again(t.invalidCode, 401);
     }
     await recordSuccess(s, attempt);
-    const session = await upgradeSession(s, active.session, amr);
+    const session = await stepUp(s, reply, realm, active.session, amr);
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user: active.user });
   });
 
@@ -57,14 +57,13 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const realm = request.realm!;
     const { id, params, interaction, authorization, t } = await resume(s, request, realm);
     const active = await boundSession(s, request, realm, interaction.sessionId);
-    const scope = cookieScope(s.config.publicUrl, realm.name);
     const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, { interaction: id }, `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, browserRequest(authorization)?.uiLocales);
     if (!Array.isArray(codes)) return codes;
-    const session = await upgradeSession(s, active.session, ['otp']);
+    const session = await stepUp(s, reply, realm, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: session.userId }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({
       realm: realmView(s, request, realm, browserRequest(authorization)?.uiLocales), codes,
-      next: { action: `${issuerOf(s.config, realm)}/login-actions/continue`, fields: { csrf: csrfToken(request, reply, scope), interaction: id } },
+      next: { action: `${issuerOf(s.config, realm)}/login-actions/continue`, fields: { csrf: csrfToken(s, request, reply, realm.name, { interaction: id }), interaction: id } },
     }));
   });
 
@@ -86,10 +85,11 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const active = await signedIn(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
-    const enrolment = await totpEnrolment(s, realm, active.user);
+    if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, getMessages(realmView(s, request, realm).locale).reauthenticationRequired);
+    const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
       realm: realmView(s, request, realm), action: `${accountPath(s, realm)}/totp`,
-      csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
+      csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }), fields: {}, secret: enrolment.secret, qrSvg: enrolment.qrSvg,
     }));
   });
 
@@ -98,9 +98,10 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
+    if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
     const codes = await enrolTotp(s, request, reply, realm, active, params.code ?? '', t, {}, `${accountPath(s, realm)}/totp`);
     if (!Array.isArray(codes)) return codes;
-    await upgradeSession(s, active.session, ['otp']);
+    await stepUp(s, reply, realm, active.session, ['otp']);
     request.log.info({ realm: realm.name, event: 'mfa_enrolled', userId: active.user.id }, 'TOTP set up');
     return sendPage(reply, recoveryCodesPage({ realm: realmView(s, request, realm), codes, next: { href: accountPath(s, realm) } }));
   });
@@ -114,14 +115,14 @@ async function enrolTotp(
   s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, code: string, t: Messages,
   fields: Record<string, string>, action: string, uiLocales?: string,
 ): Promise<string[] | FastifyReply> {
-  const codes = await confirmTotp(s, realm, active.user, code.trim());
+  const codes = await confirmTotp(s, realm, active.user, active.session.id, code.trim());
   if (codes) {
     await recordEvent(s, { realm, type: 'mfa_enrolled', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'otp' } });
     return codes;
   }
-  const enrolment = await totpEnrolment(s, realm, active.user);
+  const enrolment = await currentTotpEnrolment(s, realm, active.user, active.session.id);
   return sendPage(reply, totpSetupPage({
-    realm: realmView(s, request, realm, uiLocales), action, csrf: csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name)),
+    realm: realmView(s, request, realm, uiLocales), action, csrf: csrfToken(s, request, reply, realm.name, fields.interaction ? { interaction: fields.interaction } : { session: active.session.id }),
     fields, secret: enrolment.secret, qrSvg: enrolment.qrSvg, error: t.invalidCode,
   }), 401);
 }
@@ -131,10 +132,18 @@ export function mayChangeFactors(factors: { totp: boolean; passkeys: number }, a
   return (!factors.totp && factors.passkeys === 0) || satisfies(active.session, '2');
 }
 
+/** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */
 export async function signedIn(s: Services, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
   const active = await currentSession(s, request, realm);
-  if (!active) throw new PageError('Not signed in', getMessages(realmView(s, request, realm).locale).notSignedIn, 401);
+  const t = getMessages(realmView(s, request, realm).locale);
+  if (!active) throw new PageError('Not signed in', t.notSignedIn, 401);
+  if (await isPending(s, realm, active)) throw new PageError('Sign-in not finished', t.signInUnfinished, 403);
   return active;
+}
+
+/** Whether the sign-in is recent enough to register or remove a second factor; an older session signs in again first. */
+export function signedInRecently(s: Services, realm: Realm, active: ActiveSession): boolean {
+  return s.clock.now() - active.session.authTime <= realm.settings.reauthentication_max_age * 1000;
 }
 
 /** A form posted on an account page: the signed-in user, the fields, and the page's messages; CSRF checked. */
@@ -142,7 +151,7 @@ export async function accountForm(s: Services, request: FastifyRequest, realm: R
   const active = await signedIn(s, request, realm);
   const params = formParams(request);
   const t = getMessages(realmView(s, request, realm).locale);
-  if (!csrfValid(request, params.csrf)) throw new PageError('Page expired', t.formExpired, 403);
+  if (!csrfValid(s, request, realm.name, params.csrf, { session: active.session.id })) throw new PageError('Page expired', t.formExpired, 403);
   return { active, params, t };
 }
 
@@ -169,13 +178,14 @@ export async function sendAccountPage(
   const factors = await enrolledFactors(s, active.user);
   const canChange = mayChangeFactors(factors, active);
   const account = `${issuerOf(s.config, realm)}/account/mfa`;
-  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
   const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
     applicationsHref: `${issuerOf(s.config, realm)}/account/applications`,
+    reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? `${issuerOf(s.config, realm)}/account/reauthenticate` : undefined,
     totpSetup: canChange && !factors.totp ? { href: `${account}/totp` } : undefined,
     totpRemove: canChange && factors.totp ? { action: `${account}/totp/remove`, fields: { csrf }, label: t.removeFactor } : undefined,
     passkeyRemoves: passkeys.map((c) => ({ action: `${account}/passkey/remove`, fields: { csrf, credential_id: c.id }, label: t.removeFactor })),

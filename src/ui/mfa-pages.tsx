@@ -125,6 +125,33 @@ export function recoveryCodesPage(p: {
   );
 }
 
+/**
+ * Re-authentication on the account pages (a sign-in older than a few minutes): the password, and
+ * a code when the user has an authenticator app or recovery codes.
+ */
+export function reauthenticatePage(p: { realm: RealmView; action: string; csrf: string; code: boolean; error?: string }): string {
+  const { realm } = p;
+  const t = textFor(realm.locale);
+  return renderDocument(
+    <Layout title={t.mfaHeading} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.mfaHeading}</h1>
+        <p class="subtitle">{t.reauthenticateText}</p>
+      </div>
+      <Alert error={p.error} />
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <div class="field">
+          <label for="password">{t.password}</label>
+          <input type="password" id="password" name="password" autocomplete="current-password" autofocus required />
+        </div>
+        {p.code ? <CodeField t={t} autocomplete="one-time-code" /> : null}
+        <button type="submit" class="btn btn-primary">{t.verify}</button>
+      </form>
+    </Layout>,
+  );
+}
+
 /** A one-button POST form of the account pages (CSRF token and fields hidden): works without JavaScript. */
 export interface ActionForm { action: string; fields: Record<string, string>; label: string }
 
@@ -139,7 +166,7 @@ function ActionButton(p: { form: ActionForm; secondary?: boolean }) {
 
 export function accountMfaPage(p: {
   realm: RealmView; scriptHrefs: string[]; username: string; totp: boolean; passkeys: number; recoveryCodes: number;
-  canChange: boolean; totpSetup?: { href: string }; passkey?: PasskeyForm; notice?: string; error?: string;
+  canChange: boolean; totpSetup?: { href: string }; passkey?: PasskeyForm; notice?: string; error?: string; reauthenticateHref?: string;
   totpRemove?: ActionForm; passkeyRemoves?: ActionForm[]; newRecoveryCodes?: ActionForm; applicationsHref: string;
 }): string {
   const { realm } = p;
@@ -162,6 +189,7 @@ export function accountMfaPage(p: {
         <li>{format(t.accountMfaRecovery, { count: p.recoveryCodes })}</li>
       </ul>
       {!p.canChange ? <p class="note">{t.accountMfaStepUp}</p> : null}
+      {p.reauthenticateHref ? <p class="text"><a href={p.reauthenticateHref}>{t.reauthenticateLink}</a></p> : null}
       {p.newRecoveryCodes ? <ActionButton form={p.newRecoveryCodes} secondary /> : null}
       {p.totpSetup ? <p class="text"><a href={p.totpSetup.href}>{t.mfaSetupTitle}</a></p> : null}
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}

@@ -6,8 +6,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PageError } from '../http/errors.js';
-import { acrFor, enrolledFactors, requiredAcr, upgradeSession, withFactor } from '../identity/mfa.js';
-import { startSession } from '../identity/sso.js';
+import { acrFor, enrolledFactors, requiredAcr, withFactor } from '../identity/mfa.js';
+import { startSession, stepUp } from '../identity/sso.js';
 import { authenticate, authenticationOptions, challengeKey, register } from '../identity/webauthn.js';
 import { proceed, showLogin } from '../oauth/authorize.js';
 import { sha256 } from '../runtime.js';
@@ -16,7 +16,7 @@ import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '.
 import { issuerOf, type Services } from '../services.js';
 import { browserRequest, isDeviceAuthorization } from './device-verification.js';
 import { proceedSignedIn, resume, withRedirectErrors } from './login-actions.js';
-import { accountForm, boundSession, mayChangeFactors, retryAfter, sendAccountPage } from './mfa-actions.js';
+import { accountForm, boundSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './mfa-actions.js';
 import { webauthnLibraryPath, webauthnScriptPath } from './render.js';
 import { showSecondFactor } from './second-factor.js';
 
@@ -77,7 +77,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
       return lock ? again(t.accountLocked, retryAfter(reply, lock.retryAfter)) : again(t.passkeyFailed, 401);
     }
     await recordSuccess(s, attempt);
-    const session = await upgradeSession(s, active.session, result.amr);
+    const session = await stepUp(s, reply, realm, active.session, result.amr);
     return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user: active.user });
   });
 
@@ -118,6 +118,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
     const { active, params, t } = await accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (!mayChangeFactors(factors, active)) return reply.redirect(`${issuerOf(s.config, realm)}/account/mfa`, 303);
+    if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
     const registered = await register(s, active.user, challengeKey.session(active.session.id), params.credential ?? '');
     if (registered) {
       await recordEvent(s, { realm, type: 'mfa_enrolled', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'passkey' } });

@@ -1,10 +1,10 @@
 // Asking a signed-in user for more than their password: the second-factor page, or TOTP set-up
 // when policy requires a factor the user does not have yet.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { csrfToken, cookieScope } from '../http/cookies.js';
+import { csrfToken } from '../http/cookies.js';
 import { PageError } from '../http/errors.js';
 import type { ActiveSession } from '../identity/sso.js';
-import { enrolledFactors, totpEnrolment, type Acr } from '../identity/mfa.js';
+import { enrolledFactors, startTotpEnrolment, type Acr } from '../identity/mfa.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { getMessages } from './messages.js';
@@ -18,7 +18,7 @@ export async function showSecondFactor(
   active: ActiveSession, interaction: string, required: Acr, error?: string, status = 200,
 ): Promise<FastifyReply> {
   const view = realmView(s, request, realm, uiLocales);
-  const csrf = csrfToken(request, reply, cookieScope(s.config.publicUrl, realm.name));
+  const csrf = csrfToken(s, request, reply, realm.name, { interaction });
   const factors = await enrolledFactors(s, active.user);
   const t = getMessages(view.locale);
   const passkey: PasskeyForm | undefined = factors.passkeys === 0 ? undefined : {
@@ -28,7 +28,7 @@ export async function showSecondFactor(
   const codes = required !== '3' && (factors.totp || factors.recoveryCodes > 0);
   if (!codes && !passkey) {
     if (required === '3') throw new PageError('Passkey required', t.passkeyRequired, 403);
-    const enrolment = await totpEnrolment(s, realm, active.user);
+    const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
       realm: view, action: `${issuerOf(s.config, realm)}/login-actions/enrol-totp`, csrf, fields: { interaction },
       secret: enrolment.secret, qrSvg: enrolment.qrSvg, error,

@@ -152,14 +152,15 @@ for (const database of databases) {
       const csrf = csrfOf(await account(weak)); // the page as it was before the factor existed (passkey form)
       const secret = await withTotp(server, 'alice');
       const page = await account(weak);
-      assert.match(page.html, /sign in again with your second factor/);
+      assert.equal(page.status, 403, 'the password-only session now owes the second factor');
+      assert.match(page.html, /Your sign-in is not finished/);
       assert.doesNotMatch(page.html, /totp\/remove/, 'no Remove button');
       const refused = await post(weak, 'totp/remove', { csrf });
       assert.equal(refused.status, 403);
-      assert.match((await account(weak)).html, /Authenticator app: set up\./);
 
       const strong = await signIn(server, 'alice', secret);
       const before = await account(strong);
+      assert.match(before.html, /Authenticator app: set up\./, 'still set up');
       assert.match(before.html, />Remove</);
       const removed = await post(strong, 'totp/remove', { csrf: csrfOf(before) });
       assert.equal(removed.status, 200);
@@ -242,6 +243,164 @@ for (const database of databases) {
       assert.equal((await post(agent, 'passkey/remove', { credential_id: 'x' })).status, 403);
       assert.equal((await post(agent, 'recovery-codes', {})).status, 403);
       assert.match((await account(agent)).html, /Authenticator app: set up\./);
+    });
+  });
+
+  describe(`account: setting up an authenticator app (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, realmWith({})); });
+    after(async () => { await server?.close(); });
+
+    const account = (agent: UserAgent) => agent.open(`${server.issuer()}/account/mfa`);
+    const setUpPage = (agent: UserAgent) => agent.open(`${server.issuer()}/account/mfa/totp`);
+    const secretOf = (page: Page) => /id="totp-secret">([A-Z2-7]+)</.exec(page.html)?.[1] ?? assert.fail(`no secret on the page: ${page.status}`);
+
+    test('two sessions opening the set-up page get different secrets, and once one confirms, the other\'s secret gives no valid code', async () => {
+      const attacker = await signIn(server, 'alice'); // knows the password, not the second factor to come
+      const stolen = secretOf(await setUpPage(attacker));
+      const user = await signIn(server, 'alice');
+      const page = await setUpPage(user);
+      const secret = secretOf(page);
+      assert.notEqual(secret, stolen, 'each session gets its own secret');
+      server.clock.advance(30);
+      const confirmed = await user.submit(page, { code: codeAt(server, secret) });
+      assert.equal(confirmed.status, 200);
+      assert.match(confirmed.html, /recovery codes/i);
+
+      const agent = new UserAgent(server.url);
+      const login = await agent.open(authorizeUrl(server.issuer(), {
+        client_id: 'trusted', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 's',
+        code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
+      }));
+      const challenge = await agent.submit(login, { username: 'alice', password });
+      assert.match(challenge.html, /Confirm it is you/);
+      server.clock.advance(30);
+      const refused = await agent.submit(challenge, { code: codeAt(server, stolen) });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.location, undefined, 'no redirect to the client');
+    });
+
+    test('reopening the set-up page shows a fresh secret, and the earlier one no longer confirms', async () => {
+      const agent = await signIn(server, 'bob');
+      const first = await setUpPage(agent);
+      const second = await setUpPage(agent);
+      assert.notEqual(secretOf(second), secretOf(first));
+      server.clock.advance(30);
+      const refused = await agent.submit(first, { code: codeAt(server, secretOf(first)) });
+      assert.equal(refused.status, 401);
+      assert.match((await account(agent)).html, /Authenticator app: not set up\./);
+    });
+  });
+
+  describe(`account: half-signed-in and older sessions (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, realmWith({})); });
+    after(async () => { await server?.close(); });
+
+    const account = (agent: UserAgent, path = 'mfa') => agent.open(`${server.issuer()}/account/${path}`);
+
+    /** Signs in with the password only, stopping at the second-factor page. */
+    async function passwordStep(username: string): Promise<{ agent: UserAgent; page: Page }> {
+      const agent = new UserAgent(server.url);
+      const login = await agent.open(authorizeUrl(server.issuer(), {
+        client_id: 'trusted', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 's',
+        code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
+      }));
+      const page = await agent.submit(login, { username, password });
+      assert.match(page.html, /Confirm it is you/);
+      return { agent, page };
+    }
+
+    test('a session that gave the password but still owes the second factor opens none of the account pages', async () => {
+      await withTotp(server, 'alice');
+      const { agent } = await passwordStep('alice');
+      for (const path of ['applications', 'mfa', 'mfa/totp']) {
+        const page = await account(agent, path);
+        assert.equal(page.status, 403, path);
+        assert.match(page.html, /Your sign-in is not finished/, path);
+        assert.doesNotMatch(page.html, /name="csrf"/, `${path}: no form to post`);
+      }
+    });
+
+    test('giving the second factor replaces the session cookie: the one from the password step no longer works', async () => {
+      const secret = await withTotp(server, 'bob');
+      const { agent, page } = await passwordStep('bob');
+      const before = agent.cookies.get('strix_session')!;
+      server.clock.advance(30);
+      const done = await agent.submit(page, { code: codeAt(server, secret) });
+      assert.ok(done.location?.startsWith(callback), `signed in: ${done.status}`);
+      const after = agent.cookies.get('strix_session')!;
+      assert.notEqual(after, before, 'a new cookie secret');
+      assert.equal((await account(agent)).status, 200, 'the new cookie opens the account page');
+      const stale = new UserAgent(server.url);
+      stale.cookies.set('strix_session', before);
+      assert.equal((await account(stale)).status, 401, 'the cookie from before the step-up is signed out');
+    });
+
+    test('removing a factor needs a sign-in within the last 5 minutes', async () => {
+      const secret = await withTotp(server, 'carol');
+      const agent = await signIn(server, 'carol', secret);
+      server.clock.advance(6 * 60);
+      const page = await account(agent);
+      assert.equal(page.status, 200);
+      const refused = await agent.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(page) } });
+      assert.equal(refused.status, 403);
+      assert.match(refused.html, /sign in again/i);
+      assert.match(refused.html, /Authenticator app: set up\./, 'still set up');
+      assert.match(refused.html, /href="[^"]*\/account\/reauthenticate"/, 'a link to sign in again');
+    });
+
+    test('signing in again on the account page (password and code) allows the removal; a wrong password does not', async () => {
+      const secret = await withTotp(server, 'erin');
+      const agent = await signIn(server, 'erin', secret);
+      server.clock.advance(6 * 60);
+      const form = await account(agent, 'reauthenticate');
+      assert.equal(form.status, 200);
+      assert.match(form.html, /name="password"/);
+      assert.match(form.html, /name="code"/, 'the code is asked for too');
+      const wrong = await agent.submit(form, { password: 'not the password', code: codeAt(server, secret) });
+      assert.equal(wrong.status, 401);
+      const stillRefused = await agent.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(await account(agent)) } });
+      assert.equal(stillRefused.status, 403);
+
+      server.clock.advance(30);
+      const before = agent.cookies.get('strix_session');
+      const confirmed = await agent.submit(await account(agent, 'reauthenticate'), { password, code: codeAt(server, secret) });
+      assert.equal(confirmed.status, 200, 'back on the account page');
+      assert.notEqual(agent.cookies.get('strix_session'), before, 'a new cookie secret');
+      const removed = await agent.request(`${server.issuer()}/account/mfa/totp/remove`, { form: { csrf: csrfOf(await account(agent)) } });
+      assert.equal(removed.status, 200);
+      assert.match(removed.html, /Authenticator app: not set up\./);
+      const methods = (await eventsOf(server, 'login_success', 'erin')).map((e) => e.details.method);
+      assert.ok(methods.includes('reauthentication'), `recorded: ${methods.join(', ')}`);
+    });
+
+    test('setting up an authenticator app needs a sign-in within the last 5 minutes', async () => {
+      const agent = await signIn(server, 'dave');
+      server.clock.advance(6 * 60);
+      const page = await account(agent, 'mfa/totp');
+      assert.equal(page.status, 403);
+      assert.match(page.html, /sign in again/i);
+      assert.doesNotMatch(page.html, /id="totp-secret"/, 'no secret shown');
+      const form = await account(agent, 'reauthenticate');
+      assert.doesNotMatch(form.html, /name="code"/, 'a user without factors gives the password only');
+      assert.equal((await agent.submit(form, { password })).status, 200);
+      assert.match((await account(agent, 'mfa/totp')).html, /id="totp-secret"/, 'the set-up page opens after signing in again');
+    });
+  });
+
+  describe(`account: a realm's own re-authentication window (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, realmWith({ reauthentication_max_age: 60 })); });
+    after(async () => { await server?.close(); });
+
+    test('with reauthentication_max_age 60, setting up an authenticator app two minutes after signing in asks to sign in again', async () => {
+      const agent = await signIn(server, 'alice');
+      assert.match((await agent.open(`${server.issuer()}/account/mfa/totp`)).html, /id="totp-secret"/, 'open right after signing in');
+      server.clock.advance(2 * 60);
+      const page = await agent.open(`${server.issuer()}/account/mfa/totp`);
+      assert.equal(page.status, 403);
+      assert.match(page.html, /href="[^"]*\/account\/reauthenticate"/);
     });
   });
 

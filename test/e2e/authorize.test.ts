@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { databases } from '../helpers/databases.js';
+import { tokensFor } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import {
@@ -99,8 +100,18 @@ for (const database of databases) {
       assertErrorRedirect(server, await open(trustedRequest({ scope: 'openid api:read', state: 'scoped' })), 'invalid_scope', 'scoped');
     });
 
-    test('a request object is redirected back as request_not_supported', async () => {
-      assertErrorRedirect(server, await open(trustedRequest({ request: 'eyJhbGciOiJub25lIn0.e30.', state: 'ro' })), 'request_not_supported', 'ro');
+    test('an access token sent as id_token_hint is redirected back as invalid_request: only ID tokens are hints', async () => {
+      const browser = new UserAgent(server.url);
+      const tokens = await tokensFor(server, browser, { client: 'trusted', scope: 'openid' });
+      assertErrorRedirect(server, await open(trustedRequest({ id_token_hint: tokens.access_token, state: 'hint' }), browser), 'invalid_request', 'hint');
+      const accepted = callbackParams(await open(trustedRequest({ id_token_hint: tokens.id_token, prompt: 'none', state: 'hint' }), browser));
+      assert.ok(accepted.get('code'), accepted.get('error') ?? '');
+    });
+
+    test('an unsigned request object replaces the query: its scope and state are the ones answered', async () => {
+      const claims = { client_id: 'trusted', response_type: 'code', redirect_uri: redirectUri, scope: 'openid api:read', state: 'ro' };
+      const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+      assertErrorRedirect(server, await open(trustedRequest({ request: unsigned, state: 'outer' })), 'invalid_scope', 'ro');
     });
 
     test('a request_uri that cannot be fetched is redirected back as invalid_request_uri', async () => {

@@ -7,7 +7,7 @@ import { databases } from '../helpers/databases.js';
 import { codeFor, redeem, token, userinfo } from '../helpers/flows.js';
 import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { UserAgent } from '../helpers/user-agent.js';
+import { pkcePair, UserAgent } from '../helpers/user-agent.js';
 
 for (const database of databases) {
   describe(`authorization code replay and binding (${database})`, () => {
@@ -80,6 +80,44 @@ for (const database of databases) {
       const response = await token(server, 'web', { grant_type: 'authorization_code', code: code.code, code_verifier: code.verifier! });
       assert.equal(response.status, 400);
       assert.equal(response.body.error, 'invalid_grant');
+    });
+
+    test('a code presented with a wrong redirect_uri is refused and not used up: the client then redeems it', async () => {
+      const code = await webCode();
+      const wrong = await redeem(server, 'web', { ...code, redirectUri: 'http://127.0.0.1:3999/other' });
+      assert.equal(wrong.status, 400);
+      assert.equal(wrong.body.error, 'invalid_grant');
+      const real = await redeem(server, 'web', code);
+      assert.equal(real.status, 200, JSON.stringify(real.body));
+    });
+
+    test('a code intercepted by someone without the PKCE verifier cannot be burned: the public client then redeems it', async () => {
+      const code = await codeFor(server, new UserAgent(server.url), { client: 'spa', scope: 'openid' });
+      const without = await token(server, 'spa', { grant_type: 'authorization_code', code: code.code, redirect_uri: code.redirectUri });
+      assert.equal(without.body.error, 'invalid_grant');
+      const guessed = await redeem(server, 'spa', { ...code, verifier: pkcePair().verifier });
+      assert.equal(guessed.body.error, 'invalid_grant');
+      const real = await redeem(server, 'spa', code);
+      assert.equal(real.status, 200, JSON.stringify(real.body));
+    });
+
+    test('a redeemed code replayed without the PKCE verifier is refused and does not revoke the grant', async () => {
+      const code = await codeFor(server, new UserAgent(server.url), { client: 'spa', scope: 'openid' });
+      const real = await redeem(server, 'spa', code);
+      assert.equal(real.status, 200, JSON.stringify(real.body));
+      const attack = await redeem(server, 'spa', { ...code, verifier: pkcePair().verifier });
+      assert.equal(attack.status, 400);
+      assert.equal(attack.body.error, 'invalid_grant');
+      assert.equal((await userinfo(server, real.body.access_token)).status, 200);
+    });
+
+    test('a replay with the right verifier still revokes the tokens of a public client', async () => {
+      const code = await codeFor(server, new UserAgent(server.url), { client: 'spa', scope: 'openid' });
+      const real = await redeem(server, 'spa', code);
+      assert.equal(real.status, 200, JSON.stringify(real.body));
+      const replay = await redeem(server, 'spa', code);
+      assert.equal(replay.body.error, 'invalid_grant');
+      assert.equal((await userinfo(server, real.body.access_token)).status, 401);
     });
 
     test('an unknown code is refused with invalid_grant', async () => {

@@ -136,15 +136,12 @@ for (const database of databases) {
     });
 
     test('CORE-05: each OIDC error code Strix uses reaches the redirect URI with the state, in the query for code and in the fragment for hybrid', async () => {
-      requestObjects.objects.set('/unsigned', new UnsecuredJWT({ client_id: 'hybrid', response_type: 'code', redirect_uri: redirectUri, scope: 'openid', state: 'st' }).encode());
       const stranger = new UserAgent(server.url);
       const cases: [string, Record<string, string>, UserAgent][] = [
         ['login_required', { prompt: 'none' }, stranger],
         ['interaction_required', { prompt: 'none', acr_values: '2' }, browser],
         ['invalid_request_uri', { request_uri: `${requestObjects.base}/missing` }, browser],
         ['invalid_request_object', { request: 'not-a-jwt' }, browser],
-        ['request_not_supported', { request: new UnsecuredJWT({ client_id: 'hybrid', response_type: 'code', redirect_uri: redirectUri, state: 'st' }).encode() }, browser],
-        ['request_uri_not_supported', { request_uri: `${requestObjects.base}/unsigned` }, browser],
         ['registration_not_supported', { registration: '{"client_name":"x"}' }, browser],
       ];
       for (const responseType of ['code', 'code id_token']) {

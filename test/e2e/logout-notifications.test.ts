@@ -103,6 +103,19 @@ for (const database of databases) {
       assert.equal(payload.nonce, undefined);
     });
 
+    test('a logout token passed back as id_token_hint gets an error page, not a sign-out', async () => {
+      const browser = new UserAgent(server.url);
+      const tokens = await signInTo(server, browser, 'bc-app', `${rp.base}/callback`);
+      const before = rp.hits.length;
+      await browser.request(`${server.issuer()}/protocol/openid-connect/logout?${new URLSearchParams({ id_token_hint: tokens.id_token! })}`);
+      const logoutToken = rp.hits.slice(before).find((h) => h.path === '/backchannel')!.body.get('logout_token')!;
+      await signInTo(server, browser, 'bc-app', `${rp.base}/callback`);
+      const page = await browser.request(`${server.issuer()}/protocol/openid-connect/logout?${new URLSearchParams({ id_token_hint: logoutToken, post_logout_redirect_uri: `${rp.base}/` })}`);
+      assert.equal(page.status, 400);
+      assert.equal(page.location, undefined);
+      assert.match(page.html, /^<!doctype html>/i);
+    });
+
     test('a client that does not answer at first gets the logout token again', async () => {
       const browser = new UserAgent(server.url);
       const tokens = await signInTo(server, browser, 'bc-flaky', `${rp.base}/callback`);

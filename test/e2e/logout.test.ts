@@ -11,7 +11,7 @@ import { authorizeUrl, callbackParams, parseForm, tokenRequest, UserAgent, type 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 const postLogoutRedirectUri = 'http://127.0.0.1:3999/';
 
-interface SignedIn { browser: UserAgent; idToken: string; refreshToken: string }
+interface SignedIn { browser: UserAgent; idToken: string; accessToken: string; refreshToken: string }
 
 function assertErrorPage(page: Page, status = 400): void {
   assert.equal(page.status, status, page.html.slice(0, 300));
@@ -41,7 +41,7 @@ for (const database of databases) {
         grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'trusted', client_secret: 'trusted-secret',
       });
       assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
-      return { browser, idToken: tokens.body.id_token, refreshToken: tokens.body.refresh_token };
+      return { browser, idToken: tokens.body.id_token, accessToken: tokens.body.access_token, refreshToken: tokens.body.refresh_token };
     }
 
     /** Whether this browser still has single sign-on, asked the way a client would (prompt=none). */
@@ -159,6 +159,19 @@ for (const database of databases) {
       const [, payload] = idToken.split('.');
       const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
       assertErrorPage(await browser.request(logoutUrl({ id_token_hint: unsigned, post_logout_redirect_uri: postLogoutRedirectUri })));
+      assert.equal(await hasSession(browser), true);
+    });
+
+    test('an access token (typ at+jwt) passed as id_token_hint gets an error page and does not sign the user out', async () => {
+      const { browser, accessToken } = await signIn();
+      const page = await browser.request(logoutUrl({ id_token_hint: accessToken }));
+      assertErrorPage(page);
+      assert.equal(await hasSession(browser), true);
+    });
+
+    test('an access token passed as id_token_hint with a return address gets an error page and no redirect', async () => {
+      const { browser, accessToken } = await signIn();
+      assertErrorPage(await browser.request(logoutUrl({ id_token_hint: accessToken, post_logout_redirect_uri: postLogoutRedirectUri })));
       assert.equal(await hasSession(browser), true);
     });
 

@@ -4,11 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { Secret } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
-import { codeAt } from '../helpers/mfa.js';
+import { codeAt, withTotp } from '../helpers/mfa.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -223,6 +222,35 @@ for (const database of databases) {
       assert.equal(consent.location, undefined);
     });
 
+    test('the set-up pages of two sign-ins show different secrets; the one confirmed leaves the other useless', async () => {
+      const attacker = await afterPassword('trusted', 'bob');
+      const user = await afterPassword('trusted', 'bob');
+      const secretOf = (html: string) => /id="totp-secret">([A-Z2-7]+)</.exec(html)?.[1] ?? assert.fail('no secret on the page');
+      const stolen = secretOf(attacker.next.html);
+      const secret = secretOf(user.next.html);
+      assert.notEqual(secret, stolen);
+      server.clock.advance(30);
+      const refused = await attacker.agent.submit(attacker.next, { code: codeAt(server, secret) });
+      assert.equal(refused.status, 401, 'a session cannot confirm the secret another session was shown');
+      const confirmed = await user.agent.submit(user.next, { code: codeAt(server, secret) });
+      assert.equal(confirmed.status, 200);
+      assert.match(confirmed.html, /recovery codes/i);
+      server.clock.advance(30);
+      const late = await attacker.agent.submit(attacker.next, { code: codeAt(server, stolen) });
+      assert.notEqual(late.status, 200);
+      assert.equal(late.location, undefined, 'no redirect to the client');
+    });
+
+    test('a set-up page\'s secret expires after 10 minutes: its code is refused and a new secret is shown', async () => {
+      const { agent, next } = await afterPassword('trusted', 'carol');
+      const secretOf = (html: string) => /id="totp-secret">([A-Z2-7]+)</.exec(html)?.[1] ?? assert.fail('no secret on the page');
+      server.clock.advance(11 * 60);
+      const refused = await agent.submit(next, { code: codeAt(server, secretOf(next.html)) });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.location, undefined, 'no redirect to the client');
+      assert.notEqual(secretOf(refused.html), secretOf(next.html), 'a new secret to scan');
+    });
+
     test('resuming the sign-in directly shows the factor again instead of returning to the client', async () => {
       const { agent, form } = await afterPassword('trusted');
       const resumed = await agent.request(`${server.issuer()}/login-actions/continue`, {
@@ -248,10 +276,7 @@ for (const database of databases) {
     });
 
     test('wrong codes add up across password sign-ins: a correct password in between does not reset the count', async () => {
-      const { store, sealer } = server.services;
-      const frank = (await store.users.findByUsername('demo', 'frank'))!;
-      await store.mfa.startTotp(frank.id, sealer.seal(new Secret({ size: 20 }).base32), server.clock.now());
-      await store.mfa.confirmTotp(frank.id, server.clock.now());
+      await withTotp(server, 'frank');
       let locked = false;
       for (let round = 0; round < 3 && !locked; round++) {
         const { agent, next } = await afterPassword('trusted', 'frank');

@@ -128,8 +128,26 @@ for (const database of databases) {
       assertErrorRedirect(server, page, 'invalid_request_object', 'outer');
     });
 
-    test('BASIC-34: an unsigned request object from a client that did not opt in is redirected as request_not_supported', async () => {
-      assertErrorRedirect(server, await byValue('jar', await requestObject('jar', 'none'), { redirect_uri: redirectUri, state: 'outer' }), 'request_not_supported', 'outer');
+    test('BASIC-34: an unsigned request object from a client that registered no request_object_signing_alg is used, as discovery advertises none', async () => {
+      const callback = callbackParams(await byValue('jar', await requestObject('jar', 'none'), { redirect_uri: redirectUri, state: 'outer' }));
+      assert.ok(callback.get('code'), callback.get('error_description') ?? '');
+      assert.equal(callback.get('state'), 'inner-state');
+    });
+
+    test('BASIC-33: an unsigned request object by reference is used for a client that registered no request_object_signing_alg', async () => {
+      objects.objects.set('/unsigned-jar.jwt', await requestObject('jar', 'none'));
+      const callback = callbackParams(await authorize({ client_id: 'jar', response_type: 'code', scope: 'openid', request_uri: `${objects.base}/unsigned-jar.jwt` }));
+      assert.ok(callback.get('code'), callback.get('error_description') ?? '');
+      assert.equal(callback.get('state'), 'inner-state');
+    });
+
+    test('an unsigned request object naming an unregistered redirect_uri gets an error page, never a redirect', async () => {
+      assertErrorPage(await byValue('jar', await requestObject('jar', 'none', { redirect_uri: 'https://evil.example/callback' })));
+    });
+
+    test('an unsigned request object naming another client is refused with invalid_request_object', async () => {
+      const page = await byValue('jar', await requestObject('trusted', 'none'), { redirect_uri: redirectUri, state: 'outer' });
+      assertErrorRedirect(server, page, 'invalid_request_object', 'inner-state');
     });
 
     test('BASIC-34: an unsigned request object from a client registered with request_object_signing_alg none is used', async () => {

@@ -8,8 +8,7 @@ export async function withTotp(server: TestServer, username: string): Promise<st
   const { store, sealer } = server.services;
   const user = (await store.users.findByUsername('demo', username))!;
   const secret = new Secret({ size: 20 }).base32;
-  await store.mfa.startTotp(user.id, sealer.seal(secret), server.clock.now());
-  await store.mfa.confirmTotp(user.id, server.clock.now());
+  await store.mfa.addTotp(user.id, sealer.seal(secret), null, server.clock.now());
   return secret;
 }
 

@@ -2,9 +2,23 @@
 // A replayed code revokes the grant and so every token issued from it (RFC 6749 §4.1.2).
 import { OAuthError } from '../../http/errors.js';
 import { recordEvent } from '../../security/audit.js';
+import type { AuthorizationCode } from '../../store/authorization-codes.js';
 import { narrowedResources } from '../../tokens/resources.js';
 import { verifyCodeVerifier } from '../pkce.js';
-import { tokensForUser, type GrantType } from './grant.js';
+import { tokensForUser, type GrantContext, type GrantType } from './grant.js';
+
+/** RFC 6749 §4.1.2: a second redemption is refused and the grant, with every token it issued, revoked. */
+async function replayed(ctx: GrantContext, code: AuthorizationCode): Promise<never> {
+  const { s, client, now } = ctx;
+  await s.store.grants.revoke(code.grantId, now);
+  s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'code_replayed' }, 'authorization code replayed: grant revoked');
+  const grant = await s.store.grants.get(code.grantId);
+  await recordEvent(s, {
+    realm: ctx.realm, type: 'code_replay_detected', userId: grant?.userId, clientId: client.clientId, ip: ctx.origin.ip,
+    sessionId: grant?.sessionId, details: { grant_id: code.grantId, grant_revoked: true },
+  });
+  throw new OAuthError('invalid_grant', 'authorization code was already used');
+}
 
 export const authorizationCode: GrantType = {
   type: 'authorization_code',
@@ -16,25 +30,19 @@ export const authorizationCode: GrantType = {
     if (!code || code.realm !== ctx.realm.name || code.clientId !== client.clientId) {
       throw new OAuthError('invalid_grant', 'authorization code is invalid');
     }
-    // RFC 9449 §10: checked before the code is used up, so a thief without the key cannot burn it.
-    if (!code.used && code.dpopJkt && code.dpopJkt !== ctx.dpop?.jkt) {
+    // Every binding (client, DPoP key, redirect_uri, PKCE) is checked before the code is used up or a
+    // replay is declared: someone who intercepted the code without them can neither burn it nor, by
+    // replaying it, revoke the user's grant. Only a redemption that would have succeeded counts.
+    if (code.dpopJkt && code.dpopJkt !== ctx.dpop?.jkt) {
       throw new OAuthError('invalid_grant', 'the code is bound to a DPoP key (dpop_jkt): send a proof made with that key');
     }
-    if (code.used || !(await s.store.authorizationCodes.markUsed(value, now))) {
-      await s.store.grants.revoke(code.grantId, now);
-      s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'code_replayed' }, 'authorization code replayed: grant revoked');
-      const grant = await s.store.grants.get(code.grantId);
-      await recordEvent(s, {
-        realm: ctx.realm, type: 'code_replay_detected', userId: grant?.userId, clientId: client.clientId, ip: ctx.origin.ip,
-        sessionId: grant?.sessionId, details: { grant_id: code.grantId, grant_revoked: true },
-      });
-      throw new OAuthError('invalid_grant', 'authorization code was already used');
-    }
-    if (code.expiresAt <= now) throw new OAuthError('invalid_grant', 'authorization code has expired');
     if (code.redirectUri !== null && params.redirect_uri !== code.redirectUri) {
       throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     }
     verifyCodeVerifier(code, params.code_verifier);
+    if (code.used) return replayed(ctx, code);
+    if (code.expiresAt <= now) throw new OAuthError('invalid_grant', 'authorization code has expired');
+    if (!(await s.store.authorizationCodes.markUsed(value, now))) return replayed(ctx, code);
     const grant = await s.store.grants.get(code.grantId);
     if (!grant || grant.revoked || grant.userId === null) throw new OAuthError('invalid_grant', 'authorization has been revoked');
     const user = await s.store.users.findById(grant.userId);
