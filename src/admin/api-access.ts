@@ -3,6 +3,7 @@
 // console's own client for a user holding `admin`, or a client_credentials token of a master-realm
 // client whose `service_account_roles` grant it. An admin's token issued to any other application
 // opens nothing here, so signing in to that application does not hand it the admin API.
+import { adminRole } from '../clients/service-account-roles.js';
 import type { Services } from '../services.js';
 import { bearerToken, InvalidToken } from '../http/bearer.js';
 import { OAuthError } from '../http/errors.js';
@@ -10,16 +11,8 @@ import type { Client } from '../store/clients.js';
 import { inspectAccessToken } from '../tokens/inspect.js';
 
 export const adminRealm = 'master';
-export const adminRole = 'admin';
 /** The admin console's public client in the master realm, created at first start (bootstrap.ts). */
 export const adminConsoleClientId = 'strix-admin-console';
-
-/** `admin` (every realm), `realm-admin:{realm}` (manage and read one realm) or `realm-viewer:{realm}` (read one realm). */
-export type ServiceAccountRole = 'admin' | `realm-admin:${string}` | `realm-viewer:${string}`;
-
-export function isServiceAccountRole(value: string): value is ServiceAccountRole {
-  return value === adminRole || /^realm-(admin|viewer):[A-Za-z0-9_-]{1,64}$/.test(value);
-}
 
 /** What the caller may do, realm by realm. */
 export interface AdminAccess {

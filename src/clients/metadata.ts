@@ -1,23 +1,20 @@
 // Client metadata (RFC 7591 §2, OIDC Dynamic Client Registration §2, and Strix's own members), checked
 // once for every way a client is made: realm files, dynamic registration, the CLI and the admin API.
 import type { JWK } from 'jose';
-import { isServiceAccountRole } from '../admin/api-access.js';
+import { canonicalResponseType, responseTypes, returnsTokens } from '../authorization/response-types.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import { isObject, type JsonObject } from '../json.js';
-import { deviceCodeGrantType } from '../oauth/grants/device-code.js';
-import { tokenExchangeGrantType } from '../oauth/grants/token-exchange.js';
-import { transportAllowed } from '../oauth/redirect-uris.js';
-import { requestObjectSigningAlgs } from '../oauth/request-object.js';
-import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
 import { addressRules, parseMfaPolicy, resourceUri } from '../realms/settings.js';
 import {
-  clientAssertionAlgs, tokenEndpointAuthMethods,
+  clientAssertionAlgs, requestObjectSigningAlgs, tokenEndpointAuthMethods,
   type ClientAssertionAlg, type ClientMetadata, type PublicJwks, type TokenEndpointAuthMethod,
 } from '../store/clients.js';
 import { signingAlgs } from '../store/realms.js';
 import { parseClaimMappers } from '../tokens/mappers.js';
 import { sectorOf, subjectTypes } from '../tokens/subject.js';
 import { optionalBoolean, optionalPositiveInt, optionalString, stringList, ValidationError } from '../validation.js';
+import { supportedGrantTypes, tokenExchangeGrantType } from './grant-types.js';
+import { isServiceAccountRole } from './service-account-roles.js';
 
 export interface ClientInput { metadata: ClientMetadata; secret?: string }
 
@@ -63,6 +60,20 @@ function validateRedirectUri(uri: string, where: string): string {
   if (url.hash || uri.includes('#')) throw new ValidationError(where, `"${uri}" must not contain a fragment`);
   if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new ValidationError(where, `"${uri}" uses a forbidden scheme`);
   return uri;
+}
+
+/** Loopback hosts: the IP literals (RFC 8252 §7.3) and `localhost`, which resolves to them. */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * RFC 9700 §2.6: plain http would expose the code or tokens on the network, so it is refused
+ * except on a loopback host, where the traffic never leaves the machine (native apps, RFC 8252
+ * §7.3, and web apps under development).
+ */
+function transportAllowed(url: URL): boolean {
+  return url.protocol !== 'http:' || isLoopbackHost(url.hostname);
 }
 
 /** A redirect URI also travels over TLS unless it stays on the machine (RFC 9700 §2.6). */
@@ -230,8 +241,9 @@ export function parseClientMetadata(raw: unknown, where: string): ClientInput {
     mfa: raw.mfa === undefined ? undefined : parseMfaPolicy(raw.mfa, `${where}.mfa`),
     service_account_roles: raw.service_account_roles === undefined ? undefined : serviceAccountRoles(raw.service_account_roles, `${where}.service_account_roles`),
   };
-  const known = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', deviceCodeGrantType, tokenExchangeGrantType];
-  for (const g of metadata.grant_types) if (!known.includes(g)) throw new ValidationError(`${where}.grant_types`, `"${g}" is not supported (supported: ${known.join(', ')})`);
+  for (const g of metadata.grant_types) {
+    if (!supportedGrantTypes.includes(g)) throw new ValidationError(`${where}.grant_types`, `"${g}" is not supported (supported: ${supportedGrantTypes.join(', ')})`);
+  }
   metadata.response_types = metadata.response_types.map((r) => {
     const type = canonicalResponseType(r);
     if (!type) throw new ValidationError(`${where}.response_types`, `"${r}" is not supported (supported: ${responseTypes.join(', ')})`);

@@ -12,7 +12,7 @@ import { grantableScope, parseScope } from '../tokens/scopes.js';
 import { requestedCodeChallenge, type CodeChallengeMethod } from './pkce.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import { acrLevels } from '../identity/mfa.js';
-import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from './response-types.js';
+import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from '../authorization/response-types.js';
 import type { ClaimRequest, ClaimsRequest } from '../tokens/claims.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';

@@ -3,6 +3,7 @@
 // on the verification page, src/ui/device-verification.ts). Clients authenticate as at the token
 // endpoint; public clients name themselves with client_id.
 import type { FastifyInstance } from 'fastify';
+import { deviceCodeGrantType } from '../clients/grant-types.js';
 import { authenticatedRequest } from '../http/client-auth.js';
 import { OAuthError } from '../http/errors.js';
 import { randomToken } from '../runtime.js';
@@ -10,7 +11,6 @@ import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { clientScopes, grantableScope, parseScope } from '../tokens/scopes.js';
-import { deviceCodeGrantType } from './grants/device-code.js';
 import { newUserCode, normalizeUserCode, userCodeHash } from './user-code.js';
 
 /** The verification page (RFC 8628 §3.2 verification_uri), outside the protocol paths: people type it. */

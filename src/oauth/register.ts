@@ -3,6 +3,7 @@
 // access token unless the realm's registration is "open"; a registered client is then read,
 // updated and deleted with the registration access token it was given.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tokenExchangeGrantType } from '../clients/grant-types.js';
 import { parseClientMetadata } from '../clients/metadata.js';
 import { bearerToken, challenge, InvalidToken } from '../http/bearer.js';
 import { OAuthError } from '../http/errors.js';
@@ -15,7 +16,6 @@ import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
 import { ValidationError } from '../validation.js';
-import { tokenExchangeGrantType } from './grants/token-exchange.js';
 import { checkSectorIdentifier } from './sector-identifier.js';
 
 /** Values Strix issues (RFC 7591 §3.2.1, RFC 7592 §3); a client never chooses them. */

@@ -1,10 +1,9 @@
 // Device access token request (RFC 8628 §3.4, §3.5): the device polls with its device code until
 // the user has answered. authorization_pending while waiting, slow_down when polling faster than
 // the interval (which then grows by 5 s), access_denied, expired_token; tokens exactly once.
+import { deviceCodeGrantType } from '../../clients/grant-types.js';
 import { OAuthError } from '../../http/errors.js';
 import { tokensForUser, type GrantType } from './grant.js';
-
-export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export const deviceCode: GrantType = {
   type: deviceCodeGrantType,

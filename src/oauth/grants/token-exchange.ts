@@ -3,6 +3,7 @@
 // audiences or less scope. The new token gets its own grant whose parent is the subject's, so
 // revoking the original grant also ends every token exchanged from it, while revoking an
 // exchanged token leaves the original alone.
+import { tokenExchangeGrantType } from '../../clients/grant-types.js';
 import { OAuthError } from '../../http/errors.js';
 import { paramValues, type Params } from '../../http/params.js';
 import type { Client } from '../../store/clients.js';
@@ -14,8 +15,6 @@ import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/pr
 import { clientResources, requestedResources } from '../../tokens/resources.js';
 import { clientScopes, parseScope } from '../../tokens/scopes.js';
 import { tokenType, type GrantContext, type GrantType } from './grant.js';
-
-export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** `jwt` names an access token too, since Strix access tokens are JWTs (RFC 9068); refresh tokens see assertMayIssueRefreshToken. */
 const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt, tokenTypes.refreshToken];
