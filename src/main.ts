@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { exportRealm, importRealm, parseClient, readRealmFiles, RealmFileError } from './admin/realm-file.js';
+import { exportRealm, importRealm, readRealmFiles, RealmFileError } from './admin/realm-file.js';
+import { parseClientMetadata } from './clients/metadata.js';
 import { createLogger, createServices } from './app.js';
 import { ConfigError, loadConfig, settings, type SettingName } from './config.js';
 import { hashPassword } from './identity/passwords.js';
@@ -15,6 +16,7 @@ import { start as startServer } from './start.js';
 import { unlockAccount } from './security/brute-force.js';
 import type { Services } from './services.js';
 import { storedSecret } from './store/clients.js';
+import { ValidationError } from './validation.js';
 
 const program = new Command('strix').description('Strix: OpenID Connect Provider and OAuth 2.0 authorization server').showHelpAfterError();
 
@@ -148,7 +150,7 @@ withSettings(clients.command('add <client_id>').description('register a client; 
   .action((clientId: string, o) => withServices(o, async (s) => {
     if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
     if (await s.store.clients.get(o.realm, clientId)) fail(`client ${clientId} already exists in realm ${o.realm}`);
-    const { metadata } = parseClient({
+    const { metadata } = parseClientMetadata({
       client_id: clientId, client_name: o.name, redirect_uris: o.redirectUri ?? [], post_logout_redirect_uris: o.postLogoutRedirectUri ?? [],
       grant_types: o.grantType, scope: o.scope, require_consent: o.requireConsent === true,
       token_endpoint_auth_method: o.public ? 'none' : 'client_secret_basic',
@@ -212,7 +214,7 @@ const argv = process.argv.slice(2);
 if (argv.length === 0 || (argv[0]!.startsWith('-') && !['-h', '--help'].includes(argv[0]!))) argv.unshift('start');
 
 program.parseAsync(['node', 'strix', ...argv]).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof RealmFileError || error instanceof PasswordPolicyError) {
+  if (error instanceof ConfigError || error instanceof ValidationError || error instanceof PasswordPolicyError) {
     console.error(`strix: ${error.message}`);
   } else {
     console.error('strix: failed:', error instanceof Error ? error.message : error);

@@ -3,22 +3,16 @@
 // console's own client for a user holding `admin`, or a client_credentials token of a master-realm
 // client whose `service_account_roles` grant it. An admin's token issued to any other application
 // opens nothing here, so signing in to that application does not hand it the admin API.
+import { adminRole } from '../clients/service-account-roles.js';
 import type { Services } from '../services.js';
+import { bearerToken, InvalidToken } from '../http/bearer.js';
 import { OAuthError } from '../http/errors.js';
 import type { Client } from '../store/clients.js';
 import { inspectAccessToken } from '../tokens/inspect.js';
 
 export const adminRealm = 'master';
-export const adminRole = 'admin';
 /** The admin console's public client in the master realm, created at first start (bootstrap.ts). */
 export const adminConsoleClientId = 'strix-admin-console';
-
-/** `admin` (every realm), `realm-admin:{realm}` (manage and read one realm) or `realm-viewer:{realm}` (read one realm). */
-export type ServiceAccountRole = 'admin' | `realm-admin:${string}` | `realm-viewer:${string}`;
-
-export function isServiceAccountRole(value: string): value is ServiceAccountRole {
-  return value === adminRole || /^realm-(admin|viewer):[A-Za-z0-9_-]{1,64}$/.test(value);
-}
 
 /** What the caller may do, realm by realm. */
 export interface AdminAccess {
@@ -34,32 +28,23 @@ function accessOf(roles: readonly string[]): AdminAccess {
   return { manage: manages, read: (realm) => manages(realm) || roles.includes(`realm-viewer:${realm}`) };
 }
 
-/** A 401 (RFC 6750 §3.1): `presented` says whether a token came at all, which decides the challenge. */
-export class Unauthenticated extends OAuthError {
-  constructor(description: string, readonly presented: boolean) {
-    super('invalid_token', description, 401);
-  }
-}
-
-/** The caller's access, from the Authorization header; throws Unauthenticated (401) or insufficient_scope (403). */
+/** The caller's access, from the Authorization header; throws InvalidToken (401) or insufficient_scope (403). */
 export async function adminAccess(s: Services, authorization: string | undefined): Promise<AdminAccess> {
-  if (authorization === undefined) throw new Unauthenticated('an access token is required', false);
-  const match = authorization.match(/^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i);
-  if (!match) throw new Unauthenticated('the Authorization header must carry a Bearer token', true);
+  const bearer = bearerToken(authorization, 'an access token');
   const master = await s.store.realms.get(adminRealm);
-  const token = master && await inspectAccessToken(s, master, match[1]!);
-  if (!token || !token.active) throw new Unauthenticated('the access token is invalid, expired or revoked', true);
+  const token = master && await inspectAccessToken(s, master, bearer);
+  if (!token || !token.active) throw new InvalidToken('the access token is invalid, expired or revoked');
   // RFC 9449 §7.1: a DPoP-bound token is good only with a proof of its key; this API takes bearer tokens alone.
-  if (token.claims.cnf?.jkt) throw new Unauthenticated('a DPoP-bound access token cannot be used as a bearer token', true);
+  if (token.claims.cnf?.jkt) throw new InvalidToken('a DPoP-bound access token cannot be used as a bearer token');
   const client = await s.store.clients.get(adminRealm, token.clientId);
-  if (!client?.enabled) throw new Unauthenticated('the access token was not issued for the admin API', true);
+  if (!client?.enabled) throw new InvalidToken('the access token was not issued for the admin API');
   if (client.clientId === adminConsoleClientId && token.user) {
     // Roles are read from the user as stored now, not from the token: a role taken away counts at once.
     if (!token.user.roles.includes(adminRole)) throw new OAuthError('insufficient_scope', `the token's user does not hold the ${adminRealm} realm's ${adminRole} role`);
     return everything;
   }
   if (isServiceAccount(client) && token.grant === undefined) return accessOf(client.metadata.service_account_roles!);
-  throw new Unauthenticated('the access token was not issued for the admin API', true);
+  throw new InvalidToken('the access token was not issued for the admin API');
 }
 
 /** Read from the client as stored now, like a user's roles. */

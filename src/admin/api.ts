@@ -2,20 +2,20 @@
 // access token issued for the API (api-access.ts says which); the token must still be active
 // (grant not revoked, user enabled). Errors are JSON; 401 and 403 carry a Bearer challenge.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { challenge, InvalidToken } from '../http/bearer.js';
 import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { eventTypes, representation } from '../security/audit.js';
 import type { Services } from '../services.js';
 import type { EventQuery } from '../store/events.js';
 import type { Realm } from '../store/realms.js';
-import { adminAccess, adminRealm, Unauthenticated } from './api-access.js';
+import { adminAccess, adminRealm } from './api-access.js';
 import { adminEndpoints } from './endpoints.js';
 
 /** RFC 6750 §3: the challenge for a refused bearer token. */
-function challenge(error: unknown): string | undefined {
-  if (error instanceof Unauthenticated) return error.presented ? `Bearer realm="${adminRealm}", error="invalid_token"` : `Bearer realm="${adminRealm}"`;
-  if (error instanceof OAuthError && error.code === 'insufficient_scope') return `Bearer realm="${adminRealm}", error="insufficient_scope"`;
-  return undefined;
+function challengeFor(error: unknown): string | undefined {
+  const refused = error instanceof InvalidToken || (error instanceof OAuthError && error.code === 'insufficient_scope');
+  return refused ? challenge('Bearer', adminRealm, error) : undefined;
 }
 
 /** A read of one realm: the caller must be allowed to read it; a realm it may not read is 403 whether it exists or not. */
@@ -30,7 +30,7 @@ function adminRoute(s: Services, handler: (request: FastifyRequest, reply: Fasti
       if (!realm) return reply.code(404).send({ error: 'not_found', error_description: `there is no realm named ${name}` });
       return await handler(request, reply, realm);
     } catch (error) {
-      const header = challenge(error);
+      const header = challengeFor(error);
       if (header) reply.header('www-authenticate', header);
       throw error;
     }

@@ -4,13 +4,15 @@
 // page and never redirected (OIDC Core §3.1.2.6, RFC 9700 §4.1).
 import { OAuthError, PageError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
+import { isObject } from '../json.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { requestedResources } from '../tokens/resources.js';
 import { grantableScope, parseScope } from '../tokens/scopes.js';
+import { requestedCodeChallenge, type CodeChallengeMethod } from './pkce.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import { acrLevels } from '../identity/mfa.js';
-import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from './response-types.js';
+import { canonicalResponseType, responseTypes, returnsTokens, type ResponseType } from '../authorization/response-types.js';
 import type { ClaimRequest, ClaimsRequest } from '../tokens/claims.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -34,7 +36,7 @@ export interface AuthorizationRequest {
   state?: string;
   nonce?: string;
   codeChallenge?: string;
-  codeChallengeMethod?: 'S256' | 'plain';
+  codeChallengeMethod?: CodeChallengeMethod;
   prompt: string[];
   maxAge?: number;
   loginHint?: string;
@@ -132,7 +134,7 @@ export function validateAuthorizationRequest(realm: Realm, client: Client, param
     scope,
     state: params.state,
     nonce: params.nonce,
-    ...(responseType.includes('code') ? pkce(realm, client, params) : {}),
+    ...(responseType.includes('code') ? requestedCodeChallenge(realm, client, params) : {}),
     prompt,
     maxAge: parseMaxAge(params.max_age),
     loginHint: params.login_hint,
@@ -163,7 +165,6 @@ function parseClaims(value: string | undefined): ClaimsRequest | undefined {
   } catch {
     throw new OAuthError('invalid_request', 'claims is not valid JSON');
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(parsed)) throw new OAuthError('invalid_request', 'claims must be a JSON object');
   const claims: ClaimsRequest = {};
   for (const target of ['userinfo', 'id_token'] as const) {
@@ -203,24 +204,6 @@ function parseMaxAge(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,10}$/.test(value)) throw new OAuthError('invalid_request', 'max_age must be a non-negative number of seconds');
   return Number(value);
-}
-
-const codeChallengeFormat = /^[A-Za-z0-9\-._~]{43,128}$/;
-
-function pkce(realm: Realm, client: Client, params: Params): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'> {
-  const challenge = params.code_challenge;
-  if (challenge === undefined) {
-    if (params.code_challenge_method !== undefined) throw new OAuthError('invalid_request', 'code_challenge_method without code_challenge');
-    if (!client.confidential) throw new OAuthError('invalid_request', 'PKCE is required for public clients: send code_challenge with code_challenge_method=S256');
-    return {};
-  }
-  const method = params.code_challenge_method ?? 'plain';   // RFC 7636 §4.3 default
-  const plainAllowed = client.metadata.pkce_plain_allowed ?? realm.settings.pkce_plain_allowed;
-  if (method !== 'S256' && !(method === 'plain' && plainAllowed)) {
-    throw new OAuthError('invalid_request', 'code_challenge_method must be S256');
-  }
-  if (!codeChallengeFormat.test(challenge)) throw new OAuthError('invalid_request', 'code_challenge is malformed');
-  return { codeChallenge: challenge, codeChallengeMethod: method };
 }
 
 export type { ClaimRequest, ClaimsRequest };

@@ -3,6 +3,7 @@
 // on the verification page, src/ui/device-verification.ts). Clients authenticate as at the token
 // endpoint; public clients name themselves with client_id.
 import type { FastifyInstance } from 'fastify';
+import { deviceCodeGrantType } from '../clients/grant-types.js';
 import { authenticatedRequest } from '../http/client-auth.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
@@ -14,7 +15,6 @@ import { clientScopes, grantableScope, parseScope } from '../tokens/scopes.js';
 import { oauthEndpoints } from './endpoints.js';
 import { newUserCode, normalizeUserCode, userCodeHash } from './user-code.js';
 
-export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** Drawing a code that is taken is rare (20^8 codes); a few tries make it vanishingly so. */
 const userCodeAttempts = 5;

@@ -1,9 +1,10 @@
 // OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414) and the JWKS (RFC 7517):
 // advertises exactly what is implemented.
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
+import { responseTypes } from '../authorization/response-types.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { issuerOf, type Services } from '../services.js';
-import { clientAssertionAlgs, tokenEndpointAuthMethods } from '../store/clients.js';
+import { clientAssertionAlgs, requestObjectSigningAlgs, tokenEndpointAuthMethods } from '../store/clients.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
 import { claimsSupported } from '../tokens/claims.js';
 import { builtInScopes } from '../tokens/scopes.js';
@@ -12,8 +13,6 @@ import { messages } from '../ui/messages.js';
 import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
 import { dpopSigningAlgs } from './dpop.js';
 import { discoveryEndpoints, oauthEndpoints } from './endpoints.js';
-import { requestObjectSigningAlgs } from './request-object.js';
-import { responseTypes } from './response-types.js';
 import { grants } from './token.js';
 
 /**

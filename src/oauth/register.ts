@@ -3,9 +3,12 @@
 // access token unless the realm's registration is "open"; a registered client is then read,
 // updated and deleted with the registration access token it was given.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseClient, RealmFileError } from '../admin/realm-file.js';
+import { tokenExchangeGrantType } from '../clients/grant-types.js';
+import { parseClientMetadata } from '../clients/metadata.js';
+import { bearerToken, challenge, InvalidToken } from '../http/bearer.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
+import { isObject, type JsonObject } from '../json.js';
 import { randomToken, safeEqual, seconds, sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
 import type { Services } from '../services.js';
@@ -13,20 +16,9 @@ import { storedSecret, type Client, type ClientMetadata, type TokenEndpointAuthM
 import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
+import { ValidationError } from '../validation.js';
 import { oauthEndpoints } from './endpoints.js';
-import { tokenExchangeGrantType } from './grants/token-exchange.js';
 import { checkSectorIdentifier } from './sector-identifier.js';
-
-/** RFC 7591 §3.2.2 error codes; rendered like every OAuthError (400, JSON). */
-/** RFC 6750 §3.1: no usable bearer token. Only a presented token is answered with an error in the challenge. */
-class InvalidToken extends OAuthError {
-  constructor(description: string, readonly presented: boolean) {
-    super('invalid_token', description, 401);
-  }
-}
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Values Strix issues (RFC 7591 §3.2.1, RFC 7592 §3); a client never chooses them. */
 const issuedFields = ['client_id', 'client_secret', 'client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'];
@@ -51,21 +43,21 @@ const administratorGrants = ['client_credentials', 'password', tokenExchangeGran
 
 const usesSecret = (method: TokenEndpointAuthMethod) => method !== 'none' && method !== 'private_key_jwt';
 
-/** Validates client metadata as a realm file client (parseClient), then applies the registration policy. */
+/** Validates client metadata as every client's (parseClientMetadata), then applies the registration policy. */
 export function registeredMetadata(body: unknown, realm: Realm, clientId: string): ClientMetadata {
   if (!isObject(body)) throw new OAuthError('invalid_client_metadata', 'the body must be a JSON object of client metadata');
   for (const field of unsupportedFields) {
     if (body[field] !== undefined) throw new OAuthError('invalid_client_metadata', `${field} is not supported`);
   }
-  const raw: Json = { ...body, client_id: clientId };
+  const raw: JsonObject = { ...body, client_id: clientId };
   for (const field of [...issuedFields.filter((f) => f !== 'client_id'), ...serverChosenFields]) delete raw[field];
   raw.require_consent = true;
   let metadata: ClientMetadata;
   try {
-    metadata = parseClient(raw, 'client').metadata;
+    metadata = parseClientMetadata(raw, 'client').metadata;
   } catch (error) {
-    if (!(error instanceof RealmFileError)) throw error;
-    const code = error.where === 'client.redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
+    if (!(error instanceof ValidationError)) throw error;
+    const code = error.field === 'client.redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
     throw new OAuthError(code, error.message.replace(/^client\./, ''));
   }
   const reserved = metadata.grant_types.find((g) => administratorGrants.includes(g));
@@ -88,21 +80,13 @@ function checkImplicitRedirectUris(metadata: ClientMetadata): void {
   }
 }
 
-function bearerToken(request: FastifyRequest, what: string): string {
-  const header = request.headers.authorization;
-  if (header === undefined) throw new InvalidToken(`${what} is required`, false);
-  const match = header.match(/^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i);
-  if (!match) throw new InvalidToken(`${what} must be sent as a Bearer token`, true);
-  return match[1]!;
-}
-
 /** RFC 7591 §3: a protected realm needs an initial access token (kept as a keyed digest: it may be chosen by a person). */
 async function authorizeRegistration(s: Services, request: FastifyRequest): Promise<void> {
   const realm = request.realm!.name;
   if ((await s.store.registrations.policy(realm)) === 'open') return;
-  const token = bearerToken(request, 'an initial access token');
+  const token = bearerToken(request.headers.authorization, 'an initial access token');
   if (!(await s.store.registrations.isInitialAccessToken(realm, s.sealer.digest(token)))) {
-    throw new InvalidToken('the initial access token is not valid', true);
+    throw new InvalidToken('the initial access token is not valid');
   }
 }
 
@@ -112,11 +96,11 @@ async function authorizeRegistration(s: Services, request: FastifyRequest): Prom
  */
 async function managedClient(s: Services, request: FastifyRequest): Promise<{ client: Client; registration: ClientRegistration; token: string }> {
   const realm = request.realm!.name;
-  const token = bearerToken(request, 'a registration access token');
+  const token = bearerToken(request.headers.authorization, 'a registration access token');
   const { clientId } = request.params as { clientId: string };
   const registration = await s.store.registrations.byToken(realm, sha256(token));
   const client = registration?.clientId === clientId ? await s.store.clients.get(realm, clientId) : undefined;
-  if (!registration || !client) throw new InvalidToken('the registration access token is not valid for this client', true);
+  if (!registration || !client) throw new InvalidToken('the registration access token is not valid for this client');
   return { client, registration, token };
 }
 
@@ -140,7 +124,7 @@ function checkUpdateRequest(s: Services, body: unknown, client: Client): void {
 interface Issued { secret?: string; registrationAccessToken: string }
 
 /** RFC 7591 §3.2.1 and RFC 7592 §3. The secret is shown only when issued; Strix keeps only its digest. */
-function clientInformation(s: Services, realm: Realm, metadata: ClientMetadata, registration: { issuedAt: number }, issued: Issued): Json {
+function clientInformation(s: Services, realm: Realm, metadata: ClientMetadata, registration: { issuedAt: number }, issued: Issued): JsonObject {
   return {
     ...metadata,
     client_id_issued_at: seconds(registration.issuedAt),
@@ -158,10 +142,7 @@ function withBearerChallenge(handler: (request: FastifyRequest, reply: FastifyRe
     try {
       return await handler(request, reply);
     } catch (error) {
-      if (error instanceof InvalidToken) {
-        const realm = `realm="${request.realm!.name}"`;
-        reply.header('www-authenticate', error.presented ? `Bearer ${realm}, error="invalid_token", error_description="${error.toJSON().error_description.replace(/"/g, "'")}"` : `Bearer ${realm}`);
-      }
+      if (error instanceof InvalidToken) reply.header('www-authenticate', challenge('Bearer', request.realm!.name, error));
       throw error;
     }
   };

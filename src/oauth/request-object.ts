@@ -7,18 +7,11 @@ import { httpsOrLoopback } from '../http/outbound.js';
 import { isRepeatable, joinedValues, type Params } from '../http/params.js';
 import { wellFormedText } from '../http/well-formed-input.js';
 import { issuerOf, type Services } from '../services.js';
-import { clientAssertionAlgs, type Client } from '../store/clients.js';
+import { clientAssertionAlgs, requestObjectSigningAlgs, type Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { trustedRedirect, type TrustedRedirect } from './authorization-request.js';
 
 const hmacAlgs: readonly string[] = clientAssertionAlgs.client_secret_jwt;
-const signatureAlgs: readonly string[] = clientAssertionAlgs.private_key_jwt;
-/**
- * Signatures with the client's keys, HMACs with its secret, and `none`. OIDC Registration §2: a
- * client that registered no request_object_signing_alg may use any of these, so an unsigned object
- * is taken from it too; it carries no more authority than the query parameters it replaces.
- */
-export const requestObjectSigningAlgs: readonly string[] = [...signatureAlgs, ...hmacAlgs, 'none'];
 
 /** Tolerated difference between the client's clock and ours, as for client assertions. */
 const clockSkewSeconds = 30;

@@ -12,13 +12,13 @@ import { oauthEndpoints } from './endpoints.js';
 import { authorizationCode } from './grants/authorization-code.js';
 import { clientCredentials } from './grants/client-credentials.js';
 import { deviceCode } from './grants/device-code.js';
-import type { Grant, GrantContext } from './grants/grant.js';
+import type { GrantContext, GrantType } from './grants/grant.js';
 import { password } from './grants/password.js';
 import { refreshToken } from './grants/refresh-token.js';
 import { tokenExchange } from './grants/token-exchange.js';
 import { tokenRequestProof } from './dpop.js';
 
-export const grants: Grant[] = [authorizationCode, refreshToken, clientCredentials, password, deviceCode, tokenExchange];
+export const grants: GrantType[] = [authorizationCode, refreshToken, clientCredentials, password, deviceCode, tokenExchange];
 const grantsByType = new Map(grants.map((g) => [g.type, g]));
 
 export function tokenRoutes(app: FastifyInstance, s: Services): void {

@@ -1,6 +1,7 @@
 // UserInfo endpoint (OIDC Core §5.3), GET and POST; bearer tokens per RFC 6750 §2.1/§2.2 and
 // errors per §3.1, DPoP-bound tokens per RFC 9449 §7. Revocation is honoured by checking the token's grant.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authorizationToken, challenge, InvalidToken, type TokenScheme } from '../http/bearer.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { issuerOf, type Services } from '../services.js';
@@ -15,20 +16,20 @@ import { dpopHeader, dpopSigningAlgs, nonceChallenge, verifyDPoPProof } from './
 import { oauthEndpoints } from './endpoints.js';
 
 /** The access token and how it came: in the Authorization header with its scheme, or in the form body. */
-interface PresentedToken { token: string; scheme: 'bearer' | 'dpop' | 'body' }
+interface PresentedToken { token: string; scheme: TokenScheme | 'body' }
 
 function presentedToken(request: FastifyRequest): PresentedToken {
   const header = request.headers.authorization;
   const body = request.method === 'POST' && isFormBody(request.headers['content-type']) ? (request.body as Record<string, unknown> | undefined)?.access_token : undefined;
   if (header !== undefined && body !== undefined) throw new OAuthError('invalid_request', 'send the access token one way only', 400);
   if (header !== undefined) {
-    const match = header.match(/^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i);
-    if (!match) throw new OAuthError('invalid_token', 'malformed Authorization header');
-    return { token: match[2]!, scheme: match[1]!.toLowerCase() as 'bearer' | 'dpop' };
+    const presented = authorizationToken(header, ['Bearer', 'DPoP']);
+    if (!presented) throw new InvalidToken('malformed Authorization header');
+    return presented;
   }
   if (typeof body === 'string' && body !== '') return { token: body, scheme: 'body' };
   if (body !== undefined) throw new OAuthError('invalid_request', 'access_token is malformed', 400);
-  throw new MissingToken();
+  throw new InvalidToken('no access token', false);
 }
 
 /**
@@ -39,10 +40,10 @@ async function checkSenderConstraint(
   s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, presented: PresentedToken, jkt: string | undefined,
 ): Promise<void> {
   if (jkt === undefined) {
-    if (presented.scheme === 'dpop') throw new OAuthError('invalid_token', 'the access token is not DPoP-bound: send it with the Bearer scheme');
+    if (presented.scheme === 'DPoP') throw new OAuthError('invalid_token', 'the access token is not DPoP-bound: send it with the Bearer scheme');
     return;
   }
-  if (presented.scheme !== 'dpop') throw new OAuthError('invalid_token', 'the access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof');
+  if (presented.scheme !== 'DPoP') throw new OAuthError('invalid_token', 'the access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof');
   const proof = dpopHeader(request);
   if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'a DPoP proof is required with a DPoP-bound access token', 401);
   const expected = { htm: request.method, htu: endpointUrl(s.config, realm, oauthEndpoints.userinfo_endpoint), accessToken: presented.token, nonces: nonceChallenge(s, realm, reply) };
@@ -52,19 +53,12 @@ async function checkSenderConstraint(
 
 /** RFC 6750 §3 and RFC 9449 §7.1: the challenge names the scheme the token was (or should have been) sent with. */
 function challengeFor(error: OAuthError, realm: Realm, dpop: boolean): string {
-  const realmParam = `realm="${realm.name}"`;
-  const dpopChallenge = `DPoP ${realmParam}, algs="${dpopSigningAlgs.join(' ')}"`;
-  if (error instanceof MissingToken) return `Bearer ${realmParam}, ${dpopChallenge}`;
-  const params = `error="${error.code}", error_description="${error.toJSON().error_description.replace(/"/g, "'")}"`;
-  return dpop ? `${dpopChallenge}, ${params}` : `Bearer ${realmParam}, ${params}`;
+  if (cameWithoutToken(error)) return `${challenge('Bearer', realm.name)}, ${challenge('DPoP', realm.name, undefined, dpopSigningAlgs)}`;
+  return dpop ? challenge('DPoP', realm.name, error, dpopSigningAlgs) : challenge('Bearer', realm.name, error);
 }
 
-/** RFC 6750 §3.1: a request without any token gets a bare challenge, no error code. */
-class MissingToken extends OAuthError {
-  constructor() {
-    super('invalid_token', 'no access token', 401);
-  }
-}
+/** RFC 6750 §3.1: a request without any token gets a bare challenge and no error body. */
+const cameWithoutToken = (error: OAuthError) => error instanceof InvalidToken && !error.presented;
 
 export function userinfoRoutes(app: FastifyInstance, s: Services): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -73,7 +67,7 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
     let dpop = false;
     try {
       const presented = presentedToken(request);
-      dpop = presented.scheme === 'dpop';
+      dpop = presented.scheme === 'DPoP';
       const token = await inspectAccessToken(s, realm, presented.token);
       if (!token) throw new OAuthError('invalid_token', 'the access token is invalid or has expired');
       const jkt = token.claims.cnf?.jkt;
@@ -96,7 +90,7 @@ export function userinfoRoutes(app: FastifyInstance, s: Services): void {
       if (!(error instanceof OAuthError)) throw error;
       // A proof refused here answers 401 (RFC 9449 §7.1), not the token endpoint's 400.
       const status = error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce' ? 401 : error.status;
-      return reply.code(status).header('www-authenticate', challengeFor(error, realm, dpop)).send(error instanceof MissingToken ? undefined : error.toJSON());
+      return reply.code(status).header('www-authenticate', challengeFor(error, realm, dpop)).send(cameWithoutToken(error) ? undefined : error.toJSON());
     }
   };
   route(app, oauthEndpoints.userinfo_endpoint, handler);

@@ -19,6 +19,13 @@ export const clientAssertionAlgs = {
 } as const;
 export type ClientAssertionAlg = typeof clientAssertionAlgs[keyof typeof clientAssertionAlgs][number];
 
+/**
+ * Signatures with the client's keys, HMACs with its secret, and `none`. OIDC Registration §2: a
+ * client that registered no request_object_signing_alg may use any of these, so an unsigned object
+ * is taken from it too; it carries no more authority than the query parameters it replaces.
+ */
+export const requestObjectSigningAlgs: readonly string[] = [...clientAssertionAlgs.private_key_jwt, ...clientAssertionAlgs.client_secret_jwt, 'none'];
+
 /** A JWK Set of public keys (RFC 7517 §5), as registered in the `jwks` client metadata. */
 export interface PublicJwks { keys: JWK[] }
 

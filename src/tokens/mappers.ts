@@ -6,6 +6,8 @@ import type { Client } from '../store/clients.js';
 import { mapperTargets, type ClaimMapper, type MapperTarget } from '../store/custom-rules.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
+import { isObject } from '../json.js';
+import { ValidationError } from '../validation.js';
 
 
 export const mapperTypes = ['user_attribute', 'fixed', 'roles', 'groups', 'audience'] as const;
@@ -19,13 +21,6 @@ export const protectedClaims = new Set([
   'client_id', 'scope', 'at_hash', 'c_hash', 'gid',
 ]);
 
-export class CustomRuleError extends Error {
-  constructor(readonly field: string, problem: string) {
-    super(`${field}: ${problem}`);
-    this.name = 'CustomRuleError';
-  }
-}
-
 /**
  * A claim name is a path of dot-separated members (`realm_access.roles` nests), unless it is a URI
  * (`https://example.com/claims/dept`), which is one member: namespaced claim names contain dots.
@@ -34,14 +29,12 @@ export function claimPath(claim: string): string[] {
   return /^(https?:\/\/|urn:)/.test(claim) ? [claim] : claim.split('.');
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function claimName(value: unknown, where: string): string {
-  if (typeof value !== 'string' || value === '' || value.length > 200) throw new CustomRuleError(where, 'must be a claim name');
+  if (typeof value !== 'string' || value === '' || value.length > 200) throw new ValidationError(where, 'must be a claim name');
   const path = claimPath(value);
-  if (path.some((member) => !/^[\x21-\x7E]+$/.test(member))) throw new CustomRuleError(where, `"${value}" is not a valid claim name (dots separate nested members)`);
-  if (protectedClaims.has(path[0]!)) throw new CustomRuleError(where, `"${path[0]}" is a protected claim that mappers may not set`);
-  if (path.some((member) => member === '__proto__' || member === 'constructor' || member === 'prototype')) throw new CustomRuleError(where, `"${value}" is not allowed`);
+  if (path.some((member) => !/^[\x21-\x7E]+$/.test(member))) throw new ValidationError(where, `"${value}" is not a valid claim name (dots separate nested members)`);
+  if (protectedClaims.has(path[0]!)) throw new ValidationError(where, `"${path[0]}" is a protected claim that mappers may not set`);
+  if (path.some((member) => member === '__proto__' || member === 'constructor' || member === 'prototype')) throw new ValidationError(where, `"${value}" is not allowed`);
   return value;
 }
 
@@ -54,26 +47,26 @@ const allowedFields: Record<ClaimMapper['type'], string[]> = {
 };
 
 function parseMapper(raw: unknown, where: string): ClaimMapper {
-  if (!isObject(raw)) throw new CustomRuleError(where, 'must be an object');
+  if (!isObject(raw)) throw new ValidationError(where, 'must be an object');
   const type = raw.type as ClaimMapper['type'];
-  if (!mapperTypes.includes(type)) throw new CustomRuleError(`${where}.type`, `must be one of ${mapperTypes.join(', ')}`);
+  if (!mapperTypes.includes(type)) throw new ValidationError(`${where}.type`, `must be one of ${mapperTypes.join(', ')}`);
   for (const field of Object.keys(raw)) {
-    if (!allowedFields[type].includes(field)) throw new CustomRuleError(`${where}.${field}`, `is not a field of a ${type} mapper (known: ${allowedFields[type].join(', ')})`);
+    if (!allowedFields[type].includes(field)) throw new ValidationError(`${where}.${field}`, `is not a field of a ${type} mapper (known: ${allowedFields[type].join(', ')})`);
   }
   let scope: string | undefined;
   if (raw.scope !== undefined) {
-    if (typeof raw.scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(raw.scope)) throw new CustomRuleError(`${where}.scope`, 'must be one scope value');
+    if (typeof raw.scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(raw.scope)) throw new ValidationError(`${where}.scope`, 'must be one scope value');
     scope = raw.scope;
   }
   if (type === 'audience') {
     const audience = raw.audience;
-    if (typeof audience !== 'string' || audience === '' || audience.length > 500) throw new CustomRuleError(`${where}.audience`, 'must be a non-empty string (the resource server\'s identifier)');
+    if (typeof audience !== 'string' || audience === '' || audience.length > 500) throw new ValidationError(`${where}.audience`, 'must be a non-empty string (the resource server\'s identifier)');
     return { type, audience, ...(scope ? { scope } : {}) };
   }
   let tokens: MapperTarget[] | undefined;
   if (raw.tokens !== undefined) {
     if (!Array.isArray(raw.tokens) || raw.tokens.length === 0 || raw.tokens.some((t) => !mapperTargets.includes(t as MapperTarget))) {
-      throw new CustomRuleError(`${where}.tokens`, `must be a non-empty list of ${mapperTargets.join(', ')}`);
+      throw new ValidationError(`${where}.tokens`, `must be a non-empty list of ${mapperTargets.join(', ')}`);
     }
     tokens = [...new Set(raw.tokens as MapperTarget[])];
   }
@@ -81,11 +74,11 @@ function parseMapper(raw: unknown, where: string): ClaimMapper {
   const common = { claim, ...(tokens ? { tokens } : {}), ...(scope ? { scope } : {}) };
   switch (type) {
     case 'user_attribute': {
-      if (typeof raw.attribute !== 'string' || !/^[A-Za-z0-9_\-:.]{1,100}$/.test(raw.attribute)) throw new CustomRuleError(`${where}.attribute`, 'must be an attribute name');
+      if (typeof raw.attribute !== 'string' || !/^[A-Za-z0-9_\-:.]{1,100}$/.test(raw.attribute)) throw new ValidationError(`${where}.attribute`, 'must be an attribute name');
       return { type, attribute: raw.attribute, ...common };
     }
     case 'fixed':
-      if (raw.value === undefined || raw.value === null) throw new CustomRuleError(`${where}.value`, 'is required (any JSON value but null)');
+      if (raw.value === undefined || raw.value === null) throw new ValidationError(`${where}.value`, 'is required (any JSON value but null)');
       return { type, value: raw.value, ...common };
     default:
       return { type, ...common };
@@ -95,7 +88,7 @@ function parseMapper(raw: unknown, where: string): ClaimMapper {
 /** Validates a `claim_mappers` list strictly: an unknown field or a protected claim stops the import. */
 export function parseClaimMappers(value: unknown, where: string): ClaimMapper[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new CustomRuleError(where, 'must be a list of mappers');
+  if (!Array.isArray(value)) throw new ValidationError(where, 'must be a list of mappers');
   return value.map((raw, i) => parseMapper(raw, `${where}[${i}]`));
 }
 

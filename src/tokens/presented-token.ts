@@ -7,6 +7,7 @@ import { signingAlgs, type Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { inspectAccessToken, inspectRefreshToken } from './inspect.js';
 import { subjectFor } from './subject.js';
+import { isObject } from '../json.js';
 
 /** Token type identifiers (RFC 8693 §3). */
 export const tokenTypes = {
@@ -45,7 +46,6 @@ export async function presentedToken(s: Services, realm: Realm, token: string, t
 }
 
 const audienceList = (aud: string | string[] | undefined): string[] => aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function accessToken(s: Services, realm: Realm, token: string): Promise<PresentedToken | undefined> {
   const found = await inspectAccessToken(s, realm, token);

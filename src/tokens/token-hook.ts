@@ -10,30 +10,30 @@ import type { Client } from '../store/clients.js';
 import { tokenHookFailurePolicies, type TokenHookSettings } from '../store/custom-rules.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
-import { CustomRuleError, groupsOf, protectedClaims } from './mappers.js';
+import { groupsOf, protectedClaims } from './mappers.js';
+import { isObject } from '../json.js';
+import { ValidationError } from '../validation.js';
 
 /** As written in a realm file: the secret in clear (omitted on re-import keeps the stored one). */
 export type TokenHookInput = Omit<TokenHookSettings, 'secret_sealed'> & { secret?: string };
 
 export const tokenHookDefaults = { timeout_ms: 2000, max_timeout_ms: 10_000, max_response_bytes: 64 * 1024 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function parseTokenHook(value: unknown, where: string): TokenHookInput | null {
   if (value === undefined || value === null) return null;
-  if (!isObject(value)) throw new CustomRuleError(where, 'must be an object: {"url", "secret", "timeout_ms", "on_failure"}');
+  if (!isObject(value)) throw new ValidationError(where, 'must be an object: {"url", "secret", "timeout_ms", "on_failure"}');
   const known = ['url', 'secret', 'timeout_ms', 'on_failure'];
-  for (const field of Object.keys(value)) if (!known.includes(field)) throw new CustomRuleError(`${where}.${field}`, `is not a token_hook setting (known: ${known.join(', ')})`);
+  for (const field of Object.keys(value)) if (!known.includes(field)) throw new ValidationError(`${where}.${field}`, `is not a token_hook setting (known: ${known.join(', ')})`);
   const { url, secret, timeout_ms = tokenHookDefaults.timeout_ms, on_failure = 'deny' } = value;
   // https only; http for loopback hosts, so that a hook can run beside Strix in development and tests.
   if (typeof url !== 'string' || !URL.canParse(url) || !httpsOrLoopback(new URL(url))) {
-    throw new CustomRuleError(`${where}.url`, 'must be an https URL (http only for loopback hosts)');
+    throw new ValidationError(`${where}.url`, 'must be an https URL (http only for loopback hosts)');
   }
-  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) throw new CustomRuleError(`${where}.secret`, 'must be a string of at least 16 characters');
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) throw new ValidationError(`${where}.secret`, 'must be a string of at least 16 characters');
   if (typeof timeout_ms !== 'number' || !Number.isInteger(timeout_ms) || timeout_ms <= 0 || timeout_ms > tokenHookDefaults.max_timeout_ms) {
-    throw new CustomRuleError(`${where}.timeout_ms`, `must be a whole number of milliseconds from 1 to ${tokenHookDefaults.max_timeout_ms}`);
+    throw new ValidationError(`${where}.timeout_ms`, `must be a whole number of milliseconds from 1 to ${tokenHookDefaults.max_timeout_ms}`);
   }
-  if (!tokenHookFailurePolicies.includes(on_failure as never)) throw new CustomRuleError(`${where}.on_failure`, `must be one of ${tokenHookFailurePolicies.join(', ')}`);
+  if (!tokenHookFailurePolicies.includes(on_failure as never)) throw new ValidationError(`${where}.on_failure`, `must be one of ${tokenHookFailurePolicies.join(', ')}`);
   return { url, ...(secret === undefined ? {} : { secret }), timeout_ms, on_failure: on_failure as TokenHookSettings['on_failure'] };
 }
 

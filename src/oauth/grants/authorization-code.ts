@@ -1,26 +1,11 @@
 // Authorization code grant (RFC 6749 §4.1.3) with PKCE verification (RFC 7636 §4.6).
 // A replayed code revokes the grant and so every token issued from it (RFC 6749 §4.1.2).
-import { createHash } from 'node:crypto';
 import { OAuthError } from '../../http/errors.js';
 import { recordEvent } from '../../security/audit.js';
-import { safeEqual } from '../../runtime.js';
 import type { AuthorizationCode } from '../../store/authorization-codes.js';
 import { narrowedResources } from '../../tokens/resources.js';
-import { tokensForUser, type Grant, type GrantContext } from './grant.js';
-
-const codeVerifierFormat = /^[A-Za-z0-9\-._~]{43,128}$/;
-
-function verifyPkce(code: AuthorizationCode, verifier: string | undefined): void {
-  if (!code.codeChallenge) {
-    // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
-    if (verifier !== undefined) throw new OAuthError('invalid_grant', 'code_verifier sent but no code_challenge was');
-    return;
-  }
-  if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required');
-  if (!codeVerifierFormat.test(verifier)) throw new OAuthError('invalid_grant', 'code_verifier is malformed');
-  const computed = code.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-  if (!safeEqual(computed, code.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
-}
+import { verifyCodeVerifier } from '../pkce.js';
+import { tokensForUser, type GrantContext, type GrantType } from './grant.js';
 
 /** RFC 6749 §4.1.2: a second redemption is refused and the grant, with every token it issued, revoked. */
 async function replayed(ctx: GrantContext, code: AuthorizationCode): Promise<never> {
@@ -35,7 +20,7 @@ async function replayed(ctx: GrantContext, code: AuthorizationCode): Promise<nev
   throw new OAuthError('invalid_grant', 'authorization code was already used');
 }
 
-export const authorizationCode: Grant = {
+export const authorizationCode: GrantType = {
   type: 'authorization_code',
   async handle(ctx) {
     const { s, client, params, now } = ctx;
@@ -54,7 +39,7 @@ export const authorizationCode: Grant = {
     if (code.redirectUri !== null && params.redirect_uri !== code.redirectUri) {
       throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     }
-    verifyPkce(code, params.code_verifier);
+    verifyCodeVerifier(code, params.code_verifier);
     if (code.used) return replayed(ctx, code);
     if (code.expiresAt <= now) throw new OAuthError('invalid_grant', 'authorization code has expired');
     if (!(await s.store.authorizationCodes.markUsed(value, now))) return replayed(ctx, code);

@@ -5,9 +5,9 @@ import { customClaims } from '../../tokens/custom-claims.js';
 import { signAccessToken } from '../../tokens/issue.js';
 import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope, userScopes } from '../../tokens/scopes.js';
-import { tokenType, type Grant } from './grant.js';
+import { tokenType, type GrantType } from './grant.js';
 
-export const clientCredentials: Grant = {
+export const clientCredentials: GrantType = {
   type: 'client_credentials',
   async handle({ s, realm, issuer, client, params, now, dpop }) {
     if (!client.confidential) throw new OAuthError('unauthorized_client', 'public clients cannot use client_credentials');

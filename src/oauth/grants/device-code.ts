@@ -1,11 +1,11 @@
 // Device access token request (RFC 8628 §3.4, §3.5): the device polls with its device code until
 // the user has answered. authorization_pending while waiting, slow_down when polling faster than
 // the interval (which then grows by 5 s), access_denied, expired_token; tokens exactly once.
+import { deviceCodeGrantType } from '../../clients/grant-types.js';
 import { OAuthError } from '../../http/errors.js';
-import { deviceCodeGrantType } from '../device.js';
-import { tokensForUser, type Grant } from './grant.js';
+import { tokensForUser, type GrantType } from './grant.js';
 
-export const deviceCode: Grant = {
+export const deviceCode: GrantType = {
   type: deviceCodeGrantType,
   async handle(ctx) {
     const { s, client, params, now } = ctx;

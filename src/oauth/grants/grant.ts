@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Params } from '../../http/params.js';
 import type { Services } from '../../services.js';
 import type { Client } from '../../store/clients.js';
-import type { Grant as StoredGrant } from '../../store/grants.js';
+import type { Grant } from '../../store/grants.js';
 import type { VerifiedProof } from '../dpop.js';
 import type { Realm } from '../../store/realms.js';
 import type { User } from '../../store/users.js';
@@ -46,7 +46,8 @@ export interface TokenResponse {
   issued_token_type?: string;
 }
 
-export interface Grant {
+/** A grant type's handler at the token endpoint (RFC 6749 §4); not the stored grant (src/store/grants.ts). */
+export interface GrantType {
   type: string;
   handle(ctx: GrantContext): Promise<TokenResponse>;
 }
@@ -57,7 +58,7 @@ export interface Grant {
  * (OIDC Core §12.2 errata: a refreshed ID token should carry no nonce).
  */
 export async function tokensForUser(
-  ctx: GrantContext, grant: StoredGrant, user: User, scope: string[], idToken: 'authorization' | 'refresh', audience: string[] = [],
+  ctx: GrantContext, grant: Grant, user: User, scope: string[], idToken: 'authorization' | 'refresh', audience: string[] = [],
   /** The refresh token already issued in place of the one presented (refresh_token grant), if any. */
   rotated?: string,
 ): Promise<TokenResponse> {
@@ -92,7 +93,7 @@ export async function tokensForUser(
  * it is bound to: RFC 9449 §5 binds a public client's refresh token to its DPoP key; a confidential
  * client's is already bound to the client by its authentication.
  */
-export function nextRefreshToken(ctx: GrantContext, grant: StoredGrant): { expiresAt: number; dpopJkt: string | null } {
+export function nextRefreshToken(ctx: GrantContext, grant: Grant): { expiresAt: number; dpopJkt: string | null } {
   const idle = grant.offline
     ? ctx.realm.settings.offline_token_idle_lifetime
     : ctx.client.metadata.refresh_token_idle_lifetime ?? ctx.realm.settings.refresh_token_idle_lifetime;

@@ -11,9 +11,9 @@ import { upgradeHash } from '../../security/password-policy.js';
 import { countLoginFailure } from '../../ops/metrics.js';
 import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope } from '../../tokens/scopes.js';
-import { grantExpiry, tokensForUser, type Grant } from './grant.js';
+import { grantExpiry, tokensForUser, type GrantType } from './grant.js';
 
-export const password: Grant = {
+export const password: GrantType = {
   type: 'password',
   async handle(ctx) {
     const { s, realm, client, params, now } = ctx;

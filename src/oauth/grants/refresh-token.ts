@@ -4,9 +4,9 @@ import { OAuthError } from '../../http/errors.js';
 import { narrowedResources } from '../../tokens/resources.js';
 import { recordEvent } from '../../security/audit.js';
 import { parseScope } from '../../tokens/scopes.js';
-import { nextRefreshToken, tokensForUser, type Grant } from './grant.js';
+import { nextRefreshToken, tokensForUser, type GrantType } from './grant.js';
 
-export const refreshToken: Grant = {
+export const refreshToken: GrantType = {
   type: 'refresh_token',
   async handle(ctx) {
     const { s, client, params, now } = ctx;

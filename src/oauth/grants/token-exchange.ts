@@ -3,19 +3,18 @@
 // audiences or less scope. The new token gets its own grant whose parent is the subject's, so
 // revoking the original grant also ends every token exchanged from it, while revoking an
 // exchanged token leaves the original alone.
+import { tokenExchangeGrantType } from '../../clients/grant-types.js';
 import { OAuthError } from '../../http/errors.js';
 import { paramValues, type Params } from '../../http/params.js';
 import type { Client } from '../../store/clients.js';
-import type { Grant as StoredGrant } from '../../store/grants.js';
+import type { Grant } from '../../store/grants.js';
 import { customClaims } from '../../tokens/custom-claims.js';
 import { signAccessToken } from '../../tokens/issue.js';
 import { subjectFor } from '../../tokens/subject.js';
 import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/presented-token.js';
 import { clientResources, requestedResources } from '../../tokens/resources.js';
 import { clientScopes, parseScope } from '../../tokens/scopes.js';
-import { tokenType, type Grant, type GrantContext } from './grant.js';
-
-export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
+import { tokenType, type GrantContext, type GrantType } from './grant.js';
 
 /** `jwt` names an access token too, since Strix access tokens are JWTs (RFC 9068); refresh tokens see assertMayIssueRefreshToken. */
 const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt, tokenTypes.refreshToken];
@@ -24,7 +23,7 @@ const actorTypes: string[] = [tokenTypes.accessToken, tokenTypes.idToken, tokenT
 /** What a client_id can look like (src/admin/realm-file.ts); anything else is not looked up. */
 const clientIdFormat = /^[\x21-\x7E]{1,200}$/;
 
-export const tokenExchange: Grant = {
+export const tokenExchange: GrantType = {
   type: tokenExchangeGrantType,
   async handle(ctx) {
     const { s, realm, client, params, now } = ctx;
@@ -59,7 +58,7 @@ export const tokenExchange: Grant = {
  * The exchanged token's grant: the subject's user, session and sign-in, for the exchanging client,
  * a child of the subject's grant (ID and client_credentials tokens have none to descend from).
  */
-function childGrant(ctx: GrantContext, subject: PresentedToken, scope: string[], resources: string[], expiresAt: number): Promise<StoredGrant> {
+function childGrant(ctx: GrantContext, subject: PresentedToken, scope: string[], resources: string[], expiresAt: number): Promise<Grant> {
   const signIn = subject.grant ?? subject.signIn;
   return ctx.s.store.grants.create({
     realm: ctx.realm.name, clientId: ctx.client.clientId, userId: subject.user?.id ?? null, sessionId: signIn?.sessionId ?? null,
