@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import { trustProxyOption, type Config } from './config.js';
 import { InvalidClient } from './http/client-auth.js';
 import { corsPolicy } from './http/cors.js';
-import { matchedEndpoint, route } from './http/endpoint.js';
+import { endpointShapedLike, matchedEndpoint, route } from './http/endpoint.js';
 import { OAuthError, PageError, TooManyRequests } from './http/errors.js';
 import { HashingBusy } from './identity/passwords.js';
 import { httpsOnly } from './http/https-only.js';
@@ -164,7 +164,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
 }
 
 function wantsJson(request: FastifyRequest): boolean {
-  if (matchedEndpoint(request)?.errors === 'json') return true;
+  if ((matchedEndpoint(request) ?? endpointShapedLike(request.url))?.errors === 'json') return true;
   const accept = request.headers.accept ?? '';
   return !accept.includes('text/html') && accept.includes('application/json');
 }

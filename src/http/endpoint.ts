@@ -35,9 +35,27 @@ declare module 'fastify' {
   interface FastifyContextConfig { endpoint?: Endpoint }
 }
 
+/** Every endpoint of every table, for endpointShapedLike. */
+const allEndpoints: Endpoint[] = [];
+
 /** A table keyed by name: `table.token_endpoint` is the token endpoint, one step. */
 export function endpointTable<K extends string>(entries: { [N in K]: Omit<Endpoint, 'name'> }): { [N in K]: Endpoint } {
-  return Object.fromEntries(Object.entries<Omit<Endpoint, 'name'>>(entries).map(([name, e]) => [name, { name, ...e }])) as { [N in K]: Endpoint };
+  const table = Object.fromEntries(Object.entries<Omit<Endpoint, 'name'>>(entries).map(([name, e]) => [name, { name, ...e }])) as { [N in K]: Endpoint };
+  allEndpoints.push(...Object.values<Endpoint>(table));
+  return table;
+}
+
+/**
+ * The endpoint whose path has the shape of `url` (same segments, any value in a parameter), for a
+ * request the router could not match because a parameter would not decode (`/realms/%FF/…`): its
+ * error is still rendered the way that endpoint renders errors.
+ */
+export function endpointShapedLike(url: string): Endpoint | undefined {
+  const segments = url.split('?')[0]!.split('/');
+  return allEndpoints.find((endpoint) => {
+    const pattern = endpoint.path.split('/');
+    return pattern.length === segments.length && pattern.every((part, i) => part.startsWith(':') || part === segments[i]);
+  });
 }
 
 /** The endpoint of the route a request matched; undefined for an unmatched one (404). */
