@@ -13,13 +13,11 @@ import type { Realm } from '../store/realms.js';
 import { format, getMessages, type Messages } from '../ui/messages.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
-import { customClaims, type CustomClaims } from '../tokens/custom-claims.js';
-import { signAccessToken, signIdToken } from '../tokens/issue.js';
+import { grantExpiry, prepareTokens, type TokenClaimsRequest, type TokenSigner } from '../tokens/mint.js';
 import { subjectFor } from '../tokens/subject.js';
 import { consentPage, formPostPage, loginPage } from '../ui/pages.js';
 import { showSecondFactor } from '../ui/second-factor.js';
 import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from '../ui/render.js';
-import { grantExpiry } from './grants/grant.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
 import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
 import { RejectedRequestObject, resolveRequestObject } from './request-object.js';
@@ -184,10 +182,11 @@ export async function complete(
   // offline_access only makes sense with a code, which can become a refresh token (OIDC Core §11).
   const scope = returnsCode ? authorization.scope : authorization.scope.filter((value) => value !== 'offline_access');
   const offline = scope.includes('offline_access');
-  let custom: CustomClaims | undefined;
-  if (responseType.includes('token') || responseType.includes('id_token')) {
+  const returnsTokens = responseType.includes('token') || responseType.includes('id_token');
+  let sign: TokenSigner | undefined;
+  if (returnsTokens) {
     try {
-      custom = await frontChannelCustomClaims(s, realm, client, authorization, active, scope, responseType);
+      sign = await prepareTokens({ s, realm, issuer: issuerOf(s.config, realm), client, now }, frontChannelClaims(authorization, active, scope, responseType));
     } catch (error) {
       if (error instanceof OAuthError) return redirectWithError(s, reply, realm, authorization, error, status);
       throw error;
@@ -209,39 +208,34 @@ export async function complete(
       expiresAt: now + realm.settings.authorization_code_lifetime * 1000,
     });
   }
-  const issue = { issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now };
-  const subject = await subjectFor(s, realm.name, client, active.user.id);
-  if (responseType.includes('token')) {
-    const { accessToken, expiresIn } = await signAccessToken(issue, {
-      client, grant, user: active.user, scope: scope.join(' '), audience: grant.resources, subject,
-      customClaims: custom?.accessToken, extraAudiences: custom?.audiences,
+  if (sign) {
+    const minted = await sign({
+      grant,
+      accessToken: responseType.includes('token') ? { audience: grant.resources } : undefined,
+      idToken: responseType.includes('id_token') ? { nonce: true, code: response.code } : undefined,
     });
-    Object.assign(response, { access_token: accessToken, token_type: 'Bearer', expires_in: String(expiresIn), scope: scope.join(' ') });
-  }
-  if (responseType.includes('id_token')) {
-    response.id_token = await signIdToken(issue, {
-      client, grant, subject, accessToken: response.access_token, code: response.code, extraClaims: custom?.idToken,
-    });
+    if (minted.accessToken !== undefined) {
+      Object.assign(response, { access_token: minted.accessToken, token_type: 'Bearer', expires_in: String(minted.expiresIn), scope: scope.join(' ') });
+    }
+    response.id_token = minted.idToken;
   }
   await s.store.sessions.touch(active.session.id, now);
   return respond(s, reply, authorization, response, status);
 }
 
 /**
- * The ID token's claims and the custom rules' additions for tokens issued at the authorization
- * endpoint. A hook's denial is access_denied here (RFC 6749 §4.1.2.1, §4.2.2.1), sent to the client.
+ * What the custom rules are asked about tokens issued at the authorization endpoint. A hook's
+ * denial is access_denied here (RFC 6749 §4.1.2.1, §4.2.2.1), sent to the client.
  */
-async function frontChannelCustomClaims(
-  s: Services, realm: Realm, client: Client, authorization: AuthorizationRequest, active: ActiveSession, scope: string[], responseType: string[],
-): Promise<CustomClaims> {
+function frontChannelClaims(authorization: AuthorizationRequest, active: ActiveSession, scope: string[], responseType: string[]): TokenClaimsRequest {
   const returnsAccessToken = responseType.includes('token');
   // Without an access token there is no userinfo call, so the scopes' claims go in the ID token (§5.4).
   const { sub: _sub, ...claims } = returnsAccessToken ? {} : claimsForScopes(active.user, scope);
   const requested = claimsNamed(active.user, requestedClaimNames((authorization.claims as Record<string, unknown> | undefined) ?? null, 'id_token'));
-  return customClaims(s, {
-    realm, client, user: active.user, scope, grantType: 'implicit',
-    idToken: responseType.includes('id_token') ? { ...claims, ...requested } : undefined,
-  }, 'access_denied');
+  return {
+    grantType: 'implicit', refusal: 'access_denied', user: active.user, scope,
+    idTokenClaims: responseType.includes('id_token') ? { ...claims, ...requested } : undefined,
+  };
 }
 
 export function redirectWithError(s: Services, reply: FastifyReply, realm: Realm, trusted: TrustedRedirect, error: OAuthError, status: 302 | 303 = 302): FastifyReply {

@@ -8,7 +8,7 @@ import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { requiredAcr, satisfies } from '../identity/mfa.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
-import { grantExpiry } from '../oauth/grants/grant.js';
+import { grantExpiry } from '../tokens/mint.js';
 import { verificationPath } from '../oauth/device.js';
 import { normalizeUserCode, userCodeHash } from '../oauth/user-code.js';
 import { issuerOf, type Services } from '../services.js';
