@@ -28,8 +28,8 @@ import { assertAcceptable, PasswordPolicyError } from '../security/password-poli
 import { deviceCodeGrantType } from '../oauth/device.js';
 import { requestObjectSigningAlgs } from '../oauth/request-object.js';
 import { httpsOrLoopback } from '../http/outbound.js';
-import { transportAllowed } from '../oauth/redirect-uris.js';
-import { canonicalResponseType, responseTypes, returnsTokens } from '../oauth/response-types.js';
+import { transportAllowed } from '../authorization/redirect-uris.js';
+import { canonicalResponseType, responseTypes, returnsTokens } from '../authorization/response-types.js';
 import { isResourceUri } from '../tokens/resources.js';
 import { tokenExchangeGrantType } from '../oauth/grants/token-exchange.js';
 

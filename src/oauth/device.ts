@@ -10,12 +10,9 @@ import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import { issuerOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { clientScopes, grantableScope, parseScope } from '../tokens/scopes.js';
-import { newUserCode, normalizeUserCode, userCodeHash } from './user-code.js';
+import { newUserCode, normalizeUserCode, userCodeHash, verificationPath } from '../authorization/user-code.js';
 
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
-
-/** The verification page (RFC 8628 §3.2 verification_uri), outside the protocol paths: people type it. */
-export const verificationPath = 'device';
 
 /** Drawing a code that is taken is rare (20^8 codes); a few tries make it vanishingly so. */
 const userCodeAttempts = 5;

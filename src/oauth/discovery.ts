@@ -7,12 +7,12 @@ import { signingAlgs, type Realm } from '../store/realms.js';
 import { claimsSupported } from '../tokens/claims.js';
 import { builtInScopes } from '../tokens/scopes.js';
 import { subjectTypes } from '../tokens/subject.js';
-import { messages } from '../ui/messages.js';
-import { acrValuesSupported, promptValues, responseModes } from './authorization-request.js';
+import { messages } from '../i18n/messages.js';
+import { acrValuesSupported, promptValues, responseModes } from '../authorization/request.js';
 import { dpopSigningAlgs } from './dpop.js';
 import { parPath } from './par.js';
 import { requestObjectSigningAlgs } from './request-object.js';
-import { responseTypes } from './response-types.js';
+import { responseTypes } from '../authorization/response-types.js';
 import { grants } from './token.js';
 
 /**

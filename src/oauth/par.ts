@@ -10,7 +10,7 @@ import { endpointOf, type Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { dpopHeader, InvalidDPoPProof, nonceChallenge, verifyDPoPProof } from './dpop.js';
-import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
+import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from '../authorization/request.js';
 import { pushedRequestObject, rejection } from './request-object.js';
 
 export const parPath = 'ext/par/request';

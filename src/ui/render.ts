@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import type { ClientMetadata } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { pickLocale } from './messages.js';
+import { pickLocale } from '../i18n/messages.js';
 import type { ClientBranding, RealmView } from './pages.js';
 
 export const stylesheetPath = '/resources/strix.css';

@@ -4,6 +4,9 @@
 import { randomInt } from 'node:crypto';
 import type { Sealer } from '../tokens/master-key.js';
 
+/** The verification page (RFC 8628 §3.2 verification_uri), outside the protocol paths: people type it. */
+export const verificationPath = 'device';
+
 const alphabet = 'BCDFGHJKLMNPQRSTVWXZ';
 const length = 8;
 
