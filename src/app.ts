@@ -44,6 +44,7 @@ import { deviceVerificationRoutes } from './ui/device-verification.js';
 import { loginActionRoutes } from './ui/login-actions.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
+import { registerPageRenderer } from './ui/page-renderer.js';
 import { errorPage } from './ui/pages.js';
 import { uiEndpoints } from './ui/endpoints.js';
 import { formPostScript, sendPage, stylesheetHref } from './ui/render.js';
@@ -127,6 +128,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => renderError(s, error, request, reply));
+  // Protocol code answers with page views (src/http/page-view.ts); the page layer renders them.
+  registerPageRenderer(app, s);
   app.setNotFoundHandler((request, reply) => renderError(s, new PageError('Not found', 'There is nothing at this address.', 404), request, reply));
 
   route(app, uiEndpoints.stylesheet, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));

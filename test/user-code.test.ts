@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseClient } from '../src/admin/realm-file.js';
-import { newUserCode, normalizeUserCode, userCodeHash } from '../src/oauth/user-code.js';
+import { newUserCode, normalizeUserCode, userCodeHash } from '../src/authorization/user-code.js';
 import { createSealer } from '../src/tokens/master-key.js';
 
 test('user codes are 8 consonants shown as XXXX-XXXX, with no vowels or look-alike digits', () => {

@@ -13,7 +13,7 @@ import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { clientScopes, grantableScope, parseScope } from '../tokens/scopes.js';
 import { oauthEndpoints } from './endpoints.js';
-import { newUserCode, normalizeUserCode, userCodeHash } from './user-code.js';
+import { newUserCode, normalizeUserCode, userCodeHash } from '../authorization/user-code.js';
 
 
 /** Drawing a code that is taken is rare (20^8 codes); a few tries make it vanishingly so. */

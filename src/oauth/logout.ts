@@ -2,9 +2,11 @@
 // state. Without a hint that names the current session, the user confirms with "Sign out".
 // Ending the session notifies its clients by back-channel and front-channel logout.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { csrfToken, csrfValid } from '../http/cookies.js';
+import { csrfValid } from '../http/cookies.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
+import { sendAnswer } from '../http/page-view.js';
+import { getMessages, pickLocale } from '../i18n/messages.js';
 import { singleParams, type Params } from '../http/params.js';
 import { currentSession, endSession, forgetSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
@@ -16,9 +18,6 @@ import { subjectFor } from '../tokens/subject.js';
 import type { Session } from '../store/sessions.js';
 import { oauthEndpoints } from './endpoints.js';
 import { frontchannelLogoutUris, sendBackchannelLogout } from './logout-notifications.js';
-import { getMessages, pickLocale } from '../ui/messages.js';
-import { frontchannelLogoutPage, loggedOutPage, logoutConfirmPage } from '../ui/pages.js';
-import { realmView, sendPage } from '../ui/render.js';
 
 interface LogoutRequest { hint?: IdTokenHint; client?: Client; postLogoutRedirectUri?: string; state?: string; uiLocales?: string }
 
@@ -67,17 +66,10 @@ function afterLogout(logout: LogoutRequest): string | undefined {
   return url.href;
 }
 
-function signedOut(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, logout: LogoutRequest, frames: string[] = []): FastifyReply {
+function signedOut(request: FastifyRequest, reply: FastifyReply, realm: Realm, logout: LogoutRequest, frames: string[] = []): FastifyReply | Promise<FastifyReply> {
   const next = afterLogout(logout);
-  const view = realmView(s, request, realm, logout.uiLocales);
-  if (frames.length > 0) {
-    // The page's CSP must let exactly these clients' pages load in its iframes.
-    const origins = [...new Set(frames.map((frame) => new URL(frame).origin))].join(' ');
-    reply.header('content-security-policy', `${reply.getHeader('content-security-policy')}; frame-src ${origins}`);
-    return sendPage(reply, frontchannelLogoutPage({ realm: view, frames, next }));
-  }
-  if (next) return reply.header('cache-control', 'no-store').redirect(next, request.method === 'POST' ? 303 : 302);
-  return sendPage(reply, loggedOutPage({ realm: view }));
+  if (frames.length === 0 && next) return sendAnswer(reply, { kind: 'redirect', location: next, status: request.method === 'POST' ? 303 : 302 });
+  return reply.page({ page: 'signed_out', realm, frames, next: frames.length > 0 ? next : undefined, uiLocales: logout.uiLocales });
 }
 
 /** Ends the session, tells its clients (back-channel now, front-channel on the next page), then leaves. */
@@ -87,7 +79,7 @@ async function signOut(s: Services, request: FastifyRequest, reply: FastifyReply
   forgetSession(s, reply, realm);
   await recordEvent(s, { realm, type: 'logout', userId: session.userId, clientId: logout.client?.clientId, ip: request.ip, sessionId: session.id, details: { clients: clientIds } });
   await sendBackchannelLogout(s, realm, session, clientIds);
-  return signedOut(s, request, reply, realm, logout, await frontchannelLogoutUris(s, realm, session, clientIds));
+  return signedOut(request, reply, realm, logout, await frontchannelLogoutUris(s, realm, session, clientIds));
 }
 
 export function logoutRoutes(app: FastifyInstance, s: Services): void {
@@ -95,7 +87,7 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     const realm = request.realm!;
     const logout = await validateLogout(s, realm, parseParams(request.method === 'POST' ? request.body : request.query));
     const active = await currentSession(s, request, realm);
-    if (!active) return signedOut(s, request, reply, realm, logout);
+    if (!active) return signedOut(request, reply, realm, logout);
     const hintNamesSession = logout.hint !== undefined
       && (logout.hint.sid ? logout.hint.sid === active.session.id : logout.hint.sub === await hintSubjectOf(s, realm, logout.hint, active.user.id));
     if (hintNamesSession) return signOut(s, request, reply, realm, active.session, logout);
@@ -104,13 +96,10 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     if (logout.postLogoutRedirectUri) fields.post_logout_redirect_uri = logout.postLogoutRedirectUri;
     if (logout.state !== undefined) fields.state = logout.state;
     if (logout.uiLocales !== undefined) fields.ui_locales = logout.uiLocales;
-    return sendPage(reply, logoutConfirmPage({
-      realm: realmView(s, request, realm, logout.uiLocales),
-      action: endpointUrl(s.config, realm, oauthEndpoints.end_session_confirmation),
-      csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }),
-      fields,
-      clientName: logout.client ? logout.client.metadata.client_name ?? logout.client.clientId : undefined,
-    }));
+    return reply.page({
+      page: 'logout_confirm', realm, action: endpointUrl(s.config, realm, oauthEndpoints.end_session_confirmation), session: active.session.id, fields,
+      clientName: logout.client ? logout.client.metadata.client_name ?? logout.client.clientId : undefined, uiLocales: logout.uiLocales,
+    });
   };
   route(app, oauthEndpoints.end_session_endpoint, handler);
 
@@ -126,6 +115,6 @@ export function logoutRoutes(app: FastifyInstance, s: Services): void {
     const logout = await validateLogout(s, realm, rest);
     if (active) return signOut(s, request, reply, realm, active.session, logout);
     forgetSession(s, reply, realm);
-    return signedOut(s, request, reply, realm, logout);
+    return signedOut(request, reply, realm, logout);
   });
 }

@@ -11,7 +11,7 @@ import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { dpopHeader, InvalidDPoPProof, nonceChallenge, verifyDPoPProof } from './dpop.js';
-import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from './authorization-request.js';
+import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from '../authorization/request.js';
 import { oauthEndpoints } from './endpoints.js';
 import { pushedRequestObject, rejection } from './request-object.js';
 

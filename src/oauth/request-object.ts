@@ -9,7 +9,7 @@ import { wellFormedText } from '../http/well-formed-input.js';
 import { issuerOf, type Services } from '../services.js';
 import { clientAssertionAlgs, requestObjectSigningAlgs, type Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { trustedRedirect, type TrustedRedirect } from './authorization-request.js';
+import { trustedRedirect, type TrustedRedirect } from '../authorization/request.js';
 
 const hmacAlgs: readonly string[] = clientAssertionAlgs.client_secret_jwt;
 

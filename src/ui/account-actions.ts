@@ -13,7 +13,7 @@ import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
 import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './mfa-actions.js';
-import { format, getMessages, type Messages } from './messages.js';
+import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
 

@@ -10,15 +10,16 @@ import { singleParams, type Params } from '../http/params.js';
 import { requiredAcr, satisfies } from '../identity/mfa.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
 import { oauthEndpoints } from '../oauth/endpoints.js';
-import { grantExpiry } from '../oauth/grants/grant.js';
-import { normalizeUserCode, userCodeHash } from '../oauth/user-code.js';
+import { grantExpiry } from '../tokens/mint.js';
+import { normalizeUserCode, userCodeHash } from '../authorization/user-code.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { describeScope } from '../oauth/authorize.js';
+import { park } from '../authorization/decision.js';
 import { uiEndpoints } from './endpoints.js';
-import { getMessages } from './messages.js';
+import { getMessages } from '../i18n/messages.js';
 import { consentPage, deviceCodePage, deviceResultPage, loginPage } from './pages.js';
+import { describeScope } from './page-renderer.js';
 import { realmView, sendPage } from './render.js';
 import { showSecondFactor } from './second-factor.js';
 
@@ -28,9 +29,6 @@ export interface DeviceAuthorization { kind: 'device'; clientId: string; scope: 
 export function isDeviceAuthorization(request: unknown): request is DeviceAuthorization {
   return (request as { kind?: unknown }).kind === 'device';
 }
-
-/** As long as an authorization request may wait for the user. */
-const interactionLifetimeMs = 30 * 60_000;
 
 const clientName = (client: Client) => client.metadata.client_name ?? client.clientId;
 
@@ -151,9 +149,7 @@ export function deviceVerificationRoutes(app: FastifyInstance, s: Services): voi
     }
     const device: DeviceAuthorization = { kind: 'device', clientId: client.clientId, scope: code.scope.split(' ').filter(Boolean), userCodeHash: hash };
     const active = await currentSession(s, request, realm);
-    const interaction = await s.store.interactions.create({
-      realm: realm.name, clientId: client.clientId, request: device, sessionId: active?.session.id ?? null, expiresAt: now + interactionLifetimeMs,
-    }, now);
+    const interaction = await park(s, realm, client.clientId, device, active?.session.id ?? null);
     if (active) return continueDevice(s, request, reply, realm, client, device, active, interaction);
     return showDeviceLogin(s, request, reply, realm, client, interaction);
   };

@@ -1,6 +1,6 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { render } from 'preact-render-to-string';
-import { getMessages, isLocale, type Locale } from './messages.js';
+import { getMessages, isLocale, type Locale } from '../i18n/messages.js';
 
 export interface LayoutProps {
   /** Page title, shown in the browser tab as "{title} · {displayName}". */

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid } from '../http/cookies.js';
 import { route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
+import { sendAnswer } from '../http/page-view.js';
 import { singleParams, type Params } from '../http/params.js';
 import { verificationTime, verifyPassword } from '../identity/passwords.js';
 import { countLoginFailure } from '../ops/metrics.js';
@@ -15,11 +16,11 @@ import { noteDevice } from '../security/devices.js';
 import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { complete, proceed, redirectWithError, showLogin } from '../oauth/authorize.js';
-import type { AuthorizationRequest } from '../oauth/authorization-request.js';
+import { complete, errorResponse, resumeAuthorization, signInView } from '../authorization/completion.js';
+import type { AuthorizationRequest } from '../authorization/request.js';
 import { answerDevice, browserRequest, continueDevice, isDeviceAuthorization, showDeviceLogin, type DeviceAuthorization } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
-import { getMessages, pickLocale } from './messages.js';
+import { getMessages, pickLocale } from '../i18n/messages.js';
 
 /** The parked request a page's form continues, after its CSRF token and client are checked. */
 export async function resume(s: Services, request: FastifyRequest, realm: Realm) {
@@ -48,7 +49,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     const attempt: SignInAttempt = { realm, username, ip: request.ip, log: request.log };
     const again = (error: string, status: number) => isDeviceAuthorization(authorization)
       ? showDeviceLogin(s, request, reply, realm, client, id, error, username, status)
-      : showLogin(s, request, reply, realm, client, authorization, { id }, error, username, status);
+      : reply.page(signInView(realm, client, authorization, id, { error, username }), status);
     const locked = await currentLock(s, attempt);
     if (locked) {
       // The password is not checked (no hash is spent on a locked attempt), but the answer waits as
@@ -97,7 +98,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
     if (!(await s.store.interactions.finish(id))) throw new PageError('Already completed', 'This request was already answered. Go back to the application.');
     if (isDeviceAuthorization(authorization)) return answerDevice(s, request, reply, realm, client, authorization, active, params.decision === 'allow');
     if (params.decision !== 'allow') {
-      return redirectWithError(s, reply, realm, authorization, new OAuthError('access_denied', 'the user denied the request'), 303);
+      return sendAnswer(reply, errorResponse(s, realm, authorization, new OAuthError('access_denied', 'the user denied the request'), 303));
     }
     const previously = await s.store.consents.grantedScopes(active.user.id, client.clientId);
     await s.store.consents.remember(realm.name, active.user.id, client.clientId, [...previously, ...authorization.scope], s.clock.now());
@@ -105,7 +106,7 @@ export function loginActionRoutes(app: FastifyInstance, s: Services): void {
       realm, type: 'consent_granted', userId: active.user.id, clientId: client.clientId, ip: request.ip, sessionId: active.session.id,
       details: { scope: authorization.scope.filter((scope) => !previously.has(scope)) },
     });
-    return complete(s, reply, realm, client, authorization, active, 303);
+    return sendAnswer(reply, await complete(s, realm, client, authorization, active, 303));
   });
 }
 
@@ -120,21 +121,10 @@ function tooManyAttempts(reply: FastifyReply, lock: Lock): number {
 }
 
 /** Once the user is signed in (or has given a further factor): on with the authorization request, or the device's. */
-export function proceedSignedIn(
+export async function proceedSignedIn(
   s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
   authorization: AuthorizationRequest | DeviceAuthorization, id: string, signedIn: ActiveSession,
 ): Promise<FastifyReply> {
   if (isDeviceAuthorization(authorization)) return continueDevice(s, request, reply, realm, client, authorization, signedIn, id);
-  return withRedirectErrors(s, reply, realm, authorization, () => proceed(s, request, reply, realm, client, authorization, { id, signedIn }));
-}
-
-export async function withRedirectErrors(
-  s: Services, reply: FastifyReply, realm: Realm, authorization: AuthorizationRequest, run: () => Promise<FastifyReply>,
-): Promise<FastifyReply> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof OAuthError) return redirectWithError(s, reply, realm, authorization, error, 303);
-    throw error;
-  }
+  return sendAnswer(reply, await resumeAuthorization(s, realm, client, authorization, { id, signedIn }));
 }

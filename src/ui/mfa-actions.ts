@@ -15,7 +15,7 @@ import { accountActionRoutes } from './account-actions.js';
 import { browserRequest } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume } from './login-actions.js';
-import { getMessages, type Messages } from './messages.js';
+import { getMessages, type Messages } from '../i18n/messages.js';
 import { accountMfaPage, recoveryCodesPage, totpSetupPage } from './mfa-pages.js';
 import { realmView, sendPage, webauthnScriptHrefs } from './render.js';
 import { challengeKey, registrationOptions } from '../identity/webauthn.js';

@@ -4,7 +4,7 @@
  * a browser API), through the external scripts in `scriptHrefs`.
  */
 import { Layout, renderDocument, resolveLocale } from './layout.js';
-import { format, messages, type Messages } from './messages.js';
+import { format, messages, type Messages } from '../i18n/messages.js';
 import type { RealmView } from './pages.js';
 
 const textFor = (locale: string | undefined): Messages => messages[resolveLocale(locale)];

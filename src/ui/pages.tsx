@@ -6,7 +6,7 @@
  * `default-src 'self'; style-src 'self'; script-src 'self'` and without JS.
  */
 import { Layout, renderDocument, resolveLocale } from './layout.js';
-import { format, messages, type Messages } from './messages.js';
+import { format, messages, type Messages } from '../i18n/messages.js';
 import { PasskeyButton, type PasskeyForm } from './mfa-pages.js';
 
 export interface RealmView {

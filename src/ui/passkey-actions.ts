@@ -10,14 +10,15 @@ import { PageError } from '../http/errors.js';
 import { acrFor, enrolledFactors, requiredAcr, withFactor } from '../identity/mfa.js';
 import { startSession, stepUp } from '../identity/sso.js';
 import { authenticate, authenticationOptions, challengeKey, register } from '../identity/webauthn.js';
-import { proceed, showLogin } from '../oauth/authorize.js';
+import { resumeAuthorization, signInView } from '../authorization/completion.js';
+import { sendAnswer } from '../http/page-view.js';
 import { sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
 import type { Services } from '../services.js';
 import { browserRequest, isDeviceAuthorization } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
-import { proceedSignedIn, resume, withRedirectErrors } from './login-actions.js';
+import { proceedSignedIn, resume } from './login-actions.js';
 import { accountForm, boundSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './mfa-actions.js';
 import { showSecondFactor } from './second-factor.js';
 
@@ -100,7 +101,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
     const result = await authenticate(s, realm, challengeKey.interaction(sha256(id)), params.credential ?? '');
     if (!result) {
       request.log.info({ realm: realm.name, event: 'login_failed', method: 'passkey', ip: request.ip }, 'passkey sign-in failed');
-      return showLogin(s, request, reply, realm, client, authorization, { id }, t.passkeyFailed, undefined, 401);
+      return reply.page(signInView(realm, client, authorization, id, { error: t.passkeyFailed }), 401);
     }
     const amr = withFactor([], result.amr);
     const session = await startSession(s, request, reply, realm, result.user, amr, acrFor(amr));
@@ -110,8 +111,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
       details: { username: result.user.username, method: 'passkey' },
     });
     request.log.info({ realm: realm.name, event: 'login', method: 'passkey', userId: result.user.id }, 'signed in with a passkey');
-    return withRedirectErrors(s, reply, realm, authorization, () =>
-      proceed(s, request, reply, realm, client, authorization, { id, signedIn: { session, user: result.user } }));
+    return sendAnswer(reply, await resumeAuthorization(s, realm, client, authorization, { id, signedIn: { session, user: result.user } }));
   });
 
   route(app, uiEndpoints.account_passkey, async (request, reply) => {

@@ -4,7 +4,7 @@ import type { Services } from '../services.js';
 import type { ClientMetadata } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
-import { pickLocale } from './messages.js';
+import { pickLocale } from '../i18n/messages.js';
 import type { ClientBranding, RealmView } from './pages.js';
 
 /** Submits the form_post page's form as soon as it is parsed. */

@@ -9,7 +9,7 @@ import { enrolledFactors, startTotpEnrolment, type Acr } from '../identity/mfa.j
 import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
-import { getMessages } from './messages.js';
+import { getMessages } from '../i18n/messages.js';
 import { authenticationOptions, challengeKey } from '../identity/webauthn.js';
 import { sha256 } from '../runtime.js';
 import { secondFactorPage, totpSetupPage, type PasskeyForm } from './mfa-pages.js';

@@ -4,7 +4,7 @@ import { OAuthError } from '../../http/errors.js';
 import { recordEvent } from '../../security/audit.js';
 import type { AuthorizationCode } from '../../store/authorization-codes.js';
 import { narrowedResources } from '../../tokens/resources.js';
-import { verifyCodeVerifier } from '../pkce.js';
+import { verifyCodeVerifier } from '../../authorization/pkce.js';
 import { tokensForUser, type GrantContext, type GrantType } from './grant.js';
 
 /** RFC 6749 §4.1.2: a second redemption is refused and the grant, with every token it issued, revoked. */

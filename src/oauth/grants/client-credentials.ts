@@ -1,15 +1,15 @@
 // Client credentials grant (RFC 6749 §4.4): a confidential client acting on its own behalf.
 // No refresh token, no ID token, and nothing written per token; `resource` (RFC 8707) sets the audience.
 import { OAuthError } from '../../http/errors.js';
-import { customClaims } from '../../tokens/custom-claims.js';
-import { signAccessToken } from '../../tokens/issue.js';
+import { mintTokens } from '../../tokens/mint.js';
 import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope, userScopes } from '../../tokens/scopes.js';
-import { tokenType, type GrantType } from './grant.js';
+import { minting, tokenType, type GrantType } from './grant.js';
 
 export const clientCredentials: GrantType = {
   type: 'client_credentials',
-  async handle({ s, realm, issuer, client, params, now, dpop }) {
+  async handle(ctx) {
+    const { realm, client, params, dpop } = ctx;
     if (!client.confidential) throw new OAuthError('unauthorized_client', 'public clients cannot use client_credentials');
     const requested = parseScope(params.scope);
     const forUsers = requested.filter((scope) => userScopes.has(scope));
@@ -19,11 +19,9 @@ export const clientCredentials: GrantType = {
       : [...clientScopes(client)].filter((value) => !userScopes.has(value));
     const audience = requestedResources(realm, client, params);
     // No user: only fixed and audience mappers apply (src/tokens/mappers.ts).
-    const custom = await customClaims(s, { realm, client, user: undefined, scope, grantType: 'client_credentials', idToken: undefined }, 'invalid_grant');
-    const { accessToken, expiresIn } = await signAccessToken({ issuer, realm, keystore: s.keystore, now }, {
-      client, scope: scope.join(' '), audience, subject: client.clientId, dpopJkt: dpop?.jkt,
-      customClaims: custom.accessToken, extraAudiences: custom.audiences,
+    const { accessToken, expiresIn } = await mintTokens(minting(ctx), { grantType: 'client_credentials', refusal: 'invalid_grant', user: undefined, scope }, {
+      accessToken: { audience, dpopJkt: dpop?.jkt },
     });
-    return { access_token: accessToken, token_type: tokenType({ dpop }), expires_in: expiresIn, scope: scope.join(' ') };
+    return { access_token: accessToken!, token_type: tokenType({ dpop }), expires_in: expiresIn!, scope: scope.join(' ') };
   },
 };

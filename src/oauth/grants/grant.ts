@@ -8,9 +8,7 @@ import type { VerifiedProof } from '../dpop.js';
 import type { Realm } from '../../store/realms.js';
 import type { User } from '../../store/users.js';
 import { claimsNamed, requestedClaimNames } from '../../tokens/claims.js';
-import { customClaims } from '../../tokens/custom-claims.js';
-import { signAccessToken, signIdToken, type IssueContext } from '../../tokens/issue.js';
-import { subjectFor } from '../../tokens/subject.js';
+import { mintTokens, type Minting } from '../../tokens/mint.js';
 
 /** Where a token request came from: the address brute-force counters use, and its logger. */
 export interface RequestOrigin { ip: string; log: Pick<Logger, 'warn' | 'info'> }
@@ -25,14 +23,6 @@ export interface GrantContext {
 
 /** RFC 9449 §5: `DPoP` when the access token is bound to a key, else `Bearer` (RFC 6750). */
 export const tokenType = (ctx: Pick<GrantContext, 'dpop'>): TokenResponse['token_type'] => ctx.dpop ? 'DPoP' : 'Bearer';
-
-/** When a new user grant ends: offline ones live long, others within the refresh token's absolute lifetime. */
-export function grantExpiry(realm: Realm, client: Client, offline: boolean, now: number): number {
-  const lifetime = offline
-    ? realm.settings.offline_token_absolute_lifetime
-    : client.metadata.refresh_token_absolute_lifetime ?? realm.settings.refresh_token_absolute_lifetime;
-  return now + lifetime * 1000;
-}
 
 export interface TokenResponse {
   access_token: string;
@@ -62,31 +52,22 @@ export async function tokensForUser(
   /** The refresh token already issued in place of the one presented (refresh_token grant), if any. */
   rotated?: string,
 ): Promise<TokenResponse> {
-  const issue: IssueContext = { issuer: ctx.issuer, realm: ctx.realm, keystore: ctx.s.keystore, now: ctx.now };
   const withIdToken = scope.includes('openid');
-  // RFC 6749 §5.2 has no access_denied at the token endpoint: a hook's denial refuses the grant.
-  const custom = await customClaims(ctx.s, {
-    realm: ctx.realm, client: ctx.client, user, scope, grantType: ctx.params.grant_type ?? 'authorization_code',
-    idToken: withIdToken ? claimsNamed(user, requestedClaimNames(grant.claims, 'id_token')) : undefined,
-  }, 'invalid_grant');
-  const subject = await subjectFor(ctx.s, ctx.realm.name, ctx.client, user.id);
+  const refreshToken = rotated !== undefined ? { rotated }
+    : ctx.client.metadata.grant_types.includes('refresh_token') ? nextRefreshToken(ctx, grant) : undefined;
+  const minted = await mintTokens(minting(ctx), {
+    grantType: ctx.params.grant_type ?? 'authorization_code', refusal: 'invalid_grant', user, scope,
+    idTokenClaims: withIdToken ? claimsNamed(user, requestedClaimNames(grant.claims, 'id_token')) : undefined,
+  }, { grant, accessToken: { audience, dpopJkt: ctx.dpop?.jkt }, idToken: withIdToken ? { nonce: idToken === 'authorization' } : undefined, refreshToken });
   ctx.issuedFor = { userId: user.id, sessionId: grant.sessionId };
-  const { accessToken, expiresIn } = await signAccessToken(issue, {
-    client: ctx.client, grant, user, scope: scope.join(' '), audience, subject, dpopJkt: ctx.dpop?.jkt,
-    customClaims: custom.accessToken, extraAudiences: custom.audiences,
-  });
-  const response: TokenResponse = { access_token: accessToken, token_type: tokenType(ctx), expires_in: expiresIn, scope: scope.join(' ') };
-  if (withIdToken) {
-    const nonce = idToken === 'authorization' ? grant.nonce : null;
-    response.id_token = await signIdToken(issue, { client: ctx.client, grant: { ...grant, nonce }, subject, accessToken, extraClaims: custom.idToken });
-  }
-  if (rotated !== undefined) response.refresh_token = rotated;
-  else if (ctx.client.metadata.grant_types.includes('refresh_token')) {
-    const next = nextRefreshToken(ctx, grant);
-    response.refresh_token = await ctx.s.store.refreshTokens.issue(grant.id, next.expiresAt, ctx.now, next.dpopJkt);
-  }
+  const response: TokenResponse = { access_token: minted.accessToken!, token_type: tokenType(ctx), expires_in: minted.expiresIn!, scope: scope.join(' ') };
+  if (minted.idToken !== undefined) response.id_token = minted.idToken;
+  if (minted.refreshToken !== undefined) response.refresh_token = minted.refreshToken;
   return response;
 }
+
+/** The minting context of a token request. */
+export const minting = (ctx: GrantContext): Minting => ({ s: ctx.s, realm: ctx.realm, issuer: ctx.issuer, client: ctx.client, now: ctx.now });
 
 /**
  * When a new refresh token of this grant expires (its idle lifetime, within the grant's), and the key

@@ -11,7 +11,8 @@ import { upgradeHash } from '../../security/password-policy.js';
 import { countLoginFailure } from '../../ops/metrics.js';
 import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope } from '../../tokens/scopes.js';
-import { grantExpiry, tokensForUser, type GrantType } from './grant.js';
+import { grantExpiry } from '../../tokens/mint.js';
+import { tokensForUser, type GrantType } from './grant.js';
 
 export const password: GrantType = {
   type: 'password',

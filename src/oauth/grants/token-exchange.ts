@@ -8,13 +8,11 @@ import { OAuthError } from '../../http/errors.js';
 import { paramValues, type Params } from '../../http/params.js';
 import type { Client } from '../../store/clients.js';
 import type { Grant } from '../../store/grants.js';
-import { customClaims } from '../../tokens/custom-claims.js';
-import { signAccessToken } from '../../tokens/issue.js';
-import { subjectFor } from '../../tokens/subject.js';
+import { mintRefreshToken, mintTokens } from '../../tokens/mint.js';
 import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/presented-token.js';
 import { clientResources, requestedResources } from '../../tokens/resources.js';
 import { clientScopes, parseScope } from '../../tokens/scopes.js';
-import { tokenType, type GrantContext, type GrantType } from './grant.js';
+import { minting, tokenType, type GrantContext, type GrantType } from './grant.js';
 
 /** `jwt` names an access token too, since Strix access tokens are JWTs (RFC 9068); refresh tokens see assertMayIssueRefreshToken. */
 const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt, tokenTypes.refreshToken];
@@ -26,7 +24,7 @@ const clientIdFormat = /^[\x21-\x7E]{1,200}$/;
 export const tokenExchange: GrantType = {
   type: tokenExchangeGrantType,
   async handle(ctx) {
-    const { s, realm, client, params, now } = ctx;
+    const { client, params, now } = ctx;
     if (!client.confidential) throw new OAuthError('unauthorized_client', 'public clients cannot exchange tokens');
     const issuedTokenType = requestedTokenType(params);
     const subject = await usableToken(ctx, 'subject', params.subject_token, params.subject_token_type, Object.values(tokenTypes));
@@ -41,16 +39,14 @@ export const tokenExchange: GrantType = {
     const grant = await childGrant(ctx, subject, scope, resources, now + lifetime * 1000);
     ctx.issuedFor = { userId: grant.userId, sessionId: grant.sessionId };
     if (issuedTokenType === tokenTypes.refreshToken) {
-      const refreshToken = await s.store.refreshTokens.issue(grant.id, grant.expiresAt, now);
+      const refreshToken = await mintRefreshToken(minting(ctx), grant, grant.expiresAt);
       return { access_token: refreshToken, issued_token_type: issuedTokenType, token_type: 'N_A', expires_in: lifetime, scope: scope.join(' ') };
     }
     // The exchanging client's claim mappers and the realm's token hook apply as to any other token it gets.
-    const custom = await customClaims(s, { realm, client, user: subject.user, scope, grantType: tokenExchangeGrantType, idToken: undefined }, 'invalid_grant');
-    const { accessToken, expiresIn } = await signAccessToken({ issuer: ctx.issuer, realm, keystore: s.keystore, now }, {
-      client, grant, user: subject.user, subject: subject.user ? await subjectFor(s, realm.name, client, subject.user.id) : subject.sub, scope: scope.join(' '), audience, act: actClaim(subject, actor), lifetime, dpopJkt: ctx.dpop?.jkt,
-      customClaims: custom.accessToken, extraAudiences: custom.audiences,
+    const { accessToken, expiresIn } = await mintTokens(minting(ctx), { grantType: tokenExchangeGrantType, refusal: 'invalid_grant', user: subject.user, scope }, {
+      grant, subject: subject.user ? undefined : subject.sub, accessToken: { audience, act: actClaim(subject, actor), lifetime, dpopJkt: ctx.dpop?.jkt },
     });
-    return { access_token: accessToken, issued_token_type: issuedTokenType, token_type: tokenType(ctx), expires_in: expiresIn, scope: scope.join(' ') };
+    return { access_token: accessToken!, issued_token_type: issuedTokenType, token_type: tokenType(ctx), expires_in: expiresIn!, scope: scope.join(' ') };
   },
 };
 

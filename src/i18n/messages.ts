@@ -1,5 +1,6 @@
 /**
- * User-visible strings for the server-rendered pages.
+ * User-visible strings for the server-rendered pages, in every supported locale. Below both the
+ * pages (ui/) and the protocol endpoints (discovery's ui_locales_supported, localized error pages).
  *
  * Every locale has exactly the same keys as `en` (enforced by the `Messages`
  * type). Placeholders use `{name}` syntax and are filled in by `format()`.
