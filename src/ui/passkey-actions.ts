@@ -17,7 +17,8 @@ import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '.
 import { issuerOf, type Services } from '../services.js';
 import { browserRequest, isDeviceAuthorization } from './device-verification.js';
 import { proceedSignedIn, resume } from './login-actions.js';
-import { accountForm, boundSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './mfa-actions.js';
+import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './account-page.js';
+import { boundSession } from './mfa-actions.js';
 import { webauthnLibraryPath, webauthnScriptPath } from './render.js';
 import { showSecondFactor } from './second-factor.js';
 
