@@ -12,7 +12,7 @@ import { recordEvent } from '../security/audit.js';
 import type { Services } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
-import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './mfa-actions.js';
+import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './account-page.js';
 import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';

@@ -2,6 +2,15 @@ import type { ComponentChildren, VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import { getMessages, isLocale, type Locale } from '../i18n/messages.js';
 
+/** The realm a page belongs to: its names, look and language. */
+export interface RealmView {
+  name: string;
+  displayName: string;
+  stylesheetHref: string;
+  /** One of the keys of `messages`; unknown values fall back to English. */
+  locale: string;
+}
+
 export interface LayoutProps {
   /** Page title, shown in the browser tab as "{title} · {displayName}". */
   title: string;

@@ -3,9 +3,8 @@
  * shown once, and the account page. Codes work without JavaScript; passkeys need it (WebAuthn is
  * a browser API), through the external scripts in `scriptHrefs`.
  */
-import { Layout, renderDocument, resolveLocale } from './layout.js';
+import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
 import { format, messages, type Messages } from '../i18n/messages.js';
-import type { RealmView } from './pages.js';
 
 const textFor = (locale: string | undefined): Messages => messages[resolveLocale(locale)];
 

@@ -5,17 +5,11 @@
  * by preact; there are no scripts and no inline styles, so the pages work under
  * `default-src 'self'; style-src 'self'; script-src 'self'` and without JS.
  */
-import { Layout, renderDocument, resolveLocale } from './layout.js';
+import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
 import { format, messages, type Messages } from '../i18n/messages.js';
 import { PasskeyButton, type PasskeyForm } from './mfa-pages.js';
 
-export interface RealmView {
-  name: string;
-  displayName: string;
-  stylesheetHref: string;
-  /** One of the keys of `messages`; unknown values fall back to English. */
-  locale: string;
-}
+export type { RealmView };
 
 function textFor(locale: string | undefined): Messages {
   return messages[resolveLocale(locale)];

@@ -19,7 +19,8 @@ import type { Services } from '../services.js';
 import { browserRequest, isDeviceAuthorization } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume } from './login-actions.js';
-import { accountForm, boundSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './mfa-actions.js';
+import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './account-page.js';
+import { boundSession } from './mfa-actions.js';
 import { showSecondFactor } from './second-factor.js';
 
 /** Runs a passkey form's WebAuthn ceremony with @simplewebauthn/browser, then posts the form. */

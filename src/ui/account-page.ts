@@ -1,0 +1,86 @@
+// The account page's shared parts: its session (complete, recent enough to change factors), its
+// posted forms, and the page itself with the user's factors.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { csrfToken, csrfValid } from '../http/cookies.js';
+import { endpointUrl } from '../http/endpoint.js';
+import { PageError } from '../http/errors.js';
+import { singleParams } from '../http/params.js';
+import { getMessages } from '../i18n/messages.js';
+import { enrolledFactors, satisfies } from '../identity/mfa.js';
+import { currentSession, isPending, type ActiveSession } from '../identity/sso.js';
+import { challengeKey, registrationOptions } from '../identity/webauthn.js';
+import type { Services } from '../services.js';
+import type { Realm } from '../store/realms.js';
+import { uiEndpoints } from './endpoints.js';
+import { accountMfaPage } from './mfa-pages.js';
+import { realmView, sendPage, webauthnScriptHrefs } from './render.js';
+
+/** A user who has a factor changes factors only from a session that used one (else a password alone would do). */
+export function mayChangeFactors(factors: { totp: boolean; passkeys: number }, active: ActiveSession): boolean {
+  return (!factors.totp && factors.passkeys === 0) || satisfies(active.session, '2');
+}
+
+/** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */
+export async function signedIn(s: Services, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
+  const active = await currentSession(s, request, realm);
+  const t = getMessages(realmView(s, request, realm).locale);
+  if (!active) throw new PageError('Not signed in', t.notSignedIn, 401);
+  if (await isPending(s, realm, active)) throw new PageError('Sign-in not finished', t.signInUnfinished, 403);
+  return active;
+}
+
+/** Whether the sign-in is recent enough to register or remove a second factor; an older session signs in again first. */
+export function signedInRecently(s: Services, realm: Realm, active: ActiveSession): boolean {
+  return s.clock.now() - active.session.authTime <= realm.settings.reauthentication_max_age * 1000;
+}
+
+/** A form posted on an account page: the signed-in user, the fields, and the page's messages; CSRF checked. */
+export async function accountForm(s: Services, request: FastifyRequest, realm: Realm) {
+  const active = await signedIn(s, request, realm);
+  const params = formParams(request);
+  const t = getMessages(realmView(s, request, realm).locale);
+  if (!csrfValid(s, request, realm.name, params.csrf, { session: active.session.id })) throw new PageError('Page expired', t.formExpired, 403);
+  return { active, params, t };
+}
+
+export function formParams(request: FastifyRequest) {
+  try {
+    return singleParams(request.body);
+  } catch (error) {
+    throw new PageError('Invalid request', (error as Error).message);
+  }
+}
+
+export function retryAfter(reply: FastifyReply, seconds: number): number {
+  reply.header('retry-after', String(seconds));
+  return 429;
+}
+
+/**
+ * The account page: the user's factors, with set-up, removal and new-recovery-code buttons when the
+ * session may change them, and a link to the applications the user allowed.
+ */
+export async function sendAccountPage(
+  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string, status = 200, error?: string,
+): Promise<FastifyReply> {
+  const factors = await enrolledFactors(s, active.user);
+  const canChange = mayChangeFactors(factors, active);
+  const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
+  const view = realmView(s, request, realm);
+  const t = getMessages(view.locale);
+  const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];
+  return sendPage(reply, accountMfaPage({
+    realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
+    applicationsHref: endpointUrl(s.config, realm, uiEndpoints.account_applications),
+    reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate) : undefined,
+    totpSetup: canChange && !factors.totp ? { href: endpointUrl(s.config, realm, uiEndpoints.account_totp) } : undefined,
+    totpRemove: canChange && factors.totp ? { action: endpointUrl(s.config, realm, uiEndpoints.account_totp_remove), fields: { csrf }, label: t.removeFactor } : undefined,
+    passkeyRemoves: passkeys.map((c) => ({ action: endpointUrl(s.config, realm, uiEndpoints.account_passkey_remove), fields: { csrf, credential_id: c.id }, label: t.removeFactor })),
+    newRecoveryCodes: canChange && (factors.totp || factors.passkeys > 0)
+      ? { action: endpointUrl(s.config, realm, uiEndpoints.account_recovery_codes), fields: { csrf }, label: t.newRecoveryCodes } : undefined,
+    passkey: canChange ? {
+      action: endpointUrl(s.config, realm, uiEndpoints.account_passkey), ceremony: 'register', label: t.registerPasskey, fields: { csrf },
+      options: await registrationOptions(s, realm, active.user, challengeKey.session(active.session.id)),
+    } : undefined,
+  }), status);
+}
