@@ -6,14 +6,12 @@
 // STRIX_REDIS_URL is set (shared by every node), otherwise in this process. A refusal is 429 with
 // Retry-After (RFC 6585 §4).
 import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ClientAuthenticationLimits } from '../http/client-auth.js';
-import { matchedEndpoint, type Endpoint, type Method, type RateLimit, type RateLimitName } from '../http/endpoint.js';
+import { matchedEndpoint, type Method, type RateLimit, type RateLimitName } from '../http/endpoint.js';
 import { TooManyRequests } from '../http/errors.js';
 import type { Services } from '../services.js';
-import { errorPage } from '../ui/pages.js';
-import { sendPage, stylesheetHref } from '../ui/render.js';
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
@@ -116,12 +114,12 @@ export async function rateLimits(app: FastifyInstance, s: Services): Promise<voi
     return Math.max(1, result.ttlInSeconds);
   };
 
-  app.addHook('preHandler', async (request, reply) => {
+  app.addHook('preHandler', async (request) => {
     if (!request.realm?.settings.rate_limits.enabled) return;
-    const endpoint = matchedEndpoint(request);
     for (const limit of limitsOf(request, 'ip')) {
       const retryAfter = await spend(request, limit.name);
-      if (retryAfter !== undefined) return refuse(s, reply, endpoint!, retryAfter);
+      // Rendered by the app's error handler: a page or JSON as the endpoint renders its errors.
+      if (retryAfter !== undefined) throw new TooManyRequests(retryAfter);
     }
   });
 
@@ -183,16 +181,4 @@ function clientAuthenticationLimits(
       }
     },
   };
-}
-
-/**
- * OAuth has no error code for throttling; `temporarily_unavailable` (RFC 6749 §4.1.2.1: "unable to
- * handle the request due to a temporary overloading") is the one clients treat as "retry later",
- * and the 429 status with Retry-After says how long.
- */
-function refuse(s: Services, reply: FastifyReply, endpoint: Endpoint, retryAfter: number): FastifyReply {
-  reply.header('retry-after', String(retryAfter));
-  const message = `Too many requests. Try again in ${retryAfter} seconds.`;
-  if (endpoint.errors === 'page') return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title: 'Too many requests', message }), 429);
-  return reply.code(429).header('cache-control', 'no-store').send(new TooManyRequests(retryAfter).toJSON());
 }
