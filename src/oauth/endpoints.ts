@@ -8,7 +8,7 @@ export const oauthEndpoints = endpointTable({
   openid_configuration: { path: '/realms/:realm/.well-known/openid-configuration', methods: ['GET'], errors: 'json', cors: 'clients' },
   // RFC 8414 §3 location for the same document.
   oauth_authorization_server: { path: '/.well-known/oauth-authorization-server/realms/:realm', methods: ['GET'], errors: 'page' },
-  // Every request that shows the sign-in page parks a row (authorize.ts), so it has a cost to bound. Never CORS (BCP-16).
+  // Every request that shows the sign-in page parks a row (authorization/decision.ts), so it has a cost to bound. Never CORS (BCP-16).
   authorization_endpoint: {
     path: `${protocol}/auth`, methods: ['GET', 'POST'], errors: 'page', discovery: true,
     rateLimits: [{ name: 'authorization_per_ip', by: 'ip' }],
