@@ -2,7 +2,7 @@
 // once for every way a client is made: realm files, dynamic registration, the CLI and the admin API.
 import type { JWK } from 'jose';
 import { canonicalResponseType, responseTypes, returnsTokens } from '../authorization/response-types.js';
-import { httpsOrLoopback } from '../http/outbound.js';
+import { httpsOrLoopback, isLoopbackHost } from '../http/outbound.js';
 import { isObject, type JsonObject } from '../json.js';
 import { addressRules, parseMfaPolicy, resourceUri } from '../realms/settings.js';
 import {
@@ -60,11 +60,6 @@ function validateRedirectUri(uri: string, where: string): string {
   if (url.hash || uri.includes('#')) throw new ValidationError(where, `"${uri}" must not contain a fragment`);
   if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new ValidationError(where, `"${uri}" uses a forbidden scheme`);
   return uri;
-}
-
-/** Loopback hosts: the IP literals (RFC 8252 §7.3) and `localhost`, which resolves to them. */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /**

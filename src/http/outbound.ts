@@ -114,7 +114,12 @@ export function outboundGuard(allow: OutboundAllow): (host: string, address: str
 export function httpsOrLoopback(url: URL): boolean {
   if (url.username || url.password) return false;
   if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname));
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+/** Loopback hosts as a URL names them: the IP literals (RFC 8252 §7.3) and `localhost`, which resolves to them. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** `Strix-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`, for webhooks and the token hook. */

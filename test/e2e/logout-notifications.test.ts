@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { parseRealmFile } from '../../src/admin/realm-file.js';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
+import { eventually } from '../helpers/eventually.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, tokenRequest, UserAgent } from '../helpers/user-agent.js';
@@ -55,16 +56,6 @@ async function signInTo(server: TestServer, browser: UserAgent, clientId: string
   const tokens = await tokenRequest(server.issuer(), { grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, client_secret: `${clientId}-secret` });
   assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
   return tokens.body;
-}
-
-async function eventually<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 for (const database of databases) {

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { importRealm, parseRealmFile } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
+import { eventually } from '../helpers/eventually.js';
 import { keyPair } from '../helpers/key-server.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
@@ -31,16 +32,6 @@ async function listener(host: string, answer: (path: string, port: number) => { 
     server, port, connections: () => connections,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
-}
-
-async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const hookSecret = 'hook-secret-for-tests-0123456789';

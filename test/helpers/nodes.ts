@@ -2,6 +2,7 @@
 // their output kept, and waited for until their realm's discovery document answers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { testOutboundAllow } from './server.js';
 
 const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -9,7 +10,7 @@ export interface Node { url: string; issuer: string; process: ChildProcess; outp
 
 export function spawnNode(port: number, env: Record<string, string>, cwd: string): Node {
   const child = spawn(process.execPath, [main, 'start'], {
-    cwd, env: { ...process.env, STRIX_OUTBOUND_ALLOW: '127.0.0.1/32,::1/128', ...env, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd, env: { ...process.env, STRIX_OUTBOUND_ALLOW: testOutboundAllow, ...env, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
