@@ -1,4 +1,5 @@
-// What every route and domain module is handed: configuration, store, keys, clock, logger.
+// What the app is built from (configuration, store, keys, clock, logger), and `Needs<>`, with which
+// each route and domain module names the part of it that module uses.
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Outbound } from './http/outbound.js';
@@ -20,6 +21,15 @@ export interface Services {
   /** Every HTTP request Strix makes goes through it (address guard, timeouts, size caps). */
   outbound: Outbound;
 }
+
+/**
+ * The services a module uses, and of the store only the repositories it touches (fosite's storage
+ * interfaces per handler): `Needs<'config' | 'clock', 'clients' | 'grants'>`. Callers pass the whole
+ * `Services`, which has every part; the compiler refuses a use the module did not declare. A module
+ * that calls another's functions composes that module's type: `Needs<…> & SsoDeps`.
+ */
+export type Needs<K extends Exclude<keyof Services, 'store'> = never, R extends keyof Store = never> =
+  Pick<Services, K> & ([R] extends [never] ? unknown : { store: Pick<Store, R> });
 
 /** The issuer of a realm: `{STRIX_PUBLIC_URL}/realms/{realm}`, no trailing slash (DESIGN contract). */
 export function issuerOf(config: Config, realm: Realm | string): string {

@@ -4,11 +4,14 @@
 // client whose `service_account_roles` grant it. An admin's token issued to any other application
 // opens nothing here, so signing in to that application does not hand it the admin API.
 import { adminRole } from '../clients/service-account-roles.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import { bearerToken, InvalidToken } from '../http/bearer.js';
 import { OAuthError } from '../http/errors.js';
 import type { Client } from '../store/clients.js';
-import { inspectAccessToken } from '../tokens/inspect.js';
+import { inspectAccessToken, type InspectDeps } from '../tokens/inspect.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type AdminApiAccessDeps = Needs<never, 'clients' | 'realms'> & InspectDeps;
 
 export const adminRealm = 'master';
 /** The admin console's public client in the master realm, created at first start (bootstrap.ts). */
@@ -29,7 +32,7 @@ function accessOf(roles: readonly string[]): AdminAccess {
 }
 
 /** The caller's access, from the Authorization header; throws InvalidToken (401) or insufficient_scope (403). */
-export async function adminAccess(s: Services, authorization: string | undefined): Promise<AdminAccess> {
+export async function adminAccess(s: AdminApiAccessDeps, authorization: string | undefined): Promise<AdminAccess> {
   const bearer = bearerToken(authorization, 'an access token');
   const master = await s.store.realms.get(adminRealm);
   const token = master && await inspectAccessToken(s, master, bearer);

@@ -6,11 +6,14 @@ import { challenge, InvalidToken } from '../http/bearer.js';
 import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { eventTypes, representation } from '../security/audit.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { EventQuery } from '../store/events.js';
 import type { Realm } from '../store/realms.js';
-import { adminAccess, adminRealm } from './api-access.js';
+import { adminAccess, adminRealm, type AdminApiAccessDeps } from './api-access.js';
 import { adminEndpoints } from './endpoints.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type AdminApiDeps = Needs<never, 'events' | 'realms' | 'users'> & AdminApiAccessDeps;
 
 /** RFC 6750 §3: the challenge for a refused bearer token. */
 function challengeFor(error: unknown): string | undefined {
@@ -19,7 +22,7 @@ function challengeFor(error: unknown): string | undefined {
 }
 
 /** A read of one realm: the caller must be allowed to read it; a realm it may not read is 403 whether it exists or not. */
-function adminRoute(s: Services, handler: (request: FastifyRequest, reply: FastifyReply, realm: Realm) => Promise<FastifyReply>) {
+function adminRoute(s: AdminApiDeps, handler: (request: FastifyRequest, reply: FastifyReply, realm: Realm) => Promise<FastifyReply>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
     try {
@@ -64,7 +67,7 @@ function count(value: string | undefined, name: string, fallback: number, limit:
 }
 
 /** Filters by Keycloak's names (`type`, `user`, `client`, `ipAddress`, `dateFrom`, `dateTo`, `first`, `max`) or their short forms. */
-async function eventQuery(s: Services, realm: Realm, query: Query): Promise<EventQuery> {
+async function eventQuery(s: AdminApiDeps, realm: Realm, query: Query): Promise<EventQuery> {
   const types = [query.type ?? []].flat().flatMap((t) => t.split(',')).filter(Boolean);
   const unknown = types.find((t) => !(eventTypes as readonly string[]).includes(t));
   if (unknown !== undefined) throw new OAuthError('invalid_request', `unknown event type ${unknown}`);
@@ -83,7 +86,7 @@ async function eventQuery(s: Services, realm: Realm, query: Query): Promise<Even
   };
 }
 
-export function adminApiRoutes(app: FastifyInstance, s: Services): void {
+export function adminApiRoutes(app: FastifyInstance, s: AdminApiDeps): void {
   route(app, adminEndpoints.admin_realm_events, adminRoute(s, async (request, reply, realm) => {
     const events = await s.store.events.find(await eventQuery(s, realm, request.query as Query));
     return reply.send(events.map(representation));

@@ -4,12 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../identity/passwords.js';
 import { assertAcceptable } from '../security/password-policy.js';
 import { newId } from '../runtime.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { ClientMetadata } from '../store/clients.js';
 import { defaultRealmSettings } from '../store/realms.js';
 import { adminConsoleClientId, adminRealm } from './api-access.js';
 
-export async function bootstrap(s: Pick<Services, 'store' | 'keystore' | 'clock' | 'config'>, announce: (line: string) => void): Promise<void> {
+/** What this module uses (services.ts `Needs`). */
+export type BootstrapDeps = Needs<'clock' | 'config' | 'keystore', 'clients' | 'realms' | 'roles' | 'users'>;
+
+export async function bootstrap(s: BootstrapDeps, announce: (line: string) => void): Promise<void> {
   const now = s.clock.now();
   // Checked before anything is created: a refused password must not leave a master realm without an admin.
   if (s.config.adminPassword !== undefined && !(await s.store.realms.get('master'))) {
@@ -36,7 +39,7 @@ export async function bootstrap(s: Pick<Services, 'store' | 'keystore' | 'clock'
  * tokens are the only user tokens the admin API accepts (api-access.ts). Created when missing and
  * otherwise left as an administrator may have changed it.
  */
-async function ensureAdminConsoleClient(s: Pick<Services, 'store' | 'config'>, now: number): Promise<void> {
+async function ensureAdminConsoleClient(s: BootstrapDeps, now: number): Promise<void> {
   if (await s.store.clients.get(adminRealm, adminConsoleClientId)) return;
   const consoleUrl = `${s.config.publicUrl}/admin/`;
   const metadata: ClientMetadata = {

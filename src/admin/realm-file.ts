@@ -9,7 +9,7 @@ import { isObject, type JsonObject } from '../json.js';
 import { parseInitialAccessTokens, parseRealmSettings, parseRegistrationPolicy, parseWebhooks, type WebhookInput } from '../realms/settings.js';
 import { adminRealm } from './api-access.js';
 import { newId } from '../runtime.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import { storedSecret } from '../store/clients.js';
 import type { RegistrationPolicy } from '../store/registrations.js';
 import type { EventWebhook, RealmSettings } from '../store/realms.js';
@@ -17,6 +17,9 @@ import { userAttributeClaims } from '../tokens/claims.js';
 import { parseTokenHook, type TokenHookInput, type TokenHookSettings } from '../tokens/token-hook.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
 import { optionalString, stringList, ValidationError } from '../validation.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type RealmFileDeps = Needs<'clock' | 'keystore' | 'sealer', 'clients' | 'realms' | 'registrations' | 'roles' | 'users'>;
 
 /** A problem in a realm file, whichever module found it; the message names the file and the field. */
 export class RealmFileError extends ValidationError {
@@ -143,7 +146,7 @@ async function acceptablePassword(input: RealmInput, user: UserInput): Promise<v
 
 export interface ImportSummary { realm: string; created: boolean; clients: number; users: number }
 
-export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'sealer' | 'clock'>, input: RealmInput): Promise<ImportSummary> {
+export async function importRealm(s: RealmFileDeps, input: RealmInput): Promise<ImportSummary> {
   const now = s.clock.now();
   const { store } = s;
   const stored = (await store.realms.get(input.name))?.settings.event_webhooks ?? [];
@@ -189,7 +192,7 @@ export async function importRealm(s: Pick<Services, 'store' | 'keystore' | 'seal
 }
 
 /** The hook secret is sealed with the master key; a file without one keeps the stored secret. */
-async function sealedTokenHook(s: Pick<Services, 'store' | 'sealer'>, input: RealmInput): Promise<TokenHookSettings | null> {
+async function sealedTokenHook(s: RealmFileDeps, input: RealmInput): Promise<TokenHookSettings | null> {
   if (!input.tokenHook) return null;
   const { secret, ...hook } = input.tokenHook;
   const stored = secret === undefined ? (await s.store.realms.get(input.name))?.settings.token_hook?.secret_sealed : undefined;
@@ -198,7 +201,7 @@ async function sealedTokenHook(s: Pick<Services, 'store' | 'sealer'>, input: Rea
 }
 
 /** A webhook as stored: its secret sealed, or the stored secret of the same URL when the file gives none (as export writes it). */
-function sealedWebhook(s: Pick<Services, 'sealer'>, realm: string, w: WebhookInput, stored: EventWebhook[]): EventWebhook {
+function sealedWebhook(s: Needs<'sealer'>, realm: string, w: WebhookInput, stored: EventWebhook[]): EventWebhook {
   const kept = stored.find((existing) => existing.url === w.url)?.secret_sealed;
   if (w.secret === undefined && kept === undefined) throw new RealmFileError(`realm ${realm}, webhook ${w.url}`, 'needs a secret');
   return { url: w.url, ...(w.types ? { types: w.types } : {}), secret_sealed: w.secret === undefined ? kept! : s.sealer.seal(w.secret) };
@@ -215,7 +218,7 @@ function exportedTokenHook(hook: TokenHookSettings | null): Omit<TokenHookSettin
  * The realm as a realm file entry. Client secrets and initial access tokens cannot be exported
  * (only hashes are kept), nor the token hook's and webhooks' secrets.
  */
-export async function exportRealm(s: Pick<Services, 'store'>, name: string): Promise<JsonObject | undefined> {
+export async function exportRealm(s: RealmFileDeps, name: string): Promise<JsonObject | undefined> {
   const realm = await s.store.realms.get(name);
   if (!realm) return undefined;
   const clients = await s.store.clients.list(name);

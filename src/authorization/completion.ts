@@ -5,14 +5,17 @@ import { OAuthError } from '../http/errors.js';
 import type { Answer, PageView, SignInView } from '../http/page-view.js';
 import { assertedAcr } from '../identity/mfa.js';
 import type { ActiveSession } from '../identity/sso.js';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
-import { grantExpiry, prepareTokens, type TokenClaimsRequest, type TokenSigner } from '../tokens/mint.js';
-import { decide, type Continuation } from './decision.js';
+import { grantExpiry, prepareTokens, type TokenClaimsRequest, type TokenSigner, type MintDeps } from '../tokens/mint.js';
+import { decide, type Continuation, type DecisionDeps } from './decision.js';
 import type { AuthorizationRequest, TrustedRedirect } from './request.js';
 import { authorizationResponse } from './response-modes/index.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type CompletionDeps = Needs<'clock' | 'config', 'authorizationCodes' | 'grants' | 'sessions'> & DecisionDeps & MintDeps;
 
 /**
  * The answer to an authorization request, fresh (`active`: the browser's session) or resumed after
@@ -20,7 +23,7 @@ import { authorizationResponse } from './response-modes/index.js';
  * 303 after a POST, else 302.
  */
 export async function proceed(
-  s: Services, realm: Realm, client: Client, authorization: AuthorizationRequest,
+  s: CompletionDeps, realm: Realm, client: Client, authorization: AuthorizationRequest,
   active: ActiveSession | undefined, continuation: Continuation | undefined, status: 302 | 303,
 ): Promise<Answer> {
   const decision = await decide(s, realm, client, authorization, active, continuation);
@@ -36,7 +39,7 @@ export async function proceed(
 
 /** proceed() after a page's form (a POST): protocol errors go back to the client. */
 export async function resumeAuthorization(
-  s: Services, realm: Realm, client: Client, authorization: AuthorizationRequest, continuation: Continuation,
+  s: CompletionDeps, realm: Realm, client: Client, authorization: AuthorizationRequest, continuation: Continuation,
 ): Promise<Answer> {
   try {
     return await proceed(s, realm, client, authorization, continuation.signedIn, continuation, 303);
@@ -58,7 +61,7 @@ export function signInView(
  * an ID token (OIDC Core §3.1.2.5, §3.2.2.5, §3.3.2.5) — sent to the trusted redirect URI.
  */
 export async function complete(
-  s: Services, realm: Realm, client: Client, authorization: AuthorizationRequest, active: ActiveSession, status: 302 | 303,
+  s: CompletionDeps, realm: Realm, client: Client, authorization: AuthorizationRequest, active: ActiveSession, status: 302 | 303,
 ): Promise<Answer> {
   const now = s.clock.now();
   const responseType = (authorization.responseType ?? 'code').split(' ');
@@ -122,7 +125,7 @@ function frontChannelClaims(authorization: AuthorizationRequest, active: ActiveS
   };
 }
 
-export function errorResponse(s: Services, realm: Realm, trusted: TrustedRedirect, error: OAuthError, status: 302 | 303 = 302): Answer {
+export function errorResponse(s: CompletionDeps, realm: Realm, trusted: TrustedRedirect, error: OAuthError, status: 302 | 303 = 302): Answer {
   const { error: code, error_description } = error.toJSON();
   return authorizationResponse(trusted, { error: code, error_description, state: trusted.state, iss: issuerOf(s.config, realm) }, status);
 }

@@ -2,13 +2,16 @@
 // factor, consent, or nothing — a value the endpoint and the sign-in forms act on — and the parking
 // of a request in an interaction while the user answers a page.
 import { OAuthError, PageError } from '../http/errors.js';
-import { requiredAcr, satisfies, type Acr } from '../identity/mfa.js';
+import { requiredAcr, satisfies, type Acr, type MfaDeps } from '../identity/mfa.js';
 import type { ActiveSession } from '../identity/sso.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { subjectFor } from '../tokens/subject.js';
+import { subjectFor, type SubjectDeps } from '../tokens/subject.js';
 import type { AuthorizationRequest } from './request.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type DecisionDeps = Needs<'clock', 'consents' | 'interactions'> & MfaDeps & SubjectDeps;
 
 /** As long as an authorization request may wait for the user. */
 export const interactionLifetimeMs = 30 * 60_000;
@@ -28,7 +31,7 @@ export type Decision =
  * error the client gets instead of a page. `done` from a continuation has finished it (once only).
  */
 export async function decide(
-  s: Services, realm: Realm, client: Client, authorization: AuthorizationRequest,
+  s: DecisionDeps, realm: Realm, client: Client, authorization: AuthorizationRequest,
   active: ActiveSession | undefined, continuation?: Continuation,
 ): Promise<Decision> {
   // OIDC Core §3.1.2.2: never answer for a different user than the one the client named (by the
@@ -59,7 +62,7 @@ export async function decide(
   return { next: 'done', active };
 }
 
-function reauthenticationRequired(s: Services, authorization: AuthorizationRequest, active: ActiveSession): boolean {
+function reauthenticationRequired(s: DecisionDeps, authorization: AuthorizationRequest, active: ActiveSession): boolean {
   if (authorization.prompt.includes('login') || authorization.prompt.includes('select_account')) return true;
   if (authorization.maxAge === undefined) return false;
   // max_age=0 means "authenticate now", like prompt=login (OIDC Core §3.1.2.1).
@@ -67,7 +70,7 @@ function reauthenticationRequired(s: Services, authorization: AuthorizationReque
 }
 
 /** Keeps a request (an authorization request, or a device's) while the user answers pages; returns the interaction's id. */
-export function park(s: Services, realm: Realm, clientId: string, request: object, sessionId: string | null): Promise<string> {
+export function park(s: DecisionDeps, realm: Realm, clientId: string, request: object, sessionId: string | null): Promise<string> {
   const now = s.clock.now();
   return s.store.interactions.create({ realm: realm.name, clientId, request, sessionId, expiresAt: now + interactionLifetimeMs }, now);
 }

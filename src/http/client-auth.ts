@@ -4,13 +4,16 @@
 import type { FastifyRequest } from 'fastify';
 import { oauthEndpoints } from '../oauth/endpoints.js';
 import { safeEqual } from '../runtime.js';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import type { Client, TokenEndpointAuthMethod } from '../store/clients.js';
 import { endpointUrl, matchedEndpoint } from './endpoint.js';
 import { AssertionRejected, assertionIssuer, jwtBearerAssertionType, verifyClientAssertion } from './client-assertion.js';
 import { OAuthError } from './errors.js';
 import { isFormBody, singleParams, type Params } from './params.js';
 import { wellFormedText, wellFormedUtf8 } from './well-formed-input.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type ClientAuthDeps = Needs<'clock' | 'config' | 'outbound' | 'sealer', 'changes' | 'clientAssertions' | 'clients'>;
 
 export class InvalidClient extends OAuthError {
   constructor(description: string, readonly basic: boolean) {
@@ -71,8 +74,6 @@ function registeredFor(method: TokenEndpointAuthMethod, presented: Presented['me
   return method === presented;
 }
 
-/** What authentication needs from Services (handlers pass `s`). */
-export type ClientAuthServices = Pick<Services, 'config' | 'store' | 'sealer' | 'clock' | 'outbound'>;
 
 /**
  * What rate limits need to know of client authentication (src/security/rate-limits.ts decorates the
@@ -92,7 +93,7 @@ declare module 'fastify' {
   interface FastifyInstance { clientAuthenticationLimits?: ClientAuthenticationLimits }
 }
 
-export async function authenticateClient(request: FastifyRequest, params: Params, s: ClientAuthServices): Promise<Client> {
+export async function authenticateClient(request: FastifyRequest, params: Params, s: ClientAuthDeps): Promise<Client> {
   const presented = presentedCredentials(request.headers.authorization, params);
   const limits = request.server.clientAuthenticationLimits;
   const clientId = presented.clientId;
@@ -109,7 +110,7 @@ export async function authenticateClient(request: FastifyRequest, params: Params
   return client;
 }
 
-async function verifyCredentials(request: FastifyRequest, presented: Presented, params: Params, s: ClientAuthServices): Promise<Client> {
+async function verifyCredentials(request: FastifyRequest, presented: Presented, params: Params, s: ClientAuthDeps): Promise<Client> {
   const realm = request.realm!.name;
   const basic = presented.method === 'client_secret_basic';
   // One message for every failure, so that responses do not reveal which client ids exist or what
@@ -147,7 +148,7 @@ async function verifyCredentials(request: FastifyRequest, presented: Presented, 
  * is the URL of the endpoint actually called (introspection, revocation), built from the endpoint
  * table and STRIX_PUBLIC_URL rather than from the Host header, which the caller controls.
  */
-function audiences(request: FastifyRequest, s: ClientAuthServices): string[] {
+function audiences(request: FastifyRequest, s: ClientAuthDeps): string[] {
   const realm = request.realm!.name;
   const called = matchedEndpoint(request);
   return [issuerOf(s.config, realm), endpointUrl(s.config, realm, oauthEndpoints.token_endpoint), ...(called ? [endpointUrl(s.config, realm, called)] : [])];
@@ -157,7 +158,7 @@ function audiences(request: FastifyRequest, s: ClientAuthServices): string[] {
  * The start of every client-authenticated back-channel request (token, introspection, revocation):
  * a form body, each parameter once, and the client it authenticates as.
  */
-export async function authenticatedRequest(request: FastifyRequest, s: ClientAuthServices): Promise<{ params: Params; client: Client }> {
+export async function authenticatedRequest(request: FastifyRequest, s: ClientAuthDeps): Promise<{ params: Params; client: Client }> {
   if (!isFormBody(request.headers['content-type'])) {
     throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
   }

@@ -2,8 +2,11 @@
 // userinfo, logout): an origin is allowed when a client of the realm allows it — by default the
 // origins of its redirect URIs, plus its `allowed_origins`. The authorization endpoint never answers CORS.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type CorsDeps = Needs<'clock', 'changes' | 'clients'>;
 
 const cacheTtlMs = 2_000;
 
@@ -18,7 +21,7 @@ export function clientOrigins(client: Client): Set<string> {
   return origins;
 }
 
-export function corsPolicy(s: Services) {
+export function corsPolicy(s: CorsDeps) {
   const cache = new Map<string, { origins: Set<string>; loadedAt: number }>();
   // Keyed by realm; a changed client (key "realm\0client_id") drops its realm's origins.
   s.store.changes.on('client', (key) => (key === undefined ? cache.clear() : cache.delete(key.split('\u0000')[0]!)));

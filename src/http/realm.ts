@@ -1,8 +1,11 @@
 // Resolves the `:realm` path parameter once per request (cached briefly: realms change rarely).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { PageError } from './errors.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type RealmResolverDeps = Needs<'clock', 'changes' | 'realms'>;
 
 declare module 'fastify' {
   interface FastifyRequest { realm?: Realm }
@@ -10,7 +13,7 @@ declare module 'fastify' {
 
 const cacheTtlMs = 2_000;
 
-export function realmResolver(app: FastifyInstance, s: Services): void {
+export function realmResolver(app: FastifyInstance, s: RealmResolverDeps): void {
   const cache = new Map<string, { realm: Realm | undefined; loadedAt: number }>();
   // A change announced while a read is in flight must not be overwritten by what that read found.
   let generation = 0;

@@ -5,11 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { PageError } from '../http/errors.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { MfaPolicy, Realm } from '../store/realms.js';
 import type { Session } from '../store/sessions.js';
 import type { User } from '../store/users.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type MfaDeps = Needs<'clock' | 'sealer', 'mfa' | 'sessions'>;
 
 /**
  * Authentication context classes, weakest first: '1' one factor (a password), '2' two factors,
@@ -41,7 +44,7 @@ export function realmRequiresMfa(realm: Realm, user: User): boolean {
  * The context class the user needs whatever the client or request: '2' for a user who set up a
  * second factor or whom the realm requires to use one, else '1'.
  */
-export async function userRequiredAcr(s: Services, realm: Realm, user: User): Promise<Acr> {
+export async function userRequiredAcr(s: MfaDeps, realm: Realm, user: User): Promise<Acr> {
   if (realmRequiresMfa(realm, user)) return '2';
   const factors = await enrolledFactors(s, user);
   return factors.totp || factors.passkeys > 0 ? '2' : '1';
@@ -71,7 +74,7 @@ function requestedAcrs(authorization: AcrRequest): { values: Acr[]; essential: b
  * alternatives, so the weakest of them is enough. A device authorization (RFC 8628) requests none.
  */
 export async function requiredAcr(
-  s: Services, realm: Realm, client: Client, authorization: AcrRequest | undefined, user: User,
+  s: MfaDeps, realm: Realm, client: Client, authorization: AcrRequest | undefined, user: User,
 ): Promise<Acr> {
   const requested = authorization ? requestedAcrs(authorization).values : [];
   const byRequest = requested.length > 0 ? Math.min(...requested.map(levelOf)) : 1;
@@ -100,7 +103,7 @@ export function withFactor(amr: string[], added: string[]): string[] {
 }
 
 /** Records a further factor on the session (step-up); returns the upgraded session. */
-export async function upgradeSession(s: Services, session: Session, added: string[]): Promise<Session> {
+export async function upgradeSession(s: MfaDeps, session: Session, added: string[]): Promise<Session> {
   const amr = withFactor(session.amr, added);
   const acr = acrFor(amr);
   await s.store.sessions.upgrade(session.id, amr, acr);
@@ -108,7 +111,7 @@ export async function upgradeSession(s: Services, session: Session, added: strin
 }
 
 /** What second factors a user has set up. */
-export function enrolledFactors(s: Services, user: User): Promise<{ totp: boolean; passkeys: number; recoveryCodes: number }> {
+export function enrolledFactors(s: MfaDeps, user: User): Promise<{ totp: boolean; passkeys: number; recoveryCodes: number }> {
   return s.store.mfa.enrolledFactors(user.id);
 }
 
@@ -128,7 +131,7 @@ const enrolmentLifetimeMs = 10 * 60_000;
  * shows it and short-lived: whoever else saw a set-up page (another session of the user) holds a
  * different secret, which confirming this one throws away.
  */
-export async function startTotpEnrolment(s: Services, realm: Realm, user: User, sessionId: string): Promise<TotpEnrolment> {
+export async function startTotpEnrolment(s: MfaDeps, realm: Realm, user: User, sessionId: string): Promise<TotpEnrolment> {
   if (await s.store.mfa.totp(user.id)) throw new PageError('Already set up', 'Your authenticator app is already set up.', 409);
   const secret = new Secret({ size: 20 }).base32;
   const now = s.clock.now();
@@ -137,7 +140,7 @@ export async function startTotpEnrolment(s: Services, realm: Realm, user: User, 
 }
 
 /** The secret this session is setting up (the page again after a wrong code), or a fresh one once it expired. */
-export async function currentTotpEnrolment(s: Services, realm: Realm, user: User, sessionId: string): Promise<TotpEnrolment> {
+export async function currentTotpEnrolment(s: MfaDeps, realm: Realm, user: User, sessionId: string): Promise<TotpEnrolment> {
   const sealed = await s.store.mfa.totpEnrolment(sessionId, user.id, s.clock.now());
   return sealed ? enrolmentView(realm, user, s.sealer.open(sealed)) : startTotpEnrolment(s, realm, user, sessionId);
 }
@@ -154,7 +157,7 @@ async function enrolmentView(realm: Realm, user: User, secret: string): Promise<
  * Checks a TOTP code against the user's secret, one step either side (clock drift), and spends
  * its time step: the same code, or an older one, is never accepted again.
  */
-export async function verifyTotp(s: Services, realm: Realm, user: User, code: string): Promise<boolean> {
+export async function verifyTotp(s: MfaDeps, realm: Realm, user: User, code: string): Promise<boolean> {
   const stored = await s.store.mfa.totp(user.id);
   if (!stored) return false;
   const counter = matchingStep(s, realm, user, stored.sealedSecret, code);
@@ -162,7 +165,7 @@ export async function verifyTotp(s: Services, realm: Realm, user: User, code: st
 }
 
 /** The time step whose code `code` is, one step either side of now (clock drift); undefined if none. */
-function matchingStep(s: Services, realm: Realm, user: User, sealedSecret: string, code: string): number | undefined {
+function matchingStep(s: MfaDeps, realm: Realm, user: User, sealedSecret: string, code: string): number | undefined {
   if (!/^\d{6}$/.test(code)) return undefined;
   const totp = totpFor(realm, user, s.sealer.open(sealedSecret));
   const now = s.clock.now();
@@ -175,7 +178,7 @@ function matchingStep(s: Services, realm: Realm, user: User, sealedSecret: strin
  * the user's authenticator app and every other pending secret of the user is dropped. Returns fresh
  * recovery codes, or undefined (wrong code, expired secret, or another session confirmed first).
  */
-export async function confirmTotp(s: Services, realm: Realm, user: User, sessionId: string, code: string): Promise<string[] | undefined> {
+export async function confirmTotp(s: MfaDeps, realm: Realm, user: User, sessionId: string, code: string): Promise<string[] | undefined> {
   const sealed = await s.store.mfa.totpEnrolment(sessionId, user.id, s.clock.now());
   const counter = sealed === undefined ? undefined : matchingStep(s, realm, user, sealed, code);
   if (sealed === undefined || counter === undefined) return undefined;
@@ -187,7 +190,7 @@ const recoveryCodeCount = 10;
 const normaliseRecoveryCode = (code: string): string => code.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** Ten new recovery codes (shown once; stored as keyed hashes), replacing any previous ones. */
-export async function newRecoveryCodes(s: Services, user: User): Promise<string[]> {
+export async function newRecoveryCodes(s: MfaDeps, user: User): Promise<string[]> {
   const codes = Array.from({ length: recoveryCodeCount }, () => {
     const text = randomBytes(8).toString('hex').slice(0, 10);
     return `${text.slice(0, 5)}-${text.slice(5)}`;
@@ -196,7 +199,7 @@ export async function newRecoveryCodes(s: Services, user: User): Promise<string[
   return codes;
 }
 
-export async function useRecoveryCode(s: Services, user: User, code: string): Promise<boolean> {
+export async function useRecoveryCode(s: MfaDeps, user: User, code: string): Promise<boolean> {
   const normalised = normaliseRecoveryCode(code);
   if (normalised.length !== 10) return false;
   return s.store.mfa.useRecoveryCode(user.id, s.sealer.digest(normalised), s.clock.now());
@@ -206,7 +209,7 @@ export async function useRecoveryCode(s: Services, user: User, code: string): Pr
  * A code typed on the second-factor form: six digits are a TOTP code, anything else is tried as
  * a recovery code. Returns the amr values it proves, or undefined.
  */
-export async function verifyCode(s: Services, realm: Realm, user: User, code: string): Promise<string[] | undefined> {
+export async function verifyCode(s: MfaDeps, realm: Realm, user: User, code: string): Promise<string[] | undefined> {
   const trimmed = code.trim().slice(0, 64);
   if (/^\d{6}$/.test(trimmed)) return (await verifyTotp(s, realm, user, trimmed)) ? ['otp'] : undefined;
   return (await useRecoveryCode(s, user, trimmed)) ? ['otp'] : undefined;

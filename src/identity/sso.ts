@@ -1,11 +1,14 @@
 // The browser's SSO session in a realm (one per browser, shared by all the realm's clients).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clearSessionCookie, cookieScope, sessionCookie, setSessionCookie } from '../http/cookies.js';
-import type { Services } from '../services.js';
-import { satisfies, upgradeSession, userRequiredAcr } from './mfa.js';
+import type { Needs } from '../services.js';
+import { satisfies, upgradeSession, userRequiredAcr, type MfaDeps } from './mfa.js';
 import type { Realm } from '../store/realms.js';
 import type { Session } from '../store/sessions.js';
 import type { User } from '../store/users.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type SsoDeps = Needs<'clock' | 'config', 'grants' | 'sessions' | 'users'> & MfaDeps;
 
 export interface ActiveSession { session: Session; user: User }
 
@@ -13,11 +16,11 @@ export interface ActiveSession { session: Session; user: User }
  * A session whose user still owes a second factor (the password step of a user who has one, or
  * whom the realm requires to use one) is pending: it may only go on to the second-factor page.
  */
-export async function isPending(s: Services, realm: Realm, active: ActiveSession): Promise<boolean> {
+export async function isPending(s: SsoDeps, realm: Realm, active: ActiveSession): Promise<boolean> {
   return !satisfies(active.session, await userRequiredAcr(s, realm, active.user));
 }
 
-export async function currentSession(s: Services, request: FastifyRequest, realm: Realm): Promise<ActiveSession | undefined> {
+export async function currentSession(s: SsoDeps, request: FastifyRequest, realm: Realm): Promise<ActiveSession | undefined> {
   const secret = request.cookies[sessionCookie];
   if (!secret) return undefined;
   const now = s.clock.now();
@@ -30,7 +33,7 @@ export async function currentSession(s: Services, request: FastifyRequest, realm
 
 /** Starts a new SSO session for a user who just authenticated, replacing any previous one. */
 export async function startSession(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, amr: string[], acr: string,
+  s: SsoDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, amr: string[], acr: string,
 ): Promise<Session> {
   const now = s.clock.now();
   const previous = await currentSession(s, request, realm);
@@ -46,24 +49,24 @@ export async function startSession(
  * Records a further factor on the session (step-up). When its acr rises, the cookie secret is
  * replaced: a secret seen or planted before the step-up does not carry the stronger session.
  */
-export async function stepUp(s: Services, reply: FastifyReply, realm: Realm, session: Session, added: string[]): Promise<Session> {
+export async function stepUp(s: SsoDeps, reply: FastifyReply, realm: Realm, session: Session, added: string[]): Promise<Session> {
   const upgraded = await upgradeSession(s, session, added);
   if (upgraded.acr !== session.acr) setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), await s.store.sessions.rotateSecret(session.id));
   return upgraded;
 }
 
 /** The user proved it is them again (re-authentication): the session's auth_time is now, and its cookie secret is replaced. */
-export async function reauthenticated(s: Services, reply: FastifyReply, realm: Realm, session: Session): Promise<void> {
+export async function reauthenticated(s: SsoDeps, reply: FastifyReply, realm: Realm, session: Session): Promise<void> {
   setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), await s.store.sessions.reauthenticated(session.id, s.clock.now()));
 }
 
 /** Logout: the session ends, and every grant bound to it (all but offline ones) is revoked. */
-export async function endSession(s: Services, sessionId: string): Promise<void> {
+export async function endSession(s: SsoDeps, sessionId: string): Promise<void> {
   const now = s.clock.now();
   await s.store.sessions.end(sessionId, now);
   await s.store.grants.revokeForSession(sessionId, now);
 }
 
-export function forgetSession(s: Services, reply: FastifyReply, realm: Realm): void {
+export function forgetSession(s: SsoDeps, reply: FastifyReply, realm: Realm): void {
   clearSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name));
 }

@@ -8,9 +8,12 @@
 import type {
   AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type WebauthnDeps = Needs<'clock' | 'config', 'mfa' | 'users'>;
 
 let loaded: Promise<typeof import('@simplewebauthn/server')> | undefined;
 const webauthnServer = () => (loaded ??= import('@simplewebauthn/server'));
@@ -18,7 +21,7 @@ const webauthnServer = () => (loaded ??= import('@simplewebauthn/server'));
 const challengeLifetimeMs = 5 * 60_000;
 
 /** The relying party is Strix itself: rpID is the host name of STRIX_PUBLIC_URL, the origin its origin. */
-function relyingParty(s: Services): { id: string; origin: string } {
+function relyingParty(s: WebauthnDeps): { id: string; origin: string } {
   const url = new URL(s.config.publicUrl);
   return { id: url.hostname, origin: url.origin };
 }
@@ -31,7 +34,7 @@ export const challengeKey = {
 
 const userHandle = (user: User): string => Buffer.from(user.id, 'utf8').toString('base64url');
 
-export async function registrationOptions(s: Services, realm: Realm, user: User, key: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function registrationOptions(s: WebauthnDeps, realm: Realm, user: User, key: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await s.store.mfa.webauthnCredentials(user.id);
   const options = await (await webauthnServer()).generateRegistrationOptions({
     rpName: realm.displayName, rpID: relyingParty(s).id, userName: user.username, userID: Buffer.from(user.id, 'utf8'),
@@ -44,7 +47,7 @@ export async function registrationOptions(s: Services, realm: Realm, user: User,
 }
 
 /** Verifies a registration response against the pending challenge and stores the credential; false if it does not verify. */
-export async function register(s: Services, user: User, key: string, responseJson: string): Promise<boolean> {
+export async function register(s: WebauthnDeps, user: User, key: string, responseJson: string): Promise<boolean> {
   const response = parse<RegistrationResponseJSON>(responseJson);
   const challenge = await s.store.mfa.takeChallenge(key, s.clock.now());
   if (!response || !challenge) return false;
@@ -67,7 +70,7 @@ export async function register(s: Services, user: User, key: string, responseJso
 }
 
 /** Options for an assertion: limited to `user`'s credentials, or open to any discoverable one (passwordless). */
-export async function authenticationOptions(s: Services, key: string, user?: User): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function authenticationOptions(s: WebauthnDeps, key: string, user?: User): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const credentials = user ? await s.store.mfa.webauthnCredentials(user.id) : [];
   const options = await (await webauthnServer()).generateAuthenticationOptions({
     rpID: relyingParty(s).id, userVerification: 'required',
@@ -82,7 +85,7 @@ export async function authenticationOptions(s: Services, key: string, user?: Use
  * that user's. Returns the user and the amr values proved, or undefined.
  */
 export async function authenticate(
-  s: Services, realm: Realm, key: string, responseJson: string, expected?: User,
+  s: WebauthnDeps, realm: Realm, key: string, responseJson: string, expected?: User,
 ): Promise<{ user: User; amr: string[] } | undefined> {
   const response = parse<AuthenticationResponseJSON>(responseJson);
   const challenge = await s.store.mfa.takeChallenge(key, s.clock.now());

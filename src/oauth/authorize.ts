@@ -5,18 +5,21 @@ import { route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { sendAnswer } from '../http/page-view.js';
 import { singleParams } from '../http/params.js';
-import { currentSession } from '../identity/sso.js';
+import { currentSession, type SsoDeps } from '../identity/sso.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
-import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
+import { verifyIdTokenHint, type IdTokenHintDeps } from '../tokens/id-token-hint.js';
 import { oauthEndpoints } from './endpoints.js';
-import { errorResponse, proceed } from '../authorization/completion.js';
+import { errorResponse, proceed, type CompletionDeps } from '../authorization/completion.js';
 import { requestedSubject, trustedRedirect, validateAuthorizationRequest, type AuthorizationRequest } from '../authorization/request.js';
-import { isPushedRequestUri, pushRequired, resolvePushedRequest } from './par.js';
+import { isPushedRequestUri, pushRequired, resolvePushedRequest, type ParDeps } from './par.js';
 import { RejectedRequestObject, resolveRequestObject } from './request-object.js';
 
-export function authorizeRoutes(app: FastifyInstance, s: Services): void {
+/** What this module uses (services.ts `Needs`). */
+export type AuthorizeDeps = Needs<never, 'clients'> & CompletionDeps & SsoDeps & ParDeps & IdTokenHintDeps;
+
+export function authorizeRoutes(app: FastifyInstance, s: AuthorizeDeps): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     let params;
@@ -50,7 +53,7 @@ export function authorizeRoutes(app: FastifyInstance, s: Services): void {
 }
 
 /** The user the client insists on (id_token_hint or a valued sub claim); a hint not issued here is refused. */
-async function expectedSubject(s: Services, realm: Realm, authorization: AuthorizationRequest): Promise<string | undefined> {
+async function expectedSubject(s: AuthorizeDeps, realm: Realm, authorization: AuthorizationRequest): Promise<string | undefined> {
   if (authorization.idTokenHint === undefined) return requestedSubject(authorization, undefined);
   const hint = await verifyIdTokenHint(s, realm, authorization.idTokenHint);
   if (!hint) throw new OAuthError('invalid_request', 'id_token_hint is not an ID token issued by this realm');

@@ -4,16 +4,19 @@
 // endpoint; public clients name themselves with client_id.
 import type { FastifyInstance } from 'fastify';
 import { deviceCodeGrantType } from '../clients/grant-types.js';
-import { authenticatedRequest } from '../http/client-auth.js';
+import { authenticatedRequest, type ClientAuthDeps } from '../http/client-auth.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { randomToken } from '../runtime.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { clientScopes, grantableScope, parseScope } from '../tokens/scopes.js';
 import { oauthEndpoints } from './endpoints.js';
 import { newUserCode, normalizeUserCode, userCodeHash } from '../authorization/user-code.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type DeviceAuthorizationDeps = Needs<'clock' | 'config' | 'sealer', 'deviceCodes'> & ClientAuthDeps;
 
 
 /** Drawing a code that is taken is rare (20^8 codes); a few tries make it vanishingly so. */
@@ -25,7 +28,7 @@ function deviceScope(client: Client, requested: string | undefined): string[] {
   return scope.length > 0 ? grantableScope(client, scope) : [...clientScopes(client)].filter((v) => v !== 'offline_access');
 }
 
-export function deviceRoutes(app: FastifyInstance, s: Services): void {
+export function deviceRoutes(app: FastifyInstance, s: DeviceAuthorizationDeps): void {
   route(app, oauthEndpoints.device_authorization_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;

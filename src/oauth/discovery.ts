@@ -3,7 +3,7 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import { responseTypes } from '../authorization/response-types.js';
 import { endpointUrl, route } from '../http/endpoint.js';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import { clientAssertionAlgs, requestObjectSigningAlgs, tokenEndpointAuthMethods } from '../store/clients.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
 import { claimsSupported } from '../tokens/claims.js';
@@ -15,13 +15,16 @@ import { dpopSigningAlgs } from './dpop.js';
 import { discoveryEndpoints, oauthEndpoints } from './endpoints.js';
 import { grants } from './token.js';
 
+/** What this module uses (services.ts `Needs`). */
+export type DiscoveryDeps = Needs<'config' | 'keystore', 'clients'>;
+
 /**
  * RFC 9700 §2.4: the resource owner password grant MUST NOT be used. Strix keeps it for clients an
  * administrator creates with it, and offers it only in a realm that has such an enabled client.
  */
 const offeredOnlyWhenUsed = new Set(['password']);
 
-async function grantTypesSupported(s: Services, realm: Realm): Promise<string[]> {
+async function grantTypesSupported(s: DiscoveryDeps, realm: Realm): Promise<string[]> {
   const supported: string[] = [];
   for (const { type } of grants) {
     if (!offeredOnlyWhenUsed.has(type) || await s.store.clients.anyEnabledWithGrantType(realm.name, type)) supported.push(type);
@@ -29,7 +32,7 @@ async function grantTypesSupported(s: Services, realm: Realm): Promise<string[]>
   return [...supported, 'implicit'];
 }
 
-export async function discoveryDocument(s: Services, realm: Realm): Promise<Record<string, unknown>> {
+export async function discoveryDocument(s: DiscoveryDeps, realm: Realm): Promise<Record<string, unknown>> {
   return {
     issuer: issuerOf(s.config, realm),
     ...Object.fromEntries(discoveryEndpoints.map((endpoint) => [endpoint.name, endpointUrl(s.config, realm, endpoint)])),
@@ -66,7 +69,7 @@ export async function discoveryDocument(s: Services, realm: Realm): Promise<Reco
   };
 }
 
-export function discoveryRoutes(app: FastifyInstance, s: Services): void {
+export function discoveryRoutes(app: FastifyInstance, s: DiscoveryDeps): void {
   const metadata: RouteHandlerMethod = async (request, reply) =>
     reply.header('cache-control', 'public, max-age=60').send(await discoveryDocument(s, request.realm!));
   route(app, oauthEndpoints.openid_configuration, metadata);

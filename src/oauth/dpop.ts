@@ -6,10 +6,13 @@ import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, 
 import { endpointUrl } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { safeEqual, seconds } from '../runtime.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { oauthEndpoints } from './endpoints.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type DpopDeps = Needs<'clock' | 'config' | 'sealer', 'dpopProofs'>;
 
 /** Asymmetric algorithms only (§4.2): never `none`, never an HMAC. Discovery advertises exactly these. */
 export const dpopSigningAlgs = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
@@ -56,7 +59,7 @@ const nonceWindowMs = 5 * 60_000;
  * (the master key is shared by every node), so any node checks any node's nonce.
  */
 export class DPoPNonces {
-  constructor(private readonly s: Pick<Services, 'sealer' | 'clock'>, private readonly realm: string) {}
+  constructor(private readonly s: Needs<'sealer' | 'clock'>, private readonly realm: string) {}
 
   private mac(window: number): string {
     return this.s.sealer.digest(`dpop-nonce v1|${this.realm}|${window}`);
@@ -81,7 +84,7 @@ export class DPoPNonces {
 }
 
 /** The realm's nonces when it requires them; each response then names the current one (DPoP-Nonce). */
-export function nonceChallenge(s: Pick<Services, 'sealer' | 'clock'>, realm: Realm, reply: FastifyReply): DPoPNonces | undefined {
+export function nonceChallenge(s: Needs<'sealer' | 'clock'>, realm: Realm, reply: FastifyReply): DPoPNonces | undefined {
   if (!realm.settings.dpop_nonce_required) return undefined;
   const nonces = new DPoPNonces(s, realm.name);
   reply.header('dpop-nonce', nonces.current());
@@ -109,7 +112,7 @@ export function dpopHeader(request: FastifyRequest): string | undefined {
  * when an access token goes with it. The jti check comes last, so refused proofs cost no storage.
  */
 export async function verifyDPoPProof(
-  proof: string, expected: ProofExpectation, s: Pick<Services, 'clock' | 'store'>,
+  proof: string, expected: ProofExpectation, s: DpopDeps,
 ): Promise<VerifiedProof> {
   const header = proofHeader(proof);
   const jwk = header.jwk as JWK;
@@ -191,7 +194,7 @@ export function dpopRequired(realm: Realm, client: Client): boolean {
  * Called after client authentication, so that an unauthenticated caller learns nothing about proofs.
  */
 export async function tokenRequestProof(
-  request: FastifyRequest, reply: FastifyReply, s: Services, realm: Realm, client: Client,
+  request: FastifyRequest, reply: FastifyReply, s: DpopDeps, realm: Realm, client: Client,
 ): Promise<VerifiedProof | undefined> {
   const proof = dpopHeader(request);
   if (proof === undefined) {

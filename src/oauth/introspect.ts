@@ -1,17 +1,20 @@
 // Token introspection (RFC 7662): a resource server, authenticated as a confidential client, asks
 // whether a token is active and what it stands for. Anything not active answers {"active": false}.
 import type { FastifyInstance } from 'fastify';
-import { authenticatedRequest, InvalidClient } from '../http/client-auth.js';
+import { authenticatedRequest, InvalidClient, type ClientAuthDeps } from '../http/client-auth.js';
 import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { seconds } from '../runtime.js';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
-import { inspectToken, type InspectedToken } from '../tokens/inspect.js';
-import { subjectFor } from '../tokens/subject.js';
+import { inspectToken, type InspectedToken, type InspectDeps } from '../tokens/inspect.js';
+import { subjectFor, type SubjectDeps } from '../tokens/subject.js';
 import { oauthEndpoints } from './endpoints.js';
 
-export function introspectRoutes(app: FastifyInstance, s: Services): void {
+/** What this module uses (services.ts `Needs`). */
+export type IntrospectDeps = Needs<'config', 'clients'> & ClientAuthDeps & InspectDeps & SubjectDeps;
+
+export function introspectRoutes(app: FastifyInstance, s: IntrospectDeps): void {
   route(app, oauthEndpoints.introspection_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const realm = request.realm!;

@@ -1,11 +1,14 @@
 // Telling the clients of an ended session: OIDC Back-Channel Logout 1.0 (a logout token POSTed to
 // each backchannel_logout_uri, retried) and Front-Channel Logout 1.0 (URIs for the sign-out page's iframes).
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import type { Session } from '../store/sessions.js';
 import { signLogoutToken } from '../tokens/issue.js';
-import { subjectFor } from '../tokens/subject.js';
+import { subjectFor, type SubjectDeps } from '../tokens/subject.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type LogoutNotificationsDeps = Needs<'clock' | 'config' | 'keystore' | 'log' | 'outbound', 'clients'> & SubjectDeps;
 
 const requestTimeoutMs = 5_000;
 /** The answer's body means nothing to Strix; a client that sends more than this has not logged out properly. */
@@ -13,12 +16,12 @@ const maxAnswerBytes = 64 * 1024;
 /** Delays before the second and third attempts; a client that is down for longer misses the logout. */
 export const retryDelaysMs = [2_000, 10_000];
 
-async function clientsOf(s: Services, realm: Realm, clientIds: string[]): Promise<Client[]> {
+async function clientsOf(s: LogoutNotificationsDeps, realm: Realm, clientIds: string[]): Promise<Client[]> {
   const clients = await Promise.all(clientIds.map((id) => s.store.clients.get(realm.name, id)));
   return clients.filter((c): c is Client => c !== undefined && c.enabled);
 }
 
-async function post(s: Pick<Services, 'outbound'>, uri: string, logoutToken: string): Promise<boolean> {
+async function post(s: Needs<'outbound'>, uri: string, logoutToken: string): Promise<boolean> {
   try {
     const response = await s.outbound.request(uri, {
       purpose: 'backchannel_logout_uri',
@@ -38,7 +41,7 @@ async function post(s: Pick<Services, 'outbound'>, uri: string, logoutToken: str
  * Sends the logout tokens and waits for the first attempts (so a client that answers promptly has
  * logged the user out before the browser leaves); failed deliveries are retried in the background.
  */
-export async function sendBackchannelLogout(s: Services, realm: Realm, session: Session, clientIds: string[]): Promise<void> {
+export async function sendBackchannelLogout(s: LogoutNotificationsDeps, realm: Realm, session: Session, clientIds: string[]): Promise<void> {
   const ctx = { issuer: issuerOf(s.config, realm), realm, keystore: s.keystore, now: s.clock.now() };
   const targets = (await clientsOf(s, realm, clientIds)).filter((c) => c.metadata.backchannel_logout_uri);
   await Promise.all(targets.map(async (client) => {
@@ -59,7 +62,7 @@ export async function sendBackchannelLogout(s: Services, realm: Realm, session: 
 }
 
 /** The iframe URIs of the sign-out page, with iss and sid (Front-Channel Logout §2, §3). */
-export async function frontchannelLogoutUris(s: Services, realm: Realm, session: Session, clientIds: string[]): Promise<string[]> {
+export async function frontchannelLogoutUris(s: LogoutNotificationsDeps, realm: Realm, session: Session, clientIds: string[]): Promise<string[]> {
   return (await clientsOf(s, realm, clientIds)).flatMap((client) => {
     if (!client.metadata.frontchannel_logout_uri) return [];
     const url = new URL(client.metadata.frontchannel_logout_uri);

@@ -8,26 +8,29 @@ import { PageError } from '../http/errors.js';
 import { sendAnswer } from '../http/page-view.js';
 import { getMessages, pickLocale } from '../i18n/messages.js';
 import { singleParams, type Params } from '../http/params.js';
-import { currentSession, endSession, forgetSession } from '../identity/sso.js';
+import { currentSession, endSession, forgetSession, type SsoDeps } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { verifyIdTokenHint, type IdTokenHint } from '../tokens/id-token-hint.js';
+import { verifyIdTokenHint, type IdTokenHint, type IdTokenHintDeps } from '../tokens/id-token-hint.js';
 import { subjectFor } from '../tokens/subject.js';
 import type { Session } from '../store/sessions.js';
 import { oauthEndpoints } from './endpoints.js';
-import { frontchannelLogoutUris, sendBackchannelLogout } from './logout-notifications.js';
+import { frontchannelLogoutUris, sendBackchannelLogout, type LogoutNotificationsDeps } from './logout-notifications.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type LogoutDeps = Needs<'audit' | 'config' | 'sealer', 'clients' | 'grants'> & SsoDeps & LogoutNotificationsDeps & IdTokenHintDeps;
 
 interface LogoutRequest { hint?: IdTokenHint; client?: Client; postLogoutRedirectUri?: string; state?: string; uiLocales?: string }
 
-async function verifyHint(s: Services, realm: Realm, token: string): Promise<IdTokenHint> {
+async function verifyHint(s: LogoutDeps, realm: Realm, token: string): Promise<IdTokenHint> {
   const hint = await verifyIdTokenHint(s, realm, token);
   if (!hint) throw new PageError('Invalid sign-out request', 'The application sent an ID token that was not issued here.');
   return hint;
 }
 
-async function validateLogout(s: Services, realm: Realm, params: Params): Promise<LogoutRequest> {
+async function validateLogout(s: LogoutDeps, realm: Realm, params: Params): Promise<LogoutRequest> {
   const hint = params.id_token_hint === undefined ? undefined : await verifyHint(s, realm, params.id_token_hint);
   if (hint?.clientId && params.client_id !== undefined && params.client_id !== hint.clientId) {
     throw new PageError('Invalid sign-out request', 'client_id does not match the ID token.');
@@ -45,7 +48,7 @@ async function validateLogout(s: Services, realm: Realm, params: Params): Promis
 }
 
 /** The sub the hint's client knows a user by (pairwise for a pairwise client). */
-async function hintSubjectOf(s: Services, realm: Realm, hint: IdTokenHint, userId: string): Promise<string> {
+async function hintSubjectOf(s: LogoutDeps, realm: Realm, hint: IdTokenHint, userId: string): Promise<string> {
   const client = hint.clientId === undefined ? undefined : await s.store.clients.get(realm.name, hint.clientId);
   return subjectFor(s, realm.name, client, userId);
 }
@@ -73,7 +76,7 @@ function signedOut(request: FastifyRequest, reply: FastifyReply, realm: Realm, l
 }
 
 /** Ends the session, tells its clients (back-channel now, front-channel on the next page), then leaves. */
-async function signOut(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, session: Session, logout: LogoutRequest): Promise<FastifyReply> {
+async function signOut(s: LogoutDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, session: Session, logout: LogoutRequest): Promise<FastifyReply> {
   const clientIds = await s.store.grants.clientIdsForSession(session.id);
   await endSession(s, session.id);
   forgetSession(s, reply, realm);
@@ -82,7 +85,7 @@ async function signOut(s: Services, request: FastifyRequest, reply: FastifyReply
   return signedOut(request, reply, realm, logout, await frontchannelLogoutUris(s, realm, session, clientIds));
 }
 
-export function logoutRoutes(app: FastifyInstance, s: Services): void {
+export function logoutRoutes(app: FastifyInstance, s: LogoutDeps): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     const logout = await validateLogout(s, realm, parseParams(request.method === 'POST' ? request.body : request.query));

@@ -2,18 +2,21 @@
 // endpoint, authenticated as at the token endpoint, and gets back a short-lived request_uri that
 // the authorization endpoint accepts in place of the parameters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticatedRequest } from '../http/client-auth.js';
+import { authenticatedRequest, type ClientAuthDeps } from '../http/client-auth.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { dpopHeader, InvalidDPoPProof, nonceChallenge, verifyDPoPProof } from './dpop.js';
+import { dpopHeader, InvalidDPoPProof, nonceChallenge, verifyDPoPProof, type DpopDeps } from './dpop.js';
 import { trustedRedirect, validateAuthorizationRequest, type TrustedRedirect } from '../authorization/request.js';
 import { oauthEndpoints } from './endpoints.js';
-import { pushedRequestObject, rejection } from './request-object.js';
+import { pushedRequestObject, rejection, type RequestObjectDeps } from './request-object.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type ParDeps = Needs<'clock' | 'config', 'pushedRequests'> & ClientAuthDeps & DpopDeps & RequestObjectDeps;
 
 /** RFC 9126 §2.2: the request_uri is a URN with this prefix and a random reference. */
 export const pushedRequestUriPrefix = 'urn:ietf:params:oauth:request_uri:';
@@ -23,7 +26,7 @@ export const pushedRequestLifetimeSeconds = 60;
 /** Client authentication travels with the push but is no part of the authorization request. */
 const authenticationParams = ['client_secret', 'client_assertion', 'client_assertion_type'];
 
-export function parRoutes(app: FastifyInstance, s: Services): void {
+export function parRoutes(app: FastifyInstance, s: ParDeps): void {
   route(app, oauthEndpoints.pushed_authorization_request_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;
@@ -45,7 +48,7 @@ export function parRoutes(app: FastifyInstance, s: Services): void {
  * authorization endpoint would, and every error is answered here as JSON (§2.3). Returns the
  * effective parameters, which the authorization endpoint validates again when they are used.
  */
-async function validatedPush(s: Services, realm: Realm, client: Client, body: Params): Promise<Params> {
+async function validatedPush(s: ParDeps, realm: Realm, client: Client, body: Params): Promise<Params> {
   if (body.request_uri !== undefined) throw new OAuthError('invalid_request', 'request_uri must not be sent to the pushed authorization request endpoint');
   const outer: Params = { client_id: client.clientId };
   for (const [name, value] of Object.entries(body)) if (!authenticationParams.includes(name)) outer[name] = value;
@@ -58,7 +61,7 @@ async function validatedPush(s: Services, realm: Realm, client: Client, body: Pa
  * RFC 9449 §10.1: a DPoP proof sent with the push binds the code to its key, as dpop_jkt would; when
  * both come, they must name the same key.
  */
-async function bindToProof(request: FastifyRequest, reply: FastifyReply, s: Services, realm: Realm, pushed: Params): Promise<void> {
+async function bindToProof(request: FastifyRequest, reply: FastifyReply, s: ParDeps, realm: Realm, pushed: Params): Promise<void> {
   const proof = dpopHeader(request);
   if (proof === undefined) return;
   const nonces = nonceChallenge(s, realm, reply);
@@ -87,7 +90,7 @@ export function isPushedRequestUri(value: string | undefined): value is string {
  * client that pushed it, until it expires; errors take the route of any request_uri error (a
  * redirect only to a registered redirect_uri the request named, otherwise a page).
  */
-export async function resolvePushedRequest(s: Services, realm: Realm, client: Client | undefined, outer: Params): Promise<Params> {
+export async function resolvePushedRequest(s: ParDeps, realm: Realm, client: Client | undefined, outer: Params): Promise<Params> {
   // Without a known client, trustedRedirect shows the error page.
   if (outer.client_id === undefined || !client?.enabled) return outer;
   const reference = outer.request_uri!.slice(pushedRequestUriPrefix.length);

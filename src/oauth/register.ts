@@ -11,14 +11,17 @@ import { OAuthError } from '../http/errors.js';
 import { isObject, type JsonObject } from '../json.js';
 import { randomToken, safeEqual, seconds, sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import { storedSecret, type Client, type ClientMetadata, type TokenEndpointAuthMethod } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import type { ClientRegistration } from '../store/registrations.js';
 import { builtInScopes } from '../tokens/scopes.js';
 import { ValidationError } from '../validation.js';
 import { oauthEndpoints } from './endpoints.js';
-import { checkSectorIdentifier } from './sector-identifier.js';
+import { checkSectorIdentifier, type SectorIdentifierDeps } from './sector-identifier.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type RegisterDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'grants' | 'registrations'> & SectorIdentifierDeps;
 
 /** Values Strix issues (RFC 7591 §3.2.1, RFC 7592 §3); a client never chooses them. */
 const issuedFields = ['client_id', 'client_secret', 'client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'];
@@ -81,7 +84,7 @@ function checkImplicitRedirectUris(metadata: ClientMetadata): void {
 }
 
 /** RFC 7591 §3: a protected realm needs an initial access token (kept as a keyed digest: it may be chosen by a person). */
-async function authorizeRegistration(s: Services, request: FastifyRequest): Promise<void> {
+async function authorizeRegistration(s: RegisterDeps, request: FastifyRequest): Promise<void> {
   const realm = request.realm!.name;
   if ((await s.store.registrations.policy(realm)) === 'open') return;
   const token = bearerToken(request.headers.authorization, 'an initial access token');
@@ -94,7 +97,7 @@ async function authorizeRegistration(s: Services, request: FastifyRequest): Prom
  * RFC 7592 §2: the registration access token must be the one issued for the client in the path.
  * A token for another client gets the same answer, so that answers do not reveal which clients exist.
  */
-async function managedClient(s: Services, request: FastifyRequest): Promise<{ client: Client; registration: ClientRegistration; token: string }> {
+async function managedClient(s: RegisterDeps, request: FastifyRequest): Promise<{ client: Client; registration: ClientRegistration; token: string }> {
   const realm = request.realm!.name;
   const token = bearerToken(request.headers.authorization, 'a registration access token');
   const { clientId } = request.params as { clientId: string };
@@ -110,7 +113,7 @@ function requireJson(request: FastifyRequest): void {
 }
 
 /** RFC 7592 §2.2: the client names itself, and may not change its secret or send issued values. */
-function checkUpdateRequest(s: Services, body: unknown, client: Client): void {
+function checkUpdateRequest(s: RegisterDeps, body: unknown, client: Client): void {
   if (!isObject(body)) throw new OAuthError('invalid_client_metadata', 'the body must be a JSON object of client metadata');
   if (body.client_id !== client.clientId) throw new OAuthError('invalid_request', 'client_id must be included and be the client\'s own');
   const forbidden = notInUpdates.find((field) => body[field] !== undefined);
@@ -124,7 +127,7 @@ function checkUpdateRequest(s: Services, body: unknown, client: Client): void {
 interface Issued { secret?: string; registrationAccessToken: string }
 
 /** RFC 7591 §3.2.1 and RFC 7592 §3. The secret is shown only when issued; Strix keeps only its digest. */
-function clientInformation(s: Services, realm: Realm, metadata: ClientMetadata, registration: { issuedAt: number }, issued: Issued): JsonObject {
+function clientInformation(s: RegisterDeps, realm: Realm, metadata: ClientMetadata, registration: { issuedAt: number }, issued: Issued): JsonObject {
   return {
     ...metadata,
     client_id_issued_at: seconds(registration.issuedAt),
@@ -148,7 +151,7 @@ function withBearerChallenge(handler: (request: FastifyRequest, reply: FastifyRe
   };
 }
 
-export function registerRoutes(app: FastifyInstance, s: Services): void {
+export function registerRoutes(app: FastifyInstance, s: RegisterDeps): void {
   route(app, oauthEndpoints.registration_endpoint, withBearerChallenge(async (request, reply) => {
     const realm = request.realm!;
     await authorizeRegistration(s, request);

@@ -6,10 +6,13 @@ import { OAuthError, PageError } from '../http/errors.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import { isRepeatable, joinedValues, type Params } from '../http/params.js';
 import { wellFormedText } from '../http/well-formed-input.js';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import { clientAssertionAlgs, requestObjectSigningAlgs, type Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { trustedRedirect, type TrustedRedirect } from '../authorization/request.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type RequestObjectDeps = Needs<'clock' | 'config' | 'outbound' | 'sealer', 'changes'>;
 
 const hmacAlgs: readonly string[] = clientAssertionAlgs.client_secret_jwt;
 
@@ -37,7 +40,7 @@ export class RejectedRequestObject extends OAuthError {
  * when no redirect URI can be trusted for the error.
  */
 export async function resolveRequestObject(
-  s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound' | 'store'>, realm: Realm, client: Client | undefined, outer: Params,
+  s: RequestObjectDeps, realm: Realm, client: Client | undefined, outer: Params,
 ): Promise<Params> {
   if (outer.request === undefined && outer.request_uri === undefined) return outer;
   // Without a known client there are no keys to verify with; trustedRedirect shows the page.
@@ -64,7 +67,7 @@ export async function resolveRequestObject(
  * verified and checked as at the authorization endpoint, but its errors are answered as JSON.
  */
 export async function pushedRequestObject(
-  s: Pick<Services, 'clock' | 'sealer' | 'config' | 'outbound' | 'store'>, realm: Realm, client: Client, outer: Params,
+  s: RequestObjectDeps, realm: Realm, client: Client, outer: Params,
 ): Promise<Params> {
   if (outer.request === undefined) return outer;
   const claims = await verifiedClaims(s, client, outer.request);
@@ -97,7 +100,7 @@ export function rejection(client: Client, error: OAuthError, replyTo: Params | u
 const invalidObject = (description: string) => new OAuthError('invalid_request_object', description);
 
 async function verifiedClaims(
-  s: Pick<Services, 'clock' | 'sealer' | 'outbound' | 'store'>, client: Client, jwt: string,
+  s: RequestObjectDeps, client: Client, jwt: string,
 ): Promise<JWTPayload> {
   const alg = signingAlg(jwt);
   // A client that registered an alg gets only that one (an unsigned object from it is refused).
@@ -129,7 +132,7 @@ function signingAlg(jwt: string): string {
 }
 
 /** The family comes from the alg: an HMAC keyed with the secret, a signature checked with the client's keys. */
-function verificationKeys(s: Pick<Services, 'clock' | 'sealer' | 'outbound' | 'store'>, client: Client, alg: string): JWTVerifyGetKey {
+function verificationKeys(s: RequestObjectDeps, client: Client, alg: string): JWTVerifyGetKey {
   try {
     return hmacAlgs.includes(alg) ? secretKey(client, s.sealer) : clientKeys(client, s.clock.now(), s.store.changes, s.outbound);
   } catch (error) {
@@ -190,7 +193,7 @@ function registeredRequestUri(registered: string, requestUri: string): boolean {
   return candidate === base || candidate.startsWith(base.endsWith('/') ? base : `${base}/`);
 }
 
-async function fetchRequestObject(s: Pick<Services, 'outbound'>, client: Client, requestUri: string): Promise<string> {
+async function fetchRequestObject(s: Needs<'outbound'>, client: Client, requestUri: string): Promise<string> {
   const invalidUri = (description: string) => new OAuthError('invalid_request_uri', description);
   if (!URL.canParse(requestUri) || !httpsOrLoopback(new URL(requestUri))) throw invalidUri('request_uri must be an https URL');
   const registered = client.metadata.request_uris ?? [];

@@ -2,14 +2,17 @@
 // token, or an access token with a grant behind it, revokes that grant, so every token issued from
 // it stops working; an access token without one (client_credentials) is revoked on its own.
 import type { FastifyInstance } from 'fastify';
-import { authenticatedRequest } from '../http/client-auth.js';
+import { authenticatedRequest, type ClientAuthDeps } from '../http/client-auth.js';
 import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
-import type { Services } from '../services.js';
-import { inspectToken } from '../tokens/inspect.js';
+import type { Needs } from '../services.js';
+import { inspectToken, type InspectDeps } from '../tokens/inspect.js';
 import { oauthEndpoints } from './endpoints.js';
 
-export function revokeRoutes(app: FastifyInstance, s: Services): void {
+/** What this module uses (services.ts `Needs`). */
+export type RevokeDeps = Needs<'clock', 'grants' | 'revokedAccessTokens'> & ClientAuthDeps & InspectDeps;
+
+export function revokeRoutes(app: FastifyInstance, s: RevokeDeps): void {
   route(app, oauthEndpoints.revocation_endpoint, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const realm = request.realm!;

@@ -3,8 +3,11 @@
 // cannot claim another organisation's sector (and so its users' pairwise subjects).
 import { OAuthError } from '../http/errors.js';
 import { httpsOrLoopback } from '../http/outbound.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { ClientMetadata } from '../store/clients.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type SectorIdentifierDeps = Needs<'outbound'>;
 
 const fetchTimeoutMs = 5_000;
 const maxDocumentBytes = 64 * 1024;
@@ -12,7 +15,7 @@ const maxDocumentBytes = 64 * 1024;
 const invalid = (description: string) => new OAuthError('invalid_client_metadata', `sector_identifier_uri: ${description}`);
 
 /** The URIs the document lists; throws invalid_client_metadata when it cannot be fetched or is not a JSON array of strings. */
-async function listedUris(s: Pick<Services, 'outbound'>, uri: string): Promise<string[]> {
+async function listedUris(s: Needs<'outbound'>, uri: string): Promise<string[]> {
   let text: string;
   try {
     // No redirects: the host of the URI registered is the sector, so it must be the one that answers.
@@ -37,7 +40,7 @@ async function listedUris(s: Pick<Services, 'outbound'>, uri: string): Promise<s
  * is listed. Against server-side request forgery the rules are request_uri's: https (http only to
  * loopback, which the outbound address guard refuses unless the operator allowed it).
  */
-export async function checkSectorIdentifier(s: Pick<Services, 'outbound'>, metadata: ClientMetadata): Promise<void> {
+export async function checkSectorIdentifier(s: Needs<'outbound'>, metadata: ClientMetadata): Promise<void> {
   const uri = metadata.sector_identifier_uri;
   if (uri === undefined) return;
   if (!URL.canParse(uri) || !httpsOrLoopback(new URL(uri))) throw invalid('must be an https URL');

@@ -4,16 +4,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorizationToken, challenge, InvalidToken, type TokenScheme } from '../http/bearer.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { claimsForScopes, claimsNamed, requestedClaimNames } from '../tokens/claims.js';
 import { userinfoClaims } from '../tokens/custom-claims.js';
 import { signUserinfo } from '../tokens/issue.js';
-import { inspectAccessToken } from '../tokens/inspect.js';
-import { subjectFor } from '../tokens/subject.js';
+import { inspectAccessToken, type InspectDeps } from '../tokens/inspect.js';
+import { subjectFor, type SubjectDeps } from '../tokens/subject.js';
 import { isFormBody } from '../http/params.js';
-import { dpopHeader, dpopSigningAlgs, nonceChallenge, verifyDPoPProof } from './dpop.js';
+import { dpopHeader, dpopSigningAlgs, nonceChallenge, verifyDPoPProof, type DpopDeps } from './dpop.js';
 import { oauthEndpoints } from './endpoints.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type UserinfoDeps = Needs<'clock' | 'config' | 'keystore', 'clients'> & DpopDeps & InspectDeps & SubjectDeps;
 
 /** The access token and how it came: in the Authorization header with its scheme, or in the form body. */
 interface PresentedToken { token: string; scheme: TokenScheme | 'body' }
@@ -37,7 +40,7 @@ function presentedToken(request: FastifyRequest): PresentedToken {
  * made with that key for this request and this token; never as a bearer token (§7.2, no downgrade).
  */
 async function checkSenderConstraint(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, presented: PresentedToken, jkt: string | undefined,
+  s: UserinfoDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, presented: PresentedToken, jkt: string | undefined,
 ): Promise<void> {
   if (jkt === undefined) {
     if (presented.scheme === 'DPoP') throw new OAuthError('invalid_token', 'the access token is not DPoP-bound: send it with the Bearer scheme');
@@ -60,7 +63,7 @@ function challengeFor(error: OAuthError, realm: Realm, dpop: boolean): string {
 /** RFC 6750 §3.1: a request without any token gets a bare challenge and no error body. */
 const cameWithoutToken = (error: OAuthError) => error instanceof InvalidToken && !error.presented;
 
-export function userinfoRoutes(app: FastifyInstance, s: Services): void {
+export function userinfoRoutes(app: FastifyInstance, s: UserinfoDeps): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     reply.header('cache-control', 'no-store');

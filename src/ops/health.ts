@@ -2,8 +2,11 @@
 // (it can serve: the database answers within a deadline). Neither needs a realm.
 import type { FastifyInstance } from 'fastify';
 import { route } from '../http/endpoint.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import { opsEndpoints } from './endpoints.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type HealthDeps = Needs<never, 'ping'>;
 
 export const readinessTimeoutMs = 2000;
 
@@ -18,7 +21,7 @@ async function within(ms: number, check: () => Promise<void>): Promise<boolean> 
   }
 }
 
-export function healthRoutes(app: FastifyInstance, s: Services): void {
+export function healthRoutes(app: FastifyInstance, s: HealthDeps): void {
   route(app, opsEndpoints.health_live, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
   route(app, opsEndpoints.health_ready, async (request, reply) => {
     reply.header('cache-control', 'no-store');

@@ -1,13 +1,16 @@
 // Background housekeeping for a running server: purges expired rows (src/store/purge.ts) about
 // once a minute. Every node may run it; the deletes are idempotent, and jitter spreads the nodes out.
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import { purgeExpired } from '../store/purge.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type HousekeepingDeps = Needs<'clock' | 'log', 'purge' | 'realms' | 'events' | 'knownDevices'>;
 
 export interface Housekeeping { stop(): Promise<void> }
 
 export const purgeIntervalMs = 60_000;
 
-export function startHousekeeping(s: Services, intervalMs = purgeIntervalMs): Housekeeping {
+export function startHousekeeping(s: HousekeepingDeps, intervalMs = purgeIntervalMs): Housekeeping {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;

@@ -7,11 +7,14 @@
 // Unknown usernames are counted and locked exactly like real ones, so a lockout never tells an
 // attacker which usernames exist. Counters live in the database, so every node sees them.
 import type { Logger } from 'pino';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { FailureRecord } from '../store/login-failures.js';
 import type { BruteForceSettings, Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { recordEvent } from './audit.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type BruteForceDeps = Needs<'audit' | 'clock', 'loginFailures' | 'users'>;
 
 // Only `warn` is used, so a request's logger (with its request id) fits as well as the root one.
 export interface SignInAttempt { realm: Realm; username: string; ip: string; log: Pick<Logger, 'warn'> }
@@ -65,7 +68,7 @@ function lockFor(until: number, now: number): Lock | undefined {
 }
 
 /** The lock that refuses this attempt before its password is looked at, if any. */
-export async function currentLock(s: Services, attempt: SignInAttempt): Promise<Lock | undefined> {
+export async function currentLock(s: BruteForceDeps, attempt: SignInAttempt): Promise<Lock | undefined> {
   const settings = attempt.realm.settings.brute_force;
   if (!settings.enabled) return undefined;
   const keys = attemptKeys(attempt);
@@ -82,7 +85,7 @@ export async function currentLock(s: Services, attempt: SignInAttempt): Promise<
 }
 
 /** Counts a failed sign-in (`user` when the username exists); returns the lock it started, if any. */
-export async function recordFailure(s: Services, attempt: SignInAttempt, user: User | undefined): Promise<Lock | undefined> {
+export async function recordFailure(s: BruteForceDeps, attempt: SignInAttempt, user: User | undefined): Promise<Lock | undefined> {
   const settings = attempt.realm.settings.brute_force;
   if (!settings.enabled) return undefined;
   const { loginFailures } = s.store;
@@ -113,7 +116,7 @@ export async function recordFailure(s: Services, attempt: SignInAttempt, user: U
   return lockFor(Math.max(accountUntil, addressUntil), now);
 }
 
-async function lockAccount(s: Services, attempt: SignInAttempt, key: string, user: User | undefined, now: number): Promise<number> {
+async function lockAccount(s: BruteForceDeps, attempt: SignInAttempt, key: string, user: User | undefined, now: number): Promise<number> {
   const settings = attempt.realm.settings.brute_force;
   const realm = attempt.realm.name;
   const lockouts = await s.store.loginFailures.addLockout(realm, key);
@@ -137,7 +140,7 @@ async function lockAccount(s: Services, attempt: SignInAttempt, key: string, use
 }
 
 /** A successful sign-in forgets the username's failures. The address's count stays: stuffing lists hold valid pairs too. */
-export async function recordSuccess(s: Services, attempt: SignInAttempt): Promise<void> {
+export async function recordSuccess(s: BruteForceDeps, attempt: SignInAttempt): Promise<void> {
   if (!attempt.realm.settings.brute_force.enabled) return;
   const keys = attemptKeys(attempt);
   await s.store.loginFailures.clear(attempt.realm.name, [keys.user, keys.userIp]);
@@ -147,7 +150,7 @@ export async function recordSuccess(s: Services, attempt: SignInAttempt): Promis
  * Clears an account's lockout (`strix users unlock`). Re-enables the account only when a permanent
  * lockout disabled it, never one an administrator disabled on purpose.
  */
-export async function unlockAccount(s: Pick<Services, 'store' | 'clock'>, realm: string, username: string): Promise<{ reenabled: boolean }> {
+export async function unlockAccount(s: BruteForceDeps, realm: string, username: string): Promise<{ reenabled: boolean }> {
   const keys = accountKeys(username);
   const disabledByLockout = await s.store.loginFailures.clearAccount(realm, keys.user, keys.userIpPrefix);
   const user = disabledByLockout ? await s.store.users.findByUsername(realm, username) : undefined;

@@ -5,10 +5,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cookieScope } from '../http/cookies.js';
 import { randomToken, sha256 } from '../runtime.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { recordEvent } from './audit.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type KnownDevicesDeps = Needs<'audit' | 'clock' | 'config', 'knownDevices'>;
 
 export const deviceCookie = 'strix_device';
 /** Browsers cap cookie lifetimes at 400 days; a device unseen for as long is forgotten. */
@@ -30,7 +33,7 @@ export function userAgentSummary(header: string | undefined): string {
  * browsers but never this one. A failure here is logged and never stops the sign-in.
  */
 export async function noteDevice(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, sessionId: string, clientId: string,
+  s: KnownDevicesDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, sessionId: string, clientId: string,
 ): Promise<void> {
   try {
     let token = request.cookies[deviceCookie];

@@ -2,9 +2,12 @@
 // common passwords (a list shipped with Strix, checked offline), not a recent previous password;
 // and the argon2id parameters new hashes get, with old hashes upgraded at sign-in.
 import { hashPassword, needsRehash, verifyPassword } from '../identity/passwords.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { PasswordPolicy, Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type PasswordPolicyDeps = Needs<'clock', 'passwordHistory' | 'users'>;
 
 export class PasswordPolicyError extends Error {
   constructor(readonly problems: string[]) {
@@ -40,7 +43,7 @@ export async function assertAcceptable(policy: PasswordPolicy, password: string,
 }
 
 /** Sets a user's new password under the realm's policy, history included; the old hash joins the history. */
-export async function changePassword(s: Pick<Services, 'store' | 'clock'>, realm: Realm, user: User, password: string): Promise<void> {
+export async function changePassword(s: PasswordPolicyDeps, realm: Realm, user: User, password: string): Promise<void> {
   const policy = realm.settings.password_policy;
   await assertAcceptable(policy, password, user);
   const previous = [...(user.passwordHash ? [user.passwordHash] : []), ...await s.store.passwordHistory.recent(user.id, policy.history)].slice(0, Math.max(policy.history, 0));
@@ -53,7 +56,7 @@ export async function changePassword(s: Pick<Services, 'store' | 'clock'>, realm
 }
 
 /** After a successful sign-in: re-hash a password stored with other argon2id parameters than the policy's. */
-export async function upgradeHash(s: Pick<Services, 'store' | 'clock'>, realm: Realm, user: User, password: string): Promise<void> {
+export async function upgradeHash(s: PasswordPolicyDeps, realm: Realm, user: User, password: string): Promise<void> {
   const { hashing } = realm.settings.password_policy;
   if (user.passwordHash && needsRehash(user.passwordHash, hashing)) {
     await s.store.users.setPasswordHash(user.id, await hashPassword(password, hashing), s.clock.now());

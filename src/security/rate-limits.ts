@@ -11,7 +11,10 @@ import type { Redis } from 'ioredis';
 import type { ClientAuthenticationLimits } from '../http/client-auth.js';
 import { matchedEndpoint, type Method, type RateLimit, type RateLimitName } from '../http/endpoint.js';
 import { TooManyRequests } from '../http/errors.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type RateLimitsDeps = Needs<'clock' | 'config' | 'log'>;
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
@@ -27,7 +30,7 @@ const maxClientIdLength = 200;
 /** The address counted: IPv6 clients by /64, as one host usually holds the whole subnet. */
 const addressKey = (request: FastifyRequest) => normalizeIP(request.ip, 64);
 
-async function connectRedis(s: Services, url: string): Promise<Redis> {
+async function connectRedis(s: RateLimitsDeps, url: string): Promise<Redis> {
   // Loaded only when configured: it takes a noticeable part of the start-up time.
   const { Redis } = await import('ioredis');
   // No offline queue: while Redis is down a check fails at once (and the request goes through)
@@ -59,7 +62,7 @@ function whenReady(redis: Redis): Promise<void> {
 }
 
 /** Registers the limits; call after the realm resolver, so that each realm's own settings apply, and before the routes it limits. */
-export async function rateLimits(app: FastifyInstance, s: Services): Promise<void> {
+export async function rateLimits(app: FastifyInstance, s: RateLimitsDeps): Promise<void> {
   const redis = s.config.redisUrl ? await connectRedis(s, s.config.redisUrl) : undefined;
   if (redis) {
     app.addHook('onClose', async () => redis.disconnect());
@@ -143,7 +146,7 @@ const authenticatedClients = new WeakMap<FastifyRequest, string>();
  * address's next failure there, as the count itself is shared through Redis).
  */
 function clientAuthenticationLimits(
-  s: Services, spend: (request: FastifyRequest, name: RateLimitName) => Promise<number | undefined>,
+  s: RateLimitsDeps, spend: (request: FastifyRequest, name: RateLimitName) => Promise<number | undefined>,
 ): ClientAuthenticationLimits {
   const refusedUntil = new Map<string, number>();
   const enabled = (request: FastifyRequest) => request.realm?.settings.rate_limits.enabled === true;

@@ -4,9 +4,12 @@
 // ends. Each POST carries `Strix-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`.
 import { httpsOrLoopback, OutboundError, signature } from '../http/outbound.js';
 import { seconds } from '../runtime.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Delivery } from '../store/events.js';
 import type { EventWebhook, Realm } from '../store/realms.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type WebhooksDeps = Needs<'audit' | 'clock' | 'log' | 'outbound' | 'sealer', 'events' | 'realms'>;
 
 export const webhookTimeoutMs = 5_000;
 /** A receiver's answer body is not read; this only bounds what a misbehaving one can send. */
@@ -24,7 +27,7 @@ export function acceptableWebhookUrl(url: string): boolean {
 
 export interface WebhookDelivery { stop(): Promise<void> }
 
-export function startWebhookDelivery(s: Services): WebhookDelivery {
+export function startWebhookDelivery(s: WebhooksDeps): WebhookDelivery {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -71,7 +74,7 @@ export function startWebhookDelivery(s: Services): WebhookDelivery {
   };
 }
 
-async function deliver(s: Services, d: Delivery, webhook: EventWebhook | undefined): Promise<void> {
+async function deliver(s: WebhooksDeps, d: Delivery, webhook: EventWebhook | undefined): Promise<void> {
   const events = s.store.events;
   // The webhook was removed from the realm since: nothing to send it to.
   if (!webhook) return events.delivered(d.id);

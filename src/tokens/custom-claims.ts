@@ -2,12 +2,14 @@
 // then the realm's token hook. Precedence, lowest first: scope claims, mapper claims, hook claims;
 // protected claims (mappers.ts) are never written by either.
 import type { OAuthErrorCode } from '../http/errors.js';
-import type { Services } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { effectiveMappers, mappedClaims, mergeClaims } from './mappers.js';
-import { callTokenHook } from './token-hook.js';
+import { callTokenHook, type TokenHookDeps } from './token-hook.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type CustomClaimsDeps = TokenHookDeps;
 
 export interface CustomClaimsRequest {
   realm: Realm;
@@ -27,7 +29,7 @@ export interface CustomClaims {
 }
 
 /** `refusal` is the error a hook denial becomes at the calling endpoint. */
-export async function customClaims(s: Services, r: CustomClaimsRequest, refusal: OAuthErrorCode): Promise<CustomClaims> {
+export async function customClaims(s: CustomClaimsDeps, r: CustomClaimsRequest, refusal: OAuthErrorCode): Promise<CustomClaims> {
   const mappers = effectiveMappers(r.realm, r.client);
   const access = mappedClaims(mappers, 'access_token', { user: r.user, scope: r.scope });
   const idToken = r.idToken && mergeClaims(r.idToken, mappedClaims(mappers, 'id_token', { user: r.user, scope: r.scope }).claims);

@@ -3,8 +3,11 @@
 // Other tokens this realm signs (access tokens, logout tokens, signed userinfo) are not hints:
 // whoever holds a user's access token must not be able to sign that user out unconfirmed.
 import { compactVerify, type CompactJWSHeaderParameters } from 'jose';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type IdTokenHintDeps = Needs<'config' | 'keystore', 'clients'>;
 
 export interface IdTokenHint { sub?: string; sid?: string; clientId?: string }
 
@@ -21,7 +24,7 @@ function shapedAsIdToken(claims: Record<string, unknown>): boolean {
 }
 
 /** The hint's claims, or undefined unless it is an ID token this realm issued to one of its clients. */
-export async function verifyIdTokenHint(s: Services, realm: Realm, token: string): Promise<IdTokenHint | undefined> {
+export async function verifyIdTokenHint(s: IdTokenHintDeps, realm: Realm, token: string): Promise<IdTokenHint | undefined> {
   let header: CompactJWSHeaderParameters;
   let claims: Record<string, unknown>;
   try {

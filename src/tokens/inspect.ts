@@ -2,11 +2,14 @@
 // against the realm's keys) and opaque refresh tokens (looked up by hash) — and says whether each
 // may still be honoured. UserInfo, introspection (RFC 7662) and revocation (RFC 7009) all ask here.
 import { jwtVerify, type JWTPayload } from 'jose';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import type { Grant } from '../store/grants.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { keysCacheTtlMs } from './keystore.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type InspectDeps = Needs<'clock' | 'config' | 'keystore', 'changes' | 'grants' | 'refreshTokens' | 'revokedAccessTokens' | 'users'>;
 
 /** The claims signAccessToken writes; `gid` is absent on client_credentials tokens. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -52,7 +55,7 @@ export type InspectedToken = InspectedAccessToken | InspectedRefreshToken;
  * Either kind of token. The hint (RFC 7009 §2.1, RFC 7662 §2.1) only decides which kind is tried
  * first: a wrong or unknown hint must not change the answer, so the other kind is always tried too.
  */
-export async function inspectToken(s: Services, realm: Realm, token: string, hint?: string): Promise<InspectedToken | undefined> {
+export async function inspectToken(s: InspectDeps, realm: Realm, token: string, hint?: string): Promise<InspectedToken | undefined> {
   const order = hint === 'refresh_token' ? [inspectRefreshToken, inspectAccessToken] : [inspectAccessToken, inspectRefreshToken];
   for (const inspect of order) {
     const found = await inspect(s, realm, token);
@@ -62,7 +65,7 @@ export async function inspectToken(s: Services, realm: Realm, token: string, hin
 }
 
 /** Undefined unless the token is an access token this realm signed that has not expired. */
-export async function inspectAccessToken(s: Services, realm: Realm, token: string): Promise<InspectedAccessToken | undefined> {
+export async function inspectAccessToken(s: InspectDeps, realm: Realm, token: string): Promise<InspectedAccessToken | undefined> {
   const claims = await verifiedClaims(s, realm, token);
   if (!claims) return undefined;
   const grant = claims.gid === undefined ? undefined : await s.store.grants.get(claims.gid);
@@ -78,7 +81,7 @@ export async function inspectAccessToken(s: Services, realm: Realm, token: strin
 }
 
 /** Undefined unless the token is a refresh token of this realm (used or expired ones included). */
-export async function inspectRefreshToken(s: Services, realm: Realm, token: string): Promise<InspectedRefreshToken | undefined> {
+export async function inspectRefreshToken(s: InspectDeps, realm: Realm, token: string): Promise<InspectedRefreshToken | undefined> {
   const found = await s.store.refreshTokens.find(token);
   const grant = found && await s.store.grants.get(found.grantId);
   if (!found || !grant || grant.realm !== realm.name) return undefined;
@@ -94,7 +97,7 @@ export async function inspectRefreshToken(s: Services, realm: Realm, token: stri
  * A grant from a token exchange (RFC 8693) ends with the grant it was exchanged from: only those
  * grants pay for the walk up the chain; every other grant's own row has already said enough.
  */
-async function parentsStand(s: Services, grant: Grant | undefined, now: number): Promise<boolean> {
+async function parentsStand(s: InspectDeps, grant: Grant | undefined, now: number): Promise<boolean> {
   return grant?.parentId == null || s.store.grants.isActive(grant.parentId, now);
 }
 
@@ -108,9 +111,9 @@ async function parentsStand(s: Services, grant: Grant | undefined, now: number):
  */
 const maxVerified = 4096;
 interface Verified { claims: AccessTokenClaims; until: number }
-const verifiedTokens = new WeakMap<Services['store'], Map<string, Verified>>();
+const verifiedTokens = new WeakMap<object, Map<string, Verified>>();
 
-function verifiedCache(s: Services): Map<string, Verified> {
+function verifiedCache(s: InspectDeps): Map<string, Verified> {
   let cache = verifiedTokens.get(s.store);
   if (!cache) {
     const created = new Map<string, Verified>();
@@ -120,7 +123,7 @@ function verifiedCache(s: Services): Map<string, Verified> {
   return cache;
 }
 
-async function verifiedClaims(s: Services, realm: Realm, token: string): Promise<AccessTokenClaims | undefined> {
+async function verifiedClaims(s: InspectDeps, realm: Realm, token: string): Promise<AccessTokenClaims | undefined> {
   const cache = verifiedCache(s);
   const key = `${realm.name} ${token}`;
   const now = s.clock.now();
@@ -136,7 +139,7 @@ async function verifiedClaims(s: Services, realm: Realm, token: string): Promise
   return claims;
 }
 
-async function verifySignedClaims(s: Services, realm: Realm, token: string): Promise<AccessTokenClaims | undefined> {
+async function verifySignedClaims(s: InspectDeps, realm: Realm, token: string): Promise<AccessTokenClaims | undefined> {
   try {
     const { payload } = await jwtVerify(token, await s.keystore.verifier(realm.name), {
       issuer: issuerOf(s.config, realm), typ: 'at+jwt', algorithms: signingAlgs, currentDate: new Date(s.clock.now()),
@@ -151,7 +154,7 @@ async function verifySignedClaims(s: Services, realm: Realm, token: string): Pro
   }
 }
 
-async function userOf(s: Services, grant: Grant | undefined): Promise<User | undefined> {
+async function userOf(s: InspectDeps, grant: Grant | undefined): Promise<User | undefined> {
   return grant?.userId ? s.store.users.findById(grant.userId) : undefined;
 }
 

@@ -2,17 +2,20 @@
 // tokens, OIDC Core §2 ID tokens and refresh tokens (RFC 6749 §6). The claim mappers and the token
 // hook are consulted first (prepareTokens), so a refusal comes before anything is stored or signed.
 import type { OAuthErrorCode } from '../http/errors.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Grant } from '../store/grants.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
-import { customClaims } from './custom-claims.js';
+import { customClaims, type CustomClaimsDeps } from './custom-claims.js';
 import { signAccessToken, signIdToken, type IssueContext } from './issue.js';
-import { subjectFor } from './subject.js';
+import { subjectFor, type SubjectDeps } from './subject.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type MintDeps = Needs<'keystore', 'refreshTokens'> & CustomClaimsDeps & SubjectDeps;
 
 /** Who mints, for which client, and when. */
-export interface Minting { s: Services; realm: Realm; issuer: string; client: Client; now: number }
+export interface Minting { s: MintDeps; realm: Realm; issuer: string; client: Client; now: number }
 
 /** What the claim mappers and the token hook are asked about. */
 export interface TokenClaimsRequest {

@@ -1,13 +1,16 @@
 // What a token presented for exchange (RFC 8693 §2.1) stands for: Strix access tokens and refresh
 // tokens (checked as introspection checks them) and ID tokens of this realm, by their §3 type URIs.
 import { jwtVerify } from 'jose';
-import { issuerOf, type Services } from '../services.js';
+import { issuerOf, type Needs } from '../services.js';
 import type { Grant } from '../store/grants.js';
 import { signingAlgs, type Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
-import { inspectAccessToken, inspectRefreshToken } from './inspect.js';
-import { subjectFor } from './subject.js';
+import { inspectAccessToken, inspectRefreshToken, type InspectDeps } from './inspect.js';
+import { subjectFor, type SubjectDeps } from './subject.js';
 import { isObject } from '../json.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type PresentedTokenDeps = Needs<'clock' | 'config' | 'keystore', 'clients' | 'sessions' | 'users'> & InspectDeps & SubjectDeps;
 
 /** Token type identifiers (RFC 8693 §3). */
 export const tokenTypes = {
@@ -35,7 +38,7 @@ export interface PresentedToken {
 }
 
 /** The token as `type` says it is, or undefined when it is not one, or no longer valid (expired, revoked, user disabled). */
-export async function presentedToken(s: Services, realm: Realm, token: string, type: string): Promise<PresentedToken | undefined> {
+export async function presentedToken(s: PresentedTokenDeps, realm: Realm, token: string, type: string): Promise<PresentedToken | undefined> {
   switch (type) {
     case tokenTypes.accessToken: return accessToken(s, realm, token);
     case tokenTypes.refreshToken: return refreshToken(s, realm, token);
@@ -47,7 +50,7 @@ export async function presentedToken(s: Services, realm: Realm, token: string, t
 
 const audienceList = (aud: string | string[] | undefined): string[] => aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
 
-async function accessToken(s: Services, realm: Realm, token: string): Promise<PresentedToken | undefined> {
+async function accessToken(s: PresentedTokenDeps, realm: Realm, token: string): Promise<PresentedToken | undefined> {
   const found = await inspectAccessToken(s, realm, token);
   if (!found?.active || found.claims.sub === undefined || found.claims.exp === undefined) return undefined;
   if (found.grant?.userId && !found.user) return undefined;
@@ -57,7 +60,7 @@ async function accessToken(s: Services, realm: Realm, token: string): Promise<Pr
   };
 }
 
-async function refreshToken(s: Services, realm: Realm, token: string): Promise<PresentedToken | undefined> {
+async function refreshToken(s: PresentedTokenDeps, realm: Realm, token: string): Promise<PresentedToken | undefined> {
   const found = await inspectRefreshToken(s, realm, token);
   if (!found?.active || !found.user) return undefined;
   return {
@@ -67,7 +70,7 @@ async function refreshToken(s: Services, realm: Realm, token: string): Promise<P
 }
 
 /** An unexpired ID token this realm signed (OIDC Core §2), for an enabled user whose session, if it names one, goes on. */
-async function idToken(s: Services, realm: Realm, token: string): Promise<PresentedToken | undefined> {
+async function idToken(s: PresentedTokenDeps, realm: Realm, token: string): Promise<PresentedToken | undefined> {
   let claims;
   try {
     ({ payload: claims } = await jwtVerify(token, await s.keystore.verifier(realm.name), {

@@ -3,9 +3,11 @@
 // cannot correlate a user: sub = base64url(SHA-256(sector ‖ user id ‖ realm salt)).
 import { createHash } from 'node:crypto';
 import { randomToken } from '../runtime.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client, ClientMetadata } from '../store/clients.js';
-import type { Store } from '../store/index.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type SubjectDeps = Needs<'clock' | 'sealer', 'pairwiseSalts'>;
 
 export const subjectTypes = ['public', 'pairwise'] as const;
 export type SubjectType = typeof subjectTypes[number];
@@ -22,9 +24,9 @@ export function sectorOf(metadata: Pick<ClientMetadata, 'sector_identifier_uri' 
 }
 
 /** Salts never change once stored, so each store's are cached for the life of the process. */
-const salts = new WeakMap<Store, Map<string, Promise<string>>>();
+const salts = new WeakMap<object, Map<string, Promise<string>>>();
 
-function realmSalt(s: Pick<Services, 'store' | 'sealer' | 'clock'>, realm: string): Promise<string> {
+function realmSalt(s: SubjectDeps, realm: string): Promise<string> {
   let cache = salts.get(s.store);
   if (!cache) salts.set(s.store, cache = new Map());
   let salt = cache.get(realm);
@@ -37,7 +39,7 @@ function realmSalt(s: Pick<Services, 'store' | 'sealer' | 'clock'>, realm: strin
 }
 
 /** The `sub` a client knows a user by; a client that is unknown (or public) gets the user id. */
-export async function subjectFor(s: Pick<Services, 'store' | 'sealer' | 'clock'>, realm: string, client: Client | undefined, userId: string): Promise<string> {
+export async function subjectFor(s: SubjectDeps, realm: string, client: Client | undefined, userId: string): Promise<string> {
   if (client?.metadata.subject_type !== 'pairwise') return userId;
   const sector = sectorOf(client.metadata);
   if (sector === undefined) throw new Error(`pairwise client ${client.clientId} has no sector (sector_identifier_uri or one redirect URI host)`);

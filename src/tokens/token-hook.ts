@@ -5,7 +5,7 @@
 import { OAuthError, type OAuthErrorCode } from '../http/errors.js';
 import { httpsOrLoopback, OutboundError, signature } from '../http/outbound.js';
 import { seconds } from '../runtime.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import { tokenHookFailurePolicies, type TokenHookSettings } from '../store/custom-rules.js';
 import type { Realm } from '../store/realms.js';
@@ -13,6 +13,9 @@ import type { User } from '../store/users.js';
 import { groupsOf, protectedClaims } from './mappers.js';
 import { isObject } from '../json.js';
 import { ValidationError } from '../validation.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type TokenHookDeps = Needs<'clock' | 'log' | 'outbound' | 'sealer'>;
 
 /** As written in a realm file: the secret in clear (omitted on re-import keeps the stored one). */
 export type TokenHookInput = Omit<TokenHookSettings, 'secret_sealed'> & { secret?: string };
@@ -55,7 +58,7 @@ class HookFailure extends Error {}
  * Calls the realm's hook, if any, and returns the claims it adds. A denial throws `refusal` (the
  * error code the calling endpoint uses); so does a failure under on_failure "deny".
  */
-export async function callTokenHook(s: Services, r: TokenHookRequest, refusal: OAuthErrorCode): Promise<HookClaims> {
+export async function callTokenHook(s: TokenHookDeps, r: TokenHookRequest, refusal: OAuthErrorCode): Promise<HookClaims> {
   const none: HookClaims = { access_token: {}, id_token: {} };
   const hook = r.realm.settings.token_hook;
   if (!hook) return none;
@@ -87,7 +90,7 @@ export async function callTokenHook(s: Services, r: TokenHookRequest, refusal: O
   });
 }
 
-function hookSecret(s: Services, hook: TokenHookSettings): string {
+function hookSecret(s: TokenHookDeps, hook: TokenHookSettings): string {
   try {
     return s.sealer.open(hook.secret_sealed);
   } catch {
@@ -95,7 +98,7 @@ function hookSecret(s: Services, hook: TokenHookSettings): string {
   }
 }
 
-async function post(s: Pick<Services, 'outbound'>, hook: TokenHookSettings, secret: string, body: string, time: number): Promise<Record<string, unknown>> {
+async function post(s: Needs<'outbound'>, hook: TokenHookSettings, secret: string, body: string, time: number): Promise<Record<string, unknown>> {
   let response;
   try {
     response = await s.outbound.request(hook.url, {

@@ -7,17 +7,20 @@ import { endpointUrl, route } from '../http/endpoint.js';
 import { enrolledFactors, newRecoveryCodes, realmRequiresMfa, verifyCode } from '../identity/mfa.js';
 import { verifyPassword } from '../identity/passwords.js';
 import { reauthenticated, type ActiveSession } from '../identity/sso.js';
-import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
+import { currentLock, recordFailure, recordSuccess, type SignInAttempt, type BruteForceDeps } from '../security/brute-force.js';
 import { recordEvent } from '../security/audit.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
-import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './account-page.js';
+import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently, type AccountPageDeps } from './account-page.js';
 import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
 
-export function accountActionRoutes(app: FastifyInstance, s: Services): void {
+/** What this module uses (services.ts `Needs`). */
+export type AccountActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'consents' | 'grants' | 'mfa'> & BruteForceDeps & AccountPageDeps;
+
+export function accountActionRoutes(app: FastifyInstance, s: AccountActionsDeps): void {
   route(app, uiEndpoints.account_applications, async (request, reply) => {
     const realm = request.realm!;
     return sendApplicationsPage(s, request, reply, realm, await signedIn(s, request, realm));
@@ -115,7 +118,7 @@ export function accountActionRoutes(app: FastifyInstance, s: Services): void {
  * than 5 minutes old, or the realm requires one and this is the last), as the message and status of the account page; undefined if it may.
  * (Not the reply itself: a FastifyReply is thenable, so an async function cannot return one.)
  */
-async function refusal(s: Services, realm: Realm, active: ActiveSession, t: Messages): Promise<{ error: string; status: number } | undefined> {
+async function refusal(s: AccountActionsDeps, realm: Realm, active: ActiveSession, t: Messages): Promise<{ error: string; status: number } | undefined> {
   const factors = await enrolledFactors(s, active.user);
   if (!mayChangeFactors(factors, active)) return { error: t.accountMfaStepUp, status: 403 };
   if (!signedInRecently(s, realm, active)) return { error: t.reauthenticationRequired, status: 403 };
@@ -125,7 +128,7 @@ async function refusal(s: Services, realm: Realm, active: ActiveSession, t: Mess
 }
 
 /** After a factor is removed: the event, and the recovery codes go with the last factor. */
-async function removed(s: Services, request: FastifyRequest, realm: Realm, active: ActiveSession, method: 'otp' | 'passkey'): Promise<void> {
+async function removed(s: AccountActionsDeps, request: FastifyRequest, realm: Realm, active: ActiveSession, method: 'otp' | 'passkey'): Promise<void> {
   const factors = await enrolledFactors(s, active.user);
   if (!factors.totp && factors.passkeys === 0) await s.store.mfa.removeRecoveryCodes(active.user.id);
   await recordEvent(s, { realm, type: 'mfa_removed', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method } });
@@ -137,14 +140,14 @@ async function removed(s: Services, request: FastifyRequest, realm: Realm, activ
  * authenticator app or recovery codes, no for a user without factors; undefined for a user whose
  * only factor is a passkey (not offered here: such a user signs in again through an application).
  */
-async function codeOwed(s: Services, active: ActiveSession): Promise<boolean | undefined> {
+async function codeOwed(s: AccountActionsDeps, active: ActiveSession): Promise<boolean | undefined> {
   const factors = await enrolledFactors(s, active.user);
   if (factors.totp || factors.recoveryCodes > 0) return true;
   return factors.passkeys > 0 ? undefined : false;
 }
 
 async function sendReauthenticatePage(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, error?: string, status = 200,
+  s: AccountActionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, error?: string, status = 200,
 ): Promise<FastifyReply> {
   const code = await codeOwed(s, active);
   const t = getMessages(realmView(s, request, realm).locale);
@@ -156,7 +159,7 @@ async function sendReauthenticatePage(
 }
 
 async function sendApplicationsPage(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string,
+  s: AccountActionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string,
 ): Promise<FastifyReply> {
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);

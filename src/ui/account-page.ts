@@ -7,13 +7,16 @@ import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
 import { getMessages } from '../i18n/messages.js';
 import { enrolledFactors, satisfies } from '../identity/mfa.js';
-import { currentSession, isPending, type ActiveSession } from '../identity/sso.js';
-import { challengeKey, registrationOptions } from '../identity/webauthn.js';
-import type { Services } from '../services.js';
+import { currentSession, isPending, type ActiveSession, type SsoDeps } from '../identity/sso.js';
+import { challengeKey, registrationOptions, type WebauthnDeps } from '../identity/webauthn.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
 import { accountMfaPage } from './mfa-pages.js';
-import { realmView, sendPage, webauthnScriptHrefs } from './render.js';
+import { realmView, sendPage, webauthnScriptHrefs, type RenderDeps } from './render.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type AccountPageDeps = Needs<'clock' | 'config' | 'sealer', 'mfa'> & SsoDeps & WebauthnDeps & RenderDeps;
 
 /** A user who has a factor changes factors only from a session that used one (else a password alone would do). */
 export function mayChangeFactors(factors: { totp: boolean; passkeys: number }, active: ActiveSession): boolean {
@@ -21,7 +24,7 @@ export function mayChangeFactors(factors: { totp: boolean; passkeys: number }, a
 }
 
 /** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */
-export async function signedIn(s: Services, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
+export async function signedIn(s: AccountPageDeps, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
   const active = await currentSession(s, request, realm);
   const t = getMessages(realmView(s, request, realm).locale);
   if (!active) throw new PageError('Not signed in', t.notSignedIn, 401);
@@ -30,12 +33,12 @@ export async function signedIn(s: Services, request: FastifyRequest, realm: Real
 }
 
 /** Whether the sign-in is recent enough to register or remove a second factor; an older session signs in again first. */
-export function signedInRecently(s: Services, realm: Realm, active: ActiveSession): boolean {
+export function signedInRecently(s: AccountPageDeps, realm: Realm, active: ActiveSession): boolean {
   return s.clock.now() - active.session.authTime <= realm.settings.reauthentication_max_age * 1000;
 }
 
 /** A form posted on an account page: the signed-in user, the fields, and the page's messages; CSRF checked. */
-export async function accountForm(s: Services, request: FastifyRequest, realm: Realm) {
+export async function accountForm(s: AccountPageDeps, request: FastifyRequest, realm: Realm) {
   const active = await signedIn(s, request, realm);
   const params = formParams(request);
   const t = getMessages(realmView(s, request, realm).locale);
@@ -61,7 +64,7 @@ export function retryAfter(reply: FastifyReply, seconds: number): number {
  * session may change them, and a link to the applications the user allowed.
  */
 export async function sendAccountPage(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string, status = 200, error?: string,
+  s: AccountPageDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string, status = 200, error?: string,
 ): Promise<FastifyReply> {
   const factors = await enrolledFactors(s, active.user);
   const canChange = mayChangeFactors(factors, active);

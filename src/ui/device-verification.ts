@@ -8,20 +8,23 @@ import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams, type Params } from '../http/params.js';
 import { requiredAcr, satisfies } from '../identity/mfa.js';
-import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { currentSession, type ActiveSession, type SsoDeps } from '../identity/sso.js';
 import { oauthEndpoints } from '../oauth/endpoints.js';
 import { grantExpiry } from '../tokens/mint.js';
 import { normalizeUserCode, userCodeHash } from '../authorization/user-code.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { park } from '../authorization/decision.js';
+import { park, type DecisionDeps } from '../authorization/decision.js';
 import { uiEndpoints } from './endpoints.js';
 import { getMessages } from '../i18n/messages.js';
 import { consentPage, deviceCodePage, deviceResultPage, loginPage } from './pages.js';
 import { describeScope } from './page-renderer.js';
 import { realmView, sendPage } from './render.js';
-import { showSecondFactor } from './second-factor.js';
+import { showSecondFactor, type SecondFactorDeps } from './second-factor.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type DeviceVerificationDeps = Needs<'clock' | 'config' | 'sealer', 'clients' | 'deviceCodes' | 'grants' | 'sessions'> & DecisionDeps & SsoDeps & SecondFactorDeps;
 
 /** A device authorization parked while the user signs in and answers; names its code by hash only. */
 export interface DeviceAuthorization { kind: 'device'; clientId: string; scope: string[]; userCodeHash: string }
@@ -32,7 +35,7 @@ export function isDeviceAuthorization(request: unknown): request is DeviceAuthor
 
 const clientName = (client: Client) => client.metadata.client_name ?? client.clientId;
 
-function showCodeForm(s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, userCode?: string, error?: string): FastifyReply {
+function showCodeForm(s: DeviceVerificationDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, userCode?: string, error?: string): FastifyReply {
   const html = deviceCodePage({
     realm: realmView(s, request, realm),
     action: endpointUrl(s.config, realm, oauthEndpoints.verification_uri),
@@ -43,7 +46,7 @@ function showCodeForm(s: Services, request: FastifyRequest, reply: FastifyReply,
 }
 
 export function showDeviceLogin(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client, interaction: string,
+  s: DeviceVerificationDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client, interaction: string,
   error?: string, username?: string, status = 200,
 ): FastifyReply {
   const html = loginPage({
@@ -63,7 +66,7 @@ export const browserRequest = <T extends object>(request: T | DeviceAuthorizatio
  * must not be a way around it), then the consent page.
  */
 export async function continueDevice(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  s: DeviceVerificationDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
   device: DeviceAuthorization, active: ActiveSession, interaction: string,
 ): Promise<FastifyReply> {
   const required = await requiredAcr(s, realm, client, undefined, active.user);
@@ -72,7 +75,7 @@ export async function continueDevice(
 }
 
 export function showDeviceConsent(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  s: DeviceVerificationDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
   device: DeviceAuthorization, active: ActiveSession, interaction: string,
 ): FastifyReply {
   const view = realmView(s, request, realm);
@@ -93,7 +96,7 @@ export function showDeviceConsent(
  * session (so signing out revokes it); the code takes one answer only.
  */
 export async function answerDevice(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  s: DeviceVerificationDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
   device: DeviceAuthorization, active: ActiveSession, allow: boolean,
 ): Promise<FastifyReply> {
   const now = s.clock.now();
@@ -125,7 +128,7 @@ function formParams(source: unknown): Params {
   }
 }
 
-export function deviceVerificationRoutes(app: FastifyInstance, s: Services): void {
+export function deviceVerificationRoutes(app: FastifyInstance, s: DeviceVerificationDeps): void {
   // verification_uri_complete only fills the form in: the user still confirms the code (§3.3.1).
   const show: RouteHandlerMethod = async (request, reply) => {
     const userCode = formParams(request.query).user_code;

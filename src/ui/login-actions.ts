@@ -7,23 +7,26 @@ import { sendAnswer } from '../http/page-view.js';
 import { singleParams, type Params } from '../http/params.js';
 import { verificationTime, verifyPassword } from '../identity/passwords.js';
 import { countLoginFailure } from '../ops/metrics.js';
-import { upgradeHash } from '../security/password-policy.js';
+import { upgradeHash, type PasswordPolicyDeps } from '../security/password-policy.js';
 import { currentSession, startSession, type ActiveSession } from '../identity/sso.js';
 import { enrolledFactors, requiredAcr, satisfies } from '../identity/mfa.js';
-import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt } from '../security/brute-force.js';
+import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt, type BruteForceDeps } from '../security/brute-force.js';
 import { failureReason, recordEvent } from '../security/audit.js';
-import { noteDevice } from '../security/devices.js';
-import type { Services } from '../services.js';
+import { noteDevice, type KnownDevicesDeps } from '../security/devices.js';
+import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
-import { complete, errorResponse, resumeAuthorization, signInView } from '../authorization/completion.js';
+import { complete, errorResponse, resumeAuthorization, signInView, type CompletionDeps } from '../authorization/completion.js';
 import type { AuthorizationRequest } from '../authorization/request.js';
-import { answerDevice, browserRequest, continueDevice, isDeviceAuthorization, showDeviceLogin, type DeviceAuthorization } from './device-verification.js';
+import { answerDevice, browserRequest, continueDevice, isDeviceAuthorization, showDeviceLogin, type DeviceAuthorization, type DeviceVerificationDeps } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
 import { getMessages, pickLocale } from '../i18n/messages.js';
 
+/** What this module uses (services.ts `Needs`). */
+export type LoginActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'consents' | 'interactions' | 'users'> & CompletionDeps & BruteForceDeps & KnownDevicesDeps & PasswordPolicyDeps & DeviceVerificationDeps;
+
 /** The parked request a page's form continues, after its CSRF token and client are checked. */
-export async function resume(s: Services, request: FastifyRequest, realm: Realm) {
+export async function resume(s: LoginActionsDeps, request: FastifyRequest, realm: Realm) {
   let params: Params;
   try {
     params = singleParams(request.body);
@@ -40,7 +43,7 @@ export async function resume(s: Services, request: FastifyRequest, realm: Realm)
   return { id, params, interaction, client, authorization: interaction.request, t };
 }
 
-export function loginActionRoutes(app: FastifyInstance, s: Services): void {
+export function loginActionRoutes(app: FastifyInstance, s: LoginActionsDeps): void {
   route(app, uiEndpoints.login_authenticate, async (request, reply) => {
     const realm = request.realm!;
     const { id, params, client, authorization, t } = await resume(s, request, realm);
@@ -122,7 +125,7 @@ function tooManyAttempts(reply: FastifyReply, lock: Lock): number {
 
 /** Once the user is signed in (or has given a further factor): on with the authorization request, or the device's. */
 export async function proceedSignedIn(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
+  s: LoginActionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, client: Client,
   authorization: AuthorizationRequest | DeviceAuthorization, id: string, signedIn: ActiveSession,
 ): Promise<FastifyReply> {
   if (isDeviceAuthorization(authorization)) return continueDevice(s, request, reply, realm, client, authorization, signedIn, id);

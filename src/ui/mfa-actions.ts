@@ -8,20 +8,23 @@ import { confirmTotp, currentTotpEnrolment, enrolledFactors, requiredAcr, startT
 import { currentSession, stepUp, type ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
-import { accountActionRoutes } from './account-actions.js';
+import { accountActionRoutes, type AccountActionsDeps } from './account-actions.js';
 import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './account-page.js';
 import { browserRequest } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
-import { proceedSignedIn, resume } from './login-actions.js';
+import { proceedSignedIn, resume, type LoginActionsDeps } from './login-actions.js';
 import { getMessages, type Messages } from '../i18n/messages.js';
 import { recoveryCodesPage, totpSetupPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
 import { showSecondFactor } from './second-factor.js';
 
+/** What this module uses (services.ts `Needs`). */
+export type MfaActionsDeps = Needs<'audit' | 'config' | 'sealer'> & AccountActionsDeps & LoginActionsDeps;
+
 /** The session a parked interaction was bound to when its page was shown; another one is refused. */
-export async function boundSession(s: Services, request: FastifyRequest, realm: Realm, sessionId: string | null): Promise<ActiveSession> {
+export async function boundSession(s: MfaActionsDeps, request: FastifyRequest, realm: Realm, sessionId: string | null): Promise<ActiveSession> {
   const active = await currentSession(s, request, realm);
   if (!active || sessionId === null || active.session.id !== sessionId) {
     throw new PageError('Session changed', 'You are no longer signed in as the user this request was for. Go back to the application and try again.');
@@ -29,9 +32,9 @@ export async function boundSession(s: Services, request: FastifyRequest, realm: 
   return active;
 }
 
-const accountPath = (s: Services, realm: Realm) => endpointUrl(s.config, realm, uiEndpoints.account_mfa);
+const accountPath = (s: MfaActionsDeps, realm: Realm) => endpointUrl(s.config, realm, uiEndpoints.account_mfa);
 
-export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
+export function mfaActionRoutes(app: FastifyInstance, s: MfaActionsDeps): void {
   accountActionRoutes(app, s);
   route(app, uiEndpoints.login_second_factor, async (request, reply) => {
     const realm = request.realm!;
@@ -115,7 +118,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: Services): void {
  * `mfa_enrolled` event); otherwise the set-up page again with an error.
  */
 async function enrolTotp(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, code: string, t: Messages,
+  s: MfaActionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, code: string, t: Messages,
   fields: Record<string, string>, action: string, uiLocales?: string,
 ): Promise<string[] | FastifyReply> {
   const codes = await confirmTotp(s, realm, active.user, active.session.id, code.trim());

@@ -4,21 +4,24 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken } from '../http/cookies.js';
 import type { ConsentView, LogoutConfirmView, PageView, SignedOutView, SignInView } from '../http/page-view.js';
 import { endpointUrl } from '../http/endpoint.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { consentPage, formPostPage, frontchannelLogoutPage, loggedOutPage, loginPage, logoutConfirmPage } from './pages.js';
 import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from './render.js';
 import { uiEndpoints } from './endpoints.js';
-import { showSecondFactor } from './second-factor.js';
+import { showSecondFactor, type SecondFactorDeps } from './second-factor.js';
 
-export function registerPageRenderer(app: FastifyInstance, s: Services): void {
+/** What this module uses (services.ts `Needs`). */
+export type PageRendererDeps = Needs<'config' | 'sealer'> & SecondFactorDeps;
+
+export function registerPageRenderer(app: FastifyInstance, s: PageRendererDeps): void {
   app.decorateReply('page', function (this: FastifyReply, view: PageView, status?: number) {
     return renderPage(s, this.request, this, view, status);
   });
 }
 
-async function renderPage(s: Services, request: FastifyRequest, reply: FastifyReply, view: PageView, status = 200): Promise<FastifyReply> {
+async function renderPage(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: PageView, status = 200): Promise<FastifyReply> {
   switch (view.page) {
     case 'sign_in': return sendPage(reply, signInPage(s, request, reply, view), status);
     case 'second_factor':
@@ -31,7 +34,7 @@ async function renderPage(s: Services, request: FastifyRequest, reply: FastifyRe
   }
 }
 
-function signInPage(s: Services, request: FastifyRequest, reply: FastifyReply, view: SignInView): string {
+function signInPage(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: SignInView): string {
   const { realm, client, interaction } = view;
   const csrf = csrfToken(s, request, reply, realm.name, { interaction });
   const realmPage = realmView(s, request, realm, view.uiLocales);
@@ -53,7 +56,7 @@ function signInPage(s: Services, request: FastifyRequest, reply: FastifyReply, v
   });
 }
 
-function consentPageOf(s: Services, request: FastifyRequest, reply: FastifyReply, view: ConsentView): string {
+function consentPageOf(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: ConsentView): string {
   const { realm, client, interaction } = view;
   const realmPage = realmView(s, request, realm, view.uiLocales);
   return consentPage({
@@ -74,7 +77,7 @@ export function describeScope(realm: Realm, scope: string, t: Messages): string 
   return realm.settings.scopes.find((d) => d.name === scope)?.description ?? scope;
 }
 
-function logoutConfirmPageOf(s: Services, request: FastifyRequest, reply: FastifyReply, view: LogoutConfirmView): string {
+function logoutConfirmPageOf(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: LogoutConfirmView): string {
   return logoutConfirmPage({
     realm: realmView(s, request, view.realm, view.uiLocales),
     action: view.action,
@@ -84,7 +87,7 @@ function logoutConfirmPageOf(s: Services, request: FastifyRequest, reply: Fastif
   });
 }
 
-function signedOutPage(s: Services, request: FastifyRequest, reply: FastifyReply, view: SignedOutView): string {
+function signedOutPage(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: SignedOutView): string {
   const realmPage = realmView(s, request, view.realm, view.uiLocales);
   if (view.frames.length === 0) return loggedOutPage({ realm: realmPage });
   // The page's CSP must let exactly these clients' pages load in its iframes.

@@ -15,13 +15,16 @@ import { sendAnswer } from '../http/page-view.js';
 import { sha256 } from '../runtime.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '../security/brute-force.js';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import { browserRequest, isDeviceAuthorization } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume } from './login-actions.js';
 import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './account-page.js';
-import { boundSession } from './mfa-actions.js';
+import { boundSession, type MfaActionsDeps } from './mfa-actions.js';
 import { showSecondFactor } from './second-factor.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type PasskeyActionsDeps = Needs<'audit' | 'config', 'interactions'> & MfaActionsDeps;
 
 /** Runs a passkey form's WebAuthn ceremony with @simplewebauthn/browser, then posts the form. */
 export const passkeyScript = `// Strix passkey buttons (WebAuthn): the options are the form's data-webauthn-options, or are
@@ -56,7 +59,7 @@ function browserLibrary(): string {
   return readFileSync(join(dirname(main), '..', 'dist', 'bundle', 'index.umd.min.js'), 'utf8');
 }
 
-export function passkeyActionRoutes(app: FastifyInstance, s: Services): void {
+export function passkeyActionRoutes(app: FastifyInstance, s: PasskeyActionsDeps): void {
   const library = browserLibrary();
   const script = (body: string) => async (_request: FastifyRequest, reply: FastifyReply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(body);

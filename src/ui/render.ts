@@ -1,31 +1,34 @@
 // Sending server-rendered pages: the realm's look and language, no caching.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../services.js';
+import type { Needs } from '../services.js';
 import type { ClientMetadata } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
 import { pickLocale } from '../i18n/messages.js';
 import type { ClientBranding, RealmView } from './pages.js';
 
+/** What this module uses (services.ts `Needs`). */
+export type RenderDeps = Needs<'config'>;
+
 /** Submits the form_post page's form as soon as it is parsed. */
 export const formPostScript = "document.getElementById('form-post').submit();\n";
 
-const resource = (s: Services, path: string): string => `${new URL(s.config.publicUrl).pathname.replace(/\/$/, '')}${path}`;
+const resource = (s: RenderDeps, path: string): string => `${new URL(s.config.publicUrl).pathname.replace(/\/$/, '')}${path}`;
 
-export function stylesheetHref(s: Services): string {
+export function stylesheetHref(s: RenderDeps): string {
   return resource(s, uiEndpoints.stylesheet.path);
 }
 
-export function formPostScriptHref(s: Services): string {
+export function formPostScriptHref(s: RenderDeps): string {
   return resource(s, uiEndpoints.form_post_script.path);
 }
 
 /** The WebAuthn pages' scripts: @simplewebauthn/browser's bundle, then the page script that uses it. */
-export function webauthnScriptHrefs(s: Services): string[] {
+export function webauthnScriptHrefs(s: RenderDeps): string[] {
   return [resource(s, uiEndpoints.webauthn_library.path), resource(s, uiEndpoints.passkey_script.path)];
 }
 
-export function realmView(s: Services, request: FastifyRequest, realm: Realm, uiLocales?: string): RealmView {
+export function realmView(s: RenderDeps, request: FastifyRequest, realm: Realm, uiLocales?: string): RealmView {
   const acceptLanguage = request.headers['accept-language'] ?? realm.settings.default_locale;
   return { name: realm.name, displayName: realm.displayName, stylesheetHref: stylesheetHref(s), locale: pickLocale(uiLocales, acceptLanguage) };
 }

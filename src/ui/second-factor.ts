@@ -5,18 +5,21 @@ import { csrfToken } from '../http/cookies.js';
 import { endpointUrl } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import type { ActiveSession } from '../identity/sso.js';
-import { enrolledFactors, startTotpEnrolment, type Acr } from '../identity/mfa.js';
-import type { Services } from '../services.js';
+import { enrolledFactors, startTotpEnrolment, type Acr, type MfaDeps } from '../identity/mfa.js';
+import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
 import { getMessages } from '../i18n/messages.js';
-import { authenticationOptions, challengeKey } from '../identity/webauthn.js';
+import { authenticationOptions, challengeKey, type WebauthnDeps } from '../identity/webauthn.js';
 import { sha256 } from '../runtime.js';
 import { secondFactorPage, totpSetupPage, type PasskeyForm } from './mfa-pages.js';
-import { realmView, sendPage, webauthnScriptHrefs } from './render.js';
+import { realmView, sendPage, webauthnScriptHrefs, type RenderDeps } from './render.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type SecondFactorDeps = Needs<'config' | 'sealer'> & MfaDeps & WebauthnDeps & RenderDeps;
 
 export async function showSecondFactor(
-  s: Services, request: FastifyRequest, reply: FastifyReply, realm: Realm, uiLocales: string | undefined,
+  s: SecondFactorDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, uiLocales: string | undefined,
   active: ActiveSession, interaction: string, required: Acr, error?: string, status = 200,
 ): Promise<FastifyReply> {
   const view = realmView(s, request, realm, uiLocales);

@@ -1,14 +1,15 @@
 // Authorization code grant (RFC 6749 §4.1.3) with PKCE verification (RFC 7636 §4.6).
 // A replayed code revokes the grant and so every token issued from it (RFC 6749 §4.1.2).
 import { OAuthError } from '../../http/errors.js';
+import type { Needs } from '../../services.js';
 import { recordEvent } from '../../security/audit.js';
 import type { AuthorizationCode } from '../../store/authorization-codes.js';
 import { narrowedResources } from '../../tokens/resources.js';
 import { verifyCodeVerifier } from '../../authorization/pkce.js';
-import { tokensForUser, type GrantContext, type GrantType } from './grant.js';
+import { tokensForUser, type GrantContext, type GrantDeps, type GrantType } from './grant.js';
 
 /** RFC 6749 §4.1.2: a second redemption is refused and the grant, with every token it issued, revoked. */
-async function replayed(ctx: GrantContext, code: AuthorizationCode): Promise<never> {
+async function replayed(ctx: GrantContext<AuthorizationCodeGrantDeps>, code: AuthorizationCode): Promise<never> {
   const { s, client, now } = ctx;
   await s.store.grants.revoke(code.grantId, now);
   s.log.warn({ realm: ctx.realm.name, clientId: client.clientId, event: 'code_replayed' }, 'authorization code replayed: grant revoked');
@@ -20,7 +21,10 @@ async function replayed(ctx: GrantContext, code: AuthorizationCode): Promise<nev
   throw new OAuthError('invalid_grant', 'authorization code was already used');
 }
 
-export const authorizationCode: GrantType = {
+/** What this grant uses (services.ts `Needs`). */
+export type AuthorizationCodeGrantDeps = Needs<'audit' | 'log', 'authorizationCodes' | 'grants' | 'users'> & GrantDeps;
+
+export const authorizationCode: GrantType<AuthorizationCodeGrantDeps> = {
   type: 'authorization_code',
   async handle(ctx) {
     const { s, client, params, now } = ctx;

@@ -4,9 +4,12 @@ import { OAuthError } from '../../http/errors.js';
 import { mintTokens } from '../../tokens/mint.js';
 import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope, userScopes } from '../../tokens/scopes.js';
-import { minting, tokenType, type GrantType } from './grant.js';
+import { minting, tokenType, type GrantDeps, type GrantType } from './grant.js';
 
-export const clientCredentials: GrantType = {
+/** What this grant uses (services.ts `Needs`). */
+export type ClientCredentialsGrantDeps = GrantDeps;
+
+export const clientCredentials: GrantType<ClientCredentialsGrantDeps> = {
   type: 'client_credentials',
   async handle(ctx) {
     const { realm, client, params, dpop } = ctx;

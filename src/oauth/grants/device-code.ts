@@ -2,10 +2,14 @@
 // the user has answered. authorization_pending while waiting, slow_down when polling faster than
 // the interval (which then grows by 5 s), access_denied, expired_token; tokens exactly once.
 import { deviceCodeGrantType } from '../../clients/grant-types.js';
+import type { Needs } from '../../services.js';
 import { OAuthError } from '../../http/errors.js';
-import { tokensForUser, type GrantType } from './grant.js';
+import { tokensForUser, type GrantDeps, type GrantType } from './grant.js';
 
-export const deviceCode: GrantType = {
+/** What this grant uses (services.ts `Needs`). */
+export type DeviceCodeGrantDeps = Needs<never, 'deviceCodes' | 'grants' | 'users'> & GrantDeps;
+
+export const deviceCode: GrantType<DeviceCodeGrantDeps> = {
   type: deviceCodeGrantType,
   async handle(ctx) {
     const { s, client, params, now } = ctx;

@@ -1,20 +1,22 @@
 // The shape every grant type shares; the token endpoint owns authentication and dispatch.
 import type { Logger } from 'pino';
 import type { Params } from '../../http/params.js';
-import type { Services } from '../../services.js';
 import type { Client } from '../../store/clients.js';
 import type { Grant } from '../../store/grants.js';
 import type { VerifiedProof } from '../dpop.js';
 import type { Realm } from '../../store/realms.js';
 import type { User } from '../../store/users.js';
 import { claimsNamed, requestedClaimNames } from '../../tokens/claims.js';
-import { mintTokens, type Minting } from '../../tokens/mint.js';
+import { mintTokens, type MintDeps, type Minting } from '../../tokens/mint.js';
 
 /** Where a token request came from: the address brute-force counters use, and its logger. */
 export interface RequestOrigin { ip: string; log: Pick<Logger, 'warn' | 'info'> }
 
-export interface GrantContext {
-  s: Services; realm: Realm; issuer: string; client: Client; params: Params; now: number; origin: RequestOrigin;
+/** What every grant uses: minting tokens (tokensForUser, minting). A grant adds its own: `GrantType<Needs<…> & GrantDeps>`. */
+export type GrantDeps = MintDeps;
+
+export interface GrantContext<D extends GrantDeps = GrantDeps> {
+  s: D; realm: Realm; issuer: string; client: Client; params: Params; now: number; origin: RequestOrigin;
   /** The request's checked DPoP proof (RFC 9449 §5), if it sent one: the tokens are then bound to its key. */
   dpop?: VerifiedProof;
   /** Set by the grant: whom the tokens were issued for, for the `token_issued` audit event. */
@@ -37,9 +39,9 @@ export interface TokenResponse {
 }
 
 /** A grant type's handler at the token endpoint (RFC 6749 §4); not the stored grant (src/store/grants.ts). */
-export interface GrantType {
+export interface GrantType<D extends GrantDeps = GrantDeps> {
   type: string;
-  handle(ctx: GrantContext): Promise<TokenResponse>;
+  handle(ctx: GrantContext<D>): Promise<TokenResponse>;
 }
 
 /**

@@ -3,18 +3,22 @@
 // clients that cannot open a browser. It passes through the same brute-force protection as the
 // sign-in form, and creates no SSO session.
 import { OAuthError } from '../../http/errors.js';
+import type { Needs } from '../../services.js';
 import { verificationTime, verifyPassword } from '../../identity/passwords.js';
 import { failureReason, recordEvent } from '../../security/audit.js';
-import { enrolledFactors, mfaRequired } from '../../identity/mfa.js';
-import { currentLock, recordFailure, recordSuccess } from '../../security/brute-force.js';
-import { upgradeHash } from '../../security/password-policy.js';
+import { enrolledFactors, mfaRequired, type MfaDeps } from '../../identity/mfa.js';
+import { currentLock, recordFailure, recordSuccess, type BruteForceDeps } from '../../security/brute-force.js';
+import { upgradeHash, type PasswordPolicyDeps } from '../../security/password-policy.js';
 import { countLoginFailure } from '../../ops/metrics.js';
 import { requestedResources } from '../../tokens/resources.js';
 import { clientScopes, grantableScope, parseScope } from '../../tokens/scopes.js';
 import { grantExpiry } from '../../tokens/mint.js';
-import { tokensForUser, type GrantType } from './grant.js';
+import { tokensForUser, type GrantDeps, type GrantType } from './grant.js';
 
-export const password: GrantType = {
+/** What this grant uses (services.ts `Needs`). */
+export type PasswordGrantDeps = Needs<'audit', 'grants' | 'users'> & MfaDeps & BruteForceDeps & PasswordPolicyDeps & GrantDeps;
+
+export const password: GrantType<PasswordGrantDeps> = {
   type: 'password',
   async handle(ctx) {
     const { s, realm, client, params, now } = ctx;

@@ -1,12 +1,16 @@
 // Refresh token grant (RFC 6749 §6) with rotation on every use; a reused, already rotated token
 // revokes the whole grant (RFC 9700 §4.14.2).
 import { OAuthError } from '../../http/errors.js';
+import type { Needs } from '../../services.js';
 import { narrowedResources } from '../../tokens/resources.js';
 import { recordEvent } from '../../security/audit.js';
 import { parseScope } from '../../tokens/scopes.js';
-import { nextRefreshToken, tokensForUser, type GrantType } from './grant.js';
+import { nextRefreshToken, tokensForUser, type GrantDeps, type GrantType } from './grant.js';
 
-export const refreshToken: GrantType = {
+/** What this grant uses (services.ts `Needs`). */
+export type RefreshTokenGrantDeps = Needs<'audit' | 'log', 'grants' | 'refreshTokens' | 'users'> & GrantDeps;
+
+export const refreshToken: GrantType<RefreshTokenGrantDeps> = {
   type: 'refresh_token',
   async handle(ctx) {
     const { s, client, params, now } = ctx;

@@ -4,15 +4,16 @@
 // revoking the original grant also ends every token exchanged from it, while revoking an
 // exchanged token leaves the original alone.
 import { tokenExchangeGrantType } from '../../clients/grant-types.js';
+import type { Needs } from '../../services.js';
 import { OAuthError } from '../../http/errors.js';
 import { paramValues, type Params } from '../../http/params.js';
 import type { Client } from '../../store/clients.js';
 import type { Grant } from '../../store/grants.js';
 import { mintRefreshToken, mintTokens } from '../../tokens/mint.js';
-import { presentedToken, tokenTypes, type PresentedToken } from '../../tokens/presented-token.js';
+import { presentedToken, tokenTypes, type PresentedToken, type PresentedTokenDeps } from '../../tokens/presented-token.js';
 import { clientResources, requestedResources } from '../../tokens/resources.js';
 import { clientScopes, parseScope } from '../../tokens/scopes.js';
-import { minting, tokenType, type GrantContext, type GrantType } from './grant.js';
+import { minting, tokenType, type GrantContext, type GrantDeps, type GrantType } from './grant.js';
 
 /** `jwt` names an access token too, since Strix access tokens are JWTs (RFC 9068); refresh tokens see assertMayIssueRefreshToken. */
 const issuableTypes: string[] = [tokenTypes.accessToken, tokenTypes.jwt, tokenTypes.refreshToken];
@@ -21,7 +22,10 @@ const actorTypes: string[] = [tokenTypes.accessToken, tokenTypes.idToken, tokenT
 /** What a client_id can look like (src/admin/realm-file.ts); anything else is not looked up. */
 const clientIdFormat = /^[\x21-\x7E]{1,200}$/;
 
-export const tokenExchange: GrantType = {
+/** What this grant uses (services.ts `Needs`). */
+export type TokenExchangeGrantDeps = Needs<never, 'clients' | 'grants'> & PresentedTokenDeps & GrantDeps;
+
+export const tokenExchange: GrantType<TokenExchangeGrantDeps> = {
   type: tokenExchangeGrantType,
   async handle(ctx) {
     const { client, params, now } = ctx;
@@ -54,7 +58,7 @@ export const tokenExchange: GrantType = {
  * The exchanged token's grant: the subject's user, session and sign-in, for the exchanging client,
  * a child of the subject's grant (ID and client_credentials tokens have none to descend from).
  */
-function childGrant(ctx: GrantContext, subject: PresentedToken, scope: string[], resources: string[], expiresAt: number): Promise<Grant> {
+function childGrant(ctx: GrantContext<TokenExchangeGrantDeps>, subject: PresentedToken, scope: string[], resources: string[], expiresAt: number): Promise<Grant> {
   const signIn = subject.grant ?? subject.signIn;
   return ctx.s.store.grants.create({
     realm: ctx.realm.name, clientId: ctx.client.clientId, userId: subject.user?.id ?? null, sessionId: signIn?.sessionId ?? null,
@@ -87,7 +91,7 @@ function assertMayIssueRefreshToken(client: Client, params: Params, subject: Pre
  * failure is invalid_request, as RFC 8693 §2.2.2 requires for invalid or unacceptable tokens.
  */
 async function usableToken(
-  ctx: GrantContext, role: 'subject' | 'actor', token: string | undefined, type: string | undefined, acceptedTypes: string[],
+  ctx: GrantContext<TokenExchangeGrantDeps>, role: 'subject' | 'actor', token: string | undefined, type: string | undefined, acceptedTypes: string[],
 ): Promise<PresentedToken> {
   if (token === undefined || type === undefined) throw new OAuthError('invalid_request', `${role}_token and ${role}_token_type are both required`);
   if (!acceptedTypes.includes(type)) throw new OAuthError('invalid_request', `${role}_token_type must be one of: ${acceptedTypes.join(', ')}`);
@@ -121,7 +125,7 @@ function exchangedScope(client: Client, subject: PresentedToken, requested: stri
  * resource, or the client_id of an enabled client of the realm). Without either, the token is for
  * the client itself.
  */
-async function targets(ctx: GrantContext, params: Params): Promise<{ audience: string[]; resources: string[] }> {
+async function targets(ctx: GrantContext<TokenExchangeGrantDeps>, params: Params): Promise<{ audience: string[]; resources: string[] }> {
   const resources = requestedResources(ctx.realm, ctx.client, params);
   const known = clientResources(ctx.realm, ctx.client);
   const audience = [...resources];
