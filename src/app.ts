@@ -45,6 +45,7 @@ import { loginActionRoutes } from './ui/login-actions.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { registerPageRenderer } from './ui/page-renderer.js';
+import { sessionPolicy } from './ui/account-page.js';
 import { errorPage } from './ui/pages.js';
 import { uiEndpoints } from './ui/endpoints.js';
 import { formPostScript, sendPage, stylesheetHref } from './ui/render.js';
@@ -142,6 +143,8 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   realmResolver(app, s);
   realmIpRules(app);
   await rateLimits(app, s);
+  // After the realm and the rate limits, before the handler: endpoints with `session: 'required'`.
+  sessionPolicy(app, s);
   discoveryRoutes(app, s);
   authorizeRoutes(app, s);
   loginActionRoutes(app, s);

@@ -1,5 +1,6 @@
 // The endpoint tables (src/*/endpoints.ts) are the one list of routes: every route the app serves
-// is an entry, names are unique, and discovery advertises exactly the entries marked for it.
+// is an entry, names are unique, discovery advertises exactly the entries marked for it, and an
+// entry that requires a session refuses a request without one.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { adminEndpoints } from '../src/admin/endpoints.js';
@@ -65,5 +66,21 @@ describe('endpoint tables', () => {
     const advertised = Object.keys(metadata).filter((key) => key !== 'issuer' && typeof metadata[key] === 'string' && (metadata[key] as string).startsWith(server.issuer()));
     assert.deepEqual(advertised.sort(), discoveryEndpoints.map((e) => e.name).sort());
     for (const endpoint of discoveryEndpoints) assert.equal(metadata[endpoint.name], endpointUrl(server.services.config, 'demo', endpoint), endpoint.name);
+  });
+
+  test('the account pages, and only they, require a session, and refuse a request that has none', async () => {
+    const accountPath = '/realms/:realm/account/';
+    assert.deepEqual(entries.filter((e) => e.session === 'required').map((e) => e.name), entries.filter((e) => e.path.startsWith(accountPath)).map((e) => e.name));
+    for (const endpoint of entries.filter((e) => e.session === 'required')) {
+      for (const method of endpoint.methods) {
+        const response = await fetch(endpointUrl(server.services.config, 'demo', endpoint), {
+          method, redirect: 'manual', headers: { accept: 'text/html' },
+          ...(method === 'POST' ? { body: 'csrf=x', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' } } : {}),
+        });
+        assert.equal(response.status, 401, `${method} ${endpoint.name}`);
+        assert.match(response.headers.get('content-type') ?? '', /^text\/html/, `${method} ${endpoint.name}`);
+        assert.match(await response.text(), /Not signed in/, `${method} ${endpoint.name}`);
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 // What an endpoint is: its spec name, where it lives, and its policies as data (CORS, how errors
-// are rendered, POST-only, rate limits, TLS). Routes are registered from it, and the hooks that
+// are rendered, POST-only, rate limits, TLS, a signed-in session). Routes are registered from it, and the hooks that
 // apply those policies read it from the matched route, never from the URL.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Config } from '../config.js';
@@ -29,6 +29,11 @@ export interface Endpoint {
   discovery?: true;
   /** Served over plain http too: probes and scrapers talk to the node itself, not through the proxy. */
   plainHttp?: 'allowed';
+  /**
+   * Needs a signed-in, fully authenticated session (second factor done): the session hook
+   * (ui/account-page.ts) attaches it before the handler, or answers with an error page.
+   */
+  session?: 'required';
 }
 
 declare module 'fastify' {

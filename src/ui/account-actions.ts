@@ -12,7 +12,7 @@ import { recordEvent } from '../security/audit.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
-import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently, type AccountPageDeps } from './account-page.js';
+import { accountForm, accountSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently, type AccountPageDeps } from './account-page.js';
 import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
@@ -23,12 +23,12 @@ export type AccountActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 
 export function accountActionRoutes(app: FastifyInstance, s: AccountActionsDeps): void {
   route(app, uiEndpoints.account_applications, async (request, reply) => {
     const realm = request.realm!;
-    return sendApplicationsPage(s, request, reply, realm, await signedIn(s, request, realm));
+    return sendApplicationsPage(s, request, reply, realm, accountSession(request));
   });
 
   route(app, uiEndpoints.account_application_revoke, async (request, reply) => {
     const realm = request.realm!;
-    const { active, params, t } = await accountForm(s, request, realm);
+    const { active, params, t } = accountForm(s, request, realm);
     const clientId = params.client_id ?? '';
     // Scoped to the signed-in user: another user's consent (or an unknown client) is simply not found.
     const scopes = clientId === '' ? undefined : await s.store.consents.forget(realm.name, active.user.id, clientId);
@@ -44,7 +44,7 @@ export function accountActionRoutes(app: FastifyInstance, s: AccountActionsDeps)
 
   const showReauthentication = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
-    return sendReauthenticatePage(s, request, reply, realm, await signedIn(s, request, realm));
+    return sendReauthenticatePage(s, request, reply, realm, accountSession(request));
   };
 
   /**
@@ -53,7 +53,7 @@ export function accountActionRoutes(app: FastifyInstance, s: AccountActionsDeps)
    */
   const reauthenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
-    const { active, params, t } = await accountForm(s, request, realm);
+    const { active, params, t } = accountForm(s, request, realm);
     const again = (error: string, status: number) => sendReauthenticatePage(s, request, reply, realm, active, error, status);
     const attempt: SignInAttempt = { realm, username: active.user.username, ip: request.ip, log: request.log };
     const locked = await currentLock(s, attempt);
@@ -84,7 +84,7 @@ export function accountActionRoutes(app: FastifyInstance, s: AccountActionsDeps)
 
   route(app, uiEndpoints.account_totp_remove, async (request, reply) => {
     const realm = request.realm!;
-    const { active, t } = await accountForm(s, request, realm);
+    const { active, t } = accountForm(s, request, realm);
     const refused = await refusal(s, realm, active, t);
     if (refused) return sendAccountPage(s, request, reply, realm, active, undefined, refused.status, refused.error);
     if (await s.store.mfa.removeTotp(active.user.id)) await removed(s, request, realm, active, 'otp');
@@ -93,7 +93,7 @@ export function accountActionRoutes(app: FastifyInstance, s: AccountActionsDeps)
 
   route(app, uiEndpoints.account_passkey_remove, async (request, reply) => {
     const realm = request.realm!;
-    const { active, params, t } = await accountForm(s, request, realm);
+    const { active, params, t } = accountForm(s, request, realm);
     const refused = await refusal(s, realm, active, t);
     if (refused) return sendAccountPage(s, request, reply, realm, active, undefined, refused.status, refused.error);
     if (await s.store.mfa.removeWebauthnCredential(active.user.id, params.credential_id ?? '')) await removed(s, request, realm, active, 'passkey');
@@ -102,7 +102,7 @@ export function accountActionRoutes(app: FastifyInstance, s: AccountActionsDeps)
 
   route(app, uiEndpoints.account_recovery_codes, async (request, reply) => {
     const realm = request.realm!;
-    const { active, t } = await accountForm(s, request, realm);
+    const { active, t } = accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (!factors.totp && factors.passkeys === 0) return reply.redirect(endpointUrl(s.config, realm, uiEndpoints.account_mfa), 303);
     if (!mayChangeFactors(factors, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.accountMfaStepUp);

@@ -1,8 +1,8 @@
 // The account page's shared parts: its session (complete, recent enough to change factors), its
 // posted forms, and the page itself with the user's factors.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
-import { endpointUrl } from '../http/endpoint.js';
+import { endpointUrl, matchedEndpoint } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
 import { getMessages } from '../i18n/messages.js';
@@ -23,8 +23,34 @@ export function mayChangeFactors(factors: { totp: boolean; passkeys: number }, a
   return (!factors.totp && factors.passkeys === 0) || satisfies(active.session, '2');
 }
 
+declare module 'fastify' {
+  interface FastifyRequest { activeSession?: ActiveSession }
+}
+
+/**
+ * The session policy of the endpoint tables: an endpoint with `session: 'required'` (the account
+ * pages) gets the signed-in session attached before its handler runs, or answers as signedIn() does.
+ * Registered once, after the realm is resolved and the rate limits are spent.
+ */
+export function sessionPolicy(app: FastifyInstance, s: AccountPageDeps): void {
+  app.decorateRequest('activeSession', undefined);
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (matchedEndpoint(request)?.session !== 'required') return done();
+    signedIn(s, request, request.realm!).then((active) => {
+      request.activeSession = active;
+      done();
+    }, done);
+  });
+}
+
+/** The session the session policy attached: for the handlers of endpoints that declare `session: 'required'`. */
+export function accountSession(request: FastifyRequest): ActiveSession {
+  if (!request.activeSession) throw new Error(`${matchedEndpoint(request)?.name ?? request.url}: the endpoint declares no session: 'required'`);
+  return request.activeSession;
+}
+
 /** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */
-export async function signedIn(s: AccountPageDeps, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
+async function signedIn(s: AccountPageDeps, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
   const active = await currentSession(s, request, realm);
   const t = getMessages(realmView(s, request, realm).locale);
   if (!active) throw new PageError('Not signed in', t.notSignedIn, 401);
@@ -38,8 +64,8 @@ export function signedInRecently(s: AccountPageDeps, realm: Realm, active: Activ
 }
 
 /** A form posted on an account page: the signed-in user, the fields, and the page's messages; CSRF checked. */
-export async function accountForm(s: AccountPageDeps, request: FastifyRequest, realm: Realm) {
-  const active = await signedIn(s, request, realm);
+export function accountForm(s: AccountPageDeps, request: FastifyRequest, realm: Realm) {
+  const active = accountSession(request);
   const params = formParams(request);
   const t = getMessages(realmView(s, request, realm).locale);
   if (!csrfValid(s, request, realm.name, params.csrf, { session: active.session.id })) throw new PageError('Page expired', t.formExpired, 403);

@@ -1,5 +1,6 @@
 // The pages and forms of the sign-in flow and the account pages, and the static resources they load.
-// Errors are HTML pages; the protocol endpoints (including the device verification page) are in oauth/endpoints.ts.
+// Errors are HTML pages; the account pages need a signed-in session. The protocol endpoints (including the
+// device verification page) are in oauth/endpoints.ts.
 import { endpointTable } from '../http/endpoint.js';
 
 const login = '/realms/:realm/login-actions';
@@ -14,15 +15,15 @@ export const uiEndpoints = endpointTable({
   login_passkey: { path: `${login}/passkey`, methods: ['POST'], errors: 'page' },
   login_passkey_options: { path: `${login}/passkey-options`, methods: ['POST'], errors: 'page' },
   login_passkey_sign_in: { path: `${login}/passkey-sign-in`, methods: ['POST'], errors: 'page' },
-  account_applications: { path: `${account}/applications`, methods: ['GET'], errors: 'page' },
-  account_application_revoke: { path: `${account}/applications/revoke`, methods: ['POST'], errors: 'page' },
-  account_mfa: { path: `${account}/mfa`, methods: ['GET'], errors: 'page' },
-  account_totp: { path: `${account}/mfa/totp`, methods: ['GET', 'POST'], errors: 'page' },
-  account_totp_remove: { path: `${account}/mfa/totp/remove`, methods: ['POST'], errors: 'page' },
-  account_passkey: { path: `${account}/mfa/passkey`, methods: ['POST'], errors: 'page' },
-  account_passkey_remove: { path: `${account}/mfa/passkey/remove`, methods: ['POST'], errors: 'page' },
-  account_reauthenticate: { path: `${account}/reauthenticate`, methods: ['GET', 'POST'], errors: 'page' },
-  account_recovery_codes: { path: `${account}/mfa/recovery-codes`, methods: ['POST'], errors: 'page' },
+  account_applications: { path: `${account}/applications`, methods: ['GET'], errors: 'page', session: 'required' },
+  account_application_revoke: { path: `${account}/applications/revoke`, methods: ['POST'], errors: 'page', session: 'required' },
+  account_mfa: { path: `${account}/mfa`, methods: ['GET'], errors: 'page', session: 'required' },
+  account_totp: { path: `${account}/mfa/totp`, methods: ['GET', 'POST'], errors: 'page', session: 'required' },
+  account_totp_remove: { path: `${account}/mfa/totp/remove`, methods: ['POST'], errors: 'page', session: 'required' },
+  account_passkey: { path: `${account}/mfa/passkey`, methods: ['POST'], errors: 'page', session: 'required' },
+  account_passkey_remove: { path: `${account}/mfa/passkey/remove`, methods: ['POST'], errors: 'page', session: 'required' },
+  account_reauthenticate: { path: `${account}/reauthenticate`, methods: ['GET', 'POST'], errors: 'page', session: 'required' },
+  account_recovery_codes: { path: `${account}/mfa/recovery-codes`, methods: ['POST'], errors: 'page', session: 'required' },
   stylesheet: { path: '/resources/strix.css', methods: ['GET'], errors: 'page' },
   form_post_script: { path: '/resources/form-post.js', methods: ['GET'], errors: 'page' },
   webauthn_library: { path: '/resources/webauthn/simplewebauthn-browser.js', methods: ['GET'], errors: 'page' },

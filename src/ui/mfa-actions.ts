@@ -11,7 +11,7 @@ import { currentLock, recordFailure, recordSuccess, type SignInAttempt } from '.
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { accountActionRoutes, type AccountActionsDeps } from './account-actions.js';
-import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedIn, signedInRecently } from './account-page.js';
+import { accountForm, accountSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './account-page.js';
 import { browserRequest } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume, type LoginActionsDeps } from './login-actions.js';
@@ -81,12 +81,12 @@ export function mfaActionRoutes(app: FastifyInstance, s: MfaActionsDeps): void {
 
   route(app, uiEndpoints.account_mfa, async (request, reply) => {
     const realm = request.realm!;
-    return sendAccountPage(s, request, reply, realm, await signedIn(s, request, realm));
+    return sendAccountPage(s, request, reply, realm, accountSession(request));
   });
 
   const showTotpSetup: RouteHandlerMethod = async (request, reply) => {
     const realm = request.realm!;
-    const active = await signedIn(s, request, realm);
+    const active = accountSession(request);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
     if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, getMessages(realmView(s, request, realm).locale).reauthenticationRequired);
@@ -99,7 +99,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: MfaActionsDeps): void {
 
   const setUpTotp: RouteHandlerMethod = async (request, reply) => {
     const realm = request.realm!;
-    const { active, params, t } = await accountForm(s, request, realm);
+    const { active, params, t } = accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
     if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);

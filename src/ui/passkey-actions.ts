@@ -120,7 +120,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: PasskeyActionsDeps)
 
   route(app, uiEndpoints.account_passkey, async (request, reply) => {
     const realm = request.realm!;
-    const { active, params, t } = await accountForm(s, request, realm);
+    const { active, params, t } = accountForm(s, request, realm);
     const factors = await enrolledFactors(s, active.user);
     if (!mayChangeFactors(factors, active)) return reply.redirect(endpointUrl(s.config, realm, uiEndpoints.account_mfa), 303);
     if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
