@@ -48,7 +48,7 @@ import { registerPageRenderer } from './ui/page-renderer.js';
 import { sessionPolicy } from './ui/account-page.js';
 import { errorPage } from './ui/pages.js';
 import { uiEndpoints } from './ui/endpoints.js';
-import { formPostScript, sendPage, stylesheetHref } from './ui/render.js';
+import { formPostScript, sendPage, stylesheetHref, type RenderDeps } from './ui/render.js';
 import { stylesheet } from './ui/styles.js';
 
 /** `destination` (stdout by default) lets tests read what would be logged. */
@@ -175,7 +175,7 @@ function wantsJson(request: FastifyRequest): boolean {
   return !accept.includes('text/html') && accept.includes('application/json');
 }
 
-function renderError(s: Services, error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function renderError(s: RenderDeps, error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   // Too many password checks waiting: refused at once, 503 with Retry-After, never a 500.
   if (error instanceof HashingBusy) error = new TooManyRequests(error.retryAfter, 503);
   if (error instanceof TooManyRequests && !wantsJson(request)) {

@@ -14,7 +14,7 @@ import { newId } from './runtime.js';
 import { recordEvent, type EventDetails, type EventType } from './security/audit.js';
 import { start as startServer } from './start.js';
 import { unlockAccount } from './security/brute-force.js';
-import type { Services } from './services.js';
+import type { Needs, Services } from './services.js';
 import { storedSecret } from './store/clients.js';
 import { ValidationError } from './validation.js';
 
@@ -37,7 +37,7 @@ function configFrom(options: Record<string, string | undefined>) {
   return loadConfig({ ...process.env, ...(options.config ? { STRIX_CONFIG: options.config } : {}) }, flags);
 }
 
-/** Runs a maintenance command against the configured database, then closes it. */
+/** Runs a maintenance command against the configured database, then closes it; commands get all of Services (wiring). */
 async function withServices(options: Record<string, string | undefined>, run: (s: Services) => Promise<void>): Promise<void> {
   const config = configFrom(options);
   const s = await createServices(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
@@ -50,7 +50,7 @@ async function withServices(options: Record<string, string | undefined>, run: (s
 }
 
 /** Records an administrative change made with the CLI in the realm's audit log. */
-async function recordAdmin(s: Services, realmName: string, type: EventType, subject: { userId?: string; clientId?: string }, details: EventDetails): Promise<void> {
+async function recordAdmin(s: Needs<'audit', 'realms'>, realmName: string, type: EventType, subject: { userId?: string; clientId?: string }, details: EventDetails): Promise<void> {
   const realm = await s.store.realms.get(realmName);
   if (realm) await recordEvent(s, { realm, type, ...subject, details: { actor: 'cli', ...details } });
 }

@@ -3,14 +3,14 @@
 // port (src/ops/cluster.ts). Only one process runs the periodic purge: the primary, or the single process.
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
-import { importRealm, readRealmFiles } from './admin/realm-file.js';
-import { bootstrap } from './admin/bootstrap.js';
+import { importRealm, readRealmFiles, type RealmFileDeps } from './admin/realm-file.js';
+import { bootstrap, type BootstrapDeps } from './admin/bootstrap.js';
 import { buildApp, createLogger, createServices } from './app.js';
 import type { Config } from './config.js';
 import { superviseWorkers } from './ops/cluster.js';
 import { startHousekeeping, type Housekeeping } from './ops/housekeeping.js';
 import { systemClock } from './runtime.js';
-import { issuerOf, type Services } from './services.js';
+import { issuerOf, type Needs, type Services } from './services.js';
 
 /** How long SIGTERM waits for in-flight requests before giving up. */
 export const shutdownDeadlineMs = 10_000;
@@ -42,7 +42,7 @@ export async function start(config: Config): Promise<void> {
   await announce(s);
 }
 
-async function prepare(s: Services): Promise<void> {
+async function prepare(s: BootstrapDeps & RealmFileDeps & Needs<'config' | 'log' | 'keystore', 'realms'>): Promise<void> {
   await bootstrap(s, (text) => process.stdout.write(`\n${text}\n\n`));
   if (s.config.import) {
     for (const realm of readRealmFiles(s.config.import)) {
@@ -54,7 +54,7 @@ async function prepare(s: Services): Promise<void> {
   for (const realm of await s.store.realms.list()) await s.keystore.ensure(realm.name);
 }
 
-async function announce(s: Services): Promise<void> {
+async function announce(s: Needs<'config' | 'log', 'realms' | 'dialect'>): Promise<void> {
   for (const realm of await s.store.realms.list()) s.log.info({ issuer: issuerOf(s.config, realm) }, `realm ${realm.name}`);
   s.log.info({ url: s.config.publicUrl, database: s.store.dialect, workers: s.config.workers }, 'Strix is ready');
 }
