@@ -77,6 +77,7 @@ export async function createServices(config: Config, log: Logger, clock: Clock =
   };
 }
 
+/** The wiring: all of Services, from which each route module takes the part its `…Deps` type names. */
 export async function buildApp(s: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: s.log as FastifyBaseLogger,

@@ -18,7 +18,8 @@ import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from '
 import { realmView, sendPage } from './render.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AccountActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'consents' | 'grants' | 'mfa'> & BruteForceDeps & AccountPageDeps;
+export type AccountActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'consents' | 'grants' | 'mfa'>
+  & BruteForceDeps & AccountPageDeps;
 
 export function accountActionRoutes(app: FastifyInstance, s: AccountActionsDeps): void {
   route(app, uiEndpoints.account_applications, async (request, reply) => {

@@ -24,7 +24,8 @@ import { realmView, sendPage } from './render.js';
 import { showSecondFactor, type SecondFactorDeps } from './second-factor.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type DeviceVerificationDeps = Needs<'clock' | 'config' | 'sealer', 'clients' | 'deviceCodes' | 'grants' | 'sessions'> & DecisionDeps & SsoDeps & SecondFactorDeps;
+export type DeviceVerificationDeps = Needs<'clock' | 'config' | 'sealer', 'clients' | 'deviceCodes' | 'grants' | 'sessions'>
+  & DecisionDeps & SsoDeps & SecondFactorDeps;
 
 /** A device authorization parked while the user signs in and answers; names its code by hash only. */
 export interface DeviceAuthorization { kind: 'device'; clientId: string; scope: string[]; userCodeHash: string }

@@ -23,7 +23,8 @@ import { uiEndpoints } from './endpoints.js';
 import { getMessages, pickLocale } from '../i18n/messages.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type LoginActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'consents' | 'interactions' | 'users'> & CompletionDeps & BruteForceDeps & KnownDevicesDeps & PasswordPolicyDeps & DeviceVerificationDeps;
+export type LoginActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'consents' | 'interactions' | 'users'>
+  & CompletionDeps & BruteForceDeps & KnownDevicesDeps & PasswordPolicyDeps & DeviceVerificationDeps;
 
 /** The parked request a page's form continues, after its CSRF token and client are checked. */
 export async function resume(s: LoginActionsDeps, request: FastifyRequest, realm: Realm) {
