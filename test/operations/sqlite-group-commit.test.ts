@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { GroupCommitSqliteDialect } from '../src/store/sqlite-group-commit.js';
+import { GroupCommitSqliteDialect } from '../../src/store/sqlite-group-commit.js';
 
 interface Tables { items: { id: number; name: string } }
 

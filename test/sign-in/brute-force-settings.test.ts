@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseRealmFile, RealmFileError } from '../src/admin/realm-file.js';
-import { addressBlockedUntil, disablesAccount, lockoutWait } from '../src/security/brute-force.js';
-import { openStore } from '../src/store/index.js';
-import { defaultBruteForceSettings, defaultRealmSettings } from '../src/store/realms.js';
+import { parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
+import { addressBlockedUntil, disablesAccount, lockoutWait } from '../../src/security/brute-force.js';
+import { openStore } from '../../src/store/index.js';
+import { defaultBruteForceSettings, defaultRealmSettings } from '../../src/store/realms.js';
 
 const parse = (brute_force?: unknown) =>
   parseRealmFile({ realms: [{ name: 'demo', ...(brute_force === undefined ? {} : { brute_force }) }] }, 'realm.json')[0]!.settings.brute_force;

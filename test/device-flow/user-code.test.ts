@@ -1,9 +1,9 @@
 // Device flow user codes (RFC 8628 §6.1): what people are shown, what they may type, how it is stored.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseClient } from '../src/admin/realm-file.js';
-import { newUserCode, normalizeUserCode, userCodeHash } from '../src/authorization/user-code.js';
-import { createSealer } from '../src/tokens/master-key.js';
+import { parseClient } from '../../src/admin/realm-file.js';
+import { newUserCode, normalizeUserCode, userCodeHash } from '../../src/authorization/user-code.js';
+import { createSealer } from '../../src/tokens/master-key.js';
 
 test('user codes are 8 consonants shown as XXXX-XXXX, with no vowels or look-alike digits', () => {
   const codes = new Set(Array.from({ length: 200 }, () => newUserCode()));

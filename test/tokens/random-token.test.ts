@@ -2,7 +2,7 @@
 // (src/runtime.ts): every token must be fresh, whole and of the length asked for, across refills.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { randomToken } from '../src/runtime.js';
+import { randomToken } from '../../src/runtime.js';
 
 test('tokens never repeat and have the requested number of random bytes, across many refills of the pool', () => {
   const seen = new Set<string>();

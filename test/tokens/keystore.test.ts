@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { openStore, type Store } from '../src/store/index.js';
-import { signJwt } from '../src/tokens/jws.js';
-import { Keystore, retiredKeyRetentionMs } from '../src/tokens/keystore.js';
-import { createSealer } from '../src/tokens/master-key.js';
-import { defaultRealmSettings } from '../src/store/realms.js';
-import { testClock } from './helpers/server.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { signJwt } from '../../src/tokens/jws.js';
+import { Keystore, retiredKeyRetentionMs } from '../../src/tokens/keystore.js';
+import { createSealer } from '../../src/tokens/master-key.js';
+import { defaultRealmSettings } from '../../src/store/realms.js';
+import { testClock } from '../helpers/server.js';
 
 describe('keystore', () => {
   let dir: string;

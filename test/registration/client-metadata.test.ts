@@ -2,9 +2,9 @@
 // token_endpoint_auth_signing_alg; RFC 7523): what a realm file may register, and how secrets are stored.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseClient, RealmFileError } from '../src/admin/realm-file.js';
-import { storedSecret } from '../src/store/clients.js';
-import { createSealer } from '../src/tokens/master-key.js';
+import { parseClient, RealmFileError } from '../../src/admin/realm-file.js';
+import { storedSecret } from '../../src/store/clients.js';
+import { createSealer } from '../../src/tokens/master-key.js';
 
 const rsaPublic = {
   kty: 'RSA', kid: 'rsa-1', e: 'AQAB',

@@ -1,10 +1,10 @@
 // Password policy rules and argon2id parameters (docs/security.md "Password policy").
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRealmFile, RealmFileError } from '../src/admin/realm-file.js';
-import { hashPassword, needsRehash, verifyPassword } from '../src/identity/passwords.js';
-import { passwordProblems } from '../src/security/password-policy.js';
-import { defaultPasswordPolicy } from '../src/store/realms.js';
+import { parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
+import { hashPassword, needsRehash, verifyPassword } from '../../src/identity/passwords.js';
+import { passwordProblems } from '../../src/security/password-policy.js';
+import { defaultPasswordPolicy } from '../../src/store/realms.js';
 
 const owner = { username: 'alice', email: 'alice@example.com' };
 

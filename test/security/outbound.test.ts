@@ -2,8 +2,8 @@
 // Strix may connect to, and what STRIX_OUTBOUND_ALLOW opens.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../src/config.js';
-import { outboundGuard, parseOutboundAllow } from '../src/http/outbound.js';
+import { loadConfig } from '../../src/config.js';
+import { outboundGuard, parseOutboundAllow } from '../../src/http/outbound.js';
 
 const guard = outboundGuard(parseOutboundAllow(''));
 

@@ -2,7 +2,7 @@
 // where in the file the problem is.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRealmFile, RealmFileError } from '../src/admin/realm-file.js';
+import { parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 
 /** The example from DESIGN.md, verbatim. */
 const designExample = {

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { openStore } from '../src/store/index.js';
-import { databases, freshDatabase } from './helpers/databases.js';
-import { freePort } from './helpers/server.js';
+import { openStore } from '../../src/store/index.js';
+import { databases, freshDatabase } from '../helpers/databases.js';
+import { freePort } from '../helpers/server.js';
 
-const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
 interface Running { child: ChildProcess; port: number; output: () => string; exit: Promise<number | null> }
 

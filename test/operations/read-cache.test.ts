@@ -1,16 +1,16 @@
 // Grants, users and access-token revocations are kept in memory between reads on SQLite
 // (src/store/read-cache.ts). What a user of the store must never see is an old answer: a change made
 // by this process, by another process on the same file (a worker, the CLI), or undone by a rollback
-// is seen by the very next read (rollbacks: test/sqlite-group-commit.test.ts).
+// is seen by the very next read (rollbacks: test/operations/sqlite-group-commit.test.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { openStore, type Store } from '../src/store/index.js';
-import { defaultRealmSettings } from '../src/store/realms.js';
-import { testClock } from './helpers/server.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { defaultRealmSettings } from '../../src/store/realms.js';
+import { testClock } from '../helpers/server.js';
 
 describe('cached reads on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strix-read-cache-'));

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { testRealm } from './helpers/realm.js';
+import { testRealm } from '../helpers/realm.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
 describe('strix CLI', () => {
   let dir: string;
@@ -44,7 +44,7 @@ describe('strix CLI', () => {
   });
 
   test('clients disable marks the client disabled and enable lets it back', async () => {
-    const { openStore } = await import('../src/store/index.js');
+    const { openStore } = await import('../../src/store/index.js');
     assert.match((await strix('clients', 'disable', 'service', '--realm', 'demo')).stdout, /disabled client service/);
     const store = await openStore(env.STRIX_DATABASE_URL!);
     try {

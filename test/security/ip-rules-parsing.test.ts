@@ -2,8 +2,8 @@
 // IPv6, and the rule that deny wins and an empty allow list allows every address.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { addressAllowed, canonicalAddress, parseAddressRule } from '../src/security/ip-rules.js';
-import { parseRealmFile, RealmFileError } from '../src/admin/realm-file.js';
+import { addressAllowed, canonicalAddress, parseAddressRule } from '../../src/security/ip-rules.js';
+import { parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 
 describe('IP rules', () => {
   test('addresses and CIDR blocks of both families parse; the prefix defaults to the full address', () => {

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Runs the project's import rules over a tree of `files` (path → source); returns the exit status and output. */
 function cruise(files: Record<string, string>): { status: number | null; output: string } {

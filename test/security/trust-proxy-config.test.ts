@@ -2,7 +2,7 @@
 // forms Fastify can apply safely; a bad value stops the start with a message that names it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig, trustProxyOption } from '../src/config.js';
+import { ConfigError, loadConfig, trustProxyOption } from '../../src/config.js';
 
 const trustProxy = (value?: string, flag?: string) =>
   loadConfig(value === undefined ? {} : { STRIX_TRUST_PROXY: value }, flag === undefined ? {} : { trust_proxy: flag }).trustProxy;

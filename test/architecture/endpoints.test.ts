@@ -2,14 +2,14 @@
 // is an entry, names are unique, and discovery advertises exactly the entries marked for it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { adminEndpoints } from '../src/admin/endpoints.js';
-import { endpointUrl, type Endpoint } from '../src/http/endpoint.js';
-import { otherMethods } from '../src/http/post-only.js';
-import { discoveryEndpoints, oauthEndpoints } from '../src/oauth/endpoints.js';
-import { opsEndpoints } from '../src/ops/endpoints.js';
-import { uiEndpoints } from '../src/ui/endpoints.js';
-import { testRealm } from './helpers/realm.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { adminEndpoints } from '../../src/admin/endpoints.js';
+import { endpointUrl, type Endpoint } from '../../src/http/endpoint.js';
+import { otherMethods } from '../../src/http/post-only.js';
+import { discoveryEndpoints, oauthEndpoints } from '../../src/oauth/endpoints.js';
+import { opsEndpoints } from '../../src/ops/endpoints.js';
+import { uiEndpoints } from '../../src/ui/endpoints.js';
+import { testRealm } from '../helpers/realm.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 const tables = { oauth: oauthEndpoints, ui: uiEndpoints, ops: opsEndpoints, admin: adminEndpoints };
 const entries: Endpoint[] = Object.values(tables).flatMap((table) => Object.values(table));
