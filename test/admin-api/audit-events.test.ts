@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { exportRealm, parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 import { purgeExpired } from '../../src/store/purge.js';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { adminConsoleCode, adminConsoleRedirectUri, adminConsoleToken, codeFor, redeem, token, tokensFor } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
@@ -423,10 +423,7 @@ for (const database of databases) {
 
 for (const database of databases) {
   describe(`new devices in Chromium (${database})`, () => {
-    if (!chromiumAvailable() && process.env.CI !== 'true') {
-      test.skip('Chromium is not installed: browser tests are skipped');
-      return;
-    }
+    if (skipWithoutChromium()) return;
     let server: TestServer;
     before(async () => { server = await startServer(database, testRealm()); });
     after(async () => { await server?.close(); });
@@ -435,14 +432,12 @@ for (const database of databases) {
       const browser = await launchBrowser();
       try {
         const signInWith = async () => {
-          const context = await browser.newContext({ locale: 'en-US' });
+          const context = await newContext(browser);
           const page = await context.newPage();
           await page.goto(authorizeUrl(server.issuer(), {
             client_id: 'trusted', redirect_uri: 'http://127.0.0.1:3999/callback', response_type: 'code', scope: 'openid', state: 's',
           }));
-          await page.getByLabel('Username').fill('bob');
-          await page.getByLabel('Password').fill(password);
-          await Promise.all([page.waitForRequest((r) => r.url().startsWith('http://127.0.0.1:3999/callback')), page.getByRole('button', { name: 'Sign in' }).click()]);
+          await Promise.all([page.waitForRequest((r) => r.url().startsWith('http://127.0.0.1:3999/callback')), submitSignInForm(page, 'bob')]);
           const cookies = await context.cookies();
           await context.close();
           return cookies.find((c) => c.name === 'strix_device');

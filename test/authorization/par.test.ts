@@ -9,14 +9,13 @@ import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import type { Page } from 'playwright-core';
 import { buildApp, createLogger, createServices } from '../../src/app.js';
-import { chromiumAvailable, chromiumPath, pagePerTest } from '../helpers/browser.js';
+import { pagePerTest, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, isLoginPage, pkcePair, tokenRequest, UserAgent, type Page as AgentPage } from '../helpers/user-agent.js';
 
-const canRun = chromiumAvailable() || process.env.CI === 'true';
 const urnPrefix = 'urn:ietf:params:oauth:request_uri:';
 type Auth = { basic: [string, string] } | { form: Record<string, string> };
 
@@ -306,22 +305,14 @@ for (const database of databases) {
     });
 
     describe('with certified clients driving Chromium', () => {
-      if (!canRun) {
-        test.skip(`Chromium is not installed at ${chromiumPath} (set STRIX_TEST_CHROMIUM): browser tests are skipped`);
-        return;
-      }
+      if (skipWithoutChromium()) return;
       let page: Page;
       pagePerTest((p) => { page = p; });
 
       const atRelyingParty = () => new URL(page.url()).origin === rp.base;
 
       async function signIn(): Promise<void> {
-        await page.getByLabel('Username').fill('alice');
-        await page.getByLabel('Password').fill(password);
-        await Promise.all([
-          page.waitForURL((url) => url.origin === rp.base || url.pathname.endsWith('/login-actions/authenticate')),
-          page.getByRole('button', { name: 'Sign in' }).click(),
-        ]);
+        await submitSignInForm(page, 'alice', password, (url) => url.origin === rp.base || url.pathname.endsWith('/login-actions/authenticate'));
         if (!atRelyingParty()) await Promise.all([page.waitForURL((url) => url.origin === rp.base), page.getByRole('button', { name: 'Allow' }).click()]);
       }
 

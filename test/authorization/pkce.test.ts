@@ -7,7 +7,7 @@ import { databases } from '../helpers/databases.js';
 import { codeFor, redeem, redirectUriOf, token } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { authorizeUrl, callbackParams, isLoginPage, pkcePair, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, callbackParams, isLoginPage, pkcePair, s256, UserAgent } from '../helpers/user-agent.js';
 
 const spaRedirect = redirectUriOf.spa;
 
@@ -79,6 +79,23 @@ for (const database of databases) {
       const code = await codeFor(server, new UserAgent(server.url), { client: 'web', scope: 'openid', pkce: false });
       const response = await redeem(server, 'web', code);
       assert.equal(response.status, 200, JSON.stringify(response.body));
+    });
+
+    test('PKCE-07: an S256 code redeemed with the challenge itself as verifier is invalid_grant', async () => {
+      const code = await codeFor(server, new UserAgent(server.url), { client: 'spa', scope: 'openid' });
+      const response = await redeem(server, 'spa', { ...code, verifier: s256(code.verifier!) });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error, 'invalid_grant');
+    });
+
+    test('PKCE-08: a code_verifier shorter than 43 characters fails even when its hash matches the challenge', async () => {
+      const verifier = 'too-short';
+      const code = await codeFor(server, new UserAgent(server.url), {
+        client: 'spa', scope: 'openid', pkce: false, params: { code_challenge: s256(verifier), code_challenge_method: 'S256' },
+      });
+      const response = await redeem(server, 'spa', { ...code, verifier });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error, 'invalid_grant');
     });
 
     test('BASIC-38, PKCE-01, BCP-05: the correct S256 code_verifier is accepted and the response satisfies oauth4webapi', async () => {

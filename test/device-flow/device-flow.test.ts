@@ -7,7 +7,7 @@ import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import type { Page } from 'playwright-core';
 import { purgeExpired } from '../../src/store/purge.js';
-import { chromiumAvailable, chromiumPath, pagePerTest } from '../helpers/browser.js';
+import { pagePerTest, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { userinfo } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
@@ -17,7 +17,6 @@ import { isConsentPage, isLoginPage, parseForm, UserAgent } from '../helpers/use
 
 const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
 const userCodeFormat = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
-const canRun = chromiumAvailable() || process.env.CI === 'true';
 
 /** The test realm plus a public TV app and a confidential console, both allowed the device grant; polling every second. */
 function deviceRealm(settings: Record<string, unknown> = {}) {
@@ -221,17 +220,12 @@ for (const database of databases) {
     });
 
     describe('in a browser', () => {
-      if (!canRun) {
-        test.skip(`Chromium is not installed at ${chromiumPath} (set STRIX_TEST_CHROMIUM): browser tests are skipped`);
-        return;
-      }
+      if (skipWithoutChromium()) return;
       let page: Page;
       pagePerTest((p) => { page = p; });
 
       async function signIn(): Promise<void> {
-        await page.getByLabel('Username').fill('alice');
-        await page.getByLabel('Password').fill(password);
-        await Promise.all([page.waitForURL(/\/login-actions\/authenticate$/), page.getByRole('button', { name: 'Sign in' }).click()]);
+        await submitSignInForm(page, 'alice', password, /\/login-actions\/authenticate$/);
       }
 
       test('DEV-02, DEV-03, DEV-05, DEV-08, DEV-11: a TV polls with openid-client while the user types the code, signs in and allows', async () => {

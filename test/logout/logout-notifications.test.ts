@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
-import type { Browser } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseRealmFile } from '../../src/admin/realm-file.js';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
+import { pagePerTest, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { eventually } from '../helpers/eventually.js';
 import { password, testRealm } from '../helpers/realm.js';
@@ -177,31 +177,23 @@ describe('logout URIs in client metadata', () => {
 });
 
 describe('front-channel logout in a real browser', () => {
-  if (!chromiumAvailable() && process.env.CI !== 'true') {
-    test.skip('Chromium is not installed: browser tests are skipped');
-    return;
-  }
+  if (skipWithoutChromium()) return;
   let server: TestServer;
   let rp: Awaited<ReturnType<typeof startRecordingClient>>;
-  let chromium: Browser;
+  let page: Page;
   before(async () => {
     rp = await startRecordingClient();
     server = await startServer('sqlite', realmFor(rp.base));
-    chromium = await launchBrowser();
   });
   after(async () => {
-    await chromium?.close();
     await server?.close();
     await rp?.close();
   });
+  pagePerTest((p) => { page = p; });
 
   test('FCL-03: the browser loads the client\'s front-channel URI, then lands on the post-logout URI with the state, and a later prompt=none gets login_required', async () => {
-    const context = await chromium.newContext();
-    const page = await context.newPage();
     await page.goto(authorizeUrl(server.issuer(), { client_id: 'fc-app', redirect_uri: `${rp.base}/callback`, response_type: 'code', scope: 'openid', state: 's' }));
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignInForm(page, 'alice');
     await page.waitForURL(/\/callback\?/);
     const code = new URL(page.url()).searchParams.get('code')!;
     const tokens = await tokenRequest(server.issuer(), { grant_type: 'authorization_code', code, redirect_uri: `${rp.base}/callback`, client_id: 'fc-app', client_secret: 'fc-app-secret' });
@@ -217,7 +209,6 @@ describe('front-channel logout in a real browser', () => {
     assert.equal(answer.get('error'), 'login_required');
     assert.equal(answer.get('state'), 'again');
     assert.equal(answer.get('code'), null);
-    await context.close();
   });
 });
 

@@ -1,38 +1,12 @@
 // Graceful shutdown of `strix start` (docs/operations.md): SIGTERM drains in-flight requests and
 // exits 0; a request still running at the 10 s deadline makes Strix give up and exit 1.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../helpers/server.js';
-
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
-
-interface Running { child: ChildProcess; port: number; output: () => string; exit: Promise<number | null> }
-
-async function startStrix(dir: string): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [main, 'start'], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, `${port}.db`)}`, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1',
-      STRIX_MASTER_KEY: 'shutdown-test-master-key-0123456789abcdef', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
-    },
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => { output += chunk; });
-  child.stderr!.on('data', (chunk) => { output += chunk; });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; !output.includes('Strix is ready'); i++) {
-    assert.ok(i < 300 && child.exitCode === null, `strix did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, port, output: () => output, exit };
-}
+import { startStrix } from '../helpers/nodes.js';
 
 /** A request whose body never finishes arriving: it stays in flight until the connection is cut. */
 function stuckRequest(port: number): Promise<Socket> {

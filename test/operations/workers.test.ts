@@ -2,43 +2,17 @@
 // that dies is replaced, /metrics sums every worker, SIGTERM stops them all with status 0, and a
 // client deleted or disabled through one worker or the CLI is refused by every worker at once.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.js';
 import { databases, freshDatabase } from '../helpers/databases.js';
-import { freePort } from '../helpers/server.js';
+import { startStrix as start, type Running } from '../helpers/nodes.js';
 
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
-
-interface Running { child: ChildProcess; port: number; output: () => string; exit: Promise<number | null> }
-
-async function startStrix(dir: string, args: string[], env: Record<string, string> = {}): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [main, 'start', ...args], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, `${port}.db`)}`, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1',
-      STRIX_MASTER_KEY: 'workers-test-master-key-0123456789abcdef', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests',
-      // Each request is logged at debug, with the pid of the process that answered it.
-      STRIX_LOG_LEVEL: 'debug',
-      ...env,
-    },
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => { output += chunk; });
-  child.stderr!.on('data', (chunk) => { output += chunk; });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; !output.includes('Strix is ready'); i++) {
-    assert.ok(i < 300 && child.exitCode === null, `strix did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, port, output: () => output, exit };
-}
+/** `strix start` with each request logged at debug, with the pid of the process that answered it. */
+const startStrix = (dir: string, args: string[], env: Record<string, string> = {}) => start(dir, args, { STRIX_LOG_LEVEL: 'debug', ...env });
 
 /** GET on a new connection (no keep-alive, so the primary hands each one to the next worker); returns the request id. */
 function get(port: number, path: string): Promise<{ status: number; requestId: string; body: string }> {

@@ -4,13 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { chromiumAvailable, chromiumPath, pagePerTest } from '../helpers/browser.js';
+import { pagePerTest, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isLoginPage, pkcePair, UserAgent } from '../helpers/user-agent.js';
 
-const canRun = chromiumAvailable() || process.env.CI === 'true';
 const redirectUri = 'http://127.0.0.1:3999/callback';
 // A 1×1 transparent PNG, served by the browser's request interception in place of the RP's logo host.
 const pixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -84,10 +83,7 @@ for (const database of databases) {
     });
 
     describe('in Chromium', () => {
-      if (!canRun) {
-        test.skip(`Chromium is not installed at ${chromiumPath} (set STRIX_TEST_CHROMIUM): browser tests are skipped`);
-        return;
-      }
+      if (skipWithoutChromium()) return;
       let page: Page;
       pagePerTest((p) => { page = p; }, (context) => context.route('https://cdn.rp.example/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: pixel })));
 
@@ -114,9 +110,7 @@ for (const database of databases) {
         await assertBranding();
         await page.screenshot({ path: '/tmp/strix-login-branded.png', fullPage: true });
 
-        await page.getByLabel('Username').fill('alice');
-        await page.getByLabel('Password').fill(password);
-        await Promise.all([page.waitForURL((url) => url.pathname.endsWith('/login-actions/authenticate')), page.getByRole('button', { name: 'Sign in' }).click()]);
+        await submitSignInForm(page, 'alice', password, (url) => url.pathname.endsWith('/login-actions/authenticate'));
         assert.ok(await page.getByRole('button', { name: 'Allow' }).isVisible(), 'a registered client asks for consent');
         await assertBranding();
       });

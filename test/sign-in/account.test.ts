@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { databases } from '../helpers/databases.js';
 import { token, tokensFor, userinfo } from '../helpers/flows.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { password, testRealmWith } from '../helpers/realm.js';
 import { codeAt, withTotp } from '../helpers/mfa.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isConsentPage, parseForm, pkcePair, UserAgent, type Page } from '../helpers/user-agent.js';
@@ -13,9 +13,7 @@ import { authorizeUrl, isConsentPage, parseForm, pkcePair, UserAgent, type Page 
 const callback = 'http://127.0.0.1:3999/callback';
 
 function realmWith(settings: Record<string, unknown>) {
-  const file = testRealm();
-  const more = ['carol', 'dave', 'erin', 'frank'].map((username) => ({ username, password, roles: ['viewer'] }));
-  return { realms: [{ ...file.realms[0]!, users: [...file.realms[0]!.users, ...more], ...settings }] };
+  return testRealmWith({ users: ['carol', 'dave', 'erin', 'frank'].map((username) => ({ username, password, roles: ['viewer'] })), ...settings });
 }
 
 /** Signs in to the first-party client (no consent) with the password, and the TOTP code when `secret` is given. */

@@ -2,10 +2,10 @@
 // its forms; openid-client (a certified relying-party library) builds the requests, redeems the
 // code and validates everything Strix sends back.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { pagePerTest, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
@@ -14,37 +14,24 @@ import { startServer, type TestServer } from '../helpers/server.js';
 type Tokens = Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
 interface PendingAuthorization { url: URL; verifier: string; state: string; nonce: string }
 
-const canRun = chromiumAvailable() || process.env.CI === 'true';
-
 for (const database of databases) {
   describe(`a browser signs in through Strix for an openid-client relying party (${database})`, () => {
-    if (!canRun) {
-      test.skip(`Chromium is not installed at ${chromiumPath} (set STRIX_TEST_CHROMIUM): browser tests are skipped`);
-      return;
-    }
+    if (skipWithoutChromium()) return;
 
     let rp: RelyingParty;
     let server: TestServer;
-    let browser: Browser;
     let context: BrowserContext;
     let page: Page;
 
     before(async () => {
       rp = await startRelyingParty();
       server = await startServer(database, testRealm(rp.base));
-      browser = await launchBrowser();
     });
     after(async () => {
-      await browser?.close();
       await server?.close();
       await rp?.close();
     });
-    beforeEach(async () => {
-      context = await browser.newContext({ locale: 'en-US' });
-      context.setDefaultTimeout(15_000);
-      page = await context.newPage();
-    });
-    afterEach(async () => { await context?.close(); });
+    pagePerTest((p, c) => { page = p; context = c; });
 
     /** openid-client's view of the provider, for a client registered in the test realm. */
     function configFor(clientId: 'web' | 'trusted'): Promise<client.Configuration> {
@@ -69,12 +56,7 @@ for (const database of databases) {
 
     /** Fills the sign-in form and waits for whatever comes next: the consent page, the login page again, or the RP. */
     async function submitSignIn(username: string, secret: string): Promise<void> {
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(secret);
-      await Promise.all([
-        page.waitForURL((url) => atRelyingParty(url) || url.pathname.endsWith('/login-actions/authenticate')),
-        page.getByRole('button', { name: 'Sign in' }).click(),
-      ]);
+      await submitSignInForm(page, username, secret, (url) => atRelyingParty(url) || url.pathname.endsWith('/login-actions/authenticate'));
     }
 
     async function allow(): Promise<void> {

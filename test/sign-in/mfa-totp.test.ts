@@ -2,54 +2,39 @@
 // by policy, the code asked after the password, and the attacks on it — wrong codes, replayed
 // codes, reused recovery codes, and skipping the factor by posting a later form directly.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { pagePerTest, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { codeAt, withTotp } from '../helpers/mfa.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { password, testRealmWith } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, parseForm, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
-const canRun = chromiumAvailable() || process.env.CI === 'true';
-
 /** The test realm with a realm-wide MFA policy and brute-force limits small enough to reach. */
 function realmWith(settings: Record<string, unknown>, base: string) {
-  const file = testRealm(base);
-  const admins = ['carol', 'dave', 'erin', 'frank'].map((username) => ({ username, password, roles: ['admin'] }));
-  return { realms: [{ ...file.realms[0]!, users: [...file.realms[0]!.users, ...admins], ...settings }] };
+  return testRealmWith({ users: ['carol', 'dave', 'erin', 'frank'].map((username) => ({ username, password, roles: ['admin'] })), ...settings }, base);
 }
 
 for (const database of databases) {
   describe(`TOTP second factor (${database})`, () => {
-    if (!canRun) {
-      test.skip(`Chromium is not installed at ${chromiumPath}: browser tests are skipped`);
-      return;
-    }
+    if (skipWithoutChromium()) return;
     let rp: RelyingParty;
     let server: TestServer;
-    let browser: Browser;
     let context: BrowserContext;
     let page: Page;
 
     before(async () => {
       rp = await startRelyingParty();
       server = await startServer(database, realmWith({ mfa: { required_for_roles: ['admin'] }, brute_force: { failure_factor: 3 } }, rp.base));
-      browser = await launchBrowser();
     });
     after(async () => {
-      await browser?.close();
       await server?.close();
       await rp?.close();
     });
-    beforeEach(async () => {
-      context = await browser.newContext({ locale: 'en-US' });
-      context.setDefaultTimeout(15_000);
-      page = await context.newPage();
-    });
-    afterEach(async () => { await context?.close(); });
+    pagePerTest((p, c) => { page = p; context = c; });
 
     const atRelyingParty = (url: URL) => url.origin === rp.base;
 
@@ -60,9 +45,7 @@ for (const database of databases) {
         client_id: 'trusted', redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid', state: 's1', nonce: 'n1',
         code_challenge: pair.challenge, code_challenge_method: 'S256', ...params,
       }));
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(password);
-      await Promise.all([page.waitForURL((url) => atRelyingParty(url) || url.pathname.includes('/login-actions/')), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await submitSignInForm(page, username, password, (url) => atRelyingParty(url) || url.pathname.includes('/login-actions/'));
       return pair.verifier;
     }
 

@@ -5,22 +5,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
-import { password, testRealm } from '../helpers/realm.js';
+import type { Page } from 'playwright-core';
+import { pagePerTest, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
+import { testRealm } from '../helpers/realm.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 
 const sampleClient = fileURLToPath(new URL('../../../examples/sample-client.mjs', import.meta.url));
 
 describe('the sample client from the tutorial', () => {
-  if (!chromiumAvailable() && process.env.CI !== 'true') {
-    test.skip(`Chromium is not installed at ${chromiumPath}: browser tests are skipped`);
-    return;
-  }
+  if (skipWithoutChromium()) return;
   let server: TestServer;
   let app: ChildProcess;
   let appUrl: string;
-  let browser: Browser;
+  let page: Page;
 
   before(async () => {
     appUrl = `http://127.0.0.1:${await freePort()}`;
@@ -31,22 +28,17 @@ describe('the sample client from the tutorial', () => {
     });
     const [line] = await once(app.stdout!, 'data');
     assert.match(String(line), /Sample app on/);
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     app?.kill('SIGTERM');
     await server?.close();
   });
+  pagePerTest((p) => { page = p; });
 
   test('a user signs in to the sample app through Strix, sees her claims, and signs out', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
     await page.goto(appUrl);
     await page.getByRole('link', { name: 'Sign in with Strix' }).click();
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignInForm(page, 'alice');
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${appUrl}/`);
     assert.equal(await page.getByRole('heading').textContent(), 'Hello, Alice Liddell');
@@ -55,6 +47,5 @@ describe('the sample client from the tutorial', () => {
     await page.getByRole('link', { name: 'Sign out' }).click();
     await page.waitForURL(`${appUrl}/`);
     assert.match(await page.textContent('body') ?? '', /You are not signed in/);
-    await context.close();
   });
 });

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { codeFor, redeem } from '../helpers/flows.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { password, testRealm, testRealmWith } from '../helpers/realm.js';
 import { startRelyingParty } from '../helpers/relying-party.js';
 import { codeAt, withTotp } from '../helpers/mfa.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -35,9 +35,8 @@ for (const database of databases) {
   describe(`step-up authentication (${database})`, () => {
     let server: TestServer;
     before(async () => {
-      const file = testRealm();
       const users = ['carol', 'dave', 'erin', 'frank', 'gina'].map((username) => ({ username, password }));
-      server = await startServer(database, { realms: [{ ...file.realms[0]!, users: [...file.realms[0]!.users, ...users] }] });
+      server = await startServer(database, testRealmWith({ users }));
     });
     after(async () => { await server?.close(); });
 
@@ -129,24 +128,19 @@ for (const database of databases) {
   });
 
   describe(`step-up in a real browser (${database})`, () => {
-    if (!chromiumAvailable()) {
-      test.skip('Chromium is not installed: browser tests are skipped');
-      return;
-    }
+    if (skipWithoutChromium()) return;
     test('Chromium: a signed-in user asked for acr 2 types only a TOTP code and returns to the client', async () => {
       const rp = await startRelyingParty();
       const server = await startServer(database, testRealm(rp.base));
       const browser = await launchBrowser();
       try {
-        const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+        const page = await (await newContext(browser)).newPage();
         const url = (params: Record<string, string>) => authorizeUrl(server.issuer(), {
           client_id: 'trusted', redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid', state: 's',
           code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...params,
         });
         await page.goto(url({}));
-        await page.getByLabel('Username').fill('alice');
-        await page.getByLabel('Password').fill(password);
-        await Promise.all([page.waitForURL((u) => u.origin === rp.base), page.getByRole('button', { name: 'Sign in' }).click()]);
+        await submitSignInForm(page, 'alice', password, (u) => u.origin === rp.base);
         const secret = await withTotp(server, 'alice');
 
         await page.goto(url({ acr_values: '2' }));

@@ -3,47 +3,37 @@
 // it alone from the sign-in page. Strix runs at http://localhost:PORT, a secure context whose host
 // name is a valid relying party id.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumAvailable, chromiumPath, launchBrowser } from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { pagePerTest, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { codeAt, withTotp } from '../helpers/mfa.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { password, testRealmWith } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, pkcePair, tokenRequest } from '../helpers/user-agent.js';
 
-const canRun = chromiumAvailable() || process.env.CI === 'true';
-
 for (const database of databases) {
   describe(`passkeys (${database})`, () => {
-    if (!canRun) {
-      test.skip(`Chromium is not installed at ${chromiumPath}: browser tests are skipped`);
-      return;
-    }
+    if (skipWithoutChromium()) return;
     let rp: RelyingParty;
     let server: TestServer;
-    let browser: Browser;
     let context: BrowserContext;
     let page: Page;
 
     before(async () => {
       rp = await startRelyingParty();
-      const file = testRealm(rp.base);
       const users = ['carol', 'dave', 'erin'].map((username) => ({ username, password }));
-      server = await startServer(database, { realms: [{ ...file.realms[0]!, users: [...file.realms[0]!.users, ...users] }] }, { localhost: true });
-      browser = await launchBrowser();
+      server = await startServer(database, testRealmWith({ users }, rp.base), { localhost: true });
     });
     after(async () => {
-      await browser?.close();
       await server?.close();
       await rp?.close();
     });
-    beforeEach(async () => {
-      context = await browser.newContext({ locale: 'en-US' });
-      context.setDefaultTimeout(15_000);
-      page = await context.newPage();
+    pagePerTest(async (p, c) => {
+      page = p;
+      context = c;
       // A platform authenticator that holds discoverable credentials and verifies the user (as Touch ID would).
       const cdp = await context.newCDPSession(page);
       await cdp.send('WebAuthn.enable');
@@ -51,7 +41,6 @@ for (const database of databases) {
         options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
       });
     });
-    afterEach(async () => { await context?.close(); });
 
     const atRelyingParty = (url: URL) => url.origin === rp.base;
 
@@ -66,9 +55,7 @@ for (const database of databases) {
 
     async function signInWithPassword(username: string, params: Record<string, string> = {}): Promise<string> {
       const verifier = await startAuthorization(params);
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(password);
-      await Promise.all([page.waitForURL((url) => atRelyingParty(url) || url.pathname.includes('/login-actions/')), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await submitSignInForm(page, username, password, (url) => atRelyingParty(url) || url.pathname.includes('/login-actions/'));
       return verifier;
     }
 
