@@ -3,9 +3,10 @@
 // `strix start` on a fresh SQLite file for the shutdown and workers tests.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, testOutboundAllow } from './server.js';
+import { freePort, masterKey, testOutboundAllow } from './server.js';
 
 const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -32,6 +33,32 @@ export async function waitUntilReady(node: Node, timeoutMs: number): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`strix on ${node.url} was not ready within ${timeoutMs} ms:\n${node.output.join('')}`);
+}
+
+/**
+ * Two nodes on the database at `databaseUrl` behind one public URL (node A's), as behind a load
+ * balancer: A imports `realm` and is ready before B starts. A node that does not start is killed.
+ */
+export async function startTwoNodes(dir: string, databaseUrl: string, realm: unknown, readyTimeoutMs: number): Promise<[Node, Node]> {
+  const realmFile = join(dir, 'realm.json');
+  writeFileSync(realmFile, JSON.stringify(realm));
+  const [portA, portB] = [await freePort(), await freePort()];
+  const shared = {
+    STRIX_DATABASE_URL: databaseUrl, STRIX_PUBLIC_URL: `http://127.0.0.1:${portA}`, STRIX_MASTER_KEY: masterKey,
+    STRIX_ADMIN_PASSWORD: 'admin-password-for-tests', STRIX_LOG_LEVEL: 'warn',
+  };
+  const started: Node[] = [];
+  try {
+    for (const [port, env] of [[portA, { ...shared, STRIX_IMPORT: realmFile }], [portB, shared]] as const) {
+      const node = spawnNode(port, env, dir);
+      started.push(node);
+      await waitUntilReady(node, readyTimeoutMs);
+    }
+    return [started[0]!, started[1]!];
+  } catch (error) {
+    for (const node of started) node.process.kill('SIGKILL');
+    throw error;
+  }
 }
 
 export interface Running { child: ChildProcess; port: number; output: () => string; exit: Promise<number | null> }

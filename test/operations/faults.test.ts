@@ -14,7 +14,7 @@ import { importRealm, parseRealmFile } from '../../src/admin/realm-file.js';
 import { buildApp, createLogger, createServices } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/services.js';
-import { spawnNode, waitUntilReady, type Node } from '../helpers/nodes.js';
+import { spawnNode, startTwoNodes, waitUntilReady, type Node } from '../helpers/nodes.js';
 import { databases, freshDatabase } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey } from '../helpers/server.js';
@@ -272,17 +272,7 @@ if (!databases.includes('postgres')) {
     let a: Node | undefined;
     let b: Node | undefined;
     try {
-      const realmFile = join(dir, 'realm.json');
-      writeFileSync(realmFile, JSON.stringify(testRealm(rpBase)));
-      const [portA, portB] = [await freePort(), await freePort()];
-      const shared = {
-        STRIX_DATABASE_URL: db.url, STRIX_PUBLIC_URL: `http://127.0.0.1:${portA}`, STRIX_MASTER_KEY: masterKey,
-        STRIX_ADMIN_PASSWORD: 'admin-password-for-tests', STRIX_LOG_LEVEL: 'warn',
-      };
-      a = spawnNode(portA, { ...shared, STRIX_IMPORT: realmFile }, dir);
-      await waitUntilReady(a, readyTimeoutMs);
-      b = spawnNode(portB, shared, dir);
-      await waitUntilReady(b, readyTimeoutMs);
+      [a, b] = await startTwoNodes(dir, db.url, testRealm(rpBase), readyTimeoutMs);
       const browser = await signedInBrowser(a.issuer, a.url);
       const starting: string[] = [];
       for (let i = 0; i < 8; i++) starting.push((await codeGrant(browser, a.issuer)).body.refresh_token);

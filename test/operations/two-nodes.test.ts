@@ -2,7 +2,7 @@
 // a load balancer: any request may land on either node, so codes, refresh tokens, sessions and
 // signing keys must live in the database, not in a node's memory.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,10 +11,10 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, genera
 import { createLogger, createServices } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/services.js';
-import { spawnNode, waitUntilReady, type Node } from '../helpers/nodes.js';
+import { startTwoNodes, type Node } from '../helpers/nodes.js';
 import { databases, freshDatabase } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
-import { freePort, masterKey } from '../helpers/server.js';
+import { masterKey } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, endpointRequest, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
 const rpBase = 'http://127.0.0.1:3999';
@@ -84,19 +84,8 @@ if (!databases.includes('postgres')) {
 
     before(async () => {
       db = await freshDatabase('postgres', dir);
-      const realmFile = join(dir, 'realm.json');
-      writeFileSync(realmFile, JSON.stringify(testRealm(rpBase)));
-      const [portA, portB] = [await freePort(), await freePort()];
-      const shared = {
-        STRIX_DATABASE_URL: db.url, STRIX_PUBLIC_URL: `http://127.0.0.1:${portA}`, STRIX_MASTER_KEY: masterKey,
-        STRIX_ADMIN_PASSWORD: 'admin-password-for-tests', STRIX_LOG_LEVEL: 'warn',
-        // One process per node, so that a warmed cache is the one the next request meets.
-        STRIX_WORKERS: '1',
-      };
-      a = spawnNode(portA, { ...shared, STRIX_IMPORT: realmFile }, dir);
-      await waitUntilReady(a, readyTimeoutMs);
-      b = spawnNode(portB, shared, dir);
-      await waitUntilReady(b, readyTimeoutMs);
+      // One process per node (spawnNode), so that a warmed cache is the one the next request meets.
+      [a, b] = await startTwoNodes(dir, db.url, testRealm(rpBase), readyTimeoutMs);
     });
 
     after(async () => {
