@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/store/db.js';
 import { purgeExpired } from '../../src/store/purge.js';
 import type { Database } from '../../src/store/schema.js';
 import { databases } from '../helpers/databases.js';
-import { testRealm } from '../helpers/realm.js';
+import { testRealmWith } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { sendFrom } from '../helpers/source-address.js';
 import { authorizeUrl, isLoginPage, parseForm, UserAgent } from '../helpers/user-agent.js';
@@ -21,8 +21,7 @@ const request = { client_id: 'trusted', redirect_uri: redirectUri, response_type
 // An hour's window: however slowly the loaded machine serves the flood, it stays within one window.
 const allowedPerAddress = 100;
 function limitedRealm() {
-  const file = testRealm();
-  return { realms: [{ ...file.realms[0]!, rate_limits: { authorization_per_ip: { max: allowedPerAddress, window_seconds: 3600 } } }] };
+  return testRealmWith({ rate_limits: { authorization_per_ip: { max: allowedPerAddress, window_seconds: 3600 } } });
 }
 
 for (const database of databases) {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { RateLimitSettings } from '../../src/store/realms.js';
 import { databases } from '../helpers/databases.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { password, testRealmWith } from '../helpers/realm.js';
 import { redisAvailable, redisUrl } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isLoginPage, parseForm, UserAgent } from '../helpers/user-agent.js';
@@ -16,8 +16,7 @@ type Limits = { [K in keyof RateLimitSettings]?: K extends 'enabled' ? boolean :
 
 /** The test realm with small limits; `name` gives Redis-backed tests a realm (and so keys) of their own. */
 function limitedRealm(rateLimits: Limits, name = 'demo') {
-  const file = testRealm();
-  return { realms: [{ ...file.realms[0]!, name, rate_limits: rateLimits }] };
+  return testRealmWith({ name, rate_limits: rateLimits });
 }
 
 const send = sendFrom;

@@ -16,7 +16,7 @@ import { accountKeys, unlockAccount } from '../../src/security/brute-force.js';
 import type { Services } from '../../src/services.js';
 import type { BruteForceSettings } from '../../src/store/realms.js';
 import { databases } from '../helpers/databases.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { password, testRealmWith } from '../helpers/realm.js';
 import { freePort, masterKey, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isLoginPage, parseForm, UserAgent } from '../helpers/user-agent.js';
 
@@ -26,8 +26,7 @@ const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
 /** The test realm with brute-force settings small enough to reach in a test. */
 function guardedRealm(bruteForce: Partial<BruteForceSettings>) {
-  const file = testRealm();
-  return { realms: [{ ...file.realms[0]!, brute_force: bruteForce }] };
+  return testRealmWith({ brute_force: bruteForce });
 }
 
 interface Answer { status: number; html: string; location?: string; retryAfter: string | null; session: boolean }

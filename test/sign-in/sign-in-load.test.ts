@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { maxWaitingVerifications } from '../../src/identity/passwords.js';
 import type { BruteForceSettings } from '../../src/store/realms.js';
 import { databases } from '../helpers/databases.js';
-import { password, testRealm } from '../helpers/realm.js';
+import { password, testRealmWith } from '../helpers/realm.js';
 import { sendFrom, type Answer } from '../helpers/source-address.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isLoginPage, parseForm, UserAgent } from '../helpers/user-agent.js';
@@ -16,12 +16,11 @@ import { authorizeUrl, isLoginPage, parseForm, UserAgent } from '../helpers/user
 const lockedMessage = /Too many failed attempts\. This account is temporarily locked; try again in a few minutes\./;
 
 function realmWith(bruteForce: Partial<BruteForceSettings>) {
-  const file = testRealm();
   const legacy = {
     client_id: 'legacy', client_secret: 'legacy-secret', grant_types: ['password'], token_endpoint_auth_method: 'client_secret_basic', scope: 'openid',
   };
   // Request rate limits are not what these tests attack: one address may post as often as it likes.
-  return { realms: [{ ...file.realms[0]!, clients: [...file.realms[0]!.clients, legacy], brute_force: bruteForce, rate_limits: { enabled: false } }] };
+  return testRealmWith({ clients: [legacy], brute_force: bruteForce, rate_limits: { enabled: false } });
 }
 
 /** A fresh sign-in page: returns a function that posts it from a chosen loopback address. */
