@@ -43,6 +43,16 @@ export function testRealm(redirectBase = 'http://127.0.0.1:3999') {
   };
 }
 
+/**
+ * The test realm with more clients and users after its own, and realm settings (brute_force,
+ * rate_limits, mfa, ...) on top; `redirectBase` as for testRealm.
+ */
+export function testRealmWith(extra: { clients?: object[]; users?: object[]; [setting: string]: unknown }, redirectBase?: string) {
+  const { clients = [], users = [], ...settings } = extra;
+  const demo = testRealm(redirectBase).realms[0]!;
+  return { realms: [{ ...demo, ...settings, clients: [...demo.clients, ...clients], users: [...demo.users, ...users] }] };
+}
+
 /** Every response type of the implicit and hybrid flows, with `code`. */
 export const allResponseTypes = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'];
 

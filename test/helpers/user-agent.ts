@@ -81,9 +81,13 @@ function decodeEntities(value: string): string {
 export const isLoginPage = (page: Page) => page.status < 300 && /name="password"/.test(page.html);
 export const isConsentPage = (page: Page) => page.status < 300 && /name="decision"/.test(page.html);
 
+/** The S256 code_challenge of a PKCE code_verifier (RFC 7636 §4.2). */
+export const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
+/** A fresh PKCE code_verifier and its S256 code_challenge. */
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+  return { verifier, challenge: s256(verifier) };
 }
 
 export function authorizeUrl(issuer: string, params: Record<string, string>): string {

@@ -1,0 +1,86 @@
+// The `strix` command as an operator uses it: import, users, clients, keys, export, bad settings.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { testRealm } from '../helpers/realm.js';
+
+const run = promisify(execFile);
+const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+describe('strix CLI', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const strix = (...args: string[]) => run(process.execPath, [main, ...args], { env, cwd: dir });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'strix-cli-'));
+    writeFileSync(join(dir, 'realm.json'), JSON.stringify(testRealm()));
+    env = { PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'cli-test-master-key-cli-test-master-key' };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('import creates a realm, and importing again only updates it', async () => {
+    assert.match((await strix('import', 'realm.json')).stdout, /created realm demo: 4 clients, 2 users/);
+    assert.match((await strix('import', 'realm.json')).stdout, /updated realm demo/);
+  });
+
+  test('users add prints a generated password once; adding the same user again fails', async () => {
+    const { stdout } = await strix('users', 'add', 'carol', '--realm', 'demo', '--role', 'viewer');
+    assert.match(stdout, /created user carol with password: \S{12,}/);
+    await assert.rejects(strix('users', 'add', 'carol', '--realm', 'demo'), /already exists/);
+  });
+
+  test('clients add prints a secret, and rotate-secret prints a different one', async () => {
+    const created = (await strix('clients', 'add', 'cli-app', '--realm', 'demo', '--redirect-uri', 'https://app.example.com/cb')).stdout;
+    const rotated = (await strix('clients', 'rotate-secret', 'cli-app', '--realm', 'demo')).stdout;
+    const secret = (text: string) => text.match(/client_secret: (\S+)/)?.[1];
+    assert.ok(secret(created) && secret(rotated));
+    assert.notEqual(secret(created), secret(rotated));
+  });
+
+  test('clients disable marks the client disabled and enable lets it back', async () => {
+    const { openStore } = await import('../../src/store/index.js');
+    assert.match((await strix('clients', 'disable', 'service', '--realm', 'demo')).stdout, /disabled client service/);
+    const store = await openStore(env.STRIX_DATABASE_URL!);
+    try {
+      assert.equal((await store.clients.get('demo', 'service'))?.enabled, false);
+    } finally {
+      await store.close();
+    }
+    assert.match((await strix('clients', 'enable', 'service', '--realm', 'demo')).stdout, /enabled client service/);
+    await assert.rejects(strix('clients', 'disable', 'nobody', '--realm', 'demo'), /no client nobody/);
+  });
+
+  test('keys rotate makes the next key current and retires the old one', async () => {
+    const kidsWith = (listing: string, status: string) =>
+      listing.split('\n').filter((line) => new RegExp(`\\b${status}\\b`).test(line)).map((line) => line.split(' ')[0]).sort();
+    const before = (await strix('keys', 'list', '--realm', 'demo')).stdout;
+    await strix('keys', 'rotate', '--realm', 'demo');
+    const after = (await strix('keys', 'list', '--realm', 'demo')).stdout;
+    assert.deepEqual(kidsWith(after, 'current'), kidsWith(before, 'next'));
+    assert.deepEqual(kidsWith(after, 'retired'), kidsWith(before, 'current'));
+  });
+
+  test('export writes a realm file that import accepts, without client secrets', async () => {
+    await strix('export', '--realm', 'demo', '--out', 'export.json');
+    const exported = readFileSync(join(dir, 'export.json'), 'utf8');
+    assert.equal(exported.includes('web-secret'), false);
+    const parsed = JSON.parse(exported);
+    assert.equal(parsed.realms[0].name, 'demo');
+    assert.ok(parsed.realms[0].users.some((u: { username: string }) => u.username === 'carol'));
+    assert.match((await strix('import', 'export.json')).stdout, /updated realm demo/);
+  });
+
+  test('users disable disables the account', async () => {
+    assert.match((await strix('users', 'disable', 'carol', '--realm', 'demo')).stdout, /disabled carol/);
+  });
+
+  test('a bad setting stops the command with a message naming it', async () => {
+    await assert.rejects(run(process.execPath, [main, 'migrate'], { env: { ...env, STRIX_PORT: 'eighty' }, cwd: dir }), /STRIX_PORT/);
+  });
+});
