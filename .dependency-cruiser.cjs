@@ -36,8 +36,8 @@ module.exports = {
     {
       name: 'domain-not-to-routes',
       severity: 'error',
-      comment: 'Domain modules (tokens, identity, security, clients, realms, authorization) never import routes.',
-      from: { path: '^src/(tokens|identity|security|clients|realms|authorization)/' },
+      comment: 'Domain modules (tokens, identity, security, clients, realms, authorization, mail) never import routes.',
+      from: { path: '^src/(tokens|identity|security|clients|realms|authorization|mail)/' },
       to: { path: '^src/(oauth|ui|admin)/' },
     },
   ],

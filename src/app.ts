@@ -31,6 +31,7 @@ import { adminApiRoutes } from './admin/api.js';
 import { createAuditLog } from './security/audit.js';
 import { realmIpRules } from './security/ip-rules.js';
 import { startWebhookDelivery } from './security/webhooks.js';
+import { startMailDelivery } from './mail/outbox.js';
 import { rateLimits } from './security/rate-limits.js';
 import { tokenRoutes } from './oauth/token.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
@@ -42,6 +43,9 @@ import { Keystore } from './tokens/keystore.js';
 import { createSealer, loadMasterKey } from './tokens/master-key.js';
 import { deviceVerificationRoutes } from './ui/device-verification.js';
 import { loginActionRoutes } from './ui/login-actions.js';
+import { passwordResetRoutes } from './ui/password-reset.js';
+import { emailVerificationRoutes } from './ui/email-verification.js';
+import { registrationRoutes } from './ui/registration.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { registerPageRenderer } from './ui/page-renderer.js';
@@ -149,6 +153,9 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   discoveryRoutes(app, s);
   authorizeRoutes(app, s);
   loginActionRoutes(app, s);
+  passwordResetRoutes(app, s);
+  emailVerificationRoutes(app, s);
+  registrationRoutes(app, s);
   mfaActionRoutes(app, s);
   passkeyActionRoutes(app, s);
   tokenRoutes(app, s);
@@ -162,8 +169,10 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   parRoutes(app, s);
   adminApiRoutes(app, s);
   const webhooks = startWebhookDelivery(s);
-  // Queued events are written, and the webhook loop stopped, before the store is closed.
+  const mail = startMailDelivery(s);
+  // Queued events are written, and the webhook and mail loops stopped, before the store is closed.
   app.addHook('onClose', async () => {
+    await mail.stop();
     await s.audit.flush();
     await webhooks.stop();
   });

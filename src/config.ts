@@ -26,7 +26,12 @@ export interface Config {
   workers: number;
   /** Special-use addresses and host names that outbound requests may reach anyway (STRIX_OUTBOUND_ALLOW). */
   outboundAllow: OutboundAllow;
+  /** Mail (docs/email.md): the SMTP server every realm sends through unless it names its own; none: the e-mail flows are off. */
+  smtp?: SmtpConfig;
 }
+
+/** `smtp://` (STARTTLS when the server offers it) or `smtps://` (implicit TLS), credentials in the URL; the sender address. */
+export interface SmtpConfig { url: string; from: string; caFile?: string }
 
 /** Setting name in a config file / CLI flag → environment variable. */
 export const settings = {
@@ -42,6 +47,9 @@ export const settings = {
   trust_proxy: 'STRIX_TRUST_PROXY',
   workers: 'STRIX_WORKERS',
   outbound_allow: 'STRIX_OUTBOUND_ALLOW',
+  smtp_url: 'STRIX_SMTP_URL',
+  smtp_from: 'STRIX_SMTP_FROM',
+  smtp_ca_file: 'STRIX_SMTP_CA_FILE',
 } as const;
 export type SettingName = keyof typeof settings;
 
@@ -116,6 +124,7 @@ export function loadConfig(
     trustProxy: parseTrustProxy(get('trust_proxy') ?? 'false'),
     workers: parseWorkers(get('workers'), databaseUrl),
     outboundAllow: parseSetting(settings.outbound_allow, () => parseOutboundAllow(get('outbound_allow'))),
+    smtp: parseSmtp(get('smtp_url'), get('smtp_from'), get('smtp_ca_file'), publicUrl),
     dataDir: databaseUrl.startsWith('sqlite:') ? dirname(resolve(sqlitePath(databaseUrl))) : resolve('data'),
   };
 }
@@ -138,6 +147,37 @@ function parseWorkers(value: string | undefined, databaseUrl: string): number {
   }
   if (inMemory && workers > 1) throw new ConfigError(settings.workers, 'an in-memory SQLite database (sqlite::memory:) cannot be shared by several workers: use 1');
   return workers;
+}
+
+/** The sender defaults to no-reply at the public host name; a URL without a host or of another scheme stops the start. */
+function parseSmtp(url: string | undefined, from: string | undefined, caFile: string | undefined, publicUrl: string): SmtpConfig | undefined {
+  if (url === undefined) {
+    if (from !== undefined) throw new ConfigError(settings.smtp_from, `is set but ${settings.smtp_url} is not`);
+    return undefined;
+  }
+  const problem = smtpUrlProblem(url);
+  // The URL may carry a password: the message names the setting, never the value.
+  if (problem) throw new ConfigError(settings.smtp_url, problem);
+  if (caFile !== undefined) {
+    try {
+      readFileSync(caFile);
+    } catch (error) {
+      throw new ConfigError(settings.smtp_ca_file, `${caFile}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  }
+  const sender = from ?? `no-reply@${new URL(publicUrl).hostname}`;
+  if (!/^[^\r\n]*@[^\r\n]+$/.test(sender)) throw new ConfigError(settings.smtp_from, 'must be an e-mail address, optionally with a name: "Demo <no-reply@example.com>"');
+  return { url, from: sender, caFile };
+}
+
+/** What is wrong with an SMTP URL (undefined: nothing); shared with the realm setting `smtp.url`. */
+export function smtpUrlProblem(url: string): string | undefined {
+  if (!URL.canParse(url)) return 'is not a URL (e.g. smtp://user:password@mail.example.com:587)';
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') return 'must start with smtp:// (STARTTLS when offered) or smtps:// (implicit TLS)';
+  if (parsed.hostname === '') return 'must name a host';
+  if (parsed.pathname.replace(/^\/$/, '') !== '' || parsed.search || parsed.hash) return 'must not have a path, query or fragment';
+  return undefined;
 }
 
 function parsePort(value: string): number {

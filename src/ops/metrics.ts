@@ -39,6 +39,11 @@ const passwordChecks = new Counter({
   labelNames: ['outcome'] as const, registers: [registry],
 });
 
+const mailDeliveries = new Counter({
+  name: 'strix_mail_deliveries_total', help: 'Attempts to hand a message to the SMTP server, by outcome: sent, failed (retried later) or given_up',
+  labelNames: ['outcome'] as const, registers: [registry],
+});
+
 /** Database pools of the running apps (PostgreSQL only; SQLite has one connection and no pool). */
 const pools = new Set<() => PoolStats>();
 new Gauge({
@@ -61,6 +66,10 @@ export function countLoginFailure(): void {
 
 export function countPasswordCheck(outcome: 'run' | 'busy'): void {
   passwordChecks.inc({ outcome });
+}
+
+export function countMailDelivery(outcome: 'sent' | 'failed' | 'given_up'): void {
+  mailDeliveries.inc({ outcome });
 }
 
 /** Adds the /metrics route and the request hook. Labels use the route pattern, never the raw URL, to bound their number. */

@@ -1,12 +1,13 @@
 // Realm settings as a realm file or the admin API gives them: each partial object merges over the
 // defaults in src/store/realms.ts, and unknown keys are refused so that a typo cannot weaken a setting.
+import { smtpUrlProblem } from '../config.js';
 import { isObject, type JsonObject } from '../json.js';
 import { eventTypes } from '../security/audit.js';
 import { parseAddressRule } from '../security/ip-rules.js';
 import { acceptableWebhookUrl } from '../security/webhooks.js';
 import {
   defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
-  type BruteForceSettings, type EventSettings, type MfaPolicy, type PasswordPolicy, type RateLimitSettings, type RealmSettings,
+  type BruteForceSettings, type EventSettings, type MfaPolicy, type PasswordPolicy, type RateLimitSettings, type RealmSettings, type RealmSmtp,
 } from '../store/realms.js';
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import { parseClaimMappers } from '../tokens/mappers.js';
@@ -164,6 +165,34 @@ export function parseMfaPolicy(value: unknown, where: string): MfaPolicy {
   throw new ValidationError(where, 'must be "optional", "required" or {"required_for_roles": ["role", ...]}');
 }
 
+/** `smtp`: {"url": smtp:// or smtps:// without a password, "from": sender, "password": {"env": "VARIABLE"}}, or null. */
+export function parseRealmSmtp(value: unknown, where: string): RealmSmtp | null {
+  if (value === null) return null;
+  if (!isObject(value)) throw new ValidationError(where, 'must be {"url", "from", "password": {"env": "VARIABLE"}} or null');
+  for (const key of Object.keys(value)) if (!['url', 'from', 'password'].includes(key)) throw new ValidationError(`${where}.${key}`, 'is not an smtp field (known: url, from, password)');
+  const url = optionalString(value.url, `${where}.url`);
+  const problem = url === undefined ? 'is required' : smtpUrlProblem(url);
+  if (problem) throw new ValidationError(`${where}.url`, problem);
+  if (new URL(url!).password !== '') throw new ValidationError(`${where}.url`, 'must not hold a password (it would be stored and exported with the realm): use "password": {"env": "VARIABLE"}');
+  const from = optionalString(value.from, `${where}.from`);
+  if (from !== undefined && !/^[^\r\n]*@[^\r\n]+$/.test(from)) throw new ValidationError(`${where}.from`, 'must be an e-mail address, optionally with a name');
+  const password = value.password;
+  if (password !== undefined && !(isObject(password) && Object.keys(password).length === 1 && typeof password.env === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(password.env))) {
+    throw new ValidationError(`${where}.password`, 'must be {"env": "VARIABLE"}: the name of an environment variable of the server holding it');
+  }
+  return { url: url!, ...(from ? { from } : {}), ...(password ? { password: { env: String((password as JsonObject).env) } } : {}) };
+}
+
+/** The sign-up form's extra fields: standard claims held as plain text. */
+export const registrationFieldClaims = ['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'website', 'zoneinfo', 'locale', 'phone_number', 'birthdate', 'gender'];
+
+function registrationFields(value: unknown, where: string): string[] {
+  const fields = stringList(value, where);
+  const unknown = fields.find((f) => !registrationFieldClaims.includes(f));
+  if (unknown !== undefined) throw new ValidationError(where, `"${unknown}" is not a field the sign-up form can ask for (known: ${registrationFieldClaims.join(', ')})`);
+  return [...new Set(fields)];
+}
+
 export function parseRealmSettings(raw: JsonObject, where: string): RealmSettings {
   const settings: RealmSettings = { ...defaultRealmSettings, scopes: [] };
   for (const name of settingNames) {
@@ -182,7 +211,8 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
     } else if (name === 'access_token_signing_alg' || name === 'id_token_signing_alg') {
       if (!signingAlgs.includes(value as never)) throw new ValidationError(`${where}.${name}`, `must be one of ${signingAlgs.join(', ')}`);
       settings[name] = value as RealmSettings[typeof name];
-    } else if (name === 'pkce_plain_allowed' || name === 'dpop_required_for_public_clients' || name === 'dpop_nonce_required' || name === 'require_pushed_authorization_requests') {
+    } else if (name === 'pkce_plain_allowed' || name === 'dpop_required_for_public_clients' || name === 'dpop_nonce_required' || name === 'require_pushed_authorization_requests'
+      || name === 'sign_in_requires_verified_email' || name === 'user_registration' || name === 'email_as_username') {
       if (typeof value !== 'boolean') throw new ValidationError(`${where}.${name}`, 'must be true or false');
       settings[name] = value;
     } else if (name === 'default_locale') {
@@ -203,6 +233,10 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
       settings.events = parseEventSettings(value, `${where}.events`);
     } else if (name === 'mfa') {
       settings.mfa = parseMfaPolicy(value, `${where}.mfa`);
+    } else if (name === 'registration_fields') {
+      settings.registration_fields = registrationFields(value, `${where}.registration_fields`);
+    } else if (name === 'smtp') {
+      settings.smtp = parseRealmSmtp(value, `${where}.smtp`);
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }

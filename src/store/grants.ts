@@ -84,6 +84,10 @@ export function grantsRepository(db: Kysely<Database>, reads: ReadCache) {
         .where('realm', '=', realm).where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
     },
     /** The clients a browser session signed in to: the ones to tell when it ends. */
+    /** A password reset that signs out everywhere: every grant of the user ends, offline ones included, and with them their refresh tokens. */
+    async revokeForUser(userId: string, now: number): Promise<void> {
+      await db.updateTable('grants').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    },
     async clientIdsForSession(sessionId: string): Promise<string[]> {
       const rows = await db.selectFrom('grants').select('client_id').distinct().where('session_id', '=', sessionId).orderBy('client_id').execute();
       return rows.map((r) => r.client_id);

@@ -25,6 +25,8 @@ import { pairwiseSaltsRepository } from './pairwise-salts.js';
 import { pushedRequestsRepository } from './pushed-requests.js';
 import { eventsRepository, knownDevicesRepository } from './events.js';
 import { mfaRepository } from './mfa.js';
+import { mailOutboxRepository } from './mail-outbox.js';
+import { emailActionsRepository } from './email-actions.js';
 import { postgresChanges, sqliteChanges } from './changes.js';
 import { noReadCache, readCache } from './read-cache.js';
 
@@ -64,6 +66,8 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     events: eventsRepository(db, dialect),
     knownDevices: knownDevicesRepository(db),
     mfa: mfaRepository(db),
+    mailOutbox: mailOutboxRepository(db),
+    emailActions: emailActionsRepository(db),
     /** Resolves when the database answers a trivial query (readiness checks). */
     ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),

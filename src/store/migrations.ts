@@ -385,6 +385,42 @@ const totpEnrolments: Migration = {
   },
 };
 
+// Mail (src/mail/): the outbox every node sends from, kept after sending for the per-address limit
+// and support questions; and the single-use links (and codes) that e-mails carry, stored as hashes.
+const email: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('mail_outbox')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('template', 'text', (c) => c.notNull())
+      .addColumn('recipient_digest', 'text', (c) => c.notNull())
+      .addColumn('message_sealed', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+      .addColumn('claimed_until', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('sent_at', 'bigint')
+      .addColumn('failed_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('mail_outbox_due').on('mail_outbox').columns(['sent_at', 'failed_at', 'next_attempt_at']).execute();
+    await db.schema.createIndex('mail_outbox_recipient').on('mail_outbox').columns(['realm', 'recipient_digest', 'created_at']).execute();
+    await db.schema.createTable('email_actions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('purpose', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('code_digest', 'text')
+      .addColumn('code_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('email_actions_user').on('email_actions').columns(['user_id', 'purpose']).execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -402,6 +438,7 @@ const migrations: Record<string, Migration> = {
   '0013_revoked_access_tokens': revokedAccessTokens,
   '0014_cache_changes': cacheChanges,
   '0015_totp_enrolments': totpEnrolments,
+  '0016_email': email,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

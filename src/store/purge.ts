@@ -6,6 +6,8 @@ import type { Realm } from './realms.js';
 import type { Database } from './schema.js';
 import type { eventsRepository, knownDevicesRepository } from './events.js';
 import type { realmsRepository } from './realms.js';
+import type { mailOutboxRepository } from './mail-outbox.js';
+import type { emailActionsRepository } from './email-actions.js';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -29,6 +31,8 @@ export interface PurgeCounts {
   pushed_requests: number;
   events: number;
   known_devices: number;
+  mail_outbox: number;
+  email_actions: number;
 }
 
 const deleted = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
@@ -144,6 +148,8 @@ export interface PurgeStores {
   realms: ReturnType<typeof realmsRepository>;
   events: ReturnType<typeof eventsRepository>;
   knownDevices: ReturnType<typeof knownDevicesRepository>;
+  mailOutbox: ReturnType<typeof mailOutboxRepository>;
+  emailActions: ReturnType<typeof emailActionsRepository>;
 }
 
 export async function purgeExpired(store: PurgeStores, now: number, batch = defaultPurgeBatch): Promise<PurgeCounts> {
@@ -165,6 +171,9 @@ export async function purgeExpired(store: PurgeStores, now: number, batch = defa
     events: 0,
     // A device unseen for longer than its cookie lives cannot be recognised any more.
     known_devices: await store.knownDevices.purge(now - deviceMemory),
+    // Sent mail stays a day (the per-address limit counts it); used or expired links a day past expiry.
+    mail_outbox: await drain((n) => store.mailOutbox.purge(now - day, n), batch),
+    email_actions: await drain((n) => store.emailActions.purge(now - day, n), batch),
   };
   for (const realm of await store.realms.list()) {
     counts.login_failures += await drain((n) => p.loginFailures(realm.name, now, failureMemory(realm), n), batch);

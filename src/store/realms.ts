@@ -53,6 +53,12 @@ export interface RateLimitSettings {
   par_per_client: RateLimit;
   /** Failed client authentications from one address naming one client, at any back-channel endpoint. */
   failed_client_authentication_per_ip_and_client: RateLimit;
+  /** Forgotten-password requests (src/ui/password-reset.ts). */
+  password_reset_per_ip: RateLimit;
+  /** Sign-ups on the sign-in page and verification codes tried (src/ui/registration.ts, src/ui/email-verification.ts). */
+  user_registration_per_ip: RateLimit;
+  /** Messages queued for one e-mail address, whatever caused them (src/mail/outbox.ts); more are not sent. */
+  email_per_address: RateLimit;
 }
 
 /** The audit event log of a realm (src/security/audit.ts, docs/security.md "Audit events"). */
@@ -113,7 +119,27 @@ export interface RealmSettings {
   mfa: MfaPolicy;
   /** Seconds since the sign-in within which the account pages let a user register or remove a second factor (re-authentication otherwise). */
   reauthentication_max_age: number;
+  /** The realm's own SMTP server and sender (docs/email.md); null: the server's STRIX_SMTP_URL and STRIX_SMTP_FROM. */
+  smtp: RealmSmtp | null;
+  /** Seconds a password reset link stays valid. */
+  password_reset_lifetime: number;
+  /** Seconds an e-mail verification link (and its code) stays valid. */
+  email_verification_lifetime: number;
+  /** Password sign-in is refused (and a verification sent) until the account's address is verified. */
+  sign_in_requires_verified_email: boolean;
+  /** Anyone may create an account on the sign-in page (needs mail: the address is verified). */
+  user_registration: boolean;
+  /** Accounts created on the sign-in page are named by their e-mail address (no username field). */
+  email_as_username: boolean;
+  /** Standard claims the sign-up form asks for and requires (given_name, family_name, …). */
+  registration_fields: string[];
 }
+
+/**
+ * A realm's SMTP server: a URL without a password (it is stored and exported with the realm) and the
+ * password read from the server's environment when a message is sent.
+ */
+export interface RealmSmtp { url: string; from?: string; password?: { env: string } }
 
 /** Rules for new passwords and how they are hashed (src/security/password-policy.ts, docs/security.md). */
 export interface PasswordPolicy {
@@ -173,6 +199,9 @@ export const defaultRateLimitSettings: RateLimitSettings = {
   par_per_ip: perMinute(600),
   par_per_client: perMinute(600),
   failed_client_authentication_per_ip_and_client: perMinute(20),
+  password_reset_per_ip: perMinute(10),
+  user_registration_per_ip: perMinute(10),
+  email_per_address: { max: 5, window_seconds: 3600 },
 };
 
 export const defaultRealmSettings: RealmSettings = {
@@ -207,6 +236,13 @@ export const defaultRealmSettings: RealmSettings = {
   event_webhooks: [],
   mfa: 'optional',
   reauthentication_max_age: 300,
+  smtp: null,
+  password_reset_lifetime: 900,
+  email_verification_lifetime: 86_400,
+  sign_in_requires_verified_email: false,
+  user_registration: false,
+  email_as_username: false,
+  registration_fields: [],
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -99,6 +99,16 @@ export interface WebAuthnCredentialTable {
   created_at: number; last_used_at: number | null;
 }
 export interface WebAuthnChallengeTable { key: string; challenge: string; expires_at: number }
+/** Mail waiting to be sent, or sent (src/mail/outbox.ts); the message is sealed: its links are secrets. */
+export interface MailOutboxTable {
+  id: string; realm: string; template: string; recipient_digest: string; message_sealed: string; attempts: number;
+  next_attempt_at: number; claimed_until: number | null; created_at: number; sent_at: number | null; failed_at: number | null;
+}
+/** The single-use links (and codes) e-mails carry: only their hashes. */
+export interface EmailActionTable {
+  id: string; realm: string; user_id: string; purpose: string; token_hash: string; code_digest: string | null; code_attempts: number;
+  email: string; created_at: number; expires_at: number; used_at: number | null;
+}
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -129,6 +139,8 @@ export interface Database {
   totp_credentials: TotpCredentialTable;
   totp_enrolments: TotpEnrolmentTable;
   recovery_codes: RecoveryCodeTable;
+  mail_outbox: MailOutboxTable;
+  email_actions: EmailActionTable;
   webauthn_credentials: WebAuthnCredentialTable;
   webauthn_challenges: WebAuthnChallengeTable;
 }

@@ -68,6 +68,10 @@ export function sessionsRepository(db: Kysely<Database>) {
       await db.updateTable('sessions').set({ auth_time: authTime, secret_hash: sha256(secret) }).where('id', '=', id).execute();
       return secret;
     },
+    /** Ends every live session of the user (a password reset signs out everywhere). */
+    async endForUser(userId: string, now: number): Promise<void> {
+      await db.updateTable('sessions').set({ ended_at: now }).where('user_id', '=', userId).where('ended_at', 'is', null).execute();
+    },
     async end(id: string, now: number): Promise<void> {
       await db.updateTable('sessions').set({ ended_at: now }).where('id', '=', id).where('ended_at', 'is', null).execute();
     },

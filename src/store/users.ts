@@ -52,6 +52,11 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
       return toUser(await withRoles()
         .where('realm', '=', realm).where('username', '=', username.toLowerCase()).executeTakeFirst());
     },
+    /** The first user (by username) whose e-mail address is this one, compared case-insensitively. */
+    async findByEmail(realm: string, email: string): Promise<User | undefined> {
+      return toUser(await withRoles().where('realm', '=', realm).where(sql<string>`lower(email)`, '=', email.toLowerCase())
+        .orderBy('username').limit(1).executeTakeFirst());
+    },
     async list(realm: string): Promise<User[]> {
       const rows = await withRoles().where('realm', '=', realm).orderBy('username').execute();
       return rows.map((row) => toUser(row)!);

@@ -8,6 +8,13 @@ import { singleParams, type Params } from '../http/params.js';
 import { verificationTime, verifyPassword } from '../identity/passwords.js';
 import { countLoginFailure } from '../ops/metrics.js';
 import { upgradeHash, type PasswordPolicyDeps } from '../security/password-policy.js';
+import { endPasswordResets } from '../identity/password-reset.js';
+import { isEmailVerified } from '../identity/email-verification.js';
+import { getEmailMessages } from '../i18n/email-messages.js';
+import { mailEnabled } from '../mail/transport.js';
+import type { User } from '../store/users.js';
+import { sendAndShowVerification, type EmailVerificationPageDeps } from './email-verification.js';
+import { realmView } from './render.js';
 import { currentSession, startSession, type ActiveSession } from '../identity/sso.js';
 import { enrolledFactors, requiredAcr, satisfies } from '../identity/mfa.js';
 import { currentLock, recordFailure, recordSuccess, type Lock, type SignInAttempt, type BruteForceDeps } from '../security/brute-force.js';
@@ -24,7 +31,7 @@ import { getMessages, pickLocale } from '../i18n/messages.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type LoginActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'consents' | 'interactions' | 'users'>
-  & CompletionDeps & BruteForceDeps & KnownDevicesDeps & PasswordPolicyDeps & DeviceVerificationDeps;
+  & CompletionDeps & BruteForceDeps & KnownDevicesDeps & PasswordPolicyDeps & DeviceVerificationDeps & EmailVerificationPageDeps;
 
 /** The parked request a page's form continues, after its CSRF token and client are checked. */
 export async function resume(s: LoginActionsDeps, request: FastifyRequest, realm: Realm) {
@@ -75,11 +82,13 @@ export function loginActionRoutes(app: FastifyInstance, s: LoginActionsDeps): vo
       const lock = await recordFailure(s, attempt, user);
       return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
     }
+    if (realm.settings.sign_in_requires_verified_email && !isEmailVerified(user)) return verificationFirst(s, request, reply, realm, user, again);
     // With a second factor to come, the account's failures are forgotten only once it is given:
     // otherwise re-entering the password between guesses would keep resetting the count of wrong codes.
     const factors = await enrolledFactors(s, user);
     if (!factors.totp && factors.passkeys === 0) await recordSuccess(s, attempt);
     await upgradeHash(s, realm, user, password);
+    await endPasswordResets(s, user);
     const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
     await s.store.interactions.attachSession(id, session.id);
     request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
@@ -112,6 +121,20 @@ export function loginActionRoutes(app: FastifyInstance, s: LoginActionsDeps): vo
     });
     return sendAnswer(reply, await complete(s, realm, client, authorization, active, 303));
   });
+}
+
+/**
+ * The realm wants a verified address before a password sign-in: a verification goes to the address
+ * (the per-address limit bounds how many), and the page says so; without an address or mail, the
+ * sign-in page says the address must be verified.
+ */
+async function verificationFirst(
+  s: LoginActionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, again: (error: string, status: number) => unknown,
+): Promise<unknown> {
+  const t = getEmailMessages(realmView(s, request, realm).locale);
+  await recordEvent(s, { realm, type: 'login_failure', userId: user.id, ip: request.ip, details: { username: user.username, reason: 'email_not_verified' } });
+  if (!user.email || !mailEnabled(s.config, realm)) return again(t.unverifiedText, 403);
+  return sendAndShowVerification(s, request, reply, realm, user as User & { email: string }, { intro: t.unverifiedText, status: 403 });
 }
 
 /**

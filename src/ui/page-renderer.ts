@@ -11,6 +11,8 @@ import { consentPage, formPostPage, frontchannelLogoutPage, loggedOutPage, login
 import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from './render.js';
 import { uiEndpoints } from './endpoints.js';
 import { showSecondFactor, type SecondFactorDeps } from './second-factor.js';
+import { mailEnabled } from '../mail/transport.js';
+import { registrationOpen } from './registration.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type PageRendererDeps = Needs<'config' | 'sealer'> & SecondFactorDeps;
@@ -53,6 +55,8 @@ function signInPage(s: PageRendererDeps, request: FastifyRequest, reply: Fastify
       optionsUrl: endpointUrl(s.config, realm, uiEndpoints.login_passkey_options), fields: { csrf, interaction },
     },
     scriptHrefs: webauthnScriptHrefs(s),
+    forgotPasswordHref: mailEnabled(s.config, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_forgot_password) : undefined,
+    registerHref: registrationOpen(s, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_registration) : undefined,
   });
 }
 

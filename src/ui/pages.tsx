@@ -8,6 +8,7 @@
 import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
 import { format, messages, type Messages } from '../i18n/messages.js';
 import { PasskeyButton, type PasskeyForm } from './mfa-pages.js';
+import { SignInLinks } from './email-pages.js';
 
 export type { RealmView };
 
@@ -53,6 +54,9 @@ export function loginPage(p: {
   /** Passwordless sign-in with a discoverable passkey (needs JavaScript: `scriptHrefs`). */
   passkey?: PasskeyForm;
   scriptHrefs?: string[];
+  /** Where the realm sends mail: the forgotten-password page, and the sign-up page where it is open. */
+  forgotPasswordHref?: string;
+  registerHref?: string;
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
@@ -96,6 +100,7 @@ export function loginPage(p: {
       </form>
       <ClientLinks branding={p.branding} clientName={p.clientName} t={t} />
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
+      <SignInLinks locale={realm.locale} forgotPasswordHref={p.forgotPasswordHref} registerHref={p.registerHref} />
     </Layout>,
   );
 }

@@ -143,6 +143,12 @@ form > .btn-primary { margin-top: 8px; }
 .inline-form { display: inline; margin-left: 8px; }
 .applications { list-style: none; padding: 0; }
 .application { padding: 12px 0; border-bottom: 1px solid var(--border); }
+[hidden] { display: none !important; }
+.form-links { margin: 16px 0 0; font-size: 14px; text-align: center; display: flex; flex-wrap: wrap; justify-content: center; gap: 8px 20px; }
+.form-links a, .text a { color: var(--brand); text-decoration: none; }
+.form-links a:hover, .text a:hover { text-decoration: underline; }
+label.check { display: flex; align-items: center; gap: 8px; margin: 0 0 20px; font-weight: 400; }
+label.check input { width: 16px; height: 16px; margin: 0; accent-color: var(--brand); }
 .site-footer { margin-top: 24px; color: var(--muted); font-size: 13px; text-align: center; }
 @media (max-width: 480px) {
   body { padding: 16px 12px; background: var(--card); }

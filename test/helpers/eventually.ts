@@ -9,3 +9,14 @@ export async function eventually<T>(probe: () => T | undefined, what = 'a condit
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** `eventually` for a probe that must ask something asynchronously (the database, a server). */
+export async function eventuallyAsync<T>(probe: () => Promise<T | undefined>, what = 'a condition', timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,45 @@
+// Self-registration (docs/email.md): an account made on the sign-in page, under the realm's
+// password policy, with its address unverified until the verification message is answered. An
+// address that already has an account gets the same answer, and its owner a notice instead.
+import { hashPassword } from './passwords.js';
+import { recordEvent } from '../security/audit.js';
+import { passwordProblems } from '../security/password-policy.js';
+import { newId } from '../runtime.js';
+import type { Needs } from '../services.js';
+import type { Realm } from '../store/realms.js';
+import type { User } from '../store/users.js';
+
+export type RegistrationServices = Needs<'clock' | 'audit', 'users'>;
+
+export interface Registration { username: string; email: string; password: string; claims: Record<string, string> }
+
+export type WithEmail = User & { email: string };
+
+export type RegistrationOutcome =
+  | { kind: 'created'; user: WithEmail }
+  | { kind: 'email_taken'; owner: WithEmail }
+  | { kind: 'username_taken' }
+  | { kind: 'refused'; problems: string[] };
+
+export async function registerUser(s: RegistrationServices, realm: Realm, r: Registration, ip: string): Promise<RegistrationOutcome> {
+  const policy = realm.settings.password_policy;
+  const problems = await passwordProblems(policy, r.password, r);
+  if (problems.length > 0) return { kind: 'refused', problems };
+  const owner = await s.store.users.findByEmail(realm.name, r.email);
+  const sameName = await s.store.users.findByUsername(realm.name, r.username);
+  // The hash is made either way, so that an address with an account answers as slowly as a new one.
+  const passwordHash = await hashPassword(r.password, policy.hashing);
+  if (owner?.email) return { kind: 'email_taken', owner: owner as WithEmail };
+  if (sameName) return sameName.email && sameName.email.toLowerCase() === r.email.toLowerCase() ? { kind: 'email_taken', owner: sameName as WithEmail } : { kind: 'username_taken' };
+  const now = s.clock.now();
+  const id = newId();
+  try {
+    await s.store.users.create({ id, realm: realm.name, username: r.username, email: r.email, passwordHash, claims: { ...r.claims, email_verified: false }, enabled: true }, now);
+  } catch {
+    // Another sign-up took the name between the check and the insert (the username is unique).
+    return { kind: 'username_taken' };
+  }
+  const user = (await s.store.users.findById(id))!;
+  await recordEvent(s, { realm, type: 'user_registered', userId: id, ip, details: { username: user.username } });
+  return { kind: 'created', user: user as WithEmail };
+}

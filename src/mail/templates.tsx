@@ -1,0 +1,91 @@
+// The messages Strix sends, as text and HTML alternatives of one multipart message, in the
+// recipient's language and under the realm's display name. HTML is rendered by preact, so every
+// value is escaped; styles are inline, as mail readers ignore style sheets.
+import { render } from 'preact-render-to-string';
+import { format } from '../i18n/messages.js';
+import { getEmailMessages, type EmailMessages } from '../i18n/email-messages.js';
+import type { MailMessage } from './transport.js';
+
+export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered';
+
+interface Mail {
+  subject: string;
+  paragraphs: string[];
+  action?: { label: string; url: string };
+  code?: string;
+  closing: string[];
+}
+
+export interface MailContext { to: string; realmName: string; username: string; locale: string }
+
+export function resetPasswordMail(c: MailContext, link: string, minutes: number): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const v = { realm: c.realmName, minutes };
+  return compose(c, t, {
+    subject: format(t.resetSubject, v),
+    paragraphs: [format(t.resetIntro, v)],
+    action: { label: t.resetAction, url: link },
+    closing: [format(t.resetExpiry, v), t.mailIgnore],
+  });
+}
+
+export function verifyEmailMail(c: MailContext, link: string, code: string, hours: number): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const v = { realm: c.realmName, email: c.to, code, hours };
+  return compose(c, t, {
+    subject: format(t.verifySubject, v),
+    paragraphs: [format(t.verifyIntro, v)],
+    action: { label: t.verifyAction, url: link },
+    code,
+    closing: [format(t.verifyExpiry, v), t.mailIgnore],
+  });
+}
+
+export function alreadyRegisteredMail(c: MailContext): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const v = { realm: c.realmName, email: c.to };
+  return compose(c, t, { subject: format(t.registeredSubject, v), paragraphs: [format(t.registeredIntro, v), t.registeredHint], closing: [] });
+}
+
+function compose(c: MailContext, t: EmailMessages, mail: Mail): MailMessage {
+  const greeting = format(t.mailGreeting, { username: c.username });
+  const footer = format(t.mailFooter, { realm: c.realmName });
+  const codeLine = mail.code ? [format(t.verifyCode, { code: mail.code })] : [];
+  const text = [
+    greeting, ...mail.paragraphs, ...(mail.action ? [`${mail.action.label}:\n${mail.action.url}`] : []), ...codeLine, ...mail.closing, '--', footer,
+  ].join('\n\n') + '\n';
+  return { to: c.to, subject: mail.subject, text, html: '<!doctype html>' + render(<Html realmName={c.realmName} greeting={greeting} mail={mail} codeLine={codeLine[0]} footer={footer} />) };
+}
+
+const box = 'max-width:480px;margin:0 auto;padding:32px;background:#ffffff;border:1px solid #e2e8f0;border-radius:12px;';
+const font = 'font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:15px;line-height:1.5;color:#0f172a;';
+
+function Html(p: { realmName: string; greeting: string; mail: Mail; codeLine?: string; footer: string }) {
+  return (
+    <html>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{p.mail.subject}</title>
+      </head>
+      <body style={`margin:0;padding:24px 12px;background:#f1f5f9;${font}`}>
+        <div style={box}>
+          <p style="margin:0 0 24px;font-size:17px;font-weight:600;">{p.realmName}</p>
+          <p style="margin:0 0 12px;">{p.greeting}</p>
+          {p.mail.paragraphs.map((text) => <p style="margin:0 0 12px;">{text}</p>)}
+          {p.mail.action && (
+            <p style="margin:24px 0;">
+              <a href={p.mail.action.url} style="display:inline-block;padding:12px 20px;background:#4f46e5;color:#ffffff;border-radius:8px;font-weight:600;text-decoration:none;">
+                {p.mail.action.label}
+              </a>
+            </p>
+          )}
+          {p.codeLine && <p style="margin:0 0 12px;">{p.codeLine}</p>}
+          {p.mail.closing.map((text) => <p style="margin:0 0 12px;color:#475569;font-size:14px;">{text}</p>)}
+          {p.mail.action && <p style="margin:16px 0 0;color:#475569;font-size:13px;word-break:break-all;">{p.mail.action.url}</p>}
+        </div>
+        <p style="max-width:480px;margin:16px auto 0;color:#64748b;font-size:12px;text-align:center;">{p.footer}</p>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * The pages of the e-mail flows (docs/email.md): asking for a password reset, choosing the new
+ * password, and the notices between. Same shell, styles and rules as pages.tsx: no scripts, no
+ * inline styles, every value escaped.
+ */
+import { Layout, renderDocument, type RealmView } from './layout.js';
+import { format, getMessages } from '../i18n/messages.js';
+import { getEmailMessages } from '../i18n/email-messages.js';
+
+function Hidden(props: { name: string; value: string }) {
+  return <input type="hidden" name={props.name} value={props.value} />;
+}
+
+function Alert(p: { error?: string }) {
+  return p.error ? <div class="alert" role="alert">{p.error}</div> : null;
+}
+
+export function forgotPasswordPage(p: { realm: RealmView; action: string; csrf: string; identifier?: string }): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.forgotTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.forgotTitle}</h1>
+        <p class="subtitle">{t.forgotText}</p>
+      </div>
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <div class="field">
+          <label for="identifier">{t.forgotIdentifier}</label>
+          <input type="text" id="identifier" name="identifier" autocomplete="username" autocapitalize="none" spellcheck={false}
+            autofocus required maxLength={254} value={p.identifier ?? ''} />
+        </div>
+        <button type="submit" class="btn btn-primary">{t.forgotSubmit}</button>
+      </form>
+    </Layout>,
+  );
+}
+
+/** The one answer to a reset request, whether or not an account matched. */
+export function resetLinkSentPage(p: { realm: RealmView; minutes: number }): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  return noticePage({ realm, title: t.forgotSentTitle, text: format(t.forgotSentText, { minutes: p.minutes }) });
+}
+
+export function resetPasswordPage(p: { realm: RealmView; action: string; csrf: string; token: string; username: string; error?: string }): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.resetTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.resetTitle}</h1>
+        <p class="subtitle">{p.username}</p>
+      </div>
+      <Alert error={p.error} />
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <Hidden name="token" value={p.token} />
+        {/* Lets password managers file the new password under the right account. */}
+        <input type="text" name="username" value={p.username} autocomplete="username" hidden readOnly />
+        <div class="field">
+          <label for="password">{t.resetNewPassword}</label>
+          <input type="password" id="password" name="password" autocomplete="new-password" autofocus required />
+        </div>
+        <div class="field">
+          <label for="password_confirm">{t.resetConfirmPassword}</label>
+          <input type="password" id="password_confirm" name="password_confirm" autocomplete="new-password" required />
+        </div>
+        <label class="check">
+          <input type="checkbox" name="sign_out_everywhere" value="yes" checked />
+          {t.resetSignOutEverywhere}
+        </label>
+        <button type="submit" class="btn btn-primary">{t.resetSubmit}</button>
+      </form>
+    </Layout>,
+  );
+}
+
+export function noticePage(p: { realm: RealmView; title: string; text: string; link?: { href: string; label: string } }): string {
+  const { realm } = p;
+  return renderDocument(
+    <Layout title={p.title} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <h1>{p.title}</h1>
+      <p class="text">{p.text}</p>
+      {p.link && <p class="form-links"><a href={p.link.href}>{p.link.label}</a></p>}
+    </Layout>,
+  );
+}
+
+/** After a sign-up, or a sign-in refused until the address is verified: the link was sent, or type its code here. */
+export function checkEmailPage(p: { realm: RealmView; action: string; csrf: string; verification: string; email: string; intro?: string; error?: string }): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.checkEmailTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.checkEmailTitle}</h1>
+        {p.intro && <p class="subtitle">{p.intro}</p>}
+        <p class="subtitle">{format(t.checkEmailText, { email: p.email })}</p>
+      </div>
+      <Alert error={p.error} />
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <Hidden name="verification" value={p.verification} />
+        <Hidden name="email" value={p.email} />
+        <div class="field">
+          <label for="code">{t.codeLabel}</label>
+          <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} required />
+        </div>
+        <button type="submit" class="btn btn-primary">{t.codeSubmit}</button>
+      </form>
+    </Layout>,
+  );
+}
+
+/** The verification link's page: a button, so that a mail scanner fetching the link does not use it up. */
+export function confirmEmailPage(p: { realm: RealmView; action: string; csrf: string; token: string; email: string; username: string }): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.confirmTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.confirmTitle}</h1>
+        <p class="subtitle">{format(t.confirmText, { email: p.email, username: p.username })}</p>
+      </div>
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <Hidden name="token" value={p.token} />
+        <button type="submit" class="btn btn-primary">{t.confirmSubmit}</button>
+      </form>
+    </Layout>,
+  );
+}
+
+export interface RegistrationForm { username?: string; email?: string; fields: Record<string, string> }
+
+export function registrationPage(p: {
+  realm: RealmView; action: string; csrf: string; emailAsUsername: boolean; fields: string[]; values: RegistrationForm; error?: string;
+}): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  const label = (claim: string) => (t as Record<string, string>)[`field_${claim}`] ?? claim;
+  return renderDocument(
+    <Layout title={t.registerTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{format(t.registerHeading, { realm: realm.displayName })}</h1>
+      </div>
+      <Alert error={p.error} />
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        {!p.emailAsUsername && (
+          <div class="field">
+            <label for="username">{getMessages(realm.locale).username}</label>
+            <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck={false}
+              autofocus required maxLength={64} value={p.values.username ?? ''} />
+          </div>
+        )}
+        <div class="field">
+          <label for="email">{t.email}</label>
+          <input type="email" id="email" name="email" autocomplete="email" autocapitalize="none" spellcheck={false}
+            autofocus={p.emailAsUsername} required maxLength={254} value={p.values.email ?? ''} />
+        </div>
+        {p.fields.map((claim) => (
+          <div class="field" key={claim}>
+            <label for={claim}>{label(claim)}</label>
+            <input type="text" id={claim} name={claim} required maxLength={200} value={p.values.fields[claim] ?? ''} />
+          </div>
+        ))}
+        <div class="field">
+          <label for="password">{getMessages(realm.locale).password}</label>
+          <input type="password" id="password" name="password" autocomplete="new-password" required />
+        </div>
+        <div class="field">
+          <label for="password_confirm">{t.passwordConfirm}</label>
+          <input type="password" id="password_confirm" name="password_confirm" autocomplete="new-password" required />
+        </div>
+        <button type="submit" class="btn btn-primary">{t.registerSubmit}</button>
+      </form>
+    </Layout>,
+  );
+}
+
+/** The sign-in page's links to the e-mail flows, shown where they are on. */
+export function SignInLinks(p: { locale: string; forgotPasswordHref?: string; registerHref?: string }) {
+  if (!p.forgotPasswordHref && !p.registerHref) return null;
+  const t = getEmailMessages(p.locale);
+  return (
+    <p class="form-links">
+      {p.forgotPasswordHref && <a href={p.forgotPasswordHref}>{t.forgotLink}</a>}
+      {p.registerHref && <a href={p.registerHref}>{t.registerLink}</a>}
+    </p>
+  );
+}
+
