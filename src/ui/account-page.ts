@@ -30,16 +30,18 @@ declare module 'fastify' {
 /**
  * The session policy of the endpoint tables: an endpoint with `session: 'required'` (the account
  * pages) gets the signed-in session attached before its handler runs, or answers as signedIn() does.
- * Registered once, after the realm is resolved and the rate limits are spent.
+ * Route-level, so it runs after the app-wide hooks have resolved the realm and spent the rate limits.
  */
 export function sessionPolicy(app: FastifyInstance, s: AccountPageDeps): void {
   app.decorateRequest('activeSession', undefined);
-  app.addHook('preHandler', (request, _reply, done) => {
-    if (matchedEndpoint(request)?.session !== 'required') return done();
-    signedIn(s, request, request.realm!).then((active) => {
-      request.activeSession = active;
-      done();
-    }, done);
+  const attachSession = async (request: FastifyRequest) => {
+    request.activeSession = await signedIn(s, request, request.realm!);
+  };
+  // A route-level hook, added only to the routes that declare the policy: the other routes pay nothing.
+  app.addHook('onRoute', (options) => {
+    if ((options.config as { endpoint?: { session?: string } } | undefined)?.endpoint?.session !== 'required') return;
+    const own = options.preHandler === undefined ? [] : Array.isArray(options.preHandler) ? options.preHandler : [options.preHandler];
+    options.preHandler = [...own, attachSession];
   });
 }
 
