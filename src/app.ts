@@ -46,6 +46,7 @@ import { loginActionRoutes } from './ui/login-actions.js';
 import { passwordResetRoutes } from './ui/password-reset.js';
 import { emailVerificationRoutes } from './ui/email-verification.js';
 import { registrationRoutes } from './ui/registration.js';
+import { emailSignInRoutes } from './ui/email-sign-in.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { registerPageRenderer } from './ui/page-renderer.js';
@@ -156,6 +157,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   passwordResetRoutes(app, s);
   emailVerificationRoutes(app, s);
   registrationRoutes(app, s);
+  emailSignInRoutes(app, s);
   mfaActionRoutes(app, s);
   passkeyActionRoutes(app, s);
   tokenRoutes(app, s);

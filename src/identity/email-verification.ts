@@ -44,7 +44,7 @@ export async function verifyByCode(s: VerificationServices, realm: Realm, id: st
   const typed = code.replace(/\s+/g, '');
   if (!/^\d{6}$/.test(typed) || id === '') return undefined;
   const expected = codeDigest(s, id, typed);
-  return verified(s, realm, await s.store.emailActions.consumeByCode(realm.name, id, (stored) => safeEqual(stored, expected), maxCodeAttempts, s.clock.now()), ip);
+  return verified(s, realm, await s.store.emailActions.consumeByCode(realm.name, 'verify_email', id, (stored) => safeEqual(stored, expected), maxCodeAttempts, s.clock.now()), ip);
 }
 
 async function verified(s: VerificationServices, realm: Realm, action: EmailAction | undefined, ip: string): Promise<User | undefined> {

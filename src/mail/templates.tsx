@@ -6,13 +6,15 @@ import { format } from '../i18n/messages.js';
 import { getEmailMessages, type EmailMessages } from '../i18n/email-messages.js';
 import type { MailMessage } from './transport.js';
 
-export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered';
+export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered' | 'sign_in_code';
 
 interface Mail {
   subject: string;
   paragraphs: string[];
   action?: { label: string; url: string };
   code?: string;
+  /** How the code is introduced (default: as the alternative to the link). */
+  codeText?: string;
   closing: string[];
 }
 
@@ -41,6 +43,20 @@ export function verifyEmailMail(c: MailContext, link: string, code: string, hour
   });
 }
 
+/** The sign-in code, and the link where the realm sends one (it works only in the browser that asked). */
+export function signInCodeMail(c: MailContext, code: string, link: string | undefined, minutes: number): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const v = { realm: c.realmName, code, minutes };
+  return compose(c, t, {
+    subject: format(t.signInSubject, v),
+    paragraphs: [format(t.signInIntro, v)],
+    action: link ? { label: t.signInAction, url: link } : undefined,
+    code,
+    codeText: format(t.signInCode, v),
+    closing: [format(t.signInExpiry, v), t.mailIgnore],
+  });
+}
+
 export function alreadyRegisteredMail(c: MailContext): MailMessage {
   const t = getEmailMessages(c.locale);
   const v = { realm: c.realmName, email: c.to };
@@ -50,7 +66,7 @@ export function alreadyRegisteredMail(c: MailContext): MailMessage {
 function compose(c: MailContext, t: EmailMessages, mail: Mail): MailMessage {
   const greeting = format(t.mailGreeting, { username: c.username });
   const footer = format(t.mailFooter, { realm: c.realmName });
-  const codeLine = mail.code ? [format(t.verifyCode, { code: mail.code })] : [];
+  const codeLine = mail.code ? [mail.codeText ?? format(t.verifyCode, { code: mail.code })] : [];
   const text = [
     greeting, ...mail.paragraphs, ...(mail.action ? [`${mail.action.label}:\n${mail.action.url}`] : []), ...codeLine, ...mail.closing, '--', footer,
   ].join('\n\n') + '\n';

@@ -8,6 +8,7 @@ import { acceptableWebhookUrl } from '../security/webhooks.js';
 import {
   defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
   type BruteForceSettings, type EventSettings, type MfaPolicy, type PasswordPolicy, type RateLimitSettings, type RealmSettings, type RealmSmtp,
+  emailSignInModes, type EmailSignIn,
 } from '../store/realms.js';
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import { parseClaimMappers } from '../tokens/mappers.js';
@@ -237,6 +238,9 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
       settings.registration_fields = registrationFields(value, `${where}.registration_fields`);
     } else if (name === 'smtp') {
       settings.smtp = parseRealmSmtp(value, `${where}.smtp`);
+    } else if (name === 'email_sign_in') {
+      if (!emailSignInModes.includes(value as never)) throw new ValidationError(`${where}.${name}`, `must be one of ${emailSignInModes.join(', ')}`);
+      settings.email_sign_in = value as EmailSignIn;
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }

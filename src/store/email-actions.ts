@@ -1,16 +1,18 @@
-// The single-use links e-mails carry (password reset, e-mail verification) and the 6-digit code
-// that may stand in for a verification link: stored only as hashes, used at most once, and a newer
+// The single-use links e-mails carry (password reset, e-mail verification, sign-in) and the 6-digit
+// code that may stand in for a verification or sign-in link: stored only as hashes, used at most once, and a newer
 // link of the same purpose replaces the older ones.
 import type { Kysely } from 'kysely';
 import { randomToken, sha256 } from '../runtime.js';
 import type { Database } from './schema.js';
 
-export type EmailActionPurpose = 'reset_password' | 'verify_email';
+export type EmailActionPurpose = 'reset_password' | 'verify_email' | 'sign_in';
 
 export interface EmailAction { id: string; realm: string; userId: string; purpose: EmailActionPurpose; email: string; expiresAt: number }
 
 export interface NewEmailAction {
   realm: string; userId: string; purpose: EmailActionPurpose; email: string; expiresAt: number;
+  /** The id the code form carries, when the form is shown before the action is issued; random otherwise. */
+  id?: string;
   /** A keyed digest of the code that may stand in for the link (computed by the caller, who holds the key). */
   codeDigest?: (id: string) => string;
 }
@@ -24,7 +26,7 @@ export function emailActionsRepository(db: Kysely<Database>) {
     /** Issues a link (its secret returned once) and ends every earlier unused one of the user for the same purpose. */
     async issue(a: NewEmailAction, now: number): Promise<{ id: string; token: string }> {
       const token = randomToken();
-      const id = randomToken(16);
+      const id = a.id ?? randomToken(16);
       await db.transaction().execute(async (tx) => {
         await tx.updateTable('email_actions').set({ used_at: now })
           .where('user_id', '=', a.userId).where('purpose', '=', a.purpose).where('used_at', 'is', null).execute();
@@ -51,9 +53,9 @@ export function emailActionsRepository(db: Kysely<Database>) {
      * Tries the code of link `id`: each try is counted, and once `maxAttempts` are spent the code is
      * dead. `matches` compares the stored digest in constant time.
      */
-    async consumeByCode(realm: string, id: string, matches: (storedDigest: string) => boolean, maxAttempts: number, now: number): Promise<EmailAction | undefined> {
+    async consumeByCode(realm: string, purpose: EmailActionPurpose, id: string, matches: (storedDigest: string) => boolean, maxAttempts: number, now: number): Promise<EmailAction | undefined> {
       const row = await db.updateTable('email_actions').set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) }))
-        .where('id', '=', id).where('realm', '=', realm).where('used_at', 'is', null).where('expires_at', '>', now)
+        .where('id', '=', id).where('realm', '=', realm).where('purpose', '=', purpose).where('used_at', 'is', null).where('expires_at', '>', now)
         .where('code_attempts', '<', maxAttempts).where('code_digest', 'is not', null)
         .returning([...columns, 'code_digest']).executeTakeFirst();
       if (!row || !matches(row.code_digest!)) return undefined;

@@ -59,6 +59,8 @@ export interface RateLimitSettings {
   user_registration_per_ip: RateLimit;
   /** Messages queued for one e-mail address, whatever caused them (src/mail/outbox.ts); more are not sent. */
   email_per_address: RateLimit;
+  /** Sign-in codes asked for and tried on the sign-in page (src/ui/email-sign-in.ts). */
+  email_sign_in_per_ip: RateLimit;
 }
 
 /** The audit event log of a realm (src/security/audit.ts, docs/security.md "Audit events"). */
@@ -133,7 +135,14 @@ export interface RealmSettings {
   email_as_username: boolean;
   /** Standard claims the sign-up form asks for and requires (given_name, family_name, …). */
   registration_fields: string[];
+  /** Sign-in by a one-time code sent to the account's verified address, and optionally a link (docs/email.md). */
+  email_sign_in: EmailSignIn;
+  /** Seconds a sign-in code (and its link) works. */
+  email_sign_in_lifetime: number;
 }
+
+export const emailSignInModes = ['off', 'code', 'code_and_link'] as const;
+export type EmailSignIn = typeof emailSignInModes[number];
 
 /**
  * A realm's SMTP server: a URL without a password (it is stored and exported with the realm) and the
@@ -202,6 +211,7 @@ export const defaultRateLimitSettings: RateLimitSettings = {
   password_reset_per_ip: perMinute(10),
   user_registration_per_ip: perMinute(10),
   email_per_address: { max: 5, window_seconds: 3600 },
+  email_sign_in_per_ip: perMinute(10),
 };
 
 export const defaultRealmSettings: RealmSettings = {
@@ -243,6 +253,8 @@ export const defaultRealmSettings: RealmSettings = {
   user_registration: false,
   email_as_username: false,
   registration_fields: [],
+  email_sign_in: 'off',
+  email_sign_in_lifetime: 600,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

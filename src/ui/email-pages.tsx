@@ -193,3 +193,56 @@ export function SignInLinks(p: { locale: string; forgotPasswordHref?: string; re
   );
 }
 
+
+/** Where a sign-in by e-mail code continues: the code form, and a form that sends a new code. */
+export interface EmailCodeForms { verifyAction: string; resendAction: string; csrf: string; interaction: string; challenge: string; username: string }
+
+/** After `Email me a sign-in code`: the same page whether or not the account exists or has a verified address. */
+export function emailCodePage(p: { realm: RealmView; forms: EmailCodeForms; minutes: number; error?: string }): string {
+  const { realm, forms } = p;
+  const t = getEmailMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.emailCodeTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.emailCodeTitle}</h1>
+        <p class="subtitle">{format(t.emailCodeText, { minutes: p.minutes })}</p>
+      </div>
+      <Alert error={p.error} />
+      <form method="post" action={forms.verifyAction}>
+        <Hidden name="csrf" value={forms.csrf} />
+        <Hidden name="interaction" value={forms.interaction} />
+        <Hidden name="challenge" value={forms.challenge} />
+        <Hidden name="username" value={forms.username} />
+        <div class="field">
+          <label for="code">{t.codeLabel}</label>
+          <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} autofocus required />
+        </div>
+        <button type="submit" class="btn btn-primary">{t.emailCodeSubmit}</button>
+      </form>
+      <form method="post" action={forms.resendAction}>
+        <Hidden name="csrf" value={forms.csrf} />
+        <Hidden name="interaction" value={forms.interaction} />
+        <Hidden name="username" value={forms.username} />
+        <button type="submit" class="btn btn-secondary btn-block">{t.emailCodeAgain}</button>
+      </form>
+    </Layout>,
+  );
+}
+
+/** The sign-in link's page: a button, so that a mail scanner fetching the link does not use it up. */
+export function emailLinkPage(p: { realm: RealmView; action: string; fields: Record<string, string>; username: string }): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.emailLinkTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.emailLinkTitle}</h1>
+        <p class="subtitle">{format(t.emailLinkText, { realm: realm.displayName, username: p.username })}</p>
+      </div>
+      <form method="post" action={p.action}>
+        {Object.entries(p.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
+        <button type="submit" class="btn btn-primary">{t.emailLinkSubmit}</button>
+      </form>
+    </Layout>,
+  );
+}

@@ -83,18 +83,8 @@ export function loginActionRoutes(app: FastifyInstance, s: LoginActionsDeps): vo
       return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
     }
     if (realm.settings.sign_in_requires_verified_email && !isEmailVerified(user)) return verificationFirst(s, request, reply, realm, user, again);
-    // With a second factor to come, the account's failures are forgotten only once it is given:
-    // otherwise re-entering the password between guesses would keep resetting the count of wrong codes.
-    const factors = await enrolledFactors(s, user);
-    if (!factors.totp && factors.passkeys === 0) await recordSuccess(s, attempt);
     await upgradeHash(s, realm, user, password);
-    await endPasswordResets(s, user);
-    const session = await startSession(s, request, reply, realm, user, ['pwd'], '1');
-    await s.store.interactions.attachSession(id, session.id);
-    request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
-    await recordEvent(s, { realm, type: 'login_success', userId: user.id, clientId: client.clientId, ip: request.ip, sessionId: session.id, details: { username: user.username, method: 'pwd' } });
-    await noteDevice(s, request, reply, realm, user, session.id, client.clientId);
-    return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session, user });
+    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr: ['pwd'] });
   });
 
   route(app, uiEndpoints.login_consent, async (request, reply) => {
@@ -138,11 +128,33 @@ async function verificationFirst(
 }
 
 /**
+ * The first factor (a password, an e-mail code or link) is given: the session starts, and the parked
+ * request goes on, to a second factor if the realm or client asks for one.
+ */
+export async function firstFactorGiven(
+  s: LoginActionsDeps, request: FastifyRequest, reply: FastifyReply,
+  f: { realm: Realm; client: Client; authorization: AuthorizationRequest | DeviceAuthorization; id: string; attempt: SignInAttempt; user: User; amr: string[] },
+): Promise<FastifyReply> {
+  const { realm, client, user } = f;
+  // With a second factor to come, the account's failures are forgotten only once it is given:
+  // otherwise re-entering the password between guesses would keep resetting the count of wrong codes.
+  const factors = await enrolledFactors(s, user);
+  if (!factors.totp && factors.passkeys === 0) await recordSuccess(s, f.attempt);
+  await endPasswordResets(s, user);
+  const session = await startSession(s, request, reply, realm, user, f.amr, '1');
+  await s.store.interactions.attachSession(f.id, session.id);
+  request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
+  await recordEvent(s, { realm, type: 'login_success', userId: user.id, clientId: client.clientId, ip: request.ip, sessionId: session.id, details: { username: user.username, method: f.amr.join(' ') } });
+  await noteDevice(s, request, reply, realm, user, session.id, client.clientId);
+  return proceedSignedIn(s, request, reply, realm, client, f.authorization, f.id, { session, user });
+}
+
+/**
  * A locked-out sign-in is answered with the sign-in page under 429 and Retry-After (RFC 6585 §4)
  * rather than 200: browsers show the page all the same, while monitoring and scripted clients can
  * tell a lockout from a wrong password and know when to come back.
  */
-function tooManyAttempts(reply: FastifyReply, lock: Lock): number {
+export function tooManyAttempts(reply: FastifyReply, lock: Lock): number {
   reply.header('retry-after', String(lock.retryAfter));
   return 429;
 }

@@ -13,6 +13,7 @@ import { uiEndpoints } from './endpoints.js';
 import { showSecondFactor, type SecondFactorDeps } from './second-factor.js';
 import { mailEnabled } from '../mail/transport.js';
 import { registrationOpen } from './registration.js';
+import { emailSignInOffered } from '../identity/email-sign-in.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type PageRendererDeps = Needs<'config' | 'sealer'> & SecondFactorDeps;
@@ -57,6 +58,7 @@ function signInPage(s: PageRendererDeps, request: FastifyRequest, reply: Fastify
     scriptHrefs: webauthnScriptHrefs(s),
     forgotPasswordHref: mailEnabled(s.config, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_forgot_password) : undefined,
     registerHref: registrationOpen(s, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_registration) : undefined,
+    emailCodeAction: emailSignInOffered(s, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_email_code) : undefined,
   });
 }
 

@@ -9,6 +9,7 @@ import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.
 import { format, messages, type Messages } from '../i18n/messages.js';
 import { PasskeyButton, type PasskeyForm } from './mfa-pages.js';
 import { SignInLinks } from './email-pages.js';
+import { getEmailMessages } from '../i18n/email-messages.js';
 
 export type { RealmView };
 
@@ -57,6 +58,8 @@ export function loginPage(p: {
   /** Where the realm sends mail: the forgotten-password page, and the sign-up page where it is open. */
   forgotPasswordHref?: string;
   registerHref?: string;
+  /** Where the realm signs in by e-mail code: the target of `Email me a sign-in code` (the form's username goes with it). */
+  emailCodeAction?: string;
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
@@ -97,6 +100,11 @@ export function loginPage(p: {
         <button type="submit" class="btn btn-primary">
           {t.signIn}
         </button>
+        {p.emailCodeAction ? (
+          <button type="submit" class="btn btn-secondary btn-block" formaction={p.emailCodeAction} formnovalidate>
+            {getEmailMessages(realm.locale).emailCodeButton}
+          </button>
+        ) : null}
       </form>
       <ClientLinks branding={p.branding} clientName={p.clientName} t={t} />
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}

@@ -140,6 +140,8 @@ form > .btn-primary { margin-top: 8px; }
 .recovery-codes li { margin: 4px 0; }
 .mfa-status { padding-left: 18px; }
 .webauthn-form { margin-top: 16px; }
+.webauthn-form .btn { width: 100%; }
+.btn-block { width: 100%; margin-top: 12px; }
 .inline-form { display: inline; margin-left: 8px; }
 .applications { list-style: none; padding: 0; }
 .application { padding: 12px 0; border-bottom: 1px solid var(--border); }
