@@ -47,6 +47,7 @@ import { passwordResetRoutes } from './ui/password-reset.js';
 import { emailVerificationRoutes } from './ui/email-verification.js';
 import { registrationRoutes } from './ui/registration.js';
 import { emailSignInRoutes } from './ui/email-sign-in.js';
+import { accountEmailRoutes } from './ui/account-email.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { registerPageRenderer } from './ui/page-renderer.js';
@@ -158,6 +159,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   emailVerificationRoutes(app, s);
   registrationRoutes(app, s);
   emailSignInRoutes(app, s);
+  accountEmailRoutes(app, s);
   mfaActionRoutes(app, s);
   passkeyActionRoutes(app, s);
   tokenRoutes(app, s);

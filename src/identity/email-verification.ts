@@ -4,11 +4,11 @@
 // provided the account still has the address the message went to.
 import { randomInt } from 'node:crypto';
 import { queueMail } from '../mail/outbox.js';
-import { verifyEmailMail } from '../mail/templates.js';
+import { addressInUseMail, changeEmailMail, emailChangeNoticeMail, verifyEmailMail } from '../mail/templates.js';
 import { recordEvent } from '../security/audit.js';
-import { safeEqual } from '../runtime.js';
+import { randomToken, safeEqual } from '../runtime.js';
 import type { Needs } from '../services.js';
-import type { EmailAction } from '../store/email-actions.js';
+import type { EmailAction, EmailActionPurpose } from '../store/email-actions.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 
@@ -17,6 +17,9 @@ export type VerificationServices = Needs<'clock' | 'sealer' | 'log' | 'audit', '
 const maxCodeAttempts = 5;
 
 const codeDigest = (s: Needs<'sealer'>, id: string, code: string) => s.sealer.digest(`email-code\0${id}\0${code}`);
+
+/** An address a message can be sent to: one @, a dotted domain, nothing that would break a header. */
+export const isEmailAddress = (value: string): boolean => value.length <= 254 && /^[^\s@<>",;]{1,64}@[^\s@<>",;]+\.[^\s@<>",;]+$/.test(value);
 
 export const isEmailVerified = (user: User): boolean => user.claims.email_verified === true;
 
@@ -36,20 +39,60 @@ export async function sendVerification(
   return id;
 }
 
+/**
+ * Starts changing the account's address to `newEmail`: a link and code go to the new address, a
+ * notice to the old one, and nothing changes until the new address is confirmed. An address that
+ * belongs to another account gets a message saying so instead; the caller shows the same page
+ * either way (the id it returns then names nothing).
+ */
+export async function sendAddressChange(
+  s: VerificationServices, realm: Realm, user: User, newEmail: string, o: { link: (token: string) => string; locale: string; ip: string },
+): Promise<string> {
+  const holder = await s.store.users.findByEmail(realm.name, newEmail);
+  const context = (to: string) => ({ to, realmName: realm.displayName, username: user.username, locale: o.locale });
+  if (holder && holder.id !== user.id) {
+    await queueMail(s, realm, 'address_in_use', addressInUseMail({ ...context(newEmail), username: holder.username }));
+    return randomToken(16);
+  }
+  const now = s.clock.now();
+  const lifetime = realm.settings.email_verification_lifetime;
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const { id, token } = await s.store.emailActions.issue({
+    realm: realm.name, userId: user.id, purpose: 'change_email', email: newEmail, expiresAt: now + lifetime * 1000,
+    codeDigest: (actionId) => codeDigest(s, actionId, code),
+  }, now);
+  await queueMail(s, realm, 'change_email', changeEmailMail(context(newEmail), o.link(token), code, Math.round(lifetime / 3600)));
+  if (user.email) await queueMail(s, realm, 'email_change_notice', emailChangeNoticeMail(context(user.email), newEmail));
+  await recordEvent(s, { realm, type: 'email_change_requested', userId: user.id, ip: o.ip, details: { username: user.username } });
+  return id;
+}
+
+/** What a verification link or code may confirm: the account's address, or the new address it asked for. */
+export const confirmable: EmailActionPurpose[] = ['verify_email', 'change_email'];
+
 export async function verifyByLink(s: VerificationServices, realm: Realm, token: string, ip: string): Promise<User | undefined> {
-  return verified(s, realm, await s.store.emailActions.consume(realm.name, 'verify_email', token, s.clock.now()), ip);
+  return verified(s, realm, await s.store.emailActions.consume(realm.name, confirmable, token, s.clock.now()), ip);
 }
 
 export async function verifyByCode(s: VerificationServices, realm: Realm, id: string, code: string, ip: string): Promise<User | undefined> {
   const typed = code.replace(/\s+/g, '');
   if (!/^\d{6}$/.test(typed) || id === '') return undefined;
   const expected = codeDigest(s, id, typed);
-  return verified(s, realm, await s.store.emailActions.consumeByCode(realm.name, 'verify_email', id, (stored) => safeEqual(stored, expected), maxCodeAttempts, s.clock.now()), ip);
+  return verified(s, realm, await s.store.emailActions.consumeByCode(realm.name, confirmable, id, (stored) => safeEqual(stored, expected), maxCodeAttempts, s.clock.now()), ip);
 }
 
 async function verified(s: VerificationServices, realm: Realm, action: EmailAction | undefined, ip: string): Promise<User | undefined> {
   const user = action && await s.store.users.findById(action.userId);
-  if (!action || !user || user.email?.toLowerCase() !== action.email.toLowerCase()) return undefined;
+  if (!action || !user) return undefined;
+  if (action.purpose === 'change_email') {
+    // The new address is the account's once confirmed, unless another account took it meanwhile.
+    const holder = await s.store.users.findByEmail(realm.name, action.email);
+    if (holder && holder.id !== user.id) return undefined;
+    await s.store.users.updateProfile(user.id, action.email, { ...user.claims, email_verified: true }, s.clock.now());
+    await recordEvent(s, { realm, type: 'email_changed', userId: user.id, ip, details: { username: user.username } });
+    return user;
+  }
+  if (user.email?.toLowerCase() !== action.email.toLowerCase()) return undefined;
   await s.store.users.updateProfile(user.id, user.email, { ...user.claims, email_verified: true }, s.clock.now());
   await recordEvent(s, { realm, type: 'email_verified', userId: user.id, ip, details: { username: user.username } });
   return user;

@@ -6,7 +6,7 @@ import { format } from '../i18n/messages.js';
 import { getEmailMessages, type EmailMessages } from '../i18n/email-messages.js';
 import type { MailMessage } from './transport.js';
 
-export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered' | 'sign_in_code';
+export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered' | 'sign_in_code' | 'change_email' | 'email_change_notice' | 'address_in_use';
 
 interface Mail {
   subject: string;
@@ -55,6 +55,33 @@ export function signInCodeMail(c: MailContext, code: string, link: string | unde
     codeText: format(t.signInCode, v),
     closing: [format(t.signInExpiry, v), t.mailIgnore],
   });
+}
+
+/** To the new address of an account: the change takes effect once this link or code is used. */
+export function changeEmailMail(c: MailContext, link: string, code: string, hours: number): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const v = { realm: c.realmName, email: c.to, code, hours };
+  return compose(c, t, {
+    subject: format(t.changeSubject, v),
+    paragraphs: [format(t.changeIntro, v)],
+    action: { label: t.verifyAction, url: link },
+    code,
+    closing: [format(t.verifyExpiry, v), t.mailIgnore],
+  });
+}
+
+/** To the old address of an account whose address is being changed to `newEmail`. */
+export function emailChangeNoticeMail(c: MailContext, newEmail: string): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const v = { realm: c.realmName, email: newEmail };
+  return compose(c, t, { subject: format(t.changeNoticeSubject, v), paragraphs: [format(t.changeNoticeIntro, v), t.changeNoticeHint], closing: [] });
+}
+
+/** To an address another account tried to take. */
+export function addressInUseMail(c: MailContext): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const v = { realm: c.realmName, email: c.to };
+  return compose(c, t, { subject: format(t.inUseSubject, v), paragraphs: [format(t.inUseIntro, v)], closing: [] });
 }
 
 export function alreadyRegisteredMail(c: MailContext): MailMessage {

@@ -5,7 +5,9 @@ import type { Kysely } from 'kysely';
 import { randomToken, sha256 } from '../runtime.js';
 import type { Database } from './schema.js';
 
-export type EmailActionPurpose = 'reset_password' | 'verify_email' | 'sign_in';
+export type EmailActionPurpose = 'reset_password' | 'verify_email' | 'change_email' | 'sign_in';
+
+const purposes = (p: EmailActionPurpose | EmailActionPurpose[]) => (Array.isArray(p) ? p : [p]);
 
 export interface EmailAction { id: string; realm: string; userId: string; purpose: EmailActionPurpose; email: string; expiresAt: number }
 
@@ -38,24 +40,24 @@ export function emailActionsRepository(db: Kysely<Database>) {
       return { id, token };
     },
     /** The unused, unexpired link a secret names, without using it (to show its form). */
-    async find(realm: string, purpose: EmailActionPurpose, token: string, now: number): Promise<EmailAction | undefined> {
+    async find(realm: string, purpose: EmailActionPurpose | EmailActionPurpose[], token: string, now: number): Promise<EmailAction | undefined> {
       const row = await db.selectFrom('email_actions').select(columns).where('token_hash', '=', sha256(token)).where('realm', '=', realm)
-        .where('purpose', '=', purpose).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+        .where('purpose', 'in', purposes(purpose)).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
       return row && toAction(row);
     },
     /** Uses the link: only one caller ever gets it back. */
-    async consume(realm: string, purpose: EmailActionPurpose, token: string, now: number): Promise<EmailAction | undefined> {
+    async consume(realm: string, purpose: EmailActionPurpose | EmailActionPurpose[], token: string, now: number): Promise<EmailAction | undefined> {
       const row = await db.updateTable('email_actions').set({ used_at: now }).where('token_hash', '=', sha256(token)).where('realm', '=', realm)
-        .where('purpose', '=', purpose).where('used_at', 'is', null).where('expires_at', '>', now).returning(columns).executeTakeFirst();
+        .where('purpose', 'in', purposes(purpose)).where('used_at', 'is', null).where('expires_at', '>', now).returning(columns).executeTakeFirst();
       return row && toAction(row);
     },
     /**
      * Tries the code of link `id`: each try is counted, and once `maxAttempts` are spent the code is
      * dead. `matches` compares the stored digest in constant time.
      */
-    async consumeByCode(realm: string, purpose: EmailActionPurpose, id: string, matches: (storedDigest: string) => boolean, maxAttempts: number, now: number): Promise<EmailAction | undefined> {
+    async consumeByCode(realm: string, purpose: EmailActionPurpose | EmailActionPurpose[], id: string, matches: (storedDigest: string) => boolean, maxAttempts: number, now: number): Promise<EmailAction | undefined> {
       const row = await db.updateTable('email_actions').set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) }))
-        .where('id', '=', id).where('realm', '=', realm).where('purpose', '=', purpose).where('used_at', 'is', null).where('expires_at', '>', now)
+        .where('id', '=', id).where('realm', '=', realm).where('purpose', 'in', purposes(purpose)).where('used_at', 'is', null).where('expires_at', '>', now)
         .where('code_attempts', '<', maxAttempts).where('code_digest', 'is not', null)
         .returning([...columns, 'code_digest']).executeTakeFirst();
       if (!row || !matches(row.code_digest!)) return undefined;

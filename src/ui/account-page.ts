@@ -11,6 +11,7 @@ import { currentSession, isPending, type ActiveSession, type SsoDeps } from '../
 import { challengeKey, registrationOptions, type WebauthnDeps } from '../identity/webauthn.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
+import { mailEnabled } from '../mail/transport.js';
 import { uiEndpoints } from './endpoints.js';
 import { accountMfaPage } from './mfa-pages.js';
 import { realmView, sendPage, webauthnScriptHrefs, type RenderDeps } from './render.js';
@@ -103,6 +104,7 @@ export async function sendAccountPage(
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
     applicationsHref: endpointUrl(s.config, realm, uiEndpoints.account_applications),
+    emailHref: mailEnabled(s.config, realm) ? endpointUrl(s.config, realm, uiEndpoints.account_email) : undefined,
     reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate) : undefined,
     totpSetup: canChange && !factors.totp ? { href: endpointUrl(s.config, realm, uiEndpoints.account_totp) } : undefined,
     totpRemove: canChange && factors.totp ? { action: endpointUrl(s.config, realm, uiEndpoints.account_totp_remove), fields: { csrf }, label: t.removeFactor } : undefined,

@@ -246,3 +246,41 @@ export function emailLinkPage(p: { realm: RealmView; action: string; fields: Rec
     </Layout>,
   );
 }
+
+/** The account's e-mail page: the address and whether it is verified, and the form that changes it. */
+export function accountEmailPage(p: {
+  realm: RealmView; username: string; email?: string; verified: boolean; action: string; csrf: string; askPassword: boolean;
+  accountHref: string; newEmail?: string; error?: string; notice?: string;
+}): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  const common = getMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.accountEmailTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.accountEmailTitle}</h1>
+        <p class="subtitle">{format(common.consentSignedInAs, { username: p.username })}</p>
+      </div>
+      {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
+      <Alert error={p.error} />
+      <p class="text current-email">
+        {p.email ? `${format(t.accountEmailCurrent, { email: p.email })} ${p.verified ? t.accountEmailVerified : t.accountEmailUnverified}` : t.accountEmailNone}
+      </p>
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <div class="field">
+          <label for="email">{t.accountEmailNew}</label>
+          <input type="email" id="email" name="email" autocomplete="email" autocapitalize="none" spellcheck={false} maxLength={254} required value={p.newEmail ?? ''} />
+        </div>
+        {p.askPassword ? (
+          <div class="field">
+            <label for="password">{t.accountEmailPassword}</label>
+            <input type="password" id="password" name="password" autocomplete="current-password" required />
+          </div>
+        ) : null}
+        <button type="submit" class="btn btn-primary">{t.accountEmailSubmit}</button>
+      </form>
+      <p class="text"><a href={p.accountHref}>{common.backToAccount}</a></p>
+    </Layout>,
+  );
+}

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken } from '../http/cookies.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
-import { sendVerification, verifyByCode, verifyByLink, type VerificationServices } from '../identity/email-verification.js';
+import { confirmable, sendVerification, verifyByCode, verifyByLink, type VerificationServices } from '../identity/email-verification.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { checkEmailPage, confirmEmailPage, noticePage } from './email-pages.js';
@@ -41,7 +41,7 @@ export function emailVerificationRoutes(app: FastifyInstance, s: EmailVerificati
     GET: async (request, reply) => {
       const realm = mailRealm(s, request);
       const token = (request.query as Record<string, unknown>).token;
-      const action = typeof token === 'string' && token !== '' ? await s.store.emailActions.find(realm.name, 'verify_email', token, s.clock.now()) : undefined;
+      const action = typeof token === 'string' && token !== '' ? await s.store.emailActions.find(realm.name, confirmable, token, s.clock.now()) : undefined;
       const user = action && await s.store.users.findById(action.userId);
       if (!action || !user) return linkInvalid(s, request, reply, realm);
       return sendPage(reply, confirmEmailPage({

@@ -30,6 +30,7 @@ export const uiEndpoints = endpointTable({
   account_totp_remove: { path: `${account}/mfa/totp/remove`, methods: ['POST'], errors: 'page', session: 'required' },
   account_passkey: { path: `${account}/mfa/passkey`, methods: ['POST'], errors: 'page', session: 'required' },
   account_passkey_remove: { path: `${account}/mfa/passkey/remove`, methods: ['POST'], errors: 'page', session: 'required' },
+  account_email: { path: `${account}/email`, methods: ['GET', 'POST'], errors: 'page', session: 'required' },
   account_reauthenticate: { path: `${account}/reauthenticate`, methods: ['GET', 'POST'], errors: 'page', session: 'required' },
   account_recovery_codes: { path: `${account}/mfa/recovery-codes`, methods: ['POST'], errors: 'page', session: 'required' },
   stylesheet: { path: '/resources/strix.css', methods: ['GET'], errors: 'page' },

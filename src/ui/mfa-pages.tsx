@@ -5,6 +5,7 @@
  */
 import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
 import { format, messages, type Messages } from '../i18n/messages.js';
+import { getEmailMessages } from '../i18n/email-messages.js';
 
 const textFor = (locale: string | undefined): Messages => messages[resolveLocale(locale)];
 
@@ -167,6 +168,8 @@ export function accountMfaPage(p: {
   realm: RealmView; scriptHrefs: string[]; username: string; totp: boolean; passkeys: number; recoveryCodes: number;
   canChange: boolean; totpSetup?: { href: string }; passkey?: PasskeyForm; notice?: string; error?: string; reauthenticateHref?: string;
   totpRemove?: ActionForm; passkeyRemoves?: ActionForm[]; newRecoveryCodes?: ActionForm; applicationsHref: string;
+  /** The e-mail address page, where the realm sends mail. */
+  emailHref?: string;
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
@@ -193,6 +196,7 @@ export function accountMfaPage(p: {
       {p.totpSetup ? <p class="text"><a href={p.totpSetup.href}>{t.mfaSetupTitle}</a></p> : null}
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
       <p class="text"><a href={p.applicationsHref}>{t.accountAppsLink}</a></p>
+      {p.emailHref ? <p class="text"><a href={p.emailHref}>{getEmailMessages(realm.locale).accountEmailTitle}</a></p> : null}
     </Layout>,
   );
 }

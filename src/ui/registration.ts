@@ -7,6 +7,7 @@ import { PageError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
 import { format } from '../i18n/messages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
+import { isEmailAddress } from '../identity/email-verification.js';
 import { registerUser, type Registration, type RegistrationServices } from '../identity/registration.js';
 import { queueMail, type QueueServices } from '../mail/outbox.js';
 import { alreadyRegisteredMail } from '../mail/templates.js';
@@ -24,7 +25,6 @@ import { realmView, sendPage } from './render.js';
 export type RegistrationPageDeps = EmailVerificationPageDeps & RegistrationServices & QueueServices;
 
 const usernamePattern = /^[A-Za-z0-9._@+-]{1,64}$/;
-const emailPattern = /^[^\s@<>",;]{1,64}@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 
 /** Whether the sign-in page offers a sign-up link. */
 export function registrationOpen(s: Needs<'config'>, realm: Realm): boolean {
@@ -53,7 +53,7 @@ function readForm(realm: Realm, params: Params, t: ReturnType<typeof getEmailMes
   for (const claim of realm.settings.registration_fields) fields[claim] = (params[claim] ?? '').trim().slice(0, 200);
   const values = { username, email, fields };
   if (!realm.settings.email_as_username && !usernamePattern.test(username)) return { values, error: t.invalidUsername };
-  if (!emailPattern.test(email)) return { values, error: t.invalidEmail };
+  if (!isEmailAddress(email)) return { values, error: t.invalidEmail };
   if (Object.values(fields).some((value) => value === '')) return { values, error: t.fieldRequired };
   if ((params.password ?? '') !== (params.password_confirm ?? '')) return { values, error: t.resetMismatch };
   return { values, registration: { username, email, password: params.password ?? '', claims: fields } };

@@ -83,6 +83,7 @@ p { margin: 0 0 16px; }
 .client-links a { margin-right: 12px; }
 .subtitle { color: var(--muted); margin: 0; overflow-wrap: anywhere; }
 .text { color: var(--muted); margin: 12px 0 0; overflow-wrap: anywhere; }
+.current-email { margin-bottom: 20px; }
 .alert {
   margin: 0 0 20px; padding: 12px 14px;
   border: 1px solid var(--alert-border); border-radius: 8px;
