@@ -53,7 +53,8 @@ export async function resumeAuthorization(
 export function signInView(
   realm: Realm, client: Client, authorization: AuthorizationRequest, interaction: string, extra: { username?: string; error?: string } = {},
 ): SignInView {
-  return { page: 'sign_in', realm, client, interaction, uiLocales: authorization.uiLocales, username: extra.username ?? authorization.loginHint, error: extra.error };
+  return { page: 'sign_in', realm, client, interaction, uiLocales: authorization.uiLocales, username: extra.username ?? authorization.loginHint, error: extra.error,
+    ...(extra.error === undefined && authorization.idpHint ? { idpHint: authorization.idpHint } : {}) };
 }
 
 /**

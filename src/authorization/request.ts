@@ -40,6 +40,8 @@ export interface AuthorizationRequest {
   prompt: string[];
   maxAge?: number;
   loginHint?: string;
+  /** Keycloak's kc_idp_hint (or idp_hint): the alias of the upstream provider to go straight to. */
+  idpHint?: string;
   uiLocales?: string;
   idTokenHint?: string;
   claims?: ClaimsRequest;
@@ -138,6 +140,7 @@ export function validateAuthorizationRequest(realm: Realm, client: Client, param
     prompt,
     maxAge: parseMaxAge(params.max_age),
     loginHint: params.login_hint,
+    ...(params.kc_idp_hint ?? params.idp_hint ? { idpHint: params.kc_idp_hint ?? params.idp_hint } : {}),
     uiLocales: params.ui_locales,
     idTokenHint: params.id_token_hint,
     claims,

@@ -19,6 +19,15 @@ function setCookie(reply: FastifyReply, scope: CookieScope, name: string, value:
   reply.setCookie(name, value, { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax' });
 }
 
+/** A short-lived cookie of the realm's path (e.g. what the browser brings back from an upstream provider). */
+export function setRealmCookie(reply: FastifyReply, scope: CookieScope, name: string, value: string, maxAgeSeconds: number): void {
+  reply.setCookie(name, value, { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax', maxAge: maxAgeSeconds });
+}
+
+export function clearRealmCookie(reply: FastifyReply, scope: CookieScope, name: string): void {
+  reply.clearCookie(name, { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax' });
+}
+
 export function setSessionCookie(reply: FastifyReply, scope: CookieScope, secret: string): void {
   setCookie(reply, scope, sessionCookie, secret);
 }
@@ -61,6 +70,8 @@ export function csrfToken(s: CsrfKeys, request: FastifyRequest, reply: FastifyRe
     cookie = randomToken();
     // A __Host- cookie must be Secure, have Path=/ and no Domain (RFC 6265bis §4.1.3.2).
     setCookie(reply, scope.secure ? { path: '/', secure: true } : scope, name, cookie);
+    // Every other token of this response (a page may carry several forms and links) derives from the same cookie.
+    request.cookies[name] = cookie;
   }
   return tokenFor(s, cookie, binding);
 }

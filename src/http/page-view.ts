@@ -11,6 +11,8 @@ import type { Realm } from '../store/realms.js';
 export interface SignInView {
   page: 'sign_in'; realm: Realm; client: Client; interaction: string;
   uiLocales?: string; username?: string; error?: string;
+  /** The upstream provider the request asked to go straight to (kc_idp_hint / idp_hint). */
+  idpHint?: string;
 }
 
 /** A further factor (or its enrolment) for a signed-in user whose session is not strong enough. */

@@ -12,6 +12,7 @@ import {
 } from '../store/realms.js';
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import { parseClaimMappers } from '../tokens/mappers.js';
+import { parseIdentityProviders } from './identity-providers.js';
 import { isResourceUri } from '../tokens/resources.js';
 import { optionalBoolean, optionalPositiveInt, optionalString, stringList, ValidationError } from '../validation.js';
 
@@ -238,6 +239,8 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
       settings.registration_fields = registrationFields(value, `${where}.registration_fields`);
     } else if (name === 'smtp') {
       settings.smtp = parseRealmSmtp(value, `${where}.smtp`);
+    } else if (name === 'identity_providers') {
+      settings.identity_providers = parseIdentityProviders(value, `${where}.identity_providers`);
     } else if (name === 'email_sign_in') {
       if (!emailSignInModes.includes(value as never)) throw new ValidationError(`${where}.${name}`, `must be one of ${emailSignInModes.join(', ')}`);
       settings.email_sign_in = value as EmailSignIn;

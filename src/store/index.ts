@@ -27,6 +27,7 @@ import { eventsRepository, knownDevicesRepository } from './events.js';
 import { mfaRepository } from './mfa.js';
 import { mailOutboxRepository } from './mail-outbox.js';
 import { emailActionsRepository } from './email-actions.js';
+import { userIdentitiesRepository } from './user-identities.js';
 import { postgresChanges, sqliteChanges } from './changes.js';
 import { noReadCache, readCache } from './read-cache.js';
 
@@ -68,6 +69,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     mfa: mfaRepository(db),
     mailOutbox: mailOutboxRepository(db),
     emailActions: emailActionsRepository(db),
+    userIdentities: userIdentitiesRepository(db),
     /** Resolves when the database answers a trivial query (readiness checks). */
     ping: async () => { await sql`select 1`.execute(db); },
     migrate: () => migrate(db),

@@ -421,6 +421,22 @@ const email: Migration = {
   },
 };
 
+/** Upstream identity providers: which account at which provider is which user. */
+const identityProviders: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('user_identities')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('email', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('user_identities_pk', ['realm', 'provider', 'subject'])
+      .execute();
+    await db.schema.createIndex('user_identities_user').on('user_identities').columns(['user_id']).execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -439,6 +455,7 @@ const migrations: Record<string, Migration> = {
   '0014_cache_changes': cacheChanges,
   '0015_totp_enrolments': totpEnrolments,
   '0016_email': email,
+  '0017_identity_providers': identityProviders,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -139,6 +139,30 @@ export interface RealmSettings {
   email_sign_in: EmailSignIn;
   /** Seconds a sign-in code (and its link) works. */
   email_sign_in_lifetime: number;
+  /** Upstream OpenID Connect providers users may sign in with (src/identity/brokering.ts, docs/identity-providers.md). */
+  identity_providers: IdentityProvider[];
+}
+
+/** How an upstream account that is new to Strix meets an existing user with its (verified) address. */
+export const identityProviderLinkModes = ['verified_email', 'manual', 'never'] as const;
+export const identityProviderSyncModes = ['on_first_login', 'on_every_login'] as const;
+
+/** An upstream OpenID Connect provider: discovery at `issuer`, the code flow with PKCE, state and nonce. */
+export interface IdentityProvider {
+  alias: string;
+  display_name: string;
+  type: 'oidc';
+  issuer: string;
+  client_id: string;
+  /** Read from the server's environment when used: realm settings are stored and exported. */
+  client_secret?: { env: string };
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
+  scopes: string;
+  link: typeof identityProviderLinkModes[number];
+  sync: typeof identityProviderSyncModes[number];
+  /** The provider's verified addresses are verified here too, and may link to an existing user without proof. */
+  trust_email: boolean;
+  hide_on_login_page: boolean;
 }
 
 export const emailSignInModes = ['off', 'code', 'code_and_link'] as const;
@@ -255,6 +279,7 @@ export const defaultRealmSettings: RealmSettings = {
   registration_fields: [],
   email_sign_in: 'off',
   email_sign_in_lifetime: 600,
+  identity_providers: [],
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

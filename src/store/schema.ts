@@ -109,6 +109,8 @@ export interface EmailActionTable {
   id: string; realm: string; user_id: string; purpose: string; token_hash: string; code_digest: string | null; code_attempts: number;
   email: string; created_at: number; expires_at: number; used_at: number | null;
 }
+/** Accounts at upstream identity providers linked to users (src/identity/brokering.ts). */
+export interface UserIdentityTable { realm: string; provider: string; subject: string; user_id: string; email: string | null; created_at: number }
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {
@@ -141,6 +143,7 @@ export interface Database {
   recovery_codes: RecoveryCodeTable;
   mail_outbox: MailOutboxTable;
   email_actions: EmailActionTable;
+  user_identities: UserIdentityTable;
   webauthn_credentials: WebAuthnCredentialTable;
   webauthn_challenges: WebAuthnChallengeTable;
 }

@@ -26,7 +26,12 @@ export function registerPageRenderer(app: FastifyInstance, s: PageRendererDeps):
 
 async function renderPage(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: PageView, status = 200): Promise<FastifyReply> {
   switch (view.page) {
-    case 'sign_in': return sendPage(reply, signInPage(s, request, reply, view), status);
+    case 'sign_in': {
+      // kc_idp_hint: straight to the provider it names, if the realm has it; the page otherwise.
+      const hinted = view.idpHint === undefined ? undefined : view.realm.settings.identity_providers.find((p) => p.alias === view.idpHint);
+      if (hinted) return reply.redirect(brokerLoginHref(s, request, reply, view, hinted.alias), 303);
+      return sendPage(reply, signInPage(s, request, reply, view), status);
+    }
     case 'second_factor':
       return showSecondFactor(s, request, reply, view.realm, view.uiLocales, view.active, view.interaction, view.required, view.error, status);
     case 'consent': return sendPage(reply, consentPageOf(s, request, reply, view), status);
@@ -35,6 +40,12 @@ async function renderPage(s: PageRendererDeps, request: FastifyRequest, reply: F
     case 'logout_confirm': return sendPage(reply, logoutConfirmPageOf(s, request, reply, view), status);
     case 'signed_out': return sendPage(reply, signedOutPage(s, request, reply, view), status);
   }
+}
+
+/** Where a sign-in leaves for an upstream provider: carries the parked request and this browser's CSRF token for it. */
+function brokerLoginHref(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: SignInView, alias: string): string {
+  const csrf = csrfToken(s, request, reply, view.realm.name, { interaction: view.interaction });
+  return `${endpointUrl(s.config, view.realm, uiEndpoints.broker_login, { alias })}?${new URLSearchParams({ interaction: view.interaction, csrf })}`;
 }
 
 function signInPage(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: SignInView): string {
@@ -59,6 +70,8 @@ function signInPage(s: PageRendererDeps, request: FastifyRequest, reply: Fastify
     forgotPasswordHref: mailEnabled(s.config, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_forgot_password) : undefined,
     registerHref: registrationOpen(s, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_registration) : undefined,
     emailCodeAction: emailSignInOffered(s, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_email_code) : undefined,
+    providers: realm.settings.identity_providers.filter((p) => !p.hide_on_login_page)
+      .map((p) => ({ label: p.display_name, href: brokerLoginHref(s, request, reply, view, p.alias) })),
   });
 }
 

@@ -10,6 +10,7 @@ import { format, messages, type Messages } from '../i18n/messages.js';
 import { PasskeyButton, type PasskeyForm } from './mfa-pages.js';
 import { SignInLinks } from './email-pages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
+import { ProviderButtons, type ProviderButton } from './broker-pages.js';
 
 export type { RealmView };
 
@@ -60,6 +61,8 @@ export function loginPage(p: {
   registerHref?: string;
   /** Where the realm signs in by e-mail code: the target of `Email me a sign-in code` (the form's username goes with it). */
   emailCodeAction?: string;
+  /** The realm's upstream identity providers shown on the page. */
+  providers?: ProviderButton[];
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
@@ -106,6 +109,7 @@ export function loginPage(p: {
           </button>
         ) : null}
       </form>
+      <ProviderButtons locale={realm.locale} providers={p.providers} />
       <ClientLinks branding={p.branding} clientName={p.clientName} t={t} />
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
       <SignInLinks locale={realm.locale} forgotPasswordHref={p.forgotPasswordHref} registerHref={p.registerHref} />

@@ -143,6 +143,9 @@ form > .btn-primary { margin-top: 8px; }
 .webauthn-form { margin-top: 16px; }
 .webauthn-form .btn { width: 100%; }
 .btn-block { width: 100%; margin-top: 12px; }
+.providers { margin-top: 20px; }
+.divider { display: flex; align-items: center; gap: 12px; margin: 0 0 4px; color: var(--muted); font-size: 13px; }
+.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--border); }
 .inline-form { display: inline; margin-left: 8px; }
 .applications { list-style: none; padding: 0; }
 .application { padding: 12px 0; border-bottom: 1px solid var(--border); }

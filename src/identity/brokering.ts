@@ -1,0 +1,273 @@
+// Sign-in through an upstream OpenID Connect provider (docs/identity-providers.md): discovery, the
+// code flow with PKCE, state and nonce, the ID token verified (signature by the upstream's JWKS,
+// iss, aud, azp, exp, nonce, at_hash), and the account found, created just in time or — only with
+// the provider's verified address, and only once the existing user proves it is them unless the
+// admin trusts the provider's addresses — linked to an existing user. Every request to the upstream
+// goes through the outbound module (address guard, timeouts, size caps).
+import { createHash, randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { httpsOrLoopback, OutboundError, type Outbound } from '../http/outbound.js';
+import { recordEvent } from '../security/audit.js';
+import { randomToken } from '../runtime.js';
+import type { Needs } from '../services.js';
+import type { IdentityProvider, Realm } from '../store/realms.js';
+import type { User, UserClaims } from '../store/users.js';
+
+export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit', 'users' | 'userIdentities'>;
+
+/** Why a sign-in through a provider stopped; the page says so in plain words, the audit event in this word. */
+export type BrokerFailure = 'unavailable' | 'upstream_error' | 'token_refused' | 'invalid_id_token' | 'state_mismatch' | 'expired';
+
+export class BrokerError extends Error {
+  constructor(readonly reason: BrokerFailure, message: string) {
+    super(message);
+    this.name = 'BrokerError';
+  }
+}
+
+interface UpstreamMetadata {
+  issuer: string; authorization_endpoint: string; token_endpoint: string; jwks_uri: string;
+  userinfo_endpoint?: string; id_token_signing_alg_values_supported?: string[];
+}
+
+/** What the browser carries between leaving for the provider and coming back (sealed in a cookie). */
+export interface BrokerState { kind: 'broker'; realm: string; alias: string; interaction: string; state: string; nonce: string; verifier: string; expiresAt: number }
+
+/** The account at the provider, from its verified ID token (and userinfo where the token lacks the address). */
+export interface UpstreamAccount { provider: string; subject: string; email?: string; emailVerified: boolean; claims: UserClaims; amr: string[] }
+
+const timeoutMs = 5_000;
+const maxBytes = 256 * 1024;
+const metadataTtlMs = 60 * 60_000;
+const stateLifetimeMs = 10 * 60_000;
+/** Asymmetric algorithms only: a symmetric one would make the client secret a signing key. */
+const algorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** The claims an upstream ID token or userinfo may give a new or synced user. */
+const copiedClaims = ['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'locale', 'zoneinfo', 'picture', 'website'];
+
+const metadataCache = new Map<string, { metadata: UpstreamMetadata; fetchedAt: number }>();
+const keySets = new Map<string, JWTVerifyGetKey>();
+
+/** The client secret toward the provider, read from the server's environment now. */
+function clientSecret(provider: IdentityProvider): string | undefined {
+  return provider.client_secret ? process.env[provider.client_secret.env] : undefined;
+}
+
+async function getJson(outbound: Outbound, url: string, purpose: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const response = await outbound.request(url, { purpose, timeoutMs, maxBytes, headers: { accept: 'application/json', ...headers } });
+  if (response.status !== 200) throw new BrokerError('unavailable', `${purpose} answered ${response.status}`);
+  try {
+    const body = JSON.parse(response.text()) as unknown;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
+    return body as Record<string, unknown>;
+  } catch {
+    throw new BrokerError('unavailable', `${purpose} did not answer a JSON object`);
+  }
+}
+
+/** The provider's discovery document (OIDC Discovery 1.0), cached for an hour; its issuer must be the configured one (§4.3). */
+export async function upstreamMetadata(s: Needs<'clock' | 'outbound'>, provider: IdentityProvider): Promise<UpstreamMetadata> {
+  const cached = metadataCache.get(provider.issuer);
+  if (cached && s.clock.now() - cached.fetchedAt < metadataTtlMs) return cached.metadata;
+  const body = await guarded(() => getJson(s.outbound, `${provider.issuer}/.well-known/openid-configuration`, 'identity_provider_discovery'));
+  if (body.issuer !== provider.issuer) throw new BrokerError('unavailable', 'the discovery document names another issuer');
+  for (const name of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
+    if (!isEndpoint(body[name])) throw new BrokerError('unavailable', `the discovery document has no usable ${name}`);
+  }
+  if (body.userinfo_endpoint !== undefined && !isEndpoint(body.userinfo_endpoint)) throw new BrokerError('unavailable', 'the discovery document has an unusable userinfo_endpoint');
+  const metadata = body as unknown as UpstreamMetadata;
+  metadataCache.set(provider.issuer, { metadata, fetchedAt: s.clock.now() });
+  return metadata;
+}
+
+function isEndpoint(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    return httpsOrLoopback(new URL(value));
+  } catch {
+    return false;
+  }
+}
+
+/** Outbound failures (refused address, timeout, too large, unreachable) are the provider being unavailable. */
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof OutboundError) throw new BrokerError('unavailable', `the provider could not be reached (${error.reason})`);
+    throw error;
+  }
+}
+
+/** Where to send the browser, and what it must bring back: state, nonce and the PKCE verifier. */
+export async function startUpstream(
+  s: Needs<'clock' | 'outbound'>, realm: Realm, provider: IdentityProvider, o: { interaction: string; redirectUri: string; loginHint?: string },
+): Promise<{ location: string; state: BrokerState }> {
+  const metadata = await upstreamMetadata(s, provider);
+  const state: BrokerState = {
+    kind: 'broker', realm: realm.name, alias: provider.alias, interaction: o.interaction,
+    state: randomToken(), nonce: randomToken(), verifier: randomToken(), expiresAt: s.clock.now() + stateLifetimeMs,
+  };
+  const url = new URL(metadata.authorization_endpoint);
+  const params: Record<string, string> = {
+    response_type: 'code', client_id: provider.client_id, redirect_uri: o.redirectUri, scope: provider.scopes,
+    state: state.state, nonce: state.nonce, code_challenge: createHash('sha256').update(state.verifier).digest('base64url'), code_challenge_method: 'S256',
+    ...(o.loginHint ? { login_hint: o.loginHint } : {}),
+  };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  return { location: url.href, state };
+}
+
+/** The code the provider sent back, exchanged and its ID token verified: the account at the provider. */
+export async function finishUpstream(
+  s: Needs<'clock' | 'outbound'>, provider: IdentityProvider, state: BrokerState, code: string, redirectUri: string,
+): Promise<UpstreamAccount> {
+  const metadata = await upstreamMetadata(s, provider);
+  const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: state.verifier };
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  const secret = clientSecret(provider);
+  if (provider.token_endpoint_auth_method === 'client_secret_basic' && secret !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(provider.client_id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  } else {
+    form.client_id = provider.client_id;
+    if (secret !== undefined) form.client_secret = secret;
+  }
+  const response = await guarded(() => s.outbound.request(metadata.token_endpoint, {
+    purpose: 'identity_provider_token', method: 'POST', headers, body: new URLSearchParams(form).toString(), timeoutMs, maxBytes,
+  }));
+  let tokens: Record<string, unknown>;
+  try {
+    tokens = JSON.parse(response.text()) as Record<string, unknown>;
+  } catch {
+    throw new BrokerError('token_refused', `the token endpoint answered ${response.status} without JSON`);
+  }
+  if (response.status !== 200 || typeof tokens.id_token !== 'string') {
+    throw new BrokerError('token_refused', `the token endpoint answered ${response.status}${typeof tokens.error === 'string' ? ` (${tokens.error.slice(0, 64)})` : ''}`);
+  }
+  const claims = await verifyIdToken(s, metadata, provider, tokens.id_token, state.nonce, typeof tokens.access_token === 'string' ? tokens.access_token : undefined);
+  let profile: Record<string, unknown> = claims;
+  if (typeof claims.email !== 'string' && metadata.userinfo_endpoint && typeof tokens.access_token === 'string') {
+    const accessToken = tokens.access_token;
+    const info = await guarded(() => getJson(s.outbound, metadata.userinfo_endpoint!, 'identity_provider_userinfo', { authorization: `Bearer ${accessToken}` }));
+    // OIDC Core §5.3.2: the userinfo sub must be the ID token's, or the answer is not used.
+    if (info.sub === claims.sub) profile = { ...info, ...claims };
+  }
+  return accountOf(provider, claims.sub!, profile, claims.amr);
+}
+
+async function verifyIdToken(
+  s: Needs<'outbound'>, metadata: UpstreamMetadata, provider: IdentityProvider, idToken: string, nonce: string, accessToken: string | undefined,
+): Promise<JWTPayload> {
+  try {
+    const { payload, protectedHeader } = await jwtVerify(idToken, keySetOf(s.outbound, metadata.jwks_uri), {
+      issuer: metadata.issuer, audience: provider.client_id, algorithms, clockTolerance: 60, requiredClaims: ['sub', 'exp', 'iat'],
+    });
+    if (payload.nonce !== nonce) throw new BrokerError('invalid_id_token', 'the ID token has another nonce');
+    // OIDC Core §3.1.3.7 items 4–5: with several audiences, azp must be this client.
+    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== provider.client_id) throw new BrokerError('invalid_id_token', 'the ID token was issued to another party');
+    if (typeof payload.at_hash === 'string' && accessToken !== undefined && payload.at_hash !== leftHalfHash(protectedHeader.alg, accessToken)) {
+      throw new BrokerError('invalid_id_token', 'the ID token at_hash does not match the access token');
+    }
+    if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 255) throw new BrokerError('invalid_id_token', 'the ID token has no usable sub');
+    return payload;
+  } catch (error) {
+    if (error instanceof BrokerError) throw error;
+    if (error instanceof OutboundError) throw new BrokerError('unavailable', `the provider's keys could not be fetched (${error.reason})`);
+    throw new BrokerError('invalid_id_token', `the ID token was refused (${(error as errors.JOSEError).code ?? 'invalid'})`);
+  }
+}
+
+/** OIDC Core §3.1.3.6: base64url of the left half of the hash the signature's algorithm uses. */
+function leftHalfHash(alg: string, value: string): string {
+  const bits = alg === 'EdDSA' ? 512 : Number(alg.slice(-3));
+  const digest = createHash(`sha${bits}`).update(value, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+function keySetOf(outbound: Outbound, jwksUri: string): JWTVerifyGetKey {
+  let keySet = keySets.get(jwksUri);
+  if (!keySet) {
+    const fetchThrough: FetchImplementation = async (url, options) => {
+      const headers: Record<string, string> = {};
+      options.headers.forEach((value, name) => { headers[name] = value; });
+      const response = await outbound.request(url, { purpose: 'identity_provider_jwks', headers, timeoutMs, maxBytes });
+      return new Response(response.status === 204 || response.status === 304 ? null : new Uint8Array(response.body), { status: response.status, headers: response.headers });
+    };
+    keySet = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs, cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, [customFetch]: fetchThrough });
+    keySets.set(jwksUri, keySet);
+  }
+  return keySet;
+}
+
+function accountOf(provider: IdentityProvider, subject: string, profile: Record<string, unknown>, amr: unknown): UpstreamAccount {
+  const claims: UserClaims = {};
+  for (const name of copiedClaims) {
+    const value = profile[name];
+    if (typeof value === 'string' && value.length <= 512) claims[name] = value;
+  }
+  const email = typeof profile.email === 'string' && profile.email.length <= 254 && profile.email.includes('@') ? profile.email : undefined;
+  return {
+    provider: provider.alias, subject, email, emailVerified: email !== undefined && profile.email_verified === true, claims,
+    amr: Array.isArray(amr) && amr.every((v) => typeof v === 'string') && amr.length > 0 ? (amr as string[]).slice(0, 8) : ['fed'],
+  };
+}
+
+/** What the account at the provider means here. */
+export type Resolution =
+  | { kind: 'user'; user: User; created: boolean }
+  | { kind: 'link'; existing: User }
+  | { kind: 'refused'; reason: 'account_exists' | 'disabled' };
+
+/**
+ * The user an upstream account signs in: the one it is linked to; else a new user (just in time);
+ * else, when a user already has the address, a link — only with the provider's verified address,
+ * where the provider's `link` is `verified_email`, and (unless `trust_email`) once that user has
+ * proved it is them (`kind: 'link'`). Never silently by address alone.
+ */
+export async function resolveAccount(s: BrokeringDeps, realm: Realm, provider: IdentityProvider, account: UpstreamAccount, ip: string): Promise<Resolution> {
+  const now = s.clock.now();
+  const linked = await s.store.userIdentities.find(realm.name, provider.alias, account.subject);
+  if (linked) {
+    const user = await s.store.users.findById(linked.userId);
+    if (!user || !user.enabled) return { kind: 'refused', reason: 'disabled' };
+    if (provider.sync === 'on_every_login') {
+      await s.store.users.updateProfile(user.id, user.email, { ...user.claims, ...account.claims }, now);
+      return { kind: 'user', user: (await s.store.users.findById(user.id))!, created: false };
+    }
+    return { kind: 'user', user, created: false };
+  }
+  const existing = account.email ? await s.store.users.findByEmail(realm.name, account.email) : undefined;
+  if (existing) {
+    if (provider.link !== 'verified_email' || !account.emailVerified) return { kind: 'refused', reason: 'account_exists' };
+    if (!existing.enabled) return { kind: 'refused', reason: 'disabled' };
+    if (!provider.trust_email) return { kind: 'link', existing };
+    await linkAccount(s, realm, provider, account, existing, ip);
+    return { kind: 'user', user: existing, created: false };
+  }
+  const user = await createUser(s, realm, provider, account, now);
+  await s.store.userIdentities.link({ realm: realm.name, provider: provider.alias, subject: account.subject, userId: user.id, email: account.email ?? null }, now);
+  await recordEvent(s, { realm, type: 'user_registered', userId: user.id, ip, details: { username: user.username, identity_provider: provider.alias } });
+  return { kind: 'user', user, created: true };
+}
+
+/** Links the upstream account to `user` (who proved it is them, or whose address the admin trusts the provider for). */
+export async function linkAccount(s: BrokeringDeps, realm: Realm, provider: IdentityProvider, account: UpstreamAccount, user: User, ip: string): Promise<void> {
+  await s.store.userIdentities.link({ realm: realm.name, provider: provider.alias, subject: account.subject, userId: user.id, email: account.email ?? null }, s.clock.now());
+  await recordEvent(s, { realm, type: 'identity_provider_linked', userId: user.id, ip, details: { username: user.username, identity_provider: provider.alias } });
+}
+
+const usernamePattern = /^[a-z0-9._@+-]{1,64}$/;
+
+/** A new user for the upstream account: its preferred username or address when free and valid, else one made from the provider's name. */
+async function createUser(s: BrokeringDeps, realm: Realm, provider: IdentityProvider, account: UpstreamAccount, now: number): Promise<User> {
+  const wanted = [account.claims.preferred_username, account.email].filter((v): v is string => typeof v === 'string').map((v) => v.toLowerCase());
+  let username: string | undefined;
+  for (const candidate of wanted) {
+    if (usernamePattern.test(candidate) && !(await s.store.users.findByUsername(realm.name, candidate))) { username = candidate; break; }
+  }
+  username ??= `${provider.alias}.${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const id = randomUUID();
+  const claims: UserClaims = { ...account.claims, email_verified: account.emailVerified && provider.trust_email };
+  await s.store.users.create({ id, realm: realm.name, username, email: account.email ?? null, passwordHash: null, claims, enabled: true }, now);
+  return (await s.store.users.findById(id))!;
+}

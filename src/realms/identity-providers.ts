@@ -1,0 +1,70 @@
+// The `identity_providers` realm setting (docs/identity-providers.md): each upstream provider,
+// validated whole, so a realm file and the admin API refuse the same mistakes.
+import { isObject, type JsonObject } from '../json.js';
+import { httpsOrLoopback } from '../http/outbound.js';
+import {
+  identityProviderLinkModes, identityProviderSyncModes, type IdentityProvider,
+} from '../store/realms.js';
+import { ValidationError } from '../validation.js';
+
+const fields = ['alias', 'display_name', 'type', 'issuer', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page'];
+const aliasPattern = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function parseIdentityProviders(value: unknown, where: string): IdentityProvider[] {
+  if (!Array.isArray(value)) throw new ValidationError(where, 'must be a list of providers');
+  const providers = value.map((entry, index) => parseProvider(entry, `${where}[${index}]`));
+  const aliases = new Set<string>();
+  for (const [index, provider] of providers.entries()) {
+    if (aliases.has(provider.alias)) throw new ValidationError(`${where}[${index}].alias`, `"${provider.alias}" is used twice`);
+    aliases.add(provider.alias);
+  }
+  return providers;
+}
+
+function parseProvider(value: unknown, where: string): IdentityProvider {
+  if (!isObject(value)) throw new ValidationError(where, 'must be an object');
+  for (const key of Object.keys(value)) if (!fields.includes(key)) throw new ValidationError(`${where}.${key}`, `is not a provider field (known: ${fields.join(', ')})`);
+  const text = (name: string, fallback?: string): string => {
+    const v = value[name] ?? fallback;
+    if (typeof v !== 'string' || v.trim() === '' || v.length > 2048) throw new ValidationError(`${where}.${name}`, 'is required: a non-empty string');
+    return v;
+  };
+  const alias = text('alias');
+  if (!aliasPattern.test(alias)) throw new ValidationError(`${where}.alias`, 'must be 1 to 32 lower-case letters, digits, - or _, starting with a letter or digit');
+  const type = value.type ?? 'oidc';
+  if (type !== 'oidc') throw new ValidationError(`${where}.type`, 'must be "oidc" (the only type built so far)');
+  const issuer = text('issuer');
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ValidationError(`${where}.issuer`, 'must be a URL');
+  }
+  if (!httpsOrLoopback(url) || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ValidationError(`${where}.issuer`, 'must be an https URL (http only for a loopback host) without query, fragment or credentials');
+  }
+  const secret = value.client_secret;
+  if (secret !== undefined && !(isObject(secret) && Object.keys(secret).length === 1 && typeof secret.env === 'string' && envName.test(secret.env))) {
+    throw new ValidationError(`${where}.client_secret`, 'must be {"env": "VARIABLE"}: the name of an environment variable of the server holding it');
+  }
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = value[name] ?? fallback;
+    if (!allowed.includes(v as T)) throw new ValidationError(`${where}.${name}`, `must be one of ${allowed.join(', ')}`);
+    return v as T;
+  };
+  const flag = (name: string): boolean => {
+    const v = value[name] ?? false;
+    if (typeof v !== 'boolean') throw new ValidationError(`${where}.${name}`, 'must be true or false');
+    return v;
+  };
+  const scopes = text('scopes', 'openid profile email');
+  if (!scopes.split(' ').includes('openid')) throw new ValidationError(`${where}.scopes`, 'must include openid');
+  return {
+    alias, display_name: text('display_name', alias), type, issuer: issuer.replace(/\/$/, ''), client_id: text('client_id'),
+    ...(secret ? { client_secret: { env: String((secret as JsonObject).env) } } : {}),
+    token_endpoint_auth_method: oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post'] as const, 'client_secret_basic'),
+    scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),
+    trust_email: flag('trust_email'), hide_on_login_page: flag('hide_on_login_page'),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The pages of sign-in through an upstream provider (docs/identity-providers.md): the provider
+ * buttons of the sign-in page, and the page that links an upstream account to an existing user once
+ * that user gives its password. Same shell, styles and rules as pages.tsx.
+ */
+import { Layout, renderDocument, type RealmView } from './layout.js';
+import { format } from '../i18n/messages.js';
+import { getBrokerMessages } from '../i18n/broker-messages.js';
+
+export interface ProviderButton { label: string; href: string }
+
+/** The sign-in page's `Sign in with …` buttons, under an "or" divider. */
+export function ProviderButtons(p: { locale: string; providers?: ProviderButton[] }) {
+  if (!p.providers || p.providers.length === 0) return null;
+  const t = getBrokerMessages(p.locale);
+  return (
+    <div class="providers">
+      <p class="divider"><span>{t.orDivider}</span></p>
+      {p.providers.map((provider) => (
+        <a key={provider.href} class="btn btn-secondary btn-block" href={provider.href}>{format(t.signInWith, { provider: provider.label })}</a>
+      ))}
+    </div>
+  );
+}
+
+export function linkAccountPage(p: {
+  realm: RealmView; provider: string; email: string; username: string; action: string; fields: Record<string, string>; error?: string;
+}): string {
+  const { realm } = p;
+  const t = getBrokerMessages(realm.locale);
+  const v = { provider: p.provider, email: p.email, username: p.username };
+  return renderDocument(
+    <Layout title={format(t.linkTitle, v)} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{format(t.linkTitle, v)}</h1>
+        <p class="subtitle">{format(t.linkText, v)}</p>
+      </div>
+      {p.error ? <div class="alert" role="alert">{p.error}</div> : null}
+      <form method="post" action={p.action}>
+        {Object.entries(p.fields).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)}
+        <input type="hidden" name="username" value={p.username} autocomplete="username" />
+        <div class="field">
+          <label for="password">{format(t.linkPassword, v)}</label>
+          <input type="password" id="password" name="password" autocomplete="current-password" autofocus required />
+        </div>
+        <button type="submit" class="btn btn-primary">{t.linkSubmit}</button>
+      </form>
+    </Layout>,
+  );
+}

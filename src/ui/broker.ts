@@ -1,0 +1,188 @@
+// Sign-in through an upstream provider, the browser's side (docs/identity-providers.md): leaving for
+// the provider from the sign-in page (or straight away with kc_idp_hint), coming back to Keycloak's
+// `/broker/{alias}/endpoint`, and the page that links the upstream account to an existing user once
+// that user gives its password. What the browser must bring back (state, nonce, PKCE verifier, the
+// parked request) travels sealed in a cookie of the realm's path, so a code sent to another browser,
+// or a replayed state, finds nothing to continue.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { clearRealmCookie, cookieScope, csrfToken, csrfValid, setRealmCookie } from '../http/cookies.js';
+import { endpointUrl, route } from '../http/endpoint.js';
+import { PageError } from '../http/errors.js';
+import { getBrokerMessages } from '../i18n/broker-messages.js';
+import { format, getMessages } from '../i18n/messages.js';
+import {
+  BrokerError, finishUpstream, linkAccount, resolveAccount, startUpstream, type BrokerFailure, type BrokerState, type BrokeringDeps, type UpstreamAccount,
+} from '../identity/brokering.js';
+import { verifyPassword } from '../identity/passwords.js';
+import { currentLock, recordFailure, type SignInAttempt } from '../security/brute-force.js';
+import { recordEvent } from '../security/audit.js';
+import { safeEqual } from '../runtime.js';
+import type { IdentityProvider, Realm } from '../store/realms.js';
+import type { AuthorizationRequest } from '../authorization/request.js';
+import { linkAccountPage } from './broker-pages.js';
+import { isDeviceAuthorization, type DeviceAuthorization } from './device-verification.js';
+import { noticePage } from './email-pages.js';
+import { uiEndpoints } from './endpoints.js';
+import { firstFactorGiven, resume, tooManyAttempts, type LoginActionsDeps } from './login-actions.js';
+import { realmView, sendPage } from './render.js';
+
+/** What this module uses (services.ts `Needs`). */
+export type BrokerPageDeps = LoginActionsDeps & BrokeringDeps;
+
+const stateCookie = 'strix_broker';
+const linkCookie = 'strix_broker_link';
+const cookieSeconds = 600;
+
+/** An upstream account waiting for the existing user's password before it is linked (sealed in a cookie). */
+interface PendingLink { kind: 'broker_link'; realm: string; alias: string; interaction: string; userId: string; account: UpstreamAccount; expiresAt: number }
+
+export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps): void {
+  route(app, uiEndpoints.broker_login, async (request, reply) => {
+    const realm = request.realm!;
+    const provider = providerOf(s, request, realm);
+    const query = request.query as Record<string, unknown>;
+    const interaction = typeof query.interaction === 'string' ? query.interaction : '';
+    const parked = interaction === '' ? undefined : await s.store.interactions.get<AuthorizationRequest | DeviceAuthorization>(interaction, s.clock.now());
+    const t = getMessages(realmView(s, request, realm).locale);
+    if (!parked || parked.realm !== realm.name || isDeviceAuthorization(parked.request)) throw new PageError('Sign-in expired', t.interactionExpired);
+    if (!csrfValid(s, request, realm.name, typeof query.csrf === 'string' ? query.csrf : undefined, { interaction })) throw new PageError('Page expired', t.formExpired, 403);
+    try {
+      const { location, state } = await startUpstream(s, realm, provider, {
+        interaction, redirectUri: redirectUriOf(s, realm, provider), loginHint: parked.request.loginHint,
+      });
+      setRealmCookie(reply, cookieScope(s.config.publicUrl, realm.name), stateCookie, s.sealer.seal(JSON.stringify(state)), cookieSeconds);
+      return reply.redirect(location, 303);
+    } catch (error) {
+      return failed(s, request, reply, realm, provider, error);
+    }
+  });
+
+  route(app, uiEndpoints.broker_endpoint, async (request, reply) => {
+    const realm = request.realm!;
+    const provider = providerOf(s, request, realm);
+    const query = request.query as Record<string, unknown>;
+    const scope = cookieScope(s.config.publicUrl, realm.name);
+    const state = opened<BrokerState>(s, request.cookies[stateCookie], 'broker');
+    clearRealmCookie(reply, scope, stateCookie);
+    try {
+      // The state proves this browser started this sign-in (RFC 6749 §10.12): a code meant for another
+      // browser, or a state used once already (its cookie is gone), continues nothing.
+      if (!state || state.realm !== realm.name || state.alias !== provider.alias || typeof query.state !== 'string' || !safeEqual(query.state, state.state)) {
+        throw new BrokerError('state_mismatch', 'the state does not match this browser\'s sign-in');
+      }
+      if (state.expiresAt < s.clock.now()) throw new BrokerError('expired', 'the sign-in took too long');
+      if (typeof query.error === 'string') throw new BrokerError('upstream_error', `the provider answered ${query.error.slice(0, 64)}`);
+      if (typeof query.code !== 'string' || query.code === '') throw new BrokerError('upstream_error', 'the provider sent no code');
+      const account = await finishUpstream(s, provider, state, query.code, redirectUriOf(s, realm, provider));
+      const parked = await parkedRequest(s, realm, state.interaction);
+      const resolution = await resolveAccount(s, realm, provider, account, request.ip);
+      const tb = getBrokerMessages(realmView(s, request, realm).locale);
+      if (resolution.kind === 'refused') {
+        await recordEvent(s, { realm, type: 'login_failure', ip: request.ip, details: { identity_provider: provider.alias, reason: resolution.reason } });
+        return notice(s, request, reply, realm, format(tb.errorTitle, { provider: provider.display_name }),
+          resolution.reason === 'disabled' ? tb.disabledText : format(tb.existsText, { provider: provider.display_name }), 403);
+      }
+      if (resolution.kind === 'link') {
+        const pending: PendingLink = {
+          kind: 'broker_link', realm: realm.name, alias: provider.alias, interaction: state.interaction, userId: resolution.existing.id, account, expiresAt: s.clock.now() + cookieSeconds * 1000,
+        };
+        setRealmCookie(reply, scope, linkCookie, s.sealer.seal(JSON.stringify(pending)), cookieSeconds);
+        return showLink(s, request, reply, realm, provider, pending, resolution.existing.username);
+      }
+      return firstFactorGiven(s, request, reply, {
+        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr,
+        attempt: { realm, username: resolution.user.username, ip: request.ip, log: request.log },
+      });
+    } catch (error) {
+      return failed(s, request, reply, realm, provider, error);
+    }
+  });
+
+  route(app, uiEndpoints.broker_link, async (request, reply) => {
+    const realm = request.realm!;
+    const provider = providerOf(s, request, realm);
+    const { id, params, client, authorization, t } = await resume(s, request, realm);
+    const pending = opened<PendingLink>(s, request.cookies[linkCookie], 'broker_link');
+    if (!pending || pending.realm !== realm.name || pending.alias !== provider.alias || pending.interaction !== id || pending.expiresAt < s.clock.now()) {
+      return failed(s, request, reply, realm, provider, new BrokerError('expired', 'no link is waiting in this browser'));
+    }
+    const user = await s.store.users.findById(pending.userId);
+    if (!user || !user.enabled) return failed(s, request, reply, realm, provider, new BrokerError('expired', 'the account is gone or disabled'));
+    const attempt: SignInAttempt = { realm, username: user.username, ip: request.ip, log: request.log };
+    const again = (error: string, status: number) => showLink(s, request, reply, realm, provider, pending, user.username, error, status);
+    const locked = await currentLock(s, attempt);
+    if (locked) return again(t.accountLocked, tooManyAttempts(reply, locked));
+    if (!(await verifyPassword(user.passwordHash, params.password ?? ''))) {
+      await recordEvent(s, { realm, type: 'login_failure', userId: user.id, clientId: client.clientId, ip: request.ip, details: { username: user.username, reason: 'bad_password', identity_provider: provider.alias } });
+      const lock = await recordFailure(s, attempt, user);
+      return lock ? again(t.accountLocked, tooManyAttempts(reply, lock)) : again(t.invalidCredentials, 401);
+    }
+    clearRealmCookie(reply, cookieScope(s.config.publicUrl, realm.name), linkCookie);
+    await linkAccount(s, realm, provider, pending.account, user, request.ip);
+    if (isDeviceAuthorization(authorization)) throw new PageError('Sign-in expired', t.interactionExpired);
+    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr: [...new Set([...pending.account.amr, 'pwd'])] });
+  });
+}
+
+/** Keycloak's redirect URI for a provider: `{issuer}/broker/{alias}/endpoint` (register it at the provider). */
+export function redirectUriOf(s: BrokerPageDeps, realm: Realm, provider: IdentityProvider): string {
+  return endpointUrl(s.config, realm, uiEndpoints.broker_endpoint, { alias: provider.alias });
+}
+
+function providerOf(s: BrokerPageDeps, request: FastifyRequest, realm: Realm): IdentityProvider {
+  const alias = (request.params as Record<string, string>).alias;
+  const provider = realm.settings.identity_providers.find((p) => p.alias === alias);
+  if (!provider) throw new PageError('Not found', getBrokerMessages(realmView(s, request, realm).locale).unknownProviderText, 404);
+  return provider;
+}
+
+/** The value a sealed cookie holds, if it is one of ours of this kind. */
+function opened<T extends { kind: string }>(s: BrokerPageDeps, cookie: string | undefined, kind: T['kind']): T | undefined {
+  if (!cookie) return undefined;
+  try {
+    const value = JSON.parse(s.sealer.open(cookie)) as T;
+    return value.kind === kind ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The browser sign-in the provider's answer continues. */
+async function parkedRequest(s: BrokerPageDeps, realm: Realm, interaction: string) {
+  const parked = await s.store.interactions.get<AuthorizationRequest | DeviceAuthorization>(interaction, s.clock.now());
+  if (!parked || parked.realm !== realm.name || isDeviceAuthorization(parked.request)) throw new BrokerError('expired', 'the sign-in request is gone');
+  const client = await s.store.clients.get(realm.name, parked.clientId);
+  if (!client || !client.enabled) throw new BrokerError('expired', 'the application is gone or disabled');
+  return { client, authorization: parked.request };
+}
+
+function showLink(
+  s: BrokerPageDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, provider: IdentityProvider, pending: PendingLink, username: string, error?: string, status = 200,
+): FastifyReply {
+  return sendPage(reply, linkAccountPage({
+    realm: realmView(s, request, realm), provider: provider.display_name, email: pending.account.email ?? '', username, error,
+    action: endpointUrl(s.config, realm, uiEndpoints.broker_link, { alias: provider.alias }),
+    fields: { csrf: csrfToken(s, request, reply, realm.name, { interaction: pending.interaction }), interaction: pending.interaction },
+  }), status);
+}
+
+const pageTexts: Record<BrokerFailure, 'unavailableText' | 'upstreamErrorText' | 'invalidText' | 'expiredText'> = {
+  unavailable: 'unavailableText', upstream_error: 'upstreamErrorText', token_refused: 'invalidText', invalid_id_token: 'invalidText',
+  state_mismatch: 'expiredText', expired: 'expiredText',
+};
+
+/** Every failure ends on a page that says what happened in plain words, with an audit event; nothing is created. */
+async function failed(
+  s: BrokerPageDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, provider: IdentityProvider, error: unknown,
+): Promise<FastifyReply> {
+  if (!(error instanceof BrokerError)) throw error;
+  request.log.warn({ event: 'identity_provider_error', realm: realm.name, provider: provider.alias, reason: error.reason, detail: error.message }, 'sign-in through a provider failed');
+  await recordEvent(s, { realm, type: 'identity_provider_error', ip: request.ip, details: { identity_provider: provider.alias, reason: error.reason, detail: error.message } });
+  const t = getBrokerMessages(realmView(s, request, realm).locale);
+  const v = { provider: provider.display_name };
+  return notice(s, request, reply, realm, format(t.errorTitle, v), format(t[pageTexts[error.reason]], v), error.reason === 'unavailable' ? 502 : 400);
+}
+
+function notice(s: BrokerPageDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, title: string, text: string, status: number): FastifyReply {
+  return sendPage(reply, noticePage({ realm: realmView(s, request, realm), title, text }), status);
+}

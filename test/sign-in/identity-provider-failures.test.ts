@@ -1,0 +1,189 @@
+// Sign-in through an upstream provider that misbehaves (docs/identity-providers.md): a small OIDC
+// provider in the test process answers with ID tokens of the wrong issuer, audience, nonce or
+// signature, an error, or a refused code; the provider is down; the answer is replayed or brought
+// to another browser. Each ends on a page that says so, with an audit event, and nobody is created
+// or signed in. A well-behaved answer signs in, so the failures are the provider's, not the set-up's.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { parseRealmFile } from '../../src/admin/realm-file.js';
+import { databases } from '../helpers/databases.js';
+import { testRealmWith } from '../helpers/realm.js';
+import { freePort, startServer, type TestServer } from '../helpers/server.js';
+import { authorizeUrl, UserAgent } from '../helpers/user-agent.js';
+
+const callback = 'http://127.0.0.1:3999/callback';
+
+type Mode = 'good' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
+
+interface FakeProvider { base: string; mode: Mode; nonce?: string; close(): Promise<void> }
+
+/** An OpenID provider that signs in whoever comes, and answers the token request as `mode` says. */
+async function startFakeProvider(): Promise<FakeProvider> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const stranger = (await generateKeyPair('ES256')).privateKey;
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  const fake: FakeProvider = { base, mode: 'good', close: async () => {} };
+  const idToken = async (key: CryptoKey, claims: Record<string, unknown>, expiresIn = '5m') =>
+    new SignJWT({ email: 'fiona@upstream.example', email_verified: true, nonce: fake.nonce, ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(String(claims.iss ?? base)).setAudience(String(claims.aud ?? 'broker'))
+      .setSubject('fiona-at-upstream').setIssuedAt().setExpirationTime(expiresIn).sign(key);
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', base);
+    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (url.pathname === '/.well-known/openid-configuration') {
+      return json(200, { issuer: base, authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/token`, jwks_uri: `${base}/jwks` });
+    }
+    if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
+    if (url.pathname === '/token') {
+      void (async () => {
+        switch (fake.mode) {
+          case 'token_error': return json(400, { error: 'invalid_grant' });
+          case 'no_id_token': return json(200, { access_token: 'at', token_type: 'Bearer' });
+          case 'wrong_iss': return json(200, { id_token: await idToken(privateKey, { iss: 'https://evil.example' }) });
+          case 'wrong_aud': return json(200, { id_token: await idToken(privateKey, { aud: 'someone-else' }) });
+          case 'wrong_nonce': return json(200, { id_token: await idToken(privateKey, { nonce: 'not-the-nonce' }) });
+          case 'bad_signature': return json(200, { id_token: await idToken(stranger, {}) });
+          case 'expired': return json(200, { id_token: await idToken(privateKey, {}, '-10m') });
+          case 'good': return json(200, { id_token: await idToken(privateKey, {}), access_token: 'at', token_type: 'Bearer' });
+        }
+      })();
+      return undefined;
+    }
+    return json(404, {});
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  fake.close = () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  return fake;
+}
+
+for (const database of databases) {
+  describe(`an upstream provider that misbehaves (${database})`, () => {
+    let fake: FakeProvider;
+    let server: TestServer;
+    before(async () => {
+      fake = await startFakeProvider();
+      const closedPort = await freePort();
+      server = await startServer(database, testRealmWith({
+        identity_providers: [
+          { alias: 'corp', display_name: 'Corp', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post' },
+          { alias: 'down', display_name: 'Down', issuer: `http://127.0.0.1:${closedPort}`, client_id: 'broker' },
+        ],
+      }));
+    });
+    after(async () => {
+      await server?.close();
+      await fake?.close();
+    });
+
+    /** Leaves the sign-in page for `alias`; returns the browser and where the provider must send it back. */
+    async function leaveFor(alias: string) {
+      const browser = new UserAgent(server.url);
+      const login = await browser.open(authorizeUrl(server.issuer(), { client_id: 'trusted', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 's' }));
+      const href = login.html.match(new RegExp(`href="([^"]*/broker/${alias}/login[^"]*)"`))?.[1];
+      assert.ok(href, `the sign-in page links to ${alias}`);
+      const leaving = await browser.open(new URL(href.replace(/&amp;/g, '&'), login.url).href);
+      return { browser, leaving };
+    }
+
+    async function answered(mode: Mode) {
+      const { browser, leaving } = await leaveFor('corp');
+      assert.equal(leaving.status, 303);
+      const upstream = new URL(leaving.location!);
+      assert.equal(upstream.origin, fake.base);
+      assert.equal(upstream.searchParams.get('code_challenge_method'), 'S256');
+      fake.nonce = upstream.searchParams.get('nonce')!;
+      fake.mode = mode;
+      const back = `${upstream.searchParams.get('redirect_uri')}?${new URLSearchParams({ code: 'code-1', state: upstream.searchParams.get('state')! })}`;
+      return { browser, back, page: await browser.open(back), upstream };
+    }
+
+    const fionas = async () => (await server.services.store.users.list('demo')).filter((u) => u.email === 'fiona@upstream.example');
+    async function errorEvents() {
+      await server.services.audit.flush();
+      return server.services.store.events.find({ realm: 'demo', types: ['identity_provider_error'], first: 0, max: 100 });
+    }
+
+    for (const [mode, reason] of [
+      ['wrong_iss', 'invalid_id_token'], ['wrong_aud', 'invalid_id_token'], ['wrong_nonce', 'invalid_id_token'],
+      ['bad_signature', 'invalid_id_token'], ['expired', 'invalid_id_token'], ['token_error', 'token_refused'], ['no_id_token', 'token_refused'],
+    ] as const) {
+      test(`an answer with ${mode.replace('_', ' ')} signs nobody in and says so`, async () => {
+        const before = (await errorEvents()).length;
+        const { page } = await answered(mode);
+        assert.equal(page.status, 400);
+        assert.match(page.html, /Sign-in with Corp failed/);
+        assert.match(page.html, /could not be verified, so nobody was signed in/);
+        assert.equal(page.location, undefined);
+        assert.deepEqual(await fionas(), []);
+        const events = await errorEvents();
+        assert.equal(events.length, before + 1);
+        assert.equal(events[0]!.details.reason, reason);
+        assert.doesNotMatch(JSON.stringify(events[0]), /eyJ/, 'no token in the event');
+      });
+    }
+
+    test('the provider\'s error answer ends on a page that says it did not sign you in', async () => {
+      const { browser, leaving } = await leaveFor('corp');
+      const upstream = new URL(leaving.location!);
+      const page = await browser.open(`${upstream.searchParams.get('redirect_uri')}?${new URLSearchParams({ error: 'access_denied', state: upstream.searchParams.get('state')! })}`);
+      assert.equal(page.status, 400);
+      assert.match(page.html, /Corp did not sign you in/);
+    });
+
+    test('a provider that cannot be reached gets a page that says so', async () => {
+      const { leaving } = await leaveFor('down');
+      assert.equal(leaving.status, 502);
+      assert.match(leaving.html, /Down could not be reached/);
+    });
+
+    test('a good answer signs in once; replayed, or brought to another browser, it continues nothing', async () => {
+      const { page, back } = await answered('good');
+      assert.ok(page.location?.startsWith(callback), `${page.status} ${page.html.slice(0, 200)}`);
+      assert.equal((await fionas()).length, 1);
+      const replayed = await new UserAgent(server.url).open(back);
+      assert.equal(replayed.status, 400);
+      assert.match(replayed.html, /took too long or was started in another browser/);
+
+      // A sign-in started in one browser, its answer opened in another: that browser has no state to match.
+      const upstream = new URL((await leaveFor('corp')).leaving.location!);
+      const stolen = `${upstream.searchParams.get('redirect_uri')}?${new URLSearchParams({ code: 'code-2', state: upstream.searchParams.get('state')! })}`;
+      assert.equal((await new UserAgent(server.url).open(stolen)).status, 400, 'another browser');
+      assert.equal((await fionas()).length, 1);
+    });
+
+    test('an unknown provider alias is a page, not an error', async () => {
+      const page = await new UserAgent(server.url).open(`${server.issuer()}/broker/nobody/endpoint?state=x&code=y`);
+      assert.equal(page.status, 404);
+      assert.match(page.html, /This sign-in provider does not exist/);
+    });
+  });
+}
+
+describe('identity_providers realm setting', () => {
+  const parse = (providers: unknown) => parseRealmFile({ realms: [{ name: 'demo', identity_providers: providers }] }, 'realm.json')[0]!.settings.identity_providers;
+  const refused = (providers: unknown, field: RegExp) => assert.throws(() => parse(providers), field);
+  const minimal = { alias: 'corp', issuer: 'https://idp.example.com/', client_id: 'strix' };
+
+  test('defaults fill in what a provider leaves out', () => {
+    assert.deepEqual(parse([minimal]), [{
+      alias: 'corp', display_name: 'corp', type: 'oidc', issuer: 'https://idp.example.com', client_id: 'strix', token_endpoint_auth_method: 'client_secret_basic',
+      scopes: 'openid profile email', link: 'verified_email', sync: 'on_first_login', trust_email: false, hide_on_login_page: false,
+    }]);
+  });
+
+  test('mistakes are refused naming the field', () => {
+    refused({}, /identity_providers: must be a list/);
+    refused([{ ...minimal, alias: 'Not An Alias' }], /identity_providers\[0\]\.alias/);
+    refused([minimal, minimal], /identity_providers\[1\]\.alias: "corp" is used twice/);
+    refused([{ ...minimal, issuer: 'http://idp.example.com' }], /identity_providers\[0\]\.issuer: must be an https URL/);
+    refused([{ ...minimal, client_secret: 'plain-secret' }], /identity_providers\[0\]\.client_secret: must be \{"env": "VARIABLE"\}/);
+    refused([{ ...minimal, type: 'saml' }], /identity_providers\[0\]\.type/);
+    refused([{ ...minimal, link: 'email' }], /identity_providers\[0\]\.link: must be one of verified_email, manual, never/);
+    refused([{ ...minimal, scopes: 'profile email' }], /identity_providers\[0\]\.scopes: must include openid/);
+    refused([{ ...minimal, extra: true }], /identity_providers\[0\]\.extra: is not a provider field/);
+  });
+});

@@ -1,0 +1,194 @@
+// Sign-in through an upstream OpenID Connect provider (docs/identity-providers.md), in Chromium, with
+// a second Strix realm as the upstream (realm-to-realm brokering) and openid-client as the
+// application: a new upstream user is created just in time and lands on the client; an upstream
+// account with the verified address of an existing user is linked only once that user gives its
+// password; an unverified address links nothing; kc_idp_hint skips the sign-in page.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as client from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
+import { importRealm, parseRealmFile } from '../../src/admin/realm-file.js';
+import { browserPerSuite, newContext, skipWithoutChromium } from '../helpers/browser.js';
+import { databases } from '../helpers/databases.js';
+import { password, testRealm } from '../helpers/realm.js';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+const upstreamPassword = 'an upstream passphrase for tests';
+process.env.STRIX_TEST_CORP_SECRET = 'broker-secret-for-tests';
+
+/** The upstream realm (its client is the demo realm's broker) and the demo realm with the provider. */
+function realms(server: TestServer, rp: RelyingParty) {
+  const demo = testRealm(rp.base).realms[0]!;
+  const upstream = {
+    name: 'upstream', display_name: 'Upstream',
+    clients: [{
+      client_id: 'broker', client_secret: 'broker-secret-for-tests', redirect_uris: [`${server.issuer('demo')}/broker/corp/endpoint`],
+      grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email', require_consent: false,
+    }],
+    users: [
+      { username: 'uma', password: upstreamPassword, email: 'uma@upstream.example', email_verified: true, given_name: 'Uma' },
+      { username: 'uma2', password: upstreamPassword, email: 'uma2@upstream.example', email_verified: true },
+      { username: 'alice-up', password: upstreamPassword, email: 'alice@example.com', email_verified: true },
+      { username: 'bob-up', password: upstreamPassword, email: 'bob@example.com', email_verified: false },
+    ],
+  };
+  const withProvider = {
+    ...demo,
+    identity_providers: [{
+      alias: 'corp', display_name: 'Corporate login', issuer: server.issuer('upstream'), client_id: 'broker',
+      client_secret: { env: 'STRIX_TEST_CORP_SECRET' }, scopes: 'openid profile email',
+    }],
+  };
+  return parseRealmFile({ realms: [upstream, withProvider] }, 'brokering test');
+}
+
+for (const database of databases) {
+  describe(`sign-in through an upstream provider (${database})`, () => {
+    if (skipWithoutChromium()) return;
+    let rp: RelyingParty;
+    let server: TestServer;
+    let config: client.Configuration;
+    const browser = browserPerSuite();
+    before(async () => {
+      rp = await startRelyingParty();
+      server = await startServer(database, testRealm(rp.base));
+      for (const realm of realms(server, rp)) await importRealm(server.services, realm);
+      config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
+    });
+    after(async () => {
+      await server?.close();
+      await rp?.close();
+    });
+
+    /** Starts openid-client's authorization request in a fresh context; returns the page and how to finish. */
+    async function authorize(b: Browser, params: Record<string, string> = {}) {
+      const context = await newContext(b);
+      const page = await context.newPage();
+      const verifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: rp.redirectUri, scope: 'openid profile email', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...params,
+      });
+      await page.goto(url.href);
+      const finish = async () => {
+        const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
+        return { tokens, claims: tokens.claims()!, info: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub) };
+      };
+      return { page, context, finish };
+    }
+
+    /** On the upstream realm's sign-in page: signs in there. */
+    async function upstreamSignIn(page: Page, username: string, until?: (url: URL) => boolean) {
+      assert.match(await page.title(), /Sign in/);
+      assert.ok(await page.getByRole('heading', { name: 'Sign in to Upstream' }).isVisible(), 'the upstream realm\'s page');
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(upstreamPassword);
+      await Promise.all([until && page.waitForURL(until), page.getByRole('button', { name: 'Sign in' }).click()]);
+    }
+
+    const atClient = (url: URL) => url.origin === rp.base;
+    const demoUser = (username: string) => server.services.store.users.findByUsername('demo', username);
+
+    test('a new upstream user is created just in time and lands on the client with the upstream claims', async () => {
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(page, 'uma', atClient);
+        const { claims, info } = await finish();
+        const user = await demoUser('uma');
+        assert.ok(user, 'the user is created in the demo realm');
+        assert.equal(claims.sub, user.id);
+        assert.deepEqual(claims.amr, ['pwd'], 'the upstream amr');
+        assert.equal(info.email, 'uma@upstream.example');
+        assert.equal(info.email_verified, false, 'not trusted: the address is not verified here');
+        assert.equal(info.given_name, 'Uma');
+        assert.equal(user.passwordHash, null, 'no password: the upstream signs this user in');
+        const links = await server.services.store.userIdentities.forUser(user.id);
+        assert.deepEqual(links.map((l) => l.provider), ['corp']);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('the same upstream account signs in to the same user again', async () => {
+      const first = await authorize(browser());
+      let sub: string;
+      try {
+        await first.page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(first.page, 'uma2', atClient);
+        sub = (await first.finish()).claims.sub;
+      } finally {
+        await first.context.close();
+      }
+      const again = await authorize(browser());
+      try {
+        await again.page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(again.page, 'uma2', atClient);
+        assert.equal((await again.finish()).claims.sub, sub);
+      } finally {
+        await again.context.close();
+      }
+    });
+
+    test('an upstream account with the verified address of an existing user is linked only after that user\'s password', async () => {
+      const alice = (await demoUser('alice'))!;
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(page, 'alice-up');
+        assert.ok(await page.getByRole('heading', { name: 'Link your Corporate login account' }).isVisible());
+        assert.deepEqual(await server.services.store.userIdentities.forUser(alice.id), [], 'nothing linked before the password');
+        await page.getByLabel('Password of alice').fill('not her password');
+        await page.getByRole('button', { name: 'Link and sign in' }).click();
+        assert.ok(await page.getByText('Invalid username or password.').isVisible());
+        await page.getByLabel('Password of alice').fill(password);
+        await Promise.all([page.waitForURL(atClient), page.getByRole('button', { name: 'Link and sign in' }).click()]);
+        const { claims } = await finish();
+        assert.equal(claims.sub, alice.id, 'signed in as the existing user');
+        assert.deepEqual((await server.services.store.userIdentities.forUser(alice.id)).map((l) => l.provider), ['corp']);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('an unverified upstream address never links to the user who has it, and creates nobody', async () => {
+      const usersBefore = (await server.services.store.users.list('demo')).length;
+      const bob = (await demoUser('bob'))!;
+      const { page, context } = await authorize(browser());
+      try {
+        await page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(page, 'bob-up');
+        assert.ok(await page.getByRole('heading', { name: 'Sign-in with Corporate login failed' }).isVisible());
+        assert.ok(await page.getByText('An account with your Corporate login e-mail address already exists here').isVisible());
+        assert.equal(page.url().startsWith(rp.base), false);
+        assert.deepEqual(await server.services.store.userIdentities.forUser(bob.id), []);
+        assert.equal((await server.services.store.users.list('demo')).length, usersBefore);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('the password form beside the provider buttons works on a first visit (one CSRF cookie for all of the page)', async () => {
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByLabel('Username').fill('alice');
+        await page.getByLabel('Password').fill(password);
+        await Promise.all([page.waitForURL(atClient), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+        assert.equal((await finish()).claims.sub, (await demoUser('alice'))!.id);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('kc_idp_hint goes straight to the provider, without the sign-in page', async () => {
+      const { page, context, finish } = await authorize(browser(), { kc_idp_hint: 'corp' });
+      try {
+        await upstreamSignIn(page, 'uma', atClient);
+        assert.equal((await finish()).claims.sub, (await demoUser('uma'))!.id);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
