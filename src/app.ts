@@ -48,7 +48,7 @@ import { emailVerificationRoutes } from './ui/email-verification.js';
 import { registrationRoutes } from './ui/registration.js';
 import { emailSignInRoutes } from './ui/email-sign-in.js';
 import { accountEmailRoutes } from './ui/account-email.js';
-import { brokerRoutes } from './ui/broker.js';
+import { brokerRoutes, linkedAccountRoutes } from './ui/broker.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { registerPageRenderer } from './ui/page-renderer.js';
@@ -162,6 +162,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   emailSignInRoutes(app, s);
   accountEmailRoutes(app, s);
   brokerRoutes(app, s);
+  linkedAccountRoutes(app, s);
   mfaActionRoutes(app, s);
   passkeyActionRoutes(app, s);
   tokenRoutes(app, s);

@@ -20,6 +20,19 @@ const en = {
   existsText: 'An account with your {provider} e-mail address already exists here. Sign in with its password instead.',
   disabledText: 'This account is disabled.',
   unknownProviderText: 'This sign-in provider does not exist.',
+  linkedTitle: 'Linked accounts',
+  linkedText: 'Accounts at these providers sign you in here too.',
+  linkedYes: 'Linked',
+  linkedNo: 'Not linked',
+  linkAction: 'Link',
+  unlinkAction: 'Unlink',
+  linkedNotice: '{provider} is linked: it signs you in here from now on.',
+  unlinkedNotice: '{provider} is no longer linked.',
+  lastWayText: '{provider} is your only way to sign in: set a password or add a passkey before you unlink it.',
+  linkedElsewhereText: 'This {provider} account is already linked to another account here.',
+  linkReauthText: 'To link an account, sign in again first: your last sign-in was a while ago.',
+  linkedNone: 'This realm has no sign-in providers.',
+  linkReauthLink: 'Sign in again',
 };
 
 export type BrokerMessages = { [K in keyof typeof en]: string };
@@ -39,6 +52,19 @@ const fr: BrokerMessages = {
   existsText: 'Un compte avec votre adresse e-mail {provider} existe déjà ici. Connectez-vous plutôt avec son mot de passe.',
   disabledText: 'Ce compte est désactivé.',
   unknownProviderText: 'Ce fournisseur de connexion n’existe pas.',
+  linkedTitle: 'Comptes associés',
+  linkedText: 'Les comptes de ces fournisseurs vous connectent aussi ici.',
+  linkedYes: 'Associé',
+  linkedNo: 'Non associé',
+  linkAction: 'Associer',
+  unlinkAction: 'Dissocier',
+  linkedNotice: '{provider} est associé : il vous connecte ici désormais.',
+  unlinkedNotice: '{provider} n’est plus associé.',
+  lastWayText: '{provider} est votre seul moyen de connexion : définissez un mot de passe ou ajoutez une clé d’accès avant de le dissocier.',
+  linkedElsewhereText: 'Ce compte {provider} est déjà associé à un autre compte ici.',
+  linkReauthText: 'Pour associer un compte, reconnectez-vous d’abord : votre dernière connexion date un peu.',
+  linkedNone: 'Ce domaine n’a aucun fournisseur de connexion.',
+  linkReauthLink: 'Se reconnecter',
 };
 
 const de: BrokerMessages = {
@@ -56,6 +82,19 @@ const de: BrokerMessages = {
   existsText: 'Ein Konto mit Ihrer {provider}-E-Mail-Adresse gibt es hier bereits. Melden Sie sich stattdessen mit dessen Passwort an.',
   disabledText: 'Dieses Konto ist deaktiviert.',
   unknownProviderText: 'Diesen Anmeldeanbieter gibt es nicht.',
+  linkedTitle: 'Verknüpfte Konten',
+  linkedText: 'Konten bei diesen Anbietern melden Sie auch hier an.',
+  linkedYes: 'Verknüpft',
+  linkedNo: 'Nicht verknüpft',
+  linkAction: 'Verknüpfen',
+  unlinkAction: 'Trennen',
+  linkedNotice: '{provider} ist verknüpft: Es meldet Sie ab jetzt hier an.',
+  unlinkedNotice: '{provider} ist nicht mehr verknüpft.',
+  lastWayText: '{provider} ist Ihre einzige Anmeldemöglichkeit: Legen Sie ein Passwort fest oder fügen Sie einen Passkey hinzu, bevor Sie es trennen.',
+  linkedElsewhereText: 'Dieses {provider}-Konto ist hier bereits mit einem anderen Konto verknüpft.',
+  linkReauthText: 'Um ein Konto zu verknüpfen, melden Sie sich zuerst erneut an: Ihre letzte Anmeldung ist schon eine Weile her.',
+  linkedNone: 'Dieser Bereich hat keine Anmeldeanbieter.',
+  linkReauthLink: 'Erneut anmelden',
 };
 
 const brokerMessages: Record<Locale, BrokerMessages> = { en, fr, de };

@@ -31,7 +31,11 @@ interface UpstreamMetadata {
 }
 
 /** What the browser carries between leaving for the provider and coming back (sealed in a cookie). */
-export interface BrokerState { kind: 'broker'; realm: string; alias: string; interaction: string; state: string; nonce: string; verifier: string; expiresAt: number }
+export interface BrokerState {
+  kind: 'broker'; realm: string; alias: string; state: string; nonce: string; verifier: string; expiresAt: number;
+  /** A sign-in continues this parked request; a link from the account page names the session and user instead. */
+  interaction: string; linkFor?: { sessionId: string; userId: string };
+}
 
 /** The account at the provider, from its verified ID token (and userinfo where the token lacks the address). */
 export interface UpstreamAccount { provider: string; subject: string; email?: string; emailVerified: boolean; claims: UserClaims; amr: string[] }
@@ -101,11 +105,12 @@ async function guarded<T>(call: () => Promise<T>): Promise<T> {
 
 /** Where to send the browser, and what it must bring back: state, nonce and the PKCE verifier. */
 export async function startUpstream(
-  s: Needs<'clock' | 'outbound'>, realm: Realm, provider: IdentityProvider, o: { interaction: string; redirectUri: string; loginHint?: string },
+  s: Needs<'clock' | 'outbound'>, realm: Realm, provider: IdentityProvider,
+  o: { interaction: string; redirectUri: string; loginHint?: string; linkFor?: BrokerState['linkFor'] },
 ): Promise<{ location: string; state: BrokerState }> {
   const metadata = await upstreamMetadata(s, provider);
   const state: BrokerState = {
-    kind: 'broker', realm: realm.name, alias: provider.alias, interaction: o.interaction,
+    kind: 'broker', realm: realm.name, alias: provider.alias, interaction: o.interaction, ...(o.linkFor ? { linkFor: o.linkFor } : {}),
     state: randomToken(), nonce: randomToken(), verifier: randomToken(), expiresAt: s.clock.now() + stateLifetimeMs,
   };
   const url = new URL(metadata.authorization_endpoint);

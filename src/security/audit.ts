@@ -16,7 +16,7 @@ export const eventTypes = [
   'admin_user_created', 'admin_user_password_set', 'admin_user_disabled', 'admin_user_unlocked',
   'admin_client_created', 'admin_client_secret_rotated', 'admin_client_enabled', 'admin_client_disabled',
   'admin_keys_rotated', 'admin_realm_imported',
-  'email_delivery_failed', 'password_reset_requested', 'password_reset', 'email_verified', 'user_registered', 'email_code_sent', 'email_change_requested', 'email_changed', 'identity_provider_linked', 'identity_provider_error',
+  'email_delivery_failed', 'password_reset_requested', 'password_reset', 'email_verified', 'user_registered', 'email_code_sent', 'email_change_requested', 'email_changed', 'identity_provider_linked', 'identity_provider_unlinked', 'identity_provider_error',
 ] as const;
 export type EventType = typeof eventTypes[number];
 

@@ -12,6 +12,7 @@ import { challengeKey, registrationOptions, type WebauthnDeps } from '../identit
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { mailEnabled } from '../mail/transport.js';
+import { getBrokerMessages } from '../i18n/broker-messages.js';
 import { uiEndpoints } from './endpoints.js';
 import { accountMfaPage } from './mfa-pages.js';
 import { realmView, sendPage, webauthnScriptHrefs, type RenderDeps } from './render.js';
@@ -105,6 +106,8 @@ export async function sendAccountPage(
     realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
     applicationsHref: endpointUrl(s.config, realm, uiEndpoints.account_applications),
     emailHref: mailEnabled(s.config, realm) ? endpointUrl(s.config, realm, uiEndpoints.account_email) : undefined,
+    linkedAccounts: realm.settings.identity_providers.length > 0
+      ? { href: endpointUrl(s.config, realm, uiEndpoints.account_linked_accounts), label: getBrokerMessages(view.locale).linkedTitle } : undefined,
     reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate) : undefined,
     totpSetup: canChange && !factors.totp ? { href: endpointUrl(s.config, realm, uiEndpoints.account_totp) } : undefined,
     totpRemove: canChange && factors.totp ? { action: endpointUrl(s.config, realm, uiEndpoints.account_totp_remove), fields: { csrf }, label: t.removeFactor } : undefined,

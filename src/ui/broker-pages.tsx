@@ -48,3 +48,43 @@ export function linkAccountPage(p: {
     </Layout>,
   );
 }
+
+export interface LinkedProvider { name: string; linked: boolean; form: { action: string; fields: Record<string, string>; label: string } }
+
+/** The account's linked accounts: each provider of the realm, linked or not, with its Link or Unlink button. */
+export function linkedAccountsPage(p: {
+  realm: RealmView; username: string; providers: LinkedProvider[]; accountHref: string; backLabel: string; signedInAs: string;
+  notice?: string; error?: string; reauthenticate?: { href: string; label: string };
+}): string {
+  const { realm } = p;
+  const t = getBrokerMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.linkedTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.linkedTitle}</h1>
+        <p class="subtitle">{p.signedInAs}</p>
+      </div>
+      {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
+      {p.error ? <div class="alert" role="alert">{p.error}</div> : null}
+      {p.reauthenticate ? <p class="text"><a href={p.reauthenticate.href}>{p.reauthenticate.label}</a></p> : null}
+      {p.providers.length === 0 ? <p class="text">{t.linkedNone}</p> : (
+        <>
+          <p class="text">{t.linkedText}</p>
+          <ul class="applications">
+            {p.providers.map((provider) => (
+              <li key={provider.name} class="application">
+                <strong class="application-name">{provider.name}</strong>
+                <p class="note">{provider.linked ? t.linkedYes : t.linkedNo}</p>
+                <form method="post" action={provider.form.action} class="inline-form">
+                  {Object.entries(provider.form.fields).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)}
+                  <button type="submit" class={provider.linked ? 'btn btn-secondary' : 'btn btn-primary'}>{provider.form.label}</button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <p class="text"><a href={p.accountHref}>{p.backLabel}</a></p>
+    </Layout>,
+  );
+}

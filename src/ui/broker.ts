@@ -19,7 +19,12 @@ import { recordEvent } from '../security/audit.js';
 import { safeEqual } from '../runtime.js';
 import type { IdentityProvider, Realm } from '../store/realms.js';
 import type { AuthorizationRequest } from '../authorization/request.js';
-import { linkAccountPage } from './broker-pages.js';
+import { linkAccountPage, linkedAccountsPage } from './broker-pages.js';
+import { accountForm, accountSession, signedInRecently, type AccountPageDeps } from './account-page.js';
+import { currentSession, type ActiveSession } from '../identity/sso.js';
+import { enrolledFactors } from '../identity/mfa.js';
+import { emailSignInOffered, mayReceiveSignInCode } from '../identity/email-sign-in.js';
+import type { User } from '../store/users.js';
 import { isDeviceAuthorization, type DeviceAuthorization } from './device-verification.js';
 import { noticePage } from './email-pages.js';
 import { uiEndpoints } from './endpoints.js';
@@ -28,6 +33,8 @@ import { realmView, sendPage } from './render.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type BrokerPageDeps = LoginActionsDeps & BrokeringDeps;
+/** What the account page's Linked accounts add. */
+export type LinkedAccountsDeps = AccountPageDeps;
 
 const stateCookie = 'strix_broker';
 const linkCookie = 'strix_broker_link';
@@ -36,7 +43,7 @@ const cookieSeconds = 600;
 /** An upstream account waiting for the existing user's password before it is linked (sealed in a cookie). */
 interface PendingLink { kind: 'broker_link'; realm: string; alias: string; interaction: string; userId: string; account: UpstreamAccount; expiresAt: number }
 
-export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps): void {
+export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAccountsDeps): void {
   route(app, uiEndpoints.broker_login, async (request, reply) => {
     const realm = request.realm!;
     const provider = providerOf(s, request, realm);
@@ -74,6 +81,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps): void {
       if (typeof query.error === 'string') throw new BrokerError('upstream_error', `the provider answered ${query.error.slice(0, 64)}`);
       if (typeof query.code !== 'string' || query.code === '') throw new BrokerError('upstream_error', 'the provider sent no code');
       const account = await finishUpstream(s, provider, state, query.code, redirectUriOf(s, realm, provider));
+      if (state.linkFor) return linkedFromAccount(s, request, reply, realm, provider, account, state.linkFor);
       const parked = await parkedRequest(s, realm, state.interaction);
       const resolution = await resolveAccount(s, realm, provider, account, request.ip);
       const tb = getBrokerMessages(realmView(s, request, realm).locale);
@@ -122,6 +130,100 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps): void {
     if (isDeviceAuthorization(authorization)) throw new PageError('Sign-in expired', t.interactionExpired);
     return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr: [...new Set([...pending.account.amr, 'pwd'])] });
   });
+}
+
+/**
+ * The account page's Linked accounts: each provider of the realm with Link (a recent sign-in first,
+ * then the provider's own sign-in) or Unlink (refused when it would leave no way to sign in).
+ */
+export function linkedAccountRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAccountsDeps): void {
+  route(app, uiEndpoints.account_linked_accounts, async (request, reply) => sendLinkedAccounts(s, request, reply, request.realm!, accountSession(request)));
+
+  route(app, uiEndpoints.account_link_provider, async (request, reply) => {
+    const realm = request.realm!;
+    const { active, params } = accountForm(s, request, realm);
+    const provider = realm.settings.identity_providers.find((p) => p.alias === params.alias);
+    const t = getBrokerMessages(realmView(s, request, realm).locale);
+    if (!provider) return sendLinkedAccounts(s, request, reply, realm, active, { error: t.unknownProviderText }, 404);
+    if (!signedInRecently(s, realm, active)) {
+      return sendLinkedAccounts(s, request, reply, realm, active, {
+        error: t.linkReauthText, reauthenticate: { href: endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate), label: t.linkReauthLink },
+      }, 403);
+    }
+    try {
+      const { location, state } = await startUpstream(s, realm, provider, {
+        interaction: '', redirectUri: redirectUriOf(s, realm, provider), linkFor: { sessionId: active.session.id, userId: active.user.id },
+      });
+      setRealmCookie(reply, cookieScope(s.config.publicUrl, realm.name), stateCookie, s.sealer.seal(JSON.stringify(state)), cookieSeconds);
+      return reply.redirect(location, 303);
+    } catch (error) {
+      return failed(s, request, reply, realm, provider, error);
+    }
+  });
+
+  route(app, uiEndpoints.account_unlink_provider, async (request, reply) => {
+    const realm = request.realm!;
+    const { active, params } = accountForm(s, request, realm);
+    const t = getBrokerMessages(realmView(s, request, realm).locale);
+    const provider = realm.settings.identity_providers.find((p) => p.alias === params.alias);
+    const links = await s.store.userIdentities.forUser(active.user.id);
+    if (!provider || !links.some((l) => l.provider === provider.alias)) return sendLinkedAccounts(s, request, reply, realm, active);
+    const v = { provider: provider.display_name };
+    if (links.length === 1 && !(await hasOtherWayIn(s, realm, active.user))) return sendLinkedAccounts(s, request, reply, realm, active, { error: format(t.lastWayText, v) }, 409);
+    await s.store.userIdentities.unlink(active.user.id, provider.alias);
+    await recordEvent(s, { realm, type: 'identity_provider_unlinked', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { identity_provider: provider.alias } });
+    return sendLinkedAccounts(s, request, reply, realm, active, { notice: format(t.unlinkedNotice, v) });
+  });
+}
+
+/** A password, a passkey (they sign in without one), or e-mail codes to a verified address. */
+async function hasOtherWayIn(s: BrokerPageDeps & LinkedAccountsDeps, realm: Realm, user: User): Promise<boolean> {
+  if (user.passwordHash) return true;
+  if ((await enrolledFactors(s, user)).passkeys > 0) return true;
+  return emailSignInOffered(s, realm) && mayReceiveSignInCode(user);
+}
+
+/** The provider's account, signed in to from the account page, is linked to the session's user. */
+async function linkedFromAccount(
+  s: BrokerPageDeps & LinkedAccountsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, provider: IdentityProvider,
+  account: UpstreamAccount, linkFor: NonNullable<BrokerState['linkFor']>,
+): Promise<FastifyReply> {
+  const active = await currentSession(s, request, realm);
+  if (!active || active.session.id !== linkFor.sessionId || active.user.id !== linkFor.userId) throw new BrokerError('expired', 'the session that asked for the link is gone');
+  const t = getBrokerMessages(realmView(s, request, realm).locale);
+  const v = { provider: provider.display_name };
+  const existing = await s.store.userIdentities.find(realm.name, provider.alias, account.subject);
+  if (existing && existing.userId !== active.user.id) {
+    await recordEvent(s, { realm, type: 'identity_provider_error', userId: active.user.id, ip: request.ip, details: { identity_provider: provider.alias, reason: 'linked_elsewhere' } });
+    return sendLinkedAccounts(s, request, reply, realm, active, { error: format(t.linkedElsewhereText, v) }, 409);
+  }
+  if (!existing) await linkAccount(s, realm, provider, account, active.user, request.ip);
+  return sendLinkedAccounts(s, request, reply, realm, active, { notice: format(t.linkedNotice, v) });
+}
+
+async function sendLinkedAccounts(
+  s: BrokerPageDeps & LinkedAccountsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession,
+  o: { notice?: string; error?: string; reauthenticate?: { href: string; label: string } } = {}, status = 200,
+): Promise<FastifyReply> {
+  const view = realmView(s, request, realm);
+  const t = getBrokerMessages(view.locale);
+  const common = getMessages(view.locale);
+  const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
+  const linked = new Set((await s.store.userIdentities.forUser(active.user.id)).map((l) => l.provider));
+  return sendPage(reply, linkedAccountsPage({
+    realm: view, username: active.user.username, signedInAs: format(common.consentSignedInAs, { username: active.user.username }),
+    accountHref: endpointUrl(s.config, realm, uiEndpoints.account_mfa), backLabel: common.backToAccount, ...o,
+    providers: realm.settings.identity_providers.map((provider) => {
+      const isLinked = linked.has(provider.alias);
+      return {
+        name: provider.display_name, linked: isLinked,
+        form: {
+          action: endpointUrl(s.config, realm, isLinked ? uiEndpoints.account_unlink_provider : uiEndpoints.account_link_provider),
+          fields: { csrf, alias: provider.alias }, label: isLinked ? t.unlinkAction : t.linkAction,
+        },
+      };
+    }),
+  }), status);
 }
 
 /** Keycloak's redirect URI for a provider: `{issuer}/broker/{alias}/endpoint` (register it at the provider). */

@@ -170,6 +170,8 @@ export function accountMfaPage(p: {
   totpRemove?: ActionForm; passkeyRemoves?: ActionForm[]; newRecoveryCodes?: ActionForm; applicationsHref: string;
   /** The e-mail address page, where the realm sends mail. */
   emailHref?: string;
+  /** Linked accounts, where the realm has upstream providers. */
+  linkedAccounts?: { href: string; label: string };
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
@@ -197,6 +199,7 @@ export function accountMfaPage(p: {
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
       <p class="text"><a href={p.applicationsHref}>{t.accountAppsLink}</a></p>
       {p.emailHref ? <p class="text"><a href={p.emailHref}>{getEmailMessages(realm.locale).accountEmailTitle}</a></p> : null}
+      {p.linkedAccounts ? <p class="text"><a href={p.linkedAccounts.href}>{p.linkedAccounts.label}</a></p> : null}
     </Layout>,
   );
 }

@@ -31,6 +31,7 @@ function realms(server: TestServer, rp: RelyingParty) {
       { username: 'uma2', password: upstreamPassword, email: 'uma2@upstream.example', email_verified: true },
       { username: 'alice-up', password: upstreamPassword, email: 'alice@example.com', email_verified: true },
       { username: 'bob-up', password: upstreamPassword, email: 'bob@example.com', email_verified: false },
+      { username: 'carol-up', password: upstreamPassword, email: 'carol@upstream.example', email_verified: true },
     ],
   };
   const withProvider = {
@@ -176,6 +177,54 @@ for (const database of databases) {
         await page.getByLabel('Password').fill(password);
         await Promise.all([page.waitForURL(atClient), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
         assert.equal((await finish()).claims.sub, (await demoUser('alice'))!.id);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('Linked accounts on the account page: link an upstream account after signing in, sign in with it, unlink it', async () => {
+      const bob = (await demoUser('bob'))!;
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByLabel('Username').fill('bob');
+        await page.getByLabel('Password').fill(password);
+        await Promise.all([page.waitForURL(atClient), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+        await finish();
+        await page.goto(`${server.issuer()}/account/mfa`);
+        await page.getByRole('link', { name: 'Linked accounts' }).click();
+        assert.ok(await page.getByText('Not linked').isVisible());
+        await page.getByRole('button', { name: 'Link' }).click();
+        await upstreamSignIn(page, 'carol-up');
+        assert.ok(await page.getByText('Corporate login is linked: it signs you in here from now on.').isVisible());
+        assert.deepEqual((await server.services.store.userIdentities.forUser(bob.id)).map((l) => l.subject.length > 0), [true]);
+      } finally {
+        await context.close();
+      }
+      const viaProvider = await authorize(browser());
+      try {
+        await viaProvider.page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(viaProvider.page, 'carol-up', atClient);
+        assert.equal((await viaProvider.finish()).claims.sub, bob.id, 'the linked account signs bob in');
+        await viaProvider.page.goto(`${server.issuer()}/account/linked-accounts`);
+        await viaProvider.page.getByRole('button', { name: 'Unlink' }).click();
+        assert.ok(await viaProvider.page.getByText('Corporate login is no longer linked.').isVisible());
+        assert.deepEqual(await server.services.store.userIdentities.forUser(bob.id), []);
+      } finally {
+        await viaProvider.context.close();
+      }
+    });
+
+    test('the only way a user signs in cannot be unlinked', async () => {
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(page, 'uma', atClient);
+        await finish();
+        await page.goto(`${server.issuer()}/account/linked-accounts`);
+        const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/unlink')), page.getByRole('button', { name: 'Unlink' }).click()]);
+        assert.equal(response.status(), 409);
+        assert.ok(await page.getByText('Corporate login is your only way to sign in').isVisible());
+        assert.equal((await server.services.store.userIdentities.forUser((await demoUser('uma'))!.id)).length, 1);
       } finally {
         await context.close();
       }
