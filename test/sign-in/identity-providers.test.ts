@@ -4,7 +4,10 @@
 // account with the verified address of an existing user is linked only once that user gives its
 // password; an unverified address links nothing; kc_idp_hint skips the sign-in page.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider from 'oidc-provider';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { importRealm, parseRealmFile } from '../../src/admin/realm-file.js';
@@ -12,7 +15,7 @@ import { browserPerSuite, newContext, skipWithoutChromium } from '../helpers/bro
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { freePort, startServer, type TestServer } from '../helpers/server.js';
 
 const upstreamPassword = 'an upstream passphrase for tests';
 process.env.STRIX_TEST_CORP_SECRET = 'broker-secret-for-tests';
@@ -235,6 +238,77 @@ for (const database of databases) {
       try {
         await upstreamSignIn(page, 'uma', atClient);
         assert.equal((await finish()).claims.sub, (await demoUser('uma'))!.id);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
+
+/** node-oidc-provider as a generic OpenID provider: its own development sign-in and consent pages, userinfo for the address. */
+async function startNodeOidcProvider(redirectUri: string): Promise<{ issuer: string; close(): Promise<void> }> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const provider = new Provider(issuer, {
+    clients: [{ client_id: 'strix', client_secret: 'np-secret-for-tests', redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' }],
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'np' }] },
+    cookies: { keys: ['node-oidc-provider-cookie-key-for-tests'] },
+    claims: { openid: ['sub'], profile: ['preferred_username', 'given_name'], email: ['email', 'email_verified'] },
+    findAccount: async (_ctx: unknown, sub: string) => ({
+      accountId: sub, claims: async () => ({ sub, preferred_username: sub, given_name: 'Nadia', email: `${sub}@np.example`, email_verified: true }),
+    }),
+    pkce: { required: () => true },
+  });
+  const server = createServer(provider.callback());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { issuer, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+}
+
+for (const database of databases) {
+  describe(`sign-in through node-oidc-provider as the upstream (${database})`, () => {
+    if (skipWithoutChromium()) return;
+    let rp: RelyingParty;
+    let upstream: { issuer: string; close(): Promise<void> };
+    let server: TestServer;
+    const browser = browserPerSuite();
+    before(async () => {
+      rp = await startRelyingParty();
+      server = await startServer(database, testRealm(rp.base));
+      upstream = await startNodeOidcProvider(`${server.issuer()}/broker/np/endpoint`);
+      process.env.STRIX_TEST_NP_SECRET = 'np-secret-for-tests';
+      const demo = testRealm(rp.base).realms[0]!;
+      for (const realm of parseRealmFile({ realms: [{ ...demo, identity_providers: [{
+        alias: 'np', display_name: 'Node OIDC', issuer: upstream.issuer, client_id: 'strix', client_secret: { env: 'STRIX_TEST_NP_SECRET' },
+      }] }] }, 'node-oidc-provider test')) await importRealm(server.services, realm);
+    });
+    after(async () => {
+      await server?.close();
+      await upstream?.close();
+      await rp?.close();
+    });
+
+    test('a user of node-oidc-provider signs in to a Strix client; the address comes from its userinfo', async () => {
+      const config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
+      const context = await newContext(browser());
+      try {
+        const page = await context.newPage();
+        const verifier = client.randomPKCECodeVerifier();
+        const state = client.randomState();
+        await page.goto(client.buildAuthorizationUrl(config, {
+          redirect_uri: rp.redirectUri, scope: 'openid profile email', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+        }).href);
+        await page.getByRole('link', { name: 'Sign in with Node OIDC' }).click();
+        await page.locator('input[name=login]').fill('nadia');
+        await page.locator('input[name=password]').fill('anything');
+        await page.getByRole('button', { name: 'Sign-in' }).click();
+        await Promise.all([page.waitForURL((url) => url.origin === rp.base), page.getByRole('button', { name: 'Continue' }).click()]);
+        const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
+        const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+        assert.equal(info.email, 'nadia@np.example');
+        assert.equal(info.given_name, 'Nadia');
+        const user = await server.services.store.users.findByUsername('demo', 'nadia');
+        assert.equal(user?.id, tokens.claims()!.sub);
       } finally {
         await context.close();
       }
