@@ -13,7 +13,7 @@ import type { Needs } from '../services.js';
 import type { IdentityProvider, Realm } from '../store/realms.js';
 import type { User, UserClaims } from '../store/users.js';
 
-export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit', 'users' | 'userIdentities'>;
+export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit', 'users' | 'userIdentities' | 'roles'>;
 
 /** Why a sign-in through a provider stopped; the page says so in plain words, the audit event in this word. */
 export type BrokerFailure = 'unavailable' | 'upstream_error' | 'token_refused' | 'invalid_id_token' | 'state_mismatch' | 'expired';
@@ -38,7 +38,11 @@ export interface BrokerState {
 }
 
 /** The account at the provider, from its verified ID token (and userinfo where the token lacks the address). */
-export interface UpstreamAccount { provider: string; subject: string; email?: string; emailVerified: boolean; claims: UserClaims; amr: string[] }
+export interface UpstreamAccount {
+  provider: string; subject: string; email?: string; emailVerified: boolean; claims: UserClaims; amr: string[];
+  /** What the provider's claim mappers made of its claims: attributes to set, roles to grant, mapped roles its claims no longer grant. */
+  mapped: { attributes: Record<string, string>; roles: string[]; notRoles: string[] };
+}
 
 const timeoutMs = 5_000;
 const maxBytes = 256 * 1024;
@@ -212,9 +216,39 @@ function accountOf(provider: IdentityProvider, subject: string, profile: Record<
   }
   const email = typeof profile.email === 'string' && profile.email.length <= 254 && profile.email.includes('@') ? profile.email : undefined;
   return {
-    provider: provider.alias, subject, email, emailVerified: email !== undefined && profile.email_verified === true, claims,
+    provider: provider.alias, subject, email, emailVerified: email !== undefined && profile.email_verified === true, claims, mapped: mapClaims(provider, profile),
     amr: Array.isArray(amr) && amr.every((v) => typeof v === 'string') && amr.length > 0 ? (amr as string[]).slice(0, 8) : ['fed'],
   };
+}
+
+/** The provider's claim mappers applied to its claims (a list claim grants a role when it holds the value). */
+function mapClaims(provider: IdentityProvider, profile: Record<string, unknown>): UpstreamAccount['mapped'] {
+  const mapped: UpstreamAccount['mapped'] = { attributes: {}, roles: [], notRoles: [] };
+  for (const mapper of provider.claim_mappers) {
+    if (mapper.type === 'fixed_role') {
+      mapped.roles.push(mapper.role);
+      continue;
+    }
+    const value = profile[mapper.claim];
+    if (mapper.type === 'claim_to_attribute') {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') mapped.attributes[mapper.attribute] = String(value).slice(0, 512);
+      continue;
+    }
+    const holds = Array.isArray(value) ? value.includes(mapper.value) : value === mapper.value;
+    (holds ? mapped.roles : mapped.notRoles).push(mapper.role);
+  }
+  mapped.notRoles = mapped.notRoles.filter((role) => !mapped.roles.includes(role));
+  return mapped;
+}
+
+/** Sets the mapped attributes and roles on the user (roles the realm defines only); a mapped role the claims no longer grant is taken away. */
+async function applyMapped(s: BrokeringDeps, realm: Realm, user: User, account: UpstreamAccount): Promise<void> {
+  const { attributes, roles, notRoles } = account.mapped;
+  if (Object.keys(attributes).length > 0) await s.store.users.updateProfile(user.id, user.email, { ...user.claims, ...attributes }, s.clock.now());
+  if (roles.length === 0 && notRoles.length === 0) return;
+  const defined = new Set(await s.store.roles.list(realm.name));
+  const next = [...new Set([...user.roles, ...roles.filter((role) => defined.has(role))])].filter((role) => !notRoles.includes(role));
+  if (next.length !== user.roles.length || next.some((role) => !user.roles.includes(role))) await s.store.users.setRoles(user.id, next);
 }
 
 /** What the account at the provider means here. */
@@ -237,6 +271,7 @@ export async function resolveAccount(s: BrokeringDeps, realm: Realm, provider: I
     if (!user || !user.enabled) return { kind: 'refused', reason: 'disabled' };
     if (provider.sync === 'on_every_login') {
       await s.store.users.updateProfile(user.id, user.email, { ...user.claims, ...account.claims }, now);
+      await applyMapped(s, realm, (await s.store.users.findById(user.id))!, account);
       return { kind: 'user', user: (await s.store.users.findById(user.id))!, created: false };
     }
     return { kind: 'user', user, created: false };
@@ -247,17 +282,19 @@ export async function resolveAccount(s: BrokeringDeps, realm: Realm, provider: I
     if (!existing.enabled) return { kind: 'refused', reason: 'disabled' };
     if (!provider.trust_email) return { kind: 'link', existing };
     await linkAccount(s, realm, provider, account, existing, ip);
-    return { kind: 'user', user: existing, created: false };
+    return { kind: 'user', user: (await s.store.users.findById(existing.id))!, created: false };
   }
   const user = await createUser(s, realm, provider, account, now);
   await s.store.userIdentities.link({ realm: realm.name, provider: provider.alias, subject: account.subject, userId: user.id, email: account.email ?? null }, now);
+  await applyMapped(s, realm, user, account);
   await recordEvent(s, { realm, type: 'user_registered', userId: user.id, ip, details: { username: user.username, identity_provider: provider.alias } });
-  return { kind: 'user', user, created: true };
+  return { kind: 'user', user: (await s.store.users.findById(user.id))!, created: true };
 }
 
 /** Links the upstream account to `user` (who proved it is them, or whose address the admin trusts the provider for). */
 export async function linkAccount(s: BrokeringDeps, realm: Realm, provider: IdentityProvider, account: UpstreamAccount, user: User, ip: string): Promise<void> {
   await s.store.userIdentities.link({ realm: realm.name, provider: provider.alias, subject: account.subject, userId: user.id, email: account.email ?? null }, s.clock.now());
+  await applyMapped(s, realm, user, account);
   await recordEvent(s, { realm, type: 'identity_provider_linked', userId: user.id, ip, details: { username: user.username, identity_provider: provider.alias } });
 }
 

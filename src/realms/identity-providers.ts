@@ -3,11 +3,16 @@
 import { isObject, type JsonObject } from '../json.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import {
-  identityProviderLinkModes, identityProviderSyncModes, type IdentityProvider,
+  identityProviderLinkModes, identityProviderSyncModes, type IdentityProvider, type ProviderClaimMapper,
 } from '../store/realms.js';
 import { ValidationError } from '../validation.js';
 
-const fields = ['alias', 'display_name', 'type', 'issuer', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page'];
+const fields = ['alias', 'display_name', 'type', 'issuer', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'claim_mappers'];
+/** Attributes a mapper may not write: the ones Strix sets itself. */
+const protectedAttributes = ['sub', 'email', 'email_verified', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'roles', 'scope', 'cnf', 'act'];
+const claimName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+const attributeName = /^[a-z][a-z0-9_]{0,63}$/;
+const roleName = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const aliasPattern = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -66,5 +71,40 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
     token_endpoint_auth_method: oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post'] as const, 'client_secret_basic'),
     scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),
     trust_email: flag('trust_email'), hide_on_login_page: flag('hide_on_login_page'),
+    claim_mappers: parseMappers(value.claim_mappers, `${where}.claim_mappers`),
   };
+}
+
+function parseMappers(value: unknown, where: string): ProviderClaimMapper[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new ValidationError(where, 'must be a list of mappers');
+  return value.map((m, index): ProviderClaimMapper => {
+    const at = `${where}[${index}]`;
+    if (!isObject(m)) throw new ValidationError(at, 'must be an object');
+    const field = (name: string, pattern: RegExp, what: string): string => {
+      const v = m[name];
+      if (typeof v !== 'string' || !pattern.test(v)) throw new ValidationError(`${at}.${name}`, `must be ${what}`);
+      return v;
+    };
+    const only = (names: string[]) => {
+      for (const key of Object.keys(m)) if (!names.includes(key)) throw new ValidationError(`${at}.${key}`, `is not a field of a ${String(m.type)} mapper (known: ${names.join(', ')})`);
+    };
+    switch (m.type) {
+      case 'claim_to_attribute': {
+        only(['type', 'claim', 'attribute']);
+        const attribute = field('attribute', attributeName, 'a lower-case attribute name');
+        if (protectedAttributes.includes(attribute)) throw new ValidationError(`${at}.attribute`, `"${attribute}" is set by Strix itself`);
+        return { type: 'claim_to_attribute', claim: field('claim', claimName, 'a claim name'), attribute };
+      }
+      case 'claim_to_role':
+        only(['type', 'claim', 'value', 'role']);
+        if (typeof m.value !== 'string' || m.value === '' || m.value.length > 256) throw new ValidationError(`${at}.value`, 'must be the value (or list member) that grants the role');
+        return { type: 'claim_to_role', claim: field('claim', claimName, 'a claim name'), value: m.value, role: field('role', roleName, 'a role name') };
+      case 'fixed_role':
+        only(['type', 'role']);
+        return { type: 'fixed_role', role: field('role', roleName, 'a role name') };
+      default:
+        throw new ValidationError(`${at}.type`, 'must be one of claim_to_attribute, claim_to_role, fixed_role');
+    }
+  });
 }

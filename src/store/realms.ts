@@ -163,7 +163,14 @@ export interface IdentityProvider {
   /** The provider's verified addresses are verified here too, and may link to an existing user without proof. */
   trust_email: boolean;
   hide_on_login_page: boolean;
+  /** How the provider's claims become the user's attributes and roles, at the first sign-in and at each sync. */
+  claim_mappers: ProviderClaimMapper[];
 }
+
+export type ProviderClaimMapper =
+  | { type: 'claim_to_attribute'; claim: string; attribute: string }
+  | { type: 'claim_to_role'; claim: string; value: string; role: string }
+  | { type: 'fixed_role'; role: string };
 
 export const emailSignInModes = ['off', 'code', 'code_and_link'] as const;
 export type EmailSignIn = typeof emailSignInModes[number];

@@ -28,7 +28,7 @@ async function startFakeProvider(): Promise<FakeProvider> {
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   const fake: FakeProvider = { base, mode: 'good', close: async () => {} };
   const idToken = async (key: CryptoKey, claims: Record<string, unknown>, expiresIn = '5m') =>
-    new SignJWT({ email: 'fiona@upstream.example', email_verified: true, nonce: fake.nonce, ...claims })
+    new SignJWT({ email: 'fiona@upstream.example', email_verified: true, nonce: fake.nonce, groups: ['staff', 'admins'], department: 'research', ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(String(claims.iss ?? base)).setAudience(String(claims.aud ?? 'broker'))
       .setSubject('fiona-at-upstream').setIssuedAt().setExpirationTime(expiresIn).sign(key);
   const server: Server = createServer((request, response) => {
@@ -69,7 +69,15 @@ for (const database of databases) {
       const closedPort = await freePort();
       server = await startServer(database, testRealmWith({
         identity_providers: [
-          { alias: 'corp', display_name: 'Corp', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post' },
+          {
+            alias: 'corp', display_name: 'Corp', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post',
+            claim_mappers: [
+              { type: 'claim_to_attribute', claim: 'department', attribute: 'department' },
+              { type: 'claim_to_role', claim: 'groups', value: 'admins', role: 'admin' },
+              { type: 'claim_to_role', claim: 'groups', value: 'nobody-has-this', role: 'viewer' },
+              { type: 'fixed_role', role: 'undefined-in-the-realm' },
+            ],
+          },
           { alias: 'down', display_name: 'Down', issuer: `http://127.0.0.1:${closedPort}`, client_id: 'broker' },
         ],
       }));
@@ -144,6 +152,9 @@ for (const database of databases) {
       const { page, back } = await answered('good');
       assert.ok(page.location?.startsWith(callback), `${page.status} ${page.html.slice(0, 200)}`);
       assert.equal((await fionas()).length, 1);
+      const [fiona] = await fionas();
+      assert.equal(fiona!.claims.department, 'research', 'claim_to_attribute');
+      assert.deepEqual(fiona!.roles, ['admin'], 'claim_to_role grants admin only; a role the realm does not define is not created');
       const replayed = await new UserAgent(server.url).open(back);
       assert.equal(replayed.status, 400);
       assert.match(replayed.html, /took too long or was started in another browser/);
@@ -171,7 +182,7 @@ describe('identity_providers realm setting', () => {
   test('defaults fill in what a provider leaves out', () => {
     assert.deepEqual(parse([minimal]), [{
       alias: 'corp', display_name: 'corp', type: 'oidc', issuer: 'https://idp.example.com', client_id: 'strix', token_endpoint_auth_method: 'client_secret_basic',
-      scopes: 'openid profile email', link: 'verified_email', sync: 'on_first_login', trust_email: false, hide_on_login_page: false,
+      scopes: 'openid profile email', link: 'verified_email', sync: 'on_first_login', trust_email: false, hide_on_login_page: false, claim_mappers: [],
     }]);
   });
 
@@ -185,5 +196,8 @@ describe('identity_providers realm setting', () => {
     refused([{ ...minimal, link: 'email' }], /identity_providers\[0\]\.link: must be one of verified_email, manual, never/);
     refused([{ ...minimal, scopes: 'profile email' }], /identity_providers\[0\]\.scopes: must include openid/);
     refused([{ ...minimal, extra: true }], /identity_providers\[0\]\.extra: is not a provider field/);
+    refused([{ ...minimal, claim_mappers: [{ type: 'claim_to_attribute', claim: 'x', attribute: 'email' }] }], /claim_mappers\[0\]\.attribute: "email" is set by Strix itself/);
+    refused([{ ...minimal, claim_mappers: [{ type: 'claim_to_role', claim: 'groups', role: 'admin' }] }], /claim_mappers\[0\]\.value/);
+    refused([{ ...minimal, claim_mappers: [{ type: 'script' }] }], /claim_mappers\[0\]\.type: must be one of/);
   });
 });
