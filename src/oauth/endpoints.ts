@@ -14,12 +14,12 @@ export const oauthEndpoints = endpointTable({
     rateLimits: [{ name: 'authorization_per_ip', by: 'ip' }],
   },
   token_endpoint: {
-    path: `${protocol}/token`, methods: ['POST'], errors: 'json', cors: 'clients', postOnly: true, discovery: true,
+    path: `${protocol}/token`, methods: ['POST'], errors: 'json', cors: 'clients', corsCredentials: true, postOnly: true, discovery: true,
     rateLimits: [{ name: 'token_per_ip', by: 'ip' }, { name: 'token_per_client', by: 'client' }],
   },
-  userinfo_endpoint: { path: `${protocol}/userinfo`, methods: ['GET', 'POST'], errors: 'json', cors: 'clients', discovery: true },
+  userinfo_endpoint: { path: `${protocol}/userinfo`, methods: ['GET', 'POST'], errors: 'json', cors: 'clients', corsCredentials: true, discovery: true },
   jwks_uri: { path: `${protocol}/certs`, methods: ['GET'], errors: 'json', cors: 'clients', discovery: true },
-  end_session_endpoint: { path: `${protocol}/logout`, methods: ['GET', 'POST'], errors: 'page', cors: 'clients', discovery: true },
+  end_session_endpoint: { path: `${protocol}/logout`, methods: ['GET', 'POST'], errors: 'page', cors: 'clients', corsCredentials: true, discovery: true },
   /** The form the logout confirmation page posts. */
   end_session_confirmation: { path: `${protocol}/logout/confirm`, methods: ['POST'], errors: 'page' },
   introspection_endpoint: {
@@ -27,7 +27,7 @@ export const oauthEndpoints = endpointTable({
     rateLimits: [{ name: 'introspection_per_ip', by: 'ip' }, { name: 'introspection_per_client', by: 'client' }],
   },
   revocation_endpoint: {
-    path: `${protocol}/revoke`, methods: ['POST'], errors: 'json', cors: 'clients', postOnly: true, discovery: true,
+    path: `${protocol}/revoke`, methods: ['POST'], errors: 'json', cors: 'clients', corsCredentials: true, postOnly: true, discovery: true,
     rateLimits: [{ name: 'revocation_per_ip', by: 'ip' }, { name: 'revocation_per_client', by: 'client' }],
   },
   registration_endpoint: {
