@@ -1,6 +1,6 @@
 // The browser's SSO session in a realm (one per browser, shared by all the realm's clients).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { clearSessionCookie, cookieScope, sessionCookie, setSessionCookie } from '../http/cookies.js';
+import { clearSessionCookie, cookieScope, sessionCookie, setSessionCookie, setSessionStateCookie } from '../http/cookies.js';
 import type { Needs } from '../services.js';
 import { satisfies, upgradeSession, userRequiredAcr, type MfaDeps } from './mfa.js';
 import type { Realm } from '../store/realms.js';
@@ -41,7 +41,9 @@ export async function startSession(
   const { session, secret } = await s.store.sessions.create({
     realm: realm.name, userId: user.id, authTime: now, amr, acr, expiresAt: now + realm.settings.sso_session_max_lifetime * 1000,
   }, now);
-  setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), secret);
+  const scope = cookieScope(s.config.publicUrl, realm.name);
+  setSessionCookie(reply, scope, secret);
+  setSessionStateCookie(reply, scope, session.id);
   return session;
 }
 
