@@ -6,7 +6,7 @@ import { eventTypes } from '../security/audit.js';
 import { parseAddressRule } from '../security/ip-rules.js';
 import { acceptableWebhookUrl } from '../security/webhooks.js';
 import {
-  defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
+  defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs, tokenClaimsShapes,
   type BruteForceSettings, type EventSettings, type MfaPolicy, type PasswordPolicy, type RateLimitSettings, type RealmSettings, type RealmSmtp,
 } from '../store/realms.js';
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
@@ -237,6 +237,9 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
       settings.registration_fields = registrationFields(value, `${where}.registration_fields`);
     } else if (name === 'smtp') {
       settings.smtp = parseRealmSmtp(value, `${where}.smtp`);
+    } else if (name === 'token_claims') {
+      if (!tokenClaimsShapes.includes(value as never)) throw new ValidationError(`${where}.token_claims`, `must be one of ${tokenClaimsShapes.map((v) => `"${v}"`).join(', ')}`);
+      settings.token_claims = value as RealmSettings['token_claims'];
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }

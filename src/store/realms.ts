@@ -80,6 +80,10 @@ export const defaultEventSettings: EventSettings = { enabled: true, retention_da
  */
 export type MfaPolicy = 'optional' | 'required' | { required_for_roles: string[] };
 
+/** The claims tokens carry: Strix's own, or Keycloak's on top of them (src/tokens/keycloak-claims.ts). */
+export const tokenClaimsShapes = ['strix', 'keycloak'] as const;
+export type TokenClaimsShape = (typeof tokenClaimsShapes)[number];
+
 export interface RealmSettings {
   access_token_lifetime: number;
   id_token_lifetime: number;
@@ -133,6 +137,8 @@ export interface RealmSettings {
   email_as_username: boolean;
   /** Standard claims the sign-up form asks for and requires (given_name, family_name, …). */
   registration_fields: string[];
+  /** "keycloak": access and ID tokens also carry Keycloak's claims (realm_access, resource_access, typ, azp, …). */
+  token_claims: TokenClaimsShape;
 }
 
 /**
@@ -243,6 +249,7 @@ export const defaultRealmSettings: RealmSettings = {
   user_registration: false,
   email_as_username: false,
   registration_fields: [],
+  token_claims: 'strix',
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -82,7 +82,7 @@ export async function prepareTokens(m: Minting, r: TokenClaimsRequest): Promise<
     if (signing.idToken && signing.grant) {
       const grant = signing.idToken.nonce ? signing.grant : { ...signing.grant, nonce: null };
       minted.idToken = await signIdToken(issue, {
-        client: m.client, grant, subject, accessToken: minted.accessToken, code: signing.idToken.code, extraClaims: custom.idToken,
+        client: m.client, grant, user: r.user, subject, accessToken: minted.accessToken, code: signing.idToken.code, extraClaims: custom.idToken,
       });
     }
     if (signing.refreshToken && signing.grant) {
