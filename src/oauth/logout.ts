@@ -101,6 +101,8 @@ export function logoutRoutes(app: FastifyInstance, s: LogoutDeps): void {
     if (logout.postLogoutRedirectUri) fields.post_logout_redirect_uri = logout.postLogoutRedirectUri;
     if (logout.state !== undefined) fields.state = logout.state;
     if (logout.uiLocales !== undefined) fields.ui_locales = logout.uiLocales;
+    // The confirmation page holds a CSRF token for this session: no other origin may read it.
+    forClient(request, reply, undefined);
     return reply.page({
       page: 'logout_confirm', realm, action: endpointUrl(s.config, realm, oauthEndpoints.end_session_confirmation), session: active.session.id, fields,
       clientName: logout.client ? logout.client.metadata.client_name ?? logout.client.clientId : undefined, uiLocales: logout.uiLocales,

@@ -101,5 +101,15 @@ for (const database of databases) {
       assert.equal((await logout(otherClientOrigin)).headers.get('access-control-allow-origin'), null);
       assert.equal((await fetch(endpoint('logout'), { headers: { origin: spaOrigin } })).headers.get('access-control-allow-origin'), null);
     });
+
+    test('the logout confirmation page, which holds a CSRF token for the session, is never readable by another origin', async () => {
+      const browser = new UserAgent(server.url);
+      await tokensFor(server, browser, { client: 'spa', scope: 'openid' });
+      const page = await browser.request(`${endpoint('logout')}?client_id=spa`, { headers: { origin: spaOrigin } });
+      assert.equal(page.status, 200);
+      assert.match(page.html, /Sign out/);
+      assert.equal(page.headers?.get('access-control-allow-origin'), null);
+      assert.equal(page.headers?.get('access-control-allow-credentials'), null);
+    });
   });
 }
