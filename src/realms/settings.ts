@@ -193,6 +193,14 @@ function registrationFields(value: unknown, where: string): string[] {
   return [...new Set(fields)];
 }
 
+/** Scopes granted without being asked for; never openid (what makes a request OpenID Connect) nor offline_access (a user's choice). */
+function defaultScopes(value: unknown, where: string): string[] {
+  const scopes = stringList(value, where);
+  const wrong = scopes.find((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope) || scope === 'openid' || scope === 'offline_access');
+  if (wrong !== undefined) throw new ValidationError(where, `"${wrong}" cannot be a default scope (a scope token other than openid and offline_access)`);
+  return [...new Set(scopes)];
+}
+
 export function parseRealmSettings(raw: JsonObject, where: string): RealmSettings {
   const settings: RealmSettings = { ...defaultRealmSettings, scopes: [] };
   for (const name of settingNames) {
@@ -237,6 +245,8 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
       settings.registration_fields = registrationFields(value, `${where}.registration_fields`);
     } else if (name === 'smtp') {
       settings.smtp = parseRealmSmtp(value, `${where}.smtp`);
+    } else if (name === 'default_scopes') {
+      settings.default_scopes = defaultScopes(value, `${where}.default_scopes`);
     } else if (name === 'token_claims') {
       if (!tokenClaimsShapes.includes(value as never)) throw new ValidationError(`${where}.token_claims`, `must be one of ${tokenClaimsShapes.map((v) => `"${v}"`).join(', ')}`);
       settings.token_claims = value as RealmSettings['token_claims'];

@@ -139,6 +139,11 @@ export interface RealmSettings {
   registration_fields: string[];
   /** "keycloak": access and ID tokens also carry Keycloak's claims (realm_access, resource_access, typ, azp, …). */
   token_claims: TokenClaimsShape;
+  /**
+   * Added to every OpenID Connect authorization request (one with `openid`) for the clients whose `scope`
+   * allows them, like Keycloak's default client scopes: keycloak-js asks for `openid` alone.
+   */
+  default_scopes: string[];
 }
 
 /**
@@ -250,6 +255,7 @@ export const defaultRealmSettings: RealmSettings = {
   email_as_username: false,
   registration_fields: [],
   token_claims: 'strix',
+  default_scopes: [],
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -28,12 +28,21 @@ test('token_claims accepts "strix" and "keycloak" and names itself when it is an
   assert.throws(() => parseRealmSettings({ token_claims: 'spring' }, 'realm'), (error: Error) => error instanceof ValidationError && /token_claims/.test(error.message));
 });
 
+test('default_scopes takes scope tokens other than openid and offline_access', () => {
+  assert.deepEqual(parseRealmSettings({ default_scopes: ['profile', 'email', 'profile'] }, 'realm').default_scopes, ['profile', 'email']);
+  assert.deepEqual(parseRealmSettings({}, 'realm').default_scopes, []);
+  for (const wrong of [['openid'], ['offline_access'], ['a b'], 'profile']) {
+    assert.throws(() => parseRealmSettings({ default_scopes: wrong }, 'realm'), (error: Error) => error instanceof ValidationError && /default_scopes/.test(error.message));
+  }
+});
+
 for (const database of databases) {
   describe(`Keycloak's token shape (${database})`, () => {
     let server: TestServer;
     before(async () => {
       server = await startServer(database, testRealmWith({
         token_claims: 'keycloak',
+        default_scopes: ['profile', 'email', 'api:read'],
         users: [{
           username: 'carol', password, email: 'carol@example.com', email_verified: true, given_name: 'Carol', roles: ['admin', 'viewer'],
           client_roles: { trusted: ['editor'], web: ['reader'] },
@@ -69,6 +78,17 @@ for (const database of databases) {
       assert.equal(payload.session_state, payload.sid);
       assert.equal(payload.preferred_username, 'carol');
       assert.equal(payload.azp, 'trusted');
+    });
+
+    test('default_scopes are added to an OpenID Connect request for the clients that may have them, like Keycloak\'s default client scopes', async () => {
+      const openidOnly = await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'openid', user: 'carol' });
+      // trusted may have profile and email, not api:read.
+      assert.equal(openidOnly.scope, 'openid profile email');
+      const claims = decodeJwt(openidOnly.access_token);
+      assert.equal(claims.email, 'carol@example.com');
+      assert.equal(claims.given_name, 'Carol');
+      const oauthOnly = await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'roles', user: 'carol' });
+      assert.equal(oauthOnly.scope, 'roles', 'a request without openid gets what it asked for');
     });
 
     test('a refreshed access token keeps the shape', async () => {
