@@ -7,15 +7,14 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { freePort } from './server.js';
 
-export const keycloakAppClientId = 'kc-app';
 export const keycloakAppPages = ['fragment', 'query', 'check-sso'] as const;
 export type KeycloakAppPage = (typeof keycloakAppPages)[number];
 
 const keycloakJs = readFileSync(createRequire(import.meta.url).resolve('keycloak-js'), 'utf8');
 
-const appScript = (strixUrl: string) => `import Keycloak from '/keycloak.js';
+const appScript = (strixUrl: string, clientId: string) => `import Keycloak from '/keycloak.js';
 const mode = document.documentElement.dataset.mode;
-const keycloak = new Keycloak({ url: ${JSON.stringify(strixUrl)}, realm: 'demo', clientId: ${JSON.stringify(keycloakAppClientId)} });
+const keycloak = new Keycloak({ url: ${JSON.stringify(strixUrl)}, realm: 'demo', clientId: ${JSON.stringify(clientId)} });
 window.keycloak = keycloak;
 window.events = [];
 keycloak.onAuthSuccess = () => window.events.push('auth_success');
@@ -38,6 +37,7 @@ const silentCheckSso = '<!DOCTYPE html><html><body><script>parent.postMessage(lo
 
 export interface KeycloakApp {
   origin: string;
+  clientId: string;
   url(page: KeycloakAppPage): string;
   /** The client to register for the app: public, PKCE, its pages as redirect and post-logout URIs. */
   client(): object;
@@ -47,25 +47,28 @@ export interface KeycloakApp {
 }
 
 /**
- * The port is chosen first, so that the realm can register the app's URIs before Strix starts. The app
- * is at http://localhost like the test Strix, on the same site as it (as an app and its identity
- * provider usually are: app.example.com and id.example.com), so the session iframe can read its cookie.
+ * The port is chosen first, so that the realm can register the app's URIs before Strix starts. By
+ * default the app is at http://localhost like the test Strix, on the same site as it (as an app and
+ * its identity provider usually are: app.example.com and id.example.com), so the session iframe can
+ * read its cookie; `crossSite` puts it at http://127.0.0.1, another site.
  */
-export async function keycloakApp(): Promise<KeycloakApp> {
+export async function keycloakApp(options: { clientId?: string; crossSite?: boolean } = {}): Promise<KeycloakApp> {
   const port = await freePort();
-  const origin = `http://localhost:${port}`;
+  const clientId = options.clientId ?? 'kc-app';
+  const origin = `http://${options.crossSite ? '127.0.0.1' : 'localhost'}:${port}`;
   let server: Server | undefined;
   const pages = [...keycloakAppPages.map((p) => `${origin}/${p}.html`), `${origin}/silent-check-sso.html`];
   return {
     origin,
+    clientId,
     url: (p) => `${origin}/${p}.html`,
     client: () => ({
-      client_id: keycloakAppClientId, client_name: 'keycloak-js app', token_endpoint_auth_method: 'none',
+      client_id: clientId, client_name: 'keycloak-js app', token_endpoint_auth_method: 'none',
       redirect_uris: pages, post_logout_redirect_uris: pages, grant_types: ['authorization_code', 'refresh_token'],
       scope: 'openid profile email', require_consent: false,
     }),
     async listen(strixUrl) {
-      const script = appScript(strixUrl);
+      const script = appScript(strixUrl, clientId);
       server = createServer((request, response) => {
         const path = new URL(request.url ?? '/', origin).pathname;
         const send = (type: string, body: string) => response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);

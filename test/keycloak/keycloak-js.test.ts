@@ -24,20 +24,24 @@ for (const database of databases) {
     if (skipWithoutChromium()) return;
     let server: TestServer;
     let app: KeycloakApp;
+    let crossSiteApp: KeycloakApp;
     const browser = browserPerSuite();
     before(async () => {
       app = await keycloakApp();
+      crossSiteApp = await keycloakApp({ clientId: 'kc-cross-site', crossSite: true });
       server = await startServer(database, testRealmWith({
         token_claims: 'keycloak',
         // keycloak-js asks for `openid` alone; Keycloak adds its default client scopes, and so does this realm.
         default_scopes: ['profile', 'email'],
-        clients: [app.client()],
+        clients: [app.client(), crossSiteApp.client()],
         users: [{ username: 'carol', password: 'correct horse battery staple', email: 'carol@example.com', roles: ['admin'], client_roles: { 'kc-app': ['editor'] } }],
       }));
       await app.listen(server.url);
+      await crossSiteApp.listen(server.url);
     });
     after(async () => {
       await app?.close();
+      await crossSiteApp?.close();
       await server?.close();
     });
 
@@ -141,6 +145,22 @@ for (const database of databases) {
 
         await first.waitForFunction(() => (window as any).events.includes('auth_logout'), undefined, { timeout: 20_000 });
         assert.equal(await first.evaluate(() => (window as any).keycloak.authenticated), false);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('an app on another site: the cookie probe says unsupported, and check-sso falls back to a top-level prompt=none', async () => {
+      const context = await newContext(browser());
+      try {
+        const page = await context.newPage();
+        await signedIn(page, 'fragment');
+        const topLevel: string[] = [];
+        page.on('request', (request) => { if (request.isNavigationRequest() && request.frame() === page.mainFrame()) topLevel.push(request.url()); });
+        await page.goto(crossSiteApp.url('check-sso'));
+        assert.equal(await settled(page), 'authenticated');
+        assert.ok(topLevel.some((url) => url.startsWith(`${server.issuer()}/protocol/openid-connect/auth?`) && new URL(url).searchParams.get('prompt') === 'none'), topLevel.join('\n'));
+        assert.equal(await page.evaluate(() => document.querySelector('iframe[title="keycloak-session-iframe"]')), null, 'no session iframe across sites');
       } finally {
         await context.close();
       }
