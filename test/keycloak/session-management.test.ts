@@ -64,5 +64,14 @@ for (const database of databases) {
       assert.equal(sessionState, sid);
       assert.equal(browser.cookies.get('strix_session_state'), sid, 'the session-state cookie the iframe reads');
     });
+
+    test('a session without the session-state cookie (started before Strix set one) gets it back at its next authorization', async () => {
+      const browser = new UserAgent(server.url);
+      const first = await codeFor(server, browser, { client: 'trusted', scope: 'openid' });
+      browser.cookies.delete('strix_session_state');
+      const again = await codeFor(server, browser, { client: 'trusted', scope: 'openid' });
+      assert.equal(again.callback.get('session_state'), first.callback.get('session_state'), 'the same session, by SSO');
+      assert.equal(browser.cookies.get('strix_session_state'), first.callback.get('session_state'));
+    });
   });
 }
