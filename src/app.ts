@@ -27,6 +27,7 @@ import { logoutRoutes } from './oauth/logout.js';
 import { parRoutes } from './oauth/par.js';
 import { registerRoutes } from './oauth/register.js';
 import { revokeRoutes } from './oauth/revoke.js';
+import { sessionManagementRoutes } from './oauth/session-management.js';
 import { adminApiRoutes } from './admin/api.js';
 import { createAuditLog } from './security/audit.js';
 import { realmIpRules } from './security/ip-rules.js';
@@ -170,6 +171,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   revokeRoutes(app, s);
   userinfoRoutes(app, s);
   logoutRoutes(app, s);
+  sessionManagementRoutes(app, s, cors.realmOrigins);
   registerRoutes(app, s);
   deviceRoutes(app, s);
   deviceVerificationRoutes(app, s);

@@ -61,6 +61,11 @@ export interface RealmInput {
   eventWebhooks?: WebhookInput[];
 }
 
+function clientRoles(value: unknown, where: string): Record<string, string[]> {
+  if (!isObject(value)) throw new RealmFileError(where, 'must be an object of client ids and their role lists');
+  return Object.fromEntries(Object.entries(value).map(([clientId, roles]) => [clientId, stringList(roles, `${where}.${clientId}`)]));
+}
+
 function parseUser(raw: unknown, where: string): UserInput {
   if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
   const username = optionalString(raw.username, `${where}.username`);
@@ -73,6 +78,8 @@ function parseUser(raw: unknown, where: string): UserInput {
     claims.attributes = raw.attributes;
   }
   if (raw.groups !== undefined) claims.groups = stringList(raw.groups, `${where}.groups`);
+  // Client roles, {"<client_id>": ["editor"]}: Keycloak-shaped tokens carry them in resource_access.
+  if (raw.client_roles !== undefined) claims.client_roles = clientRoles(raw.client_roles, `${where}.client_roles`);
   if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') throw new RealmFileError(`${where}.enabled`, 'must be true or false');
   return {
     username,

@@ -86,7 +86,8 @@ export async function complete(
     nonce: authorization.nonce ?? null, claims: (authorization.claims as Record<string, unknown> | undefined) ?? null,
     offline, expiresAt: grantExpiry(realm, client, offline, now), resources: authorization.resources,
   }, now);
-  const response: Record<string, string | undefined> = { state: authorization.state, iss: issuerOf(s.config, realm) };
+  // OIDC Session Management 1.0 §2: what the client posts to the check_session_iframe (the `sid`, as Keycloak does).
+  const response: Record<string, string | undefined> = { state: authorization.state, session_state: active.session.id, iss: issuerOf(s.config, realm) };
   if (returnsCode) {
     response.code = await s.store.authorizationCodes.issue({
       grantId: grant.id, realm: realm.name, clientId: client.clientId,

@@ -8,7 +8,7 @@ import { isObject } from '../json.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
 import { requestedResources } from '../tokens/resources.js';
-import { grantableScope, parseScope } from '../tokens/scopes.js';
+import { grantableScope, parseScope, withDefaultScopes } from '../tokens/scopes.js';
 import { requestedCodeChallenge, type CodeChallengeMethod } from './pkce.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import { acrLevels } from '../identity/mfa.js';
@@ -113,9 +113,10 @@ export function validateAuthorizationRequest(realm: Realm, client: Client, param
   if (params.response_mode === 'query' && returnsTokens(responseType)) {
     throw new OAuthError('invalid_request', 'response_mode=query cannot carry tokens; use fragment or form_post');
   }
-  const scope = parseScope(params.scope);
-  if (scope.length === 0) throw new OAuthError('invalid_scope', 'scope is required');
-  grantableScope(client, scope);
+  const requestedScope = parseScope(params.scope);
+  if (requestedScope.length === 0) throw new OAuthError('invalid_scope', 'scope is required');
+  grantableScope(client, requestedScope);
+  const scope = withDefaultScopes(realm, client, requestedScope);
   if (responseType.includes('id_token') && !scope.includes('openid')) {
     throw new OAuthError('invalid_scope', 'an id_token response needs the openid scope');
   }

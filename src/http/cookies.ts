@@ -7,6 +7,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, safeEqual } from '../runtime.js';
 
 export const sessionCookie = 'strix_session';
+/**
+ * The session's public id (its `sid`), readable by script: the check_session_iframe
+ * (oauth/session-management.ts) compares it with the `sid` a client holds. Not a credential.
+ */
+export const sessionStateCookie = 'strix_session_state';
 export const csrfCookie = 'strix_csrf';
 
 export interface CookieScope { path: string; secure: boolean }
@@ -34,6 +39,11 @@ export function setSessionCookie(reply: FastifyReply, scope: CookieScope, secret
 
 export function clearSessionCookie(reply: FastifyReply, scope: CookieScope): void {
   reply.clearCookie(sessionCookie, { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax' });
+  reply.clearCookie(sessionStateCookie, { path: scope.path, secure: scope.secure, httpOnly: false, sameSite: 'lax' });
+}
+
+export function setSessionStateCookie(reply: FastifyReply, scope: CookieScope, sessionId: string): void {
+  reply.setCookie(sessionStateCookie, sessionId, { path: scope.path, secure: scope.secure, httpOnly: false, sameSite: 'lax' });
 }
 
 /**

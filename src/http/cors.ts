@@ -1,24 +1,33 @@
 // CORS for browser-based clients on the endpoints they call directly (discovery, JWKS, token, PAR,
-// userinfo, logout): an origin is allowed when a client of the realm allows it — by default the
-// origins of its redirect URIs, plus its `allowed_origins`. The authorization endpoint never answers CORS.
+// userinfo, logout, revocation). A preflight, and a request before its client is known, is allowed
+// for any origin a client of the realm allows — by default the origins of its redirect URIs, plus its
+// `allowed_origins` (clients/web-origins.ts). Once the handler knows the client (client
+// authentication, the access token's client, the logout's client), forClient() narrows the grant to
+// that client's origins. Endpoints marked `corsCredentials` answer `Access-Control-Allow-Credentials:
+// true` to an allowed origin, which is always echoed, never `*` (keycloak-js sends its token requests
+// with `credentials: 'include'`). The authorization endpoint never answers CORS.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientOrigins } from '../clients/web-origins.js';
 import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
+import { matchedEndpoint } from './endpoint.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type CorsDeps = Needs<'clock', 'changes' | 'clients'>;
 
 const cacheTtlMs = 2_000;
 
-export function clientOrigins(client: Client): Set<string> {
-  const origins = new Set(client.metadata.allowed_origins ?? []);
-  for (const uri of client.metadata.redirect_uris) {
-    try {
-      const { origin } = new URL(uri);
-      if (origin !== 'null') origins.add(origin);
-    } catch { /* validated at registration */ }
-  }
-  return origins;
+const grantHeaders = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers'];
+
+/**
+ * Narrows a CORS grant made for the realm to the client the request turned out to be for: an origin
+ * that client does not allow loses it. No client (undefined): no grant.
+ */
+export function forClient(request: FastifyRequest, reply: FastifyReply, client: Client | undefined): void {
+  const origin = request.headers.origin;
+  if (origin === undefined || !reply.hasHeader('access-control-allow-origin')) return;
+  if (client && client.enabled && clientOrigins(client).has(origin)) return;
+  for (const header of grantHeaders) reply.removeHeader(header);
 }
 
 export function corsPolicy(s: CorsDeps) {
@@ -35,6 +44,8 @@ export function corsPolicy(s: CorsDeps) {
     return origins;
   };
   return {
+    /** The origins any enabled client of the realm allows (the session iframe's frame-ancestors too). */
+    realmOrigins,
     /** onRequest-style hook: answers preflights, and marks allowed origins on the response. */
     async apply(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
       const origin = request.headers.origin;
@@ -43,6 +54,7 @@ export function corsPolicy(s: CorsDeps) {
       if (!origin || !realm) return false;
       if (!(await realmOrigins(realm)).has(origin)) return false;
       reply.header('access-control-allow-origin', origin);
+      if (matchedEndpoint(request)?.corsCredentials) reply.header('access-control-allow-credentials', 'true');
       // RFC 9449 §8-9: a browser client must read the nonce it is asked to use, and the challenge naming it.
       reply.header('access-control-expose-headers', 'DPoP-Nonce, WWW-Authenticate');
       if (request.method === 'OPTIONS') {

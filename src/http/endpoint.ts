@@ -22,6 +22,11 @@ export interface Endpoint {
   errors: 'json' | 'page';
   /** Browser-based clients call it with fetch: the realm's client origins get CORS (http/cors.ts). */
   cors?: 'clients';
+  /**
+   * With `cors`: an allowed origin also gets `Access-Control-Allow-Credentials: true` (keycloak-js calls
+   * it with `credentials: 'include'`), and the handler narrows the grant to its client's origins (cors.ts `forClient`).
+   */
+  corsCredentials?: true;
   /** Every other method is answered 405 with an OAuth error (http/post-only.ts). */
   postOnly?: true;
   rateLimits?: readonly RateLimit[];

@@ -1,6 +1,6 @@
 // The browser's SSO session in a realm (one per browser, shared by all the realm's clients).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { clearSessionCookie, cookieScope, sessionCookie, setSessionCookie } from '../http/cookies.js';
+import { clearSessionCookie, cookieScope, sessionCookie, sessionStateCookie, setSessionCookie, setSessionStateCookie } from '../http/cookies.js';
 import type { Needs } from '../services.js';
 import { satisfies, upgradeSession, userRequiredAcr, type MfaDeps } from './mfa.js';
 import type { Realm } from '../store/realms.js';
@@ -41,8 +41,19 @@ export async function startSession(
   const { session, secret } = await s.store.sessions.create({
     realm: realm.name, userId: user.id, authTime: now, amr, acr, expiresAt: now + realm.settings.sso_session_max_lifetime * 1000,
   }, now);
-  setSessionCookie(reply, cookieScope(s.config.publicUrl, realm.name), secret);
+  const scope = cookieScope(s.config.publicUrl, realm.name);
+  setSessionCookie(reply, scope, secret);
+  setSessionStateCookie(reply, scope, session.id);
   return session;
+}
+
+/**
+ * Puts the session-state cookie back when a session is used without it (a session started before
+ * Strix set one): otherwise the session iframe would call the session changed after every sign-in
+ * by SSO, and keycloak-js with login-required would go round that loop.
+ */
+export function keepSessionState(s: SsoDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, session: Session): void {
+  if (request.cookies[sessionStateCookie] !== session.id) setSessionStateCookie(reply, cookieScope(s.config.publicUrl, realm.name), session.id);
 }
 
 /**

@@ -5,7 +5,7 @@ import { route } from '../http/endpoint.js';
 import { OAuthError, PageError } from '../http/errors.js';
 import { sendAnswer } from '../http/page-view.js';
 import { singleParams } from '../http/params.js';
-import { currentSession, type SsoDeps } from '../identity/sso.js';
+import { currentSession, keepSessionState, type SsoDeps } from '../identity/sso.js';
 import { assertClientAddressAllowed } from '../security/ip-rules.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
@@ -43,6 +43,7 @@ export function authorizeRoutes(app: FastifyInstance, s: AuthorizeDeps): void {
       const authorization = validateAuthorizationRequest(realm, client!, params, trusted);
       const expected = { ...authorization, subject: await expectedSubject(s, realm, authorization) };
       const active = await currentSession(s, request, realm);
+      if (active) keepSessionState(s, request, reply, realm, active.session);
       return sendAnswer(reply, await proceed(s, realm, client!, expected, active, undefined, request.method === 'POST' ? 303 : 302));
     } catch (error) {
       if (error instanceof OAuthError) return sendAnswer(reply, errorResponse(s, realm, trusted, error));

@@ -14,20 +14,32 @@ export const oauthEndpoints = endpointTable({
     rateLimits: [{ name: 'authorization_per_ip', by: 'ip' }],
   },
   token_endpoint: {
-    path: `${protocol}/token`, methods: ['POST'], errors: 'json', cors: 'clients', postOnly: true, discovery: true,
+    path: `${protocol}/token`, methods: ['POST'], errors: 'json', cors: 'clients', corsCredentials: true, postOnly: true, discovery: true,
     rateLimits: [{ name: 'token_per_ip', by: 'ip' }, { name: 'token_per_client', by: 'client' }],
   },
-  userinfo_endpoint: { path: `${protocol}/userinfo`, methods: ['GET', 'POST'], errors: 'json', cors: 'clients', discovery: true },
+  userinfo_endpoint: { path: `${protocol}/userinfo`, methods: ['GET', 'POST'], errors: 'json', cors: 'clients', corsCredentials: true, discovery: true },
   jwks_uri: { path: `${protocol}/certs`, methods: ['GET'], errors: 'json', cors: 'clients', discovery: true },
-  end_session_endpoint: { path: `${protocol}/logout`, methods: ['GET', 'POST'], errors: 'page', cors: 'clients', discovery: true },
+  end_session_endpoint: { path: `${protocol}/logout`, methods: ['GET', 'POST'], errors: 'page', cors: 'clients', corsCredentials: true, discovery: true },
   /** The form the logout confirmation page posts. */
   end_session_confirmation: { path: `${protocol}/logout/confirm`, methods: ['POST'], errors: 'page' },
+  // OpenID Connect Session Management 1.0 §3.3 at Keycloak's path, and Keycloak's pages around it
+  // (oauth/session-management.ts); framable by the realm's client origins only.
+  check_session_iframe: { path: `${protocol}/login-status-iframe.html`, methods: ['GET'], errors: 'page', discovery: true },
+  /** Keycloak's origin check the iframe makes: 204 when the origin may ask about the client, else 403. */
+  check_session_iframe_init: { path: `${protocol}/login-status-iframe.html/init`, methods: ['GET'], errors: 'json' },
+  /** The third-party cookie probe keycloak-js runs before using the iframe. */
+  third_party_cookies_step1: { path: `${protocol}/3p-cookies/step1.html`, methods: ['GET'], errors: 'page' },
+  third_party_cookies_step2: { path: `${protocol}/3p-cookies/step2.html`, methods: ['GET'], errors: 'page' },
+  /** Their scripts, as files: the pages run no inline script. */
+  check_session_iframe_script: { path: '/resources/session/login-status-iframe.js', methods: ['GET'], errors: 'page' },
+  third_party_cookies_step1_script: { path: '/resources/session/3p-cookies-step1.js', methods: ['GET'], errors: 'page' },
+  third_party_cookies_step2_script: { path: '/resources/session/3p-cookies-step2.js', methods: ['GET'], errors: 'page' },
   introspection_endpoint: {
     path: `${protocol}/token/introspect`, methods: ['POST'], errors: 'json', postOnly: true, discovery: true,
     rateLimits: [{ name: 'introspection_per_ip', by: 'ip' }, { name: 'introspection_per_client', by: 'client' }],
   },
   revocation_endpoint: {
-    path: `${protocol}/revoke`, methods: ['POST'], errors: 'json', cors: 'clients', postOnly: true, discovery: true,
+    path: `${protocol}/revoke`, methods: ['POST'], errors: 'json', cors: 'clients', corsCredentials: true, postOnly: true, discovery: true,
     rateLimits: [{ name: 'revocation_per_ip', by: 'ip' }, { name: 'revocation_per_client', by: 'client' }],
   },
   registration_endpoint: {

@@ -3,6 +3,7 @@
 // Ending the session notifies its clients by back-channel and front-channel logout.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid } from '../http/cookies.js';
+import { forClient } from '../http/cors.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { sendAnswer } from '../http/page-view.js';
@@ -89,6 +90,7 @@ export function logoutRoutes(app: FastifyInstance, s: LogoutDeps): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
     const logout = await validateLogout(s, realm, parseParams(request.method === 'POST' ? request.body : request.query));
+    forClient(request, reply, logout.client);
     const active = await currentSession(s, request, realm);
     if (!active) return signedOut(request, reply, realm, logout);
     const hintNamesSession = logout.hint !== undefined
@@ -99,6 +101,8 @@ export function logoutRoutes(app: FastifyInstance, s: LogoutDeps): void {
     if (logout.postLogoutRedirectUri) fields.post_logout_redirect_uri = logout.postLogoutRedirectUri;
     if (logout.state !== undefined) fields.state = logout.state;
     if (logout.uiLocales !== undefined) fields.ui_locales = logout.uiLocales;
+    // The confirmation page holds a CSRF token for this session: no other origin may read it.
+    forClient(request, reply, undefined);
     return reply.page({
       page: 'logout_confirm', realm, action: endpointUrl(s.config, realm, oauthEndpoints.end_session_confirmation), session: active.session.id, fields,
       clientName: logout.client ? logout.client.metadata.client_name ?? logout.client.clientId : undefined, uiLocales: logout.uiLocales,

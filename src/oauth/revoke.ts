@@ -3,6 +3,7 @@
 // it stops working; an access token without one (client_credentials) is revoked on its own.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest, type ClientAuthDeps } from '../http/client-auth.js';
+import { forClient } from '../http/cors.js';
 import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import type { Needs } from '../services.js';
@@ -18,6 +19,7 @@ export function revokeRoutes(app: FastifyInstance, s: RevokeDeps): void {
     const realm = request.realm!;
     // Public clients take part too (client_id only): they hold tokens and must be able to discard them.
     const { params, client } = await authenticatedRequest(request, s);
+    forClient(request, reply, client);
     if (params.token === undefined) throw new OAuthError('invalid_request', 'token is required');
     // Strix can revoke every token it issues (refresh tokens and every access token), so an
     // unknown token_type_hint is simply ignored and unsupported_token_type (§2.2.1) never applies.

@@ -2,6 +2,7 @@
 // Errors are JSON per §5.2; responses are never cached.
 import type { FastifyInstance } from 'fastify';
 import { authenticatedRequest, type ClientAuthDeps } from '../http/client-auth.js';
+import { forClient } from '../http/cors.js';
 import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { countTokensIssued } from '../ops/metrics.js';
@@ -30,6 +31,7 @@ export function tokenRoutes(app: FastifyInstance, s: TokenEndpointDeps): void {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const realm = request.realm!;
     const { params, client } = await authenticatedRequest(request, s);
+    forClient(request, reply, client);
     assertClientAddressAllowed(client, request.ip, 'json');
     const type = params.grant_type;
     if (type === undefined) throw new OAuthError('invalid_request', 'grant_type is required');

@@ -2,6 +2,7 @@
 // errors per §3.1, DPoP-bound tokens per RFC 9449 §7. Revocation is honoured by checking the token's grant.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorizationToken, challenge, InvalidToken, type TokenScheme } from '../http/bearer.js';
+import { forClient } from '../http/cors.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { issuerOf, type Needs } from '../services.js';
@@ -73,13 +74,14 @@ export function userinfoRoutes(app: FastifyInstance, s: UserinfoDeps): void {
       dpop = presented.scheme === 'DPoP';
       const token = await inspectAccessToken(s, realm, presented.token);
       if (!token) throw new OAuthError('invalid_token', 'the access token is invalid or has expired');
+      const client = await s.store.clients.get(realm.name, token.clientId);
+      forClient(request, reply, client);
       const jkt = token.claims.cnf?.jkt;
       dpop ||= jkt !== undefined;
       await checkSenderConstraint(s, request, reply, realm, presented, jkt);
       if (!token.scope.includes('openid')) throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope');
       if (!token.active || !token.user) throw new OAuthError('invalid_token', 'the access token has been revoked, or its user disabled');
       const requested = claimsNamed(token.user, requestedClaimNames(token.grant?.claims ?? null, 'userinfo'));
-      const client = await s.store.clients.get(realm.name, token.clientId);
       // The sub of the ID token (OIDC Core §5.3.2), pairwise for a pairwise client; mappers cannot change it.
       const claims = {
         ...userinfoClaims(realm, client, token.user, token.scope, { ...requested, ...claimsForScopes(token.user, token.scope) }),

@@ -6,7 +6,7 @@ import { eventTypes } from '../security/audit.js';
 import { parseAddressRule } from '../security/ip-rules.js';
 import { acceptableWebhookUrl } from '../security/webhooks.js';
 import {
-  defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs,
+  defaultBruteForceSettings, defaultEventSettings, defaultPasswordPolicy, defaultRateLimitSettings, defaultRealmSettings, signingAlgs, tokenClaimsShapes,
   type BruteForceSettings, type EventSettings, type MfaPolicy, type PasswordPolicy, type RateLimitSettings, type RealmSettings, type RealmSmtp,
   emailSignInModes, type EmailSignIn,
 } from '../store/realms.js';
@@ -195,6 +195,14 @@ function registrationFields(value: unknown, where: string): string[] {
   return [...new Set(fields)];
 }
 
+/** Scopes granted without being asked for; never openid (what makes a request OpenID Connect) nor offline_access (a user's choice). */
+function defaultScopes(value: unknown, where: string): string[] {
+  const scopes = stringList(value, where);
+  const wrong = scopes.find((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope) || scope === 'openid' || scope === 'offline_access');
+  if (wrong !== undefined) throw new ValidationError(where, `"${wrong}" cannot be a default scope (a scope token other than openid and offline_access)`);
+  return [...new Set(scopes)];
+}
+
 export function parseRealmSettings(raw: JsonObject, where: string): RealmSettings {
   const settings: RealmSettings = { ...defaultRealmSettings, scopes: [] };
   for (const name of settingNames) {
@@ -244,6 +252,11 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
     } else if (name === 'email_sign_in') {
       if (!emailSignInModes.includes(value as never)) throw new ValidationError(`${where}.${name}`, `must be one of ${emailSignInModes.join(', ')}`);
       settings.email_sign_in = value as EmailSignIn;
+    } else if (name === 'default_scopes') {
+      settings.default_scopes = defaultScopes(value, `${where}.default_scopes`);
+    } else if (name === 'token_claims') {
+      if (!tokenClaimsShapes.includes(value as never)) throw new ValidationError(`${where}.token_claims`, `must be one of ${tokenClaimsShapes.map((v) => `"${v}"`).join(', ')}`);
+      settings.token_claims = value as RealmSettings['token_claims'];
     } else {
       settings[name] = optionalPositiveInt(value, `${where}.${name}`)!;
     }

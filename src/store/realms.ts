@@ -82,6 +82,10 @@ export const defaultEventSettings: EventSettings = { enabled: true, retention_da
  */
 export type MfaPolicy = 'optional' | 'required' | { required_for_roles: string[] };
 
+/** The claims tokens carry: Strix's own, or Keycloak's on top of them (src/tokens/keycloak-claims.ts). */
+export const tokenClaimsShapes = ['strix', 'keycloak'] as const;
+export type TokenClaimsShape = (typeof tokenClaimsShapes)[number];
+
 export interface RealmSettings {
   access_token_lifetime: number;
   id_token_lifetime: number;
@@ -141,6 +145,13 @@ export interface RealmSettings {
   email_sign_in_lifetime: number;
   /** Upstream OpenID Connect providers users may sign in with (src/identity/brokering.ts, docs/identity-providers.md). */
   identity_providers: IdentityProvider[];
+  /** "keycloak": access and ID tokens also carry Keycloak's claims (realm_access, resource_access, typ, azp, …). */
+  token_claims: TokenClaimsShape;
+  /**
+   * Added to every OpenID Connect authorization request (one with `openid`) for the clients whose `scope`
+   * allows them, like Keycloak's default client scopes: keycloak-js asks for `openid` alone.
+   */
+  default_scopes: string[];
 }
 
 /** How an upstream account that is new to Strix meets an existing user with its (verified) address. */
@@ -287,6 +298,8 @@ export const defaultRealmSettings: RealmSettings = {
   email_sign_in: 'off',
   email_sign_in_lifetime: 600,
   identity_providers: [],
+  token_claims: 'strix',
+  default_scopes: [],
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }

@@ -1,6 +1,8 @@
-// Refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2): opaque, hash-stored, rotated on every use.
+// Refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2): hash-stored, rotated on every use. The caller
+// makes the token (a JWT in Keycloak's shape, src/tokens/refresh-token.ts, or any other secret);
+// the store keeps only the hash of the whole text, so that a token is honoured exactly as issued.
 import type { Kysely } from 'kysely';
-import { randomToken, sha256 } from '../runtime.js';
+import { sha256 } from '../runtime.js';
 import type { Database } from './schema.js';
 
 export interface FoundRefreshToken {
@@ -9,31 +11,32 @@ export interface FoundRefreshToken {
   dpopJkt: string | null;
 }
 
+/** A refresh token to store: its text (shown once, never stored) and what it is for. */
+export interface NewRefreshToken { token: string; grantId: string; expiresAt: number; dpopJkt: string | null }
+
 export function refreshTokensRepository(db: Kysely<Database>) {
+  const row = (next: NewRefreshToken, now: number) => ({
+    hash: sha256(next.token), grant_id: next.grantId, created_at: now, expires_at: next.expiresAt, used_at: null, dpop_jkt: next.dpopJkt,
+  });
   return {
-    async issue(grantId: string, expiresAt: number, now: number, dpopJkt: string | null = null): Promise<string> {
-      const token = randomToken();
-      await db.insertInto('refresh_tokens').values({ hash: sha256(token), grant_id: grantId, created_at: now, expires_at: expiresAt, used_at: null, dpop_jkt: dpopJkt }).execute();
-      return token;
+    async issue(next: NewRefreshToken, now: number): Promise<void> {
+      await db.insertInto('refresh_tokens').values(row(next, now)).execute();
     },
     async find(token: string): Promise<FoundRefreshToken | undefined> {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('hash', '=', sha256(token)).executeTakeFirst();
-      return row && { grantId: row.grant_id, issuedAt: row.created_at, expiresAt: row.expires_at, used: row.used_at !== null, dpopJkt: row.dpop_jkt };
+      const found = await db.selectFrom('refresh_tokens').selectAll().where('hash', '=', sha256(token)).executeTakeFirst();
+      return found && { grantId: found.grant_id, issuedAt: found.created_at, expiresAt: found.expires_at, used: found.used_at !== null, dpopJkt: found.dpop_jkt };
     },
     /**
-     * Uses the token up and issues its successor in one transaction (one commit, one fsync); undefined
+     * Uses the token up and stores its successor in one transaction (one commit, one fsync); false
      * when it was already used, for every caller but one, so a second use is always detected as reuse.
      */
-    async rotate(token: string, next: { grantId: string; expiresAt: number; dpopJkt: string | null }, now: number): Promise<string | undefined> {
+    async rotate(token: string, next: NewRefreshToken, now: number): Promise<boolean> {
       return db.transaction().execute(async (tx) => {
         const used = await tx.updateTable('refresh_tokens').set({ used_at: now })
           .where('hash', '=', sha256(token)).where('used_at', 'is', null).executeTakeFirst();
-        if (Number(used.numUpdatedRows) !== 1) return undefined;
-        const fresh = randomToken();
-        await tx.insertInto('refresh_tokens').values({
-          hash: sha256(fresh), grant_id: next.grantId, created_at: now, expires_at: next.expiresAt, used_at: null, dpop_jkt: next.dpopJkt,
-        }).execute();
-        return fresh;
+        if (Number(used.numUpdatedRows) !== 1) return false;
+        await tx.insertInto('refresh_tokens').values(row(next, now)).execute();
+        return true;
       });
     },
   };

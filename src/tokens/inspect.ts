@@ -1,5 +1,5 @@
 // "What is this token?": recognises the tokens Strix issues — RFC 9068 access tokens (verified
-// against the realm's keys) and opaque refresh tokens (looked up by hash) — and says whether each
+// against the realm's keys) and refresh tokens (looked up by the hash of their whole text) — and says whether each
 // may still be honoured. UserInfo, introspection (RFC 7662) and revocation (RFC 7009) all ask here.
 import { jwtVerify, type JWTPayload } from 'jose';
 import { issuerOf, type Needs } from '../services.js';

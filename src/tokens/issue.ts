@@ -7,6 +7,7 @@ import type { Realm, SigningAlg } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { signJwt } from './jws.js';
 import type { Keystore } from './keystore.js';
+import { keycloakAccessTokenClaims, keycloakIdTokenClaims } from './keycloak-claims.js';
 import { mergeClaims } from './mappers.js';
 
 export interface IssueContext { issuer: string; realm: Realm; keystore: Keystore; now: number }
@@ -53,6 +54,7 @@ export async function signAccessToken(
     claims.roles = p.user.roles;
   }
   if (p.act) claims.act = p.act;
+  if (ctx.realm.settings.token_claims === 'keycloak') Object.assign(claims, keycloakAccessTokenClaims(p));
   const audience = [...new Set([...(p.audience?.length ? p.audience : [p.client.clientId]), ...p.extraAudiences ?? []])];
   const accessToken = await signJwt({
     ...mergeClaims(claims, p.customClaims ?? {}),
@@ -64,12 +66,13 @@ export async function signAccessToken(
 
 export async function signIdToken(
   ctx: IssueContext,
-  p: { client: Client; grant: Grant; subject: string; accessToken?: string; code?: string; extraClaims?: Record<string, unknown> },
+  p: { client: Client; grant: Grant; user?: User; subject: string; accessToken?: string; code?: string; extraClaims?: Record<string, unknown> },
 ): Promise<string> {
   const alg = p.client.metadata.id_token_signed_response_alg ?? ctx.realm.settings.id_token_signing_alg;
   const key = await ctx.keystore.signingKey(ctx.realm.name, alg);
   const iat = seconds(ctx.now);
   const claims: Record<string, unknown> = { ...p.extraClaims, azp: p.client.clientId };
+  if (ctx.realm.settings.token_claims === 'keycloak') Object.assign(claims, keycloakIdTokenClaims(p));
   if (p.grant.authTime !== null) claims.auth_time = seconds(p.grant.authTime);
   if (p.grant.nonce) claims.nonce = p.grant.nonce;
   if (p.grant.acr) claims.acr = p.grant.acr;

@@ -9,6 +9,7 @@ import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { customClaims, type CustomClaimsDeps } from './custom-claims.js';
 import { signAccessToken, signIdToken, type IssueContext } from './issue.js';
+import { signRefreshToken } from './refresh-token.js';
 import { subjectFor, type SubjectDeps } from './subject.js';
 
 /** What this module uses (services.ts `Needs`). */
@@ -68,7 +69,7 @@ export async function prepareTokens(m: Minting, r: TokenClaimsRequest): Promise<
     realm: m.realm, client: m.client, user: r.user, scope: r.scope, grantType: r.grantType, idToken: r.idTokenClaims,
   }, r.refusal);
   return async (signing) => {
-    const issue: IssueContext = { issuer: m.issuer, realm: m.realm, keystore: m.s.keystore, now: m.now };
+    const issue = issueContext(m);
     const subject = signing.subject ?? (r.user ? await subjectFor(m.s, m.realm.name, m.client, r.user.id) : m.client.clientId);
     const minted: MintedTokens = {};
     if (signing.accessToken) {
@@ -81,7 +82,7 @@ export async function prepareTokens(m: Minting, r: TokenClaimsRequest): Promise<
     if (signing.idToken && signing.grant) {
       const grant = signing.idToken.nonce ? signing.grant : { ...signing.grant, nonce: null };
       minted.idToken = await signIdToken(issue, {
-        client: m.client, grant, subject, accessToken: minted.accessToken, code: signing.idToken.code, extraClaims: custom.idToken,
+        client: m.client, grant, user: r.user, subject, accessToken: minted.accessToken, code: signing.idToken.code, extraClaims: custom.idToken,
       });
     }
     if (signing.refreshToken && signing.grant) {
@@ -98,9 +99,18 @@ export async function mintTokens(m: Minting, r: TokenClaimsRequest, signing: Tok
   return (await prepareTokens(m, r))(signing);
 }
 
-/** A refresh token of a grant; the store keeps its hash, the secret is returned once. */
-export function mintRefreshToken(m: Minting, grant: Grant, expiresAt: number, dpopJkt: string | null = null): Promise<string> {
-  return m.s.store.refreshTokens.issue(grant.id, expiresAt, m.now, dpopJkt);
+const issueContext = (m: Minting): IssueContext => ({ issuer: m.issuer, realm: m.realm, keystore: m.s.keystore, now: m.now });
+
+/** A refresh token of a grant; the store keeps its hash, the token is returned once. */
+export async function mintRefreshToken(m: Minting, grant: Grant, expiresAt: number, dpopJkt: string | null = null): Promise<string> {
+  const token = await signedRefreshToken(m, grant, expiresAt);
+  await m.s.store.refreshTokens.issue({ token, grantId: grant.id, expiresAt, dpopJkt }, m.now);
+  return token;
+}
+
+/** A refresh token's text, not stored yet: rotation stores it in the commit that uses up its predecessor. */
+export function signedRefreshToken(m: Minting, grant: Grant, expiresAt: number): Promise<string> {
+  return signRefreshToken(issueContext(m), { client: m.client, grant, expiresAt });
 }
 
 /** When a new user grant ends: offline ones live long, others within the refresh token's absolute lifetime. */

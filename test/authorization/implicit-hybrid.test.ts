@@ -353,7 +353,7 @@ for (const database of databases) {
 
     test('IMPL-02, COMMON-06, BCP-19: response_type=id_token puts a signed ID token with the nonce and state in the fragment, and no code or access token', async () => {
       const fragment = fragmentOf(await authorize({ response_type: 'id_token' }));
-      assert.deepEqual([...fragment.keys()].sort(), ['id_token', 'iss', 'state']);
+      assert.deepEqual([...fragment.keys()].sort(), ['id_token', 'iss', 'session_state', 'state']);
       assert.equal(fragment.get('state'), 'st');
       assert.equal(fragment.get('iss'), server.issuer());
       assert.equal(fragment.get('code'), null);

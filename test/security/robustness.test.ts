@@ -23,6 +23,8 @@ const endpoints = [
   { method: 'GET', path: 'protocol/openid-connect/logout' },
   { method: 'POST', path: 'protocol/openid-connect/logout' },
   { method: 'POST', path: 'protocol/openid-connect/logout/confirm' },
+  { method: 'GET', path: 'protocol/openid-connect/login-status-iframe.html' },
+  { method: 'GET', path: 'protocol/openid-connect/login-status-iframe.html/init' },
   { method: 'POST', path: 'protocol/openid-connect/auth/device' },
   { method: 'POST', path: 'protocol/openid-connect/ext/par/request' },
   { method: 'POST', path: 'protocol/openid-connect/registrations' },

@@ -5,7 +5,8 @@ import type { Needs } from '../../services.js';
 import { narrowedResources } from '../../tokens/resources.js';
 import { recordEvent } from '../../security/audit.js';
 import { parseScope } from '../../tokens/scopes.js';
-import { nextRefreshToken, tokensForUser, type GrantDeps, type GrantType } from './grant.js';
+import { signedRefreshToken } from '../../tokens/mint.js';
+import { minting, nextRefreshToken, tokensForUser, type GrantDeps, type GrantType } from './grant.js';
 
 /** What this grant uses (services.ts `Needs`). */
 export type RefreshTokenGrantDeps = Needs<'audit' | 'log', 'grants' | 'refreshTokens' | 'users'> & GrantDeps;
@@ -46,9 +47,10 @@ export const refreshToken: GrantType<RefreshTokenGrantDeps> = {
     const audience = narrowedResources(ctx.realm, client, params, grant.resources);
     const user = grant.userId === null ? undefined : await s.store.users.findById(grant.userId);
     if (!user || !user.enabled) throw new OAuthError('invalid_grant', 'the user is disabled');
-    // Rotation (RFC 9700 §4.14.2): the presented token is used up and its successor issued in one commit.
-    const rotated = await s.store.refreshTokens.rotate(value, { grantId: grant.id, ...nextRefreshToken(ctx, grant) }, now);
-    if (rotated === undefined) throw await reused();   // another request used it a moment ago
-    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, 'refresh', audience, rotated);
+    // Rotation (RFC 9700 §4.14.2): the presented token is used up and its successor stored in one commit.
+    const next = nextRefreshToken(ctx, grant);
+    const successor = await signedRefreshToken(minting(ctx), grant, next.expiresAt);
+    if (!(await s.store.refreshTokens.rotate(value, { token: successor, grantId: grant.id, ...next }, now))) throw await reused();   // another request used it a moment ago
+    return tokensForUser(ctx, grant, user, requested.length > 0 ? requested : granted, 'refresh', audience, successor);
   },
 };
