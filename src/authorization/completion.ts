@@ -82,7 +82,7 @@ export async function complete(
   }
   const grant = await s.store.grants.create({
     realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id,
-    scope: scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: assertedAcr(authorization, active.session),
+    scope: scope.join(' '), authTime: active.session.authTime, amr: active.session.amr, acr: assertedAcr(authorization, active.session), ...(active.session.idp ? { idp: active.session.idp } : {}),
     nonce: authorization.nonce ?? null, claims: (authorization.claims as Record<string, unknown> | undefined) ?? null,
     offline, expiresAt: grantExpiry(realm, client, offline, now), resources: authorization.resources,
   }, now);

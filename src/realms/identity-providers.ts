@@ -7,7 +7,7 @@ import {
 } from '../store/realms.js';
 import { ValidationError } from '../validation.js';
 
-const fields = ['alias', 'display_name', 'type', 'issuer', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'claim_mappers'];
+const fields = ['alias', 'display_name', 'type', 'issuer', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers'];
 /** Attributes a mapper may not write: the ones Strix sets itself. */
 const protectedAttributes = ['sub', 'email', 'email_verified', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'roles', 'scope', 'cnf', 'act'];
 const claimName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
@@ -70,7 +70,7 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
     ...(secret ? { client_secret: { env: String((secret as JsonObject).env) } } : {}),
     token_endpoint_auth_method: oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post'] as const, 'client_secret_basic'),
     scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),
-    trust_email: flag('trust_email'), hide_on_login_page: flag('hide_on_login_page'),
+    trust_email: flag('trust_email'), hide_on_login_page: flag('hide_on_login_page'), accept_mfa: flag('accept_mfa'),
     claim_mappers: parseMappers(value.claim_mappers, `${where}.claim_mappers`),
   };
 }

@@ -25,6 +25,8 @@ export interface Grant {
   resources: string[];
   /** For a token exchange (RFC 8693), the grant of the token exchanged: revoking it ends this one too. */
   parentId: string | null;
+  /** The upstream provider of the sign-in the grant came from (the tokens' idp claim). */
+  idp?: string;
 }
 
 /** What creating a grant takes; `resources` defaults to none, `parentId` to null. */
@@ -38,7 +40,7 @@ export function grantsRepository(db: Kysely<Database>, reads: ReadCache) {
     id: row.id, realm: row.realm, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id,
     scope: row.scope, authTime: row.auth_time, amr: JSON.parse(row.amr) as string[], acr: row.acr,
     nonce: row.nonce, claims: row.claims === null ? null : JSON.parse(row.claims) as Record<string, unknown>, offline: row.offline === 1, expiresAt: row.expires_at, revoked: row.revoked_at !== null,
-    resources: row.resources === null ? [] : JSON.parse(row.resources) as string[], parentId: row.parent_id,
+    resources: row.resources === null ? [] : JSON.parse(row.resources) as string[], parentId: row.parent_id, ...(row.idp ? { idp: row.idp } : {}),
   });
   return {
     async create(g: NewGrant, now: number): Promise<Grant> {
@@ -49,6 +51,7 @@ export function grantsRepository(db: Kysely<Database>, reads: ReadCache) {
         id, realm: g.realm, client_id: g.clientId, user_id: g.userId, session_id: g.sessionId, scope: g.scope,
         auth_time: g.authTime, amr: JSON.stringify(g.amr), acr: g.acr, nonce: g.nonce, claims: g.claims === null ? null : JSON.stringify(g.claims), offline: g.offline ? 1 : 0,
         created_at: now, expires_at: g.expiresAt, revoked_at: null, resources: resources.length > 0 ? JSON.stringify(resources) : null, parent_id: parentId,
+        idp: g.idp ?? null,
       }).execute();
       return { ...g, id, revoked: false, resources, parentId };
     },

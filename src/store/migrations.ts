@@ -434,6 +434,9 @@ const identityProviders: Migration = {
       .addPrimaryKeyConstraint('user_identities_pk', ['realm', 'provider', 'subject'])
       .execute();
     await db.schema.createIndex('user_identities_user').on('user_identities').columns(['user_id']).execute();
+    // The provider a session was signed in with, and the grants made from it: the tokens' idp claim.
+    await db.schema.alterTable('sessions').addColumn('idp', 'text').execute();
+    await db.schema.alterTable('grants').addColumn('idp', 'text').execute();
   },
 };
 

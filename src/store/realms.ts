@@ -174,6 +174,8 @@ export interface IdentityProvider {
   /** The provider's verified addresses are verified here too, and may link to an existing user without proof. */
   trust_email: boolean;
   hide_on_login_page: boolean;
+  /** A sign-in whose ID token says `mfa` in its amr (RFC 8176) counts as two factors here: the realm's MFA policy is met. */
+  accept_mfa: boolean;
   /** How the provider's claims become the user's attributes and roles, at the first sign-in and at each sync. */
   claim_mappers: ProviderClaimMapper[];
 }

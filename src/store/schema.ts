@@ -18,6 +18,8 @@ export interface UserRoleTable { user_id: string; role: string }
 export interface SessionTable {
   id: string; realm: string; user_id: string; secret_hash: string; auth_time: number; amr: string;
   acr: string; created_at: number; last_seen_at: number; expires_at: number; ended_at: number | null;
+  /** The upstream provider that signed the user in (src/identity/brokering.ts); null otherwise. */
+  idp: string | null;
 }
 export interface InteractionTable {
   id_hash: string; realm: string; client_id: string; request: string; session_id: string | null;
@@ -27,6 +29,8 @@ export interface GrantTable {
   id: string; realm: string; client_id: string; user_id: string | null; session_id: string | null;
   scope: string; auth_time: number | null; amr: string; acr: string | null; nonce: string | null; claims: string | null;
   offline: number; created_at: number; expires_at: number; revoked_at: number | null;
+  /** The upstream provider of the sign-in the grant came from; null otherwise. */
+  idp: string | null;
   /** RFC 8707 resources as a JSON list; null for none. */
   resources: string | null;
   /** The grant a token exchange derived this one from (RFC 8693); null otherwise. */

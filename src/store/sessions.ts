@@ -11,12 +11,14 @@ export interface Session {
   amr: string[];
   acr: string;
   expiresAt: number;
+  /** The upstream provider that signed the user in (its alias), if one did. */
+  idp?: string;
 }
 
 export function sessionsRepository(db: Kysely<Database>) {
   const toSession = (row: Database['sessions']): Session => ({
     id: row.id, realm: row.realm, userId: row.user_id, authTime: row.auth_time,
-    amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at,
+    amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at, ...(row.idp ? { idp: row.idp } : {}),
   });
   return {
     /** Returns the session and the cookie secret (shown once). */
@@ -25,7 +27,7 @@ export function sessionsRepository(db: Kysely<Database>) {
       const id = randomToken(16);
       await db.insertInto('sessions').values({
         id, realm: s.realm, user_id: s.userId, secret_hash: sha256(secret), auth_time: s.authTime,
-        amr: JSON.stringify(s.amr), acr: s.acr, created_at: now, last_seen_at: now, expires_at: s.expiresAt, ended_at: null,
+        amr: JSON.stringify(s.amr), acr: s.acr, created_at: now, last_seen_at: now, expires_at: s.expiresAt, ended_at: null, idp: s.idp ?? null,
       }).execute();
       return { session: { ...s, id }, secret };
     },

@@ -51,6 +51,7 @@ export async function signAccessToken(
     if (p.grant.authTime !== null) claims.auth_time = seconds(p.grant.authTime);
     if (p.grant.acr) claims.acr = p.grant.acr;
     if (p.grant.sessionId) claims.sid = p.grant.sessionId;
+    if (p.grant.idp) claims.idp = p.grant.idp;
     claims.roles = p.user.roles;
   }
   if (p.act) claims.act = p.act;
@@ -78,6 +79,7 @@ export async function signIdToken(
   if (p.grant.acr) claims.acr = p.grant.acr;
   if (p.grant.amr.length > 0) claims.amr = p.grant.amr;
   if (p.grant.sessionId) claims.sid = p.grant.sessionId;
+  if (p.grant.idp) claims.idp = p.grant.idp;
   if (p.accessToken) claims.at_hash = leftHalfHash(p.accessToken, alg);
   if (p.code) claims.c_hash = leftHalfHash(p.code, alg);
   return signJwt({

@@ -98,7 +98,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
         return showLink(s, request, reply, realm, provider, pending, resolution.existing.username);
       }
       return firstFactorGiven(s, request, reply, {
-        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr,
+        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr, idp: provider.alias, acr: acrOf(provider, account.amr),
         attempt: { realm, username: resolution.user.username, ip: request.ip, log: request.log },
       });
     } catch (error) {
@@ -128,7 +128,8 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
     clearRealmCookie(reply, cookieScope(s.config.publicUrl, realm.name), linkCookie);
     await linkAccount(s, realm, provider, pending.account, user, request.ip);
     if (isDeviceAuthorization(authorization)) throw new PageError('Sign-in expired', t.interactionExpired);
-    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr: [...new Set([...pending.account.amr, 'pwd'])] });
+    const amr = [...new Set([...pending.account.amr, 'pwd'])];
+    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr, idp: provider.alias, acr: acrOf(provider, amr) });
   });
 }
 
@@ -225,6 +226,9 @@ async function sendLinkedAccounts(
     }),
   }), status);
 }
+
+/** The provider's multi-factor sign-in counts as two factors where the admin accepts it (`accept_mfa`); one otherwise. */
+const acrOf = (provider: IdentityProvider, amr: string[]): string => (provider.accept_mfa && amr.includes('mfa') ? '2' : '1');
 
 /** Keycloak's redirect URI for a provider: `{issuer}/broker/{alias}/endpoint` (register it at the provider). */
 export function redirectUriOf(s: BrokerPageDeps, realm: Realm, provider: IdentityProvider): string {

@@ -109,7 +109,7 @@ export async function answerDevice(
   const offline = device.scope.includes('offline_access');
   const grant = await s.store.grants.create({
     realm: realm.name, clientId: client.clientId, userId: active.user.id, sessionId: active.session.id, scope: device.scope.join(' '),
-    authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr, nonce: null, claims: null,
+    authTime: active.session.authTime, amr: active.session.amr, acr: active.session.acr, nonce: null, claims: null, ...(active.session.idp ? { idp: active.session.idp } : {}),
     offline, expiresAt: grantExpiry(realm, client, offline, now),
   }, now);
   if (!(await s.store.deviceCodes.answer(device.userCodeHash, { status: 'approved', grantId: grant.id }, now))) {

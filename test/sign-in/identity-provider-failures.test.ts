@@ -6,16 +6,17 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { parseRealmFile } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
+import { redeem } from '../helpers/flows.js';
 import { testRealmWith } from '../helpers/realm.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, UserAgent } from '../helpers/user-agent.js';
 
 const callback = 'http://127.0.0.1:3999/callback';
 
-type Mode = 'good' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
+type Mode = 'good' | 'mfa' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
 
 interface FakeProvider { base: string; mode: Mode; nonce?: string; close(): Promise<void> }
 
@@ -30,7 +31,7 @@ async function startFakeProvider(): Promise<FakeProvider> {
   const idToken = async (key: CryptoKey, claims: Record<string, unknown>, expiresIn = '5m') =>
     new SignJWT({ email: 'fiona@upstream.example', email_verified: true, nonce: fake.nonce, groups: ['staff', 'admins'], department: 'research', ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(String(claims.iss ?? base)).setAudience(String(claims.aud ?? 'broker'))
-      .setSubject('fiona-at-upstream').setIssuedAt().setExpirationTime(expiresIn).sign(key);
+      .setSubject(String(claims.sub ?? 'fiona-at-upstream')).setIssuedAt().setExpirationTime(expiresIn).sign(key);
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', base);
     const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -49,6 +50,7 @@ async function startFakeProvider(): Promise<FakeProvider> {
           case 'bad_signature': return json(200, { id_token: await idToken(stranger, {}) });
           case 'expired': return json(200, { id_token: await idToken(privateKey, {}, '-10m') });
           case 'good': return json(200, { id_token: await idToken(privateKey, {}), access_token: 'at', token_type: 'Bearer' });
+          case 'mfa': return json(200, { id_token: await idToken(privateKey, { sub: 'gina-at-upstream', email: 'gina@upstream.example', amr: ['pwd', 'otp', 'mfa'] }) });
         }
       })();
       return undefined;
@@ -79,6 +81,7 @@ for (const database of databases) {
             ],
           },
           { alias: 'down', display_name: 'Down', issuer: `http://127.0.0.1:${closedPort}`, client_id: 'broker' },
+          { alias: 'strong', display_name: 'Strong', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post', accept_mfa: true },
         ],
       }));
     });
@@ -97,8 +100,8 @@ for (const database of databases) {
       return { browser, leaving };
     }
 
-    async function answered(mode: Mode) {
-      const { browser, leaving } = await leaveFor('corp');
+    async function answered(mode: Mode, alias = 'corp') {
+      const { browser, leaving } = await leaveFor(alias);
       assert.equal(leaving.status, 303);
       const upstream = new URL(leaving.location!);
       assert.equal(upstream.origin, fake.base);
@@ -166,6 +169,19 @@ for (const database of databases) {
       assert.equal((await fionas()).length, 1);
     });
 
+    test('the tokens name the provider (idp), and accept_mfa lets its multi-factor sign-in count as two factors', async () => {
+      const { page } = await answered('mfa', 'strong');
+      assert.ok(page.location?.startsWith(callback), `${page.status} ${page.html.slice(0, 200)}`);
+      const code = new URL(page.location!).searchParams.get('code')!;
+      const tokens = await redeem(server, 'trusted', { code, redirectUri: callback, state: 's', callback: new URL(page.location!).searchParams });
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      const idToken = decodeJwt(tokens.body.id_token as string);
+      assert.equal(idToken.idp, 'strong');
+      assert.equal(idToken.acr, '2');
+      assert.deepEqual(idToken.amr, ['pwd', 'otp', 'mfa']);
+      assert.equal(decodeJwt(tokens.body.access_token as string).idp, 'strong');
+    });
+
     test('an unknown provider alias is a page, not an error', async () => {
       const page = await new UserAgent(server.url).open(`${server.issuer()}/broker/nobody/endpoint?state=x&code=y`);
       assert.equal(page.status, 404);
@@ -182,7 +198,7 @@ describe('identity_providers realm setting', () => {
   test('defaults fill in what a provider leaves out', () => {
     assert.deepEqual(parse([minimal]), [{
       alias: 'corp', display_name: 'corp', type: 'oidc', issuer: 'https://idp.example.com', client_id: 'strix', token_endpoint_auth_method: 'client_secret_basic',
-      scopes: 'openid profile email', link: 'verified_email', sync: 'on_first_login', trust_email: false, hide_on_login_page: false, claim_mappers: [],
+      scopes: 'openid profile email', link: 'verified_email', sync: 'on_first_login', trust_email: false, hide_on_login_page: false, accept_mfa: false, claim_mappers: [],
     }]);
   });
 

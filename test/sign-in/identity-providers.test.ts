@@ -104,6 +104,8 @@ for (const database of databases) {
         assert.ok(user, 'the user is created in the demo realm');
         assert.equal(claims.sub, user.id);
         assert.deepEqual(claims.amr, ['pwd'], 'the upstream amr');
+        assert.equal(claims.idp, 'corp', 'the provider that signed the user in');
+        assert.equal(claims.acr, '1', 'without accept_mfa a provider\'s sign-in is one factor');
         assert.equal(info.email, 'uma@upstream.example');
         assert.equal(info.email_verified, false, 'not trusted: the address is not verified here');
         assert.equal(info.given_name, 'Uma');

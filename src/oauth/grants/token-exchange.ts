@@ -62,7 +62,7 @@ function childGrant(ctx: GrantContext<TokenExchangeGrantDeps>, subject: Presente
   const signIn = subject.grant ?? subject.signIn;
   return ctx.s.store.grants.create({
     realm: ctx.realm.name, clientId: ctx.client.clientId, userId: subject.user?.id ?? null, sessionId: signIn?.sessionId ?? null,
-    scope: scope.join(' '), authTime: signIn?.authTime ?? null, amr: signIn?.amr ?? [], acr: signIn?.acr ?? null,
+    scope: scope.join(' '), authTime: signIn?.authTime ?? null, amr: signIn?.amr ?? [], acr: signIn?.acr ?? null, ...(subject.grant?.idp ? { idp: subject.grant.idp } : {}),
     nonce: null, claims: null, offline: false, expiresAt, resources, parentId: subject.grant?.id ?? null,
   }, ctx.now);
 }
