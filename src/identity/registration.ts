@@ -11,7 +11,11 @@ import type { User } from '../store/users.js';
 
 export type RegistrationServices = Needs<'clock' | 'audit', 'users'>;
 
-export interface Registration { username: string; email: string; password: string; claims: Record<string, string> }
+export interface Registration {
+  username: string; email: string; password: string; claims: Record<string, string>;
+  /** The terms the person accepted (their URL), recorded on the account with the time. */
+  termsAccepted?: string;
+}
 
 export type WithEmail = User & { email: string };
 
@@ -34,7 +38,7 @@ export async function registerUser(s: RegistrationServices, realm: Realm, r: Reg
   const now = s.clock.now();
   const id = newId();
   try {
-    await s.store.users.create({ id, realm: realm.name, username: r.username, email: r.email, passwordHash, claims: { ...r.claims, email_verified: false }, enabled: true }, now);
+    await s.store.users.create({ id, realm: realm.name, username: r.username, email: r.email, passwordHash, claims: { ...r.claims, email_verified: false, ...(r.termsAccepted ? { terms_accepted: { url: r.termsAccepted, at: Math.floor(now / 1000) } } : {}) }, enabled: true }, now);
   } catch {
     // Another sign-up took the name between the check and the insert (the username is unique).
     return { kind: 'username_taken' };

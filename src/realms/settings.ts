@@ -13,6 +13,7 @@ import {
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import { parseClaimMappers } from '../tokens/mappers.js';
 import { parseIdentityProviders } from './identity-providers.js';
+import { httpsOrLoopback } from '../http/outbound.js';
 import { isResourceUri } from '../tokens/resources.js';
 import { optionalBoolean, optionalPositiveInt, optionalString, stringList, ValidationError } from '../validation.js';
 
@@ -247,6 +248,8 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
       settings.registration_fields = registrationFields(value, `${where}.registration_fields`);
     } else if (name === 'smtp') {
       settings.smtp = parseRealmSmtp(value, `${where}.smtp`);
+    } else if (name === 'terms_url') {
+      settings.terms_url = termsUrl(value, `${where}.terms_url`);
     } else if (name === 'identity_providers') {
       settings.identity_providers = parseIdentityProviders(value, `${where}.identity_providers`);
     } else if (name === 'email_sign_in') {
@@ -278,4 +281,17 @@ export function parseInitialAccessTokens(value: unknown, where: string): string[
     if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new ValidationError(where, 'tokens may only use letters, digits and -._~+/ (RFC 6750 b64token)');
   }
   return [...new Set(tokens)];
+}
+
+/** The terms a new account accepts: an https page (a loopback http one for development), or null. */
+function termsUrl(value: unknown, where: string): string | null {
+  if (value === null) return null;
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new ValidationError(where, 'must be an https URL or null');
+  }
+  if (typeof value !== 'string' || !httpsOrLoopback(url) || url.username !== '' || url.password !== '') throw new ValidationError(where, 'must be an https URL or null');
+  return url.href;
 }

@@ -139,6 +139,8 @@ export interface RealmSettings {
   email_as_username: boolean;
   /** Standard claims the sign-up form asks for and requires (given_name, family_name, …). */
   registration_fields: string[];
+  /** Where the terms a new account must accept are (https); null: the sign-up form asks for none. */
+  terms_url: string | null;
   /** Sign-in by a one-time code sent to the account's verified address, and optionally a link (docs/email.md). */
   email_sign_in: EmailSignIn;
   /** Seconds a sign-in code (and its link) works. */
@@ -297,6 +299,7 @@ export const defaultRealmSettings: RealmSettings = {
   user_registration: false,
   email_as_username: false,
   registration_fields: [],
+  terms_url: null,
   email_sign_in: 'off',
   email_sign_in_lifetime: 600,
   identity_providers: [],

@@ -137,6 +137,8 @@ export interface RegistrationForm { username?: string; email?: string; fields: R
 
 export function registrationPage(p: {
   realm: RealmView; action: string; csrf: string; emailAsUsername: boolean; fields: string[]; values: RegistrationForm; error?: string;
+  /** The terms the new account must accept, where the realm has some. */
+  termsUrl?: string;
 }): string {
   const { realm } = p;
   const t = getEmailMessages(realm.locale);
@@ -175,6 +177,15 @@ export function registrationPage(p: {
           <label for="password_confirm">{t.passwordConfirm}</label>
           <input type="password" id="password_confirm" name="password_confirm" autocomplete="new-password" required />
         </div>
+        {p.termsUrl ? (
+          <>
+            <label class="check">
+              <input type="checkbox" name="terms" value="accept" required />
+              {t.termsAccept}
+            </label>
+            <p class="note terms-link"><a href={p.termsUrl} target="_blank" rel="noopener noreferrer">{t.termsLink}</a></p>
+          </>
+        ) : null}
         <button type="submit" class="btn btn-primary">{t.registerSubmit}</button>
       </form>
     </Layout>,

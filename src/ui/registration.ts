@@ -41,7 +41,7 @@ function show(s: RegistrationPageDeps, request: FastifyRequest, reply: FastifyRe
   return sendPage(reply, registrationPage({
     realm: realmView(s, request, realm), action: endpointUrl(s.config, realm, uiEndpoints.login_registration),
     csrf: csrfToken(s, request, reply, realm.name, 'browser'), emailAsUsername: realm.settings.email_as_username,
-    fields: realm.settings.registration_fields, values, error,
+    fields: realm.settings.registration_fields, values, error, termsUrl: realm.settings.terms_url ?? undefined,
   }), error ? 400 : 200);
 }
 
@@ -56,7 +56,8 @@ function readForm(realm: Realm, params: Params, t: ReturnType<typeof getEmailMes
   if (!isEmailAddress(email)) return { values, error: t.invalidEmail };
   if (Object.values(fields).some((value) => value === '')) return { values, error: t.fieldRequired };
   if ((params.password ?? '') !== (params.password_confirm ?? '')) return { values, error: t.resetMismatch };
-  return { values, registration: { username, email, password: params.password ?? '', claims: fields } };
+  if (realm.settings.terms_url && params.terms !== 'accept') return { values, error: t.termsRequired };
+  return { values, registration: { username, email, password: params.password ?? '', claims: fields, ...(realm.settings.terms_url ? { termsAccepted: realm.settings.terms_url } : {}) } };
 }
 
 export function registrationRoutes(app: FastifyInstance, s: RegistrationPageDeps): void {

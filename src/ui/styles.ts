@@ -155,6 +155,7 @@ form > .btn-primary { margin-top: 8px; }
 .form-links a:hover, .text a:hover { text-decoration: underline; }
 label.check { display: flex; align-items: center; gap: 8px; margin: 0 0 20px; font-weight: 400; }
 label.check input { width: 16px; height: 16px; margin: 0; accent-color: var(--brand); }
+.terms-link { margin: -12px 0 16px 24px; }
 .site-footer { margin-top: 24px; color: var(--muted); font-size: 13px; text-align: center; }
 @media (max-width: 480px) {
   body { padding: 16px 12px; background: var(--card); }

@@ -22,6 +22,7 @@ function registrationRealm() {
   });
   const trusted = (file.realms[0]!.clients as Record<string, unknown>[]).find((c) => c.client_id === 'trusted');
   file.realms.push({ name: 'closed', display_name: 'Closed', clients: [trusted] } as never);
+  file.realms.push({ name: 'terms', display_name: 'Terms', clients: [trusted], user_registration: true, terms_url: 'https://example.com/terms' } as never);
   return file;
 }
 
@@ -145,6 +146,24 @@ for (const database of databases) {
       assert.equal(missing.status, 400);
       assert.match(missing.html, /Fill in every field/);
       assert.equal(await server.services.store.users.findByUsername('demo', 'nina'), undefined);
+    });
+
+    test('where the realm has terms, the form links them and refuses a sign-up that does not accept them', async () => {
+      const browser = new UserAgent(server.url);
+      const login = await signInPage(browser, 'terms');
+      const href = login.html.match(/<a href="([^"]*)">Create an account<\/a>/)![1]!;
+      const form = await browser.open(new URL(href, login.url).href);
+      assert.match(form.html, /<input type="checkbox" name="terms" value="accept" required/);
+      assert.match(form.html, /href="https:\/\/example.com\/terms"/);
+      const fields = { username: 'tara', email: 'tara@example.com', password: newPassword, password_confirm: newPassword };
+      const refused = await browser.submit(form, fields);
+      assert.equal(refused.status, 400);
+      assert.match(refused.html, /Accept the terms of service to create an account/);
+      assert.equal(await server.services.store.users.findByUsername('terms', 'tara'), undefined);
+      const accepted = await browser.submit(form, { ...fields, terms: 'accept' });
+      assert.equal(accepted.status, 200, accepted.html.slice(0, 300));
+      const user = await server.services.store.users.findByUsername('terms', 'tara');
+      assert.deepEqual((user!.claims.terms_accepted as { url: string }).url, 'https://example.com/terms');
     });
 
     test('where the realm does not open sign-up, the sign-in page has no link and the page does not exist', async () => {
