@@ -50,6 +50,7 @@ import { registrationRoutes } from './ui/registration.js';
 import { emailSignInRoutes } from './ui/email-sign-in.js';
 import { accountEmailRoutes } from './ui/account-email.js';
 import { brokerRoutes, linkedAccountRoutes } from './ui/broker.js';
+import { brokerLogoutRoutes } from './oauth/broker-logout.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
 import { registerPageRenderer } from './ui/page-renderer.js';
@@ -164,6 +165,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   accountEmailRoutes(app, s);
   brokerRoutes(app, s);
   linkedAccountRoutes(app, s);
+  brokerLogoutRoutes(app, s);
   mfaActionRoutes(app, s);
   passkeyActionRoutes(app, s);
   tokenRoutes(app, s);

@@ -40,6 +40,8 @@ export interface BrokerState {
 /** The account at the provider, from its verified ID token (and userinfo where the token lacks the address). */
 export interface UpstreamAccount {
   provider: string; subject: string; email?: string; emailVerified: boolean; claims: UserClaims; amr: string[];
+  /** The provider's session (its ID token's sid, OIDC Back-Channel Logout §2.1), if it said. */
+  sid?: string;
   /** What the provider's claim mappers made of its claims: attributes to set, roles to grant, mapped roles its claims no longer grant. */
   mapped: { attributes: Record<string, string>; roles: string[]; notRoles: string[] };
 }
@@ -161,7 +163,8 @@ export async function finishUpstream(
     // OIDC Core §5.3.2: the userinfo sub must be the ID token's, or the answer is not used.
     if (info.sub === claims.sub) profile = { ...info, ...claims };
   }
-  return accountOf(provider, claims.sub!, profile, claims.amr);
+  const account = accountOf(provider, claims.sub!, profile, claims.amr);
+  return typeof claims.sid === 'string' && claims.sid.length <= 255 ? { ...account, sid: claims.sid } : account;
 }
 
 async function verifyIdToken(
@@ -312,4 +315,31 @@ async function createUser(s: BrokeringDeps, realm: Realm, provider: IdentityProv
   const claims: UserClaims = { ...account.claims, email_verified: account.emailVerified && provider.trust_email };
   await s.store.users.create({ id, realm: realm.name, username, email: account.email ?? null, passwordHash: null, claims, enabled: true }, now);
   return (await s.store.users.findById(id))!;
+}
+
+const backchannelLogoutEvent = 'http://schemas.openid.net/event/backchannel-logout';
+
+/**
+ * A logout token from the provider (OIDC Back-Channel Logout 1.0 §2.6): signed by a key of its JWKS,
+ * its issuer, this client in aud, iat, jti, the back-channel logout event, a sub or a sid, and no
+ * nonce. Returns whom it signs out.
+ */
+export async function verifyLogoutToken(s: Needs<'clock' | 'outbound'>, provider: IdentityProvider, token: string): Promise<{ sub?: string; sid?: string }> {
+  const metadata = await upstreamMetadata(s, provider);
+  try {
+    const { payload } = await jwtVerify(token, keySetOf(s.outbound, metadata.jwks_uri), {
+      issuer: metadata.issuer, audience: provider.client_id, algorithms, clockTolerance: 60, requiredClaims: ['iat', 'jti'],
+    });
+    const events = payload.events as Record<string, unknown> | undefined;
+    if (typeof events !== 'object' || events === null || typeof events[backchannelLogoutEvent] !== 'object') throw new BrokerError('invalid_id_token', 'the logout token has no back-channel logout event');
+    if (payload.nonce !== undefined) throw new BrokerError('invalid_id_token', 'a logout token must not have a nonce');
+    const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
+    const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined;
+    if (!sub && !sid) throw new BrokerError('invalid_id_token', 'the logout token names neither sub nor sid');
+    return { ...(sub ? { sub } : {}), ...(sid ? { sid } : {}) };
+  } catch (error) {
+    if (error instanceof BrokerError) throw error;
+    if (error instanceof OutboundError) throw new BrokerError('unavailable', `the provider's keys could not be fetched (${error.reason})`);
+    throw new BrokerError('invalid_id_token', `the logout token was refused (${(error as errors.JOSEError).code ?? 'invalid'})`);
+  }
 }

@@ -33,13 +33,13 @@ export async function currentSession(s: SsoDeps, request: FastifyRequest, realm:
 
 /** Starts a new SSO session for a user who just authenticated, replacing any previous one. */
 export async function startSession(
-  s: SsoDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, amr: string[], acr: string, idp?: string,
+  s: SsoDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, amr: string[], acr: string, upstream?: { idp: string; idpSid?: string },
 ): Promise<Session> {
   const now = s.clock.now();
   const previous = await currentSession(s, request, realm);
   if (previous) await endSession(s, previous.session.id);
   const { session, secret } = await s.store.sessions.create({
-    realm: realm.name, userId: user.id, authTime: now, amr, acr, expiresAt: now + realm.settings.sso_session_max_lifetime * 1000, ...(idp ? { idp } : {}),
+    realm: realm.name, userId: user.id, authTime: now, amr, acr, expiresAt: now + realm.settings.sso_session_max_lifetime * 1000, ...upstream,
   }, now);
   const scope = cookieScope(s.config.publicUrl, realm.name);
   setSessionCookie(reply, scope, secret);

@@ -42,6 +42,11 @@ export const oauthEndpoints = endpointTable({
     path: `${protocol}/revoke`, methods: ['POST'], errors: 'json', cors: 'clients', corsCredentials: true, postOnly: true, discovery: true,
     rateLimits: [{ name: 'revocation_per_ip', by: 'ip' }, { name: 'revocation_per_client', by: 'client' }],
   },
+  // OIDC Back-Channel Logout 1.0 as the relying party of an upstream provider (docs/identity-providers.md).
+  broker_backchannel_logout: {
+    path: '/realms/:realm/broker/:alias/backchannel-logout', methods: ['POST'], errors: 'json', postOnly: true,
+    rateLimits: [{ name: 'revocation_per_ip', by: 'ip' }],
+  },
   registration_endpoint: {
     path: `${protocol}/registrations`, methods: ['POST'], errors: 'json', discovery: true,
     rateLimits: [{ name: 'registration_per_ip', by: 'ip' }],

@@ -436,6 +436,8 @@ const identityProviders: Migration = {
     await db.schema.createIndex('user_identities_user').on('user_identities').columns(['user_id']).execute();
     // The provider a session was signed in with, and the grants made from it: the tokens' idp claim.
     await db.schema.alterTable('sessions').addColumn('idp', 'text').execute();
+    await db.schema.alterTable('sessions').addColumn('idp_sid', 'text').execute();
+    await db.schema.createIndex('sessions_idp').on('sessions').columns(['realm', 'idp', 'idp_sid']).execute();
     await db.schema.alterTable('grants').addColumn('idp', 'text').execute();
   },
 };

@@ -18,8 +18,9 @@ export interface UserRoleTable { user_id: string; role: string }
 export interface SessionTable {
   id: string; realm: string; user_id: string; secret_hash: string; auth_time: number; amr: string;
   acr: string; created_at: number; last_seen_at: number; expires_at: number; ended_at: number | null;
-  /** The upstream provider that signed the user in (src/identity/brokering.ts); null otherwise. */
+  /** The upstream provider that signed the user in (src/identity/brokering.ts), and its session id (sid); null otherwise. */
   idp: string | null;
+  idp_sid: string | null;
 }
 export interface InteractionTable {
   id_hash: string; realm: string; client_id: string; request: string; session_id: string | null;

@@ -11,14 +11,15 @@ export interface Session {
   amr: string[];
   acr: string;
   expiresAt: number;
-  /** The upstream provider that signed the user in (its alias), if one did. */
+  /** The upstream provider that signed the user in (its alias), if one did, and the provider's own session id (its ID token's sid). */
   idp?: string;
+  idpSid?: string;
 }
 
 export function sessionsRepository(db: Kysely<Database>) {
   const toSession = (row: Database['sessions']): Session => ({
     id: row.id, realm: row.realm, userId: row.user_id, authTime: row.auth_time,
-    amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at, ...(row.idp ? { idp: row.idp } : {}),
+    amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at, ...(row.idp ? { idp: row.idp } : {}), ...(row.idp_sid ? { idpSid: row.idp_sid } : {}),
   });
   return {
     /** Returns the session and the cookie secret (shown once). */
@@ -27,9 +28,17 @@ export function sessionsRepository(db: Kysely<Database>) {
       const id = randomToken(16);
       await db.insertInto('sessions').values({
         id, realm: s.realm, user_id: s.userId, secret_hash: sha256(secret), auth_time: s.authTime,
-        amr: JSON.stringify(s.amr), acr: s.acr, created_at: now, last_seen_at: now, expires_at: s.expiresAt, ended_at: null, idp: s.idp ?? null,
+        amr: JSON.stringify(s.amr), acr: s.acr, created_at: now, last_seen_at: now, expires_at: s.expiresAt, ended_at: null, idp: s.idp ?? null, idp_sid: s.idpSid ?? null,
       }).execute();
       return { session: { ...s, id }, secret };
+    },
+    /** The live sessions an upstream provider signed in: those of its session `idpSid`, or of the user `userId`. */
+    async findByUpstream(realm: string, idp: string, by: { idpSid?: string; userId?: string }, now: number): Promise<Session[]> {
+      let query = db.selectFrom('sessions').selectAll().where('realm', '=', realm).where('idp', '=', idp)
+        .where('ended_at', 'is', null).where('expires_at', '>', now);
+      if (by.idpSid !== undefined) query = query.where('idp_sid', '=', by.idpSid);
+      if (by.userId !== undefined) query = query.where('user_id', '=', by.userId);
+      return (await query.limit(1000).execute()).map(toSession);
     },
     /** The live session a cookie secret names, if it has not ended, expired or gone idle. */
     async findActive(realm: string, secret: string, now: number, idleMs: number): Promise<Session | undefined> {

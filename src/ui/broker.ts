@@ -98,7 +98,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
         return showLink(s, request, reply, realm, provider, pending, resolution.existing.username);
       }
       return firstFactorGiven(s, request, reply, {
-        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr, idp: provider.alias, acr: acrOf(provider, account.amr),
+        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr, upstream: upstreamOf(provider, account), acr: acrOf(provider, account.amr),
         attempt: { realm, username: resolution.user.username, ip: request.ip, log: request.log },
       });
     } catch (error) {
@@ -129,7 +129,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
     await linkAccount(s, realm, provider, pending.account, user, request.ip);
     if (isDeviceAuthorization(authorization)) throw new PageError('Sign-in expired', t.interactionExpired);
     const amr = [...new Set([...pending.account.amr, 'pwd'])];
-    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr, idp: provider.alias, acr: acrOf(provider, amr) });
+    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr, upstream: upstreamOf(provider, pending.account), acr: acrOf(provider, amr) });
   });
 }
 
@@ -229,6 +229,8 @@ async function sendLinkedAccounts(
 
 /** The provider's multi-factor sign-in counts as two factors where the admin accepts it (`accept_mfa`); one otherwise. */
 const acrOf = (provider: IdentityProvider, amr: string[]): string => (provider.accept_mfa && amr.includes('mfa') ? '2' : '1');
+
+const upstreamOf = (provider: IdentityProvider, account: UpstreamAccount) => ({ idp: provider.alias, ...(account.sid ? { idpSid: account.sid } : {}) });
 
 /** Keycloak's redirect URI for a provider: `{issuer}/broker/{alias}/endpoint` (register it at the provider). */
 export function redirectUriOf(s: BrokerPageDeps, realm: Realm, provider: IdentityProvider): string {

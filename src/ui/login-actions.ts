@@ -136,7 +136,7 @@ export async function firstFactorGiven(
   f: {
     realm: Realm; client: Client; authorization: AuthorizationRequest | DeviceAuthorization; id: string; attempt: SignInAttempt; user: User; amr: string[];
     /** A provider that signed the user in, and the acr its sign-in is worth here (default 1). */
-    idp?: string; acr?: string;
+    upstream?: { idp: string; idpSid?: string }; acr?: string;
   },
 ): Promise<FastifyReply> {
   const { realm, client, user } = f;
@@ -145,7 +145,7 @@ export async function firstFactorGiven(
   const factors = await enrolledFactors(s, user);
   if (!factors.totp && factors.passkeys === 0) await recordSuccess(s, f.attempt);
   await endPasswordResets(s, user);
-  const session = await startSession(s, request, reply, realm, user, f.amr, f.acr ?? '1', f.idp);
+  const session = await startSession(s, request, reply, realm, user, f.amr, f.acr ?? '1', f.upstream);
   await s.store.interactions.attachSession(f.id, session.id);
   request.log.info({ realm: realm.name, event: 'login', userId: user.id }, 'signed in');
   await recordEvent(s, { realm, type: 'login_success', userId: user.id, clientId: client.clientId, ip: request.ip, sessionId: session.id, details: { username: user.username, method: f.amr.join(' ') } });

@@ -41,6 +41,29 @@ const endpoints = [
   { method: 'POST', path: 'login-actions/passkey' },
   { method: 'POST', path: 'login-actions/passkey-sign-in' },
   { method: 'POST', path: 'login-actions/passkey-options' },
+  { method: 'GET', path: 'login-actions/forgot-password' },
+  { method: 'POST', path: 'login-actions/forgot-password' },
+  { method: 'GET', path: 'login-actions/reset-password' },
+  { method: 'POST', path: 'login-actions/reset-password' },
+  { method: 'GET', path: 'login-actions/verify-email' },
+  { method: 'POST', path: 'login-actions/verify-email' },
+  { method: 'POST', path: 'login-actions/verify-email-code' },
+  { method: 'GET', path: 'login-actions/registration' },
+  { method: 'POST', path: 'login-actions/registration' },
+  { method: 'POST', path: 'login-actions/email-code' },
+  { method: 'POST', path: 'login-actions/email-code-verify' },
+  { method: 'GET', path: 'login-actions/email-link' },
+  { method: 'POST', path: 'login-actions/email-link' },
+  { method: 'GET', path: 'broker/corp/login' },
+  { method: 'GET', path: 'broker/corp/endpoint' },
+  { method: 'POST', path: 'broker/corp/link' },
+  { method: 'POST', path: 'broker/corp/backchannel-logout' },
+  { method: 'GET', path: 'broker/c%00rp/endpoint' },
+  { method: 'GET', path: 'account/email' },
+  { method: 'POST', path: 'account/email' },
+  { method: 'GET', path: 'account/linked-accounts' },
+  { method: 'POST', path: 'account/linked-accounts/link' },
+  { method: 'POST', path: 'account/linked-accounts/unlink' },
   { method: 'GET', path: 'account/applications' },
   { method: 'POST', path: 'account/applications/revoke' },
   { method: 'GET', path: 'account/mfa' },
@@ -129,6 +152,11 @@ const asText = (part: string | Raw) => typeof part === 'string' ? part : part.te
 /** A master-realm service account holding the admin role, so that the fuzz reaches the admin API past authentication. */
 function fuzzedRealms() {
   const file = testRealm();
+  // Every e-mail and provider page exists: a realm with sign-up, e-mail codes, its own SMTP server (never reached) and a provider.
+  Object.assign(file.realms[0]!, {
+    user_registration: true, email_sign_in: 'code_and_link', smtp: { url: 'smtp://mailer@127.0.0.1:9' },
+    identity_providers: [{ alias: 'corp', issuer: 'http://127.0.0.1:9', client_id: 'strix' }],
+  });
   (file.realms as unknown[]).push({
     name: 'master', display_name: 'Strix',
     clients: [{ client_id: 'ops-bot', client_secret: 'ops-bot-secret', grant_types: ['client_credentials'], scope: 'openid', service_account_roles: ['admin'] }],

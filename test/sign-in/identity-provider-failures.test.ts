@@ -18,7 +18,11 @@ const callback = 'http://127.0.0.1:3999/callback';
 
 type Mode = 'good' | 'mfa' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
 
-interface FakeProvider { base: string; mode: Mode; nonce?: string; close(): Promise<void> }
+interface FakeProvider {
+  base: string; mode: Mode; nonce?: string; close(): Promise<void>;
+  /** A logout token (OIDC Back-Channel Logout §2.4) with these claims over the defaults; `stranger` signs with a key not in the JWKS. */
+  logoutToken(claims: Record<string, unknown>, stranger?: boolean): Promise<string>;
+}
 
 /** An OpenID provider that signs in whoever comes, and answers the token request as `mode` says. */
 async function startFakeProvider(): Promise<FakeProvider> {
@@ -27,9 +31,14 @@ async function startFakeProvider(): Promise<FakeProvider> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const stranger = (await generateKeyPair('ES256')).privateKey;
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-  const fake: FakeProvider = { base, mode: 'good', close: async () => {} };
+  const fake: FakeProvider = {
+    base, mode: 'good', close: async () => {},
+    logoutToken: (claims, useStranger = false) => new SignJWT({ events: { 'http://schemas.openid.net/event/backchannel-logout': {} }, jti: `jti-${Math.random()}`, ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'logout+jwt' }).setIssuer(base).setAudience('broker').setIssuedAt().setExpirationTime('2m')
+      .sign(useStranger ? stranger : privateKey),
+  };
   const idToken = async (key: CryptoKey, claims: Record<string, unknown>, expiresIn = '5m') =>
-    new SignJWT({ email: 'fiona@upstream.example', email_verified: true, nonce: fake.nonce, groups: ['staff', 'admins'], department: 'research', ...claims })
+    new SignJWT({ email: 'fiona@upstream.example', email_verified: true, nonce: fake.nonce, sid: 'upstream-session-1', groups: ['staff', 'admins'], department: 'research', ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(String(claims.iss ?? base)).setAudience(String(claims.aud ?? 'broker'))
       .setSubject(String(claims.sub ?? 'fiona-at-upstream')).setIssuedAt().setExpirationTime(expiresIn).sign(key);
   const server: Server = createServer((request, response) => {
@@ -180,6 +189,27 @@ for (const database of databases) {
       assert.equal(idToken.acr, '2');
       assert.deepEqual(idToken.amr, ['pwd', 'otp', 'mfa']);
       assert.equal(decodeJwt(tokens.body.access_token as string).idp, 'strong');
+    });
+
+    test('a logout token from the provider ends the sessions it signed in; a forged one ends nothing', async () => {
+      const { page } = await answered('good');
+      assert.ok(page.location?.startsWith(callback));
+      const live = () => server.services.store.sessions.findByUpstream('demo', 'corp', { idpSid: 'upstream-session-1' }, server.clock.now());
+      assert.ok((await live()).length >= 1, 'the session remembers the provider\'s sid');
+      const post = async (logoutToken: string) => fetch(`${server.issuer()}/broker/corp/backchannel-logout`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: logoutToken }).toString(),
+      });
+      for (const forged of [await fake.logoutToken({ sid: 'upstream-session-1' }, true), await fake.logoutToken({ sid: 'upstream-session-1', nonce: 'n' }),
+        await fake.logoutToken({ sid: 'upstream-session-1', events: {} }), await fake.logoutToken({})]) {
+        const refused = await post(forged);
+        assert.equal(refused.status, 400);
+        assert.equal((await refused.json() as { error: string }).error, 'invalid_request');
+      }
+      assert.ok((await live()).length >= 1, 'nothing ended by a refused token');
+      const accepted = await post(await fake.logoutToken({ sid: 'upstream-session-1' }));
+      assert.equal(accepted.status, 200);
+      assert.equal(accepted.headers.get('cache-control'), 'no-store');
+      assert.deepEqual(await live(), []);
     });
 
     test('an unknown provider alias is a page, not an error', async () => {
