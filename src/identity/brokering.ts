@@ -77,6 +77,10 @@ async function getJson(outbound: Outbound, url: string, purpose: string, headers
 
 /** The provider's discovery document (OIDC Discovery 1.0), cached for an hour; its issuer must be the configured one (§4.3). */
 export async function upstreamMetadata(s: Needs<'clock' | 'outbound'>, provider: IdentityProvider): Promise<UpstreamMetadata> {
+  if (provider.type === 'oauth2') {
+    // Not OpenID Connect: no discovery, no keys; the endpoints are configured (or come from a preset).
+    return { issuer: '', authorization_endpoint: provider.authorization_endpoint!, token_endpoint: provider.token_endpoint!, jwks_uri: '', userinfo_endpoint: provider.user_endpoint };
+  }
   const cached = metadataCache.get(provider.issuer);
   if (cached && s.clock.now() - cached.fetchedAt < metadataTtlMs) return cached.metadata;
   const body = await guarded(() => getJson(s.outbound, `${provider.issuer}/.well-known/openid-configuration`, 'identity_provider_discovery'));
@@ -122,7 +126,7 @@ export async function startUpstream(
   const url = new URL(metadata.authorization_endpoint);
   const params: Record<string, string> = {
     response_type: 'code', client_id: provider.client_id, redirect_uri: o.redirectUri, scope: provider.scopes,
-    state: state.state, nonce: state.nonce, code_challenge: createHash('sha256').update(state.verifier).digest('base64url'), code_challenge_method: 'S256',
+    state: state.state, ...(provider.type === 'oidc' ? { nonce: state.nonce } : {}), code_challenge: createHash('sha256').update(state.verifier).digest('base64url'), code_challenge_method: 'S256',
     ...(o.loginHint ? { login_hint: o.loginHint } : {}),
   };
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
@@ -152,10 +156,11 @@ export async function finishUpstream(
   } catch {
     throw new BrokerError('token_refused', `the token endpoint answered ${response.status} without JSON`);
   }
-  if (response.status !== 200 || typeof tokens.id_token !== 'string') {
+  if (response.status !== 200 || typeof tokens.error === 'string' || (provider.type === 'oidc' ? typeof tokens.id_token !== 'string' : typeof tokens.access_token !== 'string')) {
     throw new BrokerError('token_refused', `the token endpoint answered ${response.status}${typeof tokens.error === 'string' ? ` (${tokens.error.slice(0, 64)})` : ''}`);
   }
-  const claims = await verifyIdToken(s, metadata, provider, tokens.id_token, state.nonce, typeof tokens.access_token === 'string' ? tokens.access_token : undefined);
+  if (provider.type === 'oauth2') return oauth2Account(s, provider, tokens.access_token as string);
+  const claims = await verifyIdToken(s, metadata, provider, tokens.id_token as string, state.nonce, typeof tokens.access_token === 'string' ? tokens.access_token : undefined);
   let profile: Record<string, unknown> = claims;
   if (typeof claims.email !== 'string' && metadata.userinfo_endpoint && typeof tokens.access_token === 'string') {
     const accessToken = tokens.access_token;
@@ -165,6 +170,37 @@ export async function finishUpstream(
   }
   const account = accountOf(provider, claims.sub!, profile, claims.amr);
   return typeof claims.sid === 'string' && claims.sid.length <= 255 ? { ...account, sid: claims.sid } : account;
+}
+
+/**
+ * An OAuth 2.0 provider's user, read from its API with the access token (GitHub's shapes: `id`,
+ * `login`, `name`, `avatar_url`, and the addresses with `primary` and `verified` from the emails
+ * endpoint). Only an address the provider says is verified counts as verified.
+ */
+async function oauth2Account(s: Needs<'outbound'>, provider: IdentityProvider, accessToken: string): Promise<UpstreamAccount> {
+  const headers = { authorization: `Bearer ${accessToken}`, accept: 'application/json', 'user-agent': 'Strix' };
+  const user = await guarded(() => getJson(s.outbound, provider.user_endpoint!, 'identity_provider_user', headers));
+  const id = typeof user.id === 'number' || typeof user.id === 'string' ? String(user.id) : '';
+  if (id === '' || id.length > 255) throw new BrokerError('invalid_id_token', 'the provider\'s user has no id');
+  let email: string | undefined;
+  let verified = false;
+  if (provider.emails_endpoint) {
+    const response = await guarded(() => s.outbound.request(provider.emails_endpoint!, { purpose: 'identity_provider_emails', headers, timeoutMs, maxBytes }));
+    let list: unknown;
+    try {
+      list = response.status === 200 ? JSON.parse(response.text()) : undefined;
+    } catch {
+      list = undefined;
+    }
+    const addresses = Array.isArray(list) ? list.filter((e): e is { email: string; primary?: boolean; verified?: boolean } => typeof e?.email === 'string') : [];
+    const chosen = addresses.find((e) => e.primary === true && e.verified === true) ?? addresses.find((e) => e.verified === true);
+    if (chosen) { email = chosen.email; verified = true; }
+  }
+  const profile: Record<string, unknown> = {
+    preferred_username: user.login, name: user.name, picture: user.avatar_url,
+    email: email ?? user.email, email_verified: verified,
+  };
+  return accountOf(provider, id, profile, undefined);
 }
 
 async function verifyIdToken(

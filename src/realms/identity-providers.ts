@@ -3,11 +3,11 @@
 import { isObject, type JsonObject } from '../json.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import {
-  identityProviderLinkModes, identityProviderSyncModes, type IdentityProvider, type ProviderClaimMapper,
+  identityProviderLinkModes, identityProviderPresets, identityProviderSyncModes, type IdentityProvider, type ProviderClaimMapper,
 } from '../store/realms.js';
 import { ValidationError } from '../validation.js';
 
-const fields = ['alias', 'display_name', 'type', 'issuer', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers'];
+const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers'];
 /** Attributes a mapper may not write: the ones Strix sets itself. */
 const protectedAttributes = ['sub', 'email', 'email_verified', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'roles', 'scope', 'cnf', 'act'];
 const claimName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
@@ -27,6 +27,17 @@ export function parseIdentityProviders(value: unknown, where: string): IdentityP
   return providers;
 }
 
+/** What a preset fills in; the provider's own fields win (tests point a preset at a local server). */
+const presets: Record<string, { type: 'oidc' | 'oauth2'; display_name: string; scopes: string; issuer?: string; authorization_endpoint?: string; token_endpoint?: string; user_endpoint?: string; emails_endpoint?: string }> = {
+  github: {
+    type: 'oauth2', display_name: 'GitHub', scopes: 'read:user user:email',
+    authorization_endpoint: 'https://github.com/login/oauth/authorize', token_endpoint: 'https://github.com/login/oauth/access_token',
+    user_endpoint: 'https://api.github.com/user', emails_endpoint: 'https://api.github.com/user/emails',
+  },
+  google: { type: 'oidc', display_name: 'Google', scopes: 'openid profile email', issuer: 'https://accounts.google.com' },
+  gitlab: { type: 'oidc', display_name: 'GitLab', scopes: 'openid profile email', issuer: 'https://gitlab.com' },
+};
+
 function parseProvider(value: unknown, where: string): IdentityProvider {
   if (!isObject(value)) throw new ValidationError(where, 'must be an object');
   for (const key of Object.keys(value)) if (!fields.includes(key)) throw new ValidationError(`${where}.${key}`, `is not a provider field (known: ${fields.join(', ')})`);
@@ -37,18 +48,39 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
   };
   const alias = text('alias');
   if (!aliasPattern.test(alias)) throw new ValidationError(`${where}.alias`, 'must be 1 to 32 lower-case letters, digits, - or _, starting with a letter or digit');
-  const type = value.type ?? 'oidc';
-  if (type !== 'oidc') throw new ValidationError(`${where}.type`, 'must be "oidc" (the only type built so far)');
-  const issuer = text('issuer');
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new ValidationError(`${where}.issuer`, 'must be a URL');
+  if (value.preset !== undefined && !identityProviderPresets.includes(value.preset as never)) {
+    throw new ValidationError(`${where}.preset`, `must be one of ${identityProviderPresets.join(', ')}`);
   }
-  if (!httpsOrLoopback(url) || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new ValidationError(`${where}.issuer`, 'must be an https URL (http only for a loopback host) without query, fragment or credentials');
+  const preset = value.preset === undefined ? undefined : presets[value.preset as IdentityProvider['preset'] & string];
+  const type = value.type ?? preset?.type ?? 'oidc';
+  if (type !== 'oidc' && type !== 'oauth2') throw new ValidationError(`${where}.type`, 'must be "oidc" or "oauth2"');
+  if (preset && preset.type !== type) throw new ValidationError(`${where}.type`, `the ${String(value.preset)} preset is of type ${preset.type}`);
+  const url = (name: string, fallback?: string): string => {
+    const v = text(name, fallback);
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      throw new ValidationError(`${where}.${name}`, 'must be a URL');
+    }
+    if (!httpsOrLoopback(parsed) || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '' || (name === 'issuer' && parsed.search !== '')) {
+      throw new ValidationError(`${where}.${name}`, 'must be an https URL (http only for a loopback host) without fragment or credentials');
+    }
+    return v;
+  };
+  if (type === 'oidc') {
+    for (const name of ['authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint']) {
+      if (value[name] !== undefined) throw new ValidationError(`${where}.${name}`, 'is for oauth2 providers: an oidc provider\'s endpoints come from its discovery document');
+    }
+  } else if (value.issuer !== undefined) {
+    throw new ValidationError(`${where}.issuer`, 'is for oidc providers: an oauth2 provider names its endpoints');
   }
+  const issuer = type === 'oidc' ? url('issuer', preset?.issuer) : '';
+  const endpoints = type === 'oauth2' ? {
+    authorization_endpoint: url('authorization_endpoint', preset?.authorization_endpoint), token_endpoint: url('token_endpoint', preset?.token_endpoint),
+    user_endpoint: url('user_endpoint', preset?.user_endpoint),
+    ...(value.emails_endpoint ?? preset?.emails_endpoint ? { emails_endpoint: url('emails_endpoint', preset?.emails_endpoint) } : {}),
+  } : {};
   const secret = value.client_secret;
   if (secret !== undefined && !(isObject(secret) && Object.keys(secret).length === 1 && typeof secret.env === 'string' && envName.test(secret.env))) {
     throw new ValidationError(`${where}.client_secret`, 'must be {"env": "VARIABLE"}: the name of an environment variable of the server holding it');
@@ -63,10 +95,11 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
     if (typeof v !== 'boolean') throw new ValidationError(`${where}.${name}`, 'must be true or false');
     return v;
   };
-  const scopes = text('scopes', 'openid profile email');
-  if (!scopes.split(' ').includes('openid')) throw new ValidationError(`${where}.scopes`, 'must include openid');
+  const scopes = text('scopes', preset?.scopes ?? (type === 'oidc' ? 'openid profile email' : undefined));
+  if (type === 'oidc' && !scopes.split(' ').includes('openid')) throw new ValidationError(`${where}.scopes`, 'must include openid');
   return {
-    alias, display_name: text('display_name', alias), type, issuer: issuer.replace(/\/$/, ''), client_id: text('client_id'),
+    alias, display_name: text('display_name', preset?.display_name ?? alias), type, ...(value.preset ? { preset: value.preset as IdentityProvider['preset'] } : {}),
+    issuer: issuer.replace(/\/$/, ''), ...endpoints, client_id: text('client_id'),
     ...(secret ? { client_secret: { env: String((secret as JsonObject).env) } } : {}),
     token_endpoint_auth_method: oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post'] as const, 'client_secret_basic'),
     scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),

@@ -160,12 +160,26 @@ export interface RealmSettings {
 export const identityProviderLinkModes = ['verified_email', 'manual', 'never'] as const;
 export const identityProviderSyncModes = ['on_first_login', 'on_every_login'] as const;
 
-/** An upstream OpenID Connect provider: discovery at `issuer`, the code flow with PKCE, state and nonce. */
+/** Presets fill in a known provider's issuer (OpenID Connect) or endpoints (OAuth 2.0) and scopes. */
+export const identityProviderPresets = ['github', 'google', 'gitlab'] as const;
+
+/**
+ * An upstream provider: `oidc`, from discovery at `issuer` with the code flow, PKCE, state and nonce;
+ * or `oauth2` (a provider that is not OpenID Connect, like GitHub), its endpoints given and the user
+ * read from its API.
+ */
 export interface IdentityProvider {
   alias: string;
   display_name: string;
-  type: 'oidc';
+  type: 'oidc' | 'oauth2';
+  preset?: typeof identityProviderPresets[number];
+  /** oidc: the issuer, whose discovery document names the endpoints. oauth2: empty. */
   issuer: string;
+  /** oauth2: where the browser signs in, where the code is exchanged, the user's profile, and (GitHub) the user's addresses with whether each is verified. */
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  user_endpoint?: string;
+  emails_endpoint?: string;
   client_id: string;
   /** Read from the server's environment when used: realm settings are stored and exported. */
   client_secret?: { env: string };

@@ -71,12 +71,38 @@ async function startFakeProvider(): Promise<FakeProvider> {
   return fake;
 }
 
+/** A GitHub-shaped OAuth 2.0 server (shapes from GitHub's REST API documentation): token, user, and the user's addresses. */
+async function startFakeGitHub(): Promise<{ base: string; requests: { path: string; headers: Record<string, string | string[] | undefined> }[]; close(): Promise<void> }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const requests: { path: string; headers: Record<string, string | string[] | undefined> }[] = [];
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', base);
+    requests.push({ path: url.pathname, headers: request.headers });
+    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const bearer = request.headers.authorization === 'Bearer gho_test_token';
+    if (url.pathname === '/login/oauth/access_token') return json(200, { access_token: 'gho_test_token', token_type: 'bearer', scope: 'read:user,user:email' });
+    if (url.pathname === '/user') return bearer ? json(200, { id: 4242, login: 'octocat', name: 'Octo Cat', avatar_url: 'https://avatars.example/u/4242', email: null }) : json(401, {});
+    if (url.pathname === '/user/emails') {
+      return bearer ? json(200, [
+        { email: 'octocat@users.noreply.github.com', primary: false, verified: true, visibility: null },
+        { email: 'octo@gh.example', primary: true, verified: true, visibility: 'public' },
+      ]) : json(401, {});
+    }
+    return json(404, {});
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { base, requests, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+}
+
 for (const database of databases) {
   describe(`an upstream provider that misbehaves (${database})`, () => {
     let fake: FakeProvider;
+    let github: Awaited<ReturnType<typeof startFakeGitHub>>;
     let server: TestServer;
     before(async () => {
       fake = await startFakeProvider();
+      github = await startFakeGitHub();
       const closedPort = await freePort();
       server = await startServer(database, testRealmWith({
         identity_providers: [
@@ -91,12 +117,17 @@ for (const database of databases) {
           },
           { alias: 'down', display_name: 'Down', issuer: `http://127.0.0.1:${closedPort}`, client_id: 'broker' },
           { alias: 'strong', display_name: 'Strong', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post', accept_mfa: true },
+          {
+            alias: 'github', preset: 'github', client_id: 'gh-client', authorization_endpoint: `${github.base}/login/oauth/authorize`,
+            token_endpoint: `${github.base}/login/oauth/access_token`, user_endpoint: `${github.base}/user`, emails_endpoint: `${github.base}/user/emails`,
+          },
         ],
       }));
     });
     after(async () => {
       await server?.close();
       await fake?.close();
+      await github?.close();
     });
 
     /** Leaves the sign-in page for `alias`; returns the browser and where the provider must send it back. */
@@ -212,6 +243,23 @@ for (const database of databases) {
       assert.deepEqual(await live(), []);
     });
 
+    test('the github preset (OAuth 2.0, not OpenID Connect): the user and its verified primary address come from the API', async () => {
+      const { browser, leaving } = await leaveFor('github');
+      const upstream = new URL(leaving.location!);
+      assert.equal(`${upstream.origin}${upstream.pathname}`, `${github.base}/login/oauth/authorize`);
+      assert.equal(upstream.searchParams.get('scope'), 'read:user user:email');
+      assert.equal(upstream.searchParams.get('nonce'), null, 'no nonce: there is no ID token');
+      const page = await browser.open(`${upstream.searchParams.get('redirect_uri')}?${new URLSearchParams({ code: 'gh-code', state: upstream.searchParams.get('state')! })}`);
+      assert.ok(page.location?.startsWith(callback), `${page.status} ${page.html.slice(0, 300)}`);
+      const user = await server.services.store.users.findByUsername('demo', 'octocat');
+      assert.ok(user);
+      assert.equal(user.email, 'octo@gh.example', 'the verified primary address');
+      assert.equal(user.claims.name, 'Octo Cat');
+      assert.equal((await server.services.store.userIdentities.forUser(user.id))[0]!.subject, '4242');
+      const api = github.requests.find((r) => r.path === '/user')!;
+      assert.equal(api.headers['user-agent'], 'Strix', 'GitHub\'s API refuses requests without a User-Agent');
+    });
+
     test('an unknown provider alias is a page, not an error', async () => {
       const page = await new UserAgent(server.url).open(`${server.issuer()}/broker/nobody/endpoint?state=x&code=y`);
       assert.equal(page.status, 404);
@@ -224,6 +272,16 @@ describe('identity_providers realm setting', () => {
   const parse = (providers: unknown) => parseRealmFile({ realms: [{ name: 'demo', identity_providers: providers }] }, 'realm.json')[0]!.settings.identity_providers;
   const refused = (providers: unknown, field: RegExp) => assert.throws(() => parse(providers), field);
   const minimal = { alias: 'corp', issuer: 'https://idp.example.com/', client_id: 'strix' };
+
+  test('presets fill in a known provider', () => {
+    const [github] = parse([{ alias: 'gh', preset: 'github', client_id: 'x' }]);
+    assert.equal(github!.type, 'oauth2');
+    assert.equal(github!.display_name, 'GitHub');
+    assert.equal(github!.token_endpoint, 'https://github.com/login/oauth/access_token');
+    const [google] = parse([{ alias: 'google', preset: 'google', client_id: 'x' }]);
+    assert.equal(google!.issuer, 'https://accounts.google.com');
+    assert.equal(google!.scopes, 'openid profile email');
+  });
 
   test('defaults fill in what a provider leaves out', () => {
     assert.deepEqual(parse([minimal]), [{
@@ -241,6 +299,9 @@ describe('identity_providers realm setting', () => {
     refused([{ ...minimal, type: 'saml' }], /identity_providers\[0\]\.type/);
     refused([{ ...minimal, link: 'email' }], /identity_providers\[0\]\.link: must be one of verified_email, manual, never/);
     refused([{ ...minimal, scopes: 'profile email' }], /identity_providers\[0\]\.scopes: must include openid/);
+    refused([{ ...minimal, preset: 'myspace' }], /identity_providers\[0\]\.preset: must be one of github, google, gitlab/);
+    refused([{ alias: 'gh', type: 'oauth2', client_id: 'x' }], /identity_providers\[0\]\.authorization_endpoint: is required/);
+    refused([{ ...minimal, authorization_endpoint: 'https://idp.example.com/auth' }], /authorization_endpoint: is for oauth2 providers/);
     refused([{ ...minimal, extra: true }], /identity_providers\[0\]\.extra: is not a provider field/);
     refused([{ ...minimal, claim_mappers: [{ type: 'claim_to_attribute', claim: 'x', attribute: 'email' }] }], /claim_mappers\[0\]\.attribute: "email" is set by Strix itself/);
     refused([{ ...minimal, claim_mappers: [{ type: 'claim_to_role', claim: 'groups', role: 'admin' }] }], /claim_mappers\[0\]\.value/);
