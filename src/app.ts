@@ -167,7 +167,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   deviceRoutes(app, s);
   deviceVerificationRoutes(app, s);
   parRoutes(app, s);
-  adminApiRoutes(app, s);
+  await adminApiRoutes(app, s);
   const webhooks = startWebhookDelivery(s);
   const mail = startMailDelivery(s);
   // Queued events are written, and the webhook and mail loops stopped, before the store is closed.

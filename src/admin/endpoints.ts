@@ -1,6 +1,16 @@
-// The admin REST API (api.ts): Keycloak's layout under /admin/realms/{realm}/…, realm resolved by the route itself.
+// The admin REST API (api.ts): Keycloak's layout under /admin/realms/{realm}/…. `:realm` is resolved
+// by http/realm.ts after the caller's rights to it are checked (api.ts), so an unknown realm is a 404
+// only to a caller who may see it.
 import { endpointTable } from '../http/endpoint.js';
 
+const realm = '/admin/realms/:realm';
+
 export const adminEndpoints = endpointTable({
-  admin_realm_events: { path: '/admin/realms/:name/events', methods: ['GET'], errors: 'json' },
+  admin_openapi: { path: '/admin/openapi.json', methods: ['GET'], errors: 'json' },
+  admin_realms: { path: '/admin/realms', methods: ['GET', 'POST'], errors: 'json' },
+  admin_realm: { path: realm, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_realm_events: { path: `${realm}/events`, methods: ['GET'], errors: 'json' },
+  admin_clients: { path: `${realm}/clients`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_client: { path: `${realm}/clients/:client_id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_client_secret: { path: `${realm}/clients/:client_id/secret`, methods: ['POST'], errors: 'json' },
 });

@@ -16,6 +16,9 @@ export const eventTypes = [
   'admin_user_created', 'admin_user_password_set', 'admin_user_disabled', 'admin_user_unlocked',
   'admin_client_created', 'admin_client_secret_rotated', 'admin_client_enabled', 'admin_client_disabled',
   'admin_keys_rotated', 'admin_realm_imported',
+  // Changes made through the admin API (src/admin/resource.ts): details name the actor and the resource, with digests of before and after.
+  'admin_realm_created', 'admin_realm_updated', 'admin_realm_deleted', 'admin_client_updated', 'admin_client_deleted',
+  'admin_user_updated', 'admin_user_deleted', 'admin_user_roles_set', 'admin_role_created', 'admin_role_updated', 'admin_role_deleted',
   'email_delivery_failed', 'password_reset_requested', 'password_reset', 'email_verified', 'user_registered',
 ] as const;
 export type EventType = typeof eventTypes[number];

@@ -1,5 +1,6 @@
 // Schema migrations, applied at start (and by `strix migrate`). Append new ones; never edit old ones.
-import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
+import { searchTerms } from './users.js';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -421,6 +422,35 @@ const email: Migration = {
   },
 };
 
+// The admin API (src/admin/): user search by prefix of username, e-mail address or any word of the
+// name, read from an index (one row per term; PostgreSQL compares terms byte by byte, as SQLite
+// does, so that a prefix is a range of the index), composite roles, and the actions a user must take at
+// the next sign-in.
+const adminApi: Migration = {
+  async up(db: Kysely<any>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema.createTable('user_search')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('term', 'text', (c) => (postgres ? c.notNull().modifyEnd(sql`collate "C"`) : c.notNull()))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('user_search_pk', ['realm', 'term', 'user_id'])
+      .execute();
+    await db.schema.createIndex('user_search_user').on('user_search').column('user_id').execute();
+    await db.schema.createTable('role_composites')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('composite', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('role_composites_pk', ['realm', 'role', 'composite'])
+      .execute();
+    await db.schema.alterTable('users').addColumn('required_actions', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    const users = await db.selectFrom('users').select(['id', 'realm', 'username', 'email', 'claims']).execute();
+    for (const user of users as { id: string; realm: string; username: string; email: string | null; claims: string }[]) {
+      const terms = searchTerms(user.username, user.email, JSON.parse(user.claims) as Record<string, unknown>);
+      await db.insertInto('user_search').values(terms.map((term) => ({ realm: user.realm, term, user_id: user.id }))).execute();
+    }
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -439,6 +469,7 @@ const migrations: Record<string, Migration> = {
   '0014_cache_changes': cacheChanges,
   '0015_totp_enrolments': totpEnrolments,
   '0016_email': email,
+  '0017_admin_api': adminApi,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
