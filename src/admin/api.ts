@@ -17,10 +17,11 @@ import { adminClientRoutes, type AdminClientsDeps } from './clients.js';
 import { adminEndpoints } from './endpoints.js';
 import { AdminProblem, sendProblem } from './problems.js';
 import { adminRealmRoutes, type AdminRealmsDeps } from './realms.js';
+import { adminUserRoutes, type AdminUsersDeps } from './users.js';
 import { operation, RealmParams } from './schemas.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AdminApiDeps = Needs<'config', 'events' | 'realms' | 'users'> & AdminApiAccessDeps & AdminRealmsDeps & AdminClientsDeps;
+export type AdminApiDeps = Needs<'config', 'events' | 'realms' | 'users'> & AdminApiAccessDeps & AdminRealmsDeps & AdminClientsDeps & AdminUsersDeps;
 
 /** Methods that only read; any other needs the right to manage the realm. */
 const reads = new Set(['GET', 'HEAD']);
@@ -131,6 +132,7 @@ async function adminApi(admin: FastifyInstance, s: AdminApiDeps): Promise<void> 
   });
   adminRealmRoutes(admin, s);
   adminClientRoutes(admin, s);
+  adminUserRoutes(admin, s);
   route(admin, adminEndpoints.admin_realm_events, {
     GET: {
       schema: operation('Search the realm\'s audit events, newest first', ['events'], { params: RealmParams, querystring: EventsQuery, response: { 200: Type.Array(EventRepresentation) } }),

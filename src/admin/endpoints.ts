@@ -13,4 +13,8 @@ export const adminEndpoints = endpointTable({
   admin_clients: { path: `${realm}/clients`, methods: ['GET', 'POST'], errors: 'json' },
   admin_client: { path: `${realm}/clients/:client_id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
   admin_client_secret: { path: `${realm}/clients/:client_id/secret`, methods: ['POST'], errors: 'json' },
+  admin_users: { path: `${realm}/users`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_user: { path: `${realm}/users/:id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_user_password: { path: `${realm}/users/:id/password`, methods: ['PUT'], errors: 'json' },
+  admin_user_roles: { path: `${realm}/users/:id/roles`, methods: ['GET', 'PUT'], errors: 'json' },
 });
