@@ -17,4 +17,6 @@ export const adminEndpoints = endpointTable({
   admin_user: { path: `${realm}/users/:id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
   admin_user_password: { path: `${realm}/users/:id/password`, methods: ['PUT'], errors: 'json' },
   admin_user_roles: { path: `${realm}/users/:id/roles`, methods: ['GET', 'PUT'], errors: 'json' },
+  admin_roles: { path: `${realm}/roles`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_role: { path: `${realm}/roles/:name`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
 });

@@ -64,6 +64,8 @@ const endpoints = [
   { method: 'POST', path: '/admin/realms/{realm}/users' },
   { method: 'PUT', path: '/admin/realms/{realm}/users/%FF/password' },
   { method: 'PUT', path: '/admin/realms/{realm}/users/x/roles' },
+  { method: 'POST', path: '/admin/realms/{realm}/roles' },
+  { method: 'PUT', path: '/admin/realms/{realm}/roles/viewer' },
   { method: 'GET', path: '/health/ready' },
   { method: 'GET', path: '/health/live' },
   { method: 'GET', path: '/metrics' },
