@@ -18,11 +18,12 @@ import { adminEndpoints } from './endpoints.js';
 import { AdminProblem, sendProblem } from './problems.js';
 import { adminRealmRoutes, type AdminRealmsDeps } from './realms.js';
 import { adminRoleRoutes, type AdminRolesDeps } from './roles.js';
+import { adminSessionRoutes, type AdminSessionsDeps } from './sessions.js';
 import { adminUserRoutes, type AdminUsersDeps } from './users.js';
 import { operation, RealmParams } from './schemas.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AdminApiDeps = Needs<'config', 'events' | 'realms' | 'users'> & AdminApiAccessDeps & AdminRealmsDeps & AdminClientsDeps & AdminUsersDeps & AdminRolesDeps;
+export type AdminApiDeps = Needs<'config', 'events' | 'realms' | 'users'> & AdminApiAccessDeps & AdminRealmsDeps & AdminClientsDeps & AdminUsersDeps & AdminRolesDeps & AdminSessionsDeps;
 
 /** Methods that only read; any other needs the right to manage the realm. */
 const reads = new Set(['GET', 'HEAD']);
@@ -135,6 +136,7 @@ async function adminApi(admin: FastifyInstance, s: AdminApiDeps): Promise<void> 
   adminClientRoutes(admin, s);
   adminUserRoutes(admin, s);
   adminRoleRoutes(admin, s);
+  adminSessionRoutes(admin, s);
   route(admin, adminEndpoints.admin_realm_events, {
     GET: {
       schema: operation('Search the realm\'s audit events, newest first', ['events'], { params: RealmParams, querystring: EventsQuery, response: { 200: Type.Array(EventRepresentation) } }),

@@ -17,6 +17,12 @@ export const adminEndpoints = endpointTable({
   admin_user: { path: `${realm}/users/:id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
   admin_user_password: { path: `${realm}/users/:id/password`, methods: ['PUT'], errors: 'json' },
   admin_user_roles: { path: `${realm}/users/:id/roles`, methods: ['GET', 'PUT'], errors: 'json' },
+  admin_user_sessions: { path: `${realm}/users/:id/sessions`, methods: ['GET'], errors: 'json' },
+  admin_user_logout: { path: `${realm}/users/:id/logout`, methods: ['POST'], errors: 'json' },
+  admin_sessions: { path: `${realm}/sessions`, methods: ['GET'], errors: 'json' },
+  admin_session: { path: `${realm}/sessions/:id`, methods: ['DELETE'], errors: 'json' },
+  admin_keys: { path: `${realm}/keys`, methods: ['GET'], errors: 'json' },
+  admin_keys_rotate: { path: `${realm}/keys/rotate`, methods: ['POST'], errors: 'json' },
   admin_roles: { path: `${realm}/roles`, methods: ['GET', 'POST'], errors: 'json' },
   admin_role: { path: `${realm}/roles/:name`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
 });

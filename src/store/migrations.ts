@@ -442,6 +442,9 @@ const adminApi: Migration = {
       .addColumn('composite', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('role_composites_pk', ['realm', 'role', 'composite'])
       .execute();
+    // The admin API lists a realm's sessions, and a user's, newest first.
+    await db.schema.createIndex('sessions_realm_created').on('sessions').columns(['realm', 'created_at']).execute();
+    await db.schema.createIndex('sessions_user_created').on('sessions').columns(['user_id', 'created_at']).execute();
     await db.schema.alterTable('users').addColumn('required_actions', 'text', (c) => c.notNull().defaultTo('[]')).execute();
     const users = await db.selectFrom('users').select(['id', 'realm', 'username', 'email', 'claims']).execute();
     for (const user of users as { id: string; realm: string; username: string; email: string | null; claims: string }[]) {
