@@ -23,6 +23,12 @@ export const adminEndpoints = endpointTable({
   admin_session: { path: `${realm}/sessions/:id`, methods: ['DELETE'], errors: 'json' },
   admin_keys: { path: `${realm}/keys`, methods: ['GET'], errors: 'json' },
   admin_keys_rotate: { path: `${realm}/keys/rotate`, methods: ['POST'], errors: 'json' },
+  admin_user_groups: { path: `${realm}/users/:id/groups`, methods: ['GET'], errors: 'json' },
+  admin_user_group: { path: `${realm}/users/:id/groups/:group_id`, methods: ['PUT', 'DELETE'], errors: 'json' },
+  admin_groups: { path: `${realm}/groups`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_group: { path: `${realm}/groups/:id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_group_children: { path: `${realm}/groups/:id/children`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_group_members: { path: `${realm}/groups/:id/members`, methods: ['GET'], errors: 'json' },
   admin_roles: { path: `${realm}/roles`, methods: ['GET', 'POST'], errors: 'json' },
   admin_role: { path: `${realm}/roles/:name`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
 });

@@ -442,6 +442,26 @@ const adminApi: Migration = {
       .addColumn('composite', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('role_composites_pk', ['realm', 'role', 'composite'])
       .execute();
+    // Groups nest (parent_id); members hold the roles of their groups and of every ancestor (users.ts).
+    await db.schema.createTable('groups')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('parent_id', 'text', (c) => c.references('groups.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('groups_realm_parent_name').on('groups').columns(['realm', 'parent_id', 'name']).execute();
+    await db.schema.createTable('group_roles')
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('group_roles_pk', ['group_id', 'role'])
+      .execute();
+    await db.schema.createTable('group_members')
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
+      .execute();
+    await db.schema.createIndex('group_members_user').on('group_members').column('user_id').execute();
     // The admin API lists a realm's sessions, and a user's, newest first.
     await db.schema.createIndex('sessions_realm_created').on('sessions').columns(['realm', 'created_at']).execute();
     await db.schema.createIndex('sessions_user_created').on('sessions').columns(['user_id', 'created_at']).execute();

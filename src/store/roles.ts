@@ -59,11 +59,12 @@ export function rolesRepository(db: Kysely<Database>) {
         await setComposites(tx, realm, role);
       });
     },
-    /** Deletes the role: users no longer hold it, and roles that brought it no longer do. True when it existed. */
+    /** Deletes the role: users and groups no longer hold it, and roles that brought it no longer do. True when it existed. */
     async remove(realm: string, name: string): Promise<boolean> {
       return db.transaction().execute(async (tx) => {
         await tx.deleteFrom('user_roles').where('role', '=', name).where('user_id', 'in', tx.selectFrom('users').select('id').where('realm', '=', realm)).execute();
         await tx.deleteFrom('role_composites').where('realm', '=', realm).where((eb) => eb.or([eb('role', '=', name), eb('composite', '=', name)])).execute();
+        await tx.deleteFrom('group_roles').where('role', '=', name).where('group_id', 'in', tx.selectFrom('groups').select('id').where('realm', '=', realm)).execute();
         const result = await tx.deleteFrom('roles').where('realm', '=', realm).where('name', '=', name).executeTakeFirst();
         return Number(result.numDeletedRows) > 0;
       });

@@ -20,6 +20,10 @@ export interface UserSearchTable { realm: string; term: string; user_id: string 
 export interface RoleTable { realm: string; name: string; description: string | null }
 /** A composite role brings `composite` to whoever holds `role` (store/roles.ts). */
 export interface RoleCompositeTable { realm: string; role: string; composite: string }
+/** A group of a realm; `parent_id` nests it (null: top level). */
+export interface GroupTable { id: string; realm: string; name: string; parent_id: string | null; created_at: number }
+export interface GroupRoleTable { group_id: string; role: string }
+export interface GroupMemberTable { group_id: string; user_id: string }
 export interface UserRoleTable { user_id: string; role: string }
 export interface SessionTable {
   id: string; realm: string; user_id: string; secret_hash: string; auth_time: number; amr: string;
@@ -125,6 +129,9 @@ export interface Database {
   roles: RoleTable;
   user_roles: UserRoleTable;
   role_composites: RoleCompositeTable;
+  groups: GroupTable;
+  group_roles: GroupRoleTable;
+  group_members: GroupMemberTable;
   sessions: SessionTable;
   interactions: InteractionTable;
   grants: GrantTable;

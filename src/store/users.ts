@@ -59,9 +59,14 @@ export interface NewUser {
 export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: ReadCache) {
   // A user is read with its roles in one query (users are read on every token, userinfo and
   // introspection request): the roles come as a JSON array, which pg parses and SQLite returns as text.
-  // `roles` are those held, composites expanded at any depth; `assigned_roles` those given directly.
-  const held = sql`with recursive held(role) as (
+  // `roles` are those held: given directly, or to a group the user is in or to any of its ancestors,
+  // with composites expanded at any depth; `assigned_roles` are those given directly.
+  const held = sql`with recursive in_group(id) as (
+      select group_id from group_members where user_id = users.id
+      union select g.parent_id from groups g join in_group on g.id = in_group.id where g.parent_id is not null),
+    held(role) as (
       select role from user_roles where user_id = users.id
+      union select role from group_roles where group_id in (select id from in_group)
       union select c.composite from role_composites c join held on c.role = held.role where c.realm = users.realm)`;
   const roles = dialect === 'sqlite'
     ? sql<string>`(select json_group_array(role) from (${held} select role from held order by role))`.as('roles')
