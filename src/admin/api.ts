@@ -17,6 +17,7 @@ import { adminClientRoutes, type AdminClientsDeps } from './clients.js';
 import { adminEndpoints } from './endpoints.js';
 import { AdminProblem, sendProblem } from './problems.js';
 import { adminRealmRoutes, type AdminRealmsDeps } from './realms.js';
+import { adminCredentialRoutes, type AdminCredentialsDeps } from './credentials.js';
 import { adminGroupRoutes, type AdminGroupsDeps } from './groups.js';
 import { adminRoleRoutes, type AdminRolesDeps } from './roles.js';
 import { adminSessionRoutes, type AdminSessionsDeps } from './sessions.js';
@@ -24,7 +25,7 @@ import { adminUserRoutes, type AdminUsersDeps } from './users.js';
 import { operation, RealmParams } from './schemas.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AdminApiDeps = Needs<'config', 'events' | 'realms' | 'users'> & AdminApiAccessDeps & AdminRealmsDeps & AdminClientsDeps & AdminUsersDeps & AdminRolesDeps & AdminSessionsDeps & AdminGroupsDeps;
+export type AdminApiDeps = Needs<'config', 'events' | 'realms' | 'users'> & AdminApiAccessDeps & AdminRealmsDeps & AdminClientsDeps & AdminUsersDeps & AdminRolesDeps & AdminSessionsDeps & AdminGroupsDeps & AdminCredentialsDeps;
 
 /** Methods that only read; any other needs the right to manage the realm. */
 const reads = new Set(['GET', 'HEAD']);
@@ -139,6 +140,7 @@ async function adminApi(admin: FastifyInstance, s: AdminApiDeps): Promise<void> 
   adminRoleRoutes(admin, s);
   adminSessionRoutes(admin, s);
   adminGroupRoutes(admin, s);
+  adminCredentialRoutes(admin, s);
   route(admin, adminEndpoints.admin_realm_events, {
     GET: {
       schema: operation('Search the realm\'s audit events, newest first', ['events'], { params: RealmParams, querystring: EventsQuery, response: { 200: Type.Array(EventRepresentation) } }),

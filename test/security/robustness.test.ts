@@ -67,6 +67,8 @@ const endpoints = [
   { method: 'POST', path: '/admin/realms/{realm}/roles' },
   { method: 'GET', path: '/admin/realms/{realm}/sessions' },
   { method: 'POST', path: '/admin/realms/{realm}/groups' },
+  { method: 'DELETE', path: '/admin/realms/{realm}/users/x/consents/web' },
+  { method: 'DELETE', path: '/admin/realms/{realm}/users/x/credentials/otp' },
   { method: 'POST', path: '/admin/realms/{realm}/groups/%00/children' },
   { method: 'PUT', path: '/admin/realms/{realm}/users/x/groups/y' },
   { method: 'DELETE', path: '/admin/realms/{realm}/sessions/%FF' },
