@@ -60,7 +60,8 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
   // A user is read with its roles in one query (users are read on every token, userinfo and
   // introspection request): the roles come as a JSON array, which pg parses and SQLite returns as text.
   // `roles` are those held: given directly, or to a group the user is in or to any of its ancestors,
-  // with composites expanded at any depth; `assigned_roles` are those given directly.
+  // with composites expanded at any depth (on PostgreSQL the same query in the function
+  // strix_held_roles, migration 0017, whose plan is kept); `assigned_roles` are those given directly.
   const held = sql`with recursive in_group(id) as (
       select group_id from group_members where user_id = users.id
       union select g.parent_id from groups g join in_group on g.id = in_group.id where g.parent_id is not null),
@@ -70,7 +71,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
       union select c.composite from role_composites c join held on c.role = held.role where c.realm = users.realm)`;
   const roles = dialect === 'sqlite'
     ? sql<string>`(select json_group_array(role) from (${held} select role from held order by role))`.as('roles')
-    : sql<string[]>`(${held} select coalesce(json_agg(role order by role), '[]'::json) from held)`.as('roles');
+    : sql<string[]>`strix_held_roles(users.id, users.realm)`.as('roles');
   const assigned = dialect === 'sqlite'
     ? sql<string>`(select json_group_array(role) from (select role from user_roles where user_id = users.id order by role))`.as('assigned_roles')
     : sql<string[]>`(select coalesce(json_agg(role order by role), '[]'::json) from user_roles where user_id = users.id)`.as('assigned_roles');
