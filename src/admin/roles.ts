@@ -30,26 +30,29 @@ interface RoleInput { name?: string; description?: string | null; composites?: s
 
 const representation = (role: Role) => ({ name: role.name, description: role.description, composites: role.composites });
 
+/**
+ * Composites must be roles of the realm, other than the role itself, and must not bring the role
+ * back (a cycle); the API and the CLI both check them here. Errors name `composites[i]`.
+ */
+export async function checkedComposites(s: Needs<never, 'roles'>, realm: string, name: string, composites: string[]): Promise<string[]> {
+  const defined = new Set(await s.store.roles.list(realm));
+  const graph = await s.store.roles.compositeGraph(realm);
+  graph.set(name, composites);
+  composites.forEach((composite, i) => {
+    const field = `composites[${i}]`;
+    if (!defined.has(composite)) throw new AdminProblem(400, 'Invalid request', `${field}: the realm has no role ${composite}`, field);
+    const seen = new Set<string>();
+    const reaches = (from: string): boolean => from === name || (!seen.has(from) && (seen.add(from), (graph.get(from) ?? []).some(reaches)));
+    if (reaches(composite)) throw new AdminProblem(400, 'Invalid request', `${field}: ${composite} brings ${name} back (composite roles may not form a cycle)`, field);
+  });
+  return [...new Set(composites)];
+}
+
 export function adminRoleRoutes(app: FastifyInstance, s: AdminRolesDeps): void {
   const realmOf = async (request: FastifyRequest): Promise<Realm> =>
     (await s.store.realms.get((request.params as RealmParams).realm)) ?? (() => { throw notFound('such realm'); })();
   const found = async (params: RoleParams): Promise<Role> =>
     (await s.store.roles.get(params.realm, params.name)) ?? (() => { throw notFound(`role ${params.name} in realm ${params.realm}`); })();
-
-  /** Composites must be roles of the realm, other than the role itself, and must not bring the role back (a cycle). */
-  async function checkedComposites(realm: string, name: string, composites: string[]): Promise<string[]> {
-    const defined = new Set(await s.store.roles.list(realm));
-    const graph = await s.store.roles.compositeGraph(realm);
-    graph.set(name, composites);
-    composites.forEach((composite, i) => {
-      const field = `composites[${i}]`;
-      if (!defined.has(composite)) throw new AdminProblem(400, 'Invalid request', `${field}: the realm has no role ${composite}`, field);
-      const seen = new Set<string>();
-      const reaches = (from: string): boolean => from === name || (!seen.has(from) && (seen.add(from), (graph.get(from) ?? []).some(reaches)));
-      if (reaches(composite)) throw new AdminProblem(400, 'Invalid request', `${field}: ${composite} brings ${name} back (composite roles may not form a cycle)`, field);
-    });
-    return [...new Set(composites)];
-  }
 
   route(app, adminEndpoints.admin_roles, {
     GET: {
@@ -65,7 +68,7 @@ export function adminRoleRoutes(app: FastifyInstance, s: AdminRolesDeps): void {
         const realm = await realmOf(request);
         const body = request.body as RoleInput & { name: string };
         if (await s.store.roles.get(realm.name, body.name)) throw conflict(`a role named ${body.name}`, 'name');
-        const role: Role = { name: body.name, description: body.description ?? null, composites: await checkedComposites(realm.name, body.name, body.composites ?? []) };
+        const role: Role = { name: body.name, description: body.description ?? null, composites: await checkedComposites(s, realm.name, body.name, body.composites ?? []) };
         await s.store.roles.create(realm.name, role);
         const after = representation((await s.store.roles.get(realm.name, role.name))!);
         await recordChange(s, request, realm, { type: 'admin_role_created', resource: `roles/${role.name}`, after });
@@ -89,7 +92,7 @@ export function adminRoleRoutes(app: FastifyInstance, s: AdminRolesDeps): void {
         const body = request.body as RoleInput;
         if (body.name !== undefined && body.name !== params.name) throw new AdminProblem(400, 'Invalid request', 'name: a role cannot be renamed; it must be the name in the path', 'name');
         assertIfMatch(request, before);
-        await s.store.roles.update(realm.name, { name: params.name, description: body.description ?? null, composites: await checkedComposites(realm.name, params.name, body.composites ?? []) });
+        await s.store.roles.update(realm.name, { name: params.name, description: body.description ?? null, composites: await checkedComposites(s, realm.name, params.name, body.composites ?? []) });
         const after = representation((await s.store.roles.get(realm.name, params.name))!);
         await recordChange(s, request, realm, { type: 'admin_role_updated', resource: `roles/${params.name}`, before, after });
         return sendResource(reply, after);
