@@ -6,7 +6,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseClientMetadata } from '../clients/metadata.js';
 import { route } from '../http/endpoint.js';
-import type { JsonObject } from '../json.js';
+import { isObject, type JsonObject } from '../json.js';
 import type { Needs } from '../services.js';
 import { storedSecret, type Client, type ClientMetadata } from '../store/clients.js';
 import { adminEndpoints } from './endpoints.js';
@@ -16,7 +16,7 @@ import { assertIfMatch, recordChange, sendResource, type AdminChangeDeps } from 
 import { Conflict, IfMatchHeaders, NoContent, operation, page, PagingQuery, PreconditionFailed, RealmParams, type Paging } from './schemas.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AdminClientsDeps = Needs<'clock' | 'config' | 'sealer', 'clients' | 'grants' | 'realms'> & AdminChangeDeps;
+export type AdminClientsDeps = Needs<'clock' | 'config' | 'sealer', 'clients' | 'grants' | 'realms' | 'registrations'> & AdminChangeDeps;
 
 const uris = (description: string) => Type.Array(Type.String(), { description });
 const optionalSeconds = (description: string) => Type.Integer({ minimum: 1, description: `${description}, in seconds (default: the realm's)` });
@@ -77,6 +77,7 @@ const CreatedClient = Type.Object({ ...optional(metadataProperties), enabled: Ty
 const ClientParams = Type.Object({ realm: Type.String(), client_id: Type.String() }, { additionalProperties: false });
 interface ClientParams { realm: string; client_id: string }
 const Secret = Type.Object({ client_secret: Type.String({ description: 'the new secret, shown this once' }) }, { additionalProperties: false });
+const InitialAccessToken = Type.Object({ token: Type.String({ description: 'a bearer token for the realm\'s registration endpoint (RFC 7591 §3), shown this once' }) });
 
 export function clientRepresentation(client: Client): JsonObject {
   return { ...client.metadata, enabled: client.enabled };
@@ -171,6 +172,22 @@ export function adminClientRoutes(app: FastifyInstance, s: AdminClientsDeps): vo
         await s.store.clients.remove(realm.name, params.client_id);
         await recordChange(s, request, realm, { type: 'admin_client_deleted', resource: `clients/${params.client_id}`, clientId: params.client_id, before });
         return reply.code(204).send();
+      },
+    },
+  });
+
+  route(app, adminEndpoints.admin_initial_access_tokens, {
+    POST: {
+      schema: operation('Issue an initial access token for dynamic client registration, returned once (no body, or {})', ['clients'], { params: RealmParams, response: { 201: InitialAccessToken } }),
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        // No body, or an empty object: a schema cannot say "optional body" without refusing a missing one.
+        const unknown = isObject(request.body) ? Object.keys(request.body)[0] : request.body === undefined ? undefined : 'body';
+        if (unknown !== undefined) throw new AdminProblem(400, 'Invalid request', `${unknown}: this request takes no body members`, unknown);
+        const realm = await realmOf(request);
+        const token = newSecret();
+        await s.store.registrations.addInitialAccessToken(realm.name, s.sealer.digest(token), 'issued', s.clock.now());
+        await recordChange(s, request, realm, { type: 'admin_initial_access_token_issued', resource: 'clients-initial-access' });
+        return reply.code(201).send({ token });
       },
     },
   });

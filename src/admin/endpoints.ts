@@ -12,6 +12,7 @@ export const adminEndpoints = endpointTable({
   admin_realm_events: { path: `${realm}/events`, methods: ['GET'], errors: 'json' },
   admin_clients: { path: `${realm}/clients`, methods: ['GET', 'POST'], errors: 'json' },
   admin_client: { path: `${realm}/clients/:client_id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_initial_access_tokens: { path: `${realm}/clients-initial-access`, methods: ['POST'], errors: 'json' },
   admin_client_secret: { path: `${realm}/clients/:client_id/secret`, methods: ['POST'], errors: 'json' },
   admin_users: { path: `${realm}/users`, methods: ['GET', 'POST'], errors: 'json' },
   admin_user: { path: `${realm}/users/:id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },

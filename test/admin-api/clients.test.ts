@@ -124,6 +124,19 @@ for (const database of databases) {
       assert.equal(await server.services.store.clients.get('other', 'reports'), undefined);
     });
 
+    test('an initial access token issued through the API, shown once, lets a client register dynamically', async () => {
+      const issued = await demoAdmin('POST', '/realms/demo/clients-initial-access');
+      assert.equal(issued.status, 201, JSON.stringify(issued.body));
+      assert.equal((await demoAdmin('POST', '/realms/demo/clients-initial-access', {})).status, 201);
+      assertProblem(await demoAdmin('POST', '/realms/demo/clients-initial-access', { count: 5 }), 400, 'count');
+      assertProblem(await demoViewer('POST', '/realms/demo/clients-initial-access'), 403);
+      const registered = await fetch(`${server.issuer()}/protocol/openid-connect/registrations`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${issued.body.token}` },
+        body: JSON.stringify({ redirect_uris: ['https://app.example.com/cb'] }),
+      });
+      assert.equal(registered.status, 201);
+    });
+
     test('client changes are audit events with the client and the actor', async () => {
       await server.services.audit.flush();
       const events = await admin('GET', '/realms/demo/events?type=admin_client_created&client=reports');

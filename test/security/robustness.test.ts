@@ -60,6 +60,7 @@ const endpoints = [
   { method: 'POST', path: '/admin/realms/{realm}/clients' },
   { method: 'PUT', path: '/admin/realms/{realm}/clients/web' },
   { method: 'POST', path: '/admin/realms/{realm}/clients/%00/secret' },
+  { method: 'POST', path: '/admin/realms/{realm}/clients-initial-access' },
   { method: 'GET', path: '/admin/realms/{realm}/users' },
   { method: 'POST', path: '/admin/realms/{realm}/users' },
   { method: 'PUT', path: '/admin/realms/{realm}/users/%FF/password' },
