@@ -44,6 +44,7 @@ import { Keystore } from './tokens/keystore.js';
 import { createSealer, loadMasterKey } from './tokens/master-key.js';
 import { deviceVerificationRoutes } from './ui/device-verification.js';
 import { loginActionRoutes } from './ui/login-actions.js';
+import { updatePasswordRoutes } from './ui/update-password.js';
 import { passwordResetRoutes } from './ui/password-reset.js';
 import { emailVerificationRoutes } from './ui/email-verification.js';
 import { registrationRoutes } from './ui/registration.js';
@@ -158,6 +159,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   discoveryRoutes(app, s);
   authorizeRoutes(app, s);
   loginActionRoutes(app, s);
+  updatePasswordRoutes(app, s);
   passwordResetRoutes(app, s);
   emailVerificationRoutes(app, s);
   registrationRoutes(app, s);
@@ -178,7 +180,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   deviceRoutes(app, s);
   deviceVerificationRoutes(app, s);
   parRoutes(app, s);
-  adminApiRoutes(app, s);
+  await adminApiRoutes(app, s);
   const webhooks = startWebhookDelivery(s);
   const mail = startMailDelivery(s);
   // Queued events are written, and the webhook and mail loops stopped, before the store is closed.

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { exportRealm, importRealm, readRealmFiles, RealmFileError } from './admin/realm-file.js';
+import { checkedComposites } from './admin/roles.js';
 import { parseClientMetadata } from './clients/metadata.js';
 import { createLogger, createServices } from './app.js';
 import { ConfigError, loadConfig, settings, type SettingName } from './config.js';
@@ -182,6 +183,82 @@ for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
       console.log(`${enabled ? 'enabled' : 'disabled'} client ${clientId}`);
     }));
 }
+
+const roles = program.command('roles').description('manage realm roles (the admin API\'s …/roles)');
+withSettings(roles.command('list').description('list the realm\'s roles with their composites')).requiredOption('--realm <name>', 'realm')
+  .action((o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    for (const role of await s.store.roles.page(o.realm, 0, 1_000_000)) {
+      console.log(`${role.name}${role.composites.length ? `  → ${role.composites.join(', ')}` : ''}${role.description ? `  (${role.description})` : ''}`);
+    }
+  }));
+withSettings(roles.command('add <name>').description('create a role; --composite names roles that come with it'))
+  .requiredOption('--realm <name>', 'realm').option('--description <text>').option('--composite <role...>', 'roles whoever holds this one holds too')
+  .action((name: string, o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    if (!/^[^\s,]{1,100}$/.test(name)) fail('a role name has no spaces or commas');
+    if (await s.store.roles.get(o.realm, name)) fail(`role ${name} already exists in realm ${o.realm}`);
+    const composites = await checkedComposites(s, o.realm, name, o.composite ?? []);
+    await s.store.roles.create(o.realm, { name, description: o.description ?? null, composites });
+    await recordAdmin(s, o.realm, 'admin_role_created', {}, { role: name, composites });
+    console.log(`created role ${name}`);
+  }));
+withSettings(roles.command('remove <name>').description('delete a role: users, groups and composite roles no longer hold it'))
+  .requiredOption('--realm <name>', 'realm')
+  .action((name: string, o) => withServices(o, async (s) => {
+    if (!(await s.store.roles.remove(o.realm, name))) fail(`no role ${name} in realm ${o.realm}`);
+    await recordAdmin(s, o.realm, 'admin_role_deleted', {}, { role: name });
+    console.log(`deleted role ${name}`);
+  }));
+
+const groups = program.command('groups').description('manage groups (the admin API\'s …/groups)');
+/** The group at a path (`/engineering/backend`), or undefined. */
+async function groupAt(s: Services, realm: string, path: string) {
+  let parent: string | null = null;
+  let group;
+  for (const name of path.split('/').filter(Boolean)) {
+    group = (await s.store.groups.children(realm, parent, 0, 1_000_000)).find((g) => g.name === name);
+    if (!group) return undefined;
+    parent = group.id;
+  }
+  return group;
+}
+withSettings(groups.command('list').description('list the realm\'s groups by path, with their roles')).requiredOption('--realm <name>', 'realm')
+  .action((o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    const walk = async (parent: string | null): Promise<void> => {
+      for (const group of await s.store.groups.children(o.realm, parent, 0, 1_000_000)) {
+        console.log(`${group.path}${group.roles.length ? `  roles: ${group.roles.join(', ')}` : ''}`);
+        await walk(group.id);
+      }
+    };
+    await walk(null);
+  }));
+withSettings(groups.command('add <path>').description('create the group at a path such as /engineering/backend (its parent must exist)'))
+  .requiredOption('--realm <name>', 'realm').option('--role <role...>', 'realm roles every member holds')
+  .action((path: string, o) => withServices(o, async (s) => {
+    if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
+    const names = path.split('/').filter(Boolean);
+    const name = names.pop() ?? fail('give the group\'s path, e.g. /engineering');
+    const parent = names.length === 0 ? undefined : (await groupAt(s, o.realm, names.join('/'))) ?? fail(`no group /${names.join('/')} in realm ${o.realm}`);
+    if (await s.store.groups.nameTaken(o.realm, parent?.id ?? null, name)) fail(`group ${path} already exists in realm ${o.realm}`);
+    const defined = new Set(await s.store.roles.list(o.realm));
+    const unknown = (o.role ?? []).find((role: string) => !defined.has(role));
+    if (unknown !== undefined) fail(`realm ${o.realm} has no role ${unknown}`);
+    const id = newId();
+    await s.store.groups.create({ id, realm: o.realm, name, parentId: parent?.id ?? null, roles: o.role ?? [] }, s.clock.now());
+    await recordAdmin(s, o.realm, 'admin_group_created', {}, { path: `/${[...names, name].join('/')}` });
+    console.log(`created group /${[...names, name].join('/')}`);
+  }));
+withSettings(groups.command('add-member <path> <username>').description('make a user a member of a group'))
+  .requiredOption('--realm <name>', 'realm')
+  .action((path: string, username: string, o) => withServices(o, async (s) => {
+    const group = (await groupAt(s, o.realm, path)) ?? fail(`no group ${path} in realm ${o.realm}`);
+    const user = (await s.store.users.findByUsername(o.realm, username)) ?? fail(`no user ${username} in realm ${o.realm}`);
+    await s.store.groups.addMember(group.id, user.id);
+    await recordAdmin(s, o.realm, 'admin_user_groups_changed', { userId: user.id }, { group: group.path });
+    console.log(`${username} is a member of ${group.path}`);
+  }));
 
 withSettings(program.command('registration').command('token').description('issue an initial access token for dynamic client registration; prints it once'))
   .requiredOption('--realm <name>', 'realm')

@@ -17,21 +17,29 @@ export const adminRealm = 'master';
 /** The admin console's public client in the master realm, created at first start (bootstrap.ts). */
 export const adminConsoleClientId = 'strix-admin-console';
 
-/** What the caller may do, realm by realm. */
+/** What the caller may do, realm by realm, and who it is (for the audit log). */
 export interface AdminAccess {
   read(realm: string): boolean;
   manage(realm: string): boolean;
+  /** `client:{client_id}` for a service account, `user:{id}` for an administrator signed in to the console. */
+  actor: string;
 }
 
-const everything: AdminAccess = { read: () => true, manage: () => true };
+const everything = (actor: string): AdminAccess => ({ read: () => true, manage: () => true, actor });
 
-function accessOf(roles: readonly string[]): AdminAccess {
-  if (roles.includes(adminRole)) return everything;
+function accessOf(roles: readonly string[], actor: string): AdminAccess {
+  if (roles.includes(adminRole)) return everything(actor);
   const manages = (realm: string) => roles.includes(`realm-admin:${realm}`);
-  return { manage: manages, read: (realm) => manages(realm) || roles.includes(`realm-viewer:${realm}`) };
+  return { manage: manages, read: (realm) => manages(realm) || roles.includes(`realm-viewer:${realm}`), actor };
 }
 
-/** The caller's access, from the Authorization header; throws InvalidToken (401) or insufficient_scope (403). */
+/** RFC 6750 §3.1: a valid token that this API does not accept is an insufficient_scope (403), not an invalid one. */
+const notForThisApi = () => new OAuthError('insufficient_scope', 'the access token was not issued for the admin API');
+
+/**
+ * The caller's access, from the Authorization header; throws InvalidToken (401: no token, or one that
+ * is not active, or whose client is disabled) or insufficient_scope (403: a token of another client).
+ */
 export async function adminAccess(s: AdminApiAccessDeps, authorization: string | undefined): Promise<AdminAccess> {
   const bearer = bearerToken(authorization, 'an access token');
   const master = await s.store.realms.get(adminRealm);
@@ -40,14 +48,14 @@ export async function adminAccess(s: AdminApiAccessDeps, authorization: string |
   // RFC 9449 §7.1: a DPoP-bound token is good only with a proof of its key; this API takes bearer tokens alone.
   if (token.claims.cnf?.jkt) throw new InvalidToken('a DPoP-bound access token cannot be used as a bearer token');
   const client = await s.store.clients.get(adminRealm, token.clientId);
-  if (!client?.enabled) throw new InvalidToken('the access token was not issued for the admin API');
+  if (!client?.enabled) throw new InvalidToken('the client the access token was issued to is disabled or gone');
   if (client.clientId === adminConsoleClientId && token.user) {
     // Roles are read from the user as stored now, not from the token: a role taken away counts at once.
     if (!token.user.roles.includes(adminRole)) throw new OAuthError('insufficient_scope', `the token's user does not hold the ${adminRealm} realm's ${adminRole} role`);
-    return everything;
+    return everything(`user:${token.user.id}`);
   }
-  if (isServiceAccount(client) && token.grant === undefined) return accessOf(client.metadata.service_account_roles!);
-  throw new InvalidToken('the access token was not issued for the admin API');
+  if (isServiceAccount(client) && token.grant === undefined) return accessOf(client.metadata.service_account_roles!, `client:${client.clientId}`);
+  throw notForThisApi();
 }
 
 /** Read from the client as stored now, like a user's roles. */

@@ -1,6 +1,39 @@
-// The admin REST API (api.ts): Keycloak's layout under /admin/realms/{realm}/…, realm resolved by the route itself.
+// The admin REST API (api.ts): Keycloak's layout under /admin/realms/{realm}/…. `:realm` is resolved
+// by http/realm.ts after the caller's rights to it are checked (api.ts), so an unknown realm is a 404
+// only to a caller who may see it.
 import { endpointTable } from '../http/endpoint.js';
 
+const realm = '/admin/realms/:realm';
+
 export const adminEndpoints = endpointTable({
-  admin_realm_events: { path: '/admin/realms/:name/events', methods: ['GET'], errors: 'json' },
+  admin_openapi: { path: '/admin/openapi.json', methods: ['GET'], errors: 'json' },
+  admin_realms: { path: '/admin/realms', methods: ['GET', 'POST'], errors: 'json' },
+  admin_realm: { path: realm, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_realm_events: { path: `${realm}/events`, methods: ['GET'], errors: 'json' },
+  admin_clients: { path: `${realm}/clients`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_client: { path: `${realm}/clients/:client_id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_initial_access_tokens: { path: `${realm}/clients-initial-access`, methods: ['POST'], errors: 'json' },
+  admin_client_secret: { path: `${realm}/clients/:client_id/secret`, methods: ['POST'], errors: 'json' },
+  admin_users: { path: `${realm}/users`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_user: { path: `${realm}/users/:id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_user_password: { path: `${realm}/users/:id/password`, methods: ['PUT'], errors: 'json' },
+  admin_user_roles: { path: `${realm}/users/:id/roles`, methods: ['GET', 'PUT'], errors: 'json' },
+  admin_user_sessions: { path: `${realm}/users/:id/sessions`, methods: ['GET'], errors: 'json' },
+  admin_user_logout: { path: `${realm}/users/:id/logout`, methods: ['POST'], errors: 'json' },
+  admin_sessions: { path: `${realm}/sessions`, methods: ['GET'], errors: 'json' },
+  admin_session: { path: `${realm}/sessions/:id`, methods: ['DELETE'], errors: 'json' },
+  admin_keys: { path: `${realm}/keys`, methods: ['GET'], errors: 'json' },
+  admin_keys_rotate: { path: `${realm}/keys/rotate`, methods: ['POST'], errors: 'json' },
+  admin_user_consents: { path: `${realm}/users/:id/consents`, methods: ['GET'], errors: 'json' },
+  admin_user_consent: { path: `${realm}/users/:id/consents/:client_id`, methods: ['DELETE'], errors: 'json' },
+  admin_user_credentials: { path: `${realm}/users/:id/credentials`, methods: ['GET'], errors: 'json' },
+  admin_user_credential: { path: `${realm}/users/:id/credentials/:credential_id`, methods: ['DELETE'], errors: 'json' },
+  admin_user_groups: { path: `${realm}/users/:id/groups`, methods: ['GET'], errors: 'json' },
+  admin_user_group: { path: `${realm}/users/:id/groups/:group_id`, methods: ['PUT', 'DELETE'], errors: 'json' },
+  admin_groups: { path: `${realm}/groups`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_group: { path: `${realm}/groups/:id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_group_children: { path: `${realm}/groups/:id/children`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_group_members: { path: `${realm}/groups/:id/members`, methods: ['GET'], errors: 'json' },
+  admin_roles: { path: `${realm}/roles`, methods: ['GET', 'POST'], errors: 'json' },
+  admin_role: { path: `${realm}/roles/:name`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
 });

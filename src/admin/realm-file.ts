@@ -12,7 +12,7 @@ import { newId } from '../runtime.js';
 import type { Needs } from '../services.js';
 import { storedSecret } from '../store/clients.js';
 import type { RegistrationPolicy } from '../store/registrations.js';
-import type { EventWebhook, RealmSettings } from '../store/realms.js';
+import type { EventWebhook, Realm, RealmSettings } from '../store/realms.js';
 import { userAttributeClaims } from '../tokens/claims.js';
 import { parseTokenHook, type TokenHookInput, type TokenHookSettings } from '../tokens/token-hook.js';
 import { assertAcceptable, PasswordPolicyError } from '../security/password-policy.js';
@@ -66,7 +66,8 @@ function clientRoles(value: unknown, where: string): Record<string, string[]> {
   return Object.fromEntries(Object.entries(value).map(([clientId, roles]) => [clientId, stringList(roles, `${where}.${clientId}`)]));
 }
 
-function parseUser(raw: unknown, where: string): UserInput {
+/** A user of a realm file, or one sent to the admin API (password in clear, never a hash in an answer). */
+export function parseUser(raw: unknown, where: string): UserInput {
   if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
   const username = optionalString(raw.username, `${where}.username`);
   if (!username || !/^[^\s]{1,200}$/.test(username)) throw new RealmFileError(`${where}.username`, 'is required, without spaces');
@@ -95,35 +96,42 @@ function parseUser(raw: unknown, where: string): UserInput {
 export function parseRealmFile(content: unknown, source: string): RealmInput[] {
   if (!isObject(content) || !Array.isArray(content.realms)) throw new RealmFileError(source, 'must be an object with a "realms" list');
   const realms = content.realms;
-  return inRealmFile(() => realms.map((raw, i) => {
-    const where = `${source}: realms[${i}]`;
-    if (!isObject(raw)) throw new RealmFileError(where, 'must be an object');
-    const name = optionalString(raw.name, `${where}.name`);
-    if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new RealmFileError(`${where}.name`, 'is required: letters, digits, - and _');
-    const { name: _n, display_name, roles, clients, users, registration, initial_access_tokens, event_webhooks, ...rest } = raw;
-    const realmRoles = stringList(roles, `${where}.roles`);
-    const parsedUsers = (Array.isArray(users) ? users : []).map((u, j) => parseUser(u, `${where}.users[${j}]`));
-    for (const u of parsedUsers) for (const r of u.roles) if (!realmRoles.includes(r)) realmRoles.push(r);
-    return {
-      name,
-      displayName: optionalString(display_name, `${where}.display_name`) ?? name,
-      settings: parseRealmSettings(rest, where),
-      roles: realmRoles,
-      clients: masterOnlyServiceAccounts(name, (Array.isArray(clients) ? clients : []).map((c, j) => parseClientMetadata(c, `${where}.clients[${j}]`)), where),
-      users: parsedUsers,
-      registration: parseRegistrationPolicy(registration, `${where}.registration`),
-      initialAccessTokens: parseInitialAccessTokens(initial_access_tokens, `${where}.initial_access_tokens`),
-      tokenHook: parseTokenHook(rest.token_hook, `${where}.token_hook`),
-      eventWebhooks: parseWebhooks(event_webhooks, `${where}.event_webhooks`),
-    };
-  }));
+  return inRealmFile(() => realms.map((raw, i) => parseRealm(raw, `${source}: realms[${i}]`)));
+}
+
+/** One realm entry of a realm file, or a realm sent to the admin API; errors name the field under `where`. */
+export function parseRealm(raw: unknown, where: string): RealmInput {
+  if (!isObject(raw)) throw new ValidationError(where, 'must be an object');
+  const name = optionalString(raw.name, `${where}.name`);
+  if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new ValidationError(`${where}.name`, 'is required: letters, digits, - and _');
+  const { name: _n, display_name, roles, clients, users, registration, initial_access_tokens, event_webhooks, ...rest } = raw;
+  const realmRoles = stringList(roles, `${where}.roles`);
+  const parsedUsers = (Array.isArray(users) ? users : []).map((u, j) => parseUser(u, `${where}.users[${j}]`));
+  for (const u of parsedUsers) for (const r of u.roles) if (!realmRoles.includes(r)) realmRoles.push(r);
+  return {
+    name,
+    displayName: optionalString(display_name, `${where}.display_name`) ?? name,
+    settings: parseRealmSettings(rest, where),
+    roles: realmRoles,
+    clients: masterOnlyServiceAccounts(name, (Array.isArray(clients) ? clients : []).map((c, j) => parseClientMetadata(c, `${where}.clients[${j}]`)), where),
+    users: parsedUsers,
+    registration: parseRegistrationPolicy(registration, `${where}.registration`),
+    initialAccessTokens: parseInitialAccessTokens(initial_access_tokens, `${where}.initial_access_tokens`),
+    tokenHook: parseTokenHook(rest.token_hook, `${where}.token_hook`),
+    eventWebhooks: parseWebhooks(event_webhooks, `${where}.event_webhooks`),
+  };
 }
 
 /** Admin API rights are given to master-realm clients only: another realm's administrators must not grant them. */
 function masterOnlyServiceAccounts(realm: string, clients: ClientInput[], where: string): ClientInput[] {
   const index = clients.findIndex((client) => client.metadata.service_account_roles !== undefined);
-  if (realm !== adminRealm && index >= 0) throw new RealmFileError(`${where}.clients[${index}].service_account_roles`, `only clients of the ${adminRealm} realm may have admin API roles`);
+  if (index >= 0) assertServiceAccountRealm(realm, `${where}.clients[${index}].service_account_roles`);
   return clients;
+}
+
+/** Refuses admin API roles on a client outside the master realm. */
+export function assertServiceAccountRealm(realm: string, where: string): void {
+  if (realm !== adminRealm) throw new ValidationError(where, `only clients of the ${adminRealm} realm may have admin API roles`);
 }
 
 export function readRealmFiles(path: string): RealmInput[] {
@@ -222,6 +230,21 @@ function exportedTokenHook(hook: TokenHookSettings | null): Omit<TokenHookSettin
 }
 
 /**
+ * A realm's own settings in the realm file's shape (what the admin API's realm resource is): no
+ * clients, users or roles, and without the secrets of the token hook and webhooks.
+ */
+export async function realmRepresentation(s: Needs<never, 'registrations'>, realm: Realm): Promise<JsonObject> {
+  return {
+    name: realm.name,
+    display_name: realm.displayName,
+    ...realm.settings,
+    token_hook: exportedTokenHook(realm.settings.token_hook) ?? null,
+    event_webhooks: realm.settings.event_webhooks.map(({ url, types }) => ({ url, ...(types ? { types } : {}) })),
+    registration: await s.store.registrations.policy(realm.name),
+  };
+}
+
+/**
  * The realm as a realm file entry. Client secrets and initial access tokens cannot be exported
  * (only hashes are kept), nor the token hook's and webhooks' secrets.
  */
@@ -230,13 +253,10 @@ export async function exportRealm(s: RealmFileDeps, name: string): Promise<JsonO
   if (!realm) return undefined;
   const clients = await s.store.clients.list(name);
   const users = await s.store.users.list(name);
+  const { token_hook, ...settings } = await realmRepresentation(s, realm);
   return {
-    name: realm.name,
-    display_name: realm.displayName,
-    ...realm.settings,
-    token_hook: exportedTokenHook(realm.settings.token_hook),
-    event_webhooks: realm.settings.event_webhooks.map(({ url, types }) => ({ url, ...(types ? { types } : {}) })),
-    registration: await s.store.registrations.policy(name),
+    ...settings,
+    ...(token_hook === null ? {} : { token_hook }),
     roles: await s.store.roles.list(name),
     clients: clients.map((c) => c.metadata),
     users: users.map((u) => ({
@@ -244,7 +264,7 @@ export async function exportRealm(s: RealmFileDeps, name: string): Promise<JsonO
       ...(u.passwordHash ? { password_hash: u.passwordHash } : {}),
       ...(u.email ? { email: u.email } : {}),
       ...u.claims,
-      roles: u.roles,
+      roles: u.assignedRoles,
       ...(u.enabled ? {} : { enabled: false }),
     })),
   };

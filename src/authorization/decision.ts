@@ -22,6 +22,7 @@ export interface Continuation { id: string; signedIn?: ActiveSession }
 export type Decision =
   | { next: 'sign_in'; interaction: string }
   | { next: 'second_factor'; interaction: string; active: ActiveSession; required: Acr }
+  | { next: 'update_password'; interaction: string; active: ActiveSession }
   | { next: 'consent'; interaction: string; active: ActiveSession }
   | { next: 'done'; active: ActiveSession };
 
@@ -48,6 +49,11 @@ export async function decide(
   if (!satisfies(active.session, required)) {
     if (authorization.prompt.includes('none')) throw new OAuthError('interaction_required', 'a further authentication factor is needed');
     return { next: 'second_factor', interaction: continuation?.id ?? await park(s, realm, authorization.clientId, authorization, active.session.id), active, required };
+  }
+  // An administrator set a temporary password: the user chooses their own before anything is issued.
+  if (active.user.requiredActions.includes('update_password')) {
+    if (authorization.prompt.includes('none')) throw new OAuthError('interaction_required', 'the user must choose a new password');
+    return { next: 'update_password', interaction: continuation?.id ?? await park(s, realm, authorization.clientId, authorization, active.session.id), active };
   }
   const consented = await s.store.consents.grantedScopes(active.user.id, client.clientId);
   const needsConsent = client.metadata.require_consent

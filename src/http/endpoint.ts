@@ -1,7 +1,7 @@
 // What an endpoint is: its spec name, where it lives, and its policies as data (CORS, how errors
 // are rendered, POST-only, rate limits, TLS, a signed-in session). Routes are registered from it, and the hooks that
 // apply those policies read it from the matched route, never from the URL.
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteHandlerMethod } from 'fastify';
 import type { Config } from '../config.js';
 import type { RateLimitSettings } from '../store/realms.js';
 import { methodNotAllowed, otherMethods } from './post-only.js';
@@ -73,15 +73,18 @@ export function matchedEndpoint(request: FastifyRequest): Endpoint | undefined {
   return request.routeOptions.config.endpoint;
 }
 
-type Handlers = RouteHandlerMethod | Partial<Record<Method, RouteHandlerMethod>>;
+/** A handler with the schemas that validate its request and document it (the admin API's OpenAPI document). */
+export interface SchemaHandler { schema: FastifySchema; handler: RouteHandlerMethod }
+type Handlers = RouteHandlerMethod | Partial<Record<Method, RouteHandlerMethod | SchemaHandler>>;
 
 /** Registers an endpoint: one handler for all its methods or one per method, plus its 405 and preflight routes. */
 export function route(app: FastifyInstance, endpoint: Endpoint, handlers: Handlers): void {
   const config = { endpoint };
   for (const method of endpoint.methods) {
-    const handler = typeof handlers === 'function' ? handlers : handlers[method];
-    if (!handler) throw new Error(`${endpoint.name}: no handler for ${method}`);
-    app.route({ method, url: endpoint.path, config, handler });
+    const entry = typeof handlers === 'function' ? handlers : handlers[method];
+    if (!entry) throw new Error(`${endpoint.name}: no handler for ${method}`);
+    if (typeof entry === 'function') app.route({ method, url: endpoint.path, config, handler: entry });
+    else app.route({ method, url: endpoint.path, config, schema: entry.schema, handler: entry.handler });
   }
   if (endpoint.postOnly) app.route({ method: [...otherMethods], url: endpoint.path, config, handler: methodNotAllowed });
   // The CORS hook answers preflights before any handler; the route is there so that it matches.

@@ -286,8 +286,8 @@ async function applyMapped(s: BrokeringDeps, realm: Realm, user: User, account: 
   if (Object.keys(attributes).length > 0) await s.store.users.updateProfile(user.id, user.email, { ...user.claims, ...attributes }, s.clock.now());
   if (roles.length === 0 && notRoles.length === 0) return;
   const defined = new Set(await s.store.roles.list(realm.name));
-  const next = [...new Set([...user.roles, ...roles.filter((role) => defined.has(role))])].filter((role) => !notRoles.includes(role));
-  if (next.length !== user.roles.length || next.some((role) => !user.roles.includes(role))) await s.store.users.setRoles(user.id, next);
+  const next = [...new Set([...user.assignedRoles, ...roles.filter((role) => defined.has(role))])].filter((role) => !notRoles.includes(role));
+  if (next.length !== user.assignedRoles.length || next.some((role) => !user.assignedRoles.includes(role))) await s.store.users.setRoles(user.id, next);
 }
 
 /** What the account at the provider means here. */

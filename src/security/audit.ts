@@ -16,7 +16,13 @@ export const eventTypes = [
   'admin_user_created', 'admin_user_password_set', 'admin_user_disabled', 'admin_user_unlocked',
   'admin_client_created', 'admin_client_secret_rotated', 'admin_client_enabled', 'admin_client_disabled',
   'admin_keys_rotated', 'admin_realm_imported',
-  'email_delivery_failed', 'password_reset_requested', 'password_reset', 'email_verified', 'user_registered', 'email_code_sent', 'email_change_requested', 'email_changed', 'identity_provider_linked', 'identity_provider_unlinked', 'identity_provider_error',
+  // Changes made through the admin API (src/admin/resource.ts): details name the actor and the resource, with digests of before and after.
+  'admin_realm_created', 'admin_realm_updated', 'admin_realm_deleted', 'admin_client_updated', 'admin_client_deleted',
+  'admin_user_updated', 'admin_user_deleted', 'admin_user_roles_set', 'admin_role_created', 'admin_role_updated', 'admin_role_deleted',
+  'admin_session_ended', 'admin_user_logged_out', 'admin_group_created', 'admin_group_updated', 'admin_group_deleted', 'admin_user_groups_changed',
+  'admin_consent_revoked', 'admin_credential_removed', 'admin_initial_access_token_issued',
+  'email_delivery_failed', 'password_reset_requested', 'password_reset', 'email_verified', 'user_registered', 'email_code_sent', 'email_change_requested', 'email_changed',
+  'identity_provider_linked', 'identity_provider_unlinked', 'identity_provider_error',
 ] as const;
 export type EventType = typeof eventTypes[number];
 

@@ -178,6 +178,10 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     async list(realm: string): Promise<Client[]> {
       return (await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').execute()).map(toClient);
     },
+    /** A page of the realm's clients by client_id (the primary key's order). */
+    async page(realm: string, first: number, max: number): Promise<Client[]> {
+      return (await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').limit(max).offset(first).execute()).map(toClient);
+    },
     /**
      * Creates or replaces a client; a null secretHash keeps the stored secret, a new one replaces
      * both its forms (see storedSecret). Returns true when created.

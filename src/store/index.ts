@@ -8,6 +8,7 @@ import { clientAssertionsRepository } from './client-assertions.js';
 import { dpopProofsRepository } from './dpop-proofs.js';
 import { usersRepository } from './users.js';
 import { rolesRepository } from './roles.js';
+import { groupsRepository } from './groups.js';
 import { sessionsRepository } from './sessions.js';
 import { interactionsRepository } from './interactions.js';
 import { grantsRepository } from './grants.js';
@@ -49,6 +50,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     dpopProofs: dpopProofsRepository(db),
     users: usersRepository(db, dialect, reads),
     roles: rolesRepository(db),
+    groups: groupsRepository(db),
     sessions: sessionsRepository(db),
     interactions: interactionsRepository(db),
     grants: grantsRepository(db, reads),

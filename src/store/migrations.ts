@@ -1,5 +1,6 @@
 // Schema migrations, applied at start (and by `strix migrate`). Append new ones; never edit old ones.
-import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
+import { searchTerms } from './users.js';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -421,6 +422,73 @@ const email: Migration = {
   },
 };
 
+// The admin API (src/admin/): user search by prefix of username, e-mail address or any word of the
+// name, read from an index (one row per term; PostgreSQL compares terms byte by byte, as SQLite
+// does, so that a prefix is a range of the index), composite roles, and the actions a user must take at
+// the next sign-in.
+const adminApi: Migration = {
+  async up(db: Kysely<any>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema.createTable('user_search')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('term', 'text', (c) => (postgres ? c.notNull().modifyEnd(sql`collate "C"`) : c.notNull()))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('user_search_pk', ['realm', 'term', 'user_id'])
+      .execute();
+    await db.schema.createIndex('user_search_user').on('user_search').column('user_id').execute();
+    await db.schema.createTable('role_composites')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('composite', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('role_composites_pk', ['realm', 'role', 'composite'])
+      .execute();
+    // Groups nest (parent_id); members hold the roles of their groups and of every ancestor (users.ts).
+    await db.schema.createTable('groups')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('realm', 'text', (c) => c.notNull().references('realms.name').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('parent_id', 'text', (c) => c.references('groups.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('groups_realm_parent_name').on('groups').columns(['realm', 'parent_id', 'name']).execute();
+    await db.schema.createTable('group_roles')
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('group_roles_pk', ['group_id', 'role'])
+      .execute();
+    await db.schema.createTable('group_members')
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
+      .execute();
+    await db.schema.createIndex('group_members_user').on('group_members').column('user_id').execute();
+    // PostgreSQL plans a recursive query anew each time (Kysely does not prepare statements), which
+    // would cost every user read about half a millisecond: in a PL/pgSQL function the plan is kept.
+    if (postgres) {
+      await sql`create function strix_held_roles(p_user text, p_realm text) returns json language plpgsql stable as $$
+        begin
+          return (with recursive in_group(id) as (
+              select group_id from group_members where user_id = p_user
+              union select g.parent_id from groups g join in_group on g.id = in_group.id where g.parent_id is not null),
+            held(role) as (
+              select role from user_roles where user_id = p_user
+              union select role from group_roles where group_id in (select id from in_group)
+              union select c.composite from role_composites c join held on c.role = held.role where c.realm = p_realm)
+            select coalesce(json_agg(role order by role), '[]'::json) from held);
+        end $$`.execute(db);
+    }
+    // The admin API lists a realm's sessions, and a user's, newest first.
+    await db.schema.createIndex('sessions_realm_created').on('sessions').columns(['realm', 'created_at']).execute();
+    await db.schema.createIndex('sessions_user_created').on('sessions').columns(['user_id', 'created_at']).execute();
+    await db.schema.alterTable('users').addColumn('required_actions', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    const users = await db.selectFrom('users').select(['id', 'realm', 'username', 'email', 'claims']).execute();
+    for (const user of users as { id: string; realm: string; username: string; email: string | null; claims: string }[]) {
+      const terms = searchTerms(user.username, user.email, JSON.parse(user.claims) as Record<string, unknown>);
+      await db.insertInto('user_search').values(terms.map((term) => ({ realm: user.realm, term, user_id: user.id }))).execute();
+    }
+  },
+};
+
 /** Upstream identity providers: which account at which provider is which user. */
 const identityProviders: Migration = {
   async up(db: Kysely<any>) {
@@ -460,7 +528,8 @@ const migrations: Record<string, Migration> = {
   '0014_cache_changes': cacheChanges,
   '0015_totp_enrolments': totpEnrolments,
   '0016_email': email,
-  '0017_identity_providers': identityProviders,
+  '0017_admin_api': adminApi,
+  '0018_identity_providers': identityProviders,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

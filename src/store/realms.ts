@@ -1,5 +1,5 @@
 // Realms and their settings (lifetimes in seconds, signing algorithms, described scopes).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { localChanges, type Changes } from './changes.js';
 import type { Database } from './schema.js';
 import type { ClaimMapper, TokenHookSettings } from './custom-rules.js';
@@ -323,6 +323,13 @@ export const defaultRealmSettings: RealmSettings = {
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
 
+/** Tables whose rows belong to a realm without a foreign key to it (clients, users and roles have one, with cascade). */
+const realmScopedTables = [
+  'sessions', 'interactions', 'grants', 'authorization_codes', 'signing_keys', 'consents', 'login_failures', 'registration_policies',
+  'initial_access_tokens', 'client_registrations', 'device_codes', 'pairwise_salts', 'pushed_requests', 'mail_outbox', 'email_actions',
+  'role_composites', 'user_search',
+] as const;
+
 export function realmsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
   const toRealm = (row: Database['realms']): Realm => {
     const stored = JSON.parse(row.settings) as Partial<RealmSettings>;
@@ -346,6 +353,25 @@ export function realmsRepository(db: Kysely<Database>, changes: Changes = localC
     },
     async list(): Promise<Realm[]> {
       return (await db.selectFrom('realms').selectAll().orderBy('name').execute()).map(toRealm);
+    },
+    /** A page of realms by name (the primary key's order). */
+    async page(first: number, max: number): Promise<Realm[]> {
+      return (await db.selectFrom('realms').selectAll().orderBy('name').limit(max).offset(first).execute()).map(toRealm);
+    },
+    /**
+     * Deletes the realm and everything in it (clients, users, roles by cascade; sessions, grants,
+     * tokens, keys and the rest here), in one transaction; its audit events stay. True when it existed.
+     */
+    async remove(name: string): Promise<boolean> {
+      const removed = await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('refresh_tokens').where('grant_id', 'in', tx.selectFrom('grants').select('id').where('realm', '=', name)).execute();
+        for (const table of realmScopedTables) await sql`delete from ${sql.table(table)} where realm = ${name}`.execute(tx);
+        const result = await tx.deleteFrom('realms').where('name', '=', name).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
+      await changes.announce('realm', name);
+      await changes.announce('keys', name);
+      return removed;
     },
     /** Creates the realm unless it exists (safe when several nodes start at once); true when created. */
     async upsertIfMissing(realm: Realm, now: number): Promise<boolean> {

@@ -12,8 +12,18 @@ export interface ClientTable {
 export interface UserTable {
   id: string; realm: string; username: string; email: string | null; password_hash: string | null;
   claims: string; enabled: number; created_at: number; updated_at: number;
+  /** JSON list of what the user must do at the next sign-in (migration 0017). */
+  required_actions: string;
 }
+/** One row per term a user is found by (users.ts searchTerms). */
+export interface UserSearchTable { realm: string; term: string; user_id: string }
 export interface RoleTable { realm: string; name: string; description: string | null }
+/** A composite role brings `composite` to whoever holds `role` (store/roles.ts). */
+export interface RoleCompositeTable { realm: string; role: string; composite: string }
+/** A group of a realm; `parent_id` nests it (null: top level). */
+export interface GroupTable { id: string; realm: string; name: string; parent_id: string | null; created_at: number }
+export interface GroupRoleTable { group_id: string; role: string }
+export interface GroupMemberTable { group_id: string; user_id: string }
 export interface UserRoleTable { user_id: string; role: string }
 export interface SessionTable {
   id: string; realm: string; user_id: string; secret_hash: string; auth_time: number; amr: string;
@@ -122,8 +132,13 @@ export interface Database {
   realms: RealmTable;
   clients: ClientTable;
   users: UserTable;
+  user_search: UserSearchTable;
   roles: RoleTable;
   user_roles: UserRoleTable;
+  role_composites: RoleCompositeTable;
+  groups: GroupTable;
+  group_roles: GroupRoleTable;
+  group_members: GroupMemberTable;
   sessions: SessionTable;
   interactions: InteractionTable;
   grants: GrantTable;

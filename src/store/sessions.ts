@@ -16,6 +16,9 @@ export interface Session {
   idpSid?: string;
 }
 
+/** A session as the admin API lists it: with when it started and was last used. */
+export interface ListedSession extends Session { createdAt: number; lastSeenAt: number }
+
 export function sessionsRepository(db: Kysely<Database>) {
   const toSession = (row: Database['sessions']): Session => ({
     id: row.id, realm: row.realm, userId: row.user_id, authTime: row.auth_time,
@@ -78,6 +81,13 @@ export function sessionsRepository(db: Kysely<Database>) {
       const secret = randomToken();
       await db.updateTable('sessions').set({ auth_time: authTime, secret_hash: sha256(secret) }).where('id', '=', id).execute();
       return secret;
+    },
+    /** Live sessions (not ended, not expired) of the realm or of one user, newest first. */
+    async listLive(filter: { realm: string; userId?: string }, now: number, first: number, max: number): Promise<ListedSession[]> {
+      let query = db.selectFrom('sessions').selectAll().where('realm', '=', filter.realm).where('ended_at', 'is', null).where('expires_at', '>', now);
+      if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(max).offset(first).execute();
+      return rows.map((row) => ({ ...toSession(row), createdAt: row.created_at, lastSeenAt: row.last_seen_at }));
     },
     /** Ends every live session of the user (a password reset signs out everywhere). */
     async endForUser(userId: string, now: number): Promise<void> {

@@ -16,8 +16,40 @@ export interface User {
   claims: UserClaims;
   enabled: boolean;
   updatedAt: number;
+  /** The roles the user holds: those assigned and, at any depth, those their composite roles bring. */
   roles: string[];
+  /** The roles given to the user directly (what the admin API and realm files read and write). */
+  assignedRoles: string[];
+  /** What the user must do at the next sign-in before it goes on (e.g. `update_password`). */
+  requiredActions: string[];
 }
+
+/** What the admin API's user search filters by; every filter given must hold. */
+export interface UserQuery {
+  /** A prefix of the username, the e-mail address or any word of the name (case-insensitive). */
+  search?: string;
+  username?: string;
+  email?: string;
+  enabled?: boolean;
+  first: number;
+  max: number;
+}
+
+/** Claims whose words a search finds. */
+const nameClaims = ['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username'];
+
+/**
+ * The terms a user is found by (table user_search): the username, the e-mail address and each word
+ * of the name claims, lower-cased. A search for a prefix is then a range of one index.
+ */
+export function searchTerms(username: string, email: string | null, claims: UserClaims): string[] {
+  const words = nameClaims.flatMap((claim) => (typeof claims[claim] === 'string' ? (claims[claim] as string).toLowerCase().split(/\s+/) : []));
+  const terms = [username.toLowerCase(), ...(email ? [email.toLowerCase()] : []), ...words].filter((t) => t.length > 0).map((t) => t.slice(0, 200));
+  return [...new Set(terms)];
+}
+
+/** The last code point: every string that starts with a prefix sorts below `prefix + this` (by code points, as both databases compare terms). */
+const highest = '\u{10FFFF}';
 
 export interface NewUser {
   id: string; realm: string; username: string; email: string | null; passwordHash: string | null;
@@ -27,11 +59,25 @@ export interface NewUser {
 export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: ReadCache) {
   // A user is read with its roles in one query (users are read on every token, userinfo and
   // introspection request): the roles come as a JSON array, which pg parses and SQLite returns as text.
+  // `roles` are those held: given directly, or to a group the user is in or to any of its ancestors,
+  // with composites expanded at any depth (on PostgreSQL the same query in the function
+  // strix_held_roles, migration 0017, whose plan is kept); `assigned_roles` are those given directly.
+  const held = sql`with recursive in_group(id) as (
+      select group_id from group_members where user_id = users.id
+      union select g.parent_id from groups g join in_group on g.id = in_group.id where g.parent_id is not null),
+    held(role) as (
+      select role from user_roles where user_id = users.id
+      union select role from group_roles where group_id in (select id from in_group)
+      union select c.composite from role_composites c join held on c.role = held.role where c.realm = users.realm)`;
   const roles = dialect === 'sqlite'
-    ? sql<string>`(select json_group_array(role) from (select role from user_roles where user_id = users.id order by role))`.as('roles')
-    : sql<string[]>`(select coalesce(json_agg(role order by role), '[]'::json) from user_roles where user_id = users.id)`.as('roles');
-  const withRoles = () => db.selectFrom('users').selectAll().select(roles);
-  const toUser = (row: (Database['users'] & { roles: string | string[] }) | undefined): User | undefined => row && {
+    ? sql<string>`(select json_group_array(role) from (${held} select role from held order by role))`.as('roles')
+    : sql<string[]>`strix_held_roles(users.id, users.realm)`.as('roles');
+  const assigned = dialect === 'sqlite'
+    ? sql<string>`(select json_group_array(role) from (select role from user_roles where user_id = users.id order by role))`.as('assigned_roles')
+    : sql<string[]>`(select coalesce(json_agg(role order by role), '[]'::json) from user_roles where user_id = users.id)`.as('assigned_roles');
+  const withRoles = () => db.selectFrom('users').selectAll().select([roles, assigned]);
+  const list = (value: string | string[]) => (typeof value === 'string' ? JSON.parse(value) as string[] : value);
+  const toUser = (row: (Database['users'] & { roles: string | string[]; assigned_roles: string | string[] }) | undefined): User | undefined => row && {
     id: row.id,
     realm: row.realm,
     username: row.username,
@@ -40,7 +86,15 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
     claims: JSON.parse(row.claims) as UserClaims,
     enabled: row.enabled === 1,
     updatedAt: row.updated_at,
-    roles: typeof row.roles === 'string' ? JSON.parse(row.roles) as string[] : row.roles,
+    roles: list(row.roles),
+    assignedRoles: list(row.assigned_roles),
+    requiredActions: JSON.parse(row.required_actions) as string[],
+  };
+  /** Replaces a user's search terms (inside the write that changed them). */
+  const indexTerms = async (tx: Kysely<Database>, user: { id: string; realm: string; username: string; email: string | null; claims: UserClaims }) => {
+    await tx.deleteFrom('user_search').where('user_id', '=', user.id).execute();
+    const terms = searchTerms(user.username, user.email, user.claims);
+    if (terms.length > 0) await tx.insertInto('user_search').values(terms.map((term) => ({ realm: user.realm, term, user_id: user.id }))).execute();
   };
   return {
     /** Frozen: it may be shared with other requests. */
@@ -62,14 +116,46 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
       return rows.map((row) => toUser(row)!);
     },
     async create(user: NewUser, now: number): Promise<void> {
-      await db.insertInto('users').values({
-        id: user.id, realm: user.realm, username: user.username.toLowerCase(), email: user.email,
-        password_hash: user.passwordHash, claims: JSON.stringify(user.claims), enabled: user.enabled ? 1 : 0,
-        created_at: now, updated_at: now,
-      }).execute();
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('users').values({
+          id: user.id, realm: user.realm, username: user.username.toLowerCase(), email: user.email,
+          password_hash: user.passwordHash, claims: JSON.stringify(user.claims), enabled: user.enabled ? 1 : 0,
+          created_at: now, updated_at: now, required_actions: '[]',
+        }).execute();
+        await indexTerms(tx, user);
+      });
     },
     async updateProfile(id: string, email: string | null, claims: UserClaims, now: number): Promise<void> {
-      await db.updateTable('users').set({ email, claims: JSON.stringify(claims), updated_at: now }).where('id', '=', id).execute();
+      await db.transaction().execute(async (tx) => {
+        const row = await tx.updateTable('users').set({ email, claims: JSON.stringify(claims), updated_at: now }).where('id', '=', id)
+          .returning(['realm', 'username']).executeTakeFirst();
+        if (row) await indexTerms(tx, { id, realm: row.realm, username: row.username, email, claims });
+      });
+    },
+    /** A page of the realm's users matching the query, by username (the unique index's order). */
+    async search(realm: string, q: UserQuery): Promise<User[]> {
+      let query = withRoles().where('realm', '=', realm);
+      if (q.search !== undefined) {
+        const prefix = q.search.toLowerCase();
+        query = query.where('id', 'in', db.selectFrom('user_search').select('user_id')
+          .where('realm', '=', realm).where('term', '>=', prefix).where('term', '<', prefix + highest));
+      }
+      if (q.username !== undefined) query = query.where('username', '=', q.username.toLowerCase());
+      if (q.email !== undefined) {
+        query = query.where('id', 'in', db.selectFrom('user_search').select('user_id').where('realm', '=', realm).where('term', '=', q.email.toLowerCase()))
+          .where(sql<string>`lower(email)`, '=', q.email.toLowerCase());
+      }
+      if (q.enabled !== undefined) query = query.where('enabled', '=', q.enabled ? 1 : 0);
+      const rows = await query.orderBy('username').limit(q.max).offset(q.first).execute();
+      return rows.map((row) => toUser(row)!);
+    },
+    /** Deletes the user and, by cascade, their sessions, roles, consents, credentials and search terms; true when they existed. */
+    async remove(id: string): Promise<boolean> {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    async setRequiredActions(id: string, actions: string[], now: number): Promise<void> {
+      await db.updateTable('users').set({ required_actions: JSON.stringify(actions), updated_at: now }).where('id', '=', id).execute();
     },
     async setPasswordHash(id: string, passwordHash: string, now: number): Promise<void> {
       await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute();

@@ -77,6 +77,36 @@ export function resetPasswordPage(p: { realm: RealmView; action: string; csrf: s
   );
 }
 
+/** The required action update_password: a new password before the sign-in goes on (the reset page's form, without a link). */
+export function updatePasswordPage(p: { realm: RealmView; action: string; csrf: string; interaction: string; username: string; error?: string }): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm.locale);
+  return renderDocument(
+    <Layout title={t.resetTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+      <div class="page-head">
+        <h1>{t.resetTitle}</h1>
+        <p class="subtitle">{p.username}</p>
+      </div>
+      <p class="text">{t.updatePasswordText}</p>
+      <Alert error={p.error} />
+      <form method="post" action={p.action}>
+        <Hidden name="csrf" value={p.csrf} />
+        <Hidden name="interaction" value={p.interaction} />
+        <input type="text" name="username" value={p.username} autocomplete="username" hidden readOnly />
+        <div class="field">
+          <label for="password">{t.resetNewPassword}</label>
+          <input type="password" id="password" name="password" autocomplete="new-password" autofocus required />
+        </div>
+        <div class="field">
+          <label for="password_confirm">{t.resetConfirmPassword}</label>
+          <input type="password" id="password_confirm" name="password_confirm" autocomplete="new-password" required />
+        </div>
+        <button type="submit" class="btn btn-primary">{t.resetSubmit}</button>
+      </form>
+    </Layout>,
+  );
+}
+
 export function noticePage(p: { realm: RealmView; title: string; text: string; link?: { href: string; label: string } }): string {
   const { realm } = p;
   return renderDocument(

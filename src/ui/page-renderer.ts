@@ -2,11 +2,12 @@
 // with, registered as `reply.page` when the app starts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken } from '../http/cookies.js';
-import type { ConsentView, LogoutConfirmView, PageView, SignedOutView, SignInView } from '../http/page-view.js';
+import type { ConsentView, LogoutConfirmView, PageView, SignedOutView, SignInView, UpdatePasswordView } from '../http/page-view.js';
 import { endpointUrl } from '../http/endpoint.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { format, getMessages, type Messages } from '../i18n/messages.js';
+import { updatePasswordPage } from './email-pages.js';
 import { consentPage, formPostPage, frontchannelLogoutPage, loggedOutPage, loginPage, logoutConfirmPage } from './pages.js';
 import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from './render.js';
 import { uiEndpoints } from './endpoints.js';
@@ -35,6 +36,7 @@ async function renderPage(s: PageRendererDeps, request: FastifyRequest, reply: F
     case 'second_factor':
       return showSecondFactor(s, request, reply, view.realm, view.uiLocales, view.active, view.interaction, view.required, view.error, status);
     case 'consent': return sendPage(reply, consentPageOf(s, request, reply, view), status);
+    case 'update_password': return sendPage(reply, updatePasswordPageOf(s, request, reply, view), view.error && status === 200 ? 400 : status);
     case 'form_post':
       return sendPage(reply, formPostPage({ stylesheetHref: stylesheetHref(s), scriptHref: formPostScriptHref(s), action: view.action, fields: view.fields }), status);
     case 'logout_confirm': return sendPage(reply, logoutConfirmPageOf(s, request, reply, view), status);
@@ -87,6 +89,18 @@ function consentPageOf(s: PageRendererDeps, request: FastifyRequest, reply: Fast
     branding: clientBranding(reply, client.metadata),
     username: view.active.user.username,
     scopes: view.scope.map((name) => ({ name, description: describeScope(realm, name, getMessages(realmPage.locale)) })),
+  });
+}
+
+function updatePasswordPageOf(s: PageRendererDeps, request: FastifyRequest, reply: FastifyReply, view: UpdatePasswordView): string {
+  const { realm, interaction } = view;
+  return updatePasswordPage({
+    realm: realmView(s, request, realm, view.uiLocales),
+    action: endpointUrl(s.config, realm, uiEndpoints.login_update_password),
+    csrf: csrfToken(s, request, reply, realm.name, { interaction }),
+    interaction,
+    username: view.active.user.username,
+    error: view.error,
   });
 }
 

@@ -55,13 +55,13 @@ for (const database of databases) {
       return answer.body.access_token as string;
     }
 
-    test('an administrator\'s access token issued to another master-realm application does not open the admin API (401 invalid_token)', async () => {
+    test('an administrator\'s access token issued to another master-realm application does not open the admin API (403 insufficient_scope)', async () => {
       const answer = await tokenRequest(server.issuer('master'), { grant_type: 'password', username: 'admin', password: adminPassword }, { id: 'wiki', secret: 'wiki-secret' });
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       const refused = await events(answer.body.access_token);
-      assert.equal(refused.status, 401);
-      assert.equal(refused.body.error, 'invalid_token');
-      assert.match(refused.challenge ?? '', /error="invalid_token"/);
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error, 'insufficient_scope');
+      assert.match(refused.challenge ?? '', /error="insufficient_scope"/);
     });
 
     test('an administrator signed in to strix-admin-console (code flow with PKCE) reads the events of any realm', async () => {
@@ -91,10 +91,10 @@ for (const database of databases) {
       assert.equal(refused.body.error, 'insufficient_scope');
     });
 
-    test('a master-realm client_credentials token of a client without service_account_roles is refused (401 invalid_token)', async () => {
+    test('a master-realm client_credentials token of a client without service_account_roles is refused (403 insufficient_scope)', async () => {
       const refused = await events(await serviceToken('plain-bot'));
-      assert.equal(refused.status, 401);
-      assert.equal(refused.body.error, 'invalid_token');
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error, 'insufficient_scope');
     });
 
     test('a service account stops opening the admin API as soon as it is disabled', async () => {

@@ -80,6 +80,25 @@ describe('strix CLI', () => {
     assert.match((await strix('users', 'disable', 'carol', '--realm', 'demo')).stdout, /disabled carol/);
   });
 
+  test('roles add makes a composite role and refuses an unknown composite or a duplicate; roles list shows them; roles remove deletes one', async () => {
+    assert.match((await strix('roles', 'add', 'editor', '--realm', 'demo', '--composite', 'viewer', '--description', 'Edits')).stdout, /created role editor/);
+    assert.match((await strix('roles', 'list', '--realm', 'demo')).stdout, /^editor {2}→ viewer {2}\(Edits\)$/m);
+    await assert.rejects(strix('roles', 'add', 'boss', '--realm', 'demo', '--composite', 'ghost'), /composites\[0\]: the realm has no role ghost/);
+    assert.match((await strix('roles', 'add', 'chief', '--realm', 'demo', '--composite', 'editor')).stdout, /created role chief/);
+    await assert.rejects(strix('roles', 'add', 'editor', '--realm', 'demo'), /already exists/);
+    assert.match((await strix('roles', 'remove', 'chief', '--realm', 'demo')).stdout, /deleted role chief/);
+    assert.doesNotMatch((await strix('roles', 'list', '--realm', 'demo')).stdout, /^chief/m);
+  });
+
+  test('groups add creates nested groups with roles; add-member puts a user in one; groups list shows the paths', async () => {
+    assert.match((await strix('groups', 'add', '/engineering', '--realm', 'demo')).stdout, /created group \/engineering/);
+    assert.match((await strix('groups', 'add', '/engineering/backend', '--realm', 'demo', '--role', 'viewer')).stdout, /created group \/engineering\/backend/);
+    await assert.rejects(strix('groups', 'add', '/nowhere/backend', '--realm', 'demo'), /no group \/nowhere/);
+    await assert.rejects(strix('groups', 'add', '/engineering/backend', '--realm', 'demo'), /already exists/);
+    assert.match((await strix('groups', 'add-member', '/engineering/backend', 'alice', '--realm', 'demo')).stdout, /alice is a member of \/engineering\/backend/);
+    assert.equal((await strix('groups', 'list', '--realm', 'demo')).stdout, '/engineering\n/engineering/backend  roles: viewer\n');
+  });
+
   test('a bad setting stops the command with a message naming it', async () => {
     await assert.rejects(run(process.execPath, [main, 'migrate'], { env: { ...env, STRIX_PORT: 'eighty' }, cwd: dir }), /STRIX_PORT/);
   });
