@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseClientMetadata, type ClientInput } from '../clients/metadata.js';
+import { hashProblem } from '../identity/password-hashes.js';
 import { hashPassword } from '../identity/passwords.js';
 import { isObject, type JsonObject } from '../json.js';
 import { parseInitialAccessTokens, parseRealmSettings, parseRegistrationPolicy, parseWebhooks, type WebhookInput } from '../realms/settings.js';
@@ -82,10 +83,14 @@ export function parseUser(raw: unknown, where: string): UserInput {
   // Client roles, {"<client_id>": ["editor"]}: Keycloak-shaped tokens carry them in resource_access.
   if (raw.client_roles !== undefined) claims.client_roles = clientRoles(raw.client_roles, `${where}.client_roles`);
   if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') throw new RealmFileError(`${where}.enabled`, 'must be true or false');
+  const passwordHash = optionalString(raw.password_hash, `${where}.password_hash`);
+  // A hash Strix cannot verify, or one whose parameters would make each sign-in a denial of service, is refused.
+  const problem = passwordHash === undefined ? undefined : hashProblem(passwordHash);
+  if (problem !== undefined) throw new RealmFileError(`${where}.password_hash`, problem);
   return {
     username,
     password: optionalString(raw.password, `${where}.password`),
-    password_hash: optionalString(raw.password_hash, `${where}.password_hash`),
+    password_hash: passwordHash,
     email: optionalString(raw.email, `${where}.email`) ?? null,
     claims,
     roles: stringList(raw.roles, `${where}.roles`),
