@@ -155,7 +155,7 @@ export function readRealmFiles(path: string): RealmInput[] {
 }
 
 /** A password a realm file sets must meet that realm's policy, like any other. */
-async function acceptablePassword(input: RealmInput, user: UserInput): Promise<void> {
+async function acceptablePassword(input: Pick<RealmInput, 'name' | 'settings'>, user: UserInput): Promise<void> {
   try {
     await assertAcceptable(input.settings.password_policy, user.password!, user);
   } catch (error) {
@@ -191,7 +191,15 @@ export async function importRealm(s: RealmFileDeps, input: RealmInput): Promise<
     const secret = client.secret === undefined ? undefined : storedSecret(client.secret, method, s.sealer);
     await store.clients.upsert(input.name, client.metadata, secret?.hash ?? null, now, secret?.sealed ?? null);
   }
-  for (const user of input.users) {
+  await importUsers(s, input, input.users);
+  return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
+}
+
+/** Creates or updates users of a realm (roles by name; the roles must exist). */
+export async function importUsers(s: RealmFileDeps, input: Pick<RealmInput, 'name' | 'settings'>, users: UserInput[]): Promise<void> {
+  const now = s.clock.now();
+  const { store } = s;
+  for (const user of users) {
     const existing = await store.users.findByUsername(input.name, user.username);
     const setPassword = user.password !== undefined && !existing?.passwordHash;
     if (setPassword) await acceptablePassword(input, user);
@@ -208,7 +216,6 @@ export async function importRealm(s: RealmFileDeps, input: RealmInput): Promise<
     }
     await store.users.setRoles(id, user.roles);
   }
-  return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
 }
 
 /** The hook secret is sealed with the master key; a file without one keeps the stored secret. */
