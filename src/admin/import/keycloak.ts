@@ -105,9 +105,11 @@ function realmSettings(kc: JsonObject, where: string, report: ImportReport): Jso
   set('user_registration', registration, 'registrationAllowed');
   set('email_as_username', flag(kc.registrationEmailAsUsername, at('registrationEmailAsUsername')), 'registrationEmailAsUsername');
   const verifyEmail = flag(kc.verifyEmail, at('verifyEmail'));
-  if (verifyEmail !== undefined) {
-    out.sign_in_requires_verified_email = verifyEmail;
-    report.approximate('setting sign_in_requires_verified_email', `${verifyEmail} (from verifyEmail): Strix refuses sign-in until the address is verified, where Keycloak asks to verify it during sign-in`);
+  if (verifyEmail === true) {
+    out.sign_in_requires_verified_email = true;
+    report.approximate('setting sign_in_requires_verified_email', 'true (from verifyEmail): Strix refuses sign-in until the address is verified, where Keycloak asks to verify it during sign-in');
+  } else {
+    set('sign_in_requires_verified_email', verifyEmail, 'verifyEmail');
   }
   if (flag(kc.resetPasswordAllowed, at('resetPasswordAllowed')) !== undefined) {
     report.approximate('resetPasswordAllowed', 'Strix offers "Forgot password?" whenever the realm can send mail');
@@ -453,8 +455,8 @@ function group(raw: unknown, where: string, parent: string, depth: number, roles
   const clientRoles = optionalObject(kc.clientRoles, `${where}.clientRoles`);
   if (clientRoles && Object.keys(clientRoles).length > 0) report.leftOut(`group ${path} client roles`, 'Strix groups carry realm roles only');
   if (optionalObject(kc.attributes, `${where}.attributes`) && Object.keys(kc.attributes as JsonObject).length > 0) report.leftOut(`group ${path} attributes`, 'Strix groups have no attributes');
-  const children = list(kc.subGroups, `${where}.subGroups`).map((sub, i) => group(sub, `${where}.subGroups[${i}]`, path, depth + 1, roles, paths, report));
   report.imported(`group ${path}`, groupRoles.length ? `roles ${groupRoles.join(', ')}` : '');
+  const children = list(kc.subGroups, `${where}.subGroups`).map((sub, i) => group(sub, `${where}.subGroups[${i}]`, path, depth + 1, roles, paths, report));
   return { name: groupNameValue, path, roles: groupRoles, children };
 }
 
