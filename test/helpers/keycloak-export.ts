@@ -122,3 +122,30 @@ export function keycloakRealmExport(users: object[], redirectBase = 'http://127.
     internationalizationEnabled: false, supportedLocales: [], browserFlow: 'browser', keycloakVersion: '24.0.5',
   };
 }
+
+/** The TOTP secret of frank, as Keycloak keeps it. */
+export const totpSecret = 'Fr4nkS3cretFr4nkS3cr';
+/** Each user's password, hashed with the algorithm its text names. */
+export const passwords: Record<string, string> = {
+  alice: 'alice pbkdf2-sha256 256', bob: 'bob pbkdf2-sha256 512', carol: 'carol pbkdf2-sha512', dave: 'dave pbkdf2 sha1', erin: 'erin argon2id', frank: 'frank with totp',
+};
+
+/** The acme export with a user per algorithm and parameter set, one with TOTP, and users Strix leaves out. */
+export async function exportWithUsers(redirectBase?: string) {
+  return keycloakRealmExport([
+    keycloakUser('alice', [await keycloakPassword(passwords.alice!, 'pbkdf2-sha256', { keyBits: 256 })], {
+      realmRoles: ['default-roles-acme', 'admin'], groups: ['/engineering/backend'], clientRoles: { 'web-app': ['editor'], account: ['view-profile'] },
+      attributes: { department: ['R&D'], locale: ['en'] },
+    }),
+    keycloakUser('bob', [await keycloakPassword(passwords.bob!, 'pbkdf2-sha256', { keyBits: 512 })]),
+    keycloakUser('carol', [await keycloakPassword(passwords.carol!, 'pbkdf2-sha512')], { groups: ['/sales'] }),
+    keycloakUser('dave', [await keycloakPassword(passwords.dave!, 'pbkdf2', { iterations: 20_000 })]),
+    keycloakUser('erin', [await keycloakPassword(passwords.erin!, 'argon2')], { realmRoles: ['viewer'] }),
+    keycloakUser('frank', [await keycloakPassword(passwords.frank!, 'pbkdf2-sha256'), keycloakOtp(totpSecret)]),
+    keycloakUser('grace', [{ type: 'password', secretData: '{"value":"$2a$10$abc","salt":""}', credentialData: '{"algorithm":"bcrypt","hashIterations":10}' }], {
+      requiredActions: ['UPDATE_PASSWORD', 'VERIFY_EMAIL'],
+    }),
+    keycloakUser('ldap-user', [], { federationLink: 'ldap' }),
+    keycloakUser('service-account-backend', [], { serviceAccountClientId: 'backend' }),
+  ], redirectBase);
+}

@@ -17,35 +17,11 @@ import { keycloakRealm } from '../../src/admin/import/keycloak.js';
 import { applyPlan } from '../../src/admin/import/plan.js';
 import { RealmFileError } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
-import { keycloakOtp, keycloakPassword, keycloakRealmExport, keycloakUser } from '../helpers/keycloak-export.js';
+import { exportWithUsers, passwords, totpSecret } from '../helpers/keycloak-export.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
-const totpSecret = 'Fr4nkS3cretFr4nkS3cr';
-const passwords: Record<string, string> = {
-  alice: 'alice pbkdf2-sha256 256', bob: 'bob pbkdf2-sha256 512', carol: 'carol pbkdf2-sha512', dave: 'dave pbkdf2 sha1', erin: 'erin argon2id', frank: 'frank with totp',
-};
-
-async function exportWithUsers() {
-  return keycloakRealmExport([
-    keycloakUser('alice', [await keycloakPassword(passwords.alice!, 'pbkdf2-sha256', { keyBits: 256 })], {
-      realmRoles: ['default-roles-acme', 'admin'], groups: ['/engineering/backend'], clientRoles: { 'web-app': ['editor'], account: ['view-profile'] },
-      attributes: { department: ['R&D'], locale: ['en'] },
-    }),
-    keycloakUser('bob', [await keycloakPassword(passwords.bob!, 'pbkdf2-sha256', { keyBits: 512 })]),
-    keycloakUser('carol', [await keycloakPassword(passwords.carol!, 'pbkdf2-sha512')], { groups: ['/sales'] }),
-    keycloakUser('dave', [await keycloakPassword(passwords.dave!, 'pbkdf2', { iterations: 20_000 })]),
-    keycloakUser('erin', [await keycloakPassword(passwords.erin!, 'argon2')], { realmRoles: ['viewer'] }),
-    keycloakUser('frank', [await keycloakPassword(passwords.frank!, 'pbkdf2-sha256'), keycloakOtp(totpSecret)]),
-    keycloakUser('grace', [{ type: 'password', secretData: '{"value":"$2a$10$abc","salt":""}', credentialData: '{"algorithm":"bcrypt","hashIterations":10}' }], {
-      requiredActions: ['UPDATE_PASSWORD', 'VERIFY_EMAIL'],
-    }),
-    keycloakUser('ldap-user', [], { federationLink: 'ldap' }),
-    keycloakUser('service-account-backend', [], { serviceAccountClientId: 'backend' }),
-  ]);
-}
-
 /** Signs in at the imported web-app client (public, PKCE) and returns the access token's claims. */
 async function signIn(server: TestServer, username: string, password: string, secondFactor?: () => string) {
   const agent = new UserAgent(server.url);
