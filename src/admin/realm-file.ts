@@ -31,7 +31,7 @@ export class RealmFileError extends ValidationError {
 }
 
 /** Runs a check of realm file content, reporting its ValidationError as a RealmFileError. */
-function inRealmFile<T>(check: () => T): T {
+export function inRealmFile<T>(check: () => T): T {
   try {
     return check();
   } catch (error) {

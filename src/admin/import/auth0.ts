@@ -4,8 +4,7 @@
 // documents it: bcrypt, argon2, pbkdf2).
 import { hashLimits, hashProblem, keycloakPbkdf2Hash, type Pbkdf2Digest } from '../../identity/password-hashes.js';
 import type { JsonObject } from '../../json.js';
-import { ValidationError } from '../../validation.js';
-import { parseUser, RealmFileError } from '../realm-file.js';
+import { inRealmFile, parseUser, RealmFileError } from '../realm-file.js';
 import { emptyPlan, type ImportPlan } from './plan.js';
 import { flag, list, object, optionalObject, refuse, text, whole } from './read.js';
 import { ImportReport } from './report.js';
@@ -46,12 +45,7 @@ export function auth0Plan(users: unknown[], source: string, realm: string): Impo
     const key = String(entry.username).toLowerCase();
     if (seen.has(key)) refuse(at, `the username ${key} appears twice`);
     seen.add(key);
-    try {
-      parsed.push(parseUser(entry, at));
-    } catch (error) {
-      if (error instanceof ValidationError && !(error instanceof RealmFileError)) throw new RealmFileError(error.field, error.problem);
-      throw error;
-    }
+    parsed.push(inRealmFile(() => parseUser(entry, at)));
     if (entry.password_hash !== undefined) withHash++;
     if (typeof entry.password_hash === 'string' && entry.password_hash.startsWith('$2')) bcrypt++;
   }

@@ -1,28 +1,15 @@
 // Keycloak's realm export (`kc.sh export`, the console's partial export; versions 18–26) as an
 // import plan: realm settings, clients, roles, groups and users in the realm file's shapes, with
 // their password hashes and TOTP secrets, and a report of what could not be carried over and why.
-import { randomBytes } from 'node:crypto';
-import { Secret } from 'otpauth';
-import { deviceCodeGrantType } from '../../clients/grant-types.js';
-import { isLoopbackHost } from '../../http/outbound.js';
-import { argon2PhcHash, hashLimits, hashProblem, keycloakPbkdf2Hash, type Pbkdf2Digest } from '../../identity/password-hashes.js';
 import type { JsonObject } from '../../json.js';
-import { ValidationError } from '../../validation.js';
-import { parseClient, parseRealm, RealmFileError } from '../realm-file.js';
+import { inRealmFile, parseRealm } from '../realm-file.js';
+import { clientScopes, keycloakClient, keycloakClients, maxSeconds, seconds } from './keycloak-clients.js';
+import { keycloakUsers } from './keycloak-users.js';
 import { emptyPlan, type GroupPlan, type ImportPlan } from './plan.js';
-import { embeddedJson, flag, list, object, optionalObject, refuse, text, texts, whole } from './read.js';
+import { flag, list, object, optionalObject, refuse, text, texts, whole } from './read.js';
 import { ImportReport } from './report.js';
 
-/** Lifetimes beyond ten years are not a setting but a mistake or an attack. */
-const maxSeconds = 10 * 365 * 86_400;
 const maxGroupDepth = 32;
-
-/** Clients every Keycloak realm has for its own pages and APIs. */
-const keycloakClients = ['account', 'account-console', 'admin-cli', 'broker', 'realm-management', 'security-admin-console'];
-/** Scopes Strix has built in; Keycloak's own (web-origins, acr, basic, role_list, …) are covered by token_claims "keycloak". */
-const builtInScopes = ['profile', 'email', 'address', 'phone', 'roles', 'offline_access'];
-const keycloakOwnScopes = ['web-origins', 'acr', 'basic', 'role_list', 'microprofile-jwt', 'organization', 'saml_organization'];
-const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
 const roleName = /^[^\s,]{1,100}$/;
 const groupName = /^[^/\s][^/]{0,99}$/;
 
@@ -59,23 +46,13 @@ export function keycloakRealm(kc: JsonObject, where: string): ImportPlan {
   file.claim_mappers = scopes.mappers;
   const defaults = texts(kc.defaultDefaultClientScopes, `${where}.defaultDefaultClientScopes`).filter((s) => ['profile', 'email', 'address', 'phone'].includes(s));
   if (defaults.length > 0) file.default_scopes = defaults;
-  file.clients = list(kc.clients, `${where}.clients`).flatMap((raw, i) => client(raw, `${where}.clients[${i}]`, report, plan, scopes.custom.map((s) => s.name)));
+  file.clients = list(kc.clients, `${where}.clients`).flatMap((raw, i) => keycloakClient(raw, `${where}.clients[${i}]`, report, plan, scopes.custom.map((s) => s.name)));
   const groupPaths = new Set<string>();
   plan.groups = list(kc.groups, `${where}.groups`).map((raw, i) => group(raw, `${where}.groups[${i}]`, '', 1, roles, groupPaths, report));
-  file.users = users(kc, where, roles, groupPaths, report, plan, scopes.fullPathGroups);
+  file.users = keycloakUsers(kc, where, roles, groupPaths, report, plan, scopes.fullPathGroups);
   leftOutFeatures(kc, where, report);
-  try {
-    plan.realm = parseRealm(file, `${where} (as a Strix realm)`);
-  } catch (error) {
-    if (error instanceof ValidationError && !(error instanceof RealmFileError)) throw new RealmFileError(error.field, error.problem);
-    throw error;
-  }
+  plan.realm = inRealmFile(() => parseRealm(file, `${where} (as a Strix realm)`));
   return plan;
-}
-
-function seconds(value: unknown, where: string): number | undefined {
-  const n = whole(value, where, maxSeconds);
-  return n === 0 ? undefined : n;
 }
 
 function realmSettings(kc: JsonObject, where: string, report: ImportReport): JsonObject {
@@ -245,204 +222,6 @@ function assertNoCycle(graph: Map<string, string[]>, where: string): void {
   for (const role of graph.keys()) visit(role);
 }
 
-interface Scopes {
-  custom: { name: string; description: string }[];
-  mappers: JsonObject[];
-  /** Whether group claims carry full paths (Keycloak's group membership mapper's `full.path`). */
-  fullPathGroups: boolean;
-}
-
-/** Client scopes: Strix's built-in ones by name, others as plain scopes with their mappers as realm mappers for that scope. */
-function clientScopes(kc: JsonObject, where: string, report: ImportReport): Scopes {
-  const result: Scopes = { custom: [], mappers: [], fullPathGroups: true };
-  list(kc.clientScopes, `${where}.clientScopes`).forEach((raw, i) => {
-    const at = `${where}.clientScopes[${i}]`;
-    const scope = object(raw, at);
-    const scopeName = text(scope.name, `${at}.name`) ?? refuse(`${at}.name`, 'is required');
-    if (text(scope.protocol, `${at}.protocol`) === 'saml') return;
-    if (builtInScopes.includes(scopeName) || keycloakOwnScopes.includes(scopeName)) return;
-    if (!scopeToken.test(scopeName)) {
-      report.leftOut(`client scope ${scopeName}`, 'not a valid OAuth scope token');
-      return;
-    }
-    result.custom.push({ name: scopeName, description: text(scope.description, `${at}.description`, 500) || scopeName });
-    report.approximate(`client scope ${scopeName}`, 'a plain scope, granted when asked for and allowed to the client');
-    list(scope.protocolMappers, `${at}.protocolMappers`).forEach((m, j) => {
-      const mapper = protocolMapper(m, `${at}.protocolMappers[${j}]`, `client scope ${scopeName}`, report, result);
-      if (mapper) result.mappers.push({ ...mapper, scope: scopeName });
-    });
-  });
-  return result;
-}
-
-/** Keycloak's common protocol mappers as Strix claim mappers; others are reported. */
-function protocolMapper(raw: unknown, where: string, owner: string, report: ImportReport, scopes: Scopes): JsonObject | undefined {
-  const mapper = object(raw, where);
-  const type = text(mapper.protocolMapper, `${where}.protocolMapper`) ?? '';
-  const mapperName = text(mapper.name, `${where}.name`) ?? type;
-  const config = optionalObject(mapper.config, `${where}.config`) ?? {};
-  const conf = (key: string) => text(config[key], `${where}.config.${key}`);
-  const tokens = [['access.token.claim', 'access_token'], ['id.token.claim', 'id_token'], ['userinfo.token.claim', 'userinfo']]
-    .filter(([key]) => conf(key!) !== 'false').map(([, target]) => target);
-  const claim = conf('claim.name');
-  if (tokens.length === 0 && type !== 'oidc-audience-mapper') {
-    report.leftOut(`${owner} mapper ${mapperName}`, 'it adds its claim to no token');
-    return undefined;
-  }
-  if (type === 'oidc-group-membership-mapper' && claim) {
-    if (conf('full.path') === 'false') scopes.fullPathGroups = false;
-    report.imported(`${owner} mapper ${mapperName}`, `the user's groups in "${claim}"`);
-    return { type: 'groups', claim, tokens };
-  }
-  if (type === 'oidc-usermodel-attribute-mapper' && claim && conf('user.attribute')) {
-    report.imported(`${owner} mapper ${mapperName}`, `attribute ${conf('user.attribute')} in "${claim}"`);
-    return { type: 'user_attribute', attribute: conf('user.attribute'), claim, tokens };
-  }
-  if (type === 'oidc-hardcoded-claim-mapper' && claim && conf('claim.value') !== undefined) {
-    report.imported(`${owner} mapper ${mapperName}`, `"${claim}" fixed`);
-    return { type: 'fixed', claim, value: conf('claim.value'), tokens };
-  }
-  if (type === 'oidc-audience-mapper' && (conf('included.custom.audience') || conf('included.client.audience'))) {
-    report.imported(`${owner} mapper ${mapperName}`, 'an audience');
-    return { type: 'audience', audience: conf('included.custom.audience') || conf('included.client.audience') };
-  }
-  report.leftOut(`${owner} mapper ${mapperName}`, `${type || 'this mapper type'} has no Strix equivalent (claims come from scopes, token_claims "keycloak" and claim mappers)`);
-  return undefined;
-}
-
-/** A redirect URI Strix can compare exactly, or the reason it cannot. */
-function redirectProblem(uri: string): string | undefined {
-  if (uri.includes('*')) return 'a wildcard: Strix compares redirect URIs exactly, list each one';
-  if (!URL.canParse(uri)) return 'not an absolute URI';
-  const url = new URL(uri);
-  if (uri.includes('#')) return 'it has a fragment';
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return 'plain http is allowed only to loopback hosts';
-  if (url.protocol === 'javascript:' || url.protocol === 'data:') return 'a forbidden scheme';
-  return undefined;
-}
-
-function client(raw: unknown, where: string, report: ImportReport, plan: ImportPlan, customScopes: string[]): JsonObject[] {
-  const kc = object(raw, where);
-  const clientId = text(kc.clientId, `${where}.clientId`, 200) ?? refuse(`${where}.clientId`, 'is required');
-  const item = `client ${clientId}`;
-  if (keycloakClients.includes(clientId)) {
-    report.leftOut(item, 'Keycloak\'s own client: Strix has its account pages and admin console');
-    return [];
-  }
-  if (text(kc.protocol, `${where}.protocol`) === 'saml') {
-    report.leftOut(item, 'a SAML client: Strix speaks OpenID Connect and OAuth 2.0 only');
-    return [];
-  }
-  if (flag(kc.bearerOnly, `${where}.bearerOnly`) === true) {
-    report.leftOut(item, 'bearer-only: an API needs no client in Strix, it verifies tokens with the realm\'s keys (JWKS) or introspection');
-    return [];
-  }
-  const attributes = optionalObject(kc.attributes, `${where}.attributes`) ?? {};
-  const attr = (key: string) => text(attributes[key], `${where}.attributes.${key}`);
-  const isPublic = flag(kc.publicClient, `${where}.publicClient`) === true;
-  const rootUrl = text(kc.rootUrl, `${where}.rootUrl`);
-  const uris = (values: string[], what: string) => values.flatMap((value) => {
-    const uri = value.startsWith('/') && rootUrl ? rootUrl.replace(/\/$/, '') + value : value;
-    const problem = redirectProblem(uri);
-    if (problem) {
-      report.leftOut(`${item} ${what} ${value}`, problem);
-      return [];
-    }
-    return [uri];
-  });
-  const redirectUris = uris(texts(kc.redirectUris, `${where}.redirectUris`), 'redirect URI');
-  const out: JsonObject = { client_id: clientId, redirect_uris: redirectUris };
-  const clientName = text(kc.name, `${where}.name`, 200);
-  if (clientName && !clientName.includes('${')) out.client_name = clientName;
-
-  const authenticator = text(kc.clientAuthenticatorType, `${where}.clientAuthenticatorType`) ?? 'client-secret';
-  if (isPublic) out.token_endpoint_auth_method = 'none';
-  else if (authenticator === 'client-secret') out.token_endpoint_auth_method = 'client_secret_basic';
-  else if (authenticator === 'client-secret-jwt') out.token_endpoint_auth_method = 'client_secret_jwt';
-  else if (authenticator === 'client-jwt' && attr('use.jwks.url') === 'true' && attr('jwks.url')) {
-    out.token_endpoint_auth_method = 'private_key_jwt';
-    out.jwks_uri = attr('jwks.url');
-  } else {
-    report.leftOut(item, `client authentication ${authenticator}${authenticator === 'client-jwt' ? ' with a certificate' : ''}: Strix knows client secrets and private_key_jwt with a JWKS URL`);
-    return [];
-  }
-  if (!isPublic && out.token_endpoint_auth_method !== 'private_key_jwt') {
-    const secret = text(kc.secret, `${where}.secret`, 500);
-    if (secret === undefined || /^\*+$/.test(secret)) {
-      out.client_secret = randomBytes(32).toString('base64url');
-      report.approximate(`${item} secret`, `the export does not hold it (the console's partial export masks it): a new one was made: ${String(out.client_secret)}`);
-    } else {
-      out.client_secret = secret;
-    }
-  }
-
-  const grants: string[] = [];
-  const responses: string[] = [];
-  if (flag(kc.standardFlowEnabled, `${where}.standardFlowEnabled`) !== false) {
-    grants.push('authorization_code');
-    responses.push('code');
-  }
-  if (flag(kc.implicitFlowEnabled, `${where}.implicitFlowEnabled`) === true) {
-    grants.push('implicit');
-    responses.push('id_token', 'id_token token');
-  }
-  if (flag(kc.directAccessGrantsEnabled, `${where}.directAccessGrantsEnabled`) === true) grants.push('password');
-  if (flag(kc.serviceAccountsEnabled, `${where}.serviceAccountsEnabled`) === true && !isPublic) grants.push('client_credentials');
-  if (attr('oauth2.device.authorization.grant.enabled') === 'true') grants.push(deviceCodeGrantType);
-  if (grants.some((g) => ['authorization_code', 'password', deviceCodeGrantType].includes(g)) && attr('use.refresh.tokens') !== 'false') grants.push('refresh_token');
-  out.grant_types = grants;
-  out.response_types = responses;
-
-  const pkce = attr('pkce.code.challenge.method');
-  if (pkce === 'plain') out.pkce_plain_allowed = true;
-  if (pkce === 'S256' && !isPublic) report.approximate(`${item} pkce.code.challenge.method`, 'Strix requires S256 of public clients and accepts it from confidential ones');
-  const logout = attr('post.logout.redirect.uris');
-  if (logout !== undefined) {
-    const values = logout.split('##').filter((v) => v !== '');
-    out.post_logout_redirect_uris = [...new Set([...(values.includes('+') ? redirectUris : []), ...uris(values.filter((v) => v !== '+'), 'post-logout redirect URI')])];
-  }
-  out.require_consent = flag(kc.consentRequired, `${where}.consentRequired`) === true;
-  const frontchannel = attr('frontchannel.logout.url');
-  if (flag(kc.frontchannelLogout, `${where}.frontchannelLogout`) === true && frontchannel) out.frontchannel_logout_uri = frontchannel;
-  const backchannel = attr('backchannel.logout.url');
-  if (backchannel) {
-    out.backchannel_logout_uri = backchannel;
-    out.backchannel_logout_session_required = attr('backchannel.logout.session.required') !== 'false';
-  }
-  const lifespan = seconds(attr('access.token.lifespan'), `${where}.attributes.access.token.lifespan`);
-  if (lifespan !== undefined) out.access_token_lifetime = lifespan;
-
-  const origins: string[] = [];
-  for (const origin of texts(kc.webOrigins, `${where}.webOrigins`)) {
-    if (origin === '+') continue;
-    if (origin === '*' || !URL.canParse(origin) || new URL(origin).origin !== origin) report.leftOut(`${item} web origin ${origin}`, 'Strix lists exact origins (scheme, host and port)');
-    else origins.push(origin);
-  }
-  if (origins.length > 0) out.allowed_origins = origins;
-
-  const scopeNames = [...texts(kc.defaultClientScopes, `${where}.defaultClientScopes`), ...texts(kc.optionalClientScopes, `${where}.optionalClientScopes`)];
-  const granted = scopeNames.filter((s) => builtInScopes.includes(s) || customScopes.includes(s));
-  out.scope = [...new Set(['openid', ...(scopeNames.length === 0 ? ['profile', 'email'] : granted)])].join(' ');
-
-  const mappers = list(kc.protocolMappers, `${where}.protocolMappers`)
-    .map((m, j) => protocolMapper(m, `${where}.protocolMappers[${j}]`, item, report, { custom: [], mappers: [], fullPathGroups: true }))
-    .filter((m): m is JsonObject => m !== undefined);
-  if (mappers.length > 0) out.claim_mappers = mappers;
-  if (flag(kc.authorizationServicesEnabled, `${where}.authorizationServicesEnabled`) === true) {
-    report.leftOut(`${item} authorization services`, 'Strix has no policy-based authorization (UMA, resources, permissions)');
-  }
-  try {
-    parseClient(out, where);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    report.leftOut(item, `Strix cannot hold it as it is: ${error.message}`);
-    return [];
-  }
-  if (flag(kc.enabled, `${where}.enabled`) === false) plan.disabledClients.push(clientId);
-  report.imported(item, `${isPublic ? 'public' : String(out.token_endpoint_auth_method)}; ${grants.join(', ')}`);
-  return [out];
-}
-
 function group(raw: unknown, where: string, parent: string, depth: number, roles: Set<string>, paths: Set<string>, report: ImportReport): GroupPlan {
   if (depth > maxGroupDepth) refuse(where, `groups nest deeper than ${maxGroupDepth} levels`);
   const kc = object(raw, where);
@@ -458,155 +237,6 @@ function group(raw: unknown, where: string, parent: string, depth: number, roles
   report.imported(`group ${path}`, groupRoles.length ? `roles ${groupRoles.join(', ')}` : '');
   const children = list(kc.subGroups, `${where}.subGroups`).map((sub, i) => group(sub, `${where}.subGroups[${i}]`, path, depth + 1, roles, paths, report));
   return { name: groupNameValue, path, roles: groupRoles, children };
-}
-
-function users(kc: JsonObject, where: string, roles: Set<string>, groupPaths: Set<string>, report: ImportReport, plan: ImportPlan, fullPaths: boolean): JsonObject[] {
-  const out: JsonObject[] = [];
-  const algorithms = new Map<string, number>();
-  let serviceAccounts = 0;
-  let withTotp = 0;
-  list(kc.users, `${where}.users`).forEach((raw, i) => {
-    const at = `${where}.users[${i}]`;
-    const user = object(raw, at);
-    const username = text(user.username, `${at}.username`, 200) ?? refuse(`${at}.username`, 'is required');
-    const item = `user ${username}`;
-    if (text(user.serviceAccountClientId, `${at}.serviceAccountClientId`) !== undefined) {
-      serviceAccounts++;
-      return;
-    }
-    if (text(user.federationLink, `${at}.federationLink`) !== undefined) {
-      report.leftOut(item, 'comes from user federation (LDAP, Kerberos): its password stays in the directory, which Strix does not read');
-      return;
-    }
-    const first = text(user.firstName, `${at}.firstName`, 500);
-    const last = text(user.lastName, `${at}.lastName`, 500);
-    const entry: JsonObject = { username };
-    const email = text(user.email, `${at}.email`, 500);
-    if (email) entry.email = email;
-    const verified = flag(user.emailVerified, `${at}.emailVerified`);
-    if (verified !== undefined) entry.email_verified = verified;
-    if (first) entry.given_name = first;
-    if (last) entry.family_name = last;
-    if (first || last) entry.name = [first, last].filter(Boolean).join(' ');
-    const enabled = flag(user.enabled, `${at}.enabled`);
-    if (enabled === false) entry.enabled = false;
-    const attributes = optionalObject(user.attributes, `${at}.attributes`);
-    if (attributes && Object.keys(attributes).length > 0) {
-      entry.attributes = Object.fromEntries(Object.entries(attributes).map(([key, values]) => {
-        const all = texts(values, `${at}.attributes.${key}`);
-        return [key, all.length === 1 ? all[0] : all];
-      }));
-    }
-    const userRoles = texts(user.realmRoles, `${at}.realmRoles`);
-    const unknownRoles = userRoles.filter((r) => !roles.has(r));
-    if (unknownRoles.length > 0) report.leftOut(`${item} roles ${unknownRoles.join(', ')}`, 'not realm roles of the export that Strix can hold');
-    entry.roles = userRoles.filter((r) => roles.has(r));
-    const clientRoles = optionalObject(user.clientRoles, `${at}.clientRoles`);
-    if (clientRoles) {
-      const mapped = Object.fromEntries(Object.entries(clientRoles).filter(([c]) => !keycloakClients.includes(c)).map(([c, r]) => [c, texts(r, `${at}.clientRoles.${c}`)]));
-      if (Object.keys(mapped).length > 0) entry.client_roles = mapped;
-    }
-    const paths = texts(user.groups, `${at}.groups`).map((p) => (p.startsWith('/') ? p : `/${p}`));
-    const unknownGroups = paths.filter((p) => !groupPaths.has(p));
-    if (unknownGroups.length > 0) report.leftOut(`${item} groups ${unknownGroups.join(', ')}`, 'no such group in the export');
-    const memberOf = paths.filter((p) => groupPaths.has(p));
-    if (memberOf.length > 0) {
-      plan.memberships.set(username.toLowerCase(), memberOf);
-      entry.groups = fullPaths ? memberOf : memberOf.map((p) => p.slice(p.lastIndexOf('/') + 1));
-    }
-    const actions = texts(user.requiredActions, `${at}.requiredActions`);
-    if (actions.includes('UPDATE_PASSWORD')) plan.requiredActions.set(username.toLowerCase(), ['update_password']);
-    const otherActions = actions.filter((a) => a !== 'UPDATE_PASSWORD');
-    if (otherActions.length > 0) report.leftOut(`${item} required actions ${otherActions.join(', ')}`, 'Strix\'s only required action is update_password');
-    list(user.credentials, `${at}.credentials`, 100).forEach((c, j) => {
-      const cat = `${at}.credentials[${j}]`;
-      const credential = object(c, cat);
-      const type = text(credential.type, `${cat}.type`);
-      if (type === 'password') {
-        if (entry.password_hash !== undefined) return;
-        const hash = passwordHash(credential, cat, item, report);
-        if (hash) {
-          entry.password_hash = hash.stored;
-          algorithms.set(hash.algorithm, (algorithms.get(hash.algorithm) ?? 0) + 1);
-        }
-      } else if (type === 'otp') {
-        const secret = totpSecret(credential, cat, item, report);
-        if (secret && !plan.totp.has(username.toLowerCase())) {
-          plan.totp.set(username.toLowerCase(), secret);
-          withTotp++;
-        }
-      } else {
-        report.leftOut(`${item} credential ${type ?? '(no type)'}`, type === 'webauthn' || type === 'webauthn-passwordless' ? 'passkeys are bound to Keycloak\'s origin: the user registers them again' : 'Strix has no such credential');
-      }
-    });
-    out.push(entry);
-  });
-  const hashes = [...algorithms].map(([a, n]) => `${n} ${a}`).join(', ');
-  report.imported('users', `${out.length}${hashes ? ` (password hashes: ${hashes}; upgraded to argon2id at each user's next sign-in)` : ''}${withTotp ? `, ${withTotp} with TOTP` : ''}`);
-  if (serviceAccounts > 0) report.leftOut(`service-account users (${serviceAccounts})`, 'a Strix client with client_credentials needs no user');
-  const ids = out.map((u) => String(u.username).toLowerCase());
-  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (twice !== undefined) refuse(`${where}.users`, `the username ${twice} appears twice`);
-  return out;
-}
-
-/** A Keycloak password credential as a stored hash; unknown algorithms are reported, absurd parameters refused. */
-function passwordHash(credential: JsonObject, where: string, item: string, report: ImportReport): { stored: string; algorithm: string } | undefined {
-  const secret = embeddedJson(credential.secretData, `${where}.secretData`);
-  const data = embeddedJson(credential.credentialData, `${where}.credentialData`);
-  const algorithm = text(data.algorithm, `${where}.credentialData.algorithm`, 100) ?? 'pbkdf2-sha256';
-  const value = text(secret.value, `${where}.secretData.value`) ?? refuse(`${where}.secretData.value`, 'is required');
-  const saltText = text(secret.salt, `${where}.secretData.salt`) ?? refuse(`${where}.secretData.salt`, 'is required');
-  const digest: Pbkdf2Digest | undefined = ({ pbkdf2: 'sha1', 'pbkdf2-sha256': 'sha256', 'pbkdf2-sha512': 'sha512' } as Record<string, Pbkdf2Digest>)[algorithm];
-  let stored: string;
-  if (digest) {
-    const iterations = whole(data.hashIterations, `${where}.credentialData.hashIterations`, hashLimits.pbkdf2MaxIterations, 1) ?? refuse(`${where}.credentialData.hashIterations`, 'is required');
-    stored = keycloakPbkdf2Hash(digest, iterations, saltText, value);
-  } else if (algorithm === 'argon2') {
-    const extra = optionalObject(data.additionalParameters, `${where}.credentialData.additionalParameters`) ?? {};
-    const param = (key: string) => {
-      const values = list(extra[key], `${where}.credentialData.additionalParameters.${key}`, 1);
-      return values.length === 0 ? undefined : text(values[0], `${where}.credentialData.additionalParameters.${key}[0]`, 20);
-    };
-    const type = param('type') ?? 'id';
-    const version = param('version') ?? '1.3';
-    if (!['id', 'i', 'd'].includes(type)) refuse(`${where}.credentialData.additionalParameters.type`, 'must be id, i or d');
-    if (!['1.3', '1.0'].includes(version)) refuse(`${where}.credentialData.additionalParameters.version`, 'must be 1.3 or 1.0');
-    const memory = whole(param('memory') ?? '7168', `${where}.credentialData.additionalParameters.memory`, hashLimits.argon2MaxMemory, 8)!;
-    const iterations = whole(data.hashIterations ?? 5, `${where}.credentialData.hashIterations`, hashLimits.argon2MaxIterations, 1)!;
-    const parallelism = whole(param('parallelism') ?? '1', `${where}.credentialData.additionalParameters.parallelism`, hashLimits.argon2MaxParallelism, 1)!;
-    const hashLength = whole(param('hashLength') ?? '32', `${where}.credentialData.additionalParameters.hashLength`, hashLimits.maxKeyBytes, 4)!;
-    const hash = Buffer.from(value, 'base64');
-    if (hash.length !== hashLength) refuse(`${where}.secretData.value`, `holds ${hash.length} bytes where hashLength says ${hashLength}`);
-    stored = argon2PhcHash({ type: type as 'id', version: version as '1.3', memory, iterations, parallelism, salt: Buffer.from(saltText, 'base64'), hash });
-  } else {
-    report.leftOut(`${item} password`, `hashed with ${algorithm}, which Strix cannot verify: the user sets a new password ("Forgot password?")`);
-    return undefined;
-  }
-  const problem = hashProblem(stored);
-  if (problem !== undefined) refuse(`${where}.secretData`, problem);
-  return { stored, algorithm: algorithm === 'argon2' ? 'argon2' : algorithm };
-}
-
-/** A Keycloak OTP credential as Strix's TOTP secret (base32), when Strix can check its codes (TOTP, SHA-1, 6 digits, 30 s). */
-function totpSecret(credential: JsonObject, where: string, item: string, report: ImportReport): string | undefined {
-  const secret = embeddedJson(credential.secretData, `${where}.secretData`);
-  const data = embeddedJson(credential.credentialData, `${where}.credentialData`);
-  const subType = text(data.subType, `${where}.credentialData.subType`) ?? 'totp';
-  const digits = whole(data.digits ?? 6, `${where}.credentialData.digits`, 10, 1);
-  const period = whole(data.period ?? 30, `${where}.credentialData.period`, 3600, 1);
-  const algorithm = text(data.algorithm, `${where}.credentialData.algorithm`) ?? 'HmacSHA1';
-  if (subType !== 'totp' || digits !== 6 || period !== 30 || algorithm !== 'HmacSHA1') {
-    report.leftOut(`${item} OTP`, `${subType}, ${algorithm}, ${digits} digits, ${period} s: Strix checks TOTP with SHA-1, 6 digits and 30 s; the user sets up the app again`);
-    return undefined;
-  }
-  const value = text(secret.value, `${where}.secretData.value`, 1000) ?? refuse(`${where}.secretData.value`, 'is required');
-  if (text(data.secretEncoding, `${where}.credentialData.secretEncoding`) === 'BASE32') {
-    if (!/^[A-Z2-7]+=*$/i.test(value)) refuse(`${where}.secretData.value`, 'is not base32');
-    return value.toUpperCase().replace(/=+$/, '');
-  }
-  // Keycloak's own secrets are text whose UTF-8 bytes are the key.
-  return Secret.fromUTF8(value).base32;
 }
 
 function leftOutFeatures(kc: JsonObject, where: string, report: ImportReport): void {
