@@ -201,12 +201,15 @@ for (const database of databases) {
       assert.equal(service.status, 200, JSON.stringify(service.body));
     });
 
-    test('importing the same export again changes nothing it already holds', async () => {
+    test('importing the same export again changes nothing it already holds, and keeps the passwords upgraded since', async () => {
       const file = join(dir, 'acme.json');
       for (const plan of readForeignExport(file, 'keycloak')) await applyPlan(server.services, plan);
       const top = await server.services.store.groups.children('acme', null, 0, 100);
       assert.deepEqual(top.map((g) => g.path), ['/engineering', '/sales']);
       assert.ok(await server.services.store.mfa.totp((await server.services.store.users.findByUsername('acme', 'frank'))!.id));
+      // alice signed in before: her upgraded hash stays, and so does her password.
+      assert.match((await server.services.store.users.findByUsername('acme', 'alice'))!.passwordHash!, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      await signIn(server, 'alice', passwords.alice!);
     });
   });
 }

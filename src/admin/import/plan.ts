@@ -1,6 +1,7 @@
 // What an import from another system will write, fully checked before anything is: the realm in the
 // realm file's shapes (so realm-file.ts validates and imports it like any other), and what realm
 // files do not carry — composite roles, groups and their members, TOTP secrets, required actions.
+import { needsRehash } from '../../identity/passwords.js';
 import { newId } from '../../runtime.js';
 import type { Needs } from '../../services.js';
 import { importRealm, importUsers, parseRealm, type RealmFileDeps, type RealmInput, type UserInput } from '../realm-file.js';
@@ -40,12 +41,12 @@ export async function applyPlan(s: ApplyPlanDeps, plan: ImportPlan): Promise<str
   if (!plan.realm && !plan.users) return undefined;
   if (plan.realm) {
     realm = plan.realm.name;
-    await importRealm(s, plan.realm);
+    await importRealm(s, { ...plan.realm, users: await withoutStrixPasswords(s, plan.realm.name, plan.realm.users) });
   } else {
     realm = plan.users!.realm;
     if (!(await s.store.realms.get(realm))) await importRealm(s, parseRealm({ name: realm }, 'realm'));
     const stored = (await s.store.realms.get(realm))!;
-    await importUsers(s, stored, plan.users!.users);
+    await importUsers(s, stored, await withoutStrixPasswords(s, realm, plan.users!.users));
   }
   for (const [name, composites] of plan.composites) {
     const role = await s.store.roles.get(realm, name);
@@ -77,4 +78,20 @@ export async function applyPlan(s: ApplyPlanDeps, plan: ImportPlan): Promise<str
   }
   for (const clientId of plan.disabledClients) await s.store.clients.setEnabled(realm, clientId, false, now);
   return realm;
+}
+
+/**
+ * An import run again (to bring the users created since) keeps the passwords users already have in
+ * Strix — upgraded at a sign-in or changed here, so hashed with the realm's argon2id parameters —
+ * instead of putting back the hash they had in the other system.
+ */
+async function withoutStrixPasswords(s: Needs<never, 'realms' | 'users'>, realm: string, users: UserInput[]): Promise<UserInput[]> {
+  const hashing = (await s.store.realms.get(realm))?.settings.password_policy.hashing;
+  if (!hashing) return users;
+  const kept: UserInput[] = [];
+  for (const user of users) {
+    const stored = user.password_hash === undefined ? undefined : (await s.store.users.findByUsername(realm, user.username))?.passwordHash;
+    kept.push(stored && !needsRehash(stored, hashing) ? { ...user, password_hash: undefined } : user);
+  }
+  return kept;
 }
