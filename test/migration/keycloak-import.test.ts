@@ -96,6 +96,20 @@ describe('reading a Keycloak realm export', () => {
     ]) assert.match(text, expected);
   });
 
+  test('a folder from kc.sh export --dir reads the realm with the users of its users files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strix-keycloak-dir-'));
+    try {
+      const { users, ...realm } = await exportWithUsers();
+      writeFileSync(join(dir, 'acme-realm.json'), JSON.stringify({ ...realm, users: users.slice(0, 2) }));
+      writeFileSync(join(dir, 'acme-users-0.json'), JSON.stringify({ realm: 'acme', users: users.slice(2, 5) }));
+      writeFileSync(join(dir, 'acme-users-1.json'), JSON.stringify({ realm: 'acme', users: users.slice(5) }));
+      const [plan] = readForeignExport(dir, 'keycloak');
+      assert.deepEqual(plan!.realm!.users.map((u) => u.username), ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const hostile: [string, (kc: any) => void, RegExp][] = [
     ['a pbkdf2 hash with 10^9 iterations', (kc) => { kc.users[0].credentials[0].credentialData = JSON.stringify({ algorithm: 'pbkdf2-sha256', hashIterations: 1_000_000_000 }); },
       /users\[0\]\.credentials\[0\]\.credentialData\.hashIterations: is 1000000000; it must be from 1 to 10000000/],

@@ -153,7 +153,7 @@ export function keycloakClient(raw: unknown, where: string, report: ImportReport
     const secret = text(kc.secret, `${where}.secret`, 500);
     if (secret === undefined || /^\*+$/.test(secret)) {
       out.client_secret = randomBytes(32).toString('base64url');
-      report.approximate(`${item} secret`, `the export does not hold it (the console's partial export masks it): a new one was made: ${String(out.client_secret)}`);
+      report.approximate(`${item} secret`, `the export does not hold it (the console's partial export masks it): a new one, stored when the import runs (a dry run's is discarded): ${String(out.client_secret)}`);
     } else {
       out.client_secret = secret;
     }
