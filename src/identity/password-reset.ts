@@ -75,6 +75,10 @@ export async function resetPassword(
     await s.store.sessions.endForUser(pendingUser.id, now);
     await s.store.grants.revokeForUser(pendingUser.id, now);
   }
+  // A new password chosen by link is the update_password an administrator may have asked for.
+  if (pendingUser.requiredActions.includes('update_password')) {
+    await s.store.users.setRequiredActions(pendingUser.id, pendingUser.requiredActions.filter((a) => a !== 'update_password'), now);
+  }
   await recordEvent(s, { realm, type: 'password_reset', userId: pendingUser.id, ip: o.ip, details: { username: pendingUser.username, signed_out_everywhere: o.signOutEverywhere } });
   return { kind: 'done', user: pendingUser };
 }
