@@ -5,6 +5,7 @@ import { requiredActionNames } from '../identity/required-actions.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword } from '../identity/passwords.js';
+import { endUserSessions, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 import { queueMail, type QueueServices } from '../mail/outbox.js';
 import { executeActionsMail } from '../mail/templates.js';
 import { mailEnabled } from '../mail/transport.js';
@@ -25,7 +26,7 @@ import { assertIfMatch, recordChange, sendResource, type AdminChangeDeps } from 
 import { Conflict, IfMatchHeaders, NoContent, operation, page, PagingProperties, PreconditionFailed, RealmParams } from './schemas.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AdminUsersDeps = Needs<'clock' | 'config', 'grants' | 'realms' | 'roles' | 'sessions' | 'users' | 'clients' | 'emailActions'> & PasswordPolicyDeps & AdminChangeDeps & QueueServices;
+export type AdminUsersDeps = Needs<'clock' | 'config', 'grants' | 'realms' | 'roles' | 'sessions' | 'users' | 'clients' | 'emailActions'> & PasswordPolicyDeps & AdminChangeDeps & QueueServices & LogoutNotificationsDeps;
 
 /** Required actions the sign-in flow carries out (ui/login-actions.ts). */
 export const requiredActions = requiredActionNames;
@@ -170,9 +171,7 @@ export function adminUserRoutes(app: FastifyInstance, s: AdminUsersDeps): void {
         const user = await found(params);
         const before = userRepresentation(user);
         assertIfMatch(request, before);
-        const now = s.clock.now();
-        await s.store.sessions.endForUser(user.id, now);
-        await s.store.grants.revokeForUser(user.id, now);
+        await endUserSessions(s, realm, user.id);
         await s.store.users.remove(user.id);
         await recordChange(s, request, realm, { type: 'admin_user_deleted', resource: `users/${user.id}`, userId: user.id, before });
         return reply.code(204).send();
