@@ -17,6 +17,8 @@ export const adminEndpoints = endpointTable({
   admin_users: { path: `${realm}/users`, methods: ['GET', 'POST'], errors: 'json' },
   admin_user: { path: `${realm}/users/:id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
   admin_user_password: { path: `${realm}/users/:id/password`, methods: ['PUT'], errors: 'json' },
+  // Keycloak's name: e-mails the user what an administrator asks them to do (required actions).
+  admin_user_execute_actions_email: { path: `${realm}/users/:id/execute-actions-email`, methods: ['PUT', 'POST'], errors: 'json' },
   admin_user_roles: { path: `${realm}/users/:id/roles`, methods: ['GET', 'PUT'], errors: 'json' },
   admin_user_sessions: { path: `${realm}/users/:id/sessions`, methods: ['GET'], errors: 'json' },
   admin_user_logout: { path: `${realm}/users/:id/logout`, methods: ['POST'], errors: 'json' },

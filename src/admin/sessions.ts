@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { route } from '../http/endpoint.js';
 import { endSession, type SsoDeps } from '../identity/sso.js';
-import { sendBackchannelLogout, type LogoutNotificationsDeps } from '../oauth/logout-notifications.js';
+import { sendBackchannelLogout, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { ListedSession } from '../store/sessions.js';

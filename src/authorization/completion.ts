@@ -33,6 +33,7 @@ export async function proceed(
     case 'sign_in': return page(signInView(realm, client, authorization, decision.interaction));
     case 'second_factor': return page({ page: 'second_factor', realm, interaction: decision.interaction, active: decision.active, required: decision.required, uiLocales });
     case 'update_password': return page({ page: 'update_password', realm, interaction: decision.interaction, active: decision.active, uiLocales });
+    case 'required_action': return page({ page: 'required_action', action: decision.action, realm, interaction: decision.interaction, active: decision.active, uiLocales });
     case 'consent': return page({ page: 'consent', realm, client, interaction: decision.interaction, active: decision.active, scope: authorization.scope, uiLocales });
     case 'done': return complete(s, realm, client, authorization, decision.active, status);
   }

@@ -4,6 +4,7 @@
 import { OAuthError, PageError } from '../http/errors.js';
 import { requiredAcr, satisfies, type Acr, type MfaDeps } from '../identity/mfa.js';
 import type { ActiveSession } from '../identity/sso.js';
+import { pendingRequiredAction, type RequiredAction, type RequiredActionsDeps } from '../identity/required-actions.js';
 import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { Realm } from '../store/realms.js';
@@ -11,7 +12,7 @@ import { subjectFor, type SubjectDeps } from '../tokens/subject.js';
 import type { AuthorizationRequest } from './request.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type DecisionDeps = Needs<'clock', 'consents' | 'interactions'> & MfaDeps & SubjectDeps;
+export type DecisionDeps = Needs<'clock', 'consents' | 'interactions'> & MfaDeps & SubjectDeps & RequiredActionsDeps;
 
 /** As long as an authorization request may wait for the user. */
 export const interactionLifetimeMs = 30 * 60_000;
@@ -23,6 +24,7 @@ export type Decision =
   | { next: 'sign_in'; interaction: string }
   | { next: 'second_factor'; interaction: string; active: ActiveSession; required: Acr }
   | { next: 'update_password'; interaction: string; active: ActiveSession }
+  | { next: 'required_action'; action: Exclude<RequiredAction, 'update_password' | 'configure_totp'>; interaction: string; active: ActiveSession }
   | { next: 'consent'; interaction: string; active: ActiveSession }
   | { next: 'done'; active: ActiveSession };
 
@@ -50,10 +52,15 @@ export async function decide(
     if (authorization.prompt.includes('none')) throw new OAuthError('interaction_required', 'a further authentication factor is needed');
     return { next: 'second_factor', interaction: continuation?.id ?? await park(s, realm, authorization.clientId, authorization, active.session.id), active, required };
   }
-  // An administrator set a temporary password: the user chooses their own before anything is issued.
-  if (active.user.requiredActions.includes('update_password')) {
-    if (authorization.prompt.includes('none')) throw new OAuthError('interaction_required', 'the user must choose a new password');
-    return { next: 'update_password', interaction: continuation?.id ?? await park(s, realm, authorization.clientId, authorization, active.session.id), active };
+  // Required actions (an administrator's temporary password, an address to verify, …) come before anything is issued.
+  const action = await pendingRequiredAction(s, realm, active.user);
+  if (action) {
+    if (authorization.prompt.includes('none')) throw new OAuthError('interaction_required', `the user must first complete the required action ${action}`);
+    const interaction = continuation?.id ?? await park(s, realm, authorization.clientId, authorization, active.session.id);
+    if (action === 'update_password') return { next: 'update_password', interaction, active };
+    // configure_totp: the second-factor enrolment page of a user who has none.
+    if (action === 'configure_totp') return { next: 'second_factor', interaction, active, required: '2' };
+    return { next: 'required_action', action, interaction, active };
   }
   const consented = await s.store.consents.grantedScopes(active.user.id, client.clientId);
   const needsConsent = client.metadata.require_consent

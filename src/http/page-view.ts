@@ -32,6 +32,12 @@ export interface UpdatePasswordView {
   page: 'update_password'; realm: Realm; interaction: string; active: ActiveSession; uiLocales?: string; error?: string;
 }
 
+/** A required action other than update_password: verify the address, complete the profile, accept the terms. */
+export interface RequiredActionView {
+  page: 'required_action'; action: 'verify_email' | 'update_profile' | 'terms_and_conditions'; realm: Realm; interaction: string; active: ActiveSession;
+  uiLocales?: string; error?: string;
+}
+
 /** OAuth 2.0 Form Post Response Mode: a form the browser posts to the client at once. */
 export interface FormPostView { page: 'form_post'; action: string; fields: Record<string, string> }
 
@@ -44,7 +50,7 @@ export interface LogoutConfirmView {
 /** Signed out: the plain page, or (Front-Channel Logout §3) one whose iframes tell clients, then moves on to `next`. */
 export interface SignedOutView { page: 'signed_out'; realm: Realm; frames: string[]; next?: string; uiLocales?: string }
 
-export type PageView = SignInView | SecondFactorView | ConsentView | UpdatePasswordView | FormPostView | LogoutConfirmView | SignedOutView;
+export type PageView = SignInView | SecondFactorView | RequiredActionView | ConsentView | UpdatePasswordView | FormPostView | LogoutConfirmView | SignedOutView;
 
 /** A front-channel answer: a page (with its status), or a redirect that is never cached. */
 export type Answer =

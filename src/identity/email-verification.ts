@@ -25,13 +25,13 @@ export const isEmailVerified = (user: User): boolean => user.claims.email_verifi
 
 /** Sends the link and code to the account's address; returns the id the code form carries (not a secret). */
 export async function sendVerification(
-  s: VerificationServices, realm: Realm, user: User & { email: string }, o: { link: (token: string) => string; locale: string },
+  s: VerificationServices, realm: Realm, user: User & { email: string }, o: { link: (token: string) => string; locale: string; id?: string },
 ): Promise<string> {
   const now = s.clock.now();
   const lifetime = realm.settings.email_verification_lifetime;
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const { id, token } = await s.store.emailActions.issue({
-    realm: realm.name, userId: user.id, purpose: 'verify_email', email: user.email, expiresAt: now + lifetime * 1000,
+    ...(o.id ? { id: o.id } : {}), realm: realm.name, userId: user.id, purpose: 'verify_email', email: user.email, expiresAt: now + lifetime * 1000,
     codeDigest: (actionId) => codeDigest(s, actionId, code),
   }, now);
   const message = verifyEmailMail({ to: user.email, realmName: realm.displayName, username: user.username, locale: o.locale }, o.link(token), code, Math.round(lifetime / 3600));

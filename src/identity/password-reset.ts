@@ -6,6 +6,7 @@
 import { queueMail } from '../mail/outbox.js';
 import { resetPasswordMail } from '../mail/templates.js';
 import { recordEvent } from '../security/audit.js';
+import { endUserSessions, type LogoutNotificationsDeps } from './logout-notifications.js';
 import { changePassword, passwordProblems, PasswordPolicyError } from '../security/password-policy.js';
 import type { Needs } from '../services.js';
 import type { PasswordPolicyDeps } from '../security/password-policy.js';
@@ -14,7 +15,7 @@ import type { User } from '../store/users.js';
 
 export type ResetRequestServices = Needs<'clock' | 'sealer' | 'log' | 'audit', 'users' | 'emailActions' | 'mailOutbox'>;
 /** What setting the new password uses. */
-export type ResetPasswordDeps = Needs<'clock' | 'audit', 'emailActions' | 'users' | 'sessions' | 'grants'> & PasswordPolicyDeps;
+export type ResetPasswordDeps = Needs<'clock' | 'audit', 'emailActions' | 'users' | 'sessions' | 'grants'> & PasswordPolicyDeps & LogoutNotificationsDeps;
 
 const maxIdentifierLength = 254;
 
@@ -72,8 +73,11 @@ export async function resetPassword(
   }
   const now = s.clock.now();
   if (o.signOutEverywhere) {
-    await s.store.sessions.endForUser(pendingUser.id, now);
-    await s.store.grants.revokeForUser(pendingUser.id, now);
+    await endUserSessions(s, realm, pendingUser.id);
+  }
+  // A new password chosen by link is the update_password an administrator may have asked for.
+  if (pendingUser.requiredActions.includes('update_password')) {
+    await s.store.users.setRequiredActions(pendingUser.id, pendingUser.requiredActions.filter((a) => a !== 'update_password'), now);
   }
   await recordEvent(s, { realm, type: 'password_reset', userId: pendingUser.id, ip: o.ip, details: { username: pendingUser.username, signed_out_everywhere: o.signOutEverywhere } });
   return { kind: 'done', user: pendingUser };

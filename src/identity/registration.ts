@@ -20,12 +20,17 @@ export interface Registration {
 export type WithEmail = User & { email: string };
 
 export type RegistrationOutcome =
-  | { kind: 'created'; user: WithEmail }
+  | { kind: 'new'; passwordHash: string }
   | { kind: 'email_taken'; owner: WithEmail }
   | { kind: 'username_taken' }
   | { kind: 'refused'; problems: string[] };
 
-export async function registerUser(s: RegistrationServices, realm: Realm, r: Registration, ip: string): Promise<RegistrationOutcome> {
+/**
+ * Checks a sign-up: the password policy, the username, the address. Nothing is written here: the
+ * page answers the same for a new address and a taken one, and the writes (the account, or the
+ * message to the address's owner) happen after the answer, so that both take as long.
+ */
+export async function checkRegistration(s: RegistrationServices, realm: Realm, r: Registration): Promise<RegistrationOutcome> {
   const policy = realm.settings.password_policy;
   const problems = await passwordProblems(policy, r.password, r);
   if (problems.length > 0) return { kind: 'refused', problems };
@@ -35,15 +40,19 @@ export async function registerUser(s: RegistrationServices, realm: Realm, r: Reg
   const passwordHash = await hashPassword(r.password, policy.hashing);
   if (owner?.email) return { kind: 'email_taken', owner: owner as WithEmail };
   if (sameName) return sameName.email && sameName.email.toLowerCase() === r.email.toLowerCase() ? { kind: 'email_taken', owner: sameName as WithEmail } : { kind: 'username_taken' };
+  return { kind: 'new', passwordHash };
+}
+
+/** Creates the checked account; undefined when another sign-up took the name meanwhile (the username is unique). */
+export async function createRegisteredUser(s: RegistrationServices, realm: Realm, r: Registration, passwordHash: string, ip: string): Promise<WithEmail | undefined> {
   const now = s.clock.now();
   const id = newId();
   try {
     await s.store.users.create({ id, realm: realm.name, username: r.username, email: r.email, passwordHash, claims: { ...r.claims, email_verified: false, ...(r.termsAccepted ? { terms_accepted: { url: r.termsAccepted, at: Math.floor(now / 1000) } } : {}) }, enabled: true }, now);
   } catch {
-    // Another sign-up took the name between the check and the insert (the username is unique).
-    return { kind: 'username_taken' };
+    return undefined;
   }
   const user = (await s.store.users.findById(id))!;
   await recordEvent(s, { realm, type: 'user_registered', userId: id, ip, details: { username: user.username } });
-  return { kind: 'created', user: user as WithEmail };
+  return user as WithEmail;
 }

@@ -6,7 +6,7 @@ import { format } from '../i18n/messages.js';
 import { getEmailMessages, type EmailMessages } from '../i18n/email-messages.js';
 import type { MailMessage } from './transport.js';
 
-export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered' | 'sign_in_code' | 'change_email' | 'email_change_notice' | 'address_in_use';
+export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered' | 'sign_in_code' | 'change_email' | 'email_change_notice' | 'address_in_use' | 'execute_actions';
 
 interface Mail {
   subject: string;
@@ -75,6 +75,23 @@ export function emailChangeNoticeMail(c: MailContext, newEmail: string): MailMes
   const t = getEmailMessages(c.locale);
   const v = { realm: c.realmName, email: newEmail };
   return compose(c, t, { subject: format(t.changeNoticeSubject, v), paragraphs: [format(t.changeNoticeIntro, v), t.changeNoticeHint], closing: [] });
+}
+
+/**
+ * An administrator's execute-actions e-mail: what to do, a password link when a new password is one
+ * of the actions, and where to sign in for the rest.
+ */
+export function executeActionsMail(c: MailContext, actions: string[], o: { resetLink?: string; signInLink?: string; hours: number }): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const named = actions.map((a) => (t as Record<string, string>)[`action_${a}`] ?? a).join(', ');
+  const v = { realm: c.realmName, actions: named, hours: o.hours };
+  const later = actions.some((a) => a !== 'update_password') ? [t.actionsLater] : [];
+  return compose(c, t, {
+    subject: format(t.actionsSubject, v),
+    paragraphs: [format(t.actionsIntro, v), ...later],
+    action: o.resetLink ? { label: t.actionsPassword, url: o.resetLink } : o.signInLink ? { label: t.actionsSignIn, url: o.signInLink } : undefined,
+    closing: [t.mailIgnore],
+  });
 }
 
 /** To an address another account tried to take. */

@@ -11,7 +11,7 @@ import { endSession, type SsoDeps } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import type { Needs } from '../services.js';
 import { oauthEndpoints } from './endpoints.js';
-import { sendBackchannelLogout, type LogoutNotificationsDeps } from './logout-notifications.js';
+import { sendBackchannelLogout, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type BrokerLogoutDeps = Needs<never, 'grants' | 'sessions'> & BrokeringDeps & SsoDeps & LogoutNotificationsDeps;

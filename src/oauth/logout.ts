@@ -18,7 +18,7 @@ import { verifyIdTokenHint, type IdTokenHint, type IdTokenHintDeps } from '../to
 import { subjectFor } from '../tokens/subject.js';
 import type { Session } from '../store/sessions.js';
 import { oauthEndpoints } from './endpoints.js';
-import { frontchannelLogoutUris, sendBackchannelLogout, type LogoutNotificationsDeps } from './logout-notifications.js';
+import { frontchannelLogoutUris, sendBackchannelLogout, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type LogoutDeps = Needs<'audit' | 'config' | 'sealer', 'clients' | 'grants'> & SsoDeps & LogoutNotificationsDeps & IdTokenHintDeps;

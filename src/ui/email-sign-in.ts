@@ -5,6 +5,7 @@
 // CSRF token for the parked request, which no other browser's cookie matches.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
+import { afterAnswer } from '../http/after-answer.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
@@ -45,8 +46,8 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
       const link = realm.settings.email_sign_in === 'code_and_link'
         ? (token: string) => `${endpointUrl(s.config, realm, uiEndpoints.login_email_link)}?${new URLSearchParams({ token, interaction: id, csrf })}`
         : undefined;
-      void sendSignInCode(s, realm, user, { challenge, link, locale: realmView(s, request, realm).locale, ip: request.ip })
-        .catch((error: unknown) => request.log.error({ err: error, event: 'email_code_failed', realm: realm.name }, 'sign-in code could not be queued'));
+      const locale = realmView(s, request, realm).locale;
+      afterAnswer(request, reply, 'email_code', () => sendSignInCode(s, realm, user, { challenge, link, locale, ip: request.ip }));
     }
     return show(challenge);
   });

@@ -10,6 +10,7 @@ const broker = '/realms/:realm/broker/:alias';
 export const uiEndpoints = endpointTable({
   login_authenticate: { path: `${login}/authenticate`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   login_consent: { path: `${login}/consent`, methods: ['POST'], errors: 'page' },
+  login_required_action: { path: `${login}/required-action`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   login_update_password: { path: `${login}/update-password`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   login_second_factor: { path: `${login}/second-factor`, methods: ['POST'], errors: 'page' },
   login_enrol_totp: { path: `${login}/enrol-totp`, methods: ['POST'], errors: 'page' },

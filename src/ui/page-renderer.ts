@@ -15,6 +15,7 @@ import { showSecondFactor, type SecondFactorDeps } from './second-factor.js';
 import { mailEnabled } from '../mail/transport.js';
 import { registrationOpen } from './registration.js';
 import { emailSignInOffered } from '../identity/email-sign-in.js';
+import { requiredActionPage } from './required-action-views.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type PageRendererDeps = Needs<'config' | 'sealer'> & SecondFactorDeps;
@@ -37,6 +38,7 @@ async function renderPage(s: PageRendererDeps, request: FastifyRequest, reply: F
       return showSecondFactor(s, request, reply, view.realm, view.uiLocales, view.active, view.interaction, view.required, view.error, status);
     case 'consent': return sendPage(reply, consentPageOf(s, request, reply, view), status);
     case 'update_password': return sendPage(reply, updatePasswordPageOf(s, request, reply, view), view.error && status === 200 ? 400 : status);
+    case 'required_action': return sendPage(reply, requiredActionPage(s, request, reply, view), status);
     case 'form_post':
       return sendPage(reply, formPostPage({ stylesheetHref: stylesheetHref(s), scriptHref: formPostScriptHref(s), action: view.action, fields: view.fields }), status);
     case 'logout_confirm': return sendPage(reply, logoutConfirmPageOf(s, request, reply, view), status);

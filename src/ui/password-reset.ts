@@ -11,6 +11,7 @@ import { forgotPasswordPage, noticePage, resetLinkSentPage, resetPasswordPage } 
 import { uiEndpoints } from './endpoints.js';
 import { realmView, sendPage } from './render.js';
 import { mailRealm, postedForm, type EmailFormsDeps } from './email-forms.js';
+import { afterAnswer } from '../http/after-answer.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type PasswordResetPageDeps = EmailFormsDeps & ResetRequestServices & ResetPasswordDeps;
@@ -35,8 +36,7 @@ export function passwordResetRoutes(app: FastifyInstance, s: PasswordResetPageDe
       const user = await accountFor(s, realm, params.identifier ?? '');
       if (user) {
         const link = (token: string) => `${endpointUrl(s.config, realm, uiEndpoints.login_reset_password)}?token=${encodeURIComponent(token)}`;
-        void sendResetLink(s, realm, user, { link, locale: view.locale, ip: request.ip })
-          .catch((error: unknown) => request.log.error({ err: error, event: 'password_reset_link_failed', realm: realm.name }, 'reset link could not be queued'));
+        afterAnswer(request, reply, 'password_reset_link', () => sendResetLink(s, realm, user, { link, locale: view.locale, ip: request.ip }));
       }
       return sendPage(reply, resetLinkSentPage({ realm: view, minutes: minutesOf(realm) }));
     },

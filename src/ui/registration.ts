@@ -8,7 +8,9 @@ import type { Params } from '../http/params.js';
 import { format } from '../i18n/messages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
 import { isEmailAddress } from '../identity/email-verification.js';
-import { registerUser, type Registration, type RegistrationServices } from '../identity/registration.js';
+import { checkRegistration, createRegisteredUser, type Registration, type RegistrationServices } from '../identity/registration.js';
+import { sendVerification } from '../identity/email-verification.js';
+import { afterAnswer } from '../http/after-answer.js';
 import { queueMail, type QueueServices } from '../mail/outbox.js';
 import { alreadyRegisteredMail } from '../mail/templates.js';
 import { mailEnabled } from '../mail/transport.js';
@@ -17,7 +19,7 @@ import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { registrationPage, type RegistrationForm } from './email-pages.js';
 import { mailRealm, postedForm } from './email-forms.js';
-import { sendAndShowVerification, showCheckEmail, type EmailVerificationPageDeps } from './email-verification.js';
+import { showCheckEmail, type EmailVerificationPageDeps } from './email-verification.js';
 import { uiEndpoints } from './endpoints.js';
 import { realmView, sendPage } from './render.js';
 
@@ -70,18 +72,30 @@ export function registrationRoutes(app: FastifyInstance, s: RegistrationPageDeps
       const t = getEmailMessages(view.locale);
       const form = readForm(realm, params, t);
       if (!form.registration) return show(s, request, reply, realm, form.values, form.error);
-      const outcome = await registerUser(s, realm, form.registration, request.ip);
+      const registration = form.registration;
+      const outcome = await checkRegistration(s, realm, registration);
+      // A new address and a taken one get the same page, with a code form naming a verification id;
+      // the writes (the account and its verification, or the message to the owner) follow the answer.
+      const verification = randomToken(16);
       switch (outcome.kind) {
         case 'refused': return show(s, request, reply, realm, form.values, format(t.resetPolicy, { problems: outcome.problems.join('; ') }));
         case 'username_taken': return show(s, request, reply, realm, form.values, t.usernameTaken);
-        case 'created': return sendAndShowVerification(s, request, reply, realm, outcome.user);
+        case 'new':
+          afterAnswer(request, reply, 'registration', async () => {
+            const user = await createRegisteredUser(s, realm, registration, outcome.passwordHash, request.ip);
+            if (!user) return;
+            const link = (token: string) => `${endpointUrl(s.config, realm, uiEndpoints.login_verify_email)}?token=${encodeURIComponent(token)}`;
+            await sendVerification(s, realm, user, { link, locale: view.locale, id: verification });
+          });
+          break;
         case 'email_taken': {
           const { owner } = outcome;
-          await queueMail(s, realm, 'already_registered', alreadyRegisteredMail({ to: owner.email, realmName: realm.displayName, username: owner.username, locale: view.locale }));
-          // The same page as for a new account; its code form names no link, so no code works there.
-          return showCheckEmail(s, request, reply, realm, { verification: randomToken(16), email: form.registration.email });
+          // Its code form's id names nothing, so no code works there.
+          afterAnswer(request, reply, 'registration', () => queueMail(s, realm, 'already_registered', alreadyRegisteredMail({ to: owner.email, realmName: realm.displayName, username: owner.username, locale: view.locale })));
+          break;
         }
       }
+      return showCheckEmail(s, request, reply, realm, { verification, email: registration.email });
     },
   });
 }

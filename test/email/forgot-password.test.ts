@@ -3,20 +3,24 @@
 // refresh tokens end unless the user keeps them, and the answer never tells whether an account exists.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createServer, type Server } from 'node:http';
+import { decodeJwt } from 'jose';
 import { databases } from '../helpers/databases.js';
 import { eventually, eventuallyAsync } from '../helpers/eventually.js';
 import { token, tokensFor } from '../helpers/flows.js';
 import { withTotp } from '../helpers/mfa.js';
 import { password, testRealm } from '../helpers/realm.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { freePort, startServer, type TestServer } from '../helpers/server.js';
 import { linkIn, startSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { authorizeUrl, isLoginPage, UserAgent, type Page } from '../helpers/user-agent.js';
 
 const newPassword = 'a brand new passphrase for tests';
 
-function emailRealm() {
+function emailRealm(logoutReceiver: string) {
   const file = testRealm();
-  const realm = file.realms[0]! as Record<string, unknown> & { users: Record<string, unknown>[] };
+  const realm = file.realms[0]! as Record<string, unknown> & { users: Record<string, unknown>[]; clients: Record<string, unknown>[] };
+  // The first-party client hears of sessions that end (OIDC Back-Channel Logout), as a reset ends them.
+  Object.assign(realm.clients.find((c) => c.client_id === 'trusted')!, { backchannel_logout_uri: logoutReceiver });
   // The tests ask for many links from one address: the per-IP and per-address limits have their own tests.
   realm.rate_limits = { password_reset_per_ip: { max: 1000 }, email_per_address: { max: 1000 } };
   file.realms.push({ name: 'tight', display_name: 'Tight', rate_limits: { password_reset_per_ip: { max: 2, window_seconds: 600 } } } as never);
@@ -28,13 +32,24 @@ for (const database of databases) {
   describe(`forgotten password (${database})`, () => {
     let smtp: TestSmtp;
     let server: TestServer;
+    let receiver: Server;
+    const logoutTokens: string[] = [];
     before(async () => {
       smtp = await startSmtp();
-      server = await startServer(database, emailRealm(), { env: smtp.env });
+      const port = await freePort();
+      receiver = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+        request.on('end', () => { logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? ''); response.writeHead(200).end(); });
+      });
+      await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
+      server = await startServer(database, emailRealm(`http://127.0.0.1:${port}/backchannel`), { env: smtp.env });
     });
     after(async () => {
       await server?.close();
       await smtp?.close();
+      receiver?.closeAllConnections();
+      receiver?.close();
     });
 
     const signInPage = (browser: UserAgent) => browser.open(authorizeUrl(server.issuer(), {
@@ -139,6 +154,9 @@ for (const database of databases) {
       assert.equal(refused.body.error, 'invalid_grant');
       // The browser's SSO session ended too: the next authorization request asks to sign in again.
       assert.ok(isLoginPage(await signInPage(browser)));
+      // And the client was told: a logout token for bob's session.
+      const bob = (await server.services.store.users.findByUsername('demo', 'bob'))!;
+      assert.ok(logoutTokens.some((t) => decodeJwt(t).sub === bob.id && typeof decodeJwt(t).sid === 'string'), 'a back-channel logout token for the ended session');
     });
 
     test('with the SMTP server down the user sees the usual page, and the link arrives once the server is back', async () => {

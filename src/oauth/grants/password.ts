@@ -51,7 +51,7 @@ export const password: GrantType<PasswordGrantDeps> = {
       throw new OAuthError('invalid_grant', 'this user signs in with a second factor, which the password grant cannot carry');
     }
     // Keycloak's "account is not fully set up": a temporary password must be replaced on the sign-in page first.
-    if (user.requiredActions.length > 0) throw new OAuthError('invalid_grant', 'the user must first sign in through the browser to choose a new password');
+    if (user.requiredActions.length > 0) throw new OAuthError('invalid_grant', 'the user must first sign in through the browser to complete a required action');
     await recordSuccess(s, attempt);
     await upgradeHash(s, realm, user, params.password);
     await recordEvent(s, { realm, type: 'login_success', userId: user.id, clientId: client.clientId, ip: ctx.origin.ip, details: { username: user.username, method: 'pwd', grant_type: 'password' } });

@@ -71,3 +71,20 @@ export async function frontchannelLogoutUris(s: LogoutNotificationsDeps, realm: 
     return [url.href];
   });
 }
+
+/**
+ * Ends every session of the user (a password reset, a deleted user), revokes every grant (offline
+ * ones too), and tells the clients of each session by back-channel logout.
+ */
+export async function endUserSessions(s: LogoutNotificationsDeps & Needs<'clock', 'sessions' | 'grants'>, realm: Realm, userId: string): Promise<void> {
+  const now = s.clock.now();
+  const live = await s.store.sessions.listLive({ realm: realm.name, userId }, now, 0, 1000);
+  for (const session of live) {
+    const clientIds = await s.store.grants.clientIdsForSession(session.id);
+    await s.store.sessions.end(session.id, now);
+    await s.store.grants.revokeForSession(session.id, now);
+    await sendBackchannelLogout(s, realm, session, clientIds);
+  }
+  await s.store.sessions.endForUser(userId, now);
+  await s.store.grants.revokeForUser(userId, now);
+}
