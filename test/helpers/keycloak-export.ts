@@ -117,6 +117,7 @@ export function keycloakRealmExport(users: object[], redirectBase = 'http://127.
     requiredActions: [
       { alias: 'CONFIGURE_TOTP', name: 'Configure OTP', providerId: 'CONFIGURE_TOTP', enabled: true, defaultAction: false, priority: 10, config: {} },
       { alias: 'UPDATE_PASSWORD', name: 'Update Password', providerId: 'UPDATE_PASSWORD', enabled: true, defaultAction: false, priority: 30, config: {} },
+      { alias: 'delete_account', name: 'Delete Account', providerId: 'delete_account', enabled: false, defaultAction: false, priority: 60, config: {} },
     ],
     components: { 'org.keycloak.storage.UserStorageProvider': [{ id: 'ldap', name: 'ldap', providerId: 'ldap', config: {} }] },
     internationalizationEnabled: false, supportedLocales: [], browserFlow: 'browser', keycloakVersion: '24.0.5',
@@ -143,7 +144,7 @@ export async function exportWithUsers(redirectBase?: string) {
     keycloakUser('erin', [await keycloakPassword(passwords.erin!, 'argon2')], { realmRoles: ['viewer'] }),
     keycloakUser('frank', [await keycloakPassword(passwords.frank!, 'pbkdf2-sha256'), keycloakOtp(totpSecret)]),
     keycloakUser('grace', [{ type: 'password', secretData: '{"value":"$2a$10$abc","salt":""}', credentialData: '{"algorithm":"bcrypt","hashIterations":10}' }], {
-      requiredActions: ['UPDATE_PASSWORD', 'VERIFY_EMAIL'],
+      requiredActions: ['UPDATE_PASSWORD', 'VERIFY_EMAIL', 'webauthn-register'],
     }),
     keycloakUser('ldap-user', [], { federationLink: 'ldap' }),
     keycloakUser('service-account-backend', [], { serviceAccountClientId: 'backend' }),

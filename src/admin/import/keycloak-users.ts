@@ -1,8 +1,9 @@
 // Keycloak's users (realm export) in the realm file's user shape: profile, attributes, realm and
-// client roles, groups, UPDATE_PASSWORD, and their credentials — password hashes kept as Keycloak
+// client roles, groups, required actions, and their credentials — password hashes kept as Keycloak
 // wrote them (verified and upgraded at sign-in) and TOTP secrets.
 import { Secret } from 'otpauth';
 import { argon2PhcHash, hashLimits, hashProblem, keycloakPbkdf2Hash, type Pbkdf2Digest } from '../../identity/password-hashes.js';
+import { requiredActionNames, type RequiredAction } from '../../identity/required-actions.js';
 import type { JsonObject } from '../../json.js';
 import { keycloakClients } from './keycloak-clients.js';
 import type { ImportPlan } from './plan.js';
@@ -64,9 +65,10 @@ export function keycloakUsers(kc: JsonObject, where: string, roles: Set<string>,
       entry.groups = fullPaths ? memberOf : memberOf.map((p) => p.slice(p.lastIndexOf('/') + 1));
     }
     const actions = texts(user.requiredActions, `${at}.requiredActions`);
-    if (actions.includes('UPDATE_PASSWORD')) plan.requiredActions.set(username.toLowerCase(), ['update_password']);
-    const otherActions = actions.filter((a) => a !== 'UPDATE_PASSWORD');
-    if (otherActions.length > 0) report.leftOut(`${item} required actions ${otherActions.join(', ')}`, 'Strix\'s only required action is update_password');
+    const mapped = actions.map(requiredAction).filter((a) => a !== undefined);
+    if (mapped.length > 0) plan.requiredActions.set(username.toLowerCase(), [...new Set(mapped)]);
+    const otherActions = actions.filter((a) => requiredAction(a) === undefined);
+    if (otherActions.length > 0) report.leftOut(`${item} required actions ${otherActions.join(', ')}`, `Strix's required actions are ${requiredActionNames.join(', ')}`);
     list(user.credentials, `${at}.credentials`, 100).forEach((c, j) => {
       const cat = `${at}.credentials[${j}]`;
       const credential = object(c, cat);
@@ -158,3 +160,8 @@ function totpSecret(credential: JsonObject, where: string, item: string, report:
   return Secret.fromUTF8(value).base32;
 }
 
+/** Keycloak's required action (its alias, UPDATE_PASSWORD) as Strix's (update_password), when Strix has it. */
+export function requiredAction(alias: string): RequiredAction | undefined {
+  const name = alias.toLowerCase();
+  return (requiredActionNames as readonly string[]).includes(name) ? name as RequiredAction : undefined;
+}

@@ -4,7 +4,7 @@
 import type { JsonObject } from '../../json.js';
 import { inRealmFile, parseRealm } from '../realm-file.js';
 import { clientScopes, keycloakClient, keycloakClients, maxSeconds, seconds } from './keycloak-clients.js';
-import { keycloakUsers } from './keycloak-users.js';
+import { keycloakUsers, requiredAction } from './keycloak-users.js';
 import { emptyPlan, type GroupPlan, type ImportPlan } from './plan.js';
 import { flag, list, object, optionalObject, refuse, text, texts, whole } from './read.js';
 import { ImportReport } from './report.js';
@@ -250,8 +250,8 @@ function leftOutFeatures(kc: JsonObject, where: string, report: ImportReport): v
   const storage = list(components['org.keycloak.storage.UserStorageProvider'], `${where}.components.UserStorageProvider`).length;
   if (federation + storage > 0) report.leftOut(`user federation (${federation + storage})`, 'Strix does not read LDAP or Kerberos: export those users with their passwords, or let them reset them');
   const actions = list(kc.requiredActions, `${where}.requiredActions`).map((a, i) => text(object(a, `${where}.requiredActions[${i}]`).alias, `${where}.requiredActions[${i}].alias`))
-    .filter((a) => a !== undefined && a !== 'UPDATE_PASSWORD');
-  if (actions.length > 0) report.leftOut(`required actions ${actions.join(', ')}`, 'Strix\'s only required action is update_password');
+    .filter((a) => a !== undefined && requiredAction(a) === undefined);
+  if (actions.length > 0) report.leftOut(`required actions ${actions.join(', ')}`, 'Strix has no such required action');
   if (count('scopeMappings') + Object.keys(optionalObject(kc.clientScopeMappings, `${where}.clientScopeMappings`) ?? {}).length > 0) {
     report.leftOut('scope mappings', 'every role of a user goes into their tokens');
   }
