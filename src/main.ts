@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { exportRealm, importRealm, readRealmFiles, RealmFileError } from './admin/realm-file.js';
+import { foreignSystems, readForeignExport, type ForeignSystem } from './admin/import/foreign-export.js';
+import { applyPlan } from './admin/import/plan.js';
 import { checkedComposites } from './admin/roles.js';
 import { parseClientMetadata } from './clients/metadata.js';
 import { createLogger, createServices } from './app.js';
@@ -72,14 +74,35 @@ withSettings(program.command('migrate').description('apply database migrations a
     console.log('database is up to date');
   }));
 
-withSettings(program.command('import <path>').description('import a realm file or a folder of them (idempotent)'))
-  .action((path: string, o) => withServices(o, async (s) => {
+withSettings(program.command('import <path>').description('import a realm file or a folder of them (idempotent), or with --from another system\'s export'))
+  .addOption(new Option('--from <system>', 'read a Keycloak realm export or an Auth0 user export (docs/migrating-from-keycloak.md)').choices(foreignSystems))
+  .option('--realm <name>', 'with --from keycloak: only this realm of the export; with --from auth0: the realm the users go into')
+  .option('--dry-run', 'with --from: print the report, change nothing')
+  .action((path: string, o) => (o.from ? importForeign(path, o) : withServices(o, async (s) => {
     for (const realm of readRealmFiles(path)) {
       const r = await importRealm(s, realm);
       await recordAdmin(s, r.realm, 'admin_realm_imported', {}, { created: r.created, clients: r.clients, users: r.users });
       console.log(`${r.created ? 'created' : 'updated'} realm ${r.realm}: ${r.clients} clients, ${r.users} users`);
     }
-  }));
+  })));
+
+/** Every part of the export is read and checked before anything is written; --dry-run stops there. */
+async function importForeign(path: string, o: Record<string, string | undefined>): Promise<void> {
+  const plans = readForeignExport(path, o.from as ForeignSystem, o.realm);
+  for (const plan of plans) process.stdout.write(plan.report.toText());
+  if (o.dryRun) {
+    console.log('dry run: nothing was changed');
+    return;
+  }
+  await withServices(o, async (s) => {
+    for (const plan of plans) {
+      const realm = await applyPlan(s, plan);
+      if (realm === undefined) continue;
+      await recordAdmin(s, realm, 'admin_realm_imported', {}, { from: o.from!, users: plan.realm?.users.length ?? plan.users?.users.length ?? 0 });
+      console.log(`imported into realm ${realm}`);
+    }
+  });
+}
 
 withSettings(program.command('export').description('write realms as a realm file (client secrets are not exportable)'))
   .option('--realm <name...>', 'realms to export (default: all)')

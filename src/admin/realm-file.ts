@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseClientMetadata, type ClientInput } from '../clients/metadata.js';
+import { hashProblem } from '../identity/password-hashes.js';
 import { hashPassword } from '../identity/passwords.js';
 import { isObject, type JsonObject } from '../json.js';
 import { parseInitialAccessTokens, parseRealmSettings, parseRegistrationPolicy, parseWebhooks, type WebhookInput } from '../realms/settings.js';
@@ -30,7 +31,7 @@ export class RealmFileError extends ValidationError {
 }
 
 /** Runs a check of realm file content, reporting its ValidationError as a RealmFileError. */
-function inRealmFile<T>(check: () => T): T {
+export function inRealmFile<T>(check: () => T): T {
   try {
     return check();
   } catch (error) {
@@ -82,10 +83,14 @@ export function parseUser(raw: unknown, where: string): UserInput {
   // Client roles, {"<client_id>": ["editor"]}: Keycloak-shaped tokens carry them in resource_access.
   if (raw.client_roles !== undefined) claims.client_roles = clientRoles(raw.client_roles, `${where}.client_roles`);
   if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') throw new RealmFileError(`${where}.enabled`, 'must be true or false');
+  const passwordHash = optionalString(raw.password_hash, `${where}.password_hash`);
+  // A hash Strix cannot verify, or one whose parameters would make each sign-in a denial of service, is refused.
+  const problem = passwordHash === undefined ? undefined : hashProblem(passwordHash);
+  if (problem !== undefined) throw new RealmFileError(`${where}.password_hash`, problem);
   return {
     username,
     password: optionalString(raw.password, `${where}.password`),
-    password_hash: optionalString(raw.password_hash, `${where}.password_hash`),
+    password_hash: passwordHash,
     email: optionalString(raw.email, `${where}.email`) ?? null,
     claims,
     roles: stringList(raw.roles, `${where}.roles`),
@@ -150,7 +155,7 @@ export function readRealmFiles(path: string): RealmInput[] {
 }
 
 /** A password a realm file sets must meet that realm's policy, like any other. */
-async function acceptablePassword(input: RealmInput, user: UserInput): Promise<void> {
+async function acceptablePassword(input: Pick<RealmInput, 'name' | 'settings'>, user: UserInput): Promise<void> {
   try {
     await assertAcceptable(input.settings.password_policy, user.password!, user);
   } catch (error) {
@@ -186,7 +191,15 @@ export async function importRealm(s: RealmFileDeps, input: RealmInput): Promise<
     const secret = client.secret === undefined ? undefined : storedSecret(client.secret, method, s.sealer);
     await store.clients.upsert(input.name, client.metadata, secret?.hash ?? null, now, secret?.sealed ?? null);
   }
-  for (const user of input.users) {
+  await importUsers(s, input, input.users);
+  return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
+}
+
+/** Creates or updates users of a realm (roles by name; the roles must exist). */
+export async function importUsers(s: RealmFileDeps, input: Pick<RealmInput, 'name' | 'settings'>, users: UserInput[]): Promise<void> {
+  const now = s.clock.now();
+  const { store } = s;
+  for (const user of users) {
     const existing = await store.users.findByUsername(input.name, user.username);
     const setPassword = user.password !== undefined && !existing?.passwordHash;
     if (setPassword) await acceptablePassword(input, user);
@@ -203,7 +216,6 @@ export async function importRealm(s: RealmFileDeps, input: RealmInput): Promise<
     }
     await store.users.setRoles(id, user.roles);
   }
-  return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
 }
 
 /** The hook secret is sealed with the master key; a file without one keeps the stored secret. */

@@ -1,7 +1,9 @@
 // Password hashing with argon2id (defaults: OWASP's 19 MiB, t=2, p=1, set per realm in its
-// password policy), off the event loop. Hashes made with other parameters are upgraded at sign-in.
+// password policy), off the event loop. Hashes made with other parameters, or imported in another
+// format (password-hashes.ts), are upgraded at sign-in.
 import { availableParallelism } from 'node:os';
-import { hash, verify } from '@node-rs/argon2';
+import { hash } from '@node-rs/argon2';
+import { verifyHash } from './password-hashes.js';
 import { countPasswordCheck } from '../ops/metrics.js';
 
 export interface HashingParameters { memory_cost: number; time_cost: number; parallelism: number }
@@ -53,7 +55,7 @@ let verificationMs = 50;
 async function timedVerification(passwordHash: string, password: string): Promise<boolean> {
   countPasswordCheck('run');
   const started = performance.now();
-  const valid = await verify(passwordHash, password).catch(() => false);
+  const valid = await verifyHash(passwordHash, password).catch(() => false);
   verificationMs = verificationMs * 0.9 + (performance.now() - started) * 0.1;
   return valid;
 }
