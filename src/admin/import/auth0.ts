@@ -37,7 +37,6 @@ export function auth0Plan(users: unknown[], source: string, realm: string): Impo
   const parsed = [];
   const seen = new Set<string>();
   let withHash = 0;
-  let bcrypt = 0;
   for (const [i, raw] of users.entries()) {
     const at = `${source}[${i}]`;
     const entry = user(object(raw, at), at, report);
@@ -47,11 +46,9 @@ export function auth0Plan(users: unknown[], source: string, realm: string): Impo
     seen.add(key);
     parsed.push(inRealmFile(() => parseUser(entry, at)));
     if (entry.password_hash !== undefined) withHash++;
-    if (typeof entry.password_hash === 'string' && entry.password_hash.startsWith('$2')) bcrypt++;
   }
   plan.users = { realm, users: parsed };
   report.imported('users', `${parsed.length}, ${withHash} with a password hash (upgraded to argon2id at each user's next sign-in)`);
-  if (bcrypt > 0) report.approximate('bcrypt password hashes', `${bcrypt} kept, but Strix cannot verify bcrypt yet: these users sign in once it can, or after "Forgot password?"`);
   return plan;
 }
 
