@@ -17,6 +17,7 @@ import { adminClientRoutes, type AdminClientsDeps } from './clients.js';
 import { adminEndpoints } from './endpoints.js';
 import { AdminProblem, sendProblem } from './problems.js';
 import { adminRealmRoutes, type AdminRealmsDeps } from './realms.js';
+import { adminImportRoutes } from './import-api.js';
 import { adminCredentialRoutes, type AdminCredentialsDeps } from './credentials.js';
 import { adminGroupRoutes, type AdminGroupsDeps } from './groups.js';
 import { adminRoleRoutes, type AdminRolesDeps } from './roles.js';
@@ -141,6 +142,7 @@ async function adminApi(admin: FastifyInstance, s: AdminApiDeps): Promise<void> 
   adminSessionRoutes(admin, s);
   adminGroupRoutes(admin, s);
   adminCredentialRoutes(admin, s);
+  adminImportRoutes(admin, s);
   route(admin, adminEndpoints.admin_realm_events, {
     GET: {
       schema: operation('Search the realm\'s audit events, newest first', ['events'], { params: RealmParams, querystring: EventsQuery, response: { 200: Type.Array(EventRepresentation) } }),

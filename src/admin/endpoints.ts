@@ -10,6 +10,8 @@ export const adminEndpoints = endpointTable({
   admin_realms: { path: '/admin/realms', methods: ['GET', 'POST'], errors: 'json' },
   admin_realm: { path: realm, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
   admin_realm_events: { path: `${realm}/events`, methods: ['GET'], errors: 'json' },
+  // Another system's export (Keycloak, Auth0) into a realm, which a Keycloak export may create.
+  admin_import: { path: '/admin/import', methods: ['POST'], errors: 'json' },
   admin_clients: { path: `${realm}/clients`, methods: ['GET', 'POST'], errors: 'json' },
   admin_client: { path: `${realm}/clients/:client_id`, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
   admin_initial_access_tokens: { path: `${realm}/clients-initial-access`, methods: ['POST'], errors: 'json' },
