@@ -112,7 +112,12 @@ export function keycloakRealmExport(users: object[], redirectBase = 'http://127.
     ],
     defaultDefaultClientScopes: ['role_list', 'profile', 'email', 'roles', 'web-origins', 'acr', 'basic'],
     defaultOptionalClientScopes: ['offline_access', 'address', 'phone', 'microprofile-jwt'],
-    identityProviders: [{ alias: 'github', providerId: 'github', enabled: true, config: { clientId: 'x', clientSecret: '**********' } }],
+    identityProviders: [
+      { alias: 'github', providerId: 'github', enabled: true, config: { clientId: 'x', clientSecret: '**********' } },
+      { alias: 'corp', displayName: 'Corporate login', providerId: 'oidc', enabled: true, trustEmail: false,
+        config: { issuer: 'https://idp.example.com', clientId: 'acme', clientSecret: '**********', clientAuthMethod: 'client_secret_post', syncMode: 'FORCE', defaultScope: 'openid email' } },
+      { alias: 'adfs', providerId: 'saml', enabled: true, config: {} },
+    ],
     authenticationFlows: [{ id: 'f1', alias: 'browser', providerId: 'basic-flow', topLevel: true, builtIn: true, authenticationExecutions: [] }],
     requiredActions: [
       { alias: 'CONFIGURE_TOTP', name: 'Configure OTP', providerId: 'CONFIGURE_TOTP', enabled: true, defaultAction: false, priority: 10, config: {} },

@@ -82,7 +82,9 @@ describe('reading a Keycloak realm export', () => {
       /left out\s+client orders-api: bearer-only/,
       /left out\s+client web-app redirect URI https:\/\/app\.acme\.test\/\*: a wildcard/,
       /left out\s+authentication flows \(1\)/,
-      /left out\s+identity providers \(1\)/,
+      /imported\s+identity provider github: set STRIX_IDP_GITHUB_SECRET/,
+      /imported\s+identity provider corp/,
+      /left out\s+identity provider adfs: Keycloak's saml provider type is not built/,
       /left out\s+user federation \(1\)/,
       /left out\s+user ldap-user: comes from user federation/,
       /left out\s+user grace password: hashed with bcrypt/,
@@ -214,6 +216,17 @@ for (const database of databases) {
       assert.deepEqual(top.map((g) => g.path), ['/engineering', '/sales']);
       const service = await tokenRequest(server.issuer('acme'), { grant_type: 'client_credentials' }, { id: 'backend', secret: 'backend-secret-from-keycloak' });
       assert.equal(service.status, 200, JSON.stringify(service.body));
+    });
+
+    test('Keycloak\'s OpenID Connect and GitHub identity providers become the realm\'s, their secrets named as environment variables', async () => {
+      const providers = (await server.services.store.realms.get('acme'))!.settings.identity_providers;
+      assert.deepEqual(providers.map((p) => p.alias), ['github', 'corp']);
+      const corp = providers[1]!;
+      assert.equal(corp.issuer, 'https://idp.example.com');
+      assert.equal(corp.token_endpoint_auth_method, 'client_secret_post');
+      assert.equal(corp.sync, 'on_every_login');
+      assert.deepEqual(corp.client_secret, { env: 'STRIX_IDP_CORP_SECRET' });
+      assert.equal(providers[0]!.preset, 'github');
     });
 
     test('importing the same export again changes nothing it already holds, and keeps the passwords upgraded since', async () => {

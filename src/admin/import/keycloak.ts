@@ -5,6 +5,7 @@ import type { JsonObject } from '../../json.js';
 import { inRealmFile, parseRealm } from '../realm-file.js';
 import { clientScopes, keycloakClient, keycloakClients, maxSeconds, seconds } from './keycloak-clients.js';
 import { keycloakUsers, requiredAction } from './keycloak-users.js';
+import { keycloakIdentityProviders } from './keycloak-providers.js';
 import { emptyPlan, type GroupPlan, type ImportPlan } from './plan.js';
 import { flag, list, object, optionalObject, refuse, text, texts, whole } from './read.js';
 import { ImportReport } from './report.js';
@@ -50,6 +51,8 @@ export function keycloakRealm(kc: JsonObject, where: string): ImportPlan {
   const groupPaths = new Set<string>();
   plan.groups = list(kc.groups, `${where}.groups`).map((raw, i) => group(raw, `${where}.groups[${i}]`, '', 1, roles, groupPaths, report));
   file.users = keycloakUsers(kc, where, roles, groupPaths, report, plan, scopes.fullPathGroups);
+  const providers = keycloakIdentityProviders(kc, where, report);
+  if (providers.length > 0) file.identity_providers = providers;
   leftOutFeatures(kc, where, report);
   plan.realm = inRealmFile(() => parseRealm(file, `${where} (as a Strix realm)`));
   return plan;
@@ -243,8 +246,6 @@ function leftOutFeatures(kc: JsonObject, where: string, report: ImportReport): v
   const count = (key: string) => list(kc[key], `${where}.${key}`).length;
   const flows = count('authenticationFlows');
   if (flows > 0) report.leftOut(`authentication flows (${flows})`, 'Strix\'s sign-in is fixed: password, then a second factor when enrolled or required (realm mfa)');
-  const providers = count('identityProviders');
-  if (providers > 0) report.leftOut(`identity providers (${providers})`, 'not imported yet: describe them as identity_providers in the realm (their secrets are not in the export)');
   const federation = count('userFederationProviders');
   const components = optionalObject(kc.components, `${where}.components`) ?? {};
   const storage = list(components['org.keycloak.storage.UserStorageProvider'], `${where}.components.UserStorageProvider`).length;
