@@ -13,7 +13,7 @@ import type { Needs } from '../services.js';
 import type { IdentityProvider, Realm } from '../store/realms.js';
 import type { User, UserClaims } from '../store/users.js';
 
-export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit', 'users' | 'userIdentities' | 'roles'>;
+export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit', 'users' | 'userIdentities' | 'roles' | 'groups'>;
 
 /** Why a sign-in through a provider stopped; the page says so in plain words, the audit event in this word. */
 export type BrokerFailure = 'unavailable' | 'upstream_error' | 'token_refused' | 'invalid_id_token' | 'state_mismatch' | 'expired';
@@ -43,7 +43,7 @@ export interface UpstreamAccount {
   /** The provider's session (its ID token's sid, OIDC Back-Channel Logout §2.1), if it said. */
   sid?: string;
   /** What the provider's claim mappers made of its claims: attributes to set, roles to grant, mapped roles its claims no longer grant. */
-  mapped: { attributes: Record<string, string>; roles: string[]; notRoles: string[] };
+  mapped: { attributes: Record<string, string>; roles: string[]; notRoles: string[]; groups: string[]; notGroups: string[] };
 }
 
 const timeoutMs = 5_000;
@@ -262,7 +262,7 @@ function accountOf(provider: IdentityProvider, subject: string, profile: Record<
 
 /** The provider's claim mappers applied to its claims (a list claim grants a role when it holds the value). */
 function mapClaims(provider: IdentityProvider, profile: Record<string, unknown>): UpstreamAccount['mapped'] {
-  const mapped: UpstreamAccount['mapped'] = { attributes: {}, roles: [], notRoles: [] };
+  const mapped: UpstreamAccount['mapped'] = { attributes: {}, roles: [], notRoles: [], groups: [], notGroups: [] };
   for (const mapper of provider.claim_mappers) {
     if (mapper.type === 'fixed_role') {
       mapped.roles.push(mapper.role);
@@ -274,20 +274,42 @@ function mapClaims(provider: IdentityProvider, profile: Record<string, unknown>)
       continue;
     }
     const holds = Array.isArray(value) ? value.includes(mapper.value) : value === mapper.value;
-    (holds ? mapped.roles : mapped.notRoles).push(mapper.role);
+    if (mapper.type === 'claim_to_group') (holds ? mapped.groups : mapped.notGroups).push(mapper.group);
+    else (holds ? mapped.roles : mapped.notRoles).push(mapper.role);
   }
+  mapped.notGroups = mapped.notGroups.filter((group) => !mapped.groups.includes(group));
   mapped.notRoles = mapped.notRoles.filter((role) => !mapped.roles.includes(role));
   return mapped;
 }
 
 /** Sets the mapped attributes and roles on the user (roles the realm defines only); a mapped role the claims no longer grant is taken away. */
 async function applyMapped(s: BrokeringDeps, realm: Realm, user: User, account: UpstreamAccount): Promise<void> {
-  const { attributes, roles, notRoles } = account.mapped;
+  const { attributes, roles, notRoles, groups, notGroups } = account.mapped;
   if (Object.keys(attributes).length > 0) await s.store.users.updateProfile(user.id, user.email, { ...user.claims, ...attributes }, s.clock.now());
+  // Groups the realm has, by path: the claims make the user a member, or (at a sync) no longer.
+  for (const path of groups) {
+    const group = await groupByPath(s, realm, path);
+    if (group) await s.store.groups.addMember(group.id, user.id);
+  }
+  for (const path of notGroups) {
+    const group = await groupByPath(s, realm, path);
+    if (group) await s.store.groups.removeMember(group.id, user.id);
+  }
   if (roles.length === 0 && notRoles.length === 0) return;
   const defined = new Set(await s.store.roles.list(realm.name));
   const next = [...new Set([...user.assignedRoles, ...roles.filter((role) => defined.has(role))])].filter((role) => !notRoles.includes(role));
   if (next.length !== user.assignedRoles.length || next.some((role) => !user.assignedRoles.includes(role))) await s.store.users.setRoles(user.id, next);
+}
+
+async function groupByPath(s: BrokeringDeps, realm: Realm, path: string): Promise<{ id: string } | undefined> {
+  let parent: string | null = null;
+  let found: { id: string } | undefined;
+  for (const name of path.split('/').slice(1)) {
+    found = (await s.store.groups.children(realm.name, parent, 0, 1000)).find((g) => g.name === name);
+    if (!found) return undefined;
+    parent = found.id;
+  }
+  return found;
 }
 
 /** What the account at the provider means here. */

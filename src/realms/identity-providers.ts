@@ -133,11 +133,17 @@ function parseMappers(value: unknown, where: string): ProviderClaimMapper[] {
         only(['type', 'claim', 'value', 'role']);
         if (typeof m.value !== 'string' || m.value === '' || m.value.length > 256) throw new ValidationError(`${at}.value`, 'must be the value (or list member) that grants the role');
         return { type: 'claim_to_role', claim: field('claim', claimName, 'a claim name'), value: m.value, role: field('role', roleName, 'a role name') };
+      case 'claim_to_group': {
+        only(['type', 'claim', 'value', 'group']);
+        if (typeof m.value !== 'string' || m.value === '' || m.value.length > 256) throw new ValidationError(`${at}.value`, 'must be the value (or list member) that makes the user a member');
+        const group = field('group', /^(\/[^/]{1,255})+$/, 'a group path such as /engineering/backend');
+        return { type: 'claim_to_group', claim: field('claim', claimName, 'a claim name'), value: m.value, group };
+      }
       case 'fixed_role':
         only(['type', 'role']);
         return { type: 'fixed_role', role: field('role', roleName, 'a role name') };
       default:
-        throw new ValidationError(`${at}.type`, 'must be one of claim_to_attribute, claim_to_role, fixed_role');
+        throw new ValidationError(`${at}.type`, 'must be one of claim_to_attribute, claim_to_role, claim_to_group, fixed_role');
     }
   });
 }

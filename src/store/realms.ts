@@ -199,6 +199,7 @@ export interface IdentityProvider {
 export type ProviderClaimMapper =
   | { type: 'claim_to_attribute'; claim: string; attribute: string }
   | { type: 'claim_to_role'; claim: string; value: string; role: string }
+  | { type: 'claim_to_group'; claim: string; value: string; group: string }
   | { type: 'fixed_role'; role: string };
 
 export const emailSignInModes = ['off', 'code', 'code_and_link'] as const;

@@ -113,6 +113,8 @@ for (const database of databases) {
               { type: 'claim_to_role', claim: 'groups', value: 'admins', role: 'admin' },
               { type: 'claim_to_role', claim: 'groups', value: 'nobody-has-this', role: 'viewer' },
               { type: 'fixed_role', role: 'undefined-in-the-realm' },
+              { type: 'claim_to_group', claim: 'groups', value: 'staff', group: '/staff' },
+              { type: 'claim_to_group', claim: 'groups', value: 'staff', group: '/no/such/group' },
             ],
           },
           { alias: 'down', display_name: 'Down', issuer: `http://127.0.0.1:${closedPort}`, client_id: 'broker' },
@@ -128,6 +130,9 @@ for (const database of databases) {
       await server?.close();
       await fake?.close();
       await github?.close();
+    });
+    before(async () => {
+      await server.services.store.groups.create({ id: 'group-staff', realm: 'demo', name: 'staff', parentId: null, roles: ['viewer'] }, server.clock.now());
     });
 
     /** Leaves the sign-in page for `alias`; returns the browser and where the provider must send it back. */
@@ -197,7 +202,9 @@ for (const database of databases) {
       assert.equal((await fionas()).length, 1);
       const [fiona] = await fionas();
       assert.equal(fiona!.claims.department, 'research', 'claim_to_attribute');
-      assert.deepEqual(fiona!.roles, ['admin'], 'claim_to_role grants admin only; a role the realm does not define is not created');
+      assert.deepEqual(fiona!.assignedRoles, ['admin'], 'claim_to_role grants admin only; a role the realm does not define is not created');
+      assert.deepEqual((await server.services.store.groups.groupsOf(fiona!.id)).map((g) => g.path), ['/staff'], 'claim_to_group: a member of /staff');
+      assert.deepEqual(fiona!.roles, ['admin', 'viewer'], 'and holds the group\'s role');
       const replayed = await new UserAgent(server.url).open(back);
       assert.equal(replayed.status, 400);
       assert.match(replayed.html, /took too long or was started in another browser/);
