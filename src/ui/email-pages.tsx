@@ -44,6 +44,25 @@ export function resetLinkSentPage(p: { realm: RealmView; minutes: number }): str
   return noticePage({ realm, title: t.forgotSentTitle, text: format(t.forgotSentText, { minutes: p.minutes }) });
 }
 
+/** A new password and its repetition, with the account's name for password managers. */
+function NewPasswordFields(p: { username: string; locale: string }) {
+  const t = getEmailMessages(p.locale);
+  return (
+    <>
+      {/* Lets password managers file the new password under the right account. */}
+      <input type="text" name="username" value={p.username} autocomplete="username" hidden readOnly />
+      <div class="field">
+        <label for="password">{t.resetNewPassword}</label>
+        <input type="password" id="password" name="password" autocomplete="new-password" autofocus required />
+      </div>
+      <div class="field">
+        <label for="password_confirm">{t.resetConfirmPassword}</label>
+        <input type="password" id="password_confirm" name="password_confirm" autocomplete="new-password" required />
+      </div>
+    </>
+  );
+}
+
 export function resetPasswordPage(p: { realm: RealmView; action: string; csrf: string; token: string; username: string; error?: string }): string {
   const { realm } = p;
   const t = getEmailMessages(realm.locale);
@@ -57,16 +76,7 @@ export function resetPasswordPage(p: { realm: RealmView; action: string; csrf: s
       <form method="post" action={p.action}>
         <Hidden name="csrf" value={p.csrf} />
         <Hidden name="token" value={p.token} />
-        {/* Lets password managers file the new password under the right account. */}
-        <input type="text" name="username" value={p.username} autocomplete="username" hidden readOnly />
-        <div class="field">
-          <label for="password">{t.resetNewPassword}</label>
-          <input type="password" id="password" name="password" autocomplete="new-password" autofocus required />
-        </div>
-        <div class="field">
-          <label for="password_confirm">{t.resetConfirmPassword}</label>
-          <input type="password" id="password_confirm" name="password_confirm" autocomplete="new-password" required />
-        </div>
+        <NewPasswordFields username={p.username} locale={realm.locale} />
         <label class="check">
           <input type="checkbox" name="sign_out_everywhere" value="yes" checked />
           {t.resetSignOutEverywhere}
@@ -92,15 +102,7 @@ export function updatePasswordPage(p: { realm: RealmView; action: string; csrf: 
       <form method="post" action={p.action}>
         <Hidden name="csrf" value={p.csrf} />
         <Hidden name="interaction" value={p.interaction} />
-        <input type="text" name="username" value={p.username} autocomplete="username" hidden readOnly />
-        <div class="field">
-          <label for="password">{t.resetNewPassword}</label>
-          <input type="password" id="password" name="password" autocomplete="new-password" autofocus required />
-        </div>
-        <div class="field">
-          <label for="password_confirm">{t.resetConfirmPassword}</label>
-          <input type="password" id="password_confirm" name="password_confirm" autocomplete="new-password" required />
-        </div>
+        <NewPasswordFields username={p.username} locale={realm.locale} />
         <button type="submit" class="btn btn-primary">{t.resetSubmit}</button>
       </form>
     </Layout>,
