@@ -9,6 +9,7 @@ import type { Needs } from '../services.js';
 import type { QueuedMail } from '../store/mail-outbox.js';
 import type { Realm } from '../store/realms.js';
 import type { MailTemplate } from './templates.js';
+import { startOutboxLoop } from '../ops/outbox-loop.js';
 import { MailDeliveryError, sendMail, smtpTarget, type MailMessage } from './transport.js';
 
 const leaseMs = 60_000;
@@ -47,44 +48,16 @@ export async function queueMail(s: QueueServices, realm: Realm, template: MailTe
 export interface MailDelivery { stop(): Promise<void> }
 
 export function startMailDelivery(s: DeliveryServices): MailDelivery {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-
-  const pass = async () => {
-    do {
-      again = false;
-      const due = await s.store.mailOutbox.claim(s.clock.now(), leaseMs, claimLimit);
-      for (const mail of due) await deliver(s, mail);
-      if (due.length === claimLimit) again = true;
-    } while (again && !stopped);
-  };
-  const run = () => {
-    if (stopped || running) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    running = pass()
-      .catch((error: unknown) => s.log.error({ err: error, event: 'mail_pass_failed' }, 'mail delivery pass failed'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) {
-          timer = setTimeout(run, again ? 0 : pollMs);
-          timer.unref();
-        }
-      });
-  };
-  wakeUps.add(run);
-  timer = setTimeout(run, pollMs);
-  timer.unref();
+  const loop = startOutboxLoop({
+    claim: () => s.store.mailOutbox.claim(s.clock.now(), leaseMs, claimLimit), claimLimit,
+    deliver: async (due) => { for (const mail of due) await deliver(s, mail); },
+    pollMs, log: s.log, name: 'mail',
+  });
+  wakeUps.add(loop.wake);
   return {
     async stop() {
-      stopped = true;
-      wakeUps.delete(run);
-      clearTimeout(timer);
-      await running;
+      wakeUps.delete(loop.wake);
+      await loop.stop();
     },
   };
 }

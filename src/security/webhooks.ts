@@ -7,6 +7,7 @@ import { seconds } from '../runtime.js';
 import type { Needs } from '../services.js';
 import type { Delivery } from '../store/events.js';
 import type { EventWebhook, Realm } from '../store/realms.js';
+import { startOutboxLoop } from '../ops/outbox-loop.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type WebhooksDeps = Needs<'audit' | 'clock' | 'log' | 'outbound' | 'sealer', 'events' | 'realms'>;
@@ -28,50 +29,20 @@ export function acceptableWebhookUrl(url: string): boolean {
 export interface WebhookDelivery { stop(): Promise<void> }
 
 export function startWebhookDelivery(s: WebhooksDeps): WebhookDelivery {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-
-  const pass = async () => {
-    do {
-      again = false;
-      const due = await s.store.events.claimDeliveries(s.clock.now(), leaseMs, claimLimit);
+  const loop = startOutboxLoop({
+    claim: () => s.store.events.claimDeliveries(s.clock.now(), leaseMs, claimLimit), claimLimit,
+    deliver: async (due) => {
       const realms = new Map<string, Promise<Realm | undefined>>();
       const realmOf = (name: string) => {
         if (!realms.has(name)) realms.set(name, s.store.realms.get(name));
         return realms.get(name)!;
       };
       await Promise.all(due.map(async (d) => deliver(s, d, (await realmOf(d.realm))?.settings.event_webhooks.find((w) => w.url === d.url))));
-      if (due.length === claimLimit) again = true;
-    } while (again && !stopped);
-  };
-  const run = () => {
-    if (stopped || running) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    running = pass()
-      .catch((error: unknown) => s.log.error({ err: error, event: 'webhook_pass_failed' }, 'webhook delivery pass failed'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) {
-          timer = setTimeout(run, again ? 0 : pollMs);
-          timer.unref();
-        }
-      });
-  };
-  s.audit.onDeliveries(run);
-  timer = setTimeout(run, pollMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
     },
-  };
+    pollMs, log: s.log, name: 'webhook',
+  });
+  s.audit.onDeliveries(loop.wake);
+  return { stop: () => loop.stop() };
 }
 
 async function deliver(s: WebhooksDeps, d: Delivery, webhook: EventWebhook | undefined): Promise<void> {
