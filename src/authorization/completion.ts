@@ -110,7 +110,6 @@ export async function complete(
     }
     response.id_token = minted.idToken;
   }
-  await s.store.sessions.touch(active.session.id, now);
   return authorizationResponse(authorization, response, status);
 }
 

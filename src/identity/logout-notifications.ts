@@ -73,18 +73,26 @@ export async function frontchannelLogoutUris(s: LogoutNotificationsDeps, realm: 
 }
 
 /**
+ * Logout of one session, as the logout endpoint does it: the session ends, its grants (all but offline
+ * ones) are revoked, and its clients are told by back-channel logout. Returns those clients.
+ */
+export async function logOutSession(s: LogoutNotificationsDeps & Needs<'clock', 'sessions' | 'grants'>, realm: Realm, session: Session): Promise<string[]> {
+  const now = s.clock.now();
+  const clientIds = await s.store.grants.clientIdsForSession(session.id);
+  await s.store.sessions.end(session.id, now);
+  await s.store.grants.revokeForSession(session.id, now);
+  await sendBackchannelLogout(s, realm, session, clientIds);
+  return clientIds;
+}
+
+/**
  * Ends every session of the user (a password reset, a deleted user), revokes every grant (offline
  * ones too), and tells the clients of each session by back-channel logout.
  */
 export async function endUserSessions(s: LogoutNotificationsDeps & Needs<'clock', 'sessions' | 'grants'>, realm: Realm, userId: string): Promise<void> {
   const now = s.clock.now();
   const live = await s.store.sessions.listLive({ realm: realm.name, userId }, now, 0, 1000);
-  for (const session of live) {
-    const clientIds = await s.store.grants.clientIdsForSession(session.id);
-    await s.store.sessions.end(session.id, now);
-    await s.store.grants.revokeForSession(session.id, now);
-    await sendBackchannelLogout(s, realm, session, clientIds);
-  }
+  for (const session of live) await logOutSession(s, realm, session);
   await s.store.sessions.endForUser(userId, now);
   await s.store.grants.revokeForUser(userId, now);
 }

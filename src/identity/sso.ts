@@ -12,6 +12,8 @@ export type SsoDeps = Needs<'clock' | 'config', 'grants' | 'sessions' | 'users'>
 
 export interface ActiveSession { session: Session; user: User }
 
+const lastSeenPrecisionMs = 60_000;
+
 /**
  * A session whose user still owes a second factor (the password step of a user who has one, or
  * whom the realm requires to use one) is pending: it may only go on to the second-factor page.
@@ -28,6 +30,11 @@ export async function currentSession(s: SsoDeps, request: FastifyRequest, realm:
   if (!session) return undefined;
   const user = await s.store.users.findById(session.userId);
   if (!user || !user.enabled) return undefined;
+  // Last seen, for the account console's Devices and sessions (and the idle timeout): one write a minute at most.
+  if (session.lastSeenAt === undefined || now - session.lastSeenAt >= lastSeenPrecisionMs) {
+    await s.store.sessions.touch(session.id, now, request.ip);
+    session.lastSeenAt = now;
+  }
   return { session, user };
 }
 
@@ -40,6 +47,7 @@ export async function startSession(
   if (previous) await endSession(s, previous.session.id);
   const { session, secret } = await s.store.sessions.create({
     realm: realm.name, userId: user.id, authTime: now, amr, acr, expiresAt: now + realm.settings.sso_session_max_lifetime * 1000, ...upstream,
+    userAgent: request.headers['user-agent'], ipAddress: request.ip,
   }, now);
   const scope = cookieScope(s.config.publicUrl, realm.name);
   setSessionCookie(reply, scope, secret);

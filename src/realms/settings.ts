@@ -13,6 +13,7 @@ import {
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import { parseClaimMappers } from '../tokens/mappers.js';
 import { parseIdentityProviders } from './identity-providers.js';
+import { userEditableClaimNames } from '../identity/profile.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import { isResourceUri } from '../tokens/resources.js';
 import { optionalBoolean, optionalPositiveInt, optionalString, stringList, ValidationError } from '../validation.js';
@@ -196,6 +197,13 @@ function registrationFields(value: unknown, where: string): string[] {
   return [...new Set(fields)];
 }
 
+function userEditableClaims(value: unknown, where: string): string[] {
+  const claims = stringList(value, where);
+  const unknown = claims.find((c) => !userEditableClaimNames.includes(c));
+  if (unknown !== undefined) throw new ValidationError(where, `"${unknown}" is not a claim users can edit (known: ${userEditableClaimNames.join(', ')})`);
+  return [...new Set(claims)];
+}
+
 /** Scopes granted without being asked for; never openid (what makes a request OpenID Connect) nor offline_access (a user's choice). */
 function defaultScopes(value: unknown, where: string): string[] {
   const scopes = stringList(value, where);
@@ -246,6 +254,8 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
       settings.mfa = parseMfaPolicy(value, `${where}.mfa`);
     } else if (name === 'registration_fields') {
       settings.registration_fields = registrationFields(value, `${where}.registration_fields`);
+    } else if (name === 'user_editable_claims') {
+      settings.user_editable_claims = userEditableClaims(value, `${where}.user_editable_claims`);
     } else if (name === 'smtp') {
       settings.smtp = parseRealmSmtp(value, `${where}.smtp`);
     } else if (name === 'terms_url') {

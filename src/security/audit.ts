@@ -23,6 +23,7 @@ export const eventTypes = [
   'admin_consent_revoked', 'admin_credential_removed', 'admin_initial_access_token_issued', 'admin_user_execute_actions_email',
   'email_delivery_failed', 'password_reset_requested', 'password_reset', 'email_verified', 'user_registered', 'email_code_sent', 'email_change_requested', 'email_changed',
   'identity_provider_linked', 'identity_provider_unlinked', 'identity_provider_error', 'required_action_completed',
+  'profile_updated', 'password_changed',
 ] as const;
 export type EventType = typeof eventTypes[number];
 

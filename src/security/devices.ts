@@ -17,14 +17,20 @@ export const deviceCookie = 'strix_device';
 /** Browsers cap cookie lifetimes at 400 days; a device unseen for as long is forgotten. */
 export const deviceLifetimeSeconds = 400 * 86_400;
 
-/** "Firefox on Windows": enough to recognise a browser, without storing the whole header. */
-export function userAgentSummary(header: string | undefined): string {
+/** The browser and system a User-Agent header names, simply (no version); undefined where it names none Strix knows. */
+export function userAgentParts(header: string | undefined): { browser?: string; os?: string } {
   const ua = header ?? '';
   const browser = /Edg\//.test(ua) ? 'Edge' : /OPR\//.test(ua) ? 'Opera' : /Firefox\//.test(ua) ? 'Firefox'
-    : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : /curl\//.test(ua) ? 'curl' : 'unknown browser';
+    : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : /curl\//.test(ua) ? 'curl' : undefined;
   const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad|iOS/.test(ua) ? 'iOS'
-    : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : 'unknown system';
-  return `${browser} on ${os}`;
+    : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /CrOS/.test(ua) ? 'ChromeOS' : /Linux/.test(ua) ? 'Linux' : undefined;
+  return { ...(browser ? { browser } : {}), ...(os ? { os } : {}) };
+}
+
+/** "Firefox on Windows": enough to recognise a browser, without storing the whole header. */
+export function userAgentSummary(header: string | undefined): string {
+  const { browser, os } = userAgentParts(header);
+  return `${browser ?? 'unknown browser'} on ${os ?? 'unknown system'}`;
 }
 
 /**

@@ -510,6 +510,14 @@ const identityProviders: Migration = {
   },
 };
 
+/** The account console's Devices and sessions: which browser a session is, and from where it was last used. */
+const sessionDevices: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sessions').addColumn('user_agent', 'text').execute();
+    await db.schema.alterTable('sessions').addColumn('ip_address', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -530,6 +538,7 @@ const migrations: Record<string, Migration> = {
   '0016_email': email,
   '0017_admin_api': adminApi,
   '0018_identity_providers': identityProviders,
+  '0019_session_devices': sessionDevices,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -139,6 +139,8 @@ export interface RealmSettings {
   email_as_username: boolean;
   /** Standard claims the sign-up form asks for and requires (given_name, family_name, …). */
   registration_fields: string[];
+  /** Standard claims users may change themselves on the account console's Personal info page (src/identity/profile.ts). */
+  user_editable_claims: string[];
   /** Where the terms a new account must accept are (https); null: the sign-up form asks for none. */
   terms_url: string | null;
   /** Sign-in by a one-time code sent to the account's verified address, and optionally a link (docs/email.md). */
@@ -314,6 +316,7 @@ export const defaultRealmSettings: RealmSettings = {
   user_registration: false,
   email_as_username: false,
   registration_fields: [],
+  user_editable_claims: ['name', 'given_name', 'family_name', 'nickname', 'locale', 'zoneinfo'],
   terms_url: null,
   email_sign_in: 'off',
   email_sign_in_lifetime: 600,

@@ -31,6 +31,9 @@ export interface SessionTable {
   /** The upstream provider that signed the user in (src/identity/brokering.ts), and its session id (sid); null otherwise. */
   idp: string | null;
   idp_sid: string | null;
+  /** The browser's User-Agent header at sign-in (cut to 512 characters), and the address it was last used from; null before 0019. */
+  user_agent: string | null;
+  ip_address: string | null;
 }
 export interface InteractionTable {
   id_hash: string; realm: string; client_id: string; request: string; session_id: string | null;

@@ -14,15 +14,25 @@ export interface Session {
   /** The upstream provider that signed the user in (its alias), if one did, and the provider's own session id (its ID token's sid). */
   idp?: string;
   idpSid?: string;
+  /** The browser's User-Agent header at sign-in, and the address the session was last used from (the account console's Devices and sessions). */
+  userAgent?: string;
+  ipAddress?: string;
+  /** When the session was last used (ms); kept at most a minute stale (src/identity/sso.ts). */
+  lastSeenAt?: number;
 }
 
 /** A session as the admin API lists it: with when it started and was last used. */
 export interface ListedSession extends Session { createdAt: number; lastSeenAt: number }
 
+/** A User-Agent header is kept this long at most: enough to name the browser, not a place to store anything. */
+const maxUserAgentLength = 512;
+
 export function sessionsRepository(db: Kysely<Database>) {
   const toSession = (row: Database['sessions']): Session => ({
     id: row.id, realm: row.realm, userId: row.user_id, authTime: row.auth_time,
-    amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at, ...(row.idp ? { idp: row.idp } : {}), ...(row.idp_sid ? { idpSid: row.idp_sid } : {}),
+    amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at, lastSeenAt: row.last_seen_at,
+    ...(row.idp ? { idp: row.idp } : {}), ...(row.idp_sid ? { idpSid: row.idp_sid } : {}),
+    ...(row.user_agent ? { userAgent: row.user_agent } : {}), ...(row.ip_address ? { ipAddress: row.ip_address } : {}),
   });
   return {
     /** Returns the session and the cookie secret (shown once). */
@@ -32,8 +42,9 @@ export function sessionsRepository(db: Kysely<Database>) {
       await db.insertInto('sessions').values({
         id, realm: s.realm, user_id: s.userId, secret_hash: sha256(secret), auth_time: s.authTime,
         amr: JSON.stringify(s.amr), acr: s.acr, created_at: now, last_seen_at: now, expires_at: s.expiresAt, ended_at: null, idp: s.idp ?? null, idp_sid: s.idpSid ?? null,
+        user_agent: s.userAgent?.slice(0, maxUserAgentLength) ?? null, ip_address: s.ipAddress ?? null,
       }).execute();
-      return { session: { ...s, id }, secret };
+      return { session: { ...s, id, lastSeenAt: now }, secret };
     },
     /** The live sessions an upstream provider signed in: those of its session `idpSid`, or of the user `userId`. */
     async findByUpstream(realm: string, idp: string, by: { idpSid?: string; userId?: string }, now: number): Promise<Session[]> {
@@ -63,8 +74,9 @@ export function sessionsRepository(db: Kysely<Database>) {
         .where('ended_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
       return row && toSession(row);
     },
-    async touch(id: string, now: number): Promise<void> {
-      await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+    /** The session was used now, from `ipAddress` when given. */
+    async touch(id: string, now: number, ipAddress?: string): Promise<void> {
+      await db.updateTable('sessions').set({ last_seen_at: now, ...(ipAddress ? { ip_address: ipAddress } : {}) }).where('id', '=', id).execute();
     },
     /** Records a further factor (step-up): the session's methods and context class grow. */
     async upgrade(id: string, amr: string[], acr: string): Promise<void> {

@@ -12,7 +12,7 @@ import { recordEvent } from '../security/audit.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
-import { accountForm, accountSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently, type AccountPageDeps } from './account-page.js';
+import { accountForm, accountNav, accountSession, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently, type AccountPageDeps } from './account-page.js';
 import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { accountApplicationsPage, reauthenticatePage, recoveryCodesPage } from './mfa-pages.js';
 import { realmView, sendPage } from './render.js';
@@ -173,5 +173,5 @@ async function sendApplicationsPage(
       revoke: { action: endpointUrl(s.config, realm, uiEndpoints.account_application_revoke), fields: { csrf, client_id: c.clientId }, label: t.revokeAccess },
     };
   }));
-  return sendPage(reply, accountApplicationsPage({ realm: view, username: active.user.username, accountHref: endpointUrl(s.config, realm, uiEndpoints.account_mfa), notice, applications }));
+  return sendPage(reply, accountApplicationsPage({ realm: view, nav: accountNav(s, request, realm, active, 'applications'), notice, applications }));
 }

@@ -12,7 +12,7 @@ import type { ActiveSession } from '../identity/sso.js';
 import { currentLock, recordFailure, recordSuccess, type BruteForceDeps, type SignInAttempt } from '../security/brute-force.js';
 import { recordEvent } from '../security/audit.js';
 import type { Realm } from '../store/realms.js';
-import { accountForm, accountSession, retryAfter, signedInRecently, type AccountPageDeps } from './account-page.js';
+import { accountForm, accountNav, accountSession, retryAfter, signedInRecently, type AccountPageDeps } from './account-page.js';
 import { accountEmailPage } from './email-pages.js';
 import { mailRealm } from './email-forms.js';
 import { showCheckEmail, type EmailVerificationPageDeps } from './email-verification.js';
@@ -63,9 +63,9 @@ function show(
 ): FastifyReply {
   const view = realmView(s, request, realm);
   return sendPage(reply, accountEmailPage({
-    realm: view, username: active.user.username, email: active.user.email ?? undefined, verified: isEmailVerified(active.user),
+    realm: view, nav: accountNav(s, request, realm, active, 'email'), email: active.user.email ?? undefined, verified: isEmailVerified(active.user),
     action: endpointUrl(s.config, realm, uiEndpoints.account_email), csrf: csrfToken(s, request, reply, realm.name, { session: active.session.id }),
-    askPassword: !!active.user.passwordHash, accountHref: endpointUrl(s.config, realm, uiEndpoints.account_mfa), ...o,
+    askPassword: !!active.user.passwordHash, ...o,
   }), status);
 }
 

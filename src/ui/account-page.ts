@@ -5,14 +5,14 @@ import { csrfToken, csrfValid } from '../http/cookies.js';
 import { endpointUrl, matchedEndpoint } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
-import { getMessages } from '../i18n/messages.js';
+import { format, getMessages } from '../i18n/messages.js';
 import { enrolledFactors, satisfies } from '../identity/mfa.js';
 import { currentSession, isPending, type ActiveSession, type SsoDeps } from '../identity/sso.js';
 import { challengeKey, registrationOptions, type WebauthnDeps } from '../identity/webauthn.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import { mailEnabled } from '../mail/transport.js';
-import { getBrokerMessages } from '../i18n/broker-messages.js';
+import type { AccountNav, AccountSection } from './account-nav.js';
 import { uiEndpoints } from './endpoints.js';
 import { accountMfaPage } from './mfa-pages.js';
 import { realmView, sendPage, webauthnScriptHrefs, type RenderDeps } from './render.js';
@@ -76,6 +76,30 @@ export function accountForm(s: AccountPageDeps, request: FastifyRequest, realm: 
   return { active, params, t };
 }
 
+const sectionEndpoints = {
+  home: uiEndpoints.account_console,
+  personal_info: uiEndpoints.account_personal_info,
+  password: uiEndpoints.account_password,
+  signing_in: uiEndpoints.account_mfa,
+  sessions: uiEndpoints.account_sessions,
+  applications: uiEndpoints.account_applications,
+  linked_accounts: uiEndpoints.account_linked_accounts,
+  email: uiEndpoints.account_email,
+} satisfies Record<AccountSection, unknown>;
+
+/**
+ * The account console's navigation as `current` shows it: every section, but Linked accounts only
+ * where the realm has upstream providers and Email only where it sends mail.
+ */
+export function accountNav(s: RenderDeps, request: FastifyRequest, realm: Realm, active: ActiveSession, current: AccountSection): AccountNav {
+  const offered = (section: AccountSection) => (section !== 'linked_accounts' || realm.settings.identity_providers.length > 0)
+    && (section !== 'email' || mailEnabled(s.config, realm));
+  const items = (Object.keys(sectionEndpoints) as AccountSection[]).filter(offered)
+    .map((section) => ({ section, href: endpointUrl(s.config, realm, sectionEndpoints[section]) }));
+  const t = getMessages(realmView(s, request, realm).locale);
+  return { current, items, signedInAs: format(t.consentSignedInAs, { username: active.user.username }) };
+}
+
 export function formParams(request: FastifyRequest) {
   try {
     return singleParams(request.body);
@@ -103,11 +127,7 @@ export async function sendAccountPage(
   const t = getMessages(view.locale);
   const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];
   return sendPage(reply, accountMfaPage({
-    realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
-    applicationsHref: endpointUrl(s.config, realm, uiEndpoints.account_applications),
-    emailHref: mailEnabled(s.config, realm) ? endpointUrl(s.config, realm, uiEndpoints.account_email) : undefined,
-    linkedAccounts: realm.settings.identity_providers.length > 0
-      ? { href: endpointUrl(s.config, realm, uiEndpoints.account_linked_accounts), label: getBrokerMessages(view.locale).linkedTitle } : undefined,
+    realm: view, scriptHrefs: webauthnScriptHrefs(s), nav: accountNav(s, request, realm, active, 'signing_in'), ...factors, canChange, notice, error,
     reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate) : undefined,
     totpSetup: canChange && !factors.totp ? { href: endpointUrl(s.config, realm, uiEndpoints.account_totp) } : undefined,
     totpRemove: canChange && factors.totp ? { action: endpointUrl(s.config, realm, uiEndpoints.account_totp_remove), fields: { csrf }, label: t.removeFactor } : undefined,

@@ -6,6 +6,7 @@
 import { Layout, renderDocument, type RealmView } from './layout.js';
 import { format } from '../i18n/messages.js';
 import { getBrokerMessages } from '../i18n/broker-messages.js';
+import { AccountLayout, type AccountNav } from './account-nav.js';
 
 export interface ProviderButton { label: string; href: string }
 
@@ -53,17 +54,13 @@ export interface LinkedProvider { name: string; linked: boolean; form: { action:
 
 /** The account's linked accounts: each provider of the realm, linked or not, with its Link or Unlink button. */
 export function linkedAccountsPage(p: {
-  realm: RealmView; username: string; providers: LinkedProvider[]; accountHref: string; backLabel: string; signedInAs: string;
+  realm: RealmView; nav: AccountNav; providers: LinkedProvider[];
   notice?: string; error?: string; reauthenticate?: { href: string; label: string };
 }): string {
   const { realm } = p;
   const t = getBrokerMessages(realm.locale);
   return renderDocument(
-    <Layout title={t.linkedTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
-      <div class="page-head">
-        <h1>{t.linkedTitle}</h1>
-        <p class="subtitle">{p.signedInAs}</p>
-      </div>
+    <AccountLayout realm={realm} nav={p.nav} title={t.linkedTitle}>
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
       {p.error ? <div class="alert" role="alert">{p.error}</div> : null}
       {p.reauthenticate ? <p class="text"><a href={p.reauthenticate.href}>{p.reauthenticate.label}</a></p> : null}
@@ -84,7 +81,6 @@ export function linkedAccountsPage(p: {
           </ul>
         </>
       )}
-      <p class="text"><a href={p.accountHref}>{p.backLabel}</a></p>
-    </Layout>,
+    </AccountLayout>,
   );
 }

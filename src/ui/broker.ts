@@ -20,7 +20,7 @@ import { safeEqual } from '../runtime.js';
 import type { IdentityProvider, Realm } from '../store/realms.js';
 import type { AuthorizationRequest } from '../authorization/request.js';
 import { linkAccountPage, linkedAccountsPage } from './broker-pages.js';
-import { accountForm, accountSession, signedInRecently, type AccountPageDeps } from './account-page.js';
+import { accountForm, accountNav, accountSession, signedInRecently, type AccountPageDeps } from './account-page.js';
 import { currentSession, type ActiveSession } from '../identity/sso.js';
 import { enrolledFactors } from '../identity/mfa.js';
 import { emailSignInOffered, mayReceiveSignInCode } from '../identity/email-sign-in.js';
@@ -208,12 +208,10 @@ async function sendLinkedAccounts(
 ): Promise<FastifyReply> {
   const view = realmView(s, request, realm);
   const t = getBrokerMessages(view.locale);
-  const common = getMessages(view.locale);
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const linked = new Set((await s.store.userIdentities.forUser(active.user.id)).map((l) => l.provider));
   return sendPage(reply, linkedAccountsPage({
-    realm: view, username: active.user.username, signedInAs: format(common.consentSignedInAs, { username: active.user.username }),
-    accountHref: endpointUrl(s.config, realm, uiEndpoints.account_mfa), backLabel: common.backToAccount, ...o,
+    realm: view, nav: accountNav(s, request, realm, active, 'linked_accounts'), ...o,
     providers: realm.settings.identity_providers.map((provider) => {
       const isLinked = linked.has(provider.alias);
       return {

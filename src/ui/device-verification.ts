@@ -116,7 +116,6 @@ export async function answerDevice(
     await s.store.grants.revoke(grant.id, now);
     return sendPage(reply, deviceResultPage({ realm: view, outcome: 'expired' }));
   }
-  await s.store.sessions.touch(active.session.id, now);
   request.log.info({ realm: realm.name, clientId: client.clientId, userId: active.user.id, event: 'device_approved' }, 'device authorized');
   return sendPage(reply, deviceResultPage({ realm: view, outcome: 'approved' }));
 }

@@ -6,6 +6,8 @@
 import { Layout, renderDocument, type RealmView } from './layout.js';
 import { format, getMessages } from '../i18n/messages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
+import { claimLabel } from '../i18n/account-messages.js';
+import { AccountLayout, type AccountNav } from './account-nav.js';
 
 function Hidden(props: { name: string; value: string }) {
   return <input type="hidden" name={props.name} value={props.value} />;
@@ -45,7 +47,7 @@ export function resetLinkSentPage(p: { realm: RealmView; minutes: number }): str
 }
 
 /** A new password and its repetition, with the account's name for password managers. */
-function NewPasswordFields(p: { username: string; locale: string }) {
+export function NewPasswordFields(p: { username: string; locale: string }) {
   const t = getEmailMessages(p.locale);
   return (
     <>
@@ -174,7 +176,6 @@ export function registrationPage(p: {
 }): string {
   const { realm } = p;
   const t = getEmailMessages(realm.locale);
-  const label = (claim: string) => (t as Record<string, string>)[`field_${claim}`] ?? claim;
   return renderDocument(
     <Layout title={t.registerTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
       <div class="page-head">
@@ -197,7 +198,7 @@ export function registrationPage(p: {
         </div>
         {p.fields.map((claim) => (
           <div class="field" key={claim}>
-            <label for={claim}>{label(claim)}</label>
+            <label for={claim}>{claimLabel(realm.locale, claim)}</label>
             <input type="text" id={claim} name={claim} required maxLength={200} value={p.values.fields[claim] ?? ''} />
           </div>
         ))}
@@ -292,18 +293,13 @@ export function emailLinkPage(p: { realm: RealmView; action: string; fields: Rec
 
 /** The account's e-mail page: the address and whether it is verified, and the form that changes it. */
 export function accountEmailPage(p: {
-  realm: RealmView; username: string; email?: string; verified: boolean; action: string; csrf: string; askPassword: boolean;
-  accountHref: string; newEmail?: string; error?: string; notice?: string;
+  realm: RealmView; nav: AccountNav; email?: string; verified: boolean; action: string; csrf: string; askPassword: boolean;
+  newEmail?: string; error?: string; notice?: string;
 }): string {
   const { realm } = p;
   const t = getEmailMessages(realm.locale);
-  const common = getMessages(realm.locale);
   return renderDocument(
-    <Layout title={t.accountEmailTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
-      <div class="page-head">
-        <h1>{t.accountEmailTitle}</h1>
-        <p class="subtitle">{format(common.consentSignedInAs, { username: p.username })}</p>
-      </div>
+    <AccountLayout realm={realm} nav={p.nav} title={t.accountEmailTitle}>
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
       <Alert error={p.error} />
       <p class="text current-email">
@@ -323,7 +319,6 @@ export function accountEmailPage(p: {
         ) : null}
         <button type="submit" class="btn btn-primary">{t.accountEmailSubmit}</button>
       </form>
-      <p class="text"><a href={p.accountHref}>{common.backToAccount}</a></p>
-    </Layout>,
+    </AccountLayout>,
   );
 }

@@ -24,6 +24,8 @@ export interface LayoutProps {
   /** Moves on to `url` after `seconds`, without JavaScript. */
   refresh?: { seconds: number; url: string };
   locale?: string;
+  /** A wider card, for the account pages (their navigation and lists need the room). */
+  wide?: boolean;
   children?: ComponentChildren;
 }
 
@@ -62,7 +64,7 @@ export function Layout(props: LayoutProps) {
             <span>{displayName}</span>
           </span>
         </header>
-        <main class="card">{props.children}</main>
+        <main class={props.wide ? 'card card-wide' : 'card'}>{props.children}</main>
         <footer class="site-footer">{t.securedBy}</footer>
       </body>
     </html>

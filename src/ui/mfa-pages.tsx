@@ -5,7 +5,7 @@
  */
 import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
 import { format, messages, type Messages } from '../i18n/messages.js';
-import { getEmailMessages } from '../i18n/email-messages.js';
+import { AccountLayout, type AccountNav } from './account-nav.js';
 
 const textFor = (locale: string | undefined): Messages => messages[resolveLocale(locale)];
 
@@ -155,7 +155,7 @@ export function reauthenticatePage(p: { realm: RealmView; action: string; csrf: 
 /** A one-button POST form of the account pages (CSRF token and fields hidden): works without JavaScript. */
 export interface ActionForm { action: string; fields: Record<string, string>; label: string }
 
-function ActionButton(p: { form: ActionForm; secondary?: boolean }) {
+export function ActionButton(p: { form: ActionForm; secondary?: boolean }) {
   return (
     <form method="post" action={p.form.action} class="inline-form">
       {Object.entries(p.form.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
@@ -165,23 +165,14 @@ function ActionButton(p: { form: ActionForm; secondary?: boolean }) {
 }
 
 export function accountMfaPage(p: {
-  realm: RealmView; scriptHrefs: string[]; username: string; totp: boolean; passkeys: number; recoveryCodes: number;
+  realm: RealmView; scriptHrefs: string[]; nav: AccountNav; totp: boolean; passkeys: number; recoveryCodes: number;
   canChange: boolean; totpSetup?: { href: string }; passkey?: PasskeyForm; notice?: string; error?: string; reauthenticateHref?: string;
-  totpRemove?: ActionForm; passkeyRemoves?: ActionForm[]; newRecoveryCodes?: ActionForm; applicationsHref: string;
-  /** The e-mail address page, where the realm sends mail. */
-  emailHref?: string;
-  /** Linked accounts, where the realm has upstream providers. */
-  linkedAccounts?: { href: string; label: string };
+  totpRemove?: ActionForm; passkeyRemoves?: ActionForm[]; newRecoveryCodes?: ActionForm;
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
   return renderDocument(
-    <Layout title={t.accountMfaTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
-      scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
-      <div class="page-head">
-        <h1>{t.accountMfaTitle}</h1>
-        <p class="subtitle">{format(t.consentSignedInAs, { username: p.username })}</p>
-      </div>
+    <AccountLayout realm={realm} nav={p.nav} title={t.accountMfaTitle} scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <Alert error={p.error} />
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
       <ul class="mfa-status">
@@ -197,26 +188,19 @@ export function accountMfaPage(p: {
       {p.newRecoveryCodes ? <ActionButton form={p.newRecoveryCodes} secondary /> : null}
       {p.totpSetup ? <p class="text"><a href={p.totpSetup.href}>{t.mfaSetupTitle}</a></p> : null}
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
-      <p class="text"><a href={p.applicationsHref}>{t.accountAppsLink}</a></p>
-      {p.emailHref ? <p class="text"><a href={p.emailHref}>{getEmailMessages(realm.locale).accountEmailTitle}</a></p> : null}
-      {p.linkedAccounts ? <p class="text"><a href={p.linkedAccounts.href}>{p.linkedAccounts.label}</a></p> : null}
-    </Layout>,
+    </AccountLayout>,
   );
 }
 
 /** The applications a user consented to, each with a button that revokes the consent and its tokens. */
 export function accountApplicationsPage(p: {
-  realm: RealmView; username: string; accountHref: string; notice?: string;
+  realm: RealmView; nav: AccountNav; notice?: string;
   applications: { name: string; scopes: string[]; revoke: ActionForm }[];
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
   return renderDocument(
-    <Layout title={t.accountAppsTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
-      <div class="page-head">
-        <h1>{t.accountAppsTitle}</h1>
-        <p class="subtitle">{format(t.consentSignedInAs, { username: p.username })}</p>
-      </div>
+    <AccountLayout realm={realm} nav={p.nav} title={t.accountAppsTitle}>
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
       {p.applications.length === 0 ? <p class="text">{t.accountAppsNone}</p> : (
         <ul class="applications">
@@ -229,7 +213,6 @@ export function accountApplicationsPage(p: {
           ))}
         </ul>
       )}
-      <p class="text"><a href={p.accountHref}>{t.backToAccount}</a></p>
-    </Layout>,
+    </AccountLayout>,
   );
 }

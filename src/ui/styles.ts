@@ -93,7 +93,7 @@ p { margin: 0 0 16px; }
 form { margin: 0; }
 .field { margin-bottom: 16px; }
 label { display: block; margin-bottom: 6px; font-size: 14px; font-weight: 600; }
-input[type="text"], input[type="password"], input[type="email"] {
+input[type="text"], input[type="password"], input[type="email"], input[type="url"], input[type="date"], select {
   display: block; width: 100%;
   padding: 10px 12px;
   font: inherit; color: var(--text);
@@ -164,6 +164,47 @@ label.check input { width: 16px; height: 16px; margin: 0; accent-color: var(--br
 }
 @media (prefers-reduced-motion: reduce) {
   * { transition: none !important; }
+}
+
+/* The account console (src/ui/account-nav.tsx): a wider card, its navigation, and its lists. */
+main.card-wide { max-width: 720px; }
+.card-wide form:not(.inline-form) { max-width: 440px; }
+.card-wide form > .btn-primary { width: auto; min-width: 180px; }
+.account-nav { margin: -8px -8px 24px; padding-bottom: 12px; border-bottom: 1px solid var(--border); }
+.account-nav ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px; }
+.account-nav a {
+  display: inline-block; padding: 6px 12px; border-radius: 999px;
+  color: var(--muted); font-size: 14px; font-weight: 500; text-decoration: none;
+}
+.account-nav a:hover { background: var(--bg); color: var(--text); }
+.account-nav a[aria-current="page"] { background: var(--code-bg); color: var(--code-text); font-weight: 600; }
+.account-nav a:focus-visible, .account-sections a:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+.account-sections { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
+.account-sections a {
+  display: flex; flex-direction: column; gap: 4px; height: 100%; padding: 16px;
+  border: 1px solid var(--border); border-radius: 10px; color: var(--text); text-decoration: none;
+  transition: border-color 0.15s;
+}
+.account-sections a:hover { border-color: var(--brand); }
+.account-sections span { color: var(--muted); font-size: 14px; }
+.notice {
+  margin: 0 0 20px; padding: 12px 14px; border-radius: 8px; font-size: 14px; overflow-wrap: anywhere;
+  background: color-mix(in srgb, #10b981 12%, var(--card)); border: 1px solid color-mix(in srgb, #10b981 50%, var(--card));
+}
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 20px; font-size: 14px; }
+.facts div { display: contents; }
+.facts dt { color: var(--muted); }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.hint { margin: 6px 0 0; color: var(--muted); font-size: 13px; }
+.sessions { list-style: none; margin: 0 0 20px; padding: 0; display: grid; gap: 12px; }
+.session { padding: 16px; border: 1px solid var(--border); border-radius: 10px; }
+.session-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin-bottom: 8px; }
+.session .facts { margin-bottom: 12px; }
+.session .inline-form { margin-left: 0; }
+.badge { padding: 2px 8px; border-radius: 999px; background: var(--code-bg); color: var(--code-text); font-size: 12px; font-weight: 600; }
+@media (max-width: 480px) {
+  .account-nav { margin: 0 0 20px; }
+  .card-wide form > .btn-primary { width: 100%; }
 }
 
 .logout-frame { position: absolute; width: 0; height: 0; border: 0; visibility: hidden; }

@@ -8,7 +8,8 @@ export interface Page { status: number; url: string; html: string; location?: st
 export class UserAgent {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly base: string) {}
+  /** `headers` go with every request (a User-Agent, to look like a given browser). */
+  constructor(private readonly base: string, private readonly headers: Record<string, string> = {}) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -28,7 +29,7 @@ export class UserAgent {
 
   /** One request, no redirect following. */
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
-    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...init.headers };
     if (this.cookies.size > 0) headers.cookie = this.cookieHeader();
     let body: string | undefined;
     if (init.form) {
