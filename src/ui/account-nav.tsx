@@ -24,6 +24,7 @@ export function AccountLayout(p: {
   const t = getAccountMessages(realm.locale);
   return (
     <Layout title={p.title} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale} scriptHrefs={p.scriptHrefs} wide>
+      <div class="account">
       <nav class="account-nav" aria-label={t.navLabel}>
         <ul>
           {p.nav.items.map((item) => (
@@ -33,12 +34,15 @@ export function AccountLayout(p: {
           ))}
         </ul>
       </nav>
-      <div class="page-head">
-        <h1>{p.title}</h1>
-        <p class="subtitle">{p.nav.signedInAs}</p>
-        {p.intro ? <p class="text">{p.intro}</p> : null}
+      <div class="account-main">
+        <div class="page-head">
+          <h1>{p.title}</h1>
+          <p class="subtitle">{p.nav.signedInAs}</p>
+          {p.intro ? <p class="text">{p.intro}</p> : null}
+        </div>
+        {p.children}
       </div>
-      {p.children}
+      </div>
     </Layout>
   );
 }

@@ -118,7 +118,7 @@ export function passwordPage(p: {
         {p.hasPassword ? (
           <div class="field">
             <label for="current_password">{t.passwordCurrent}</label>
-            <input type="password" id="current_password" name="current_password" autocomplete="current-password" required />
+            <input type="password" id="current_password" name="current_password" autocomplete="current-password" autofocus required />
           </div>
         ) : null}
         <NewPasswordFields username={p.username} locale={realm.locale} />

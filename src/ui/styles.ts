@@ -166,14 +166,15 @@ label.check input { width: 16px; height: 16px; margin: 0; accent-color: var(--br
   * { transition: none !important; }
 }
 
-/* The account console (src/ui/account-nav.tsx): a wider card, its navigation, and its lists. */
-main.card-wide { max-width: 720px; }
-.card-wide form:not(.inline-form) { max-width: 440px; }
-.card-wide form > .btn-primary { width: auto; min-width: 180px; }
-.account-nav { margin: -8px -8px 24px; padding-bottom: 12px; border-bottom: 1px solid var(--border); }
-.account-nav ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px; }
+/* The account console (src/ui/account-nav.tsx): a wider card, its navigation beside the page (above it on narrow screens), and its lists. */
+main.card-wide { max-width: 920px; }
+.account { display: grid; grid-template-columns: 200px minmax(0, 1fr); gap: 32px; }
+.account-main form:not(.inline-form) { max-width: 440px; }
+.account-main form > .btn-primary { width: auto; min-width: 180px; }
+.account-nav { margin: -6px 0 0 -12px; padding-right: 16px; border-right: 1px solid var(--border); }
+.account-nav ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 2px; }
 .account-nav a {
-  display: inline-block; padding: 6px 12px; border-radius: 999px;
+  display: block; padding: 8px 12px; border-radius: 8px;
   color: var(--muted); font-size: 14px; font-weight: 500; text-decoration: none;
 }
 .account-nav a:hover { background: var(--bg); color: var(--text); }
@@ -191,7 +192,7 @@ main.card-wide { max-width: 720px; }
   margin: 0 0 20px; padding: 12px 14px; border-radius: 8px; font-size: 14px; overflow-wrap: anywhere;
   background: color-mix(in srgb, #10b981 12%, var(--card)); border: 1px solid color-mix(in srgb, #10b981 50%, var(--card));
 }
-.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 20px; font-size: 14px; }
+.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 4px 16px; margin: 0 0 20px; font-size: 14px; }
 .facts div { display: contents; }
 .facts dt { color: var(--muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -200,11 +201,17 @@ main.card-wide { max-width: 720px; }
 .session { padding: 16px; border: 1px solid var(--border); border-radius: 10px; }
 .session-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin-bottom: 8px; }
 .session .facts { margin-bottom: 12px; }
-.session .inline-form { margin-left: 0; }
+.session .facts:last-child { margin-bottom: 0; }
+.session .inline-form, .application .inline-form, .account-main > .inline-form { display: inline-block; margin: 0; }
 .badge { padding: 2px 8px; border-radius: 999px; background: var(--code-bg); color: var(--code-text); font-size: 12px; font-weight: 600; }
+@media (max-width: 760px) {
+  .account { grid-template-columns: minmax(0, 1fr); gap: 0; }
+  .account-nav { margin: 0 0 20px; padding: 0 0 12px; border-right: none; border-bottom: 1px solid var(--border); }
+  .account-nav ul { flex-direction: row; flex-wrap: wrap; gap: 4px; }
+  .account-nav a { padding: 6px 12px; border-radius: 999px; }
+}
 @media (max-width: 480px) {
-  .account-nav { margin: 0 0 20px; }
-  .card-wide form > .btn-primary { width: 100%; }
+  .account-main form > .btn-primary { width: 100%; }
 }
 
 .logout-frame { position: absolute; width: 0; height: 0; border: 0; visibility: hidden; }

@@ -1,0 +1,87 @@
+// The account console in Chromium, JavaScript off (its pages need none): a user signs in through an
+// application, opens every page from the navigation, changes a name, and each page is photographed
+// at a desktop's width and a phone's (390 px) under test-results/account/, to be looked at.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { browserPerSuite, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
+import { password, testRealmWith } from '../helpers/realm.js';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { authorizeUrl, pkcePair } from '../helpers/user-agent.js';
+
+const screenshots = 'test-results/account';
+const pages = [
+  { name: 'Overview', file: 'overview' },
+  { name: 'Personal info', file: 'personal-info' },
+  { name: 'Password', file: 'password' },
+  { name: 'Signing in', file: 'signing-in' },
+  { name: 'Devices and sessions', file: 'sessions' },
+  { name: 'Applications', file: 'applications' },
+];
+
+describe('account console in a browser', () => {
+  if (skipWithoutChromium()) return;
+  let server: TestServer;
+  let rp: RelyingParty;
+  const browser = browserPerSuite();
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    rp = await startRelyingParty();
+    const grace = { username: 'grace', password, given_name: 'Grace', family_name: 'Hopper', name: 'Grace Hopper', email: 'grace@example.com' };
+    server = await startServer('sqlite', testRealmWith({ users: [grace] }, rp.base));
+    // Another browser signed in too, so that Devices and sessions has one to sign out.
+    await (await signedInPage(browser(), 1280)).context().close();
+  });
+  after(async () => {
+    await server?.close();
+    await rp?.close();
+  });
+
+  /** A page of a fresh context (JavaScript off, `width` wide) signed in as grace through the first-party client. */
+  async function signedInPage(b: Browser, width: number): Promise<Page> {
+    const context = await newContext(b, { javaScriptEnabled: false, viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(authorizeUrl(server.issuer(), {
+      client_id: 'trusted', redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid profile', state: 's',
+      code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
+    }));
+    await submitSignInForm(page, 'grace', password, (url) => url.href.startsWith(rp.redirectUri));
+    await page.goto(`${server.issuer()}/account/`);
+    return page;
+  }
+
+  for (const [label, width] of [['desktop', 1280], ['phone', 390]] as const) {
+    test(`every page is reached from the navigation and fits a ${label}'s width`, async () => {
+      const page = await signedInPage(browser(), width);
+      try {
+        for (const { name, file } of pages) {
+          await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name, exact: true }).click();
+          assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), name);
+          const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+          assert.equal(overflow, 0, `${name} does not scroll sideways`);
+          await page.screenshot({ path: `${screenshots}/${file}-${label}.png`, fullPage: true });
+        }
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+
+  test('a user changes their name with the form, and the page shows it saved', async () => {
+    const page = await signedInPage(browser(), 1280);
+    try {
+      await page.getByRole('link', { name: /Personal info/ }).first().click();
+      await page.getByLabel('Given name').fill('Amazing Grace');
+      await page.getByLabel('Language').selectOption('de');
+      await page.getByRole('button', { name: 'Save' }).click();
+      assert.ok(await page.getByRole('status').filter({ hasText: 'Your personal information is saved' }).isVisible());
+      assert.equal(await page.getByLabel('Given name').inputValue(), 'Amazing Grace');
+      assert.equal(await page.getByLabel('Language').inputValue(), 'de');
+      await page.screenshot({ path: `${screenshots}/personal-info-saved-desktop.png`, fullPage: true });
+    } finally {
+      await page.context().close();
+    }
+  });
+});
