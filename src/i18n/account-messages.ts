@@ -68,6 +68,9 @@ const en = {
   sessionsSignedOut: 'That session is signed out, and its applications\' tokens no longer work.',
   sessionsOthersSignedOut: 'Your other sessions are signed out, and their applications\' tokens no longer work.',
   sessionsOnlyThis: 'You are signed in on this device only.',
+  passkeyAdded: 'Added {date}',
+  passkeyLastUsed: 'last used {date}',
+  passkeyNeverUsed: 'never used',
 };
 
 export type AccountMessages = { [K in keyof typeof en]: string };
@@ -134,6 +137,9 @@ const fr: AccountMessages = {
   sessionsSignedOut: 'Cette session est déconnectée et les jetons de ses applications ne fonctionnent plus.',
   sessionsOthersSignedOut: 'Vos autres sessions sont déconnectées et les jetons de leurs applications ne fonctionnent plus.',
   sessionsOnlyThis: 'Vous êtes connecté uniquement sur cet appareil.',
+  passkeyAdded: 'Ajoutée le {date}',
+  passkeyLastUsed: 'utilisée le {date}',
+  passkeyNeverUsed: 'jamais utilisée',
 };
 
 const de: AccountMessages = {
@@ -198,6 +204,9 @@ const de: AccountMessages = {
   sessionsSignedOut: 'Diese Sitzung ist abgemeldet, und die Tokens ihrer Anwendungen funktionieren nicht mehr.',
   sessionsOthersSignedOut: 'Ihre anderen Sitzungen sind abgemeldet, und die Tokens ihrer Anwendungen funktionieren nicht mehr.',
   sessionsOnlyThis: 'Sie sind nur auf diesem Gerät angemeldet.',
+  passkeyAdded: 'Hinzugefügt am {date}',
+  passkeyLastUsed: 'zuletzt verwendet am {date}',
+  passkeyNeverUsed: 'nie verwendet',
 };
 
 const accountMessages: Record<Locale, AccountMessages> = { en, fr, de };

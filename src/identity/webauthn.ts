@@ -47,7 +47,7 @@ export async function registrationOptions(s: WebauthnDeps, realm: Realm, user: U
 }
 
 /** Verifies a registration response against the pending challenge and stores the credential; false if it does not verify. */
-export async function register(s: WebauthnDeps, user: User, key: string, responseJson: string): Promise<boolean> {
+export async function register(s: WebauthnDeps, user: User, key: string, responseJson: string, name: string): Promise<boolean> {
   const response = parse<RegistrationResponseJSON>(responseJson);
   const challenge = await s.store.mfa.takeChallenge(key, s.clock.now());
   if (!response || !challenge) return false;
@@ -61,7 +61,7 @@ export async function register(s: WebauthnDeps, user: User, key: string, respons
     if (await s.store.mfa.webauthnCredential(credential.id)) return false;
     await s.store.mfa.addWebauthnCredential({
       id: credential.id, userId: user.id, publicKey: Buffer.from(credential.publicKey).toString('base64url'),
-      counter: credential.counter, transports: credential.transports ?? [], deviceType: credentialDeviceType,
+      counter: credential.counter, transports: credential.transports ?? [], deviceType: credentialDeviceType, name,
     }, s.clock.now());
     return true;
   } catch {

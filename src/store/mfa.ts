@@ -13,7 +13,12 @@ export interface WebAuthnCredential {
   counter: number;
   transports: string[];
   deviceType: string;    // 'singleDevice' | 'multiDevice'
+  /** What the account console calls it: the browser and system it was registered from ("Chrome on macOS"); null before 0019. */
+  name: string | null;
 }
+
+/** A stored passkey with when it was registered and last used (ms; null: never). */
+export interface StoredWebAuthnCredential extends WebAuthnCredential { createdAt: number; lastUsedAt: number | null }
 
 export function mfaRepository(db: Kysely<Database>) {
   return {
@@ -98,7 +103,7 @@ export function mfaRepository(db: Kysely<Database>) {
       ]).executeTakeFirstOrThrow();
       return { totp: Number(row.totp) > 0, passkeys: Number(row.passkeys), recoveryCodes: Number(row.recovery_codes) };
     },
-    async webauthnCredentials(userId: string): Promise<WebAuthnCredential[]> {
+    async webauthnCredentials(userId: string): Promise<StoredWebAuthnCredential[]> {
       const rows = await db.selectFrom('webauthn_credentials').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
       return rows.map(toCredential);
     },
@@ -109,7 +114,7 @@ export function mfaRepository(db: Kysely<Database>) {
     async addWebauthnCredential(c: WebAuthnCredential, now: number): Promise<void> {
       await db.insertInto('webauthn_credentials').values({
         id: c.id, user_id: c.userId, public_key: c.publicKey, counter: c.counter, transports: JSON.stringify(c.transports),
-        device_type: c.deviceType, created_at: now, last_used_at: null,
+        device_type: c.deviceType, name: c.name, created_at: now, last_used_at: null,
       }).execute();
     },
     async useWebauthnCredential(id: string, counter: number, now: number): Promise<void> {
@@ -134,10 +139,11 @@ export function mfaRepository(db: Kysely<Database>) {
   };
 }
 
-function toCredential(row: Database['webauthn_credentials']): WebAuthnCredential {
+function toCredential(row: Database['webauthn_credentials']): StoredWebAuthnCredential {
   return {
     id: row.id, userId: row.user_id, publicKey: row.public_key, counter: Number(row.counter),
-    transports: JSON.parse(row.transports) as string[], deviceType: row.device_type,
+    transports: JSON.parse(row.transports) as string[], deviceType: row.device_type, name: row.name,
+    createdAt: Number(row.created_at), lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
   };
 }
 export type MfaRepository = ReturnType<typeof mfaRepository>;

@@ -510,11 +510,15 @@ const identityProviders: Migration = {
   },
 };
 
-/** The account console's Devices and sessions: which browser a session is, and from where it was last used. */
+/**
+ * The account console: which browser a session is and from where it was last used (Devices and
+ * sessions), and a name for each passkey (Signing in).
+ */
 const sessionDevices: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.alterTable('sessions').addColumn('user_agent', 'text').execute();
     await db.schema.alterTable('sessions').addColumn('ip_address', 'text').execute();
+    await db.schema.alterTable('webauthn_credentials').addColumn('name', 'text').execute();
   },
 };
 

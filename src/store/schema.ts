@@ -115,6 +115,8 @@ export interface RecoveryCodeTable { user_id: string; code_hash: string; used_at
 export interface WebAuthnCredentialTable {
   id: string; user_id: string; public_key: string; counter: number; transports: string; device_type: string;
   created_at: number; last_used_at: number | null;
+  /** The browser and system it was registered from, for the account console; null before 0019. */
+  name: string | null;
 }
 export interface WebAuthnChallengeTable { key: string; challenge: string; expires_at: number }
 /** Mail waiting to be sent, or sent (src/mail/outbox.ts); the message is sealed: its links are secrets. */

@@ -11,6 +11,8 @@ import { currentSession, isPending, type ActiveSession, type SsoDeps } from '../
 import { challengeKey, registrationOptions, type WebauthnDeps } from '../identity/webauthn.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
+import type { User } from '../store/users.js';
+import { getAccountMessages } from '../i18n/account-messages.js';
 import { mailEnabled } from '../mail/transport.js';
 import type { AccountNav, AccountSection } from './account-nav.js';
 import { uiEndpoints } from './endpoints.js';
@@ -100,6 +102,17 @@ export function accountNav(s: RenderDeps, request: FastifyRequest, realm: Realm,
   return { current, items, signedInAs: format(t.consentSignedInAs, { username: active.user.username }) };
 }
 
+/** A time as the user reads it: in their time zone (the zoneinfo claim) when they set one, else in UTC, said so. */
+export function accountTimeFormat(locale: string, user: User): Intl.DateTimeFormat {
+  const zoneinfo = user.claims.zoneinfo;
+  const options: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  try {
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone: typeof zoneinfo === 'string' ? zoneinfo : 'UTC' });
+  } catch {
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' });
+  }
+}
+
 export function formParams(request: FastifyRequest) {
   try {
     return singleParams(request.body);
@@ -125,13 +138,19 @@ export async function sendAccountPage(
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
   const t = getMessages(view.locale);
-  const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];
+  const passkeys = await s.store.mfa.webauthnCredentials(active.user.id);
+  const when = accountTimeFormat(view.locale, active.user);
+  const ta = getAccountMessages(view.locale);
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), nav: accountNav(s, request, realm, active, 'signing_in'), ...factors, canChange, notice, error,
     reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate) : undefined,
     totpSetup: canChange && !factors.totp ? { href: endpointUrl(s.config, realm, uiEndpoints.account_totp) } : undefined,
     totpRemove: canChange && factors.totp ? { action: endpointUrl(s.config, realm, uiEndpoints.account_totp_remove), fields: { csrf }, label: t.removeFactor } : undefined,
-    passkeyRemoves: passkeys.map((c) => ({ action: endpointUrl(s.config, realm, uiEndpoints.account_passkey_remove), fields: { csrf, credential_id: c.id }, label: t.removeFactor })),
+    passkeyItems: passkeys.map((c, i) => ({
+      id: c.id, name: c.name ?? format(t.passkeyItem, { n: i + 1 }),
+      about: `${format(ta.passkeyAdded, { date: when.format(c.createdAt) })} · ${c.lastUsedAt === null ? ta.passkeyNeverUsed : format(ta.passkeyLastUsed, { date: when.format(c.lastUsedAt) })}`,
+      remove: canChange ? { action: endpointUrl(s.config, realm, uiEndpoints.account_passkey_remove), fields: { csrf, credential_id: c.id }, label: t.removeFactor } : undefined,
+    })),
     newRecoveryCodes: canChange && (factors.totp || factors.passkeys > 0)
       ? { action: endpointUrl(s.config, realm, uiEndpoints.account_recovery_codes), fields: { csrf }, label: t.newRecoveryCodes } : undefined,
     passkey: canChange ? {

@@ -13,7 +13,7 @@ import { userAgentParts } from '../security/devices.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { ListedSession } from '../store/sessions.js';
-import { accountForm, accountNav, accountSession, type AccountPageDeps } from './account-page.js';
+import { accountForm, accountNav, accountSession, accountTimeFormat, type AccountPageDeps } from './account-page.js';
 import { sessionsPage, type SessionItem } from './account-pages.js';
 import { uiEndpoints } from './endpoints.js';
 import { realmView, sendPage } from './render.js';
@@ -59,16 +59,6 @@ export function accountSessionRoutes(app: FastifyInstance, s: AccountSessionsDep
   });
 }
 
-/** A time as the user reads it: in their time zone (the zoneinfo claim) when they set one, else in UTC, said so. */
-function timeFormat(locale: string, zoneinfo: unknown): Intl.DateTimeFormat {
-  const options: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
-  try {
-    return new Intl.DateTimeFormat(locale, { ...options, timeZone: typeof zoneinfo === 'string' ? zoneinfo : 'UTC' });
-  } catch {
-    return new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' });
-  }
-}
-
 async function show(
   s: AccountSessionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string,
 ): Promise<FastifyReply> {
@@ -76,7 +66,7 @@ async function show(
   const t = getAccountMessages(view.locale);
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const action = endpointUrl(s.config, realm, uiEndpoints.account_session_sign_out);
-  const when = timeFormat(view.locale, active.user.claims.zoneinfo);
+  const when = accountTimeFormat(view.locale, active.user);
   const live = await liveSessions(s, realm, active);
   // This device first, then the others as listed (newest first).
   const ordered = [...live.filter((session) => session.id === active.session.id), ...live.filter((session) => session.id !== active.session.id)];

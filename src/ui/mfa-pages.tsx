@@ -5,6 +5,7 @@
  */
 import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
 import { format, messages, type Messages } from '../i18n/messages.js';
+import { getAccountMessages } from '../i18n/account-messages.js';
 import { AccountLayout, type AccountNav } from './account-nav.js';
 
 const textFor = (locale: string | undefined): Messages => messages[resolveLocale(locale)];
@@ -167,20 +168,31 @@ export function ActionButton(p: { form: ActionForm; secondary?: boolean }) {
 export function accountMfaPage(p: {
   realm: RealmView; scriptHrefs: string[]; nav: AccountNav; totp: boolean; passkeys: number; recoveryCodes: number;
   canChange: boolean; totpSetup?: { href: string }; passkey?: PasskeyForm; notice?: string; error?: string; reauthenticateHref?: string;
-  totpRemove?: ActionForm; passkeyRemoves?: ActionForm[]; newRecoveryCodes?: ActionForm;
+  totpRemove?: ActionForm; newRecoveryCodes?: ActionForm;
+  /** Each passkey with its name, when it was added and last used, and its Remove button where the session may change factors. */
+  passkeyItems: { id: string; name: string; about: string; remove?: ActionForm }[];
 }): string {
   const { realm } = p;
   const t = textFor(realm.locale);
   return renderDocument(
-    <AccountLayout realm={realm} nav={p.nav} title={t.accountMfaTitle} scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
+    <AccountLayout realm={realm} nav={p.nav} title={getAccountMessages(realm.locale).nav_signing_in} scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <Alert error={p.error} />
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
       <ul class="mfa-status">
         <li>{p.totp ? t.accountMfaTotpOn : t.accountMfaTotpOff}{p.totpRemove ? <ActionButton form={p.totpRemove} secondary /> : null}</li>
         <li>{format(t.accountMfaPasskeys, { count: p.passkeys })}</li>
-        {(p.passkeyRemoves ?? []).map((form, i) => (
-          <li key={form.fields.credential_id} class="passkey-item">{format(t.passkeyItem, { n: i + 1 })}<ActionButton form={form} secondary /></li>
-        ))}
+        {p.passkeyItems.length > 0 ? (
+          <li>
+            <ul class="passkeys">
+              {p.passkeyItems.map((item) => (
+                <li key={item.id} class="passkey-item">
+                  <strong>{item.name}</strong> <span class="note">{item.about}</span>
+                  {item.remove ? <ActionButton form={item.remove} secondary /> : null}
+                </li>
+              ))}
+            </ul>
+          </li>
+        ) : null}
         <li>{format(t.accountMfaRecovery, { count: p.recoveryCodes })}</li>
       </ul>
       {!p.canChange ? <p class="note">{t.accountMfaStepUp}</p> : null}

@@ -22,6 +22,7 @@ import { proceedSignedIn, resume } from './login-actions.js';
 import { accountForm, mayChangeFactors, retryAfter, sendAccountPage, signedInRecently } from './account-page.js';
 import { boundSession, type MfaActionsDeps } from './mfa-actions.js';
 import { showSecondFactor } from './second-factor.js';
+import { userAgentSummary } from '../security/devices.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type PasskeyActionsDeps = Needs<'audit' | 'config', 'interactions'> & MfaActionsDeps;
@@ -124,7 +125,7 @@ export function passkeyActionRoutes(app: FastifyInstance, s: PasskeyActionsDeps)
     const factors = await enrolledFactors(s, active.user);
     if (!mayChangeFactors(factors, active)) return reply.redirect(endpointUrl(s.config, realm, uiEndpoints.account_mfa), 303);
     if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
-    const registered = await register(s, active.user, challengeKey.session(active.session.id), params.credential ?? '');
+    const registered = await register(s, active.user, challengeKey.session(active.session.id), params.credential ?? '', userAgentSummary(request.headers['user-agent']));
     if (registered) {
       await recordEvent(s, { realm, type: 'mfa_enrolled', userId: active.user.id, ip: request.ip, sessionId: active.session.id, details: { method: 'passkey' } });
       request.log.info({ realm: realm.name, event: 'mfa_enrolled', method: 'passkey', userId: active.user.id }, 'passkey registered');

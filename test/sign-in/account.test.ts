@@ -37,7 +37,7 @@ async function signIn(server: TestServer, username: string, secret?: string): Pr
 async function withPasskey(server: TestServer, username: string, id: string): Promise<void> {
   const user = (await server.services.store.users.findByUsername('demo', username))!;
   await server.services.store.mfa.addWebauthnCredential({
-    id, userId: user.id, publicKey: 'AQID', counter: 0, transports: ['internal'], deviceType: 'multiDevice',
+    id, userId: user.id, publicKey: 'AQID', counter: 0, transports: ['internal'], deviceType: 'multiDevice', name: null,
   }, server.clock.now());
 }
 
@@ -217,7 +217,7 @@ for (const database of databases) {
       const agent = await signIn(server, 'frank', secret);
       const page = await account(agent);
       assert.match(page.html, /Passkeys: 1\./);
-      assert.match(page.html, /Passkey 1/);
+      assert.match(page.html, /Passkey 1<\/strong> <span class="note">Added [^<]+ · never used<\/span>/, 'an unnamed passkey, with when it was added and last used');
       assert.match(page.html, /name="credential_id" value="frank-passkey"/);
       assert.doesNotMatch(page.html, /bobs-passkey/);
       const other = await post(agent, 'passkey/remove', { csrf: csrfOf(page), credential_id: 'bobs-passkey' });
