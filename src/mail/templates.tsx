@@ -6,7 +6,7 @@ import { format } from '../i18n/messages.js';
 import { getEmailMessages, type EmailMessages } from '../i18n/email-messages.js';
 import type { MailMessage } from './transport.js';
 
-export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered' | 'sign_in_code' | 'change_email' | 'email_change_notice' | 'address_in_use' | 'execute_actions';
+export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered' | 'sign_in_code' | 'change_email' | 'email_change_notice' | 'address_in_use' | 'execute_actions' | 'password_changed';
 
 interface Mail {
   subject: string;
@@ -75,6 +75,13 @@ export function emailChangeNoticeMail(c: MailContext, newEmail: string): MailMes
   const t = getEmailMessages(c.locale);
   const v = { realm: c.realmName, email: newEmail };
   return compose(c, t, { subject: format(t.changeNoticeSubject, v), paragraphs: [format(t.changeNoticeIntro, v), t.changeNoticeHint], closing: [] });
+}
+
+/** To an account whose password was changed on the account console: a change the owner did not make is their cue to act. */
+export function passwordChangedMail(c: MailContext): MailMessage {
+  const t = getEmailMessages(c.locale);
+  const v = { realm: c.realmName };
+  return compose(c, t, { subject: format(t.passwordChangedSubject, v), paragraphs: [format(t.passwordChangedIntro, v), t.passwordChangedHint], closing: [] });
 }
 
 /**

@@ -13,6 +13,9 @@ import type { ActiveSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { currentLock, recordFailure, recordSuccess, type BruteForceDeps, type SignInAttempt } from '../security/brute-force.js';
 import { changePassword, PasswordPolicyError, type PasswordPolicyDeps } from '../security/password-policy.js';
+import { queueMail, type QueueServices } from '../mail/outbox.js';
+import { passwordChangedMail } from '../mail/templates.js';
+import { mailEnabled } from '../mail/transport.js';
 import type { Realm } from '../store/realms.js';
 import { accountForm, accountNav, accountSession, retryAfter, signedInRecently, type AccountPageDeps } from './account-page.js';
 import { passwordPage } from './account-pages.js';
@@ -21,7 +24,7 @@ import { uiEndpoints } from './endpoints.js';
 import { realmView, sendPage } from './render.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AccountPasswordDeps = AccountPageDeps & BruteForceDeps & PasswordPolicyDeps & AccountSessionsDeps;
+export type AccountPasswordDeps = AccountPageDeps & BruteForceDeps & PasswordPolicyDeps & AccountSessionsDeps & QueueServices;
 
 export function accountPasswordRoutes(app: FastifyInstance, s: AccountPasswordDeps): void {
   route(app, uiEndpoints.account_password, {
@@ -58,6 +61,9 @@ export function accountPasswordRoutes(app: FastifyInstance, s: AccountPasswordDe
       await recordEvent(s, { realm, type: 'password_changed', userId: user.id, ip: request.ip, sessionId: active.session.id, details: { other_sessions_signed_out: signOutOthers } });
       request.log.info({ realm: realm.name, event: 'password_changed', userId: user.id }, 'password changed on the account console');
       if (signOutOthers) await signOutOtherSessions(s, request, realm, active);
+      if (user.email && mailEnabled(s.config, realm)) {
+        await queueMail(s, realm, 'password_changed', passwordChangedMail({ to: user.email, realmName: realm.displayName, username: user.username, locale }));
+      }
       const fresh = (await s.store.users.findById(user.id)) ?? user;
       return show(s, request, reply, realm, { ...active, user: fresh }, { notice: signOutOthers ? ta.passwordChangedOthersOut : ta.passwordChanged });
     },

@@ -1,13 +1,16 @@
 // The account console's Password, without JavaScript: the current password is asked for (and a wrong
 // one counted like a failed sign-in), the policy's reasons are shown in plain words, and afterwards
-// the new password signs in, the old one does not, and the other sessions are signed out unless kept.
+// the new password signs in, the old one does not, the other sessions are signed out unless kept, and
+// where the realm sends mail the account is told.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { accountPage, signedInBrowser, textOf } from '../helpers/account.js';
 import { databases } from '../helpers/databases.js';
+import { eventually } from '../helpers/eventually.js';
 import { token } from '../helpers/flows.js';
 import { password, testRealmWith } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { authorizeUrl, pkcePair, UserAgent } from '../helpers/user-agent.js';
 
 const users = ['carol', 'dave', 'erin', 'frank'].map((username) => ({ username, password, email: `${username}@example.com`, roles: ['viewer'] }));
@@ -95,3 +98,27 @@ for (const database of databases) {
     });
   });
 }
+
+describe('account console: password, in a realm that sends mail', () => {
+  let smtp: TestSmtp;
+  let server: TestServer;
+  before(async () => {
+    smtp = await startSmtp();
+    server = await startServer('sqlite', testRealmWith({ users }), { env: smtp.env });
+  });
+  after(async () => {
+    await server?.close();
+    await smtp?.close();
+  });
+
+  test('the account is told by e-mail that its password was changed, and the console offers Email', async () => {
+    const { agent } = await signedInBrowser(server, 'carol');
+    assert.match(textOf(await accountPage(server, agent)), /Email/);
+    const page = await accountPage(server, agent, 'password');
+    const changed = await agent.submit(page, { current_password: password, password: newPassword, password_confirm: newPassword });
+    assert.equal(changed.status, 200);
+    const mail = await eventually(() => smtp.received.find((m) => m.to.includes('carol@example.com')), 'the notice');
+    assert.match(mail.subject, /The password of your Demo account was changed/);
+    assert.match(mail.text, /If you did not do this, reset your password at once/);
+  });
+});
