@@ -31,23 +31,26 @@ describe('account console in a browser', () => {
     rp = await startRelyingParty();
     const grace = { username: 'grace', password, given_name: 'Grace', family_name: 'Hopper', name: 'Grace Hopper', email: 'grace@example.com' };
     server = await startServer('sqlite', testRealmWith({ users: [grace] }, rp.base));
-    // Another browser signed in too, so that Devices and sessions has one to sign out.
-    await (await signedInPage(browser(), 1280)).context().close();
+    // Another browser signed in too, to an application that asks for consent: Devices and sessions
+    // then has a session to sign out, and Applications an application to revoke.
+    await (await signedInPage(browser(), 1280, 'web')).context().close();
   });
   after(async () => {
     await server?.close();
     await rp?.close();
   });
 
-  /** A page of a fresh context (JavaScript off, `width` wide) signed in as grace through the first-party client. */
-  async function signedInPage(b: Browser, width: number): Promise<Page> {
+  /** A page of a fresh context (JavaScript off, `width` wide) signed in as grace through `client` (allowed, if it asks). */
+  async function signedInPage(b: Browser, width: number, client: 'trusted' | 'web' = 'trusted'): Promise<Page> {
     const context = await newContext(b, { javaScriptEnabled: false, viewport: { width, height: 900 } });
     const page = await context.newPage();
     await page.goto(authorizeUrl(server.issuer(), {
-      client_id: 'trusted', redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid profile', state: 's',
+      client_id: client, redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid profile', state: 's',
       code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
     }));
-    await submitSignInForm(page, 'grace', password, (url) => url.href.startsWith(rp.redirectUri));
+    const atApplication = (url: URL) => url.href.startsWith(rp.redirectUri);
+    await submitSignInForm(page, 'grace', password, client === 'trusted' ? atApplication : undefined);
+    if (client === 'web') await Promise.all([page.waitForURL(atApplication), page.getByRole('button', { name: 'Allow' }).click()]);
     await page.goto(`${server.issuer()}/account/`);
     return page;
   }
