@@ -4,8 +4,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { route } from '../http/endpoint.js';
-import { endSession, type SsoDeps } from '../identity/sso.js';
-import { sendBackchannelLogout, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
+import type { SsoDeps } from '../identity/sso.js';
+import { logOutSession, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { ListedSession } from '../store/sessions.js';
@@ -52,13 +52,6 @@ export function adminSessionRoutes(app: FastifyInstance, s: AdminSessionsDeps): 
       amr: session.amr, acr: session.acr, clients: await s.store.grants.clientIdsForSession(session.id),
     })));
   }
-  /** Logout as the logout endpoint does it: the session and its grants end, its clients are told. */
-  async function logOut(realm: Realm, session: ListedSession): Promise<void> {
-    const clientIds = await s.store.grants.clientIdsForSession(session.id);
-    await endSession(s, session.id);
-    await sendBackchannelLogout(s, realm, session, clientIds);
-  }
-
   route(app, adminEndpoints.admin_sessions, {
     GET: {
       schema: operation('The realm\'s live sessions, newest first', ['sessions'], { params: RealmParams, querystring: PagingQuery, response: { 200: Type.Array(SessionRepresentation) } }),
@@ -76,7 +69,7 @@ export function adminSessionRoutes(app: FastifyInstance, s: AdminSessionsDeps): 
         const realm = await realmOf(request);
         const session = await s.store.sessions.findLive(params.id, s.clock.now());
         if (!session || session.realm !== realm.name) throw notFound(`live session ${params.id} in realm ${realm.name}`);
-        await logOut(realm, { ...session, createdAt: 0, lastSeenAt: 0 });
+        await logOutSession(s, realm, session);
         await recordChange(s, request, realm, { type: 'admin_session_ended', resource: `sessions/${session.id}`, userId: session.userId });
         return reply.code(204).send();
       },
@@ -105,7 +98,7 @@ export function adminSessionRoutes(app: FastifyInstance, s: AdminSessionsDeps): 
         for (;;) {
           const sessions = await s.store.sessions.listLive({ realm: realm.name, userId: user.id }, s.clock.now(), 0, 100);
           if (sessions.length === 0) break;
-          for (const session of sessions) await logOut(realm, session);
+          for (const session of sessions) await logOutSession(s, realm, session);
         }
         await s.store.grants.revokeForUser(user.id, s.clock.now());
         await recordChange(s, request, realm, { type: 'admin_user_logged_out', resource: `users/${user.id}/logout`, userId: user.id });

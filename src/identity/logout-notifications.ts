@@ -6,6 +6,7 @@ import type { Realm } from '../store/realms.js';
 import type { Session } from '../store/sessions.js';
 import { signLogoutToken } from '../tokens/issue.js';
 import { subjectFor, type SubjectDeps } from '../tokens/subject.js';
+import { endSession } from './sso.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type LogoutNotificationsDeps = Needs<'clock' | 'config' | 'keystore' | 'log' | 'outbound', 'clients'> & SubjectDeps;
@@ -73,14 +74,13 @@ export async function frontchannelLogoutUris(s: LogoutNotificationsDeps, realm: 
 }
 
 /**
- * Logout of one session, as the logout endpoint does it: the session ends, its grants (all but offline
- * ones) are revoked, and its clients are told by back-channel logout. Returns those clients.
+ * Logout of one session (the logout endpoint, an upstream provider's logout, the admin API, the
+ * account console): the session ends, its grants (all but offline ones) are revoked, and its clients
+ * are told by back-channel logout. Returns those clients.
  */
 export async function logOutSession(s: LogoutNotificationsDeps & Needs<'clock', 'sessions' | 'grants'>, realm: Realm, session: Session): Promise<string[]> {
-  const now = s.clock.now();
   const clientIds = await s.store.grants.clientIdsForSession(session.id);
-  await s.store.sessions.end(session.id, now);
-  await s.store.grants.revokeForSession(session.id, now);
+  await endSession(s, session.id);
   await sendBackchannelLogout(s, realm, session, clientIds);
   return clientIds;
 }

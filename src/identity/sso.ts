@@ -80,7 +80,7 @@ export async function reauthenticated(s: SsoDeps, reply: FastifyReply, realm: Re
 }
 
 /** Logout: the session ends, and every grant bound to it (all but offline ones) is revoked. */
-export async function endSession(s: SsoDeps, sessionId: string): Promise<void> {
+export async function endSession(s: Needs<'clock', 'grants' | 'sessions'>, sessionId: string): Promise<void> {
   const now = s.clock.now();
   await s.store.sessions.end(sessionId, now);
   await s.store.grants.revokeForSession(sessionId, now);

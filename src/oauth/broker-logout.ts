@@ -7,11 +7,11 @@ import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { singleParams } from '../http/params.js';
 import { BrokerError, verifyLogoutToken, type BrokeringDeps } from '../identity/brokering.js';
-import { endSession, type SsoDeps } from '../identity/sso.js';
+import type { SsoDeps } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import type { Needs } from '../services.js';
 import { oauthEndpoints } from './endpoints.js';
-import { sendBackchannelLogout, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
+import { logOutSession, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type BrokerLogoutDeps = Needs<never, 'grants' | 'sessions'> & BrokeringDeps & SsoDeps & LogoutNotificationsDeps;
@@ -46,10 +46,8 @@ export function brokerLogoutRoutes(app: FastifyInstance, s: BrokerLogoutDeps): v
       ? (await s.store.sessions.findByUpstream(realm.name, provider.alias, { idpSid: named.sid }, now)).filter((session) => named.sub === undefined || session.userId === linked?.userId)
       : linked ? await s.store.sessions.findByUpstream(realm.name, provider.alias, { userId: linked.userId }, now) : [];
     for (const session of sessions) {
-      const clientIds = await s.store.grants.clientIdsForSession(session.id);
-      await endSession(s, session.id);
+      const clientIds = await logOutSession(s, realm, session);
       await recordEvent(s, { realm, type: 'logout', userId: session.userId, ip: request.ip, sessionId: session.id, details: { clients: clientIds, identity_provider: provider.alias } });
-      await sendBackchannelLogout(s, realm, session, clientIds);
     }
     return reply.code(200).send();
   });

@@ -9,7 +9,7 @@ import { PageError } from '../http/errors.js';
 import { sendAnswer } from '../http/page-view.js';
 import { getMessages, pickLocale } from '../i18n/messages.js';
 import { singleParams, type Params } from '../http/params.js';
-import { currentSession, endSession, forgetSession, type SsoDeps } from '../identity/sso.js';
+import { currentSession, forgetSession, type SsoDeps } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
@@ -18,7 +18,7 @@ import { verifyIdTokenHint, type IdTokenHint, type IdTokenHintDeps } from '../to
 import { subjectFor } from '../tokens/subject.js';
 import type { Session } from '../store/sessions.js';
 import { oauthEndpoints } from './endpoints.js';
-import { frontchannelLogoutUris, sendBackchannelLogout, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
+import { frontchannelLogoutUris, logOutSession, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type LogoutDeps = Needs<'audit' | 'config' | 'sealer', 'clients' | 'grants'> & SsoDeps & LogoutNotificationsDeps & IdTokenHintDeps;
@@ -78,11 +78,9 @@ function signedOut(request: FastifyRequest, reply: FastifyReply, realm: Realm, l
 
 /** Ends the session, tells its clients (back-channel now, front-channel on the next page), then leaves. */
 async function signOut(s: LogoutDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, session: Session, logout: LogoutRequest): Promise<FastifyReply> {
-  const clientIds = await s.store.grants.clientIdsForSession(session.id);
-  await endSession(s, session.id);
+  const clientIds = await logOutSession(s, realm, session);
   forgetSession(s, reply, realm);
   await recordEvent(s, { realm, type: 'logout', userId: session.userId, clientId: logout.client?.clientId, ip: request.ip, sessionId: session.id, details: { clients: clientIds } });
-  await sendBackchannelLogout(s, realm, session, clientIds);
   return signedOut(request, reply, realm, logout, await frontchannelLogoutUris(s, realm, session, clientIds));
 }
 
