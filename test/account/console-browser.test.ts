@@ -87,4 +87,25 @@ describe('account console in a browser', () => {
       await page.context().close();
     }
   });
+
+  test('in French the console speaks French, and its longer words still fit a phone', async () => {
+    // Signed in in English, then the same cookies in a browser that prefers French.
+    const english = await signedInPage(browser(), 390);
+    const cookies = await english.context().cookies();
+    await english.context().close();
+    const context = await newContext(browser(), { javaScriptEnabled: false, viewport: { width: 390, height: 900 }, locale: 'fr-FR' });
+    await context.addCookies(cookies);
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.issuer()}/account/`);
+      const nav = page.getByRole('navigation', { name: 'Compte' });
+      await nav.getByRole('link', { name: 'Appareils et sessions', exact: true }).click();
+      assert.ok(await page.getByRole('heading', { name: 'Appareils et sessions' }).isVisible());
+      assert.ok(await page.getByText('Cet appareil').isVisible());
+      assert.equal(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'), 0);
+      await page.screenshot({ path: `${screenshots}/sessions-phone-fr.png`, fullPage: true });
+    } finally {
+      await page.context().close();
+    }
+  });
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { after, before, describe, test } from 'node:test';
+import { editedClaims } from '../../src/identity/profile.js';
 import { parseRealmSettings } from '../../src/realms/settings.js';
 import { accountPage, csrfOf, signedInBrowser, textOf } from '../helpers/account.js';
 import { databases } from '../helpers/databases.js';
@@ -128,6 +129,27 @@ for (const database of databases) {
     });
   });
 }
+
+describe('account console: the values of each claim', () => {
+  const all = ['website', 'birthdate', 'zoneinfo', 'locale', 'gender'];
+  const edit = (values: Record<string, string>, current: Record<string, unknown> = {}) => editedClaims(current, all, values, ['en', 'fr', 'de']);
+
+  test('a website is an http(s) URL, a birthdate a real day or a year, a zone an IANA one, a language one of the pages\'', () => {
+    for (const [claim, value] of [['website', 'https://grace.example/'], ['birthdate', '1906-12-09'], ['birthdate', '1906'], ['birthdate', '0000-12-09'],
+      ['zoneinfo', 'America/New_York'], ['locale', 'de']] as const) {
+      assert.ok(!('problem' in edit({ [claim]: value })), `${claim}: ${value}`);
+    }
+    for (const [claim, value] of [['website', 'javascript:alert(1)'], ['website', 'grace.example'], ['birthdate', '1906-02-30'], ['birthdate', '09/12/1906'],
+      ['zoneinfo', 'Europe/Atlantis'], ['locale', 'es']] as const) {
+      assert.deepEqual(edit({ [claim]: value }), { claim, problem: 'invalid' }, `${claim}: ${value}`);
+    }
+  });
+
+  test('a language set by an administrator outside the list stays valid while unchanged; only changed claims are reported', () => {
+    const result = edit({ locale: 'pt-BR', gender: 'female' }, { locale: 'pt-BR' });
+    assert.deepEqual(result, { claims: { locale: 'pt-BR', gender: 'female' }, changed: ['gender'] });
+  });
+});
 
 describe('account console: which claims users edit', () => {
   test('a realm lets users edit only known standard claims; none at all is allowed', () => {
