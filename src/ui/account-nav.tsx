@@ -15,6 +15,8 @@ export interface AccountNav {
   current: AccountSection;
   items: { section: AccountSection; href: string }[];
   signedInAs: string;
+  /** The logout endpoint, which asks to confirm and ends this session everywhere. */
+  signOutHref: string;
 }
 
 export function AccountLayout(p: {
@@ -33,6 +35,7 @@ export function AccountLayout(p: {
             </li>
           ))}
         </ul>
+        <a class="account-sign-out" href={p.nav.signOutHref}>{t.signOut}</a>
       </nav>
       <div class="account-main">
         <div class="page-head">

@@ -16,6 +16,7 @@ import { getAccountMessages } from '../i18n/account-messages.js';
 import { mailEnabled } from '../mail/transport.js';
 import type { AccountNav, AccountSection } from './account-nav.js';
 import { uiEndpoints } from './endpoints.js';
+import { oauthEndpoints } from '../oauth/endpoints.js';
 import { accountMfaPage } from './mfa-pages.js';
 import { realmView, sendPage, webauthnScriptHrefs, type RenderDeps } from './render.js';
 
@@ -99,7 +100,10 @@ export function accountNav(s: RenderDeps, request: FastifyRequest, realm: Realm,
   const items = (Object.keys(sectionEndpoints) as AccountSection[]).filter(offered)
     .map((section) => ({ section, href: endpointUrl(s.config, realm, sectionEndpoints[section]) }));
   const t = getMessages(realmView(s, request, realm).locale);
-  return { current, items, signedInAs: format(t.consentSignedInAs, { username: active.user.username }) };
+  return {
+    current, items, signedInAs: format(t.consentSignedInAs, { username: active.user.username }),
+    signOutHref: endpointUrl(s.config, realm, oauthEndpoints.end_session_endpoint),
+  };
 }
 
 /** A time as the user reads it: in their time zone (the zoneinfo claim) when they set one, else in UTC, said so. */

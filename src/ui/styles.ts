@@ -178,6 +178,7 @@ main.card-wide { max-width: 920px; }
   color: var(--muted); font-size: 14px; font-weight: 500; text-decoration: none;
 }
 .account-nav a:hover { background: var(--bg); color: var(--text); }
+.account-nav .account-sign-out { margin-top: 12px; padding-top: 12px; border-top: 1px solid var(--border); border-radius: 0; }
 .account-nav a[aria-current="page"] { background: var(--code-bg); color: var(--code-text); font-weight: 600; }
 .account-nav a:focus-visible, .account-sections a:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 .account-sections { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
@@ -209,6 +210,9 @@ main.card-wide { max-width: 920px; }
   .account-nav { margin: 0 0 20px; padding: 0 0 12px; border-right: none; border-bottom: 1px solid var(--border); }
   .account-nav ul { flex-direction: row; flex-wrap: wrap; gap: 4px; }
   .account-nav a { padding: 6px 12px; border-radius: 999px; }
+  .account-nav { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 4px; }
+  .account-nav ul { flex: 1 1 auto; }
+  .account-nav .account-sign-out { margin: 0; padding: 6px 12px; border-top: none; border-radius: 999px; }
 }
 @media (max-width: 480px) {
   .account-main form > .btn-primary { width: 100%; }

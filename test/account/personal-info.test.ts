@@ -39,6 +39,17 @@ for (const database of databases) {
       }
     });
 
+    test('Sign out in the navigation ends this session after the logout endpoint\'s confirmation', async () => {
+      const { agent } = await signedInBrowser(server, 'erin');
+      const home = await accountPage(server, agent);
+      const href = home.html.match(/<a class="account-sign-out" href="([^"]+)">Sign out<\/a>/)?.[1];
+      assert.equal(href, `${server.issuer()}/protocol/openid-connect/logout`);
+      const confirmation = await agent.open(href!);
+      assert.match(confirmation.html, />Sign out</);
+      await agent.submit(confirmation, {});
+      assert.equal((await accountPage(server, agent)).status, 401);
+    });
+
     test('{issuer}/account leads to the landing page', async () => {
       const response = await fetch(`${server.issuer()}/account`, { redirect: 'manual' });
       assert.equal(response.status, 302);
