@@ -86,7 +86,7 @@ for (const database of databases) {
       assert.match(text, /Chrome on macOS Address 127\.0\.0\.1/);
       assert.doesNotMatch(text, /Safari on iOS/, 'another user\'s session is not listed');
       assert.ok(text.indexOf('Firefox on Windows') < text.indexOf('Chrome on macOS'), 'this device comes first');
-      assert.equal((page.html.match(/>Sign out</g) ?? []).length, 1, 'only the other session has its own Sign out');
+      assert.equal((page.html.match(/<button type="submit" class="btn btn-secondary">Sign out<\/button>/g) ?? []).length, 1, 'only the other session has its own Sign out');
       assert.match(text, /Sign out all other sessions/);
     });
 
