@@ -8,12 +8,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { httpsOrLoopback, OutboundError, type Outbound } from '../http/outbound.js';
 import { recordEvent } from '../security/audit.js';
+import { signJwt } from '../tokens/jws.js';
 import { randomToken } from '../runtime.js';
 import type { Needs } from '../services.js';
+import { entraMultiTenant } from '../realms/identity-providers.js';
 import type { IdentityProvider, Realm } from '../store/realms.js';
 import type { User, UserClaims } from '../store/users.js';
 
-export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit', 'users' | 'userIdentities' | 'roles' | 'groups'>;
+export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit' | 'keystore', 'users' | 'userIdentities' | 'roles' | 'groups'>;
 
 /** Why a sign-in through a provider stopped; the page says so in plain words, the audit event in this word. */
 export type BrokerFailure = 'unavailable' | 'upstream_error' | 'token_refused' | 'invalid_id_token' | 'state_mismatch' | 'expired';
@@ -84,7 +86,7 @@ export async function upstreamMetadata(s: Needs<'clock' | 'outbound'>, provider:
   const cached = metadataCache.get(provider.issuer);
   if (cached && s.clock.now() - cached.fetchedAt < metadataTtlMs) return cached.metadata;
   const body = await guarded(() => getJson(s.outbound, `${provider.issuer}/.well-known/openid-configuration`, 'identity_provider_discovery'));
-  if (body.issuer !== provider.issuer) throw new BrokerError('unavailable', 'the discovery document names another issuer');
+  if (body.issuer !== provider.issuer && !isTenantTemplate(provider, body.issuer)) throw new BrokerError('unavailable', 'the discovery document names another issuer');
   for (const name of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
     if (!isEndpoint(body[name])) throw new BrokerError('unavailable', `the discovery document has no usable ${name}`);
   }
@@ -92,6 +94,31 @@ export async function upstreamMetadata(s: Needs<'clock' | 'outbound'>, provider:
   const metadata = body as unknown as UpstreamMetadata;
   metadataCache.set(provider.issuer, { metadata, fetchedAt: s.clock.now() });
   return metadata;
+}
+
+/**
+ * A multi-tenant Entra app's discovery document names `https://login.microsoftonline.com/{tenantid}/v2.0`:
+ * each ID token's `iss` carries the user's own tenant, the one its `tid` names.
+ */
+function isTenantTemplate(provider: IdentityProvider, issuer: unknown): boolean {
+  return provider.preset === 'entra' && provider.tenant !== undefined && entraMultiTenant.includes(provider.tenant)
+    && typeof issuer === 'string' && issuer.includes('{tenantid}') && issuer.replace('{tenantid}', provider.tenant) === provider.issuer;
+}
+
+const tenantIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The issuer a token must name (OIDC Core §3.1.3.7 item 2), and the subject it signs in: with a
+ * tenant-templated issuer, the token's own tenant (`tid`) makes both — the issuer with that tenant,
+ * which must be one the provider allows, and a subject prefixed with it, since (iss, sub) is the account.
+ */
+function issuerAndSubject(provider: IdentityProvider, metadata: UpstreamMetadata, payload: JWTPayload): { subject: string } {
+  if (!metadata.issuer.includes('{tenantid}')) return { subject: String(payload.sub) };
+  const tid = payload.tid;
+  if (typeof tid !== 'string' || !tenantIdPattern.test(tid)) throw new BrokerError('invalid_id_token', 'the token has no tenant (tid)');
+  if (payload.iss !== metadata.issuer.replace('{tenantid}', tid)) throw new BrokerError('invalid_id_token', 'the token\'s issuer is not its tenant\'s');
+  if (provider.allowed_tenants?.length && !provider.allowed_tenants.includes(tid)) throw new BrokerError('invalid_id_token', 'the user\'s tenant is not one this provider allows');
+  return { subject: `${tid}/${String(payload.sub)}` };
 }
 
 function isEndpoint(value: unknown): value is string {
@@ -133,13 +160,27 @@ export async function startUpstream(
   return { location: url.href, state };
 }
 
-/** The code the provider sent back, exchanged and its ID token verified: the account at the provider. */
-export async function finishUpstream(
-  s: Needs<'clock' | 'outbound'>, provider: IdentityProvider, state: BrokerState, code: string, redirectUri: string,
-): Promise<UpstreamAccount> {
-  const metadata = await upstreamMetadata(s, provider);
-  const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: state.verifier };
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+/**
+ * How Strix authenticates as the provider's client (RFC 6749 §2.3.1, RFC 7523 §2.2): the secret in
+ * Basic or in the form, or a client assertion signed with the realm's current key, which the provider
+ * checks against the realm's JWKS. The assertion's audience is the provider's issuer (its token
+ * endpoint for an OAuth 2.0 provider, which has none): the single value that cannot be confused with
+ * another server's endpoint.
+ */
+async function authenticateClient(
+  s: Needs<'clock' | 'keystore'>, realm: string, provider: IdentityProvider, metadata: UpstreamMetadata, form: Record<string, string>, headers: Record<string, string>,
+): Promise<void> {
+  if (provider.token_endpoint_auth_method === 'private_key_jwt') {
+    const alg = provider.token_endpoint_auth_signing_alg ?? 'RS256';
+    const key = await s.keystore.signingKey(realm, alg);
+    const now = Math.floor(s.clock.now() / 1000);
+    form.client_id = provider.client_id;
+    form.client_assertion_type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    form.client_assertion = await signJwt({
+      iss: provider.client_id, sub: provider.client_id, aud: metadata.issuer || metadata.token_endpoint, jti: randomUUID(), iat: now, exp: now + 60,
+    }, { alg, kid: key.kid, typ: 'JWT' }, key.key);
+    return;
+  }
   const secret = clientSecret(provider);
   if (provider.token_endpoint_auth_method === 'client_secret_basic' && secret !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(provider.client_id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
@@ -147,6 +188,16 @@ export async function finishUpstream(
     form.client_id = provider.client_id;
     if (secret !== undefined) form.client_secret = secret;
   }
+}
+
+/** The code the provider sent back, exchanged and its ID token verified: the account at the provider. */
+export async function finishUpstream(
+  s: Needs<'clock' | 'outbound' | 'keystore'>, provider: IdentityProvider, state: BrokerState, code: string, redirectUri: string,
+): Promise<UpstreamAccount> {
+  const metadata = await upstreamMetadata(s, provider);
+  const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: state.verifier };
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  await authenticateClient(s, state.realm, provider, metadata, form, headers);
   const response = await guarded(() => s.outbound.request(metadata.token_endpoint, {
     purpose: 'identity_provider_token', method: 'POST', headers, body: new URLSearchParams(form).toString(), timeoutMs, maxBytes,
   }));
@@ -208,7 +259,7 @@ async function verifyIdToken(
 ): Promise<JWTPayload> {
   try {
     const { payload, protectedHeader } = await jwtVerify(idToken, keySetOf(s.outbound, metadata.jwks_uri), {
-      issuer: metadata.issuer, audience: provider.client_id, algorithms, clockTolerance: 60, requiredClaims: ['sub', 'exp', 'iat'],
+      ...issuerOption(metadata), audience: provider.client_id, algorithms, clockTolerance: 60, requiredClaims: ['sub', 'exp', 'iat'],
     });
     if (payload.nonce !== nonce) throw new BrokerError('invalid_id_token', 'the ID token has another nonce');
     // OIDC Core §3.1.3.7 items 4–5: with several audiences, azp must be this client.
@@ -216,13 +267,18 @@ async function verifyIdToken(
     if (typeof payload.at_hash === 'string' && accessToken !== undefined && payload.at_hash !== leftHalfHash(protectedHeader.alg, accessToken)) {
       throw new BrokerError('invalid_id_token', 'the ID token at_hash does not match the access token');
     }
-    if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 255) throw new BrokerError('invalid_id_token', 'the ID token has no usable sub');
-    return payload;
+    if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 200) throw new BrokerError('invalid_id_token', 'the ID token has no usable sub');
+    return { ...payload, sub: issuerAndSubject(provider, metadata, payload).subject };
   } catch (error) {
     if (error instanceof BrokerError) throw error;
     if (error instanceof OutboundError) throw new BrokerError('unavailable', `the provider's keys could not be fetched (${error.reason})`);
     throw new BrokerError('invalid_id_token', `the ID token was refused (${(error as errors.JOSEError).code ?? 'invalid'})`);
   }
+}
+
+/** jose checks the issuer unless it is a tenant template, which issuerAndSubject checks against the token's tenant. */
+function issuerOption(metadata: UpstreamMetadata): { issuer?: string } {
+  return metadata.issuer.includes('{tenantid}') ? {} : { issuer: metadata.issuer };
 }
 
 /** OIDC Core §3.1.3.6: base64url of the left half of the hash the signature's algorithm uses. */
@@ -386,12 +442,13 @@ export async function verifyLogoutToken(s: Needs<'clock' | 'outbound'>, provider
   const metadata = await upstreamMetadata(s, provider);
   try {
     const { payload } = await jwtVerify(token, keySetOf(s.outbound, metadata.jwks_uri), {
-      issuer: metadata.issuer, audience: provider.client_id, algorithms, clockTolerance: 60, requiredClaims: ['iat', 'jti'],
+      ...issuerOption(metadata), audience: provider.client_id, algorithms, clockTolerance: 60, requiredClaims: ['iat', 'jti'],
     });
     const events = payload.events as Record<string, unknown> | undefined;
     if (typeof events !== 'object' || events === null || typeof events[backchannelLogoutEvent] !== 'object') throw new BrokerError('invalid_id_token', 'the logout token has no back-channel logout event');
     if (payload.nonce !== undefined) throw new BrokerError('invalid_id_token', 'a logout token must not have a nonce');
-    const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
+    const named = issuerAndSubject(provider, metadata, payload).subject;
+    const sub = typeof payload.sub === 'string' && payload.sub !== '' ? named : undefined;
     const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined;
     if (!sub && !sid) throw new BrokerError('invalid_id_token', 'the logout token names neither sub nor sid');
     return { ...(sub ? { sub } : {}), ...(sid ? { sid } : {}) };

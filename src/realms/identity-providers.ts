@@ -3,11 +3,11 @@
 import { isObject, type JsonObject } from '../json.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import {
-  identityProviderLinkModes, identityProviderPresets, identityProviderSyncModes, type IdentityProvider, type ProviderClaimMapper,
+  identityProviderLinkModes, identityProviderPresets, identityProviderSyncModes, signingAlgs, type IdentityProvider, type ProviderClaimMapper,
 } from '../store/realms.js';
 import { ValidationError } from '../validation.js';
 
-const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers'];
+const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'tenant', 'allowed_tenants', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers'];
 /** Attributes a mapper may not write: the ones Strix sets itself. */
 const protectedAttributes = ['sub', 'email', 'email_verified', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'roles', 'scope', 'cnf', 'act'];
 const claimName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
@@ -36,7 +36,29 @@ const presets: Record<string, { type: 'oidc' | 'oauth2'; display_name: string; s
   },
   google: { type: 'oidc', display_name: 'Google', scopes: 'openid profile email', issuer: 'https://accounts.google.com' },
   gitlab: { type: 'oidc', display_name: 'GitLab', scopes: 'openid profile email', issuer: 'https://gitlab.com' },
+  // Microsoft Entra ID (v2.0 endpoints); its issuer is made from the tenant (entraIssuer).
+  entra: { type: 'oidc', display_name: 'Microsoft', scopes: 'openid profile email' },
 };
+
+const tenantId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The tenant values of a multi-tenant Entra app: its users' ID tokens carry their own tenant's issuer. */
+export const entraMultiTenant = ['common', 'organizations', 'consumers'];
+
+/** The Entra preset's tenant and, for a multi-tenant app, the tenants allowed; the issuer they make. */
+function entraTenant(value: JsonObject, where: string): { tenant: string; allowed_tenants?: string[]; issuer: string } {
+  const tenant = value.tenant;
+  if (typeof tenant !== 'string' || !(tenantId.test(tenant) || entraMultiTenant.includes(tenant))) {
+    throw new ValidationError(`${where}.tenant`, `is required with the entra preset: the tenant ID (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47) or ${entraMultiTenant.join(', ')}`);
+  }
+  const allowed = value.allowed_tenants;
+  if (allowed !== undefined) {
+    if (!entraMultiTenant.includes(tenant)) throw new ValidationError(`${where}.allowed_tenants`, 'is for a multi-tenant app (tenant common, organizations or consumers)');
+    if (!Array.isArray(allowed) || allowed.length > 100 || !allowed.every((t) => typeof t === 'string' && tenantId.test(t))) {
+      throw new ValidationError(`${where}.allowed_tenants`, 'must be a list of tenant IDs (GUIDs)');
+    }
+  }
+  return { tenant, ...(allowed ? { allowed_tenants: allowed as string[] } : {}), issuer: `https://login.microsoftonline.com/${tenant}/v2.0` };
+}
 
 function parseProvider(value: unknown, where: string): IdentityProvider {
   if (!isObject(value)) throw new ValidationError(where, 'must be an object');
@@ -75,7 +97,11 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
   } else if (value.issuer !== undefined) {
     throw new ValidationError(`${where}.issuer`, 'is for oidc providers: an oauth2 provider names its endpoints');
   }
-  const issuer = type === 'oidc' ? url('issuer', preset?.issuer) : '';
+  if (value.preset !== 'entra') {
+    for (const name of ['tenant', 'allowed_tenants']) if (value[name] !== undefined) throw new ValidationError(`${where}.${name}`, 'is for the entra preset');
+  }
+  const entra = value.preset === 'entra' ? entraTenant(value, where) : undefined;
+  const issuer = type === 'oidc' ? url('issuer', entra?.issuer ?? preset?.issuer) : '';
   const endpoints = type === 'oauth2' ? {
     authorization_endpoint: url('authorization_endpoint', preset?.authorization_endpoint), token_endpoint: url('token_endpoint', preset?.token_endpoint),
     user_endpoint: url('user_endpoint', preset?.user_endpoint),
@@ -95,13 +121,24 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
     if (typeof v !== 'boolean') throw new ValidationError(`${where}.${name}`, 'must be true or false');
     return v;
   };
+  /** private_key_jwt signs with the realm's own key, so it needs no secret; the secret methods do not sign. */
+  const clientAuthentication = (): Pick<IdentityProvider, 'token_endpoint_auth_method' | 'token_endpoint_auth_signing_alg'> => {
+    const method = oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const, 'client_secret_basic');
+    if (method !== 'private_key_jwt') {
+      if (value.token_endpoint_auth_signing_alg !== undefined) throw new ValidationError(`${where}.token_endpoint_auth_signing_alg`, 'is for private_key_jwt only');
+      return { token_endpoint_auth_method: method };
+    }
+    if (secret !== undefined) throw new ValidationError(`${where}.client_secret`, 'is not used with private_key_jwt: Strix signs with the realm\'s key');
+    return { token_endpoint_auth_method: method, token_endpoint_auth_signing_alg: oneOf('token_endpoint_auth_signing_alg', signingAlgs, 'RS256') };
+  };
   const scopes = text('scopes', preset?.scopes ?? (type === 'oidc' ? 'openid profile email' : undefined));
   if (type === 'oidc' && !scopes.split(' ').includes('openid')) throw new ValidationError(`${where}.scopes`, 'must include openid');
   return {
     alias, display_name: text('display_name', preset?.display_name ?? alias), type, ...(value.preset ? { preset: value.preset as IdentityProvider['preset'] } : {}),
-    issuer: issuer.replace(/\/$/, ''), ...endpoints, client_id: text('client_id'),
+    issuer: issuer.replace(/\/$/, ''), ...(entra ? { tenant: entra.tenant, ...(entra.allowed_tenants ? { allowed_tenants: entra.allowed_tenants } : {}) } : {}),
+    ...endpoints, client_id: text('client_id'),
     ...(secret ? { client_secret: { env: String((secret as JsonObject).env) } } : {}),
-    token_endpoint_auth_method: oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post'] as const, 'client_secret_basic'),
+    ...clientAuthentication(),
     scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),
     trust_email: flag('trust_email'), hide_on_login_page: flag('hide_on_login_page'), accept_mfa: flag('accept_mfa'),
     claim_mappers: parseMappers(value.claim_mappers, `${where}.claim_mappers`),

@@ -161,7 +161,7 @@ export const identityProviderLinkModes = ['verified_email', 'manual', 'never'] a
 export const identityProviderSyncModes = ['on_first_login', 'on_every_login'] as const;
 
 /** Presets fill in a known provider's issuer (OpenID Connect) or endpoints (OAuth 2.0) and scopes. */
-export const identityProviderPresets = ['github', 'google', 'gitlab'] as const;
+export const identityProviderPresets = ['github', 'google', 'gitlab', 'entra'] as const;
 
 /**
  * An upstream provider: `oidc`, from discovery at `issuer` with the code flow, PKCE, state and nonce;
@@ -175,6 +175,10 @@ export interface IdentityProvider {
   preset?: typeof identityProviderPresets[number];
   /** oidc: the issuer, whose discovery document names the endpoints. oauth2: empty. */
   issuer: string;
+  /** entra: the tenant ID, or `common`, `organizations`, `consumers` for a multi-tenant app (whose ID tokens' `iss` names each user's tenant). */
+  tenant?: string;
+  /** entra, multi-tenant: only users of these tenants (IDs) sign in; empty or absent lets any tenant's users in. */
+  allowed_tenants?: string[];
   /** oauth2: where the browser signs in, where the code is exchanged, the user's profile, and (GitHub) the user's addresses with whether each is verified. */
   authorization_endpoint?: string;
   token_endpoint?: string;
@@ -183,7 +187,9 @@ export interface IdentityProvider {
   client_id: string;
   /** Read from the server's environment when used: realm settings are stored and exported. */
   client_secret?: { env: string };
-  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
+  /** private_key_jwt: Strix signs a client assertion (RFC 7523) with the realm's current key of `token_endpoint_auth_signing_alg`; the provider reads the realm's JWKS. */
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  token_endpoint_auth_signing_alg?: SigningAlg;
   scopes: string;
   link: typeof identityProviderLinkModes[number];
   sync: typeof identityProviderSyncModes[number];

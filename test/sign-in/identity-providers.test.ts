@@ -248,12 +248,21 @@ for (const database of databases) {
 }
 
 /** node-oidc-provider as a generic OpenID provider: its own development sign-in and consent pages, userinfo for the address. */
-async function startNodeOidcProvider(redirectUri: string): Promise<{ issuer: string; close(): Promise<void> }> {
+async function startNodeOidcProvider(strixIssuer: (realm?: string) => string): Promise<{ issuer: string; close(): Promise<void> }> {
   const port = await freePort();
+  // node-oidc-provider takes a jwks_uri over https only: the demo realm's published keys are given to it as they are now.
+  const demoKeys = await (await fetch(`${strixIssuer()}/protocol/openid-connect/certs`)).json() as { keys: object[] };
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const provider = new Provider(issuer, {
-    clients: [{ client_id: 'strix', client_secret: 'np-secret-for-tests', redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' }],
+    clients: [
+      { client_id: 'strix', client_secret: 'np-secret-for-tests', redirect_uris: [`${strixIssuer()}/broker/np/endpoint`], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' },
+      // private_key_jwt: node-oidc-provider checks Strix's client assertion against the demo realm's published keys.
+      {
+        client_id: 'strix-jwt', redirect_uris: [`${strixIssuer()}/broker/npjwt/endpoint`, `${strixIssuer('other')}/broker/npjwt/endpoint`],
+        token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks: demoKeys, id_token_signed_response_alg: 'ES256',
+      },
+    ],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'np' }] },
     cookies: { keys: ['node-oidc-provider-cookie-key-for-tests'] },
     claims: { openid: ['sub'], profile: ['preferred_username', 'given_name'], email: ['email', 'email_verified'] },
@@ -273,17 +282,46 @@ for (const database of databases) {
     let rp: RelyingParty;
     let upstream: { issuer: string; close(): Promise<void> };
     let server: TestServer;
+    let config: client.Configuration;
     const browser = browserPerSuite();
     before(async () => {
       rp = await startRelyingParty();
       server = await startServer(database, testRealm(rp.base));
-      upstream = await startNodeOidcProvider(`${server.issuer()}/broker/np/endpoint`);
+      upstream = await startNodeOidcProvider((realm) => server.issuer(realm));
       process.env.STRIX_TEST_NP_SECRET = 'np-secret-for-tests';
       const demo = testRealm(rp.base).realms[0]!;
-      for (const realm of parseRealmFile({ realms: [{ ...demo, identity_providers: [{
-        alias: 'np', display_name: 'Node OIDC', issuer: upstream.issuer, client_id: 'strix', client_secret: { env: 'STRIX_TEST_NP_SECRET' },
-      }] }] }, 'node-oidc-provider test')) await importRealm(server.services, realm);
+      const signedAssertion = { alias: 'npjwt', display_name: 'Node OIDC with a signed assertion', issuer: upstream.issuer, client_id: 'strix-jwt', token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256' };
+      for (const realm of parseRealmFile({ realms: [
+        { ...demo, identity_providers: [{ alias: 'np', display_name: 'Node OIDC', issuer: upstream.issuer, client_id: 'strix', client_secret: { env: 'STRIX_TEST_NP_SECRET' } }, signedAssertion] },
+        // Another realm signs with its own keys, which node-oidc-provider does not know for strix-jwt.
+        { ...demo, name: 'other', display_name: 'Other', identity_providers: [signedAssertion] },
+      ] }, 'node-oidc-provider test')) await importRealm(server.services, realm);
+      config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
     });
+
+    /** Signs in at node-oidc-provider's development pages (any password) and gives consent. */
+    async function upstreamSignIn(page: Page, login: string, until?: (url: URL) => boolean) {
+      await page.locator('input[name=login]').fill(login);
+      await page.locator('input[name=password]').fill('anything');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await Promise.all([until && page.waitForURL(until), page.getByRole('button', { name: 'Continue' }).click()]);
+    }
+
+    async function authorize(realm?: string) {
+      const context = await newContext(browser());
+      const page = await context.newPage();
+      const verifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const configuration = realm === undefined ? config : await client.discovery(new URL(server.issuer(realm)), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
+      await page.goto(client.buildAuthorizationUrl(configuration, {
+        redirect_uri: rp.redirectUri, scope: 'openid profile email', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      }).href);
+      const finish = async () => {
+        const tokens = await client.authorizationCodeGrant(configuration, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
+        return { tokens, info: await client.fetchUserInfo(configuration, tokens.access_token, tokens.claims()!.sub) };
+      };
+      return { page, context, finish };
+    }
     after(async () => {
       await server?.close();
       await upstream?.close();
@@ -291,26 +329,39 @@ for (const database of databases) {
     });
 
     test('a user of node-oidc-provider signs in to a Strix client; the address comes from its userinfo', async () => {
-      const config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
-      const context = await newContext(browser());
+      const { page, context, finish } = await authorize();
       try {
-        const page = await context.newPage();
-        const verifier = client.randomPKCECodeVerifier();
-        const state = client.randomState();
-        await page.goto(client.buildAuthorizationUrl(config, {
-          redirect_uri: rp.redirectUri, scope: 'openid profile email', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-        }).href);
-        await page.getByRole('link', { name: 'Sign in with Node OIDC' }).click();
-        await page.locator('input[name=login]').fill('nadia');
-        await page.locator('input[name=password]').fill('anything');
-        await page.getByRole('button', { name: 'Sign-in' }).click();
-        await Promise.all([page.waitForURL((url) => url.origin === rp.base), page.getByRole('button', { name: 'Continue' }).click()]);
-        const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
-        const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+        await page.getByRole('link', { name: 'Sign in with Node OIDC', exact: true }).click();
+        await upstreamSignIn(page, 'nadia', (url) => url.origin === rp.base);
+        const { tokens, info } = await finish();
         assert.equal(info.email, 'nadia@np.example');
         assert.equal(info.given_name, 'Nadia');
         const user = await server.services.store.users.findByUsername('demo', 'nadia');
         assert.equal(user?.id, tokens.claims()!.sub);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('private_key_jwt: Strix authenticates to the provider with an assertion signed by the realm\'s key', async () => {
+      const { page, context, finish } = await authorize();
+      try {
+        await page.getByRole('link', { name: 'Sign in with Node OIDC with a signed assertion' }).click();
+        await upstreamSignIn(page, 'nico', (url) => url.origin === rp.base);
+        const { info } = await finish();
+        assert.equal(info.email, 'nico@np.example');
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('private_key_jwt: an assertion signed with keys the provider does not know is refused, and nobody is created', async () => {
+      const { page, context } = await authorize('other');
+      try {
+        await page.getByRole('link', { name: 'Sign in with Node OIDC with a signed assertion' }).click();
+        await upstreamSignIn(page, 'olga');
+        await page.getByRole('heading', { name: 'Sign-in with Node OIDC with a signed assertion failed' }).waitFor();
+        assert.equal(await server.services.store.users.findByUsername('other', 'olga'), undefined);
       } finally {
         await context.close();
       }
