@@ -52,6 +52,7 @@ import { emailSignInRoutes } from './ui/email-sign-in.js';
 import { accountEmailRoutes } from './ui/account-email.js';
 import { brokerRoutes, linkedAccountRoutes } from './ui/broker.js';
 import { brokerLogoutRoutes } from './oauth/broker-logout.js';
+import { brokerTokenRoutes } from './oauth/broker-token.js';
 import { requiredActionRoutes } from './ui/required-actions.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
@@ -169,6 +170,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   brokerRoutes(app, s);
   linkedAccountRoutes(app, s);
   brokerLogoutRoutes(app, s);
+  brokerTokenRoutes(app, s);
   requiredActionRoutes(app, s);
   mfaActionRoutes(app, s);
   passkeyActionRoutes(app, s);

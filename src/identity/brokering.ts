@@ -15,7 +15,7 @@ import { entraMultiTenant } from '../realms/identity-providers.js';
 import type { IdentityProvider, Realm } from '../store/realms.js';
 import type { User, UserClaims } from '../store/users.js';
 
-export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit' | 'keystore', 'users' | 'userIdentities' | 'roles' | 'groups'>;
+export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit' | 'keystore' | 'sealer', 'users' | 'userIdentities' | 'roles' | 'groups'>;
 
 /** Why a sign-in through a provider stopped; the page says so in plain words, the audit event in this word. */
 export type BrokerFailure = 'unavailable' | 'upstream_error' | 'token_refused' | 'invalid_id_token' | 'state_mismatch' | 'expired';
@@ -30,6 +30,15 @@ export class BrokerError extends Error {
 interface UpstreamMetadata {
   issuer: string; authorization_endpoint: string; token_endpoint: string; jwks_uri: string;
   userinfo_endpoint?: string; id_token_signing_alg_values_supported?: string[];
+  /** RP-Initiated Logout 1.0 §2.1: where a sign-out at Strix also signs the user out at the provider. */
+  end_session_endpoint?: string;
+}
+
+/** What the provider's token endpoint gave: kept only where the provider has store_tokens, and only sealed. */
+export interface UpstreamTokens {
+  access_token?: string; token_type?: string; id_token?: string; refresh_token?: string; scope?: string;
+  /** When the access token expires (ms), where the provider said (expires_in). */
+  expires_at?: number;
 }
 
 /** What the browser carries between leaving for the provider and coming back (sealed in a cookie). */
@@ -44,6 +53,8 @@ export interface UpstreamAccount {
   provider: string; subject: string; email?: string; emailVerified: boolean; claims: UserClaims; amr: string[];
   /** The provider's session (its ID token's sid, OIDC Back-Channel Logout §2.1), if it said. */
   sid?: string;
+  /** The provider's tokens, for a logout at the provider (the ID token as its hint) and store_tokens. Never logged. */
+  tokens?: UpstreamTokens;
   /** What the provider's claim mappers made of its claims: attributes to set, roles to grant, mapped roles its claims no longer grant. */
   mapped: { attributes: Record<string, string>; roles: string[]; notRoles: string[]; groups: string[]; notGroups: string[] };
 }
@@ -91,6 +102,7 @@ export async function upstreamMetadata(s: Needs<'clock' | 'outbound'>, provider:
     if (!isEndpoint(body[name])) throw new BrokerError('unavailable', `the discovery document has no usable ${name}`);
   }
   if (body.userinfo_endpoint !== undefined && !isEndpoint(body.userinfo_endpoint)) throw new BrokerError('unavailable', 'the discovery document has an unusable userinfo_endpoint');
+  if (body.end_session_endpoint !== undefined && !isEndpoint(body.end_session_endpoint)) delete body.end_session_endpoint;
   const metadata = body as unknown as UpstreamMetadata;
   metadataCache.set(provider.issuer, { metadata, fetchedAt: s.clock.now() });
   return metadata;
@@ -210,7 +222,8 @@ export async function finishUpstream(
   if (response.status !== 200 || typeof tokens.error === 'string' || (provider.type === 'oidc' ? typeof tokens.id_token !== 'string' : typeof tokens.access_token !== 'string')) {
     throw new BrokerError('token_refused', `the token endpoint answered ${response.status}${typeof tokens.error === 'string' ? ` (${tokens.error.slice(0, 64)})` : ''}`);
   }
-  if (provider.type === 'oauth2') return oauth2Account(s, provider, tokens.access_token as string);
+  const kept = upstreamTokens(s, tokens);
+  if (provider.type === 'oauth2') return { ...(await oauth2Account(s, provider, tokens.access_token as string)), tokens: kept };
   const claims = await verifyIdToken(s, metadata, provider, tokens.id_token as string, state.nonce, typeof tokens.access_token === 'string' ? tokens.access_token : undefined);
   let profile: Record<string, unknown> = claims;
   if (typeof claims.email !== 'string' && metadata.userinfo_endpoint && typeof tokens.access_token === 'string') {
@@ -219,8 +232,25 @@ export async function finishUpstream(
     // OIDC Core §5.3.2: the userinfo sub must be the ID token's, or the answer is not used.
     if (info.sub === claims.sub) profile = { ...info, ...claims };
   }
-  const account = accountOf(provider, claims.sub!, profile, claims.amr);
+  const account = { ...accountOf(provider, claims.sub!, profile, claims.amr), tokens: kept };
   return typeof claims.sid === 'string' && claims.sid.length <= 255 ? { ...account, sid: claims.sid } : account;
+}
+
+/** The token response's fields worth keeping, each a bounded string. */
+function upstreamTokens(s: Needs<'clock'>, response: Record<string, unknown>): UpstreamTokens | undefined {
+  const field = (name: string): string | undefined => {
+    const value = response[name];
+    return typeof value === 'string' && value !== '' && value.length <= 16_384 ? value : undefined;
+  };
+  const tokens: UpstreamTokens = {};
+  for (const name of ['access_token', 'token_type', 'id_token', 'refresh_token', 'scope'] as const) {
+    const value = field(name);
+    if (value !== undefined) tokens[name] = value;
+  }
+  if (tokens.access_token === undefined && tokens.id_token === undefined) return undefined;
+  const expiresIn = response.expires_in;
+  if (typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0) tokens.expires_at = s.clock.now() + Math.floor(expiresIn) * 1000;
+  return tokens;
 }
 
 /**
@@ -386,6 +416,7 @@ export async function resolveAccount(s: BrokeringDeps, realm: Realm, provider: I
   if (linked) {
     const user = await s.store.users.findById(linked.userId);
     if (!user || !user.enabled) return { kind: 'refused', reason: 'disabled' };
+    await keepTokens(s, provider, user.id, account);
     if (provider.sync === 'on_every_login') {
       await s.store.users.updateProfile(user.id, user.email, { ...user.claims, ...account.claims }, now);
       await applyMapped(s, realm, (await s.store.users.findById(user.id))!, account);
@@ -403,6 +434,7 @@ export async function resolveAccount(s: BrokeringDeps, realm: Realm, provider: I
   }
   const user = await createUser(s, realm, provider, account, now);
   await s.store.userIdentities.link({ realm: realm.name, provider: provider.alias, subject: account.subject, userId: user.id, email: account.email ?? null }, now);
+  await keepTokens(s, provider, user.id, account);
   await applyMapped(s, realm, user, account);
   await recordEvent(s, { realm, type: 'user_registered', userId: user.id, ip, details: { username: user.username, identity_provider: provider.alias } });
   return { kind: 'user', user: (await s.store.users.findById(user.id))!, created: true };
@@ -411,8 +443,21 @@ export async function resolveAccount(s: BrokeringDeps, realm: Realm, provider: I
 /** Links the upstream account to `user` (who proved it is them, or whose address the admin trusts the provider for). */
 export async function linkAccount(s: BrokeringDeps, realm: Realm, provider: IdentityProvider, account: UpstreamAccount, user: User, ip: string): Promise<void> {
   await s.store.userIdentities.link({ realm: realm.name, provider: provider.alias, subject: account.subject, userId: user.id, email: account.email ?? null }, s.clock.now());
+  await keepTokens(s, provider, user.id, account);
   await applyMapped(s, realm, user, account);
   await recordEvent(s, { realm, type: 'identity_provider_linked', userId: user.id, ip, details: { username: user.username, identity_provider: provider.alias } });
+}
+
+/** A provider with store_tokens keeps its latest tokens on the user's link, sealed with the master key; others keep none. */
+async function keepTokens(s: BrokeringDeps, provider: IdentityProvider, userId: string, account: UpstreamAccount): Promise<void> {
+  if (provider.store_tokens && account.tokens) await s.store.userIdentities.setTokens(userId, provider.alias, s.sealer.seal(JSON.stringify(account.tokens)));
+}
+
+/** The tokens kept for the user's link with the provider (store_tokens), if any. */
+export async function storedTokens(s: Needs<'sealer', 'userIdentities'>, provider: IdentityProvider, userId: string): Promise<UpstreamTokens | undefined> {
+  if (!provider.store_tokens) return undefined;
+  const sealed = await s.store.userIdentities.tokens(userId, provider.alias);
+  return sealed === undefined ? undefined : JSON.parse(s.sealer.open(sealed)) as UpstreamTokens;
 }
 
 const usernamePattern = /^[a-z0-9._@+-]{1,64}$/;

@@ -7,7 +7,7 @@ import {
 } from '../store/realms.js';
 import { ValidationError } from '../validation.js';
 
-const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'tenant', 'allowed_tenants', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers'];
+const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'tenant', 'allowed_tenants', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers', 'upstream_logout', 'store_tokens'];
 /** Attributes a mapper may not write: the ones Strix sets itself. */
 const protectedAttributes = ['sub', 'email', 'email_verified', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'roles', 'scope', 'cnf', 'act'];
 const claimName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
@@ -131,6 +131,11 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
     if (secret !== undefined) throw new ValidationError(`${where}.client_secret`, 'is not used with private_key_jwt: Strix signs with the realm\'s key');
     return { token_endpoint_auth_method: method, token_endpoint_auth_signing_alg: oneOf('token_endpoint_auth_signing_alg', signingAlgs, 'RS256') };
   };
+  const upstreamLogout = (): boolean => {
+    const on = flag('upstream_logout');
+    if (on && type !== 'oidc') throw new ValidationError(`${where}.upstream_logout`, 'is for oidc providers: an oauth2 provider has no end_session_endpoint');
+    return on;
+  };
   const scopes = text('scopes', preset?.scopes ?? (type === 'oidc' ? 'openid profile email' : undefined));
   if (type === 'oidc' && !scopes.split(' ').includes('openid')) throw new ValidationError(`${where}.scopes`, 'must include openid');
   return {
@@ -141,7 +146,7 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
     ...clientAuthentication(),
     scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),
     trust_email: flag('trust_email'), hide_on_login_page: flag('hide_on_login_page'), accept_mfa: flag('accept_mfa'),
-    claim_mappers: parseMappers(value.claim_mappers, `${where}.claim_mappers`),
+    claim_mappers: parseMappers(value.claim_mappers, `${where}.claim_mappers`), upstream_logout: upstreamLogout(), store_tokens: flag('store_tokens'),
   };
 }
 

@@ -510,6 +510,14 @@ const identityProviders: Migration = {
   },
 };
 
+/** What an upstream provider gave, sealed with the master key: the ID token a session's logout hands back to it, and the tokens a provider with store_tokens keeps. */
+const upstreamTokens: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sessions').addColumn('idp_id_token', 'text').execute();
+    await db.schema.alterTable('user_identities').addColumn('tokens', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -530,6 +538,7 @@ const migrations: Record<string, Migration> = {
   '0016_email': email,
   '0017_admin_api': adminApi,
   '0018_identity_providers': identityProviders,
+  '0019_upstream_tokens': upstreamTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -200,6 +200,10 @@ export interface IdentityProvider {
   accept_mfa: boolean;
   /** How the provider's claims become the user's attributes and roles, at the first sign-in and at each sync. */
   claim_mappers: ProviderClaimMapper[];
+  /** oidc: signing out of Strix (RP-Initiated Logout) also signs out at the provider, through its end_session_endpoint. */
+  upstream_logout: boolean;
+  /** The provider's tokens are kept (sealed) on the user's link, for Keycloak's broker token endpoint; not kept otherwise. */
+  store_tokens: boolean;
 }
 
 export type ProviderClaimMapper =

@@ -31,6 +31,8 @@ export interface SessionTable {
   /** The upstream provider that signed the user in (src/identity/brokering.ts), and its session id (sid); null otherwise. */
   idp: string | null;
   idp_sid: string | null;
+  /** The provider's ID token, sealed (src/runtime.ts Sealer), kept for the id_token_hint of a logout at the provider; null otherwise. */
+  idp_id_token: string | null;
 }
 export interface InteractionTable {
   id_hash: string; realm: string; client_id: string; request: string; session_id: string | null;
@@ -125,7 +127,11 @@ export interface EmailActionTable {
   email: string; created_at: number; expires_at: number; used_at: number | null;
 }
 /** Accounts at upstream identity providers linked to users (src/identity/brokering.ts). */
-export interface UserIdentityTable { realm: string; provider: string; subject: string; user_id: string; email: string | null; created_at: number }
+export interface UserIdentityTable {
+  realm: string; provider: string; subject: string; user_id: string; email: string | null; created_at: number;
+  /** The provider's tokens as sealed JSON, for a provider with store_tokens; null otherwise. */
+  tokens: string | null;
+}
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {

@@ -14,6 +14,8 @@ export interface Session {
   /** The upstream provider that signed the user in (its alias), if one did, and the provider's own session id (its ID token's sid). */
   idp?: string;
   idpSid?: string;
+  /** The provider's ID token, sealed: the hint of a logout at the provider. */
+  idpIdToken?: string;
 }
 
 /** A session as the admin API lists it: with when it started and was last used. */
@@ -23,6 +25,7 @@ export function sessionsRepository(db: Kysely<Database>) {
   const toSession = (row: Database['sessions']): Session => ({
     id: row.id, realm: row.realm, userId: row.user_id, authTime: row.auth_time,
     amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at, ...(row.idp ? { idp: row.idp } : {}), ...(row.idp_sid ? { idpSid: row.idp_sid } : {}),
+    ...(row.idp_id_token ? { idpIdToken: row.idp_id_token } : {}),
   });
   return {
     /** Returns the session and the cookie secret (shown once). */
@@ -32,6 +35,7 @@ export function sessionsRepository(db: Kysely<Database>) {
       await db.insertInto('sessions').values({
         id, realm: s.realm, user_id: s.userId, secret_hash: sha256(secret), auth_time: s.authTime,
         amr: JSON.stringify(s.amr), acr: s.acr, created_at: now, last_seen_at: now, expires_at: s.expiresAt, ended_at: null, idp: s.idp ?? null, idp_sid: s.idpSid ?? null,
+        idp_id_token: s.idpIdToken ?? null,
       }).execute();
       return { session: { ...s, id }, secret };
     },

@@ -91,14 +91,16 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
           resolution.reason === 'disabled' ? tb.disabledText : format(tb.existsText, { provider: provider.display_name }), 403);
       }
       if (resolution.kind === 'link') {
+        // Without the provider's tokens: a cookie has room for the profile, not for tokens too.
         const pending: PendingLink = {
-          kind: 'broker_link', realm: realm.name, alias: provider.alias, interaction: state.interaction, userId: resolution.existing.id, account, expiresAt: s.clock.now() + cookieSeconds * 1000,
+          kind: 'broker_link', realm: realm.name, alias: provider.alias, interaction: state.interaction, userId: resolution.existing.id,
+          account: { ...account, tokens: undefined }, expiresAt: s.clock.now() + cookieSeconds * 1000,
         };
         setRealmCookie(reply, scope, linkCookie, s.sealer.seal(JSON.stringify(pending)), cookieSeconds);
         return showLink(s, request, reply, realm, provider, pending, resolution.existing.username);
       }
       return firstFactorGiven(s, request, reply, {
-        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr, upstream: upstreamOf(provider, account), acr: acrOf(provider, account.amr),
+        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr, upstream: upstreamOf(s, provider, account), acr: acrOf(provider, account.amr),
         attempt: { realm, username: resolution.user.username, ip: request.ip, log: request.log },
       });
     } catch (error) {
@@ -129,7 +131,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
     await linkAccount(s, realm, provider, pending.account, user, request.ip);
     if (isDeviceAuthorization(authorization)) throw new PageError('Sign-in expired', t.interactionExpired);
     const amr = [...new Set([...pending.account.amr, 'pwd'])];
-    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr, upstream: upstreamOf(provider, pending.account), acr: acrOf(provider, amr) });
+    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr, upstream: upstreamOf(s, provider, pending.account), acr: acrOf(provider, amr) });
   });
 }
 
@@ -230,7 +232,11 @@ async function sendLinkedAccounts(
 /** The provider's multi-factor sign-in counts as two factors where the admin accepts it (`accept_mfa`); one otherwise. */
 const acrOf = (provider: IdentityProvider, amr: string[]): string => (provider.accept_mfa && amr.includes('mfa') ? '2' : '1');
 
-const upstreamOf = (provider: IdentityProvider, account: UpstreamAccount) => ({ idp: provider.alias, ...(account.sid ? { idpSid: account.sid } : {}) });
+/** What the session keeps of the provider's sign-in: its alias, its session (sid), and — for a logout there — its ID token, sealed. */
+const upstreamOf = (s: BrokerPageDeps, provider: IdentityProvider, account: UpstreamAccount) => ({
+  idp: provider.alias, ...(account.sid ? { idpSid: account.sid } : {}),
+  ...(provider.upstream_logout && account.tokens?.id_token ? { idpIdToken: s.sealer.seal(account.tokens.id_token) } : {}),
+});
 
 /** Keycloak's redirect URI for a provider: `{issuer}/broker/{alias}/endpoint` (register it at the provider). */
 export function redirectUriOf(s: BrokerPageDeps, realm: Realm, provider: IdentityProvider): string {

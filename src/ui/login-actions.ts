@@ -136,7 +136,7 @@ export async function firstFactorGiven(
   f: {
     realm: Realm; client: Client; authorization: AuthorizationRequest | DeviceAuthorization; id: string; attempt: SignInAttempt; user: User; amr: string[];
     /** A provider that signed the user in, and the acr its sign-in is worth here (default 1). */
-    upstream?: { idp: string; idpSid?: string }; acr?: string;
+    upstream?: { idp: string; idpSid?: string; idpIdToken?: string }; acr?: string;
   },
 ): Promise<FastifyReply> {
   const { realm, client, user } = f;

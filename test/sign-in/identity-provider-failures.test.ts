@@ -368,6 +368,7 @@ describe('identity_providers realm setting', () => {
     assert.deepEqual(parse([minimal]), [{
       alias: 'corp', display_name: 'corp', type: 'oidc', issuer: 'https://idp.example.com', client_id: 'strix', token_endpoint_auth_method: 'client_secret_basic',
       scopes: 'openid profile email', link: 'verified_email', sync: 'on_first_login', trust_email: false, hide_on_login_page: false, accept_mfa: false, claim_mappers: [],
+      upstream_logout: false, store_tokens: false,
     }]);
   });
 
@@ -387,6 +388,7 @@ describe('identity_providers realm setting', () => {
     refused([{ ...minimal, tenant: 'common' }], /identity_providers\[0\]\.tenant: is for the entra preset/);
     refused([{ ...minimal, token_endpoint_auth_method: 'private_key_jwt', client_secret: { env: 'X' } }], /client_secret: is not used with private_key_jwt/);
     refused([{ ...minimal, token_endpoint_auth_signing_alg: 'ES256' }], /token_endpoint_auth_signing_alg: is for private_key_jwt only/);
+    refused([{ alias: 'gh', preset: 'github', client_id: 'x', upstream_logout: true }], /upstream_logout: is for oidc providers/);
     refused([{ alias: 'gh', type: 'oauth2', client_id: 'x' }], /identity_providers\[0\]\.authorization_endpoint: is required/);
     refused([{ ...minimal, authorization_endpoint: 'https://idp.example.com/auth' }], /authorization_endpoint: is for oauth2 providers/);
     refused([{ ...minimal, extra: true }], /identity_providers\[0\]\.extra: is not a provider field/);

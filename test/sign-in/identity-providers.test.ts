@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
@@ -27,6 +27,7 @@ function realms(server: TestServer, rp: RelyingParty) {
     name: 'upstream', display_name: 'Upstream',
     clients: [{
       client_id: 'broker', client_secret: 'broker-secret-for-tests', redirect_uris: [`${server.issuer('demo')}/broker/corp/endpoint`],
+      post_logout_redirect_uris: [`${server.issuer('demo')}/broker/corp/endpoint/logout_response`],
       grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email', require_consent: false,
     }],
     users: [
@@ -41,7 +42,7 @@ function realms(server: TestServer, rp: RelyingParty) {
     ...demo,
     identity_providers: [{
       alias: 'corp', display_name: 'Corporate login', issuer: server.issuer('upstream'), client_id: 'broker',
-      client_secret: { env: 'STRIX_TEST_CORP_SECRET' }, scopes: 'openid profile email',
+      client_secret: { env: 'STRIX_TEST_CORP_SECRET' }, scopes: 'openid profile email', upstream_logout: true, store_tokens: true,
     }],
   };
   return parseRealmFile({ realms: [upstream, withProvider] }, 'brokering test');
@@ -230,6 +231,66 @@ for (const database of databases) {
         assert.equal(response.status(), 409);
         assert.ok(await page.getByText('Corporate login is your only way to sign in').isVisible());
         assert.equal((await server.services.store.userIdentities.forUser((await demoUser('uma'))!.id)).length, 1);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('signing out of the application signs out at the provider too, and comes back to the application', async () => {
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(page, 'uma', atClient);
+        const { tokens } = await finish();
+        const session = (await server.services.store.sessions.findLive(tokens.claims()!.sid as string, server.clock.now()))!;
+        assert.ok(session.idpIdToken, 'the session keeps the provider\'s ID token for the sign-out there');
+        assert.doesNotMatch(session.idpIdToken, /eyJ/, 'sealed');
+        const upstreamSessionLive = () => server.services.store.sessions.isActive(session.idpSid!, server.clock.now());
+        assert.equal(await upstreamSessionLive(), true, 'signed in at the provider');
+        const logout = new URL(`${server.issuer()}/protocol/openid-connect/logout`);
+        logout.search = new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${rp.base}/`, state: 'goodbye' }).toString();
+        await page.goto(logout.href);
+        await page.waitForURL((url) => url.origin === rp.base);
+        assert.equal(new URL(page.url()).searchParams.get('state'), 'goodbye', 'back at the application with its state');
+        assert.equal(await upstreamSessionLive(), false, 'the provider\'s session ended too (its ID token was the hint: no confirmation asked)');
+        assert.equal(await server.services.store.sessions.isActive(session.id, server.clock.now()), false);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('store_tokens keeps the provider\'s tokens on the link, sealed', async () => {
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(page, 'uma', atClient);
+        const user = (await demoUser('uma'))!;
+        const sealed = await server.services.store.userIdentities.tokens(user.id, 'corp');
+        assert.ok(sealed);
+        assert.doesNotMatch(sealed, /eyJ/, 'no token readable in the database');
+        const kept = JSON.parse(server.services.sealer.open(sealed)) as { access_token: string; id_token: string; refresh_token?: string };
+        assert.equal(decodeJwt(kept.id_token).iss, server.issuer('upstream'));
+        const introspected = await fetch(`${server.issuer('upstream')}/protocol/openid-connect/token/introspect`, {
+          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('broker:broker-secret-for-tests').toString('base64')}` },
+          body: new URLSearchParams({ token: kept.access_token }).toString(),
+        });
+        assert.equal((await introspected.json() as { active: boolean }).active, true, 'the kept access token is the provider\'s, and live');
+
+        // Keycloak's broker token endpoint: the application reads them with the user's access token, once the user holds read-token.
+        const { tokens } = await finish();
+        const read = () => fetch(`${server.issuer()}/broker/corp/token`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+        const refused = await read();
+        assert.equal(refused.status, 403);
+        assert.match(refused.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
+        await server.services.store.roles.ensure('demo', ['read-token']);
+        await server.services.store.users.setRoles(user.id, [...user.assignedRoles, 'read-token']);
+        const answer = await read();
+        assert.equal(answer.status, 200);
+        assert.equal(answer.headers.get('cache-control'), 'no-store');
+        const body = await answer.json() as { access_token: string; id_token: string; expires_in: number };
+        assert.equal(body.access_token, kept.access_token);
+        assert.ok(body.expires_in > 0);
+        assert.equal((await fetch(`${server.issuer()}/broker/corp/token`)).status, 401, 'no token, no answer');
       } finally {
         await context.close();
       }
