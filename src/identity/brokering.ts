@@ -4,7 +4,7 @@
 // the provider's verified address, and only once the existing user proves it is them unless the
 // admin trusts the provider's addresses — linked to an existing user. Every request to the upstream
 // goes through the outbound module (address guard, timeouts, size caps).
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { httpsOrLoopback, OutboundError, type Outbound } from '../http/outbound.js';
 import { recordEvent } from '../security/audit.js';
@@ -167,6 +167,8 @@ export async function startUpstream(
     response_type: 'code', client_id: provider.client_id, redirect_uri: o.redirectUri, scope: provider.scopes,
     state: state.state, ...(provider.type === 'oidc' ? { nonce: state.nonce } : {}), code_challenge: createHash('sha256').update(state.verifier).digest('base64url'), code_challenge_method: 'S256',
     ...(o.loginHint ? { login_hint: o.loginHint } : {}),
+    // Apple answers with a form POST when it is asked for the user's name or address.
+    ...(answersWithFormPost(provider) ? { response_mode: 'form_post' } : {}),
   };
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return { location: url.href, state };
@@ -193,7 +195,7 @@ async function authenticateClient(
     }, { alg, kid: key.kid, typ: 'JWT' }, key.key);
     return;
   }
-  const secret = clientSecret(provider);
+  const secret = provider.apple ? await appleClientSecret(s, provider) : clientSecret(provider);
   if (provider.token_endpoint_auth_method === 'client_secret_basic' && secret !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(provider.client_id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
   } else {
@@ -202,9 +204,30 @@ async function authenticateClient(
   }
 }
 
+/** Whether the provider sends the browser back with a form POST (OAuth 2.0 Form Post Response Mode) rather than a query. */
+export function answersWithFormPost(provider: IdentityProvider): boolean {
+  return provider.preset === 'apple';
+}
+
+/**
+ * Sign in with Apple's client secret: a JWT signed (ES256) with the team's key, `iss` the team,
+ * `sub` the client (Services ID), `aud` Apple's issuer, valid five minutes — made for each exchange.
+ */
+async function appleClientSecret(s: Needs<'clock'>, provider: IdentityProvider): Promise<string> {
+  const { team_id: teamId, key_id: keyId, private_key: { env } } = provider.apple!;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(process.env[env] ?? '');
+  } catch {
+    throw new BrokerError('unavailable', `the environment variable ${env} holds no usable private key`);
+  }
+  const now = Math.floor(s.clock.now() / 1000);
+  return signJwt({ iss: teamId, sub: provider.client_id, aud: provider.issuer, iat: now, exp: now + 300 }, { alg: 'ES256', kid: keyId, typ: 'JWT' }, key);
+}
+
 /** The code the provider sent back, exchanged and its ID token verified: the account at the provider. */
 export async function finishUpstream(
-  s: Needs<'clock' | 'outbound' | 'keystore'>, provider: IdentityProvider, state: BrokerState, code: string, redirectUri: string,
+  s: Needs<'clock' | 'outbound' | 'keystore'>, provider: IdentityProvider, state: BrokerState, code: string, redirectUri: string, appleUser?: string,
 ): Promise<UpstreamAccount> {
   const metadata = await upstreamMetadata(s, provider);
   const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: state.verifier };
@@ -232,8 +255,28 @@ export async function finishUpstream(
     // OIDC Core §5.3.2: the userinfo sub must be the ID token's, or the answer is not used.
     if (info.sub === claims.sub) profile = { ...info, ...claims };
   }
+  if (provider.apple && appleUser !== undefined) profile = { ...appleNames(appleUser), ...profile };
   const account = { ...accountOf(provider, claims.sub!, profile, claims.amr), tokens: kept };
   return typeof claims.sid === 'string' && claims.sid.length <= 255 ? { ...account, sid: claims.sid } : account;
+}
+
+/**
+ * The name Apple gives only at a user's first sign-in, in the form's `user` field (JSON, not signed:
+ * it fills in names only, never the address, which comes from the signed ID token).
+ */
+function appleNames(user: string): Record<string, string> {
+  try {
+    const name = (JSON.parse(user) as { name?: { firstName?: unknown; lastName?: unknown } }).name;
+    const part = (value: unknown) => (typeof value === 'string' && value.length <= 256 ? value : undefined);
+    const given = part(name?.firstName);
+    const family = part(name?.lastName);
+    return {
+      ...(given ? { given_name: given } : {}), ...(family ? { family_name: family } : {}),
+      ...(given || family ? { name: [given, family].filter(Boolean).join(' ') } : {}),
+    };
+  } catch {
+    return {};
+  }
 }
 
 /** The token response's fields worth keeping, each a bounded string. */
@@ -341,7 +384,8 @@ function accountOf(provider: IdentityProvider, subject: string, profile: Record<
   }
   const email = typeof profile.email === 'string' && profile.email.length <= 254 && profile.email.includes('@') ? profile.email : undefined;
   return {
-    provider: provider.alias, subject, email, emailVerified: email !== undefined && profile.email_verified === true, claims, mapped: mapClaims(provider, profile),
+    // Apple (and a few others) send email_verified as the string "true".
+    provider: provider.alias, subject, email, emailVerified: email !== undefined && (profile.email_verified === true || profile.email_verified === 'true'), claims, mapped: mapClaims(provider, profile),
     amr: Array.isArray(amr) && amr.every((v) => typeof v === 'string') && amr.length > 0 ? (amr as string[]).slice(0, 8) : ['fed'],
   };
 }

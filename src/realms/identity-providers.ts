@@ -7,7 +7,7 @@ import {
 } from '../store/realms.js';
 import { ValidationError } from '../validation.js';
 
-const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'tenant', 'allowed_tenants', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers', 'upstream_logout', 'store_tokens'];
+const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'tenant', 'allowed_tenants', 'team_id', 'key_id', 'private_key', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers', 'upstream_logout', 'store_tokens'];
 /** Attributes a mapper may not write: the ones Strix sets itself. */
 const protectedAttributes = ['sub', 'email', 'email_verified', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'roles', 'scope', 'cnf', 'act'];
 const claimName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
@@ -38,7 +38,27 @@ const presets: Record<string, { type: 'oidc' | 'oauth2'; display_name: string; s
   gitlab: { type: 'oidc', display_name: 'GitLab', scopes: 'openid profile email', issuer: 'https://gitlab.com' },
   // Microsoft Entra ID (v2.0 endpoints); its issuer is made from the tenant (entraIssuer).
   entra: { type: 'oidc', display_name: 'Microsoft', scopes: 'openid profile email' },
+  // Sign in with Apple: its answer is a form_post, and its client secret a JWT (appleClientSecret in identity/brokering.ts).
+  apple: { type: 'oidc', display_name: 'Apple', scopes: 'openid name email', issuer: 'https://appleid.apple.com' },
 };
+
+/** The apple preset's signing key: team, key ID and the environment variable holding the key's PEM (the .p8 Apple gives). */
+function appleKey(value: JsonObject, where: string): NonNullable<IdentityProvider['apple']> {
+  const id = (name: 'team_id' | 'key_id') => {
+    const v = value[name];
+    if (typeof v !== 'string' || !/^[A-Z0-9]{10}$/.test(v)) throw new ValidationError(`${where}.${name}`, 'is required with the apple preset: the 10-character ID from Apple\'s developer account');
+    return v;
+  };
+  const key = value.private_key;
+  if (!(isObject(key) && Object.keys(key).length === 1 && typeof key.env === 'string' && envName.test(key.env))) {
+    throw new ValidationError(`${where}.private_key`, 'is required with the apple preset: {"env": "VARIABLE"}, the environment variable holding the key\'s PEM');
+  }
+  if (value.client_secret !== undefined) throw new ValidationError(`${where}.client_secret`, 'is not used with the apple preset: Strix makes the client secret from private_key');
+  if (value.token_endpoint_auth_method !== undefined && value.token_endpoint_auth_method !== 'client_secret_post') {
+    throw new ValidationError(`${where}.token_endpoint_auth_method`, 'is client_secret_post with the apple preset');
+  }
+  return { team_id: id('team_id'), key_id: id('key_id'), private_key: { env: key.env } };
+}
 
 const tenantId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The tenant values of a multi-tenant Entra app: its users' ID tokens carry their own tenant's issuer. */
@@ -100,6 +120,10 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
   if (value.preset !== 'entra') {
     for (const name of ['tenant', 'allowed_tenants']) if (value[name] !== undefined) throw new ValidationError(`${where}.${name}`, 'is for the entra preset');
   }
+  if (value.preset !== 'apple') {
+    for (const name of ['team_id', 'key_id', 'private_key']) if (value[name] !== undefined) throw new ValidationError(`${where}.${name}`, 'is for the apple preset');
+  }
+  const apple = value.preset === 'apple' ? appleKey(value, where) : undefined;
   const entra = value.preset === 'entra' ? entraTenant(value, where) : undefined;
   const issuer = type === 'oidc' ? url('issuer', entra?.issuer ?? preset?.issuer) : '';
   const endpoints = type === 'oauth2' ? {
@@ -123,7 +147,7 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
   };
   /** private_key_jwt signs with the realm's own key, so it needs no secret; the secret methods do not sign. */
   const clientAuthentication = (): Pick<IdentityProvider, 'token_endpoint_auth_method' | 'token_endpoint_auth_signing_alg'> => {
-    const method = oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const, 'client_secret_basic');
+    const method = oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const, apple ? 'client_secret_post' : 'client_secret_basic');
     if (method !== 'private_key_jwt') {
       if (value.token_endpoint_auth_signing_alg !== undefined) throw new ValidationError(`${where}.token_endpoint_auth_signing_alg`, 'is for private_key_jwt only');
       return { token_endpoint_auth_method: method };
@@ -141,7 +165,7 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
   return {
     alias, display_name: text('display_name', preset?.display_name ?? alias), type, ...(value.preset ? { preset: value.preset as IdentityProvider['preset'] } : {}),
     issuer: issuer.replace(/\/$/, ''), ...(entra ? { tenant: entra.tenant, ...(entra.allowed_tenants ? { allowed_tenants: entra.allowed_tenants } : {}) } : {}),
-    ...endpoints, client_id: text('client_id'),
+    ...(apple ? { apple } : {}), ...endpoints, client_id: text('client_id'),
     ...(secret ? { client_secret: { env: String((secret as JsonObject).env) } } : {}),
     ...clientAuthentication(),
     scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),

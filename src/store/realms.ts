@@ -161,7 +161,7 @@ export const identityProviderLinkModes = ['verified_email', 'manual', 'never'] a
 export const identityProviderSyncModes = ['on_first_login', 'on_every_login'] as const;
 
 /** Presets fill in a known provider's issuer (OpenID Connect) or endpoints (OAuth 2.0) and scopes. */
-export const identityProviderPresets = ['github', 'google', 'gitlab', 'entra'] as const;
+export const identityProviderPresets = ['github', 'google', 'gitlab', 'entra', 'apple'] as const;
 
 /**
  * An upstream provider: `oidc`, from discovery at `issuer` with the code flow, PKCE, state and nonce;
@@ -179,6 +179,8 @@ export interface IdentityProvider {
   tenant?: string;
   /** entra, multi-tenant: only users of these tenants (IDs) sign in; empty or absent lets any tenant's users in. */
   allowed_tenants?: string[];
+  /** apple: the client secret is a JWT Strix signs (ES256) with this key of this team, read from the server's environment when used. */
+  apple?: { team_id: string; key_id: string; private_key: { env: string } };
   /** oauth2: where the browser signs in, where the code is exchanged, the user's profile, and (GitHub) the user's addresses with whether each is verified. */
   authorization_endpoint?: string;
   token_endpoint?: string;

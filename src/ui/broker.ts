@@ -5,13 +5,13 @@
 // parked request) travels sealed in a cookie of the realm's path, so a code sent to another browser,
 // or a replayed state, finds nothing to continue.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clearRealmCookie, cookieScope, csrfToken, csrfValid, setRealmCookie } from '../http/cookies.js';
+import { clearRealmCookie, cookieScope, csrfToken, csrfValid, setCrossSiteRealmCookie, setRealmCookie } from '../http/cookies.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { getBrokerMessages } from '../i18n/broker-messages.js';
 import { format, getMessages } from '../i18n/messages.js';
 import {
-  BrokerError, finishUpstream, linkAccount, resolveAccount, startUpstream, type BrokerFailure, type BrokerState, type BrokeringDeps, type UpstreamAccount,
+  answersWithFormPost, BrokerError, finishUpstream, linkAccount, resolveAccount, startUpstream, type BrokerFailure, type BrokerState, type BrokeringDeps, type UpstreamAccount,
 } from '../identity/brokering.js';
 import { verifyPassword } from '../identity/passwords.js';
 import { currentLock, recordFailure, type SignInAttempt } from '../security/brute-force.js';
@@ -57,7 +57,8 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
       const { location, state } = await startUpstream(s, realm, provider, {
         interaction, redirectUri: redirectUriOf(s, realm, provider), loginHint: parked.request.loginHint,
       });
-      setRealmCookie(reply, cookieScope(s.config.publicUrl, realm.name), stateCookie, s.sealer.seal(JSON.stringify(state)), cookieSeconds);
+      const setStateCookie = answersWithFormPost(provider) ? setCrossSiteRealmCookie : setRealmCookie;
+      setStateCookie(reply, cookieScope(s.config.publicUrl, realm.name), stateCookie, s.sealer.seal(JSON.stringify(state)), cookieSeconds);
       return reply.redirect(location, 303);
     } catch (error) {
       return failed(s, request, reply, realm, provider, error);
@@ -67,10 +68,11 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
   route(app, uiEndpoints.broker_endpoint, async (request, reply) => {
     const realm = request.realm!;
     const provider = providerOf(s, request, realm);
-    const query = request.query as Record<string, unknown>;
+    // The answer comes in the query, or — from a provider that answers with form_post — in the form.
+    const query = (request.method === 'POST' ? request.body ?? {} : request.query) as Record<string, unknown>;
     const scope = cookieScope(s.config.publicUrl, realm.name);
     const state = opened<BrokerState>(s, request.cookies[stateCookie], 'broker');
-    clearRealmCookie(reply, scope, stateCookie);
+    clearRealmCookie(reply, scope, stateCookie, answersWithFormPost(provider));
     try {
       // The state proves this browser started this sign-in (RFC 6749 §10.12): a code meant for another
       // browser, or a state used once already (its cookie is gone), continues nothing.
@@ -80,7 +82,8 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
       if (state.expiresAt < s.clock.now()) throw new BrokerError('expired', 'the sign-in took too long');
       if (typeof query.error === 'string') throw new BrokerError('upstream_error', `the provider answered ${query.error.slice(0, 64)}`);
       if (typeof query.code !== 'string' || query.code === '') throw new BrokerError('upstream_error', 'the provider sent no code');
-      const account = await finishUpstream(s, provider, state, query.code, redirectUriOf(s, realm, provider));
+      if (request.method === 'POST' && !answersWithFormPost(provider)) throw new BrokerError('upstream_error', 'the provider answered with a form it was not asked for');
+      const account = await finishUpstream(s, provider, state, query.code, redirectUriOf(s, realm, provider), typeof query.user === 'string' ? query.user : undefined);
       if (state.linkFor) return linkedFromAccount(s, request, reply, realm, provider, account, state.linkFor);
       const parked = await parkedRequest(s, realm, state.interaction);
       const resolution = await resolveAccount(s, realm, provider, account, request.ip);

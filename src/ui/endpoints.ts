@@ -27,7 +27,8 @@ export const uiEndpoints = endpointTable({
   login_email_link: { path: `${login}/email-link`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'email_sign_in_per_ip', by: 'ip', methods: ['POST'] }] },
   login_registration: { path: `${login}/registration`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'user_registration_per_ip', by: 'ip', methods: ['POST'] }] },
   broker_login: { path: `${broker}/login`, methods: ['GET'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
-  broker_endpoint: { path: `${broker}/endpoint`, methods: ['GET'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
+  // POST: a provider's form_post answer (Apple's); the state it carries is its CSRF protection.
+  broker_endpoint: { path: `${broker}/endpoint`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   broker_link: { path: `${broker}/link`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   account_applications: { path: `${account}/applications`, methods: ['GET'], errors: 'page', session: 'required' },
   account_application_revoke: { path: `${account}/applications/revoke`, methods: ['POST'], errors: 'page', session: 'required' },

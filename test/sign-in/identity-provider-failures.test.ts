@@ -381,7 +381,14 @@ describe('identity_providers realm setting', () => {
     refused([{ ...minimal, type: 'saml' }], /identity_providers\[0\]\.type/);
     refused([{ ...minimal, link: 'email' }], /identity_providers\[0\]\.link: must be one of verified_email, manual, never/);
     refused([{ ...minimal, scopes: 'profile email' }], /identity_providers\[0\]\.scopes: must include openid/);
-    refused([{ ...minimal, preset: 'myspace' }], /identity_providers\[0\]\.preset: must be one of github, google, gitlab, entra/);
+    refused([{ ...minimal, preset: 'myspace' }], /identity_providers\[0\]\.preset: must be one of github, google, gitlab, entra, apple/);
+    const apple = { alias: 'apple', preset: 'apple', client_id: 'com.example.app', team_id: 'TEAMID1234', key_id: 'KEYID56789', private_key: { env: 'APPLE_KEY' } };
+    assert.equal(parse([apple])[0]!.issuer, 'https://appleid.apple.com');
+    assert.equal(parse([apple])[0]!.token_endpoint_auth_method, 'client_secret_post');
+    refused([{ ...apple, team_id: undefined }], /identity_providers\[0\]\.team_id: is required with the apple preset/);
+    refused([{ ...apple, private_key: 'PEM' }], /identity_providers\[0\]\.private_key: is required with the apple preset/);
+    refused([{ ...apple, client_secret: { env: 'X' } }], /client_secret: is not used with the apple preset/);
+    refused([{ ...minimal, team_id: 'TEAMID1234' }], /identity_providers\[0\]\.team_id: is for the apple preset/);
     refused([{ alias: 'ms', preset: 'entra', client_id: 'x' }], /identity_providers\[0\]\.tenant: is required with the entra preset/);
     refused([{ alias: 'ms', preset: 'entra', tenant: 'contoso.onmicrosoft.com', client_id: 'x' }], /tenant: is required with the entra preset: the tenant ID/);
     refused([{ alias: 'ms', preset: 'entra', tenant: tenantA, allowed_tenants: [tenantB], client_id: 'x' }], /allowed_tenants: is for a multi-tenant app/);
