@@ -14,6 +14,7 @@ import type { Needs } from '../services.js';
 import { entraMultiTenant } from '../realms/identity-providers.js';
 import type { IdentityProvider, Realm } from '../store/realms.js';
 import type { User, UserClaims } from '../store/users.js';
+import type { RequiredAction } from './required-actions.js';
 
 export type BrokeringDeps = Needs<'clock' | 'outbound' | 'audit' | 'keystore' | 'sealer', 'users' | 'userIdentities' | 'roles' | 'groups'>;
 
@@ -517,7 +518,23 @@ async function createUser(s: BrokeringDeps, realm: Realm, provider: IdentityProv
   const id = randomUUID();
   const claims: UserClaims = { ...account.claims, email_verified: account.emailVerified && provider.trust_email };
   await s.store.users.create({ id, realm: realm.name, username, email: account.email ?? null, passwordHash: null, claims, enabled: true }, now);
+  const actions = firstSignInActions(realm, provider, claims);
+  if (actions.length > 0) await s.store.users.setRequiredActions(id, actions, now);
   return (await s.store.users.findById(id))!;
+}
+
+/** The names update_profile asks for. */
+const reviewedClaims = ['given_name', 'family_name'];
+
+/**
+ * What a user created through a provider does before its first sign-in completes, as one who signed
+ * up here would: review its names (update_profile) where the realm's sign-up requires names the
+ * provider did not give, or always with review_profile "always"; accept the realm's terms.
+ */
+function firstSignInActions(realm: Realm, provider: IdentityProvider, claims: UserClaims): RequiredAction[] {
+  const missing = realm.settings.registration_fields.some((field) => reviewedClaims.includes(field) && !(typeof claims[field] === 'string' && claims[field] !== ''));
+  const review = provider.review_profile === 'always' || (provider.review_profile === 'missing' && missing);
+  return [...(review ? ['update_profile' as const] : []), ...(realm.settings.terms_url ? ['terms_and_conditions' as const] : [])];
 }
 
 const backchannelLogoutEvent = 'http://schemas.openid.net/event/backchannel-logout';

@@ -7,7 +7,7 @@ import {
 } from '../store/realms.js';
 import { ValidationError } from '../validation.js';
 
-const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'tenant', 'allowed_tenants', 'team_id', 'key_id', 'private_key', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers', 'upstream_logout', 'store_tokens'];
+const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'tenant', 'allowed_tenants', 'team_id', 'key_id', 'private_key', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers', 'upstream_logout', 'store_tokens', 'review_profile'];
 /** Attributes a mapper may not write: the ones Strix sets itself. */
 const protectedAttributes = ['sub', 'email', 'email_verified', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'roles', 'scope', 'cnf', 'act'];
 const claimName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
@@ -171,6 +171,7 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
     scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),
     trust_email: flag('trust_email'), hide_on_login_page: flag('hide_on_login_page'), accept_mfa: flag('accept_mfa'),
     claim_mappers: parseMappers(value.claim_mappers, `${where}.claim_mappers`), upstream_logout: upstreamLogout(), store_tokens: flag('store_tokens'),
+    review_profile: oneOf('review_profile', ['missing', 'always', 'off'] as const, 'missing'),
   };
 }
 

@@ -206,6 +206,8 @@ export interface IdentityProvider {
   upstream_logout: boolean;
   /** The provider's tokens are kept (sealed) on the user's link, for Keycloak's broker token endpoint; not kept otherwise. */
   store_tokens: boolean;
+  /** Keycloak's "review profile" of a first sign-in: the new user confirms its names when the realm requires ones the provider did not give (missing), always, or never (off). */
+  review_profile: 'missing' | 'always' | 'off';
 }
 
 export type ProviderClaimMapper =

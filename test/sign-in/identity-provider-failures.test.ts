@@ -16,7 +16,7 @@ import { authorizeUrl, UserAgent } from '../helpers/user-agent.js';
 
 const callback = 'http://127.0.0.1:3999/callback';
 
-type Mode = 'good' | 'mfa' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
+type Mode = 'good' | 'mfa' | 'named' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
 
 interface FakeProvider {
   base: string; mode: Mode; nonce?: string; close(): Promise<void>;
@@ -60,6 +60,7 @@ async function startFakeProvider(): Promise<FakeProvider> {
           case 'expired': return json(200, { id_token: await idToken(privateKey, {}, '-10m') });
           case 'good': return json(200, { id_token: await idToken(privateKey, {}), access_token: 'at', token_type: 'Bearer' });
           case 'mfa': return json(200, { id_token: await idToken(privateKey, { sub: 'gina-at-upstream', email: 'gina@upstream.example', amr: ['pwd', 'otp', 'mfa'] }) });
+          case 'named': return json(200, { id_token: await idToken(privateKey, { sub: 'hana-at-upstream', email: 'hana@upstream.example', given_name: 'Hana' }) });
         }
       })();
       return undefined;
@@ -159,6 +160,7 @@ for (const database of databases) {
           },
           { alias: 'down', display_name: 'Down', issuer: `http://127.0.0.1:${closedPort}`, client_id: 'broker' },
           { alias: 'strong', display_name: 'Strong', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post', accept_mfa: true },
+          { alias: 'review', display_name: 'Review', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post', review_profile: 'always' },
           {
             alias: 'github', preset: 'github', client_id: 'gh-client', authorization_endpoint: `${github.base}/login/oauth/authorize`,
             token_endpoint: `${github.base}/login/oauth/access_token`, user_endpoint: `${github.base}/user`, emails_endpoint: `${github.base}/user/emails`,
@@ -338,6 +340,20 @@ for (const database of databases) {
       }
     });
 
+    test('review_profile: a user created through the provider first reviews its names, filled in from the provider, then goes on to the client', async () => {
+      const { browser, page } = await answered('named', 'review');
+      assert.equal(page.status, 200, page.html.slice(0, 300));
+      assert.match(page.html, /Complete your profile/);
+      assert.match(page.html, /value="Hana"/, 'the provider\'s given name, to review');
+      const hana = await server.services.store.users.findByEmail('demo', 'hana@upstream.example');
+      assert.deepEqual(hana!.requiredActions, ['update_profile']);
+      const done = await browser.submit(page, { given_name: 'Hana', family_name: 'Sato' });
+      assert.ok(done.location?.startsWith(callback), `${done.status} ${done.html.slice(0, 200)}`);
+      const reviewed = (await server.services.store.users.findByEmail('demo', 'hana@upstream.example'))!;
+      assert.equal(reviewed.claims.family_name, 'Sato');
+      assert.deepEqual(reviewed.requiredActions, []);
+    });
+
     test('an unknown provider alias is a page, not an error', async () => {
       const page = await new UserAgent(server.url).open(`${server.issuer()}/broker/nobody/endpoint?state=x&code=y`);
       assert.equal(page.status, 404);
@@ -368,7 +384,7 @@ describe('identity_providers realm setting', () => {
     assert.deepEqual(parse([minimal]), [{
       alias: 'corp', display_name: 'corp', type: 'oidc', issuer: 'https://idp.example.com', client_id: 'strix', token_endpoint_auth_method: 'client_secret_basic',
       scopes: 'openid profile email', link: 'verified_email', sync: 'on_first_login', trust_email: false, hide_on_login_page: false, accept_mfa: false, claim_mappers: [],
-      upstream_logout: false, store_tokens: false,
+      upstream_logout: false, store_tokens: false, review_profile: 'missing',
     }]);
   });
 
