@@ -11,12 +11,13 @@ import { parseRealmFile } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
 import { redeem } from '../helpers/flows.js';
 import { testRealmWith } from '../helpers/realm.js';
+import { startFakeGitHub } from '../helpers/fake-github.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, UserAgent } from '../helpers/user-agent.js';
 
 const callback = 'http://127.0.0.1:3999/callback';
 
-type Mode = 'good' | 'mfa' | 'named' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
+type Mode = 'good' | 'mfa' | 'named' | 'hang' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
 
 interface FakeProvider {
   base: string; mode: Mode; nonce?: string; close(): Promise<void>;
@@ -52,6 +53,7 @@ async function startFakeProvider(): Promise<FakeProvider> {
       void (async () => {
         switch (fake.mode) {
           case 'token_error': return json(400, { error: 'invalid_grant' });
+          case 'hang': return undefined;
           case 'no_id_token': return json(200, { access_token: 'at', token_type: 'Bearer' });
           case 'wrong_iss': return json(200, { id_token: await idToken(privateKey, { iss: 'https://evil.example' }) });
           case 'wrong_aud': return json(200, { id_token: await idToken(privateKey, { aud: 'someone-else' }) });
@@ -70,30 +72,6 @@ async function startFakeProvider(): Promise<FakeProvider> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   fake.close = () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
   return fake;
-}
-
-/** A GitHub-shaped OAuth 2.0 server (shapes from GitHub's REST API documentation): token, user, and the user's addresses. */
-async function startFakeGitHub(): Promise<{ base: string; requests: { path: string; headers: Record<string, string | string[] | undefined> }[]; close(): Promise<void> }> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const requests: { path: string; headers: Record<string, string | string[] | undefined> }[] = [];
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', base);
-    requests.push({ path: url.pathname, headers: request.headers });
-    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    const bearer = request.headers.authorization === 'Bearer gho_test_token';
-    if (url.pathname === '/login/oauth/access_token') return json(200, { access_token: 'gho_test_token', token_type: 'bearer', scope: 'read:user,user:email' });
-    if (url.pathname === '/user') return bearer ? json(200, { id: 4242, login: 'octocat', name: 'Octo Cat', avatar_url: 'https://avatars.example/u/4242', email: null }) : json(401, {});
-    if (url.pathname === '/user/emails') {
-      return bearer ? json(200, [
-        { email: 'octocat@users.noreply.github.com', primary: false, verified: true, visibility: null },
-        { email: 'octo@gh.example', primary: true, verified: true, visibility: 'public' },
-      ]) : json(401, {});
-    }
-    return json(404, {});
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { base, requests, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }
 
 const tenantA = '11111111-1111-4111-8111-111111111111';
@@ -235,6 +213,18 @@ for (const database of databases) {
       const page = await browser.open(`${upstream.searchParams.get('redirect_uri')}?${new URLSearchParams({ error: 'access_denied', state: upstream.searchParams.get('state')! })}`);
       assert.equal(page.status, 400);
       assert.match(page.html, /Corp did not sign you in/);
+    });
+
+    test('a provider that does not answer the code exchange in time: a page that says it could not be reached, and nobody signed in', async () => {
+      const before = (await errorEvents()).length;
+      const { page } = await answered('hang');
+      assert.equal(page.status, 502);
+      assert.match(page.html, /Corp could not be reached/);
+      assert.equal(page.location, undefined);
+      const events = await errorEvents();
+      assert.equal(events.length, before + 1);
+      assert.equal(events[0]!.details.reason, 'unavailable');
+      assert.match(String(events[0]!.details.detail), /timeout/);
     });
 
     test('a provider that cannot be reached gets a page that says so', async () => {

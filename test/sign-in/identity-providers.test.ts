@@ -14,6 +14,7 @@ import { importRealm, parseRealmFile } from '../../src/admin/realm-file.js';
 import { browserPerSuite, newContext, skipWithoutChromium } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
+import { startFakeGitHub } from '../helpers/fake-github.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 
@@ -21,7 +22,7 @@ const upstreamPassword = 'an upstream passphrase for tests';
 process.env.STRIX_TEST_CORP_SECRET = 'broker-secret-for-tests';
 
 /** The upstream realm (its client is the demo realm's broker) and the demo realm with the provider. */
-function realms(server: TestServer, rp: RelyingParty) {
+function realms(server: TestServer, rp: RelyingParty, github: { base: string }) {
   const demo = testRealm(rp.base).realms[0]!;
   const upstream = {
     name: 'upstream', display_name: 'Upstream',
@@ -43,6 +44,10 @@ function realms(server: TestServer, rp: RelyingParty) {
     identity_providers: [{
       alias: 'corp', display_name: 'Corporate login', issuer: server.issuer('upstream'), client_id: 'broker',
       client_secret: { env: 'STRIX_TEST_CORP_SECRET' }, scopes: 'openid profile email', upstream_logout: true, store_tokens: true,
+    }, {
+      alias: 'github', preset: 'github', client_id: 'gh-client', authorization_endpoint: `${github.base}/login/oauth/authorize`,
+      token_endpoint: `${github.base}/login/oauth/access_token`, user_endpoint: `${github.base}/user`, emails_endpoint: `${github.base}/user/emails`,
+      claim_mappers: [{ type: 'fixed_role', role: 'viewer' }, { type: 'claim_to_attribute', claim: 'picture', attribute: 'avatar' }],
     }],
   };
   return parseRealmFile({ realms: [upstream, withProvider] }, 'brokering test');
@@ -52,17 +57,20 @@ for (const database of databases) {
   describe(`sign-in through an upstream provider (${database})`, () => {
     if (skipWithoutChromium()) return;
     let rp: RelyingParty;
+    let github: Awaited<ReturnType<typeof startFakeGitHub>>;
     let server: TestServer;
     let config: client.Configuration;
     const browser = browserPerSuite();
     before(async () => {
       rp = await startRelyingParty();
+      github = await startFakeGitHub();
       server = await startServer(database, testRealm(rp.base));
-      for (const realm of realms(server, rp)) await importRealm(server.services, realm);
+      for (const realm of realms(server, rp, github)) await importRealm(server.services, realm);
       config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
     });
     after(async () => {
       await server?.close();
+      await github?.close();
       await rp?.close();
     });
 
@@ -113,6 +121,21 @@ for (const database of databases) {
         assert.equal(user.passwordHash, null, 'no password: the upstream signs this user in');
         const links = await server.services.store.userIdentities.forUser(user.id);
         assert.deepEqual(links.map((l) => l.provider), ['corp']);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('GitHub (the github preset, OAuth 2.0): the user lands on the client with its verified address and the mapped role', async () => {
+      const { page, context, finish } = await authorize(browser(), { scope: 'openid profile email roles' });
+      try {
+        await Promise.all([page.waitForURL(atClient), page.getByRole('link', { name: 'Sign in with GitHub' }).click()]);
+        const { claims, info } = await finish();
+        assert.equal(info.email, 'octo@gh.example', 'the verified primary address from the emails API');
+        assert.equal(info.preferred_username, 'octocat');
+        assert.equal(claims.idp, 'github');
+        assert.deepEqual(info.roles, ['viewer'], 'the fixed_role mapper');
+        assert.equal((await demoUser('octocat'))!.claims.avatar, 'https://avatars.example/u/4242', 'claim_to_attribute');
       } finally {
         await context.close();
       }
@@ -198,8 +221,9 @@ for (const database of databases) {
         await finish();
         await page.goto(`${server.issuer()}/account/mfa`);
         await page.getByRole('link', { name: 'Linked accounts' }).click();
-        assert.ok(await page.getByText('Not linked').isVisible());
-        await page.getByRole('button', { name: 'Link' }).click();
+        const corp = page.getByRole('listitem').filter({ hasText: 'Corporate login' });
+        assert.ok(await corp.getByText('Not linked').isVisible());
+        await corp.getByRole('button', { name: 'Link' }).click();
         await upstreamSignIn(page, 'carol-up');
         assert.ok(await page.getByText('Corporate login is linked: it signs you in here from now on.').isVisible());
         assert.deepEqual((await server.services.store.userIdentities.forUser(bob.id)).map((l) => l.subject.length > 0), [true]);
@@ -212,7 +236,7 @@ for (const database of databases) {
         await upstreamSignIn(viaProvider.page, 'carol-up', atClient);
         assert.equal((await viaProvider.finish()).claims.sub, bob.id, 'the linked account signs bob in');
         await viaProvider.page.goto(`${server.issuer()}/account/linked-accounts`);
-        await viaProvider.page.getByRole('button', { name: 'Unlink' }).click();
+        await viaProvider.page.getByRole('listitem').filter({ hasText: 'Corporate login' }).getByRole('button', { name: 'Unlink' }).click();
         assert.ok(await viaProvider.page.getByText('Corporate login is no longer linked.').isVisible());
         assert.deepEqual(await server.services.store.userIdentities.forUser(bob.id), []);
       } finally {
