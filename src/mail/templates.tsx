@@ -21,7 +21,7 @@ interface Mail {
 export interface MailContext { to: string; realmName: string; username: string; locale: string }
 
 export function resetPasswordMail(c: MailContext, link: string, minutes: number): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, minutes };
   return compose(c, t, {
     subject: format(t.resetSubject, v),
@@ -32,7 +32,7 @@ export function resetPasswordMail(c: MailContext, link: string, minutes: number)
 }
 
 export function verifyEmailMail(c: MailContext, link: string, code: string, hours: number): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: c.to, code, hours };
   return compose(c, t, {
     subject: format(t.verifySubject, v),
@@ -45,7 +45,7 @@ export function verifyEmailMail(c: MailContext, link: string, code: string, hour
 
 /** The sign-in code, and the link where the realm sends one (it works only in the browser that asked). */
 export function signInCodeMail(c: MailContext, code: string, link: string | undefined, minutes: number): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, code, minutes };
   return compose(c, t, {
     subject: format(t.signInSubject, v),
@@ -59,7 +59,7 @@ export function signInCodeMail(c: MailContext, code: string, link: string | unde
 
 /** To the new address of an account: the change takes effect once this link or code is used. */
 export function changeEmailMail(c: MailContext, link: string, code: string, hours: number): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: c.to, code, hours };
   return compose(c, t, {
     subject: format(t.changeSubject, v),
@@ -72,7 +72,7 @@ export function changeEmailMail(c: MailContext, link: string, code: string, hour
 
 /** To the old address of an account whose address is being changed to `newEmail`. */
 export function emailChangeNoticeMail(c: MailContext, newEmail: string): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: newEmail };
   return compose(c, t, { subject: format(t.changeNoticeSubject, v), paragraphs: [format(t.changeNoticeIntro, v), t.changeNoticeHint], closing: [] });
 }
@@ -82,7 +82,7 @@ export function emailChangeNoticeMail(c: MailContext, newEmail: string): MailMes
  * of the actions, and where to sign in for the rest.
  */
 export function executeActionsMail(c: MailContext, actions: string[], o: { resetLink?: string; signInLink?: string; hours: number }): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const named = actions.map((a) => (t as Record<string, string>)[`action_${a}`] ?? a).join(', ');
   const v = { realm: c.realmName, actions: named, hours: o.hours };
   const later = actions.some((a) => a !== 'update_password') ? [t.actionsLater] : [];
@@ -96,13 +96,13 @@ export function executeActionsMail(c: MailContext, actions: string[], o: { reset
 
 /** To an address another account tried to take. */
 export function addressInUseMail(c: MailContext): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: c.to };
   return compose(c, t, { subject: format(t.inUseSubject, v), paragraphs: [format(t.inUseIntro, v)], closing: [] });
 }
 
 export function alreadyRegisteredMail(c: MailContext): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: c.to };
   return compose(c, t, { subject: format(t.registeredSubject, v), paragraphs: [format(t.registeredIntro, v), t.registeredHint], closing: [] });
 }

@@ -121,7 +121,7 @@ export function loginActionRoutes(app: FastifyInstance, s: LoginActionsDeps): vo
 async function verificationFirst(
   s: LoginActionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, again: (error: string, status: number) => unknown,
 ): Promise<unknown> {
-  const t = getEmailMessages(realmView(s, request, realm).locale);
+  const t = getEmailMessages(realmView(s, request, realm));
   await recordEvent(s, { realm, type: 'login_failure', userId: user.id, ip: request.ip, details: { username: user.username, reason: 'email_not_verified' } });
   if (!user.email || !mailEnabled(s.config, realm)) return again(t.unverifiedText, 403);
   return sendAndShowVerification(s, request, reply, realm, user as User & { email: string }, { intro: t.unverifiedText, status: 403 });

@@ -69,7 +69,7 @@ export function registrationRoutes(app: FastifyInstance, s: RegistrationPageDeps
       const realm = registrationRealm(s, request);
       const params = postedForm(s, request, realm);
       const view = realmView(s, request, realm);
-      const t = getEmailMessages(view.locale);
+      const t = getEmailMessages(view);
       const form = readForm(realm, params, t);
       if (!form.registration) return show(s, request, reply, realm, form.values, form.error);
       const registration = form.registration;

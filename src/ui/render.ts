@@ -6,6 +6,8 @@ import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
 import { pickLocale } from '../i18n/messages.js';
 import type { ClientBranding, RealmView } from './pages.js';
+import type { LayoutRealm } from './layout.js';
+import { brandingImageHref, themeHref } from './branding.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type RenderDeps = Needs<'config'>;
@@ -28,9 +30,24 @@ export function webauthnScriptHrefs(s: RenderDeps): string[] {
   return [resource(s, uiEndpoints.webauthn_library.path), resource(s, uiEndpoints.passkey_script.path)];
 }
 
+/** The realm as its pages show it: names, language and wording, and its branding (src/ui/branding.ts). */
 export function realmView(s: RenderDeps, request: FastifyRequest, realm: Realm, uiLocales?: string): RealmView {
   const acceptLanguage = request.headers['accept-language'] ?? realm.settings.default_locale;
-  return { name: realm.name, displayName: realm.displayName, stylesheetHref: stylesheetHref(s), locale: pickLocale(uiLocales, acceptLanguage) };
+  const locale = pickLocale(uiLocales, acceptLanguage);
+  const { branding } = realm.settings;
+  return {
+    name: realm.name, displayName: realm.displayName, stylesheetHref: stylesheetHref(s), locale,
+    overrides: branding.messages[locale],
+    themeHref: themeHref(s, realm),
+    logoHref: brandingImageHref(s, realm, 'logo'),
+    faviconHref: brandingImageHref(s, realm, 'favicon'),
+    securedBy: branding.secured_by_strix,
+  };
+}
+
+/** The realm of the request as a page shows it, or only Strix's stylesheet outside any realm (errors, the form post page). */
+export function pageRealm(s: RenderDeps, request: FastifyRequest): LayoutRealm {
+  return request.realm ? realmView(s, request, request.realm) : { stylesheetHref: stylesheetHref(s) };
 }
 
 export function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
