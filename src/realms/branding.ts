@@ -1,5 +1,6 @@
 // The realm setting `branding` (docs/branding.md): logo, favicon, colours, a stylesheet, the footer and
 // the realm's own wording. It is data, checked here field by field, so no value can break a page.
+import { createHash } from 'node:crypto';
 import { isObject } from '../json.js';
 import { messageKeys, supportedLocales } from '../i18n/catalogue.js';
 import { defaultBranding, type RealmBranding } from '../store/realms.js';
@@ -10,8 +11,41 @@ export const brandingLimits = { logoBytes: 256 * 1024, faviconBytes: 64 * 1024, 
 
 const imageTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml', 'image/x-icon', 'image/vnd.microsoft.icon'];
 /** An https origin with nothing in it that could end a CSP source expression (the page's img-src gets it). */
-const plainHttpsOrigin = /^https:\/\/([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?$/;
-const hexColor = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+export const plainHttpsOrigin = /^https:\/\/([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?$/;
+export const hexColor = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+/** Where, under its issuer, a realm serves the data: images of its branding (ui/branding.ts): pages and e-mails load them from there. */
+export const brandingImagesPath = '/resources/branding';
+
+export type BrandingImage = 'logo' | 'favicon';
+
+/** A short digest of a resource's content, put in its address so that a changed one is fetched anew. */
+export const contentVersion = (data: string | Buffer): string => createHash('sha256').update(data).digest('base64url').slice(0, 16);
+
+const imageVersions = new WeakMap<RealmBranding, Partial<Record<BrandingImage, string>>>();
+
+/** Where the realm's logo or favicon is loaded from: its https URL as set, or the realm's own address for a data: image. */
+export function brandingImageUrl(issuer: string, branding: RealmBranding, image: BrandingImage): string | undefined {
+  const url = branding[`${image}_url`];
+  if (!url?.startsWith('data:')) return url ?? undefined;
+  const versions = imageVersions.get(branding) ?? {};
+  imageVersions.set(branding, versions);
+  versions[image] ??= contentVersion(url);
+  return `${issuer}${brandingImagesPath}/${image}?v=${versions[image]}`;
+}
+
+/** Relative luminance (WCAG 2.x) of a `#rgb` / `#rrggbb` colour. */
+function luminance(hex: string): number {
+  const digits = hex.length === 4 ? [...hex.slice(1)].map((d) => d + d) : [hex.slice(1, 3), hex.slice(3, 5), hex.slice(5, 7)];
+  const [r, g, b] = digits.map((d) => {
+    const c = Number.parseInt(d, 16) / 255;
+    return c <= 0.039_28 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+/** Text that stays readable on `hex`: near-black on light colours, white on dark ones. */
+export const readableOn = (hex: string): string => (luminance(hex) > 0.4 ? '#111827' : '#ffffff');
 
 /** A decoded `data:` URL of an image, or undefined when `url` is not one. */
 export function imageDataUrl(url: string): { type: string; bytes: Buffer } | undefined {

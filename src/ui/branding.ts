@@ -1,38 +1,20 @@
 // A realm's branding on its pages (docs/branding.md): the theme stylesheet (colours as CSS custom
 // properties, then the realm's own CSS) and the logo and favicon, served as resources of the realm so
 // that the pages' CSP stays `style-src 'self'` and a large data: image is not repeated in every page.
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PageError } from '../http/errors.js';
 import { endpointUrl, route } from '../http/endpoint.js';
-import { imageDataUrl } from '../realms/branding.js';
-import type { Needs } from '../services.js';
+import { brandingImageUrl, contentVersion as version, imageDataUrl, plainHttpsOrigin, readableOn, type BrandingImage } from '../realms/branding.js';
+import { issuerOf, type Needs } from '../services.js';
 import type { Realm, RealmBranding } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type BrandingDeps = Needs<'config'>;
 
-export type BrandingImage = 'logo' | 'favicon';
-
 interface Theme { css: string; version: string }
 
 const themes = new WeakMap<RealmBranding, Theme | null>();
-
-const version = (data: string | Buffer): string => createHash('sha256').update(data).digest('base64url').slice(0, 16);
-
-/** Relative luminance (WCAG 2.x) of a `#rgb` / `#rrggbb` colour. */
-function luminance(hex: string): number {
-  const digits = hex.length === 4 ? [...hex.slice(1)].map((d) => d + d) : [hex.slice(1, 3), hex.slice(3, 5), hex.slice(5, 7)];
-  const [r, g, b] = digits.map((d) => {
-    const c = Number.parseInt(d, 16) / 255;
-    return c <= 0.039_28 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-}
-
-/** Text that stays readable on `hex`: near-black on light colours, white on dark ones. */
-const readableOn = (hex: string): string => (luminance(hex) > 0.4 ? '#111827' : '#ffffff');
 
 /** The realm's colours as the custom properties styles.ts reads, then its own stylesheet; null when it has neither. */
 export function themeOf(branding: RealmBranding): Theme | null {
@@ -55,10 +37,7 @@ export function themeOf(branding: RealmBranding): Theme | null {
 
 /** Where a page loads the realm's logo or favicon from: the https URL as set, a data: image from the realm. */
 export function brandingImageHref(s: BrandingDeps, realm: Realm, image: BrandingImage): string | undefined {
-  const url = realm.settings.branding[image === 'logo' ? 'logo_url' : 'favicon_url'];
-  if (!url) return undefined;
-  if (!url.startsWith('data:')) return url;
-  return `${endpointUrl(s.config, realm, uiEndpoints.realm_branding_image, { image })}?v=${version(url)}`;
+  return brandingImageUrl(issuerOf(s.config, realm), realm.settings.branding, image);
 }
 
 export function themeHref(s: BrandingDeps, realm: Realm): string | undefined {
@@ -72,18 +51,24 @@ function cacheFor(request: FastifyRequest, reply: FastifyReply, current: string)
   return reply.header('cache-control', asked === current ? 'public, max-age=31536000, immutable' : 'no-cache').header('etag', `"${current}"`);
 }
 
-/** https logos and favicons are loaded from their origin: the realm's pages may show images from there. */
-function allowImageOrigins(reply: FastifyReply, branding: RealmBranding): void {
-  const origins = [branding.logo_url, branding.favicon_url].filter((url): url is string => url !== null && url.startsWith('https:')).map((url) => new URL(url).origin);
+/**
+ * Lets the page show images from these https URLs' origins (the CSP's img-src); false, and the
+ * policy untouched, when one is not a plain https origin or the response has no img-src to extend.
+ */
+export function allowImagesFrom(reply: FastifyReply, urls: string[]): boolean {
+  const origins = [...new Set(urls.map((url) => new URL(url).origin))];
   const policy = reply.getHeader('content-security-policy');
-  if (origins.length === 0 || typeof policy !== 'string') return;
-  reply.header('content-security-policy', policy.replace(/((?:^|;)\s*img-src [^;]*)/, `$1 ${[...new Set(origins)].join(' ')}`));
+  if (!origins.every((origin) => plainHttpsOrigin.test(origin)) || typeof policy !== 'string' || !/(^|;)\s*img-src /.test(policy)) return false;
+  reply.header('content-security-policy', policy.replace(/((?:^|;)\s*img-src [^;]*)/, `$1 ${origins.join(' ')}`));
+  return true;
 }
 
 export function brandingRoutes(app: FastifyInstance): void {
   // After the realm is resolved (http/realm.ts registers its hook first), for every page of the realm.
   app.addHook('preHandler', (request, reply, done) => {
-    if (request.realm) allowImageOrigins(reply, request.realm.settings.branding);
+    const branding = request.realm?.settings.branding;
+    const https = [branding?.logo_url, branding?.favicon_url].filter((url): url is string => url?.startsWith('https:') === true);
+    if (https.length) allowImagesFrom(reply, https);
     done();
   });
 

@@ -7,7 +7,7 @@ import { uiEndpoints } from './endpoints.js';
 import { pickLocale } from '../i18n/messages.js';
 import type { ClientBranding, RealmView } from './pages.js';
 import type { LayoutRealm } from './layout.js';
-import { brandingImageHref, themeHref } from './branding.js';
+import { allowImagesFrom, brandingImageHref, themeHref } from './branding.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type RenderDeps = Needs<'config'>;
@@ -54,9 +54,6 @@ export function sendPage(reply: FastifyReply, html: string, status = 200): Fasti
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }
 
-/** An https origin with nothing in it that could end a CSP source expression. */
-const plainHttpsOrigin = /^https:\/\/([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?$/;
-
 function httpsUri(uri: string | undefined): string | undefined {
   return uri !== undefined && URL.canParse(uri) && new URL(uri).protocol === 'https:' ? uri : undefined;
 }
@@ -67,13 +64,6 @@ function httpsUri(uri: string | undefined): string | undefined {
  * page's CSP then allows images from the logo's origin, and from nowhere else.
  */
 export function clientBranding(reply: FastifyReply, metadata: Pick<ClientMetadata, 'logo_uri' | 'policy_uri' | 'tos_uri'>): ClientBranding {
-  let logoUri = httpsUri(metadata.logo_uri);
-  const origin = logoUri && new URL(logoUri).origin;
-  const policy = reply.getHeader('content-security-policy');
-  if (origin && plainHttpsOrigin.test(origin) && typeof policy === 'string' && /(^|;)\s*img-src /.test(policy)) {
-    reply.header('content-security-policy', policy.replace(/((?:^|;)\s*img-src [^;]*)/, `$1 ${origin}`));
-  } else {
-    logoUri = undefined;
-  }
-  return { logoUri, policyUri: httpsUri(metadata.policy_uri), tosUri: httpsUri(metadata.tos_uri) };
+  const logoUri = httpsUri(metadata.logo_uri);
+  return { logoUri: logoUri && allowImagesFrom(reply, [logoUri]) ? logoUri : undefined, policyUri: httpsUri(metadata.policy_uri), tosUri: httpsUri(metadata.tos_uri) };
 }

@@ -79,6 +79,8 @@ main.card {
   border-radius: var(--radius);
   box-shadow: var(--shadow);
   padding: 32px;
+  /* Realm and client names, scopes and a realm's own wording may hold words longer than the card is wide. */
+  overflow-wrap: anywhere;
 }
 h1 { margin: 0 0 6px; font-size: 22px; line-height: 1.3; font-weight: 650; letter-spacing: -0.015em; overflow-wrap: anywhere; }
 p { margin: 0 0 16px; }

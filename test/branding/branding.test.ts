@@ -8,13 +8,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { adminApi, assertProblem, masterWithServiceAccounts, serviceToken, type AdminCall } from '../helpers/admin-api.js';
-import { browserPerSuite, newContext, skipWithoutChromium } from '../helpers/browser.js';
+import { browserPerSuite, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
+import { eventually } from '../helpers/eventually.js';
+import { codeAt, withTotp } from '../helpers/mfa.js';
 import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { linkIn, startSmtp, type TestSmtp } from '../helpers/smtp.js';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { authorizeUrl, pkcePair } from '../helpers/user-agent.js';
 
 const screenshots = join(process.cwd(), 'test-results', 'branding');
-const redirectUri = 'http://127.0.0.1:3999/callback';
 
 const longName = 'The Extraordinarily Long-Named Municipal Department of Verification, Authentication and Identity Assurance '
   + 'Services for Residents, Visitors and Everyone Else — Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(2);
@@ -33,6 +36,22 @@ const extremeTheme = {
   messages: { en: { loginHeading: rtlHeading, securedBy: rtlFooter, loginContinueTo: 'להמשיך אל {client} ' + 'ארוך'.repeat(40) } },
 };
 
+/** A right-to-left heading for every kind of page, from each of the page and e-mail catalogues. */
+const headings = {
+  mfaHeading: 'تأكيد هويتك باستخدام رمز التحقق',
+  consentHeading: '{client} מבקש גישה לחשבון שלך',
+  accountMfaTitle: 'أمان تسجيل الدخول إلى حسابك',
+  deviceTitle: 'ربط جهاز جديد بحسابك',
+  logoutHeading: 'لتسجيل الخروج من {realm}؟',
+  loggedOutHeading: 'لقد قمت بتسجيل الخروج بنجاح',
+  forgotTitle: 'إعادة تعيين كلمة المرور الخاصة بك',
+  forgotSentTitle: 'تحقق من بريدك الإلكتروني',
+  resetTitle: 'اختر كلمة مرور جديدة',
+  registerHeading: 'צור את החשבון שלך ב-{realm}',
+};
+const mailAction = 'إعادة تعيين كلمة المرور الآن';
+const allPagesTheme = { ...extremeTheme, messages: { en: { ...extremeTheme.messages.en, ...headings, resetAction: mailAction } } };
+
 /** Everything the browser lays out inside the card stays inside it; the page never scrolls sideways. */
 async function assertNothingOverflows(page: Page, what: string): Promise<void> {
   const found = await page.evaluate(() => {
@@ -42,13 +61,17 @@ async function assertNothingOverflows(page: Page, what: string): Promise<void> {
       if (box.width === 0 && box.height === 0) return false;
       return box.left < card.left - 0.5 || box.right > card.right + 0.5;
     }).map((element) => element.outerHTML.slice(0, 120));
+    // Text wider than the box it is in (a long word in a flex item) overflows without moving the box.
+    const clipped = Array.from(document.querySelectorAll('main.card, main.card *')).filter((element) => element.scrollWidth > element.clientWidth + 1 && !['INPUT', 'SELECT', 'TEXTAREA'].includes(element.tagName))
+      .map((element) => element.outerHTML.slice(0, 120));
     const header = Array.from(document.querySelectorAll('header *, footer')).filter((element) => {
       const box = element.getBoundingClientRect();
       return box.left < -0.5 || box.right > window.innerWidth + 0.5;
     }).map((element) => element.outerHTML.slice(0, 120));
-    return { outside, header, scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth };
+    return { outside, clipped, header, scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth };
   });
   assert.deepEqual(found.outside, [], `${what}: elements outside the card`);
+  assert.deepEqual(found.clipped, [], `${what}: text wider than its box`);
   assert.deepEqual(found.header, [], `${what}: header or footer wider than the screen`);
   assert.ok(found.scrollWidth <= found.width, `${what}: the page scrolls sideways (${found.scrollWidth} > ${found.width})`);
 }
@@ -59,22 +82,53 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 describe('realm branding', () => {
+  let rp: RelyingParty;
+  let smtp: TestSmtp;
   let server: TestServer;
   let admin: AdminCall;
   before(async () => {
-    server = await startServer('sqlite', { realms: [testRealm().realms[0]!, masterWithServiceAccounts()] });
+    rp = await startRelyingParty();
+    smtp = await startSmtp();
+    server = await startServer('sqlite', { realms: [{ ...testRealm(rp.base).realms[0]!, user_registration: true }, masterWithServiceAccounts()] }, { env: smtp.env });
     admin = adminApi(server, await serviceToken(server, 'ops-bot'));
   });
-  after(async () => { await server?.close(); });
+  after(async () => {
+    await server?.close();
+    await smtp?.close();
+    await rp?.close();
+  });
 
   async function setBranding(branding: unknown, more: Record<string, unknown> = {}) {
     const { body } = await admin('GET', '/realms/demo');
     return admin('PUT', '/realms/demo', { ...body, name: undefined, registration: undefined, ...more, branding });
   }
 
+  /** The page's branded parts, read in the browser. */
+  async function assertBranded(page: Page, what: string, heading?: string): Promise<void> {
+    const look = await page.evaluate(() => {
+      const logo = document.querySelector<HTMLImageElement>('header img.realm-logo');
+      return {
+        logo: logo ? logo.complete && logo.naturalWidth > 0 && logo.getBoundingClientRect().height <= 64 : false,
+        theme: document.querySelector('link[rel=stylesheet][href*="/realms/demo/resources/theme.css?v="]') !== null,
+        footer: document.querySelector('footer')?.textContent,
+        heading: document.querySelector('h1')?.textContent,
+      };
+    });
+    assert.ok(look.logo, `${what}: the logo is shown, at most 64px high`);
+    assert.ok(look.theme, `${what}: the realm's theme is loaded`);
+    assert.equal(look.footer, rtlFooter, `${what}: the footer's wording`);
+    if (heading !== undefined) assert.equal(look.heading, heading, `${what}: the heading's wording`);
+  }
+
+  async function checkPage(page: Page, name: string, heading?: string): Promise<void> {
+    await shoot(page, name);
+    await assertBranded(page, name, heading);
+    await assertNothingOverflows(page, name);
+  }
+
   function signInUrl(clientId = 'trusted'): string {
     return authorizeUrl(server.issuer(), {
-      client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: 's',
+      client_id: clientId, redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid', state: 's',
       code_challenge: pkcePair().challenge, code_challenge_method: 'S256',
     });
   }
@@ -119,7 +173,7 @@ describe('realm branding', () => {
         try {
           const page = await context.newPage();
           await page.goto(signInUrl());
-          await shoot(page, `sign-in-${width}`);
+          await shoot(page, `sign-in-theme-${width}`);
           await assertNothingOverflows(page, `sign-in at ${width}px`);
           const look = await page.evaluate(() => {
             const button = document.querySelector('button[type=submit]')!;
@@ -145,6 +199,70 @@ describe('realm branding', () => {
         } finally {
           await context.close();
         }
+      }
+    });
+
+    test('every kind of page, and the e-mail, takes the extreme theme at a phone\'s width without overflowing its card', async () => {
+      assert.equal((await setBranding(allPagesTheme, { display_name: longName })).status, 200);
+      const secret = await withTotp(server, 'alice');
+      const context = await newContext(browser(), { viewport: { width: 390, height: 844 } });
+      const realm = longName;
+      try {
+        const page = await context.newPage();
+        await page.goto(signInUrl('web'));
+        await checkPage(page, 'sign-in', rtlHeading.replace('{realm}', realm));
+
+        await page.goto(authorizeUrl(server.issuer(), { client_id: 'no-such-client', redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid' }));
+        await checkPage(page, 'error');
+
+        await page.goto(signInUrl('web'));
+        await submitSignInForm(page, 'alice');
+        await checkPage(page, 'mfa', headings.mfaHeading);
+        await page.getByLabel('Verification code').fill(codeAt(server, secret));
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await checkPage(page, 'consent', headings.consentHeading.replace('{client}', 'Demo web app'));
+        await Promise.all([page.waitForURL((url) => url.href.startsWith(`${rp.redirectUri}?`) && url.searchParams.has('code')), page.getByRole('button', { name: 'Allow' }).click()]);
+
+        await page.goto(`${server.issuer()}/account/mfa`);
+        await checkPage(page, 'account-mfa', headings.accountMfaTitle);
+        await page.goto(`${server.issuer()}/account/applications`);
+        await checkPage(page, 'account-applications');
+        await page.goto(`${server.issuer()}/device`);
+        await checkPage(page, 'device', headings.deviceTitle);
+
+        await page.goto(`${server.issuer()}/protocol/openid-connect/logout`);
+        await checkPage(page, 'logout', headings.logoutHeading.replace('{realm}', realm));
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await checkPage(page, 'signed-out', headings.loggedOutHeading);
+
+        await page.goto(`${server.issuer()}/login-actions/registration`);
+        await checkPage(page, 'registration', headings.registerHeading.replace('{realm}', realm));
+        await page.goto(`${server.issuer()}/login-actions/forgot-password`);
+        await checkPage(page, 'forgot-password', headings.forgotTitle);
+        await page.getByLabel('Username or email').fill('alice');
+        await page.getByRole('button', { name: 'Send reset link' }).click();
+        await checkPage(page, 'forgot-password-sent', headings.forgotSentTitle);
+
+        const mail = await eventually(() => smtp.received.find((m) => m.to.includes('alice@example.com')), 'the reset message');
+        assert.ok(mail.html.includes('background:#0b7285'), 'the e-mail\'s button has the primary colour');
+        assert.ok(mail.html.includes(mailAction) && mail.text.includes(mailAction), 'the e-mail takes the realm\'s wording');
+        const logo = /<img src="([^"]+)"/.exec(mail.html)?.[1]?.replace(/&amp;/g, '&');
+        assert.ok(logo?.startsWith(`${server.issuer()}/resources/branding/logo?v=`), `the e-mail shows the logo from the realm's address (${logo})`);
+        const image = await fetch(logo!);
+        assert.equal(image.status, 200);
+        assert.equal(image.headers.get('content-type'), 'image/svg+xml');
+        // Shown as a mail reader would: the HTML alone, with its inline styles and no CSP, at Strix's host.
+        const mailView = `${server.url}/mail-view`;
+        await page.route(mailView, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: mail.html }));
+        await page.goto(mailView);
+        await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0));
+        await shoot(page, 'mail-reset-password');
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the e-mail does not scroll sideways');
+
+        await page.goto(linkIn(mail, `${server.issuer()}/login-actions/reset-password?token=`));
+        await checkPage(page, 'reset-password', headings.resetTitle);
+      } finally {
+        await context.close();
       }
     });
 
