@@ -118,6 +118,17 @@ function messages(value: unknown, where: string): RealmBranding['messages'] {
   return result;
 }
 
+/**
+ * The branding as the admin API and exports show it: overrides of messages this version no longer
+ * has (renamed or removed on an upgrade) are left out, as pages ignore them, so that what GET
+ * answers can be PUT back.
+ */
+export function currentBranding(branding: RealmBranding): RealmBranding {
+  const messages = Object.fromEntries(Object.entries(branding.messages)
+    .map(([locale, texts]) => [locale, Object.fromEntries(Object.entries(texts).filter(([key]) => messageKeys.has(key)))]));
+  return { ...branding, messages };
+}
+
 /** A partial `branding` object merges over the defaults; unknown keys are refused. */
 export function parseBranding(value: unknown, where: string): RealmBranding {
   if (!isObject(value)) throw new ValidationError(where, 'must be an object (docs/branding.md)');

@@ -162,6 +162,57 @@ describe('realm branding', () => {
     assert.deepEqual((await admin('GET', '/realms/demo')).body.branding, extremeTheme);
   });
 
+  test('the theme and a data: logo are resources of the realm: the pages\' CSP keeps style-src \'self\' and the SVG cannot run anything', async () => {
+    assert.equal((await setBranding(extremeTheme)).status, 200);
+    const page = await fetch(signInUrl(), { headers: { accept: 'text/html' } });
+    const policy = page.headers.get('content-security-policy') ?? '';
+    assert.match(policy, /style-src 'self'(;|$)/);
+    assert.doesNotMatch(policy, /unsafe-inline/);
+    const html = await page.text();
+    assert.doesNotMatch(html, /style=|<style/, 'no inline style');
+    assert.doesNotMatch(html, /data:image/, 'the logo is not repeated in every page');
+    const themeHref = /<link rel="stylesheet" href="([^"]+theme\.css\?v=[^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
+    const theme = await fetch(themeHref!);
+    assert.equal(theme.status, 200);
+    assert.match(theme.headers.get('content-type') ?? '', /^text\/css/);
+    assert.match(theme.headers.get('cache-control') ?? '', /immutable/);
+    const css = await theme.text();
+    assert.match(css, /--brand: #0b7285;/);
+    assert.ok(css.trimEnd().endsWith(extremeTheme.stylesheet.trimEnd()), 'the realm\'s stylesheet comes last');
+    const stale = await fetch(themeHref!.replace(/v=[^&]+/, 'v=old'));
+    assert.equal(stale.headers.get('cache-control'), 'no-cache', 'an address with another version is not cached for good');
+
+    const logoHref = /<img class="realm-logo" src="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
+    const logo = await fetch(logoHref!);
+    assert.equal(logo.status, 200);
+    assert.equal(logo.headers.get('content-type'), 'image/svg+xml');
+    assert.equal(logo.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(logo.headers.get('content-security-policy') ?? '', /default-src 'none'.*sandbox/);
+    assert.equal((await fetch(`${server.issuer()}/resources/branding/background`)).status, 404);
+  });
+
+  test('an https logo is loaded from its origin, which the realm\'s pages then allow as an image source', async () => {
+    assert.equal((await setBranding({ logo_url: 'https://cdn.example.com/brand/logo.png' })).status, 200);
+    const page = await fetch(signInUrl(), { headers: { accept: 'text/html' } });
+    assert.match(page.headers.get('content-security-policy') ?? '', /img-src 'self' data: https:\/\/cdn\.example\.com(;|$)/);
+    assert.match(await page.text(), /<img class="realm-logo" src="https:\/\/cdn\.example\.com\/brand\/logo\.png"/);
+  });
+
+  test('a theme stored by an earlier version, with an override of a message that no longer exists, still renders and round-trips through the API', async () => {
+    const realm = (await server.services.store.realms.get('demo'))!;
+    const branding = { ...realm.settings.branding, messages: { en: { signIn: 'Log in', aMessageOfAnOlderVersion: 'Gone' } } };
+    await server.services.store.realms.upsert({ ...realm, settings: { ...realm.settings, branding } }, server.clock.now());
+    const page = await fetch(signInUrl(), { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, />Log in</);
+    assert.doesNotMatch(html, /Gone/);
+    const read = await admin('GET', '/realms/demo');
+    assert.deepEqual(read.body.branding.messages, { en: { signIn: 'Log in' } });
+    const { name: _name, registration: _registration, ...settings } = read.body;
+    assert.equal((await admin('PUT', '/realms/demo', settings)).status, 200);
+  });
+
   describe('in the browser', () => {
     if (skipWithoutChromium()) return;
     const browser = browserPerSuite();
