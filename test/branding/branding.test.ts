@@ -198,6 +198,17 @@ describe('realm branding', () => {
     assert.match(await page.text(), /<img class="realm-logo" src="https:\/\/cdn\.example\.com\/brand\/logo\.png"/);
   });
 
+  test('an override applies in its own locale only, chosen by ui_locales or Accept-Language, and its text is escaped', async () => {
+    const messages = { fr: { loginHeading: 'Bienvenue chez <b>{realm}</b>' }, de: { signIn: 'Los geht\'s' } };
+    assert.equal((await setBranding({ messages }, { display_name: 'Demo' })).status, 200);
+    const html = async (url: string, language: string) => (await fetch(url, { headers: { accept: 'text/html', 'accept-language': language } })).text();
+    const french = await html(signInUrl(), 'fr-FR,fr;q=0.9');
+    assert.match(french, /<h1>Bienvenue chez &lt;b>Demo&lt;\/b><\/h1>/);
+    assert.match(french, /Se connecter/, 'other French texts are Strix\'s');
+    assert.match(await html(signInUrl(), 'en'), /<h1>Sign in to Demo<\/h1>/);
+    assert.match(await html(`${signInUrl()}&ui_locales=de`, 'fr'), /Los geht&#39;s|Los geht's/);
+  });
+
   test('a theme stored by an earlier version, with an override of a message that no longer exists, still renders and round-trips through the API', async () => {
     const realm = (await server.services.store.realms.get('demo'))!;
     const branding = { ...realm.settings.branding, messages: { en: { signIn: 'Log in', aMessageOfAnOlderVersion: 'Gone' } } };
@@ -219,12 +230,12 @@ describe('realm branding', () => {
 
     test('the sign-in page shows the theme: colours, logo, favicon, wording and footer, with nothing overflowing at 390px and 1280px', async () => {
       assert.equal((await setBranding(extremeTheme, { display_name: longName })).status, 200);
-      for (const width of [390, 1280]) {
-        const context = await newContext(browser(), { viewport: { width, height: 844 } });
+      for (const [width, colorScheme] of [[390, 'light'], [1280, 'light'], [1280, 'dark']] as const) {
+        const context = await newContext(browser(), { viewport: { width, height: 844 }, colorScheme });
         try {
           const page = await context.newPage();
           await page.goto(signInUrl());
-          await shoot(page, `sign-in-theme-${width}`);
+          await shoot(page, `sign-in-theme-${width}-${colorScheme}`);
           await assertNothingOverflows(page, `sign-in at ${width}px`);
           const look = await page.evaluate(() => {
             const button = document.querySelector('button[type=submit]')!;
@@ -326,6 +337,7 @@ describe('realm branding', () => {
         assert.equal(await page.locator('footer').count(), 0);
         assert.equal((await setBranding(undefined, { display_name: 'Demo' })).status, 200);
         await page.goto(signInUrl());
+        await shoot(page, 'sign-in-unbranded');
         assert.equal(await page.locator('footer').textContent(), 'Secured by Strix');
         assert.equal(await page.locator('link[href*="theme.css"]').count(), 0);
         assert.equal(await page.locator('header .realm-name').textContent(), 'DDemo');
