@@ -24,14 +24,18 @@ export const contentVersion = (data: string | Buffer): string => createHash('sha
 
 const imageVersions = new WeakMap<RealmBranding, Partial<Record<BrandingImage, string>>>();
 
+/** The version of a data: image in the realm's address for it (computed once per stored branding). */
+export function imageVersion(branding: RealmBranding, image: BrandingImage): string {
+  const versions = imageVersions.get(branding) ?? {};
+  imageVersions.set(branding, versions);
+  return (versions[image] ??= contentVersion(branding[`${image}_url`] ?? ''));
+}
+
 /** Where the realm's logo or favicon is loaded from: its https URL as set, or the realm's own address for a data: image. */
 export function brandingImageUrl(issuer: string, branding: RealmBranding, image: BrandingImage): string | undefined {
   const url = branding[`${image}_url`];
   if (!url?.startsWith('data:')) return url ?? undefined;
-  const versions = imageVersions.get(branding) ?? {};
-  imageVersions.set(branding, versions);
-  versions[image] ??= contentVersion(url);
-  return `${issuer}${brandingImagesPath}/${image}?v=${versions[image]}`;
+  return `${issuer}${brandingImagesPath}/${image}?v=${imageVersion(branding, image)}`;
 }
 
 /** Relative luminance (WCAG 2.x) of a `#rgb` / `#rrggbb` colour. */

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PageError } from '../http/errors.js';
 import { endpointUrl, route } from '../http/endpoint.js';
-import { brandingImageUrl, contentVersion as version, imageDataUrl, plainHttpsOrigin, readableOn, type BrandingImage } from '../realms/branding.js';
+import { brandingImageUrl, contentVersion, hexColor, imageDataUrl, imageVersion, plainHttpsOrigin, readableOn, type BrandingImage } from '../realms/branding.js';
 import { issuerOf, type Needs } from '../services.js';
 import type { Realm, RealmBranding } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
@@ -20,7 +20,8 @@ const themes = new WeakMap<RealmBranding, Theme | null>();
 export function themeOf(branding: RealmBranding): Theme | null {
   const cached = themes.get(branding);
   if (cached !== undefined) return cached;
-  const { primary, background } = branding.colors;
+  // Checked when set, and again here: a colour is the only setting written into CSS declarations.
+  const [primary, background] = [branding.colors.primary, branding.colors.background].map((color) => (color && hexColor.test(color) ? color : null));
   const properties = [
     ...(primary ? [`--brand: ${primary};`, `--brand-hover: color-mix(in srgb, ${primary} 85%, #000000);`, `--brand-text: ${readableOn(primary)};`, `--focus: ${primary};`] : []),
     ...(background ? [`--bg: ${background};`, `--on-bg: ${readableOn(background)};`] : []),
@@ -30,7 +31,7 @@ export function themeOf(branding: RealmBranding): Theme | null {
     ...(branding.stylesheet ? [`/* The realm's stylesheet */\n${branding.stylesheet}`] : []),
   ];
   const theme = parts.length ? { css: parts.join('\n\n') + '\n', version: '' } : null;
-  if (theme) theme.version = version(theme.css);
+  if (theme) theme.version = contentVersion(theme.css);
   themes.set(branding, theme);
   return theme;
 }
@@ -80,11 +81,12 @@ export function brandingRoutes(app: FastifyInstance): void {
 
   route(app, uiEndpoints.realm_branding_image, async (request, reply) => {
     const { image } = request.params as { image: string };
-    const url = image === 'logo' || image === 'favicon' ? request.realm!.settings.branding[`${image}_url`] : null;
+    const { branding } = request.realm!.settings;
+    const url = image === 'logo' || image === 'favicon' ? branding[`${image}_url`] : null;
     const decoded = url?.startsWith('data:') ? imageDataUrl(url) : undefined;
-    if (!url || !decoded) throw new PageError('Not found', 'This realm has no such image.', 404);
+    if (!decoded) throw new PageError('Not found', 'This realm has no such image.', 404);
     // An SVG opened on its own is a document of this origin: it may run nothing and load nothing.
     reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox").header('x-content-type-options', 'nosniff');
-    return cacheFor(request, reply, version(url)).type(decoded.type).send(decoded.bytes);
+    return cacheFor(request, reply, imageVersion(branding, image as BrandingImage)).type(decoded.type).send(decoded.bytes);
   });
 }
