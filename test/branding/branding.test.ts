@@ -328,6 +328,21 @@ describe('realm branding', () => {
       }
     });
 
+    test('without a logo, a very long display name wraps beside the realm\'s initial in the header at a phone\'s width', async () => {
+      assert.equal((await setBranding({ ...extremeTheme, logo_url: null }, { display_name: longName })).status, 200);
+      const context = await newContext(browser(), { viewport: { width: 390, height: 844 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(signInUrl());
+        await shoot(page, 'sign-in-no-logo-390');
+        await assertNothingOverflows(page, 'sign-in without a logo');
+        assert.equal(await page.locator('header .realm-title').textContent(), longName);
+        assert.equal(await page.locator('header img').count(), 0);
+      } finally {
+        await context.close();
+      }
+    });
+
     test('"Secured by Strix" goes when secured_by_strix is false, and Strix\'s look returns when the branding is removed', async () => {
       assert.equal((await setBranding({ ...extremeTheme, secured_by_strix: false }, { display_name: 'Demo' })).status, 200);
       const context = await newContext(browser());
