@@ -60,7 +60,8 @@ import { registerPageRenderer } from './ui/page-renderer.js';
 import { sessionPolicy } from './ui/account-page.js';
 import { errorPage } from './ui/pages.js';
 import { uiEndpoints } from './ui/endpoints.js';
-import { formPostScript, sendPage, stylesheetHref, type RenderDeps } from './ui/render.js';
+import { formPostScript, pageRealm, sendPage, type RenderDeps } from './ui/render.js';
+import { brandingRoutes } from './ui/branding.js';
 import { stylesheet } from './ui/styles.js';
 
 /** `destination` (stdout by default) lets tests read what would be logged. */
@@ -154,6 +155,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   await s.store.changes.listen();
 
   realmResolver(app, s);
+  brandingRoutes(app);
   realmIpRules(app);
   await rateLimits(app, s);
   // After the realm and the rate limits, before the handler: endpoints with `session: 'required'`.
@@ -208,7 +210,7 @@ function renderError(s: RenderDeps, error: FastifyError | Error, request: Fastif
   if (error instanceof TooManyRequests && !wantsJson(request)) {
     reply.header('retry-after', String(error.retryAfter));
     const title = error.status === 503 ? 'Temporarily unavailable' : 'Too many requests';
-    return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title, message: `Too many requests. Try again in ${error.retryAfter} seconds.` }), error.status);
+    return sendPage(reply, errorPage({ realm: pageRealm(s, request), title, message: `Too many requests. Try again in ${error.retryAfter} seconds.` }), error.status);
   }
   if (error instanceof OAuthError) {
     if (error instanceof InvalidClient && error.basic) reply.header('www-authenticate', `Basic realm="${request.realm?.name ?? 'strix'}"`);
@@ -243,5 +245,5 @@ function renderError(s: RenderDeps, error: FastifyError | Error, request: Fastif
     const code = status === 404 ? 'not_found' : status >= 500 ? 'server_error' : 'invalid_request';
     return reply.code(status).header('cache-control', 'no-store').send({ error: code, error_description: message });
   }
-  return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title, message }), status);
+  return sendPage(reply, errorPage({ realm: pageRealm(s, request), title, message }), status);
 }

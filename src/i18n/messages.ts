@@ -318,9 +318,36 @@ export function isLocale(value: string | undefined | null): value is Locale {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(messages, value);
 }
 
-/** Returns the messages for a locale, falling back to English for unknown locales. */
-export function getMessages(locale: string | undefined): Messages {
-  return isLocale(locale) ? messages[locale] : messages.en;
+/** A realm's own wording for one locale: message key to text (realm setting `branding.messages`). */
+export type MessageOverrides = Readonly<Record<string, string>>;
+
+/** A page's language and the realm's wording for it (a page's RealmView is one); or just a locale. */
+export type Wording = string | undefined | { locale?: string; overrides?: MessageOverrides };
+
+export function localeOf(wording: Wording): string | undefined {
+  return typeof wording === 'object' ? wording.locale : wording;
+}
+
+/**
+ * A catalogue with the realm's overrides applied: only keys the catalogue has are taken, so an
+ * override stored for a message that a later version renamed is ignored rather than shown.
+ */
+export function overridden<T extends Record<string, string>>(catalogue: T, wording: Wording): T {
+  const overrides = typeof wording === 'object' ? wording.overrides : undefined;
+  if (!overrides) return catalogue;
+  let result: T | undefined;
+  for (const [key, text] of Object.entries(overrides)) {
+    if (!Object.prototype.hasOwnProperty.call(catalogue, key) || typeof text !== 'string') continue;
+    result ??= { ...catalogue };
+    (result as Record<string, string>)[key] = text;
+  }
+  return result ?? catalogue;
+}
+
+/** Returns the messages for a locale (English for unknown ones), with the realm's overrides. */
+export function getMessages(wording: Wording): Messages {
+  const locale = localeOf(wording);
+  return overridden(isLocale(locale) ? messages[locale] : messages.en, wording);
 }
 
 /** Replaces `{name}` placeholders with values from `vars`; unknown placeholders are left as is. */

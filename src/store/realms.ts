@@ -154,7 +154,27 @@ export interface RealmSettings {
    * allows them, like Keycloak's default client scopes: keycloak-js asks for `openid` alone.
    */
   default_scopes: string[];
+  /** The look and wording of the realm's pages and e-mails (src/realms/branding.ts, docs/branding.md). */
+  branding: RealmBranding;
 }
+
+/** Data only: every value is checked where it is set, and pages read it as text, colours and image addresses. */
+export interface RealmBranding {
+  /** An https URL or a data: URL of an image; null: the realm's initial in a coloured square. */
+  logo_url: string | null;
+  favicon_url: string | null;
+  /** `#rgb` or `#rrggbb`; null: Strix's own. */
+  colors: { primary: string | null; background: string | null };
+  /** CSS served after Strix's own stylesheet, as a resource of the realm. */
+  stylesheet: string | null;
+  secured_by_strix: boolean;
+  /** Per locale, message key to text, over the built-in catalogues. */
+  messages: Record<string, Record<string, string>>;
+}
+
+export const defaultBranding: RealmBranding = {
+  logo_url: null, favicon_url: null, colors: { primary: null, background: null }, stylesheet: null, secured_by_strix: true, messages: {},
+};
 
 /** How an upstream account that is new to Strix meets an existing user with its (verified) address. */
 export const identityProviderLinkModes = ['verified_email', 'manual', 'never'] as const;
@@ -334,6 +354,7 @@ export const defaultRealmSettings: RealmSettings = {
   identity_providers: [],
   token_claims: 'strix',
   default_scopes: [],
+  branding: defaultBranding,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
@@ -356,9 +377,10 @@ export function realmsRepository(db: Kysely<Database>, changes: Changes = localC
       hashing: { ...defaultPasswordPolicy.hashing, ...stored.password_policy?.hashing },
     };
     const events = { ...defaultEventSettings, ...stored.events };
+    const branding = { ...defaultBranding, ...stored.branding, colors: { ...defaultBranding.colors, ...stored.branding?.colors } };
     return {
       name: row.name, displayName: row.display_name,
-      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy, events },
+      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy, events, branding },
     };
   };
   return {

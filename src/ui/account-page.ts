@@ -56,7 +56,7 @@ export function accountSession(request: FastifyRequest): ActiveSession {
 /** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */
 async function signedIn(s: AccountPageDeps, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
   const active = await currentSession(s, request, realm);
-  const t = getMessages(realmView(s, request, realm).locale);
+  const t = getMessages(realmView(s, request, realm));
   if (!active) throw new PageError('Not signed in', t.notSignedIn, 401);
   if (await isPending(s, realm, active)) throw new PageError('Sign-in not finished', t.signInUnfinished, 403);
   return active;
@@ -71,7 +71,7 @@ export function signedInRecently(s: AccountPageDeps, realm: Realm, active: Activ
 export function accountForm(s: AccountPageDeps, request: FastifyRequest, realm: Realm) {
   const active = accountSession(request);
   const params = formParams(request);
-  const t = getMessages(realmView(s, request, realm).locale);
+  const t = getMessages(realmView(s, request, realm));
   if (!csrfValid(s, request, realm.name, params.csrf, { session: active.session.id })) throw new PageError('Page expired', t.formExpired, 403);
   return { active, params, t };
 }
@@ -100,14 +100,14 @@ export async function sendAccountPage(
   const canChange = mayChangeFactors(factors, active);
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
-  const t = getMessages(view.locale);
+  const t = getMessages(view);
   const passkeys = canChange ? await s.store.mfa.webauthnCredentials(active.user.id) : [];
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), username: active.user.username, ...factors, canChange, notice, error,
     applicationsHref: endpointUrl(s.config, realm, uiEndpoints.account_applications),
     emailHref: mailEnabled(s.config, realm) ? endpointUrl(s.config, realm, uiEndpoints.account_email) : undefined,
     linkedAccounts: realm.settings.identity_providers.length > 0
-      ? { href: endpointUrl(s.config, realm, uiEndpoints.account_linked_accounts), label: getBrokerMessages(view.locale).linkedTitle } : undefined,
+      ? { href: endpointUrl(s.config, realm, uiEndpoints.account_linked_accounts), label: getBrokerMessages(view).linkedTitle } : undefined,
     reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate) : undefined,
     totpSetup: canChange && !factors.totp ? { href: endpointUrl(s.config, realm, uiEndpoints.account_totp) } : undefined,
     totpRemove: canChange && factors.totp ? { action: endpointUrl(s.config, realm, uiEndpoints.account_totp_remove), fields: { csrf }, label: t.removeFactor } : undefined,

@@ -4,15 +4,15 @@
  * that user gives its password. Same shell, styles and rules as pages.tsx.
  */
 import { Layout, renderDocument, type RealmView } from './layout.js';
-import { format } from '../i18n/messages.js';
+import { format, type Wording } from '../i18n/messages.js';
 import { getBrokerMessages } from '../i18n/broker-messages.js';
 
 export interface ProviderButton { label: string; href: string }
 
 /** The sign-in page's `Sign in with …` buttons, under an "or" divider. */
-export function ProviderButtons(p: { locale: string; providers?: ProviderButton[] }) {
+export function ProviderButtons(p: { wording: Wording; providers?: ProviderButton[] }) {
   if (!p.providers || p.providers.length === 0) return null;
-  const t = getBrokerMessages(p.locale);
+  const t = getBrokerMessages(p.wording);
   return (
     <div class="providers">
       <p class="divider"><span>{t.orDivider}</span></p>
@@ -27,10 +27,10 @@ export function linkAccountPage(p: {
   realm: RealmView; provider: string; email: string; username: string; action: string; fields: Record<string, string>; error?: string;
 }): string {
   const { realm } = p;
-  const t = getBrokerMessages(realm.locale);
+  const t = getBrokerMessages(realm);
   const v = { provider: p.provider, email: p.email, username: p.username };
   return renderDocument(
-    <Layout title={format(t.linkTitle, v)} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={format(t.linkTitle, v)} realm={realm}>
       <div class="page-head">
         <h1>{format(t.linkTitle, v)}</h1>
         <p class="subtitle">{format(t.linkText, v)}</p>
@@ -57,9 +57,9 @@ export function linkedAccountsPage(p: {
   notice?: string; error?: string; reauthenticate?: { href: string; label: string };
 }): string {
   const { realm } = p;
-  const t = getBrokerMessages(realm.locale);
+  const t = getBrokerMessages(realm);
   return renderDocument(
-    <Layout title={t.linkedTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.linkedTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.linkedTitle}</h1>
         <p class="subtitle">{p.signedInAs}</p>

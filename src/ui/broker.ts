@@ -50,7 +50,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
     const query = request.query as Record<string, unknown>;
     const interaction = typeof query.interaction === 'string' ? query.interaction : '';
     const parked = interaction === '' ? undefined : await s.store.interactions.get<AuthorizationRequest | DeviceAuthorization>(interaction, s.clock.now());
-    const t = getMessages(realmView(s, request, realm).locale);
+    const t = getMessages(realmView(s, request, realm));
     if (!parked || parked.realm !== realm.name || isDeviceAuthorization(parked.request)) throw new PageError('Sign-in expired', t.interactionExpired);
     if (!csrfValid(s, request, realm.name, typeof query.csrf === 'string' ? query.csrf : undefined, { interaction })) throw new PageError('Page expired', t.formExpired, 403);
     try {
@@ -87,7 +87,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
       if (state.linkFor) return linkedFromAccount(s, request, reply, realm, provider, account, state.linkFor);
       const parked = await parkedRequest(s, realm, state.interaction);
       const resolution = await resolveAccount(s, realm, provider, account, request.ip);
-      const tb = getBrokerMessages(realmView(s, request, realm).locale);
+      const tb = getBrokerMessages(realmView(s, request, realm));
       if (resolution.kind === 'refused') {
         await recordEvent(s, { realm, type: 'login_failure', ip: request.ip, details: { identity_provider: provider.alias, reason: resolution.reason } });
         return notice(s, request, reply, realm, format(tb.errorTitle, { provider: provider.display_name }),
@@ -149,7 +149,7 @@ export function linkedAccountRoutes(app: FastifyInstance, s: BrokerPageDeps & Li
     const realm = request.realm!;
     const { active, params } = accountForm(s, request, realm);
     const provider = realm.settings.identity_providers.find((p) => p.alias === params.alias);
-    const t = getBrokerMessages(realmView(s, request, realm).locale);
+    const t = getBrokerMessages(realmView(s, request, realm));
     if (!provider) return sendLinkedAccounts(s, request, reply, realm, active, { error: t.unknownProviderText }, 404);
     if (!signedInRecently(s, realm, active)) {
       return sendLinkedAccounts(s, request, reply, realm, active, {
@@ -170,7 +170,7 @@ export function linkedAccountRoutes(app: FastifyInstance, s: BrokerPageDeps & Li
   route(app, uiEndpoints.account_unlink_provider, async (request, reply) => {
     const realm = request.realm!;
     const { active, params } = accountForm(s, request, realm);
-    const t = getBrokerMessages(realmView(s, request, realm).locale);
+    const t = getBrokerMessages(realmView(s, request, realm));
     const provider = realm.settings.identity_providers.find((p) => p.alias === params.alias);
     const links = await s.store.userIdentities.forUser(active.user.id);
     if (!provider || !links.some((l) => l.provider === provider.alias)) return sendLinkedAccounts(s, request, reply, realm, active);
@@ -196,7 +196,7 @@ async function linkedFromAccount(
 ): Promise<FastifyReply> {
   const active = await currentSession(s, request, realm);
   if (!active || active.session.id !== linkFor.sessionId || active.user.id !== linkFor.userId) throw new BrokerError('expired', 'the session that asked for the link is gone');
-  const t = getBrokerMessages(realmView(s, request, realm).locale);
+  const t = getBrokerMessages(realmView(s, request, realm));
   const v = { provider: provider.display_name };
   const existing = await s.store.userIdentities.find(realm.name, provider.alias, account.subject);
   if (existing && existing.userId !== active.user.id) {
@@ -212,8 +212,8 @@ async function sendLinkedAccounts(
   o: { notice?: string; error?: string; reauthenticate?: { href: string; label: string } } = {}, status = 200,
 ): Promise<FastifyReply> {
   const view = realmView(s, request, realm);
-  const t = getBrokerMessages(view.locale);
-  const common = getMessages(view.locale);
+  const t = getBrokerMessages(view);
+  const common = getMessages(view);
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const linked = new Set((await s.store.userIdentities.forUser(active.user.id)).map((l) => l.provider));
   return sendPage(reply, linkedAccountsPage({
@@ -249,7 +249,7 @@ export function redirectUriOf(s: BrokerPageDeps, realm: Realm, provider: Identit
 function providerOf(s: BrokerPageDeps, request: FastifyRequest, realm: Realm): IdentityProvider {
   const alias = (request.params as Record<string, string>).alias;
   const provider = realm.settings.identity_providers.find((p) => p.alias === alias);
-  if (!provider) throw new PageError('Not found', getBrokerMessages(realmView(s, request, realm).locale).unknownProviderText, 404);
+  if (!provider) throw new PageError('Not found', getBrokerMessages(realmView(s, request, realm)).unknownProviderText, 404);
   return provider;
 }
 
@@ -295,7 +295,7 @@ async function failed(
   if (!(error instanceof BrokerError)) throw error;
   request.log.warn({ event: 'identity_provider_error', realm: realm.name, provider: provider.alias, reason: error.reason, detail: error.message }, 'sign-in through a provider failed');
   await recordEvent(s, { realm, type: 'identity_provider_error', ip: request.ip, details: { identity_provider: provider.alias, reason: error.reason, detail: error.message } });
-  const t = getBrokerMessages(realmView(s, request, realm).locale);
+  const t = getBrokerMessages(realmView(s, request, realm));
   const v = { provider: provider.display_name };
   return notice(s, request, reply, realm, format(t.errorTitle, v), format(t[pageTexts[error.reason]], v), error.reason === 'unavailable' ? 502 : 400);
 }

@@ -2,6 +2,7 @@
 // Errors are HTML pages; the account pages need a signed-in session. The protocol endpoints (including the
 // device verification page) are in oauth/endpoints.ts.
 import { endpointTable } from '../http/endpoint.js';
+import { brandingImagesPath } from '../realms/branding.js';
 
 const login = '/realms/:realm/login-actions';
 const account = '/realms/:realm/account';
@@ -44,6 +45,8 @@ export const uiEndpoints = endpointTable({
   account_reauthenticate: { path: `${account}/reauthenticate`, methods: ['GET', 'POST'], errors: 'page', session: 'required' },
   account_recovery_codes: { path: `${account}/mfa/recovery-codes`, methods: ['POST'], errors: 'page', session: 'required' },
   stylesheet: { path: '/resources/strix.css', methods: ['GET'], errors: 'page' },
+  realm_theme: { path: '/realms/:realm/resources/theme.css', methods: ['GET'], errors: 'page' },
+  realm_branding_image: { path: `/realms/:realm${brandingImagesPath}/:image`, methods: ['GET'], errors: 'page' },
   form_post_script: { path: '/resources/form-post.js', methods: ['GET'], errors: 'page' },
   webauthn_library: { path: '/resources/webauthn/simplewebauthn-browser.js', methods: ['GET'], errors: 'page' },
   passkey_script: { path: '/resources/webauthn/passkeys.js', methods: ['GET'], errors: 'page' },

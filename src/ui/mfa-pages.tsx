@@ -3,11 +3,9 @@
  * shown once, and the account page. Codes work without JavaScript; passkeys need it (WebAuthn is
  * a browser API), through the external scripts in `scriptHrefs`.
  */
-import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
-import { format, messages, type Messages } from '../i18n/messages.js';
+import { Layout, renderDocument, type RealmView } from './layout.js';
+import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
-
-const textFor = (locale: string | undefined): Messages => messages[resolveLocale(locale)];
 
 function Hidden(props: { name: string; value: string }) {
   return <input type="hidden" name={props.name} value={props.value} />;
@@ -51,9 +49,9 @@ export function secondFactorPage(p: {
   codes: boolean; passkey?: PasskeyForm; error?: string;
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.mfaTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+    <Layout title={t.mfaTitle} realm={realm}
       scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <div class="page-head">
         <h1>{t.mfaHeading}</h1>
@@ -77,10 +75,10 @@ export function totpSetupPage(p: {
   realm: RealmView; action: string; csrf: string; fields: Record<string, string>; secret: string; qrSvg: string; error?: string;
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   const qr = `data:image/svg+xml;base64,${Buffer.from(p.qrSvg).toString('base64')}`;
   return renderDocument(
-    <Layout title={t.mfaSetupTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.mfaSetupTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.mfaSetupTitle}</h1>
         <p class="subtitle">{t.mfaSetupText}</p>
@@ -103,9 +101,9 @@ export function recoveryCodesPage(p: {
   realm: RealmView; codes: string[]; next: { action: string; fields: Record<string, string> } | { href: string };
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.recoveryTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.recoveryTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.recoveryTitle}</h1>
         <p class="subtitle">{t.recoveryText}</p>
@@ -131,9 +129,9 @@ export function recoveryCodesPage(p: {
  */
 export function reauthenticatePage(p: { realm: RealmView; action: string; csrf: string; code: boolean; error?: string }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.mfaHeading} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.mfaHeading} realm={realm}>
       <div class="page-head">
         <h1>{t.mfaHeading}</h1>
         <p class="subtitle">{t.reauthenticateText}</p>
@@ -174,9 +172,9 @@ export function accountMfaPage(p: {
   linkedAccounts?: { href: string; label: string };
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.accountMfaTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+    <Layout title={t.accountMfaTitle} realm={realm}
       scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <div class="page-head">
         <h1>{t.accountMfaTitle}</h1>
@@ -198,7 +196,7 @@ export function accountMfaPage(p: {
       {p.totpSetup ? <p class="text"><a href={p.totpSetup.href}>{t.mfaSetupTitle}</a></p> : null}
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
       <p class="text"><a href={p.applicationsHref}>{t.accountAppsLink}</a></p>
-      {p.emailHref ? <p class="text"><a href={p.emailHref}>{getEmailMessages(realm.locale).accountEmailTitle}</a></p> : null}
+      {p.emailHref ? <p class="text"><a href={p.emailHref}>{getEmailMessages(realm).accountEmailTitle}</a></p> : null}
       {p.linkedAccounts ? <p class="text"><a href={p.linkedAccounts.href}>{p.linkedAccounts.label}</a></p> : null}
     </Layout>,
   );
@@ -210,9 +208,9 @@ export function accountApplicationsPage(p: {
   applications: { name: string; scopes: string[]; revoke: ActionForm }[];
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.accountAppsTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.accountAppsTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.accountAppsTitle}</h1>
         <p class="subtitle">{format(t.consentSignedInAs, { username: p.username })}</p>
