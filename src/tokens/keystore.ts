@@ -3,6 +3,7 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
 import type { Clock } from '../runtime.js';
+import { Lru } from '../store/lru.js';
 import type { Changes } from '../store/changes.js';
 import { signingAlgs, type SigningAlg } from '../store/realms.js';
 import type { SigningKeysRepository, StoredKey } from '../store/signing-keys.js';
@@ -12,6 +13,11 @@ import type { Sealer } from './master-key.js';
 export const retiredKeyRetentionMs = 7 * 86_400_000;
 /** How long a realm's keys are kept before being read again (changes on other nodes are also announced). */
 export const keysCacheTtlMs = 5_000;
+/**
+ * How many realms' keys are kept in memory (least recently used go first): about 10 KiB each with
+ * their KeyObjects and key set, so 10,000 realms in the database cost at most ~10 MiB here.
+ */
+export const keysCacheRealms = 1_000;
 
 export interface SigningKey { kid: string; alg: SigningAlg; key: KeyObject }
 
@@ -23,7 +29,7 @@ interface RealmKeys {
 }
 
 export class Keystore {
-  private readonly cache = new Map<string, Promise<RealmKeys>>();
+  private readonly cache = new Lru<string, Promise<RealmKeys>>(keysCacheRealms);
 
   /** `changes`: rotations are announced to, and learnt from, the other nodes (src/store/changes.ts). */
   constructor(private readonly repo: SigningKeysRepository, private readonly sealer: Sealer, private readonly clock: Clock, private readonly changes?: Changes) {
@@ -42,6 +48,11 @@ export class Keystore {
       }
     }
     if (generated) await this.changed(realm);
+  }
+
+  /** `ensure` for every realm that needs it, found with one query (start-up reads no realm's keys otherwise). */
+  async ensureEveryRealm(): Promise<void> {
+    for (const realm of await this.repo.realmsLacking(signingAlgs)) await this.ensure(realm);
   }
 
   /** next → current, current → retired, a fresh next; retired keys past retention are removed. */

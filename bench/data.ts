@@ -1,0 +1,300 @@
+// `npm run bench:data` (issue 17): does Strix stay flat as the data grows? The same scenarios are
+// measured on one SQLite database at a small size, then again after it was seeded to a large one
+// (users, realms with their clients and keys, sessions, grants, refresh tokens), together with the
+// time `strix start` takes to be ready on the existing database and the process's RSS. Prints a
+// table and the targets met or missed. Bounded: the defaults finish in a few minutes on 2 cores.
+//
+// Seeding writes rows straight into the database with SQL (one statement per table, copying the
+// benchmark realm's clients, keys and password hash), so no argon2 and no key generation runs per
+// row: a million refresh tokens take seconds. Environment (small → large):
+//   DATA_USERS 1000 → 100000, DATA_REALMS 1 → 10000, DATA_SESSIONS 100 → 100000,
+//   DATA_REFRESH_TOKENS 1000 → 1000000 (the large sizes; the small ones are fixed),
+//   DATA_SECONDS (3 per scenario), DATA_CONNECTIONS (10), DATA_SCENARIOS (comma-separated ids),
+//   DATA_KEEP=1 keeps the database folder (printed) for EXPLAIN or a second look.
+// A million users and ten million refresh tokens: DATA_USERS=1000000 DATA_REFRESH_TOKENS=10000000
+// DATA_SESSIONS=1000000 (about 10 minutes of seeding and ~4 GB of disk here).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { basic, ccClients, ccScope, realmFile } from './common.js';
+import { cpuMs, rssMiB, runFlow, whileSamplingRss, type Measurement } from './load.js';
+import { prepareServer } from './prepare.js';
+import { scenarios as shared, type Prepared, type Scenario } from './scenarios.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const small = { users: 1_000, realms: 1, sessions: 100, refreshTokens: 1_000 };
+const large = {
+  users: env('DATA_USERS', 100_000), realms: env('DATA_REALMS', 10_000),
+  sessions: env('DATA_SESSIONS', 100_000), refreshTokens: env('DATA_REFRESH_TOKENS', 1_000_000),
+};
+type Sizes = typeof small;
+const seconds = env('DATA_SECONDS', 3);
+const connections = env('DATA_CONNECTIONS', 10);
+const only = process.env.DATA_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'strix-bench-data-'));
+const dbFile = join(dir, 'strix.db');
+const masterKey = 'bench-master-key-bench-master-key-0123456789';
+const adminClient = { id: 'bench-admin', secret: 'bench-admin-secret' };
+
+// The benchmark realm, and a master-realm service account for the admin API's user search.
+const importFile = join(dir, 'realms.json');
+writeFileSync(importFile, JSON.stringify({
+  realms: [
+    ...realmFile.realms,
+    {
+      name: 'master',
+      clients: [{
+        client_id: adminClient.id, client_secret: adminClient.secret, grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic', service_account_roles: [`realm-admin:bench`],
+      }],
+    },
+  ],
+}));
+
+// ---- the server ------------------------------------------------------------------------------
+
+interface Server { child: ChildProcess; base: string; readyMs: number; readyCpuMs: number; rssAtReady: number }
+
+async function startStrix(withImport: boolean): Promise<Server> {
+  const port = 20_000 + Math.floor(Math.random() * 10_000);
+  const base = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  // One process (--workers 1): its RSS and CPU time are the server's, and the load generator keeps a core.
+  const child = spawn(process.execPath, [main, 'start', '--workers', '1'], {
+    cwd: dir, stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env, STRIX_DATABASE_URL: `sqlite:${dbFile}`, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_PUBLIC_URL: base,
+      STRIX_MASTER_KEY: masterKey, STRIX_ADMIN_PASSWORD: 'bench-admin-password', STRIX_LOG_LEVEL: 'warn', NODE_ENV: 'production',
+      ...(withImport ? { STRIX_IMPORT: importFile } : {}),
+    },
+  });
+  for (let i = 0; i < 6000; i++) {
+    if (child.exitCode !== null) throw new Error(`strix start exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/health/ready`)).status === 200) {
+        return { child, base, readyMs: performance.now() - started, readyCpuMs: cpuMs(child.pid!), rssAtReady: rssMiB(child.pid!) };
+      }
+    } catch { /* not listening yet */ }
+    await sleep(10);
+  }
+  child.kill('SIGKILL');
+  throw new Error('strix start was not ready within 60 s');
+}
+
+async function stopStrix(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Ready times on the existing database: the median of three starts (the first after a change pays the page cache). */
+async function timedStart(): Promise<Server> {
+  const runs: Server[] = [];
+  for (let i = 0; i < 3; i++) {
+    const server = await startStrix(false);
+    runs.push(server);
+    if (i < 2) await stopStrix(server);
+  }
+  const sorted = [...runs].sort((a, b) => a.readyMs - b.readyMs);
+  const median = sorted[1]!;
+  log(`  start-up: ready after ${runs.map((r) => r.readyMs.toFixed(0)).join(', ')} ms (median ${median.readyMs.toFixed(0)}), RSS at ready ${runs.at(-1)!.rssAtReady.toFixed(0)} MiB`);
+  return { ...runs.at(-1)!, readyMs: median.readyMs, readyCpuMs: median.readyCpuMs };
+}
+
+// ---- seeding -----------------------------------------------------------------------------------
+
+const givenNames = ['Bob', 'Carol', 'Dan', 'Erin', 'Frank', 'Grace', 'Heidi', 'Ivan', 'Judy', 'Mallory', 'Niaj', 'Olivia', 'Peggy', 'Rupert', 'Sybil', 'Trent', 'Victor', 'Walter'];
+const familyNames = ['Smith', 'Jones', 'Brown', 'Taylor', 'Wilson', 'Davies', 'Evans', 'Thomas', 'Roberts', 'Walker', 'Wright', 'Hughes', 'Green'];
+
+/** Grows the database from `from` to `to` (what is already there is kept). Returns the seconds it took. */
+function seed(from: Sizes, to: Sizes): number {
+  const started = performance.now();
+  const db = new Database(dbFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const now = Date.now();
+  const day = 86_400_000;
+  const seq = (first: number, last: number) => `with recursive seq(n) as (select ${first} union all select n + 1 from seq where n < ${last})`;
+  const run = (what: string, first: number, last: number, statement: string) => {
+    if (last < first) return;
+    const t = performance.now();
+    db.exec(`begin; ${seq(first, last)} ${statement}; commit;`);
+    log(`  seeded ${what} ${first}…${last} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  };
+  // Realms bench-1 … : the benchmark realm's settings, clients and keys (same key material, own kids).
+  run('realms', from.realms, to.realms - 1, `insert into realms (name, display_name, settings, created_at)
+    select 'bench-' || n, 'Bench ' || n, (select settings from realms where name = 'bench'), ${now} from seq`);
+  run('clients', from.realms, to.realms - 1, `insert into clients (realm, client_id, secret_hash, metadata, enabled, created_at, updated_at, secret_sealed)
+    select 'bench-' || n, c.client_id, c.secret_hash, c.metadata, c.enabled, ${now}, ${now}, c.secret_sealed from seq, clients c where c.realm = 'bench'`);
+  run('signing keys', from.realms, to.realms - 1, `insert into signing_keys (kid, realm, alg, status, public_jwk, private_jwk, created_at, retired_at)
+    select k.kid || '.' || n, 'bench-' || n, k.alg, k.status, k.public_jwk, k.private_jwk, k.created_at, k.retired_at from seq, signing_keys k where k.realm = 'bench'`);
+  // Users of the benchmark realm with alice's password hash; none is named Alice, so "alice" finds one.
+  const given = `json_extract('${JSON.stringify(givenNames)}', '$[' || (n % ${givenNames.length}) || ']')`;
+  const family = `json_extract('${JSON.stringify(familyNames)}', '$[' || ((n / ${givenNames.length}) % ${familyNames.length}) || ']')`;
+  const id = `printf('00000000-0000-4000-8000-%012d', n)`;
+  run('users', from.users, to.users - 1, `insert into users (id, realm, username, email, password_hash, claims, enabled, created_at, updated_at, required_actions)
+    select ${id}, 'bench', 'user' || n, 'user' || n || '@example.com',
+      (select password_hash from users where realm = 'bench' and username = 'alice'),
+      json_object('given_name', ${given}, 'family_name', ${family}, 'name', ${given} || ' ' || ${family}), 1, ${now}, ${now}, '[]' from seq`);
+  run('user search terms', from.users, to.users - 1, `insert into user_search (realm, term, user_id)
+    select 'bench', 'user' || n, ${id} from seq union all select 'bench', 'user' || n || '@example.com', ${id} from seq
+    union all select 'bench', lower(${given}), ${id} from seq union all select 'bench', lower(${family}), ${id} from seq`);
+  run('sessions', from.sessions, to.sessions - 1, `insert into sessions (id, realm, user_id, secret_hash, auth_time, amr, acr, created_at, last_seen_at, expires_at, ended_at, idp, idp_sid)
+    select printf('00000000-0000-4000-9000-%012d', n), 'bench', printf('00000000-0000-4000-8000-%012d', n % ${to.users}), hex(randomblob(32)),
+      ${now}, '["pwd"]', '1', ${now}, ${now}, ${now + day}, null, null, null from seq`);
+  run('grants', from.sessions, to.sessions - 1, `insert into grants (id, realm, client_id, user_id, session_id, scope, auth_time, amr, acr, nonce, claims, offline, created_at, expires_at, revoked_at, idp, resources, parent_id)
+    select printf('00000000-0000-7000-a000-%012d', n), 'bench', 'web', printf('00000000-0000-4000-8000-%012d', n % ${to.users}),
+      printf('00000000-0000-4000-9000-%012d', n), 'openid profile email', ${now}, '["pwd"]', null, null, null, 0, ${now}, ${now + day}, null, null, null, null from seq`);
+  // Ten tokens a grant: the live one and nine rotated within the day (kept for reuse detection).
+  run('refresh tokens', from.refreshTokens, to.refreshTokens - 1, `insert into refresh_tokens (hash, grant_id, created_at, expires_at, used_at, dpop_jkt)
+    select hex(randomblob(32)), printf('00000000-0000-7000-a000-%012d', n % ${to.sessions}), ${now}, ${now + day},
+      case when n / ${to.sessions} = 0 then null else ${now - 3_600_000} end, null from seq`);
+  db.close();
+  return (performance.now() - started) / 1000;
+}
+
+// ---- scenarios ---------------------------------------------------------------------------------
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+const ccBody = new URLSearchParams({ grant_type: 'client_credentials', scope: ccScope }).toString();
+
+/** client_credentials ES256 spread over every realm in turn: each request names the next realm. */
+function acrossRealms(realms: number): Scenario {
+  return {
+    id: 'client_credentials-ES256-realms', label: 'client_credentials ES256, every realm in turn', unit: 'request',
+    build: () => {
+      let next = 0;
+      return {
+        steps: [{
+          request: () => {
+            const n = next++ % realms;
+            return { method: 'POST', path: `/realms/${n === 0 ? 'bench' : `bench-${n}`}/protocol/openid-connect/token`, headers: { ...form, authorization: basic(ccClients.ES256) }, body: ccBody };
+          },
+          check: (r) => r.status === 200 && r.body.includes('"access_token"'),
+        }],
+      };
+    },
+  };
+}
+
+/** The admin API's user search for a name only one user has (the cost of a broad prefix follows its matches: bench/admin-users.ts). */
+function adminSearch(token: () => string): Scenario {
+  return {
+    id: 'admin-user-search', label: 'admin API user search ("alice", max 20)', unit: 'request',
+    build: () => ({
+      steps: [{
+        request: () => ({ method: 'GET', path: '/admin/realms/bench/users?search=alice&max=20', headers: { authorization: `Bearer ${token()}` } }),
+        check: (r) => r.status === 200 && r.body.includes('"alice"'),
+      }],
+    }),
+  };
+}
+
+async function adminToken(base: string): Promise<string> {
+  const response = await fetch(`${base}/realms/master/protocol/openid-connect/token`, {
+    method: 'POST', headers: { ...form, authorization: basic(adminClient) }, body: 'grant_type=client_credentials',
+  });
+  if (response.status !== 200) throw new Error(`admin token: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const defaultIds = ['client_credentials-ES256', 'client_credentials-ES256-realms', 'refresh_token', 'authorization_code-sso', 'introspection', 'userinfo', 'admin-user-search'];
+
+type Result = Measurement & { rssMiB: number; cpuUs: number };
+
+async function measure(server: Server, sizes: Sizes): Promise<Record<string, Result>> {
+  const prepared: Prepared = await prepareServer('strix', server.base, `${server.base}/realms/bench`, connections);
+  let token = await adminToken(server.base);
+  const list = [...shared, acrossRealms(sizes.realms), adminSearch(() => token)].filter((s) => (only ?? defaultIds).includes(s.id));
+  const results: Record<string, Result> = {};
+  for (const scenario of list) {
+    await prepared.renew?.();
+    token = await adminToken(server.base);
+    const flow = scenario.build(prepared);
+    await runFlow(server.base, flow, { connections, seconds: 1 });
+    const { value, maxRss, cpuMs: used } = await whileSamplingRss(server.child.pid!, () => runFlow(server.base, flow, { connections, seconds }));
+    results[scenario.id] = { ...value, rssMiB: maxRss, cpuUs: value.ok > 0 ? (1000 * used) / value.ok : NaN };
+    log(`  ${scenario.label.padEnd(48)} ${value.rate.toFixed(0).padStart(6)}/s  p50 ${value.p50.toFixed(1)} ms  p99 ${value.p99.toFixed(1)} ms  errors ${value.errorPercent.toFixed(2)}%  RSS ${maxRss.toFixed(0)} MiB`);
+  }
+  return results;
+}
+
+// ---- the run -----------------------------------------------------------------------------------
+
+const loadBefore = loadavg();
+log(`# Strix at scale of data: ${seconds} s per scenario, ${connections} connections, ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+log(`# small ${JSON.stringify(small)} → large ${JSON.stringify(large)}; database in ${dir}`);
+const sizeLabel = (s: Sizes) => `${s.users.toLocaleString('en')} users, ${s.realms.toLocaleString('en')} realms, ${s.sessions.toLocaleString('en')} sessions, ${s.refreshTokens.toLocaleString('en')} refresh tokens`;
+const report: { sizes: Sizes; seedSeconds: number; dbMiB: number; start: Server; results: Record<string, Result>; rssIdle: number; peakRss: number }[] = [];
+try {
+  // The first start creates the database, the benchmark realm and its keys.
+  await stopStrix(await startStrix(true));
+  let previous: Sizes = { users: 0, realms: 1, sessions: 0, refreshTokens: 0 };
+  for (const sizes of [small, large]) {
+    log(`# ${sizeLabel(sizes)}`);
+    const seedSeconds = seed(previous, sizes);
+    previous = sizes;
+    const start = await timedStart();
+    await sleep(1000);
+    const rssIdle = rssMiB(start.child.pid!);
+    const results = await measure(start, sizes);
+    const peakRss = rssMiB(start.child.pid!, 'VmHWM');
+    await stopStrix(start);
+    report.push({ sizes, seedSeconds, dbMiB: statSync(dbFile).size / 2 ** 20, start, results, rssIdle, peakRss });
+  }
+} finally {
+  if (process.env.DATA_KEEP === '1') log(`# kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
+
+const [lo, hi] = report as [typeof report[0], typeof report[0]];
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+const rows: string[][] = [];
+const targets: [string, string, boolean][] = [];
+for (const id of Object.keys(lo.results)) {
+  const a = lo.results[id]!;
+  const b = hi.results[id];
+  if (!b) continue;
+  const p50 = b.p50 / Math.max(a.p50, 1);
+  const p99 = b.p99 / Math.max(a.p99, 1);
+  rows.push([id, `${fmt(a.rate)} / ${fmt(b.rate)}`, `${fmt(a.p50, 1)} / ${fmt(b.p50, 1)}`, `${fmt(a.p99, 1)} / ${fmt(b.p99, 1)}`, `${fmt(a.cpuUs)} / ${fmt(b.cpuUs)}`, `${fmt(a.rssMiB)} / ${fmt(b.rssMiB)}`, `${fmt(a.errorPercent, 1)}% / ${fmt(b.errorPercent, 1)}%`]);
+  // Latencies are whole milliseconds from autocannon: a change of one millisecond is below what it can tell.
+  targets.push([`${id}: large p50 and p99 within 1.25× of small (or within 1 ms)`, `${p50.toFixed(2)}× / ${p99.toFixed(2)}×`,
+    (p50 <= 1.25 || b.p50 - a.p50 <= 1) && (p99 <= 1.25 || b.p99 - a.p99 <= 1)]);
+}
+const peakUnderLoad = Math.max(...Object.values(hi.results).map((r) => r.rssMiB));
+targets.push([`start-up (ready) < 1 s at ${hi.sizes.realms.toLocaleString('en')} realms`, `${fmt(hi.start.readyMs)} ms`, hi.start.readyMs < 1000]);
+targets.push([`RSS under load < 200 MiB at ${hi.sizes.realms.toLocaleString('en')} realms`, `${fmt(peakUnderLoad)} MiB`, peakUnderLoad < 200]);
+
+function markdown(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+process.stdout.write([
+  '',
+  `Strix at scale of data, ${new Date().toISOString()}: SQLite, ${cpus().length} cores, Node ${process.version}, ${seconds} s per scenario, ${connections} connections`,
+  `small: ${sizeLabel(lo.sizes)}`,
+  `large: ${sizeLabel(hi.sizes)} (seeded in ${fmt(hi.seedSeconds, 1)} s)`,
+  '',
+  markdown(['scenario (small / large)', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MiB', 'errors'], rows),
+  '',
+  markdown(['', 'small', 'large'], [
+    ['start-up, ready on the existing database (median of 3)', `${fmt(lo.start.readyMs)} ms (${fmt(lo.start.readyCpuMs)} ms CPU)`, `${fmt(hi.start.readyMs)} ms (${fmt(hi.start.readyCpuMs)} ms CPU)`],
+    ['RSS at ready / 1 s later', `${fmt(lo.start.rssAtReady)} / ${fmt(lo.rssIdle)} MiB`, `${fmt(hi.start.rssAtReady)} / ${fmt(hi.rssIdle)} MiB`],
+    ['peak RSS (VmHWM)', `${fmt(lo.peakRss)} MiB`, `${fmt(hi.peakRss)} MiB`],
+    ['database file', `${fmt(lo.dbMiB)} MiB`, `${fmt(hi.dbMiB)} MiB`],
+  ]),
+  '',
+  markdown(['target', 'actual', 'met'], targets.map(([t, a, m]) => [t, a, m ? 'yes' : 'NO'])),
+  '',
+  `load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores: above ~0.5, other work shared the machine)`,
+  '',
+].join('\n'));
