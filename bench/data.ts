@@ -215,17 +215,35 @@ async function adminToken(base: string): Promise<string> {
 
 const defaultIds = ['client_credentials-ES256', 'client_credentials-ES256-realms', 'refresh_token', 'authorization_code-sso', 'introspection', 'userinfo', 'admin-user-search'];
 
-type Result = Measurement & { rssMiB: number; cpuUs: number };
+/** reads, writes, commits: database statements and SQLite commits per unit (request or iteration). */
+type Result = Measurement & { rssMiB: number; cpuUs: number; reads: number; writes: number; commits: number };
 type Size = 'small' | 'large';
 const sizes: Size[] = ['small', 'large'];
 const rounds = env('DATA_ROUNDS', 2);
+
+/** The database counters of /metrics: statements (reads, writes) and SQLite commits so far. */
+async function databaseCounts(base: string): Promise<{ reads: number; writes: number; commits: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (pattern: RegExp) => Number(text.match(pattern)?.[1] ?? NaN);
+  return {
+    reads: value(/^strix_db_statements_total\{kind="read"\} (\d+)/m), writes: value(/^strix_db_statements_total\{kind="write"\} (\d+)/m),
+    commits: value(/^strix_db_commits_total (\d+)/m),
+  };
+}
 
 async function measureOnce(server: Server, scenario: Scenario, prepared: Prepared): Promise<Result> {
   await prepared.renew?.();
   const flow = scenario.build(prepared);
   await runFlow(server.base, flow, { connections, seconds: 1 });
+  const before = await databaseCounts(server.base);
   const { value, maxRss, cpuMs: used } = await whileSamplingRss(server.child.pid!, () => runFlow(server.base, flow, { connections, seconds }));
-  return { ...value, rssMiB: maxRss, cpuUs: value.ok > 0 ? (1000 * used) / value.ok : NaN };
+  const after = await databaseCounts(server.base);
+  // Per unit; the one /metrics request in between reads nothing from the database.
+  const per = (n: number) => (value.ok + value.failed > 0 ? n / (value.ok + value.failed) : NaN);
+  return {
+    ...value, rssMiB: maxRss, cpuUs: value.ok > 0 ? (1000 * used) / value.ok : NaN,
+    reads: per(after.reads - before.reads), writes: per(after.writes - before.writes), commits: per(after.commits - before.commits),
+  };
 }
 
 /** Of several rounds, each figure's best (the least disturbed by other work): highest rate, lowest latency and CPU; RSS its highest. */
@@ -234,6 +252,7 @@ function best(results: Result[]): Result {
   return {
     ...results[0]!, rate: Math.max(...results.map((r) => r.rate)), p50: min((r) => r.p50), p99: min((r) => r.p99), cpuUs: min((r) => r.cpuUs),
     rssMiB: Math.max(...results.map((r) => r.rssMiB)), errorPercent: Math.max(...results.map((r) => r.errorPercent)),
+    reads: median(results.map((r) => r.reads)), writes: median(results.map((r) => r.writes)), commits: median(results.map((r) => r.commits)),
   };
 }
 
@@ -302,7 +321,8 @@ for (const id of Object.keys(lo.results)) {
   const p50 = b.p50 / Math.max(a.p50, 1);
   const p99 = b.p99 / Math.max(a.p99, 1);
   const cpu = b.cpuUs / a.cpuUs;
-  rows.push([id, `${fmt(a.rate)} / ${fmt(b.rate)}`, `${fmt(a.p50, 1)} / ${fmt(b.p50, 1)}`, `${fmt(a.p99, 1)} / ${fmt(b.p99, 1)}`, `${fmt(a.cpuUs)} / ${fmt(b.cpuUs)}`, `${fmt(a.rssMiB)} / ${fmt(b.rssMiB)}`, `${fmt(a.errorPercent, 1)}% / ${fmt(b.errorPercent, 1)}%`]);
+  const db = (r: Result) => `${fmt(r.reads, 1)} / ${fmt(r.writes, 1)} / ${fmt(r.commits, 2)}`;
+  rows.push([id, `${fmt(a.rate)} / ${fmt(b.rate)}`, `${fmt(a.p50, 1)} / ${fmt(b.p50, 1)}`, `${fmt(a.p99, 1)} / ${fmt(b.p99, 1)}`, `${fmt(a.cpuUs)} / ${fmt(b.cpuUs)}`, `${fmt(a.rssMiB)} / ${fmt(b.rssMiB)}`, `${fmt(a.errorPercent, 1)}% / ${fmt(b.errorPercent, 1)}%`, `${db(a)} | ${db(b)}`]);
   // Latencies are whole milliseconds from autocannon: a change of one millisecond is below what it can tell.
   targets.push([`${id}: large p50 and p99 within 1.25× of small (or within 1 ms)`, `${p50.toFixed(2)}× / ${p99.toFixed(2)}× (CPU per request ${cpu.toFixed(2)}×)`,
     (p50 <= 1.25 || b.p50 - a.p50 <= 1) && (p99 <= 1.25 || b.p99 - a.p99 <= 1)]);
@@ -322,7 +342,7 @@ process.stdout.write([
   `small: ${sizeLabel(lo.sizes)}`,
   `large: ${sizeLabel(hi.sizes)} (seeded in ${fmt(hi.seedSeconds, 1)} s)`,
   '',
-  markdown(['scenario (small / large)', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MiB', 'errors'], rows),
+  markdown(['scenario (small / large)', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MiB', 'errors', 'DB reads / writes / commits per unit, small | large'], rows),
   '',
   markdown(['', 'small', 'large'], [
     ['start-up, ready on the existing database (median of 3)', `${fmt(lo.start.ms)} ms (${fmt(lo.start.cpuMs)} ms CPU)`, `${fmt(hi.start.ms)} ms (${fmt(hi.start.cpuMs)} ms CPU)`],
