@@ -391,6 +391,10 @@ export function realmsRepository(db: Kysely<Database>, changes: Changes = localC
     async list(): Promise<Realm[]> {
       return (await db.selectFrom('realms').selectAll().orderBy('name').execute()).map(toRealm);
     },
+    async count(): Promise<number> {
+      const row = await db.selectFrom('realms').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
     /** A page of realms by name (the primary key's order). */
     async page(first: number, max: number): Promise<Realm[]> {
       return (await db.selectFrom('realms').selectAll().orderBy('name').limit(max).offset(first).execute()).map(toRealm);
