@@ -1,0 +1,93 @@
+// A realm's settings in readable sections: the common fields as a form (booleans as checkboxes,
+// numbers and text as inputs, nested settings as their own fieldsets), the rest as raw JSON. Saved
+// with one PUT of the whole realm, as GET answered it with the edits applied.
+import { useState } from 'preact/hooks';
+import { api, seg } from '../api.js';
+import { act, Card, Check, PageHead, TextArea, TextField, useLoad } from '../ui.js';
+
+type Settings = Record<string, unknown>;
+
+const sectionList: { title: string; keys: string[] }[] = [
+  { title: 'General', keys: ['display_name', 'default_locale', 'token_claims'] },
+  { title: 'Tokens and sessions', keys: ['access_token_lifetime', 'id_token_lifetime', 'authorization_code_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'offline_token_idle_lifetime', 'offline_token_absolute_lifetime', 'sso_session_idle_lifetime', 'sso_session_max_lifetime', 'access_token_signing_alg', 'id_token_signing_alg', 'device_code_lifetime', 'device_code_interval'] },
+  { title: 'Sign-in and passwords', keys: ['password_policy', 'reauthentication_max_age', 'sign_in_requires_verified_email', 'email_sign_in', 'email_sign_in_lifetime', 'pkce_plain_allowed', 'require_pushed_authorization_requests'] },
+  { title: 'Brute force', keys: ['brute_force'] },
+  { title: 'Rate limits', keys: ['rate_limits'] },
+  { title: 'MFA', keys: ['mfa'] },
+  { title: 'Registration and e-mail', keys: ['user_registration', 'email_as_username', 'terms_url', 'password_reset_lifetime', 'email_verification_lifetime'] },
+];
+const formKeys = new Set(sectionList.flatMap((s) => s.keys));
+
+const labelOf = (key: string) => {
+  const words = key.replace(/_/g, ' ').replace(/\bsso\b/g, 'SSO').replace(/\bid\b/g, 'ID').replace(/\bmfa\b/g, 'MFA').replace(/\bpkce\b/g, 'PKCE').replace(/\burl\b/g, 'URL');
+  const label = words.charAt(0).toUpperCase() + words.slice(1);
+  return /lifetime|max age|interval|window|duration|seconds|wait/.test(key) ? `${label} (seconds)` : label;
+};
+
+/** One setting, by the type of its current value; objects become fieldsets of their members. */
+function SettingField({ name, value, onChange }: { name: string; value: unknown; onChange: (v: unknown) => void }) {
+  if (typeof value === 'boolean') return <Check label={labelOf(name)} checked={value} onChange={onChange} />;
+  if (typeof value === 'number') return <TextField label={labelOf(name)} type="number" value={String(value)} onInput={(v) => onChange(v === '' ? 0 : Number(v))} />;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const object = value as Settings;
+    return (
+      <fieldset class="nested">
+        <legend>{labelOf(name)}</legend>
+        <div class="grid">
+          {Object.entries(object).map(([key, member]) => <SettingField key={key} name={key} value={member} onChange={(v) => onChange({ ...object, [key]: v })} />)}
+        </div>
+      </fieldset>
+    );
+  }
+  if (Array.isArray(value)) return <TextField label={`${labelOf(name)} (JSON)`} value={JSON.stringify(value)} onInput={(v) => { try { onChange(JSON.parse(v)); } catch { /* kept until it parses */ } }} />;
+  return <TextField label={labelOf(name)} value={value == null ? '' : String(value)} onInput={(v) => onChange(v === '' && value === null ? null : v)} />;
+}
+
+export function SettingsPage({ realm, reloadRealms }: { realm: string; reloadRealms: () => void }) {
+  const path = `/realms/${seg(realm)}`;
+  const loaded = useLoad(() => api<Settings>('GET', path), [path]);
+  if (!loaded.data) return <><PageHead title="Settings" /><p class="muted">{loaded.error ?? 'Loading…'}</p></>;
+  return <SettingsForm key={JSON.stringify(loaded.data)} path={path} realm={realm} initial={loaded.data} saved={() => { loaded.reload(); reloadRealms(); }} />;
+}
+
+function SettingsForm({ path, realm, initial, saved }: { path: string; realm: string; initial: Settings; saved: () => void }) {
+  const [settings, setSettings] = useState(initial);
+  const rest = Object.fromEntries(Object.entries(initial).filter(([key]) => !formKeys.has(key) && key !== 'name'));
+  const [raw, setRaw] = useState(JSON.stringify(rest, null, 2));
+  const [rawError, setRawError] = useState<string>();
+  async function save(event: Event) {
+    event.preventDefault();
+    let advanced: Settings;
+    try {
+      advanced = JSON.parse(raw) as Settings;
+      setRawError(undefined);
+    } catch {
+      setRawError('Advanced settings: this is not valid JSON.');
+      return;
+    }
+    const body = { ...settings, ...advanced, name: realm };
+    if (await act(() => api('PUT', path, body), `Saved the settings of realm ${realm}.`)) saved();
+  }
+  return (
+    <form onSubmit={save}>
+      <PageHead title="Settings" subtitle={<>Realm <strong>{realm}</strong>. Lifetimes are in seconds.</>}>
+        <button type="submit">Save settings</button>
+      </PageHead>
+      {sectionList.map((section) => {
+        const keys = section.keys.filter((k) => k in settings);
+        return keys.length === 0 ? null : (
+          <Card title={section.title} key={section.title}>
+            <div class="grid">
+              {keys.map((key) => <SettingField key={key} name={key} value={settings[key]} onChange={(v) => setSettings({ ...settings, [key]: v })} />)}
+            </div>
+          </Card>
+        );
+      })}
+      <Card title="Advanced (JSON)">
+        <TextArea label="Other settings" hint="Scopes, claim mappers, identity providers, webhooks, IP rules… in the realm file's shape." value={raw} onInput={setRaw} rows={14} mono />
+        {rawError && <p class="error-text" role="alert">{rawError}</p>}
+      </Card>
+      <div class="actions start"><button type="submit">Save settings</button></div>
+    </form>
+  );
+}

@@ -1,0 +1,193 @@
+// The admin console end to end (issue 13): Chromium signs in to /admin/ as the first-start admin,
+// creates a realm, a client and a user with a temporary password; the user signs in to the new
+// client (made to change the password) and shows up in the console's Sessions; ending the session
+// there makes the user's refresh token fail. axe-core checks the pages, and every page is
+// screenshotted at desktop and phone width under test-results/admin-console/.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import * as client from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+const adminPassword = 'admin-password-for-tests';
+const temporaryPassword = 'a temporary passphrase';
+const newPassword = 'correct horse battery staple';
+const screenshots = 'test-results/admin-console';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
+
+describe('the admin console', () => {
+  if (skipWithoutChromium()) return;
+
+  let server: TestServer;
+  let rp: RelyingParty;
+  let browser: Browser;
+  let admin: Page;
+
+  before(async () => {
+    rp = await startRelyingParty();
+    server = await startServer('sqlite', { realms: [] });
+    browser = await launchBrowser();
+    admin = await (await newContext(browser, { viewport: { width: 1280, height: 800 } })).newPage();
+    mkdirSync(screenshots, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await rp?.close();
+  });
+
+  const nav = (label: string) => admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true });
+  async function open(label: string, heading = label): Promise<void> {
+    await nav(label).click();
+    await admin.getByRole('heading', { level: 1, name: heading }).waitFor();
+  }
+
+  test('/admin/ sends the browser to the master realm\'s sign-in page, and back to the console signed in', async () => {
+    await admin.goto(`${server.url}/admin/`);
+    await admin.waitForURL((url) => url.pathname.endsWith('/protocol/openid-connect/auth'));
+    assert.match(new URL(admin.url()).pathname, /^\/realms\/master\/protocol\/openid-connect\/auth/);
+    const authorization = new URL(admin.url()).searchParams;
+    assert.equal(authorization.get('client_id'), 'strix-admin-console');
+    assert.equal(authorization.get('code_challenge_method'), 'S256');
+    await submitSignInForm(admin, 'admin', adminPassword, (url) => url.pathname === '/admin/');
+    await admin.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    for (const label of ['Realms', 'Clients', 'Users', 'Roles', 'Groups', 'Sessions', 'Events', 'Keys', 'Settings']) {
+      assert.equal(await nav(label).count(), 1, `navigation item ${label}`);
+    }
+    assert.equal(new URL(admin.url()).search, '', 'the code and state are gone from the address bar');
+  });
+
+  let secret = '';
+
+  test('an administrator creates a realm, a web app client (its secret shown once) and a user with a temporary password', async () => {
+    await open('Realms');
+    await admin.getByRole('button', { name: 'Create realm' }).click();
+    const realmDialog = admin.getByRole('dialog', { name: 'Create realm' });
+    await realmDialog.getByLabel('Realm name').fill('shop');
+    await realmDialog.getByLabel('Display name').fill('Shop');
+    await realmDialog.getByRole('button', { name: 'Create realm' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    assert.equal(await admin.getByLabel('Realm', { exact: true }).inputValue(), 'shop');
+
+    await open('Clients');
+    await admin.getByRole('button', { name: 'Create client' }).click();
+    const clientDialog = admin.getByRole('dialog', { name: 'Create client' });
+    await clientDialog.getByLabel('Web application').check();
+    await clientDialog.getByLabel('Client ID').fill('shop-web');
+    await clientDialog.getByLabel('Name').fill('Shop web app');
+    await clientDialog.getByLabel('Redirect URIs').fill(rp.redirectUri);
+    await clientDialog.getByRole('button', { name: 'Create client' }).click();
+    const created = admin.getByRole('dialog', { name: 'Client shop-web created' });
+    secret = (await created.locator('[data-secret]').textContent()) ?? '';
+    assert.ok(secret.length >= 32, 'the generated secret is shown');
+    await created.getByRole('button', { name: 'Close' }).first().click();
+    await admin.getByRole('link', { name: 'shop-web' }).waitFor();
+
+    await open('Users');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    const userDialog = admin.getByRole('dialog', { name: 'Create user' });
+    await userDialog.getByLabel('Username').fill('alice');
+    await userDialog.getByLabel('E-mail').fill('alice@example.com');
+    await userDialog.getByLabel('Given name').fill('Alice');
+    await userDialog.getByLabel('Family name').fill('Liddell');
+    await userDialog.getByLabel('Initial password').fill(temporaryPassword);
+    assert.ok(await userDialog.getByLabel(/^Temporary/).isChecked());
+    await userDialog.getByRole('button', { name: 'Create user' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'alice' }).waitFor();
+    await admin.getByText('update password').waitFor();
+  });
+
+  test('users are found as the administrator types', async () => {
+    await open('Users');
+    await admin.getByLabel('Search users').fill('lid');
+    await admin.getByRole('link', { name: 'alice' }).waitFor();
+    await admin.getByLabel('Search users').fill('nobody-by-that-name');
+    await admin.getByText('No user matches').waitFor();
+  });
+
+  test('the user signs in to the new client (changing the temporary password), appears in Sessions, and ending the session there stops the refresh token', async () => {
+    const config = await client.discovery(new URL(`${server.url}/realms/shop`), 'shop-web', secret, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: rp.redirectUri, scope: 'openid profile email', state: 'state-1',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const userContext = await newContext(browser);
+    const user = await userContext.newPage();
+    await user.goto(url.href);
+    await submitSignInForm(user, 'alice', temporaryPassword);
+    await user.getByLabel('New password', { exact: true }).fill(newPassword);
+    await user.getByLabel('Repeat the new password').fill(newPassword);
+    await Promise.all([user.waitForURL((u) => u.origin === rp.base), user.getByRole('button', { name: 'Change password' }).click()]);
+    const tokens = await client.authorizationCodeGrant(config, new URL(user.url()), { pkceCodeVerifier: verifier, expectedState: 'state-1' });
+    await userContext.close();
+    assert.ok(tokens.refresh_token, 'a refresh token was issued');
+
+    await open('Sessions');
+    const row = admin.getByRole('row').filter({ hasText: 'alice' });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /shop-web/);
+    await row.getByRole('button', { name: 'End alice\'s session' }).click();
+    const confirmation = admin.getByRole('alertdialog', { name: 'End alice\'s session?' });
+    await confirmation.getByRole('button', { name: 'End session' }).click();
+    await admin.getByText('No one is signed in.').waitFor();
+
+    await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token!), (error: client.ResponseBodyError) => {
+      assert.equal(error.error, 'invalid_grant');
+      return true;
+    });
+  });
+
+  test('every page passes axe-core without serious or critical violations, and is screenshotted at desktop and phone width', async () => {
+    const pages = ['Realms', 'Clients', 'Users', 'Roles', 'Groups', 'Sessions', 'Events', 'Keys', 'Settings'];
+    const problems: string[] = [];
+    for (const label of pages) {
+      await open(label);
+      problems.push(...(await axeViolations(admin)).map((v) => `${label}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+      await admin.screenshot({ path: `${screenshots}/${label.toLowerCase()}-desktop.png`, fullPage: true });
+    }
+    await admin.getByRole('link', { name: 'Users' }).first().click();
+    await admin.getByRole('link', { name: 'alice' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'alice' }).waitFor();
+    problems.push(...(await axeViolations(admin)).map((v) => `User: ${v.id} (${v.impact}) ${v.help}`));
+    await admin.screenshot({ path: `${screenshots}/user-desktop.png`, fullPage: true });
+
+    await admin.setViewportSize({ width: 390, height: 844 });
+    await admin.getByRole('button', { name: 'Menu' }).click();
+    await admin.screenshot({ path: `${screenshots}/menu-phone.png` });
+    for (const label of pages) {
+      if (!(await nav(label).isVisible())) await admin.getByRole('button', { name: 'Menu' }).click();
+      await open(label);
+      await admin.screenshot({ path: `${screenshots}/${label.toLowerCase()}-phone.png`, fullPage: true });
+    }
+    await admin.setViewportSize({ width: 1280, height: 800 });
+    assert.deepEqual(problems, []);
+  });
+
+  test('signing out ends the master session: /admin/ asks for the password again', async () => {
+    await admin.getByRole('button', { name: 'Sign out' }).click();
+    const signOut = admin.getByRole('button', { name: 'Sign out' });
+    // The logout endpoint may ask to confirm; either way the browser lands on the sign-in page.
+    await admin.waitForURL((u) => u.pathname.includes('/protocol/openid-connect/'));
+    if (await signOut.isVisible()) await signOut.click();
+    await admin.getByLabel('Password').waitFor();
+    assert.match(new URL(admin.url()).pathname, /\/realms\/master\/protocol\/openid-connect\/auth/);
+  });
+});
+
+/** axe-core run in the page (its source evaluated, so the page's CSP is untouched); serious and critical findings only. */
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // A string is evaluated by the DevTools protocol itself, which the page's CSP (no eval) does not govern.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
