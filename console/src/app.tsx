@@ -17,17 +17,22 @@ import { ConfirmHost, NoticeHost, useLoad } from './ui.js';
 
 export interface RealmSummary { name: string; display_name?: string }
 
+// Icons are inline SVG paths (24×24, stroked): no icon font, nothing loaded.
 const navigation: { section: string; label: string; icon: string }[] = [
-  { section: 'realms', label: 'Realms', icon: '◫' },
-  { section: 'clients', label: 'Clients', icon: '⧉' },
-  { section: 'users', label: 'Users', icon: '◉' },
-  { section: 'roles', label: 'Roles', icon: '◆' },
-  { section: 'groups', label: 'Groups', icon: '❖' },
-  { section: 'sessions', label: 'Sessions', icon: '◷' },
-  { section: 'events', label: 'Events', icon: '≡' },
-  { section: 'keys', label: 'Keys', icon: '⚿' },
-  { section: 'settings', label: 'Settings', icon: '⚙' },
+  { section: 'realms', label: 'Realms', icon: 'M3 21h18M5 21V8l7-5 7 5v13M9 21v-6h6v6' },
+  { section: 'clients', label: 'Clients', icon: 'M4 5h16v11H4zM8 20h8M12 16v4' },
+  { section: 'users', label: 'Users', icon: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0' },
+  { section: 'roles', label: 'Roles', icon: 'M12 3l8 4v5c0 5-3.5 8-8 9-4.5-1-8-4-8-9V7z' },
+  { section: 'groups', label: 'Groups', icon: 'M9 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM2 20a7 7 0 0 1 14 0M16 4.5a3.5 3.5 0 0 1 0 6.5M18 14a6 6 0 0 1 4 6' },
+  { section: 'sessions', label: 'Sessions', icon: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2' },
+  { section: 'events', label: 'Events', icon: 'M3 12h4l3-8 4 16 3-8h4' },
+  { section: 'keys', label: 'Keys', icon: 'M14 10a5 5 0 1 0-4.9 4H11v3h3v3h4v-4l-4.3-4.3A5 5 0 0 0 14 10zM7.5 9.5h.01' },
+  { section: 'settings', label: 'Settings', icon: 'M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12M20 18h0M16 4v4M10 10v4M18 16v4' },
 ];
+
+const Icon = ({ d }: { d: string }) => (
+  <svg class="nav-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"><path d={d} /></svg>
+);
 
 function Page({ route, realms, reloadRealms }: { route: Route; realms: RealmSummary[]; reloadRealms: () => void }) {
   const { realm, section, id, tab } = route;
@@ -75,7 +80,7 @@ export function App({ administrator }: { administrator: Administrator }) {
               {navigation.map((item) => (
                 <li key={item.section}>
                   <a href={href(route.realm, item.section)} aria-current={route.section === item.section ? 'page' : undefined}>
-                    <span class="nav-icon" aria-hidden="true">{item.icon}</span>{item.label}
+                    <Icon d={item.icon} />{item.label}
                   </a>
                 </li>
               ))}

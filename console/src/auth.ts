@@ -10,7 +10,7 @@ const clientId = 'strix-admin-console';
 const tokensKey = 'strix-console.tokens';
 const pendingKey = 'strix-console.pending';
 
-interface Metadata { authorization_endpoint: string; token_endpoint: string; end_session_endpoint?: string }
+interface Metadata { authorization_endpoint: string; token_endpoint: string; userinfo_endpoint?: string; end_session_endpoint?: string }
 interface Tokens { access_token: string; refresh_token?: string; id_token?: string; expires_at: number }
 interface Pending { state: string; verifier: string; nonce: string; hash: string }
 
@@ -119,8 +119,16 @@ export async function signIn(): Promise<Administrator> {
     if (tokens.expires_at < Date.now() + 5000) await refresh().catch(() => redirectToSignIn());
     else scheduleRefresh();
   }
-  const claims = claimsOf(tokens?.id_token);
+  const claims = { ...claimsOf(tokens?.id_token), ...await userinfo() };
   return { username: String(claims.preferred_username ?? claims.sub ?? 'admin'), name: typeof claims.name === 'string' ? claims.name : undefined };
+}
+
+/** The administrator's profile claims (the ID token may carry only `sub`); nothing if userinfo fails. */
+async function userinfo(): Promise<Record<string, unknown>> {
+  const { userinfo_endpoint } = await discover();
+  if (!userinfo_endpoint) return {};
+  const response = await fetch(userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken()}` } }).catch(() => undefined);
+  return response?.ok ? await response.json() as Record<string, unknown> : {};
 }
 
 export function accessToken(): string {

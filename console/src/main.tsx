@@ -1,11 +1,13 @@
 // The admin console's entry: sign in (auth.ts), then render the shell. Built by scripts/build-console.js.
-import { render } from 'preact';
+import { render, type ComponentChild } from 'preact';
 import './console.css';
 import { App } from './app.js';
 import { redirectToSignIn, signIn } from './auth.js';
 import { errorText } from './ui.js';
 
 const root = document.getElementById('console')!;
+// The loading line is replaced, not diffed against.
+const show = (content: ComponentChild) => { root.textContent = ''; render(content, root); };
 
 function SignInFailed({ message }: { message: string }) {
   return (
@@ -20,6 +22,6 @@ function SignInFailed({ message }: { message: string }) {
 }
 
 signIn().then(
-  (administrator) => render(<App administrator={administrator} />, root),
-  (error: unknown) => render(<SignInFailed message={errorText(error)} />, root),
+  (administrator) => show(<App administrator={administrator} />),
+  (error: unknown) => show(<SignInFailed message={errorText(error)} />),
 );

@@ -48,6 +48,26 @@ describe('the admin console', () => {
     await admin.getByRole('heading', { level: 1, name: heading }).waitFor();
   }
 
+  test('the console is one static page, a script and a stylesheet from Strix itself, under the same CSP (no inline script)', async () => {
+    const index = await fetch(`${server.url}/admin/`);
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-security-policy') ?? '', /script-src 'self'(;|$)/);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const html = await index.text();
+    assert.doesNotMatch(html, /<script>|<script(?![^>]*\ssrc=)[^>]*>|\sstyle=|\son\w+=/, 'no inline script, style or handler');
+    const assets = [...html.matchAll(/(?:src|href)="(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(assets.map((a) => a.split('.').pop()).sort(), ['css', 'js']);
+    for (const asset of assets) {
+      const answer = await fetch(`${server.url}/admin/${asset}`);
+      assert.equal(answer.status, 200, asset);
+      assert.equal(answer.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    }
+    assert.equal((await fetch(`${server.url}/admin/assets/console-nothing.js`)).status, 404);
+    const bare = await fetch(`${server.url}/admin`, { redirect: 'manual' });
+    assert.equal(bare.status, 302);
+    assert.equal(new URL(bare.headers.get('location')!, `${server.url}/admin`).pathname, '/admin/');
+  });
+
   test('/admin/ sends the browser to the master realm\'s sign-in page, and back to the console signed in', async () => {
     await admin.goto(`${server.url}/admin/`);
     await admin.waitForURL((url) => url.pathname.endsWith('/protocol/openid-connect/auth'));

@@ -36,7 +36,7 @@ export function EventsPage({ realm }: { realm: string }) {
           {(list) => <div class="table-wrap" tabIndex={0}><table>
             <thead><tr><th scope="col">Time</th><th scope="col">Type</th><th scope="col">User</th><th scope="col">Client</th><th scope="col">Address</th><th scope="col">Details</th></tr></thead>
             <tbody>{list.map((e) => <tr key={e.id}><td class="nowrap">{when(e.time)}</td><td><Badge tone={tone(e.type)}>{e.type}</Badge></td>
-              <td class="truncate">{String(e.details.username ?? e.userId ?? '—')}</td><td>{e.clientId ?? '—'}</td><td>{e.ipAddress ?? '—'}</td>
+              <td class="user">{String(e.details.username ?? e.userId ?? '—')}</td><td class="nowrap">{e.clientId ?? '—'}</td><td class="nowrap">{e.ipAddress ?? '—'}</td>
               <td class="details"><code>{JSON.stringify(e.details)}</code></td></tr>)}</tbody>
           </table></div>}
         </Status>

@@ -19,13 +19,14 @@ const sectionList: { title: string; keys: string[] }[] = [
 const formKeys = new Set(sectionList.flatMap((s) => s.keys));
 
 const labelOf = (key: string) => {
-  const words = key.replace(/_/g, ' ').replace(/\bsso\b/g, 'SSO').replace(/\bid\b/g, 'ID').replace(/\bmfa\b/g, 'MFA').replace(/\bpkce\b/g, 'PKCE').replace(/\burl\b/g, 'URL');
+  const words = key.replace(/_seconds$/, '').replace(/_/g, ' ').replace(/\bsso\b/g, 'SSO').replace(/\bid\b/g, 'ID').replace(/\bmfa\b/g, 'MFA').replace(/\bpkce\b/g, 'PKCE').replace(/\burl\b/g, 'URL').replace(/\bip\b/g, 'IP').replace(/\bpar\b/g, 'PAR');
   const label = words.charAt(0).toUpperCase() + words.slice(1);
-  return /lifetime|max age|interval|window|duration|seconds|wait/.test(key) ? `${label} (seconds)` : label;
+  return /lifetime|max_age|interval|window|duration|seconds|wait/.test(key) ? `${label} (seconds)` : label;
 };
 
 /** One setting, by the type of its current value; objects become fieldsets of their members. */
 function SettingField({ name, value, onChange }: { name: string; value: unknown; onChange: (v: unknown) => void }) {
+  if (name === 'rate_limits' && value !== null && typeof value === 'object') return <RateLimits limits={value as Settings} onChange={onChange} />;
   if (typeof value === 'boolean') return <Check label={labelOf(name)} checked={value} onChange={onChange} />;
   if (typeof value === 'number') return <TextField label={labelOf(name)} type="number" value={String(value)} onInput={(v) => onChange(v === '' ? 0 : Number(v))} />;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -41,6 +42,23 @@ function SettingField({ name, value, onChange }: { name: string; value: unknown;
   }
   if (Array.isArray(value)) return <TextField label={`${labelOf(name)} (JSON)`} value={JSON.stringify(value)} onInput={(v) => { try { onChange(JSON.parse(v)); } catch { /* kept until it parses */ } }} />;
   return <TextField label={labelOf(name)} value={value == null ? '' : String(value)} onInput={(v) => onChange(v === '' && value === null ? null : v)} />;
+}
+
+/** Rate limits are many pairs of numbers: one row each. */
+function RateLimits({ limits, onChange }: { limits: Settings; onChange: (v: unknown) => void }) {
+  const rows = Object.entries(limits).filter((entry): entry is [string, Record<string, number>] => typeof entry[1] === 'object' && entry[1] !== null);
+  const columns = [...new Set(rows.flatMap(([, row]) => Object.keys(row)))];
+  return (
+    <div class="full">
+      <Check label="Enabled" checked={limits.enabled === true} onChange={(enabled) => onChange({ ...limits, enabled })} />
+      <div class="table-wrap" tabIndex={0}><table class="limits">
+        <thead><tr><th scope="col">Limit</th>{columns.map((c) => <th scope="col" key={c}>{labelOf(c)}</th>)}</tr></thead>
+        <tbody>{rows.map(([name, row]) => <tr key={name}><th scope="row">{labelOf(name)}</th>
+          {columns.map((c) => <td key={c}><input type="number" aria-label={`${labelOf(name)}: ${labelOf(c)}`} value={String(row[c] ?? '')}
+            onInput={(e) => onChange({ ...limits, [name]: { ...row, [c]: Number(e.currentTarget.value) } })} /></td>)}</tr>)}</tbody>
+      </table></div>
+    </div>
+  );
 }
 
 export function SettingsPage({ realm, reloadRealms }: { realm: string; reloadRealms: () => void }) {
