@@ -54,6 +54,11 @@ export function App({ administrator }: { administrator: Administrator }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const realms = useLoad(() => api<RealmSummary[]>('GET', '/realms?max=1000'), []);
   useEffect(() => { setMenuOpen(false); }, [route.realm, route.section, route.id]);
+  // A realm remembered from an earlier visit may be gone since. Checked when the list arrives, not on
+  // every route change: a realm just created is in the route before it is in the list being reloaded.
+  useEffect(() => {
+    if (realms.data && !realms.data.some((r) => r.name === route.realm)) go('master', route.section);
+  }, [realms.data]);
   const list = realms.data ?? [];
   const known = list.some((r) => r.name === route.realm) ? list : [...list, { name: route.realm }];
 

@@ -158,6 +158,18 @@ export function Status<T>({ loaded, empty, children }: { loaded: Loaded<T[]>; em
   return <>{children(loaded.data)}</>;
 }
 
+/** Previous and next over a list read one page (plus one, to know of a next) at a time; hidden when all fits. */
+export function Pager({ first, size, shown, more, onPage }: { first: number; size: number; shown: number; more: boolean; onPage: (first: number) => void }) {
+  if (first === 0 && !more) return null;
+  return (
+    <div class="pager">
+      <button type="button" class="secondary small" disabled={first === 0} onClick={() => onPage(Math.max(0, first - size))}>Previous</button>
+      <span class="muted">{shown ? `${first + 1}–${first + shown}` : ''}</span>
+      <button type="button" class="secondary small" disabled={!more} onClick={() => onPage(first + size)}>Next</button>
+    </div>
+  );
+}
+
 export function Badge({ tone, children }: { tone: 'green' | 'gray' | 'amber' | 'blue' | 'red'; children: ComponentChildren }) {
   return <span class={`badge ${tone}`}>{children}</span>;
 }

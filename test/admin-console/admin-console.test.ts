@@ -102,10 +102,12 @@ describe('the admin console', () => {
     await clientDialog.getByLabel('Client ID').fill('shop-web');
     await clientDialog.getByLabel('Name').fill('Shop web app');
     await clientDialog.getByLabel('Redirect URIs').fill(rp.redirectUri);
+    await admin.screenshot({ path: `${screenshots}/create-client-desktop.png` });
     await clientDialog.getByRole('button', { name: 'Create client' }).click();
     const created = admin.getByRole('dialog', { name: 'Client shop-web created' });
     secret = (await created.locator('[data-secret]').textContent()) ?? '';
     assert.ok(secret.length >= 32, 'the generated secret is shown');
+    await admin.screenshot({ path: `${screenshots}/client-secret-desktop.png` });
     await created.getByRole('button', { name: 'Close' }).first().click();
     await admin.getByRole('link', { name: 'shop-web' }).waitFor();
 
@@ -153,6 +155,7 @@ describe('the admin console', () => {
     const row = admin.getByRole('row').filter({ hasText: 'alice' });
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /shop-web/);
+    await admin.screenshot({ path: `${screenshots}/sessions-live-desktop.png`, fullPage: true });
     await row.getByRole('button', { name: 'End alice\'s session' }).click();
     const confirmation = admin.getByRole('alertdialog', { name: 'End alice\'s session?' });
     await confirmation.getByRole('button', { name: 'End session' }).click();

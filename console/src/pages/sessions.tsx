@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api, query, seg } from '../api.js';
 import { href } from '../router.js';
-import { act, Badge, Card, confirmAction, PageHead, Status, useLoad, when } from '../ui.js';
+import { act, Badge, Card, confirmAction, PageHead, Pager, Status, useLoad, when } from '../ui.js';
 
 export interface Session {
   id: string; user_id: string; username: string | null; started: number; last_access: number; auth_time: number;
@@ -31,17 +31,14 @@ export function SessionsPage({ realm }: { realm: string }) {
             <thead><tr><th scope="col">User</th><th scope="col">Started</th><th scope="col">Last access</th><th scope="col">Expires</th><th scope="col">Methods</th><th scope="col">Clients</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>{list.map((s) => <tr key={s.id}>
               <td><a href={href(realm, 'users', s.user_id)}>{s.username ?? s.user_id}</a></td>
-              <td>{when(s.started)}</td><td>{when(s.last_access)}</td><td>{when(s.expires_at)}</td>
+              <td class="nowrap">{when(s.started)}</td><td class="nowrap">{when(s.last_access)}</td><td class="nowrap">{when(s.expires_at)}</td>
               <td>{s.amr.map((m) => <Badge tone="gray" key={m}>{m}</Badge>)}</td>
-              <td>{s.clients.join(', ') || '—'}</td>
+              <td class="nowrap">{s.clients.join(', ') || '—'}</td>
               <td class="row-actions"><button type="button" class="secondary small" aria-label={`End ${s.username ?? s.user_id}'s session`} onClick={() => end(s)}>End session</button></td>
             </tr>)}</tbody>
           </table></div>}
         </Status>
-        <div class="pager">
-          <button type="button" class="secondary small" disabled={first === 0} onClick={() => setFirst(Math.max(0, first - pageSize))}>Previous</button>
-          <button type="button" class="secondary small" disabled={(sessions.data?.length ?? 0) <= pageSize} onClick={() => setFirst(first + pageSize)}>Next</button>
-        </div>
+        <Pager first={first} size={pageSize} shown={rows?.length ?? 0} more={(sessions.data?.length ?? 0) > pageSize} onPage={setFirst} />
       </Card>
     </>
   );

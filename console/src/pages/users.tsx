@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, query, seg } from '../api.js';
 import { go, href } from '../router.js';
-import { act, Badge, Card, Check, confirmAction, Dialog, PageHead, Status, TextField, useDebounced, useLoad, when } from '../ui.js';
+import { act, Badge, Card, Check, confirmAction, Dialog, PageHead, Pager, Status, TextField, useDebounced, useLoad, when } from '../ui.js';
 import type { Session } from './sessions.js';
 
 export interface User {
@@ -57,11 +57,7 @@ export function UsersPage({ realm }: { realm: string }) {
             </div>
           )}
         </Status>
-        <div class="pager">
-          <button type="button" class="secondary small" disabled={first === 0} onClick={() => setFirst(Math.max(0, first - pageSize))}>Previous</button>
-          <span class="muted">{rows?.length ? `${first + 1}–${first + rows.length}` : ''}</span>
-          <button type="button" class="secondary small" disabled={(users.data?.length ?? 0) <= pageSize} onClick={() => setFirst(first + pageSize)}>Next</button>
-        </div>
+        <Pager first={first} size={pageSize} shown={rows?.length ?? 0} more={(users.data?.length ?? 0) > pageSize} onPage={setFirst} />
       </Card>
       {creating && <CreateUser realm={realm} onClose={() => setCreating(false)} />}
     </>
