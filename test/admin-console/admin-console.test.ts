@@ -46,6 +46,7 @@ describe('the admin console', () => {
   async function open(label: string, heading = label): Promise<void> {
     await nav(label).click();
     await admin.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await admin.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
   }
 
   test('the console is one static page, a script and a stylesheet from Strix itself, under the same CSP (no inline script)', async () => {
@@ -156,7 +157,8 @@ describe('the admin console', () => {
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /shop-web/);
     await admin.screenshot({ path: `${screenshots}/sessions-live-desktop.png`, fullPage: true });
-    await row.getByRole('button', { name: 'End alice\'s session' }).click();
+    assert.deepEqual(await axeViolations(admin), [], 'axe-core on a session list');
+    await row.getByRole('button', { name: 'End session of alice' }).click();
     const confirmation = admin.getByRole('alertdialog', { name: 'End alice\'s session?' });
     await confirmation.getByRole('button', { name: 'End session' }).click();
     await admin.getByText('No one is signed in.').waitFor();
@@ -165,6 +167,65 @@ describe('the admin console', () => {
       assert.equal(error.error, 'invalid_grant');
       return true;
     });
+  });
+
+  test('roles with composites, a user\'s roles, a group tree, key rotation, the events filter and realm settings are managed from their pages', async () => {
+    await open('Roles');
+    for (const [name, composite] of [['viewer', undefined], ['editor', 'viewer']] as const) {
+      await admin.getByRole('button', { name: 'Create role' }).click();
+      const dialog = admin.getByRole('dialog', { name: 'Create role' });
+      await dialog.getByLabel('Role name').fill(name);
+      await dialog.getByLabel('Description').fill(`Can ${name === 'viewer' ? 'read' : 'change'} documents`);
+      if (composite) await dialog.getByLabel(composite).check();
+      await dialog.getByRole('button', { name: 'Create role' }).click();
+      await admin.getByRole('row').filter({ hasText: name }).first().waitFor();
+    }
+    await admin.reload();
+    assert.match((await admin.getByRole('row').filter({ hasText: 'editor' }).textContent()) ?? '', /viewer/, 'editor brings viewer');
+
+    await open('Users');
+    await admin.getByRole('link', { name: 'alice' }).click();
+    await admin.getByRole('navigation', { name: 'User' }).getByRole('link', { name: 'Roles' }).click();
+    await admin.getByLabel(/^editor/).check();
+    await admin.getByRole('button', { name: 'Save roles' }).click();
+    await admin.getByText('Saved the roles of alice.').waitFor();
+    await admin.reload();
+    assert.ok(await admin.getByLabel(/^editor/).isChecked(), 'the role was stored');
+
+    await open('Groups');
+    await admin.getByRole('button', { name: 'Create group' }).click();
+    await admin.getByRole('dialog', { name: 'Create group' }).getByLabel('Group name').fill('staff');
+    await admin.getByRole('dialog', { name: 'Create group' }).getByRole('button', { name: 'Create group' }).click();
+    await admin.getByRole('button', { name: 'Add subgroup to /staff' }).click();
+    const subgroup = admin.getByRole('dialog', { name: 'Add a subgroup to /staff' });
+    await subgroup.getByLabel('Group name').fill('support');
+    await subgroup.getByRole('button', { name: 'Create group' }).click();
+    await admin.getByRole('button', { name: 'Subgroups of staff' }).click();
+    await admin.getByRole('button', { name: 'Subgroups of support' }).waitFor();
+    await admin.screenshot({ path: `${screenshots}/groups-tree-desktop.png`, fullPage: true });
+
+    await open('Keys');
+    assert.equal(await admin.getByText('retired', { exact: true }).count(), 0);
+    await admin.getByRole('button', { name: 'Rotate keys' }).click();
+    await admin.getByRole('alertdialog', { name: 'Rotate the signing keys of realm shop?' }).getByRole('button', { name: 'Rotate keys' }).click();
+    await admin.getByText('retired', { exact: true }).first().waitFor();
+
+    await open('Events');
+    await admin.locator('tbody tr').filter({ hasText: 'admin_user_created' }).waitFor();
+    await admin.getByLabel('Type').fill('admin_keys_rotated');
+    await admin.locator('tbody tr').filter({ hasText: 'admin_user_created' }).waitFor({ state: 'detached' });
+    assert.deepEqual(await admin.locator('tbody tr td:nth-child(2)').allTextContents(), ['admin_keys_rotated']);
+
+    await open('Settings');
+    await admin.getByLabel('Access token lifetime (seconds)').fill('120');
+    await admin.getByLabel('Webhook URL').fill(`${rp.base}/hook`);
+    await admin.getByLabel('Event types').fill('login_success');
+    await admin.getByRole('button', { name: 'Add webhook' }).click();
+    await admin.getByRole('button', { name: 'Save settings' }).first().click();
+    await admin.getByText('Saved the settings of realm shop.').waitFor();
+    await admin.reload();
+    assert.equal(await admin.getByLabel('Access token lifetime (seconds)').inputValue(), '120');
+    await admin.getByText(`${rp.base}/hook`).waitFor();
   });
 
   test('every page passes axe-core without serious or critical violations, and is screenshotted at desktop and phone width', async () => {

@@ -18,7 +18,7 @@ export function GroupsPage({ realm }: { realm: string }) {
       </PageHead>
       <Card>
         <Status loaded={top} empty="No groups yet.">
-          {(list) => <ul class="tree" role="tree" aria-label="Groups">{list.map((g) => <GroupNode key={`${g.id}-${version}`} base={base} group={g} onAdd={(parent) => setAdding({ parent })} onChange={changed} />)}</ul>}
+          {(list) => <ul class="tree" aria-label="Groups">{list.map((g) => <GroupNode key={`${g.id}-${version}`} base={base} group={g} onAdd={(parent) => setAdding({ parent })} onChange={changed} />)}</ul>}
         </Status>
       </Card>
       {adding && <CreateGroup base={base} parent={adding.parent} onClose={() => { setAdding(undefined); changed(); }} />}
@@ -34,18 +34,18 @@ function GroupNode({ base, group, onAdd, onChange }: { base: string; group: Grou
     if (await act(() => api('DELETE', `${base}/${seg(group.id)}`), `Deleted group ${group.path}.`)) onChange();
   }
   return (
-    <li role="treeitem" aria-expanded={open}>
+    <li>
       <div class="tree-row">
-        <button type="button" class="icon" aria-label={`${open ? 'Collapse' : 'Expand'} ${group.name}`} onClick={() => setOpen(!open)}>{open ? '▾' : '▸'}</button>
+        <button type="button" class="icon" aria-expanded={open} aria-label={`Subgroups of ${group.name}`} onClick={() => setOpen(!open)}>{open ? '▾' : '▸'}</button>
         <span class="tree-name">{group.name}</span>
         {group.roles.map((r) => <Badge tone="blue" key={r}>{r}</Badge>)}
         <span class="row-actions">
-          <button type="button" class="secondary small" aria-label={`Add a subgroup to ${group.path}`} onClick={() => onAdd(group)}>Add subgroup</button>
+          <button type="button" class="secondary small" aria-label={`Add subgroup to ${group.path}`} onClick={() => onAdd(group)}>Add subgroup</button>
           <button type="button" class="secondary small" aria-label={`Delete group ${group.path}`} onClick={remove}>Delete</button>
         </span>
       </div>
       {open && children.data && children.data.length > 0 && (
-        <ul role="group">{children.data.map((c) => <GroupNode key={c.id} base={base} group={c} onAdd={onAdd} onChange={onChange} />)}</ul>
+        <ul>{children.data.map((c) => <GroupNode key={c.id} base={base} group={c} onAdd={onAdd} onChange={onChange} />)}</ul>
       )}
     </li>
   );

@@ -34,7 +34,7 @@ export function SessionsPage({ realm }: { realm: string }) {
               <td class="nowrap">{when(s.started)}</td><td class="nowrap">{when(s.last_access)}</td><td class="nowrap">{when(s.expires_at)}</td>
               <td>{s.amr.map((m) => <Badge tone="gray" key={m}>{m}</Badge>)}</td>
               <td class="nowrap">{s.clients.join(', ') || '—'}</td>
-              <td class="row-actions"><button type="button" class="secondary small" aria-label={`End ${s.username ?? s.user_id}'s session`} onClick={() => end(s)}>End session</button></td>
+              <td class="row-actions"><button type="button" class="secondary small" aria-label={`End session of ${s.username ?? s.user_id}`} onClick={() => end(s)}>End session</button></td>
             </tr>)}</tbody>
           </table></div>}
         </Status>

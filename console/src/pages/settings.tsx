@@ -3,7 +3,7 @@
 // with one PUT of the whole realm, as GET answered it with the edits applied.
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api.js';
-import { act, Card, Check, PageHead, TextArea, TextField, useLoad } from '../ui.js';
+import { act, Badge, Card, Check, confirmAction, PageHead, TextArea, TextField, useLoad } from '../ui.js';
 
 type Settings = Record<string, unknown>;
 
@@ -16,7 +16,8 @@ const sectionList: { title: string; keys: string[] }[] = [
   { title: 'MFA', keys: ['mfa'] },
   { title: 'Registration and e-mail', keys: ['user_registration', 'email_as_username', 'terms_url', 'password_reset_lifetime', 'email_verification_lifetime'] },
 ];
-const formKeys = new Set(sectionList.flatMap((s) => s.keys));
+/** Edited by sections of their own below the form. */
+const formKeys = new Set([...sectionList.flatMap((s) => s.keys), 'event_webhooks']);
 
 const labelOf = (key: string) => {
   const words = key.replace(/_seconds$/, '').replace(/_/g, ' ').replace(/\bsso\b/g, 'SSO').replace(/\bid\b/g, 'ID').replace(/\bmfa\b/g, 'MFA').replace(/\bpkce\b/g, 'PKCE').replace(/\burl\b/g, 'URL').replace(/\bip\b/g, 'IP').replace(/\bpar\b/g, 'PAR');
@@ -61,6 +62,46 @@ function RateLimits({ limits, onChange }: { limits: Settings; onChange: (v: unkn
   );
 }
 
+interface Webhook { url: string; secret?: string; types?: string[] }
+
+const newSecret = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24)))).replace(/\+/g, '-').replace(/\//g, '_');
+
+/** The realm's event webhooks: a secret is sent once, when a webhook is added (the API never shows it again). */
+function Webhooks({ webhooks, onChange }: { webhooks: Webhook[]; onChange: (w: Webhook[]) => void }) {
+  const [url, setUrl] = useState('');
+  const [types, setTypes] = useState('');
+  const [secret, setSecret] = useState(newSecret);
+  async function remove(hook: Webhook) {
+    if (await confirmAction(`Remove the webhook to ${hook.url}?`, 'Remove webhook')) onChange(webhooks.filter((w) => w !== hook));
+  }
+  function add() {
+    if (!url.trim()) return;
+    const list = types.split(/[\s,]+/).filter(Boolean);
+    onChange([...webhooks, { url: url.trim(), secret, ...(list.length ? { types: list } : {}) }]);
+    setUrl('');
+    setTypes('');
+    setSecret(newSecret());
+  }
+  return (
+    <Card title="Webhooks">
+      <p class="hint">Events are POSTed to these URLs, signed with HMAC-SHA256 under each webhook's secret, and retried. Changes are saved with the settings.</p>
+      {webhooks.length === 0 ? <p class="muted">No webhooks.</p> : (
+        <ul class="plain-list">{webhooks.map((w) => <li key={w.url}><span><code>{w.url}</code> <span class="muted">{w.types?.join(', ') ?? 'all events'}</span>{w.secret && <Badge tone="amber">new, not saved</Badge>}</span>
+          <button type="button" class="secondary small" aria-label={`Remove the webhook to ${w.url}`} onClick={() => remove(w)}>Remove</button></li>)}</ul>
+      )}
+      <fieldset class="nested">
+        <legend>Add a webhook</legend>
+        <div class="grid">
+          <TextField label="Webhook URL" type="url" placeholder="https://hooks.example.com/strix" value={url} onInput={setUrl} />
+          <TextField label="Event types" hint="Comma-separated; empty for all." value={types} onInput={setTypes} />
+        </div>
+        <TextField label="Signing secret" hint="Generated; copy it to the receiver now — it is not shown again once saved." value={secret} onInput={setSecret} />
+        <div class="actions start"><button type="button" class="secondary" onClick={add}>Add webhook</button></div>
+      </fieldset>
+    </Card>
+  );
+}
+
 export function SettingsPage({ realm, reloadRealms }: { realm: string; reloadRealms: () => void }) {
   const path = `/realms/${seg(realm)}`;
   const loaded = useLoad(() => api<Settings>('GET', path), [path]);
@@ -101,6 +142,7 @@ function SettingsForm({ path, realm, initial, saved }: { path: string; realm: st
           </Card>
         );
       })}
+      <Webhooks webhooks={(settings.event_webhooks ?? []) as Webhook[]} onChange={(event_webhooks) => setSettings({ ...settings, event_webhooks })} />
       <Card title="Advanced (JSON)">
         <TextArea label="Other settings" hint="Scopes, claim mappers, identity providers, webhooks, IP rules… in the realm file's shape." value={raw} onInput={setRaw} rows={14} mono />
         {rawError && <p class="error-text" role="alert">{rawError}</p>}
