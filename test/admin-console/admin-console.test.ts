@@ -241,6 +241,11 @@ describe('the admin console', () => {
     await admin.getByRole('heading', { level: 1, name: 'alice' }).waitFor();
     problems.push(...(await axeViolations(admin)).map((v) => `User: ${v.id} (${v.impact}) ${v.help}`));
     await admin.screenshot({ path: `${screenshots}/user-desktop.png`, fullPage: true });
+    await open('Clients');
+    await admin.getByRole('link', { name: 'shop-web' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Shop web app' }).waitFor();
+    problems.push(...(await axeViolations(admin)).map((v) => `Client: ${v.id} (${v.impact}) ${v.help}`));
+    await admin.screenshot({ path: `${screenshots}/client-desktop.png`, fullPage: true });
 
     await admin.setViewportSize({ width: 390, height: 844 });
     await admin.getByRole('button', { name: 'Menu' }).click();
@@ -252,6 +257,33 @@ describe('the admin console', () => {
     }
     await admin.setViewportSize({ width: 1280, height: 800 });
     assert.deepEqual(problems, []);
+  });
+
+  test('rotating a client\'s secret shows the new one once, and the old one stops working', async () => {
+    const tokenEndpoint = `${server.url}/realms/shop/protocol/openid-connect/token`;
+    const attempt = (clientSecret: string) => fetch(tokenEndpoint, {
+      method: 'POST', headers: { authorization: `Basic ${Buffer.from(`shop-web:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: rp.redirectUri }),
+    }).then(async (r) => (await r.json() as { error: string }).error);
+    assert.equal(await attempt(secret), 'invalid_grant', 'the first secret authenticates the client');
+
+    await open('Clients');
+    await admin.getByRole('link', { name: 'shop-web' }).click();
+    await admin.getByRole('button', { name: 'Rotate secret' }).click();
+    await admin.getByRole('alertdialog', { name: 'Rotate the secret of client shop-web?' }).getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = (await admin.locator('[data-secret]').textContent()) ?? '';
+    assert.ok(rotated.length >= 32 && rotated !== secret);
+    assert.equal(await attempt(secret), 'invalid_client');
+    assert.equal(await attempt(rotated), 'invalid_grant');
+  });
+
+  test('an access token that has expired is renewed with the refresh token, without asking for the password again', async () => {
+    server.clock.advance(600);
+    const refreshed = admin.waitForRequest((request) => request.url().endsWith('/realms/master/protocol/openid-connect/token') && /grant_type=refresh_token/.test(request.postData() ?? ''));
+    await open('Clients');
+    await refreshed;
+    await admin.getByRole('link', { name: 'shop-web' }).waitFor();
+    assert.equal(new URL(admin.url()).pathname, '/admin/');
   });
 
   test('signing out ends the master session: /admin/ asks for the password again', async () => {
