@@ -275,6 +275,27 @@ describe('the admin console', () => {
     assert.ok(rotated.length >= 32 && rotated !== secret);
     assert.equal(await attempt(secret), 'invalid_client');
     assert.equal(await attempt(rotated), 'invalid_grant');
+
+    await admin.getByLabel('Post-logout redirect URIs').fill(rp.postLogoutRedirectUri);
+    await admin.getByLabel('Ask users for consent').check();
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.getByText('Saved client shop-web.').waitFor();
+    await admin.reload();
+    assert.equal(await admin.getByLabel('Post-logout redirect URIs').inputValue(), rp.postLogoutRedirectUri);
+    assert.ok(await admin.getByLabel('Ask users for consent').isChecked());
+  });
+
+  test('a user is disabled and enabled again from their page, the disabling confirmed by name', async () => {
+    await open('Users');
+    await admin.getByRole('link', { name: 'alice' }).click();
+    await admin.getByRole('button', { name: 'Disable' }).click();
+    await admin.getByRole('alertdialog', { name: 'Disable user alice?' }).getByRole('button', { name: 'Disable user' }).click();
+    await admin.getByText('Disabled alice.').waitFor();
+    await admin.reload();
+    await admin.getByText('Disabled', { exact: true }).waitFor();
+    await admin.getByRole('button', { name: 'Enable' }).click();
+    await admin.getByText('Enabled alice.').waitFor();
+    assert.equal((await server.services.store.users.findByUsername('shop', 'alice'))?.enabled, true);
   });
 
   test('an access token that has expired is renewed with the refresh token, without asking for the password again', async () => {
