@@ -126,6 +126,30 @@ describe('the admin console', () => {
     await admin.getByText('update password').waitFor();
   });
 
+  test('the single-page app, machine client and device templates make clients the API accepts, with a secret only for the machine client', async () => {
+    const cases = [
+      { template: 'Single-page app', id: 'shop-spa', redirect: 'http://127.0.0.1:5173/callback', type: 'Public', secret: false },
+      { template: 'Machine client', id: 'shop-reports', type: 'Machine', secret: true },
+      { template: 'Device', id: 'shop-tv', type: 'Device', secret: false },
+    ];
+    await open('Clients');
+    for (const c of cases) {
+      await admin.getByRole('button', { name: 'Create client' }).click();
+      const dialog = admin.getByRole('dialog', { name: 'Create client' });
+      await dialog.getByLabel(c.template).check();
+      await dialog.getByLabel('Client ID').fill(c.id);
+      if (c.redirect) await dialog.getByLabel('Redirect URIs').fill(c.redirect);
+      await dialog.getByRole('button', { name: 'Create client' }).click();
+      const created = admin.getByRole('dialog', { name: `Client ${c.id} created` });
+      await created.waitFor();
+      assert.equal(await created.locator('[data-secret]').count(), c.secret ? 1 : 0, c.id);
+      await created.getByRole('button', { name: 'Close' }).first().click();
+      assert.match((await admin.getByRole('row').filter({ hasText: c.id }).textContent()) ?? '', new RegExp(c.type), c.id);
+    }
+    const spa = await server.services.store.clients.get('shop', 'shop-spa');
+    assert.deepEqual(spa?.metadata.allowed_origins, ['http://127.0.0.1:5173'], 'the SPA may call the token endpoint from its origin');
+  });
+
   test('users are found as the administrator types', async () => {
     await open('Users');
     await admin.getByLabel('Search users').fill('lid');
