@@ -52,12 +52,12 @@ export function ClientsPage({ realm }: { realm: string }) {
       <Card>
         <Status loaded={clients} empty="No clients yet.">
           {(list) => <div class="table-wrap" tabIndex={0}><table>
-            <thead><tr><th scope="col">Client ID</th><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Redirect URIs</th><th scope="col">Status</th></tr></thead>
+            <thead><tr><th scope="col">Client ID</th><th scope="col" class="hide-phone">Name</th><th scope="col">Type</th><th scope="col" class="hide-phone">Redirect URIs</th><th scope="col">Status</th></tr></thead>
             <tbody>{list.map((c) => <tr key={c.client_id}>
               <td><a href={href(realm, 'clients', c.client_id)}>{c.client_id}</a></td>
-              <td>{c.client_name ?? '—'}</td>
+              <td class="hide-phone">{c.client_name ?? '—'}</td>
               <td><Badge tone="blue">{kindOf(c)}</Badge></td>
-              <td class="truncate">{c.redirect_uris?.join(', ') || '—'}</td>
+              <td class="truncate hide-phone">{c.redirect_uris?.join(', ') || '—'}</td>
               <td>{c.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="gray">Disabled</Badge>}</td>
             </tr>)}</tbody>
           </table></div>}

@@ -41,12 +41,12 @@ export function UsersPage({ realm }: { realm: string }) {
           {(list) => (
             <div class="table-wrap" tabIndex={0}>
               <table>
-                <thead><tr><th scope="col">Username</th><th scope="col">E-mail</th><th scope="col">Name</th><th scope="col">Status</th></tr></thead>
+                <thead><tr><th scope="col">Username</th><th scope="col" class="hide-phone">E-mail</th><th scope="col">Name</th><th scope="col">Status</th></tr></thead>
                 <tbody>
                   {list.map((u) => (
                     <tr key={u.id}>
                       <td><a href={href(realm, 'users', u.id)}>{u.username}</a></td>
-                      <td>{u.email ?? '—'}</td>
+                      <td class="hide-phone">{u.email ?? '—'}</td>
                       <td>{displayName(u)}</td>
                       <td>{u.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="gray">Disabled</Badge>}
                         {u.required_actions.includes('update_password') && <> <Badge tone="amber">Temporary password</Badge></>}</td>
