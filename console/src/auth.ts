@@ -111,7 +111,9 @@ async function completeSignIn(params: URLSearchParams): Promise<void> {
 /** Signed in at the end (or on the way to the sign-in page, which never resolves). */
 export async function signIn(): Promise<Administrator> {
   const params = new URLSearchParams(location.search);
-  if (params.has('state')) {
+  // An authorization response this tab is not waiting for (a reloaded or forged callback) is dropped, never redeemed.
+  if (params.has('state') && !sessionStorage.getItem(pendingKey)) history.replaceState(null, '', redirectUri + location.hash);
+  if (params.has('state') && sessionStorage.getItem(pendingKey)) {
     await completeSignIn(params);
   } else {
     tokens = JSON.parse(sessionStorage.getItem(tokensKey) ?? 'null') as Tokens | null ?? undefined;

@@ -331,6 +331,15 @@ describe('the admin console', () => {
     assert.equal(new URL(admin.url()).pathname, '/admin/');
   });
 
+  test('an authorization response the tab did not ask for is dropped, not redeemed', async () => {
+    const redeemed: string[] = [];
+    admin.on('request', (request) => { if (/grant_type=authorization_code/.test(request.postData() ?? '')) redeemed.push(request.url()); });
+    await admin.goto(`${server.url}/admin/?code=forged-code&state=forged-state#/shop/keys`);
+    await admin.getByRole('heading', { level: 1, name: 'Keys' }).waitFor();
+    assert.equal(new URL(admin.url()).search, '');
+    assert.deepEqual(redeemed, []);
+  });
+
   test('signing out ends the master session: /admin/ asks for the password again', async () => {
     await admin.getByRole('button', { name: 'Sign out' }).click();
     const signOut = admin.getByRole('button', { name: 'Sign out' });

@@ -42,7 +42,7 @@ function SettingField({ name, value, onChange }: { name: string; value: unknown;
     );
   }
   if (Array.isArray(value)) return <TextField label={`${labelOf(name)} (JSON)`} value={JSON.stringify(value)} onInput={(v) => { try { onChange(JSON.parse(v)); } catch { /* kept until it parses */ } }} />;
-  return <TextField label={labelOf(name)} value={value == null ? '' : String(value)} onInput={(v) => onChange(v === '' && value === null ? null : v)} />;
+  return <TextField label={labelOf(name)} value={value == null ? '' : String(value)} onInput={onChange} />;
 }
 
 /** Rate limits are many pairs of numbers: one row each. */
@@ -124,7 +124,9 @@ function SettingsForm({ path, realm, initial, saved }: { path: string; realm: st
       setRawError('Advanced settings: this is not valid JSON.');
       return;
     }
-    const body = { ...settings, ...advanced, name: realm };
+    // A setting that was unset (null, e.g. terms_url) and is left empty stays unset.
+    const cleared = Object.fromEntries(Object.keys(settings).filter((key) => initial[key] === null && settings[key] === '').map((key) => [key, null]));
+    const body = { ...settings, ...cleared, ...advanced, name: realm };
     if (await act(() => api('PUT', path, body), `Saved the settings of realm ${realm}.`)) saved();
   }
   return (
