@@ -34,13 +34,18 @@ export function useDebounced<T>(value: T, ms: number): T {
 
 // Notices: one line at the top of the page, read out by screen readers.
 type Notice = { kind: 'ok' | 'error'; text: string };
-let showNotice: (notice: Notice | undefined) => void = () => {};
+const noticeHosts = new Set<(notice: Notice | undefined) => void>();
+const showNotice = (notice: Notice) => noticeHosts.forEach((show) => show(notice));
 export const notify = (text: string) => showNotice({ kind: 'ok', text });
 export const notifyError = (error: unknown) => showNotice({ kind: 'error', text: errorText(error) });
 
+/** The page has one; an open dialog has its own, since the page's is behind the modal backdrop. */
 export function NoticeHost() {
   const [notice, setNotice] = useState<Notice>();
-  useEffect(() => { showNotice = setNotice; }, []);
+  useEffect(() => {
+    noticeHosts.add(setNotice);
+    return () => { noticeHosts.delete(setNotice); };
+  }, []);
   useEffect(() => {
     if (notice?.kind !== 'ok') return;
     const timer = setTimeout(() => setNotice(undefined), 5000);
@@ -93,6 +98,7 @@ export function Dialog({ title, children, onClose, role, wide }: { title: string
         <h2 id={titleId}>{title}</h2>
         <button type="button" class="icon" aria-label="Close" onClick={onClose}>×</button>
       </div>
+      <NoticeHost />
       {children}
     </dialog>
   );

@@ -94,6 +94,13 @@ describe('the admin console', () => {
     await realmDialog.getByLabel('Display name').fill('Shop');
     await realmDialog.getByRole('button', { name: 'Create realm' }).click();
     await admin.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await open('Realms');
+    await admin.getByRole('button', { name: 'Create realm' }).click();
+    await realmDialog.getByLabel('Realm name').fill('shop');
+    await realmDialog.getByRole('button', { name: 'Create realm' }).click();
+    // The API's refusal (409, naming the realm) is shown in the dialog, not behind it.
+    await realmDialog.getByRole('alert').filter({ hasText: /shop/ }).waitFor();
+    await realmDialog.getByRole('button', { name: 'Cancel' }).click();
     assert.equal(await admin.getByLabel('Realm', { exact: true }).inputValue(), 'shop');
 
     await open('Clients');
