@@ -43,9 +43,10 @@ describe('the admin console', () => {
   });
 
   const nav = (label: string) => admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true });
-  async function open(label: string, heading = label): Promise<void> {
+  /** Follows a navigation item and waits for its page to have loaded what it shows. */
+  async function open(label: string): Promise<void> {
     await nav(label).click();
-    await admin.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await admin.getByRole('heading', { level: 1, name: label }).waitFor();
     await admin.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
   }
 
