@@ -3,7 +3,7 @@
 // with one PUT of the whole realm, as GET answered it with the edits applied.
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api.js';
-import { act, Badge, Card, Check, confirmAction, PageHead, TextArea, TextField, useLoad } from '../ui.js';
+import { act, Badge, Card, Check, confirmAction, Field, PageHead, TextArea, TextField, useLoad } from '../ui.js';
 
 type Settings = Record<string, unknown>;
 
@@ -25,9 +25,23 @@ const labelOf = (key: string) => {
   return /lifetime|max_age|interval|window|duration|seconds|wait/.test(key) ? `${label} (seconds)` : label;
 };
 
+/** Settings that take one of a few words (src/store/realms.ts); `mfa` may also be {"required_for_roles": […]}. */
+const choices: Record<string, string[]> = {
+  mfa: ['optional', 'required'], email_sign_in: ['off', 'code', 'code_and_link'], token_claims: ['strix', 'keycloak'],
+  access_token_signing_alg: ['RS256', 'ES256', 'EdDSA'], id_token_signing_alg: ['RS256', 'ES256', 'EdDSA'],
+};
+
 /** One setting, by the type of its current value; objects become fieldsets of their members. */
 function SettingField({ name, value, onChange }: { name: string; value: unknown; onChange: (v: unknown) => void }) {
   if (name === 'rate_limits' && value !== null && typeof value === 'object') return <RateLimits limits={value as Settings} onChange={onChange} />;
+  const options = choices[name];
+  if (options && typeof value === 'string') {
+    return <Field label={labelOf(name)}>{(id) => (
+      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {[...new Set([...options, value])].map((o) => <option key={o} value={o}>{o.replace(/_/g, ' ')}</option>)}
+      </select>
+    )}</Field>;
+  }
   if (typeof value === 'boolean') return <Check label={labelOf(name)} checked={value} onChange={onChange} />;
   if (typeof value === 'number') return <TextField label={labelOf(name)} type="number" value={String(value)} onInput={(v) => onChange(v === '' ? 0 : Number(v))} />;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
