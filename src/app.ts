@@ -29,6 +29,7 @@ import { registerRoutes } from './oauth/register.js';
 import { revokeRoutes } from './oauth/revoke.js';
 import { sessionManagementRoutes } from './oauth/session-management.js';
 import { adminApiRoutes } from './admin/api.js';
+import { adminConsoleRoutes } from './admin/console.js';
 import { createAuditLog } from './security/audit.js';
 import { realmIpRules } from './security/ip-rules.js';
 import { startWebhookDelivery } from './security/webhooks.js';
@@ -187,6 +188,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   deviceVerificationRoutes(app, s);
   parRoutes(app, s);
   await adminApiRoutes(app, s);
+  adminConsoleRoutes(app);
   const webhooks = startWebhookDelivery(s);
   const mail = startMailDelivery(s);
   // Queued events are written, and the webhook and mail loops stopped, before the store is closed.

@@ -8,6 +8,10 @@ const realm = '/admin/realms/:realm';
 const realmBodyLimit = 1024 * 1024;
 
 export const adminEndpoints = endpointTable({
+  // The admin console (admin/console.ts): a static single-page app, an OIDC client of the master realm.
+  admin_console: { path: '/admin/', methods: ['GET'], errors: 'page' },
+  admin_console_bare: { path: '/admin', methods: ['GET'], errors: 'page' },
+  admin_console_asset: { path: '/admin/assets/:file', methods: ['GET'], errors: 'page' },
   admin_openapi: { path: '/admin/openapi.json', methods: ['GET'], errors: 'json' },
   admin_realms: { path: '/admin/realms', methods: ['GET', 'POST'], errors: 'json', bodyLimit: realmBodyLimit },
   admin_realm: { path: realm, methods: ['GET', 'PUT', 'DELETE'], errors: 'json', bodyLimit: realmBodyLimit },
