@@ -2,7 +2,9 @@
 // e.g. the Strix child of `BENCH_CPU_PROF=/tmp/prof npm run bench`:
 //   node dist/bench/profile-top.js /tmp/prof/CPU.*.cpuprofile [count] [--inclusive]
 // With --inclusive, a function's time includes everything it called (each function counted once
-// per sample, however deep the recursion), which shows which Strix step costs what.
+// per sample, however deep the recursion), which shows which Strix step costs what. With
+// --last=SECONDS, only the samples of the profile's last SECONDS count (the timed load of a
+// single-scenario run ends the profile; start-up and preparation come before it).
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
@@ -10,9 +12,11 @@ interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[
 
 const args = process.argv.slice(2);
 const inclusive = args.includes('--inclusive');
-const [file, countArg] = args.filter((a) => a !== '--inclusive');
+const lastArg = args.find((a) => a.startsWith('--last='));
+const lastUs = lastArg ? Number(lastArg.slice('--last='.length)) * 1e6 : Infinity;
+const [file, countArg] = args.filter((a) => a !== '--inclusive' && a !== lastArg);
 if (!file) {
-  console.error('usage: node dist/bench/profile-top.js FILE.cpuprofile [count] [--inclusive]');
+  console.error('usage: node dist/bench/profile-top.js FILE.cpuprofile [count] [--inclusive] [--last=SECONDS]');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -26,8 +30,12 @@ const nameOf = (node: ProfileNode): string => {
 };
 const time = new Map<string, number>();
 let total = 0;
+const span = profile.timeDeltas.reduce((sum, dt) => sum + dt, 0);
+let at = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
+  at += dt;
+  if (at < span - lastUs) return;
   total += dt;
   const keys = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = inclusive ? parentOf.get(at) : undefined) keys.add(nameOf(byId.get(at)!));

@@ -11,8 +11,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { authorizePath, browse, codeFlow, cookieHeader, pkcePair, type CookieJar } from './browser.js';
-import { opaqueClient, readyPrefix, webClient, type Ready } from './common.js';
+import { readyPrefix, type Ready } from './common.js';
+import { prepareServer } from './prepare.js';
 import { rssMiB, runFlow, whileSamplingRss, type Measurement } from './load.js';
 import { ceilingScenarios, scenarios, type Endpoints, type Prepared, type Scenario } from './scenarios.js';
 
@@ -66,47 +66,6 @@ async function stopChild(child: Child): Promise<number> {
   return peak;
 }
 
-/** Runs `count` tasks, `width` at a time. */
-async function inParallel<T>(count: number, width: number, task: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  let started = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (started < count) {
-      started++;
-      out.push(await task());
-    }
-  }));
-  return out;
-}
-
-async function prepare(child: Child): Promise<Prepared> {
-  let prepared: Prepared;
-  const discovery = `${child.ready.issuer}/.well-known/openid-configuration`;
-  const doc = await (await fetch(discovery)).json() as Record<string, string>;
-  const endpoints: Endpoints = {
-    discovery, authorization: doc.authorization_endpoint!, token: doc.token_endpoint!,
-    introspection: doc.introspection_endpoint!, userinfo: doc.userinfo_endpoint!, jwks: doc.jwks_uri!,
-  };
-  for (const [name, url] of Object.entries(endpoints)) if (!url) throw new Error(`${child.name}: discovery has no ${name} endpoint`);
-  // How many requests a fresh browser needs from the authorization request to the code.
-  const { requests: signInRequests } = await browse(child.base, new Map(), new URL(authorizePath(endpoints.authorization, webClient.id, pkcePair().challenge), child.base).href);
-  // One browser signs in once; everything else happens in its SSO session.
-  const jar: CookieJar = new Map();
-  await codeFlow(child.base, jar, endpoints, webClient);
-  const { access_token: accessToken } = await codeFlow(child.base, jar, endpoints, opaqueClient);
-  const pool = 2 * connections + 100;
-  const refreshTokens = (await inParallel(pool, 8, () => codeFlow(child.base, jar, endpoints, webClient))).map((t) => {
-    if (!t.refresh_token) throw new Error(`${child.name}: the code flow returned no refresh token`);
-    return t.refresh_token;
-  });
-  prepared = {
-    base: child.base, endpoints, ssoCookie: cookieHeader(jar), accessToken, refreshTokens, signInRequests,
-    // Access tokens live 5 minutes: each scenario gets a fresh one.
-    renew: async () => { prepared.accessToken = (await codeFlow(child.base, jar, endpoints, opaqueClient)).access_token; },
-  };
-  return prepared;
-}
-
 async function measureOne(child: Child, scenario: Scenario, prepared: Prepared): Promise<Result> {
   await prepared.renew?.();
   const flow = scenario.build(prepared);
@@ -138,7 +97,7 @@ try {
     measured[name] = {};
     prepared.set(name, name === 'ceiling'
       ? { base: child.base, endpoints: {} as Endpoints, ssoCookie: '', accessToken: '', refreshTokens: [], signInRequests: 0 }
-      : await prepare(child));
+      : await prepareServer(child.name, child.base, child.ready.issuer, connections));
     if (name !== 'ceiling') notes.push(`${name}: a fresh sign-in takes ${prepared.get(name)!.signInRequests} HTTP requests from the authorization request to the code`);
   }
   const plan: { child: Child; scenario: Scenario }[] = [];

@@ -29,6 +29,7 @@ import { registerRoutes } from './oauth/register.js';
 import { revokeRoutes } from './oauth/revoke.js';
 import { sessionManagementRoutes } from './oauth/session-management.js';
 import { adminApiRoutes } from './admin/api.js';
+import { adminConsoleRoutes } from './admin/console.js';
 import { createAuditLog } from './security/audit.js';
 import { realmIpRules } from './security/ip-rules.js';
 import { startWebhookDelivery } from './security/webhooks.js';
@@ -56,6 +57,7 @@ import { accountProfileRoutes } from './ui/account-profile.js';
 import { accountSessionRoutes } from './ui/account-sessions.js';
 import { brokerRoutes, linkedAccountRoutes } from './ui/broker.js';
 import { brokerLogoutRoutes } from './oauth/broker-logout.js';
+import { brokerTokenRoutes } from './oauth/broker-token.js';
 import { requiredActionRoutes } from './ui/required-actions.js';
 import { mfaActionRoutes } from './ui/mfa-actions.js';
 import { passkeyActionRoutes } from './ui/passkey-actions.js';
@@ -63,7 +65,8 @@ import { registerPageRenderer } from './ui/page-renderer.js';
 import { sessionPolicy } from './ui/account-page.js';
 import { errorPage } from './ui/pages.js';
 import { uiEndpoints } from './ui/endpoints.js';
-import { formPostScript, sendPage, stylesheetHref, type RenderDeps } from './ui/render.js';
+import { formPostScript, pageRealm, sendPage, type RenderDeps } from './ui/render.js';
+import { brandingRoutes } from './ui/branding.js';
 import { stylesheet } from './ui/styles.js';
 
 /** `destination` (stdout by default) lets tests read what would be logged. */
@@ -157,6 +160,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   await s.store.changes.listen();
 
   realmResolver(app, s);
+  brandingRoutes(app);
   realmIpRules(app);
   await rateLimits(app, s);
   // After the realm and the rate limits, before the handler: endpoints with `session: 'required'`.
@@ -177,6 +181,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   brokerRoutes(app, s);
   linkedAccountRoutes(app, s);
   brokerLogoutRoutes(app, s);
+  brokerTokenRoutes(app, s);
   requiredActionRoutes(app, s);
   mfaActionRoutes(app, s);
   passkeyActionRoutes(app, s);
@@ -191,6 +196,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   deviceVerificationRoutes(app, s);
   parRoutes(app, s);
   await adminApiRoutes(app, s);
+  adminConsoleRoutes(app);
   const webhooks = startWebhookDelivery(s);
   const mail = startMailDelivery(s);
   // Queued events are written, and the webhook and mail loops stopped, before the store is closed.
@@ -214,7 +220,7 @@ function renderError(s: RenderDeps, error: FastifyError | Error, request: Fastif
   if (error instanceof TooManyRequests && !wantsJson(request)) {
     reply.header('retry-after', String(error.retryAfter));
     const title = error.status === 503 ? 'Temporarily unavailable' : 'Too many requests';
-    return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title, message: `Too many requests. Try again in ${error.retryAfter} seconds.` }), error.status);
+    return sendPage(reply, errorPage({ realm: pageRealm(s, request), title, message: `Too many requests. Try again in ${error.retryAfter} seconds.` }), error.status);
   }
   if (error instanceof OAuthError) {
     if (error instanceof InvalidClient && error.basic) reply.header('www-authenticate', `Basic realm="${request.realm?.name ?? 'strix'}"`);
@@ -249,5 +255,5 @@ function renderError(s: RenderDeps, error: FastifyError | Error, request: Fastif
     const code = status === 404 ? 'not_found' : status >= 500 ? 'server_error' : 'invalid_request';
     return reply.code(status).header('cache-control', 'no-store').send({ error: code, error_description: message });
   }
-  return sendPage(reply, errorPage({ stylesheetHref: stylesheetHref(s), title, message }), status);
+  return sendPage(reply, errorPage({ realm: pageRealm(s, request), title, message }), status);
 }

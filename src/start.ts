@@ -50,13 +50,18 @@ async function prepare(s: BootstrapDeps & RealmFileDeps & Needs<'config' | 'log'
       s.log.info({ realm: result.realm, clients: result.clients, users: result.users }, result.created ? 'realm imported' : 'realm updated from import');
     }
   }
-  // Workers would otherwise race to generate the first keys of a realm.
-  for (const realm of await s.store.realms.list()) await s.keystore.ensure(realm.name);
+  // Workers would otherwise race to generate the first keys of a realm. Nothing else is read per
+  // realm at start: keys and settings are loaded on first use and cached with a bound.
+  await s.keystore.ensureEveryRealm();
 }
 
+/** Realms named in the start-up log; past that, only how many there are. */
+const realmsAnnounced = 20;
+
 async function announce(s: Needs<'config' | 'log', 'realms' | 'dialect'>): Promise<void> {
-  for (const realm of await s.store.realms.list()) s.log.info({ issuer: issuerOf(s.config, realm) }, `realm ${realm.name}`);
-  s.log.info({ url: s.config.publicUrl, database: s.store.dialect, workers: s.config.workers }, 'Strix is ready');
+  for (const realm of await s.store.realms.page(0, realmsAnnounced)) s.log.info({ issuer: issuerOf(s.config, realm) }, `realm ${realm.name}`);
+  const realms = await s.store.realms.count();
+  s.log.info({ url: s.config.publicUrl, database: s.store.dialect, workers: s.config.workers, realms }, 'Strix is ready');
 }
 
 /** Serves HTTP until SIGTERM/SIGINT (or, in a worker, until the primary goes away), then drains and exits. */

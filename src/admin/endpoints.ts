@@ -4,11 +4,17 @@
 import { endpointTable } from '../http/endpoint.js';
 
 const realm = '/admin/realms/:realm';
+/** A realm's settings may carry its branding: a logo, a favicon and a stylesheet (src/realms/branding.ts). */
+const realmBodyLimit = 1024 * 1024;
 
 export const adminEndpoints = endpointTable({
+  // The admin console (admin/console.ts): a static single-page app, an OIDC client of the master realm.
+  admin_console: { path: '/admin/', methods: ['GET'], errors: 'page' },
+  admin_console_bare: { path: '/admin', methods: ['GET'], errors: 'page' },
+  admin_console_asset: { path: '/admin/assets/:file', methods: ['GET'], errors: 'page' },
   admin_openapi: { path: '/admin/openapi.json', methods: ['GET'], errors: 'json' },
-  admin_realms: { path: '/admin/realms', methods: ['GET', 'POST'], errors: 'json' },
-  admin_realm: { path: realm, methods: ['GET', 'PUT', 'DELETE'], errors: 'json' },
+  admin_realms: { path: '/admin/realms', methods: ['GET', 'POST'], errors: 'json', bodyLimit: realmBodyLimit },
+  admin_realm: { path: realm, methods: ['GET', 'PUT', 'DELETE'], errors: 'json', bodyLimit: realmBodyLimit },
   admin_realm_events: { path: `${realm}/events`, methods: ['GET'], errors: 'json' },
   // Another system's export (Keycloak, Auth0) into a realm, which a Keycloak export may create.
   admin_import: { path: '/admin/import', methods: ['POST'], errors: 'json' },

@@ -7,6 +7,7 @@ import { parseClientMetadata, type ClientInput } from '../clients/metadata.js';
 import { hashProblem } from '../identity/password-hashes.js';
 import { hashPassword } from '../identity/passwords.js';
 import { isObject, type JsonObject } from '../json.js';
+import { currentBranding } from '../realms/branding.js';
 import { parseInitialAccessTokens, parseRealmSettings, parseRegistrationPolicy, parseWebhooks, type WebhookInput } from '../realms/settings.js';
 import { adminRealm } from './api-access.js';
 import { newId } from '../runtime.js';
@@ -251,6 +252,7 @@ export async function realmRepresentation(s: Needs<never, 'registrations'>, real
     display_name: realm.displayName,
     ...realm.settings,
     token_hook: exportedTokenHook(realm.settings.token_hook) ?? null,
+    branding: currentBranding(realm.settings.branding),
     event_webhooks: realm.settings.event_webhooks.map(({ url, types }) => ({ url, ...(types ? { types } : {}) })),
     registration: await s.store.registrations.policy(realm.name),
   };

@@ -27,8 +27,21 @@ function settingSchema(name: string, value: unknown): TSchema {
   return Type.Unknown({ description });
 }
 
+const nullableString = (description: string) => Type.Optional(Type.Union([Type.String(), Type.Null()], { description }));
+
+/** `branding` described field by field for the OpenAPI document (the console's branding form); src/realms/branding.ts checks the values. */
+const brandingSchema = Type.Object({
+  logo_url: nullableString('an https URL or a data: URL of a PNG, JPEG, GIF, WebP, SVG or ICO image of at most 256 KiB'),
+  favicon_url: nullableString('an https URL or a data: URL of an image of at most 64 KiB'),
+  colors: Type.Optional(Type.Object({ primary: nullableString('#rgb or #rrggbb'), background: nullableString('#rgb or #rrggbb') }, { additionalProperties: true })),
+  stylesheet: nullableString('CSS served after Strix\'s stylesheet, at most 64 KiB'),
+  secured_by_strix: Type.Optional(Type.Boolean({ description: 'the "Secured by Strix" footer' })),
+  messages: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.String()), { description: '{"<locale>": {"<message key>": "text"}}' })),
+}, { additionalProperties: true, description: 'realm setting branding: the look and wording of the realm\'s pages and e-mails (docs/branding.md)' });
+
 /** Every setting a realm file may give, derived from the defaults so that the schema cannot miss one. */
-const settingProperties = Object.fromEntries(Object.entries(defaultRealmSettings).map(([name, value]) => [name, Type.Optional(settingSchema(name, value))]));
+const settingProperties = Object.fromEntries(Object.entries(defaultRealmSettings)
+  .map(([name, value]) => [name, Type.Optional(name === 'branding' ? brandingSchema : settingSchema(name, value))]));
 
 const realmProperties = {
   name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'the realm name: letters, digits, - and _' }),

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword } from '../identity/passwords.js';
 import { endUserSessions, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 import { queueMail, type QueueServices } from '../mail/outbox.js';
-import { executeActionsMail } from '../mail/templates.js';
+import { executeActionsMail, mailContext } from '../mail/templates.js';
 import { mailEnabled } from '../mail/transport.js';
 import { endpointUrl } from '../http/endpoint.js';
 import { uiEndpoints } from '../ui/endpoints.js';
@@ -222,7 +222,7 @@ export function adminUserRoutes(app: FastifyInstance, s: AdminUsersDeps): void {
         resetLink = `${endpointUrl(s.config, realm, uiEndpoints.login_reset_password)}?token=${encodeURIComponent(token)}`;
       }
       const locale = typeof user.claims.locale === 'string' ? user.claims.locale : realm.settings.default_locale;
-      await queueMail(s, realm, 'execute_actions', executeActionsMail({ to: user.email, realmName: realm.displayName, username: user.username, locale }, actions, {
+      await queueMail(s, realm, 'execute_actions', executeActionsMail(mailContext(s, realm, { email: user.email, username: user.username }, locale), actions, {
         resetLink, signInLink: query.redirect_uri, hours: Math.round(lifespan / 3600),
       }));
       await recordChange(s, request, realm, { type: 'admin_user_execute_actions_email', resource: `users/${user.id}/execute-actions-email`, userId: user.id });

@@ -29,8 +29,17 @@ export function setRealmCookie(reply: FastifyReply, scope: CookieScope, name: st
   reply.setCookie(name, value, { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax', maxAge: maxAgeSeconds });
 }
 
-export function clearRealmCookie(reply: FastifyReply, scope: CookieScope, name: string): void {
-  reply.clearCookie(name, { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax' });
+/** Clears a realm cookie, set with setRealmCookie or (crossSite) setCrossSiteRealmCookie. */
+export function clearRealmCookie(reply: FastifyReply, scope: CookieScope, name: string, crossSite = false): void {
+  reply.clearCookie(name, crossSite ? { path: scope.path, secure: true, httpOnly: true, sameSite: 'none' } : { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax' });
+}
+
+/**
+ * A short-lived realm cookie that a cross-site form POST brings back (a provider's form_post answer):
+ * SameSite=None, which browsers take only with Secure — so it needs https, or a localhost address.
+ */
+export function setCrossSiteRealmCookie(reply: FastifyReply, scope: CookieScope, name: string, value: string, maxAgeSeconds: number): void {
+  reply.setCookie(name, value, { path: scope.path, secure: true, httpOnly: true, sameSite: 'none', maxAge: maxAgeSeconds });
 }
 
 export function setSessionCookie(reply: FastifyReply, scope: CookieScope, secret: string): void {

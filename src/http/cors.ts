@@ -10,12 +10,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientOrigins } from '../clients/web-origins.js';
 import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
+import { Lru } from '../store/lru.js';
 import { matchedEndpoint } from './endpoint.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type CorsDeps = Needs<'clock', 'changes' | 'clients'>;
 
 const cacheTtlMs = 2_000;
+/** Realms whose origins are kept (least recently used go first); any realm name in a URL reaches this cache. */
+const cachedRealms = 1_000;
 
 const grantHeaders = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers'];
 
@@ -31,7 +34,7 @@ export function forClient(request: FastifyRequest, reply: FastifyReply, client: 
 }
 
 export function corsPolicy(s: CorsDeps) {
-  const cache = new Map<string, { origins: Set<string>; loadedAt: number }>();
+  const cache = new Lru<string, { origins: Set<string>; loadedAt: number }>(cachedRealms);
   // Keyed by realm; a changed client (key "realm\0client_id") drops its realm's origins.
   s.store.changes.on('client', (key) => (key === undefined ? cache.clear() : cache.delete(key.split('\u0000')[0]!)));
   const realmOrigins = async (realm: string): Promise<Set<string>> => {

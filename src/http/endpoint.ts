@@ -39,6 +39,8 @@ export interface Endpoint {
    * (ui/account-page.ts) attaches it before the handler, or answers with an error page.
    */
   session?: 'required';
+  /** Bytes a request body may have, above the server's 64 KiB (a realm's settings carry its branding images). */
+  bodyLimit?: number;
 }
 
 declare module 'fastify' {
@@ -80,11 +82,12 @@ type Handlers = RouteHandlerMethod | Partial<Record<Method, RouteHandlerMethod |
 /** Registers an endpoint: one handler for all its methods or one per method, plus its 405 and preflight routes. */
 export function route(app: FastifyInstance, endpoint: Endpoint, handlers: Handlers): void {
   const config = { endpoint };
+  const bodyLimit = endpoint.bodyLimit;
   for (const method of endpoint.methods) {
     const entry = typeof handlers === 'function' ? handlers : handlers[method];
     if (!entry) throw new Error(`${endpoint.name}: no handler for ${method}`);
-    if (typeof entry === 'function') app.route({ method, url: endpoint.path, config, handler: entry });
-    else app.route({ method, url: endpoint.path, config, schema: entry.schema, handler: entry.handler });
+    if (typeof entry === 'function') app.route({ method, url: endpoint.path, config, bodyLimit, handler: entry });
+    else app.route({ method, url: endpoint.path, config, bodyLimit, schema: entry.schema, handler: entry.handler });
   }
   if (endpoint.postOnly) app.route({ method: [...otherMethods], url: endpoint.path, config, handler: methodNotAllowed });
   // The CORS hook answers preflights before any handler; the route is there so that it matches.

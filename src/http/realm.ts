@@ -1,6 +1,7 @@
 // Resolves the `:realm` path parameter once per request (cached briefly: realms change rarely).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Needs } from '../services.js';
+import { Lru } from '../store/lru.js';
 import type { Realm } from '../store/realms.js';
 import { PageError } from './errors.js';
 
@@ -12,9 +13,11 @@ declare module 'fastify' {
 }
 
 const cacheTtlMs = 2_000;
+/** Realms kept (least recently used go first): the working set, not every realm in the database. */
+const cachedRealms = 1_000;
 
 export function realmResolver(app: FastifyInstance, s: RealmResolverDeps): void {
-  const cache = new Map<string, { realm: Realm | undefined; loadedAt: number }>();
+  const cache = new Lru<string, { realm: Realm; loadedAt: number }>(cachedRealms);
   // A change announced while a read is in flight must not be overwritten by what that read found.
   let generation = 0;
   s.store.changes.on('realm', (name) => {

@@ -4,7 +4,7 @@
  * messages.ts: every locale has the keys of `en`, `{name}` placeholders are filled in by `format()`.
  */
 import { getEmailMessages } from './email-messages.js';
-import { isLocale, type Locale } from './messages.js';
+import { isLocale, localeOf, overridden, type Locale, type Wording } from './messages.js';
 
 const en = {
   accountTitle: 'Your account',
@@ -211,12 +211,14 @@ const de: AccountMessages = {
 
 const accountMessages: Record<Locale, AccountMessages> = { en, fr, de };
 
-export function getAccountMessages(locale: string | undefined): AccountMessages {
-  return isLocale(locale) ? accountMessages[locale] : en;
+/** The account console's texts in the page's language, with the realm's overrides (branding.messages). */
+export function getAccountMessages(wording: Wording): AccountMessages {
+  const locale = localeOf(wording);
+  return overridden(isLocale(locale) ? accountMessages[locale] : en, wording);
 }
 
 /** The label of a standard claim on a form (the sign-up form's and Personal info's), or the claim's own name. */
-export function claimLabel(locale: string | undefined, claim: string): string {
+export function claimLabel(wording: Wording, claim: string): string {
   const key = `field_${claim}`;
-  return (getEmailMessages(locale) as Record<string, string>)[key] ?? (getAccountMessages(locale) as Record<string, string>)[key] ?? claim;
+  return (getEmailMessages(wording) as Record<string, string>)[key] ?? (getAccountMessages(wording) as Record<string, string>)[key] ?? claim;
 }

@@ -2,7 +2,7 @@
  * The texts of the required-action pages (verify the address, complete the profile, accept the
  * terms), in every locale the pages have; same rules as messages.ts.
  */
-import { isLocale, type Locale } from './messages.js';
+import { isLocale, localeOf, overridden, type Locale, type Wording } from './messages.js';
 
 const en = {
   verifyTitle: 'Verify your e-mail address',
@@ -59,6 +59,7 @@ const de: ActionMessages = {
 
 const actionMessages: Record<Locale, ActionMessages> = { en, fr, de };
 
-export function getActionMessages(locale: string | undefined): ActionMessages {
-  return isLocale(locale) ? actionMessages[locale] : en;
+export function getActionMessages(wording: Wording): ActionMessages {
+  const locale = localeOf(wording);
+  return overridden(isLocale(locale) ? actionMessages[locale] : en, wording);
 }

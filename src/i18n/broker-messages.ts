@@ -3,7 +3,7 @@
  * locale the pages have; same rules as messages.ts: every locale has the keys of `en`, `{name}`
  * placeholders are filled in by `format()`.
  */
-import { isLocale, type Locale } from './messages.js';
+import { isLocale, localeOf, overridden, type Locale, type Wording } from './messages.js';
 
 const en = {
   signInWith: 'Sign in with {provider}',
@@ -99,6 +99,7 @@ const de: BrokerMessages = {
 
 const brokerMessages: Record<Locale, BrokerMessages> = { en, fr, de };
 
-export function getBrokerMessages(locale: string | undefined): BrokerMessages {
-  return isLocale(locale) ? brokerMessages[locale] : en;
+export function getBrokerMessages(wording: Wording): BrokerMessages {
+  const locale = localeOf(wording);
+  return overridden(isLocale(locale) ? brokerMessages[locale] : en, wording);
 }

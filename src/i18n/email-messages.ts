@@ -4,7 +4,7 @@
  * flows and their mail read together; same rules: every locale has the keys of `en`, `{name}`
  * placeholders are filled in by `format()`.
  */
-import { isLocale, type Locale } from './messages.js';
+import { isLocale, localeOf, overridden, type Locale, type Wording } from './messages.js';
 
 const en = {
   mailGreeting: 'Hello {username},',
@@ -373,6 +373,7 @@ const de: EmailMessages = {
 
 const emailMessages: Record<Locale, EmailMessages> = { en, fr, de };
 
-export function getEmailMessages(locale: string | undefined): EmailMessages {
-  return isLocale(locale) ? emailMessages[locale] : en;
+export function getEmailMessages(wording: Wording): EmailMessages {
+  const locale = localeOf(wording);
+  return overridden(isLocale(locale) ? emailMessages[locale] : en, wording);
 }

@@ -78,6 +78,7 @@ const en = {
   qrAlt: 'QR code for your authenticator app',
   recoveryTitle: 'Save your recovery codes',
   recoveryText: 'Each code can be used once instead of a verification code if you lose your device. They will not be shown again.',
+  accountMfaTitle: 'Signing in',
   accountMfaTotpOn: 'Authenticator app: set up.',
   accountMfaTotpOff: 'Authenticator app: not set up.',
   accountMfaPasskeys: 'Passkeys: {count}.',
@@ -177,6 +178,7 @@ const fr: Messages = {
   qrAlt: "QR code pour votre application d'authentification",
   recoveryTitle: 'Conservez vos codes de récupération',
   recoveryText: 'Chaque code peut remplacer une fois un code de vérification si vous perdez votre appareil. Ils ne seront plus affichés.',
+  accountMfaTitle: 'Connexion',
   accountMfaTotpOn: "Application d'authentification : configurée.",
   accountMfaTotpOff: "Application d'authentification : non configurée.",
   accountMfaPasskeys: "Clés d'accès : {count}.",
@@ -274,6 +276,7 @@ const de: Messages = {
   qrAlt: 'QR-Code für Ihre Authenticator-App',
   recoveryTitle: 'Speichern Sie Ihre Wiederherstellungscodes',
   recoveryText: 'Jeder Code ersetzt einmal einen Bestätigungscode, falls Sie Ihr Gerät verlieren. Sie werden nicht erneut angezeigt.',
+  accountMfaTitle: 'Anmeldung',
   accountMfaTotpOn: 'Authenticator-App: eingerichtet.',
   accountMfaTotpOff: 'Authenticator-App: nicht eingerichtet.',
   accountMfaPasskeys: 'Passkeys: {count}.',
@@ -309,9 +312,36 @@ export function isLocale(value: string | undefined | null): value is Locale {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(messages, value);
 }
 
-/** Returns the messages for a locale, falling back to English for unknown locales. */
-export function getMessages(locale: string | undefined): Messages {
-  return isLocale(locale) ? messages[locale] : messages.en;
+/** A realm's own wording for one locale: message key to text (realm setting `branding.messages`). */
+export type MessageOverrides = Readonly<Record<string, string>>;
+
+/** A page's language and the realm's wording for it (a page's RealmView is one); or just a locale. */
+export type Wording = string | undefined | { locale?: string; overrides?: MessageOverrides };
+
+export function localeOf(wording: Wording): string | undefined {
+  return typeof wording === 'object' ? wording.locale : wording;
+}
+
+/**
+ * A catalogue with the realm's overrides applied: only keys the catalogue has are taken, so an
+ * override stored for a message that a later version renamed is ignored rather than shown.
+ */
+export function overridden<T extends Record<string, string>>(catalogue: T, wording: Wording): T {
+  const overrides = typeof wording === 'object' ? wording.overrides : undefined;
+  if (!overrides) return catalogue;
+  let result: T | undefined;
+  for (const [key, text] of Object.entries(overrides)) {
+    if (!Object.prototype.hasOwnProperty.call(catalogue, key) || typeof text !== 'string') continue;
+    result ??= { ...catalogue };
+    (result as Record<string, string>)[key] = text;
+  }
+  return result ?? catalogue;
+}
+
+/** Returns the messages for a locale (English for unknown ones), with the realm's overrides. */
+export function getMessages(wording: Wording): Messages {
+  const locale = localeOf(wording);
+  return overridden(isLocale(locale) ? messages[locale] : messages.en, wording);
 }
 
 /** Replaces `{name}` placeholders with values from `vars`; unknown placeholders are left as is. */

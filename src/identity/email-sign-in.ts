@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { queueMail } from '../mail/outbox.js';
 import { mailEnabled } from '../mail/transport.js';
-import { signInCodeMail } from '../mail/templates.js';
+import { mailContext, signInCodeMail } from '../mail/templates.js';
 import { recordEvent } from '../security/audit.js';
 import { randomToken, safeEqual } from '../runtime.js';
 import type { Needs } from '../services.js';
@@ -14,7 +14,7 @@ import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { isEmailVerified } from './email-verification.js';
 
-export type EmailSignInServices = Needs<'clock' | 'sealer' | 'log' | 'audit', 'users' | 'emailActions' | 'mailOutbox'>;
+export type EmailSignInServices = Needs<'config' | 'clock' | 'sealer' | 'log' | 'audit', 'users' | 'emailActions' | 'mailOutbox'>;
 
 /** What a session started by an e-mail code or link says in its amr (RFC 8176: "otp", a one-time password). */
 export const emailSignInAmr = ['otp'];
@@ -47,7 +47,7 @@ export async function sendSignInCode(
     id: o.challenge, realm: realm.name, userId: user.id, purpose: 'sign_in', email: user.email, expiresAt: now + lifetime * 1000,
     codeDigest: (id) => codeDigest(s, id, code),
   }, now);
-  const message = signInCodeMail({ to: user.email, realmName: realm.displayName, username: user.username, locale: o.locale }, code, o.link?.(token), Math.round(lifetime / 60));
+  const message = signInCodeMail(mailContext(s, realm, user, o.locale), code, o.link?.(token), Math.round(lifetime / 60));
   const queued = await queueMail(s, realm, 'sign_in_code', message);
   await recordEvent(s, { realm, type: 'email_code_sent', userId: user.id, ip: o.ip, details: { username: user.username, sent: queued } });
 }

@@ -4,7 +4,7 @@
 // provided the account still has the address the message went to.
 import { randomInt } from 'node:crypto';
 import { queueMail } from '../mail/outbox.js';
-import { addressInUseMail, changeEmailMail, emailChangeNoticeMail, verifyEmailMail } from '../mail/templates.js';
+import { addressInUseMail, changeEmailMail, emailChangeNoticeMail, mailContext, verifyEmailMail } from '../mail/templates.js';
 import { recordEvent } from '../security/audit.js';
 import { randomToken, safeEqual } from '../runtime.js';
 import type { Needs } from '../services.js';
@@ -12,7 +12,7 @@ import type { EmailAction, EmailActionPurpose } from '../store/email-actions.js'
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 
-export type VerificationServices = Needs<'clock' | 'sealer' | 'log' | 'audit', 'users' | 'emailActions' | 'mailOutbox'>;
+export type VerificationServices = Needs<'config' | 'clock' | 'sealer' | 'log' | 'audit', 'users' | 'emailActions' | 'mailOutbox'>;
 
 const maxCodeAttempts = 5;
 
@@ -34,7 +34,7 @@ export async function sendVerification(
     ...(o.id ? { id: o.id } : {}), realm: realm.name, userId: user.id, purpose: 'verify_email', email: user.email, expiresAt: now + lifetime * 1000,
     codeDigest: (actionId) => codeDigest(s, actionId, code),
   }, now);
-  const message = verifyEmailMail({ to: user.email, realmName: realm.displayName, username: user.username, locale: o.locale }, o.link(token), code, Math.round(lifetime / 3600));
+  const message = verifyEmailMail(mailContext(s, realm, user, o.locale), o.link(token), code, Math.round(lifetime / 3600));
   await queueMail(s, realm, 'verify_email', message);
   return id;
 }
@@ -49,7 +49,7 @@ export async function sendAddressChange(
   s: VerificationServices, realm: Realm, user: User, newEmail: string, o: { link: (token: string) => string; locale: string; ip: string },
 ): Promise<string> {
   const holder = await s.store.users.findByEmail(realm.name, newEmail);
-  const context = (to: string) => ({ to, realmName: realm.displayName, username: user.username, locale: o.locale });
+  const context = (to: string) => mailContext(s, realm, { email: to, username: user.username }, o.locale);
   if (holder && holder.id !== user.id) {
     await queueMail(s, realm, 'address_in_use', addressInUseMail({ ...context(newEmail), username: holder.username }));
     return randomToken(16);

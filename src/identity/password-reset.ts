@@ -4,7 +4,7 @@
 // otherwise) every session and refresh token of the account ends. Nothing here signs the user in,
 // so a second factor still applies at the next sign-in.
 import { queueMail } from '../mail/outbox.js';
-import { resetPasswordMail } from '../mail/templates.js';
+import { mailContext, resetPasswordMail } from '../mail/templates.js';
 import { recordEvent } from '../security/audit.js';
 import { endUserSessions, type LogoutNotificationsDeps } from './logout-notifications.js';
 import { changePassword, passwordProblems, PasswordPolicyError } from '../security/password-policy.js';
@@ -13,7 +13,7 @@ import type { PasswordPolicyDeps } from '../security/password-policy.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 
-export type ResetRequestServices = Needs<'clock' | 'sealer' | 'log' | 'audit', 'users' | 'emailActions' | 'mailOutbox'>;
+export type ResetRequestServices = Needs<'config' | 'clock' | 'sealer' | 'log' | 'audit', 'users' | 'emailActions' | 'mailOutbox'>;
 /** What setting the new password uses. */
 export type ResetPasswordDeps = Needs<'clock' | 'audit', 'emailActions' | 'users' | 'sessions' | 'grants'> & PasswordPolicyDeps & LogoutNotificationsDeps;
 
@@ -37,7 +37,7 @@ export async function sendResetLink(
   const now = s.clock.now();
   const lifetime = realm.settings.password_reset_lifetime;
   const { token } = await s.store.emailActions.issue({ realm: realm.name, userId: user.id, purpose: 'reset_password', email: user.email, expiresAt: now + lifetime * 1000 }, now);
-  const message = resetPasswordMail({ to: user.email, realmName: realm.displayName, username: user.username, locale: o.locale }, o.link(token), Math.round(lifetime / 60));
+  const message = resetPasswordMail(mailContext(s, realm, { email: user.email, username: user.username }, o.locale), o.link(token), Math.round(lifetime / 60));
   const queued = await queueMail(s, realm, 'reset_password', message);
   await recordEvent(s, { realm, type: 'password_reset_requested', userId: user.id, ip: o.ip, details: { username: user.username, sent: queued } });
 }

@@ -40,7 +40,7 @@ export async function currentSession(s: SsoDeps, request: FastifyRequest, realm:
 
 /** Starts a new SSO session for a user who just authenticated, replacing any previous one. */
 export async function startSession(
-  s: SsoDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, amr: string[], acr: string, upstream?: { idp: string; idpSid?: string },
+  s: SsoDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, amr: string[], acr: string, upstream?: { idp: string; idpSid?: string; idpIdToken?: string },
 ): Promise<Session> {
   const now = s.clock.now();
   const previous = await currentSession(s, request, realm);

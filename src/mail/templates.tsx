@@ -1,9 +1,13 @@
 // The messages Strix sends, as text and HTML alternatives of one multipart message, in the
-// recipient's language and under the realm's display name. HTML is rendered by preact, so every
-// value is escaped; styles are inline, as mail readers ignore style sheets.
+// recipient's language and under the realm's display name, logo, primary colour and wording
+// (docs/branding.md). HTML is rendered by preact, so every value is escaped; styles are inline, as
+// mail readers ignore style sheets.
 import { render } from 'preact-render-to-string';
-import { format } from '../i18n/messages.js';
+import { format, type MessageOverrides } from '../i18n/messages.js';
 import { getEmailMessages, type EmailMessages } from '../i18n/email-messages.js';
+import { brandingImageUrl, hexColor, readableOn } from '../realms/branding.js';
+import { issuerOf, type Needs } from '../services.js';
+import type { Realm } from '../store/realms.js';
 import type { MailMessage } from './transport.js';
 
 export type MailTemplate = 'reset_password' | 'verify_email' | 'already_registered' | 'sign_in_code' | 'change_email' | 'email_change_notice' | 'address_in_use' | 'execute_actions' | 'password_changed';
@@ -18,10 +22,24 @@ interface Mail {
   closing: string[];
 }
 
-export interface MailContext { to: string; realmName: string; username: string; locale: string }
+export interface MailContext {
+  to: string; realmName: string; username: string; locale: string;
+  /** The realm's branding: its wording for `locale`, an absolute logo URL, the primary colour. */
+  overrides?: MessageOverrides; logoUrl?: string; primaryColor?: string;
+}
+
+/** Who a message goes to, in which language, and the realm's look for it. */
+export function mailContext(s: Needs<'config'>, realm: Realm, to: { email: string; username: string }, locale: string): MailContext {
+  const { branding } = realm.settings;
+  return {
+    to: to.email, realmName: realm.displayName, username: to.username, locale, overrides: branding.messages[locale],
+    logoUrl: brandingImageUrl(issuerOf(s.config, realm), branding, 'logo'), // Checked when set; checked again here, as it goes into a style attribute.
+    primaryColor: hexColor.test(branding.colors.primary ?? '') ? branding.colors.primary! : undefined,
+  };
+}
 
 export function resetPasswordMail(c: MailContext, link: string, minutes: number): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, minutes };
   return compose(c, t, {
     subject: format(t.resetSubject, v),
@@ -32,7 +50,7 @@ export function resetPasswordMail(c: MailContext, link: string, minutes: number)
 }
 
 export function verifyEmailMail(c: MailContext, link: string, code: string, hours: number): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: c.to, code, hours };
   return compose(c, t, {
     subject: format(t.verifySubject, v),
@@ -45,7 +63,7 @@ export function verifyEmailMail(c: MailContext, link: string, code: string, hour
 
 /** The sign-in code, and the link where the realm sends one (it works only in the browser that asked). */
 export function signInCodeMail(c: MailContext, code: string, link: string | undefined, minutes: number): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, code, minutes };
   return compose(c, t, {
     subject: format(t.signInSubject, v),
@@ -59,7 +77,7 @@ export function signInCodeMail(c: MailContext, code: string, link: string | unde
 
 /** To the new address of an account: the change takes effect once this link or code is used. */
 export function changeEmailMail(c: MailContext, link: string, code: string, hours: number): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: c.to, code, hours };
   return compose(c, t, {
     subject: format(t.changeSubject, v),
@@ -72,7 +90,7 @@ export function changeEmailMail(c: MailContext, link: string, code: string, hour
 
 /** To the old address of an account whose address is being changed to `newEmail`. */
 export function emailChangeNoticeMail(c: MailContext, newEmail: string): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: newEmail };
   return compose(c, t, { subject: format(t.changeNoticeSubject, v), paragraphs: [format(t.changeNoticeIntro, v), t.changeNoticeHint], closing: [] });
 }
@@ -89,7 +107,7 @@ export function passwordChangedMail(c: MailContext): MailMessage {
  * of the actions, and where to sign in for the rest.
  */
 export function executeActionsMail(c: MailContext, actions: string[], o: { resetLink?: string; signInLink?: string; hours: number }): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const named = actions.map((a) => (t as Record<string, string>)[`action_${a}`] ?? a).join(', ');
   const v = { realm: c.realmName, actions: named, hours: o.hours };
   const later = actions.some((a) => a !== 'update_password') ? [t.actionsLater] : [];
@@ -103,13 +121,13 @@ export function executeActionsMail(c: MailContext, actions: string[], o: { reset
 
 /** To an address another account tried to take. */
 export function addressInUseMail(c: MailContext): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: c.to };
   return compose(c, t, { subject: format(t.inUseSubject, v), paragraphs: [format(t.inUseIntro, v)], closing: [] });
 }
 
 export function alreadyRegisteredMail(c: MailContext): MailMessage {
-  const t = getEmailMessages(c.locale);
+  const t = getEmailMessages(c);
   const v = { realm: c.realmName, email: c.to };
   return compose(c, t, { subject: format(t.registeredSubject, v), paragraphs: [format(t.registeredIntro, v), t.registeredHint], closing: [] });
 }
@@ -121,13 +139,15 @@ function compose(c: MailContext, t: EmailMessages, mail: Mail): MailMessage {
   const text = [
     greeting, ...mail.paragraphs, ...(mail.action ? [`${mail.action.label}:\n${mail.action.url}`] : []), ...codeLine, ...mail.closing, '--', footer,
   ].join('\n\n') + '\n';
-  return { to: c.to, subject: mail.subject, text, html: '<!doctype html>' + render(<Html realmName={c.realmName} greeting={greeting} mail={mail} codeLine={codeLine[0]} footer={footer} />) };
+  return { to: c.to, subject: mail.subject, text, html: '<!doctype html>' + render(<Html context={c} greeting={greeting} mail={mail} codeLine={codeLine[0]} footer={footer} />) };
 }
 
-const box = 'max-width:480px;margin:0 auto;padding:32px;background:#ffffff;border:1px solid #e2e8f0;border-radius:12px;';
+const box = 'max-width:480px;margin:0 auto;padding:32px;background:#ffffff;border:1px solid #e2e8f0;border-radius:12px;overflow-wrap:anywhere;word-break:break-word;';
 const font = 'font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:15px;line-height:1.5;color:#0f172a;';
 
-function Html(p: { realmName: string; greeting: string; mail: Mail; codeLine?: string; footer: string }) {
+function Html(p: { context: MailContext; greeting: string; mail: Mail; codeLine?: string; footer: string }) {
+  const { realmName, logoUrl, primaryColor = '#4f46e5' } = p.context;
+  const buttonText = readableOn(primaryColor);
   return (
     <html>
       <head>
@@ -137,12 +157,14 @@ function Html(p: { realmName: string; greeting: string; mail: Mail; codeLine?: s
       </head>
       <body style={`margin:0;padding:24px 12px;background:#f1f5f9;${font}`}>
         <div style={box}>
-          <p style="margin:0 0 24px;font-size:17px;font-weight:600;">{p.realmName}</p>
+          {logoUrl
+            ? <p style="margin:0 0 24px;"><img src={logoUrl} alt={realmName} height="48" style="display:block;height:48px;width:auto;max-width:100%;border:0;" /></p>
+            : <p style="margin:0 0 24px;font-size:17px;font-weight:600;">{realmName}</p>}
           <p style="margin:0 0 12px;">{p.greeting}</p>
           {p.mail.paragraphs.map((text) => <p style="margin:0 0 12px;">{text}</p>)}
           {p.mail.action && (
             <p style="margin:24px 0;">
-              <a href={p.mail.action.url} style="display:inline-block;padding:12px 20px;background:#4f46e5;color:#ffffff;border-radius:8px;font-weight:600;text-decoration:none;">
+              <a href={p.mail.action.url} style={`display:inline-block;padding:12px 20px;background:${primaryColor};color:${buttonText};border-radius:8px;font-weight:600;text-decoration:none;`}>
                 {p.mail.action.label}
               </a>
             </p>

@@ -47,6 +47,11 @@ export const oauthEndpoints = endpointTable({
     path: '/realms/:realm/broker/:alias/backchannel-logout', methods: ['POST'], errors: 'json', postOnly: true,
     rateLimits: [{ name: 'revocation_per_ip', by: 'ip' }],
   },
+  // RP-Initiated Logout 1.0 §3 as the relying party: where the provider sends the browser back after a
+  // sign-out there (Keycloak's path, so a provider that knew Keycloak's needs no change).
+  broker_logout_response: { path: '/realms/:realm/broker/:alias/endpoint/logout_response', methods: ['GET'], errors: 'page' },
+  // Keycloak's broker token endpoint: the tokens a provider with store_tokens gave the user (oauth/broker-token.ts).
+  broker_token: { path: '/realms/:realm/broker/:alias/token', methods: ['GET'], errors: 'json' },
   registration_endpoint: {
     path: `${protocol}/registrations`, methods: ['POST'], errors: 'json', discovery: true,
     rateLimits: [{ name: 'registration_per_ip', by: 'ip' }],

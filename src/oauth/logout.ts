@@ -17,11 +17,12 @@ import type { Realm } from '../store/realms.js';
 import { verifyIdTokenHint, type IdTokenHint, type IdTokenHintDeps } from '../tokens/id-token-hint.js';
 import { subjectFor } from '../tokens/subject.js';
 import type { Session } from '../store/sessions.js';
+import { logoutAtProvider, type BrokerLogoutDeps } from './broker-logout.js';
 import { oauthEndpoints } from './endpoints.js';
 import { frontchannelLogoutUris, logOutSession, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type LogoutDeps = Needs<'audit' | 'config' | 'sealer', 'clients' | 'grants'> & SsoDeps & LogoutNotificationsDeps & IdTokenHintDeps;
+export type LogoutDeps = Needs<'audit' | 'config' | 'sealer', 'clients' | 'grants'> & SsoDeps & LogoutNotificationsDeps & IdTokenHintDeps & BrokerLogoutDeps;
 
 interface LogoutRequest { hint?: IdTokenHint; client?: Client; postLogoutRedirectUri?: string; state?: string; uiLocales?: string }
 
@@ -70,8 +71,9 @@ function afterLogout(logout: LogoutRequest): string | undefined {
   return url.href;
 }
 
-function signedOut(request: FastifyRequest, reply: FastifyReply, realm: Realm, logout: LogoutRequest, frames: string[] = []): FastifyReply | Promise<FastifyReply> {
-  const next = afterLogout(logout);
+function signedOut(
+  request: FastifyRequest, reply: FastifyReply, realm: Realm, logout: LogoutRequest, frames: string[] = [], next = afterLogout(logout),
+): FastifyReply | Promise<FastifyReply> {
   if (frames.length === 0 && next) return sendAnswer(reply, { kind: 'redirect', location: next, status: request.method === 'POST' ? 303 : 302 });
   return reply.page({ page: 'signed_out', realm, frames, next: frames.length > 0 ? next : undefined, uiLocales: logout.uiLocales });
 }
@@ -81,7 +83,10 @@ async function signOut(s: LogoutDeps, request: FastifyRequest, reply: FastifyRep
   const clientIds = await logOutSession(s, realm, session);
   forgetSession(s, reply, realm);
   await recordEvent(s, { realm, type: 'logout', userId: session.userId, clientId: logout.client?.clientId, ip: request.ip, sessionId: session.id, details: { clients: clientIds } });
-  return signedOut(request, reply, realm, logout, await frontchannelLogoutUris(s, realm, session, clientIds));
+  const frames = await frontchannelLogoutUris(s, realm, session, clientIds);
+  // A session an upstream provider signed in may sign out there too, then come back to the application's return address.
+  const atProvider = await logoutAtProvider(s, reply, realm, session, afterLogout(logout), logout.uiLocales);
+  return signedOut(request, reply, realm, logout, frames, atProvider ?? afterLogout(logout));
 }
 
 export function logoutRoutes(app: FastifyInstance, s: LogoutDeps): void {

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { route } from '../http/endpoint.js';
 import type { PoolStats } from '../store/db.js';
+import { queryCounts } from '../store/query-counts.js';
 import { clusterMetrics } from './cluster.js';
 import { opsEndpoints } from './endpoints.js';
 
@@ -53,6 +54,24 @@ new Gauge({
     const sum: PoolStats = { total: 0, idle: 0, waiting: 0 };
     for (const stats of pools) for (const [state, n] of Object.entries(stats())) sum[state as keyof PoolStats] += n;
     for (const [state, n] of Object.entries(sum)) this.set({ state }, n);
+  },
+});
+
+new Counter({
+  name: 'strix_db_statements_total', help: 'Statements sent to the database by this process, by kind (read, write)',
+  labelNames: ['kind'] as const, registers: [registry],
+  collect() {
+    this.reset();
+    this.inc({ kind: 'read' }, queryCounts.reads);
+    this.inc({ kind: 'write' }, queryCounts.writes);
+  },
+});
+new Counter({
+  name: 'strix_db_commits_total', help: 'SQLite commits (each an fsync; one per event-loop turn that wrote). On PostgreSQL each write outside a transaction commits by itself',
+  registers: [registry],
+  collect() {
+    this.reset();
+    this.inc(queryCounts.commits);
   },
 });
 

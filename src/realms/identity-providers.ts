@@ -3,11 +3,11 @@
 import { isObject, type JsonObject } from '../json.js';
 import { httpsOrLoopback } from '../http/outbound.js';
 import {
-  identityProviderLinkModes, identityProviderPresets, identityProviderSyncModes, type IdentityProvider, type ProviderClaimMapper,
+  identityProviderLinkModes, identityProviderPresets, identityProviderSyncModes, signingAlgs, type IdentityProvider, type ProviderClaimMapper,
 } from '../store/realms.js';
 import { ValidationError } from '../validation.js';
 
-const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers'];
+const fields = ['alias', 'display_name', 'type', 'preset', 'issuer', 'tenant', 'allowed_tenants', 'team_id', 'key_id', 'private_key', 'authorization_endpoint', 'token_endpoint', 'user_endpoint', 'emails_endpoint', 'client_id', 'client_secret', 'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'scopes', 'link', 'sync', 'trust_email', 'hide_on_login_page', 'accept_mfa', 'claim_mappers', 'upstream_logout', 'store_tokens', 'review_profile'];
 /** Attributes a mapper may not write: the ones Strix sets itself. */
 const protectedAttributes = ['sub', 'email', 'email_verified', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'roles', 'scope', 'cnf', 'act'];
 const claimName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
@@ -36,7 +36,49 @@ const presets: Record<string, { type: 'oidc' | 'oauth2'; display_name: string; s
   },
   google: { type: 'oidc', display_name: 'Google', scopes: 'openid profile email', issuer: 'https://accounts.google.com' },
   gitlab: { type: 'oidc', display_name: 'GitLab', scopes: 'openid profile email', issuer: 'https://gitlab.com' },
+  // Microsoft Entra ID (v2.0 endpoints); its issuer is made from the tenant (entraIssuer).
+  entra: { type: 'oidc', display_name: 'Microsoft', scopes: 'openid profile email' },
+  // Sign in with Apple: its answer is a form_post, and its client secret a JWT (appleClientSecret in identity/brokering.ts).
+  apple: { type: 'oidc', display_name: 'Apple', scopes: 'openid name email', issuer: 'https://appleid.apple.com' },
 };
+
+/** The apple preset's signing key: team, key ID and the environment variable holding the key's PEM (the .p8 Apple gives). */
+function appleKey(value: JsonObject, where: string): NonNullable<IdentityProvider['apple']> {
+  const id = (name: 'team_id' | 'key_id') => {
+    const v = value[name];
+    if (typeof v !== 'string' || !/^[A-Z0-9]{10}$/.test(v)) throw new ValidationError(`${where}.${name}`, 'is required with the apple preset: the 10-character ID from Apple\'s developer account');
+    return v;
+  };
+  const key = value.private_key;
+  if (!(isObject(key) && Object.keys(key).length === 1 && typeof key.env === 'string' && envName.test(key.env))) {
+    throw new ValidationError(`${where}.private_key`, 'is required with the apple preset: {"env": "VARIABLE"}, the environment variable holding the key\'s PEM');
+  }
+  if (value.client_secret !== undefined) throw new ValidationError(`${where}.client_secret`, 'is not used with the apple preset: Strix makes the client secret from private_key');
+  if (value.token_endpoint_auth_method !== undefined && value.token_endpoint_auth_method !== 'client_secret_post') {
+    throw new ValidationError(`${where}.token_endpoint_auth_method`, 'is client_secret_post with the apple preset');
+  }
+  return { team_id: id('team_id'), key_id: id('key_id'), private_key: { env: key.env } };
+}
+
+const tenantId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The tenant values of a multi-tenant Entra app: its users' ID tokens carry their own tenant's issuer. */
+export const entraMultiTenant = ['common', 'organizations', 'consumers'];
+
+/** The Entra preset's tenant and, for a multi-tenant app, the tenants allowed; the issuer they make. */
+function entraTenant(value: JsonObject, where: string): { tenant: string; allowed_tenants?: string[]; issuer: string } {
+  const tenant = value.tenant;
+  if (typeof tenant !== 'string' || !(tenantId.test(tenant) || entraMultiTenant.includes(tenant))) {
+    throw new ValidationError(`${where}.tenant`, `is required with the entra preset: the tenant ID (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47) or ${entraMultiTenant.join(', ')}`);
+  }
+  const allowed = value.allowed_tenants;
+  if (allowed !== undefined) {
+    if (!entraMultiTenant.includes(tenant)) throw new ValidationError(`${where}.allowed_tenants`, 'is for a multi-tenant app (tenant common, organizations or consumers)');
+    if (!Array.isArray(allowed) || allowed.length > 100 || !allowed.every((t) => typeof t === 'string' && tenantId.test(t))) {
+      throw new ValidationError(`${where}.allowed_tenants`, 'must be a list of tenant IDs (GUIDs)');
+    }
+  }
+  return { tenant, ...(allowed ? { allowed_tenants: allowed as string[] } : {}), issuer: `https://login.microsoftonline.com/${tenant}/v2.0` };
+}
 
 function parseProvider(value: unknown, where: string): IdentityProvider {
   if (!isObject(value)) throw new ValidationError(where, 'must be an object');
@@ -75,7 +117,15 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
   } else if (value.issuer !== undefined) {
     throw new ValidationError(`${where}.issuer`, 'is for oidc providers: an oauth2 provider names its endpoints');
   }
-  const issuer = type === 'oidc' ? url('issuer', preset?.issuer) : '';
+  if (value.preset !== 'entra') {
+    for (const name of ['tenant', 'allowed_tenants']) if (value[name] !== undefined) throw new ValidationError(`${where}.${name}`, 'is for the entra preset');
+  }
+  if (value.preset !== 'apple') {
+    for (const name of ['team_id', 'key_id', 'private_key']) if (value[name] !== undefined) throw new ValidationError(`${where}.${name}`, 'is for the apple preset');
+  }
+  const apple = value.preset === 'apple' ? appleKey(value, where) : undefined;
+  const entra = value.preset === 'entra' ? entraTenant(value, where) : undefined;
+  const issuer = type === 'oidc' ? url('issuer', entra?.issuer ?? preset?.issuer) : '';
   const endpoints = type === 'oauth2' ? {
     authorization_endpoint: url('authorization_endpoint', preset?.authorization_endpoint), token_endpoint: url('token_endpoint', preset?.token_endpoint),
     user_endpoint: url('user_endpoint', preset?.user_endpoint),
@@ -95,16 +145,33 @@ function parseProvider(value: unknown, where: string): IdentityProvider {
     if (typeof v !== 'boolean') throw new ValidationError(`${where}.${name}`, 'must be true or false');
     return v;
   };
+  /** private_key_jwt signs with the realm's own key, so it needs no secret; the secret methods do not sign. */
+  const clientAuthentication = (): Pick<IdentityProvider, 'token_endpoint_auth_method' | 'token_endpoint_auth_signing_alg'> => {
+    const method = oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const, apple ? 'client_secret_post' : 'client_secret_basic');
+    if (method !== 'private_key_jwt') {
+      if (value.token_endpoint_auth_signing_alg !== undefined) throw new ValidationError(`${where}.token_endpoint_auth_signing_alg`, 'is for private_key_jwt only');
+      return { token_endpoint_auth_method: method };
+    }
+    if (secret !== undefined) throw new ValidationError(`${where}.client_secret`, 'is not used with private_key_jwt: Strix signs with the realm\'s key');
+    return { token_endpoint_auth_method: method, token_endpoint_auth_signing_alg: oneOf('token_endpoint_auth_signing_alg', signingAlgs, 'RS256') };
+  };
+  const upstreamLogout = (): boolean => {
+    const on = flag('upstream_logout');
+    if (on && type !== 'oidc') throw new ValidationError(`${where}.upstream_logout`, 'is for oidc providers: an oauth2 provider has no end_session_endpoint');
+    return on;
+  };
   const scopes = text('scopes', preset?.scopes ?? (type === 'oidc' ? 'openid profile email' : undefined));
   if (type === 'oidc' && !scopes.split(' ').includes('openid')) throw new ValidationError(`${where}.scopes`, 'must include openid');
   return {
     alias, display_name: text('display_name', preset?.display_name ?? alias), type, ...(value.preset ? { preset: value.preset as IdentityProvider['preset'] } : {}),
-    issuer: issuer.replace(/\/$/, ''), ...endpoints, client_id: text('client_id'),
+    issuer: issuer.replace(/\/$/, ''), ...(entra ? { tenant: entra.tenant, ...(entra.allowed_tenants ? { allowed_tenants: entra.allowed_tenants } : {}) } : {}),
+    ...(apple ? { apple } : {}), ...endpoints, client_id: text('client_id'),
     ...(secret ? { client_secret: { env: String((secret as JsonObject).env) } } : {}),
-    token_endpoint_auth_method: oneOf('token_endpoint_auth_method', ['client_secret_basic', 'client_secret_post'] as const, 'client_secret_basic'),
+    ...clientAuthentication(),
     scopes, link: oneOf('link', identityProviderLinkModes, 'verified_email'), sync: oneOf('sync', identityProviderSyncModes, 'on_first_login'),
     trust_email: flag('trust_email'), hide_on_login_page: flag('hide_on_login_page'), accept_mfa: flag('accept_mfa'),
-    claim_mappers: parseMappers(value.claim_mappers, `${where}.claim_mappers`),
+    claim_mappers: parseMappers(value.claim_mappers, `${where}.claim_mappers`), upstream_logout: upstreamLogout(), store_tokens: flag('store_tokens'),
+    review_profile: oneOf('review_profile', ['missing', 'always', 'off'] as const, 'missing'),
   };
 }
 

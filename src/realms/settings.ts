@@ -12,6 +12,7 @@ import {
 } from '../store/realms.js';
 import { registrationPolicies, type RegistrationPolicy } from '../store/registrations.js';
 import { parseClaimMappers } from '../tokens/mappers.js';
+import { parseBranding } from './branding.js';
 import { parseIdentityProviders } from './identity-providers.js';
 import { userEditableClaimNames } from '../identity/profile.js';
 import { httpsOrLoopback } from '../http/outbound.js';
@@ -267,6 +268,8 @@ export function parseRealmSettings(raw: JsonObject, where: string): RealmSetting
       settings.email_sign_in = value as EmailSignIn;
     } else if (name === 'default_scopes') {
       settings.default_scopes = defaultScopes(value, `${where}.default_scopes`);
+    } else if (name === 'branding') {
+      settings.branding = parseBranding(value, `${where}.branding`);
     } else if (name === 'token_claims') {
       if (!tokenClaimsShapes.includes(value as never)) throw new ValidationError(`${where}.token_claims`, `must be one of ${tokenClaimsShapes.map((v) => `"${v}"`).join(', ')}`);
       settings.token_claims = value as RealmSettings['token_claims'];

@@ -7,6 +7,7 @@ import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 import { sqlitePath } from './database-url.js';
 import type { VersionSource } from './read-cache.js';
 import type { Database } from './schema.js';
+import { countStatement } from './query-counts.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -35,7 +36,7 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
       database.pragma('busy_timeout = 5000');
       return database;
     });
-    return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite', dataVersion: () => dialect.dataVersion() };
+    return { db: new Kysely<Database>({ dialect, log: countStatement }), dialect: 'sqlite', dataVersion: () => dialect.dataVersion() };
   }
   // Loaded only when used: the SQLite default starts faster without it.
   const { default: pg } = await import('pg');
@@ -51,7 +52,7 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
   pool.on('error', () => {});
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   const dedicatedClient = () => new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, keepAlive: true });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', poolStats, dedicatedClient };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: countStatement }), dialect: 'postgres', poolStats, dedicatedClient };
 }
 
 /** Errors that mean "the database cannot be reached or is overloaded right now", not "this request is wrong". */

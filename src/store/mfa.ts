@@ -13,7 +13,7 @@ export interface WebAuthnCredential {
   counter: number;
   transports: string[];
   deviceType: string;    // 'singleDevice' | 'multiDevice'
-  /** What the account console calls it: the browser and system it was registered from ("Chrome on macOS"); null before 0019. */
+  /** What the account console calls it: the browser and system it was registered from ("Chrome on macOS"); null before 0021. */
   name: string | null;
 }
 

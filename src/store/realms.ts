@@ -156,14 +156,34 @@ export interface RealmSettings {
    * allows them, like Keycloak's default client scopes: keycloak-js asks for `openid` alone.
    */
   default_scopes: string[];
+  /** The look and wording of the realm's pages and e-mails (src/realms/branding.ts, docs/branding.md). */
+  branding: RealmBranding;
 }
+
+/** Data only: every value is checked where it is set, and pages read it as text, colours and image addresses. */
+export interface RealmBranding {
+  /** An https URL or a data: URL of an image; null: the realm's initial in a coloured square. */
+  logo_url: string | null;
+  favicon_url: string | null;
+  /** `#rgb` or `#rrggbb`; null: Strix's own. */
+  colors: { primary: string | null; background: string | null };
+  /** CSS served after Strix's own stylesheet, as a resource of the realm. */
+  stylesheet: string | null;
+  secured_by_strix: boolean;
+  /** Per locale, message key to text, over the built-in catalogues. */
+  messages: Record<string, Record<string, string>>;
+}
+
+export const defaultBranding: RealmBranding = {
+  logo_url: null, favicon_url: null, colors: { primary: null, background: null }, stylesheet: null, secured_by_strix: true, messages: {},
+};
 
 /** How an upstream account that is new to Strix meets an existing user with its (verified) address. */
 export const identityProviderLinkModes = ['verified_email', 'manual', 'never'] as const;
 export const identityProviderSyncModes = ['on_first_login', 'on_every_login'] as const;
 
 /** Presets fill in a known provider's issuer (OpenID Connect) or endpoints (OAuth 2.0) and scopes. */
-export const identityProviderPresets = ['github', 'google', 'gitlab'] as const;
+export const identityProviderPresets = ['github', 'google', 'gitlab', 'entra', 'apple'] as const;
 
 /**
  * An upstream provider: `oidc`, from discovery at `issuer` with the code flow, PKCE, state and nonce;
@@ -177,6 +197,12 @@ export interface IdentityProvider {
   preset?: typeof identityProviderPresets[number];
   /** oidc: the issuer, whose discovery document names the endpoints. oauth2: empty. */
   issuer: string;
+  /** entra: the tenant ID, or `common`, `organizations`, `consumers` for a multi-tenant app (whose ID tokens' `iss` names each user's tenant). */
+  tenant?: string;
+  /** entra, multi-tenant: only users of these tenants (IDs) sign in; empty or absent lets any tenant's users in. */
+  allowed_tenants?: string[];
+  /** apple: the client secret is a JWT Strix signs (ES256) with this key of this team, read from the server's environment when used. */
+  apple?: { team_id: string; key_id: string; private_key: { env: string } };
   /** oauth2: where the browser signs in, where the code is exchanged, the user's profile, and (GitHub) the user's addresses with whether each is verified. */
   authorization_endpoint?: string;
   token_endpoint?: string;
@@ -185,7 +211,9 @@ export interface IdentityProvider {
   client_id: string;
   /** Read from the server's environment when used: realm settings are stored and exported. */
   client_secret?: { env: string };
-  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
+  /** private_key_jwt: Strix signs a client assertion (RFC 7523) with the realm's current key of `token_endpoint_auth_signing_alg`; the provider reads the realm's JWKS. */
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  token_endpoint_auth_signing_alg?: SigningAlg;
   scopes: string;
   link: typeof identityProviderLinkModes[number];
   sync: typeof identityProviderSyncModes[number];
@@ -196,6 +224,12 @@ export interface IdentityProvider {
   accept_mfa: boolean;
   /** How the provider's claims become the user's attributes and roles, at the first sign-in and at each sync. */
   claim_mappers: ProviderClaimMapper[];
+  /** oidc: signing out of Strix (RP-Initiated Logout) also signs out at the provider, through its end_session_endpoint. */
+  upstream_logout: boolean;
+  /** The provider's tokens are kept (sealed) on the user's link, for Keycloak's broker token endpoint; not kept otherwise. */
+  store_tokens: boolean;
+  /** Keycloak's "review profile" of a first sign-in: the new user confirms its names when the realm requires ones the provider did not give (missing), always, or never (off). */
+  review_profile: 'missing' | 'always' | 'off';
 }
 
 export type ProviderClaimMapper =
@@ -323,6 +357,7 @@ export const defaultRealmSettings: RealmSettings = {
   identity_providers: [],
   token_claims: 'strix',
   default_scopes: [],
+  branding: defaultBranding,
 };
 
 export interface Realm { name: string; displayName: string; settings: RealmSettings }
@@ -345,9 +380,10 @@ export function realmsRepository(db: Kysely<Database>, changes: Changes = localC
       hashing: { ...defaultPasswordPolicy.hashing, ...stored.password_policy?.hashing },
     };
     const events = { ...defaultEventSettings, ...stored.events };
+    const branding = { ...defaultBranding, ...stored.branding, colors: { ...defaultBranding.colors, ...stored.branding?.colors } };
     return {
       name: row.name, displayName: row.display_name,
-      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy, events },
+      settings: { ...defaultRealmSettings, ...stored, brute_force: bruteForce, rate_limits: rateLimits, password_policy: passwordPolicy, events, branding },
     };
   };
   return {
@@ -357,6 +393,10 @@ export function realmsRepository(db: Kysely<Database>, changes: Changes = localC
     },
     async list(): Promise<Realm[]> {
       return (await db.selectFrom('realms').selectAll().orderBy('name').execute()).map(toRealm);
+    },
+    async count(): Promise<number> {
+      const row = await db.selectFrom('realms').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     /** A page of realms by name (the primary key's order). */
     async page(first: number, max: number): Promise<Realm[]> {

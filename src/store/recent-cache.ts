@@ -2,13 +2,18 @@
 // Writes drop the entry at once on this node and, on PostgreSQL, on every node (changes.ts); the
 // TTL bounds staleness when an announcement is missed, and on SQLite, where there are none across
 // processes (DESIGN "Scale": changes take effect on every node within a second). Only found rows are
-// cached, so lookups of made-up ids cannot grow it, and it never holds more than `maxEntries`.
+// cached, so lookups of made-up ids cannot grow it, and it never holds more than `maxEntries`: past
+// that the least recently used entry goes (src/store/lru.ts).
+import { Lru } from './lru.js';
+
 export class RecentCache<V> {
-  private readonly entries = new Map<string, { value: V; storedAt: number }>();
+  private readonly entries: Lru<string, { value: V; storedAt: number }>;
   /** Bumped by every delete: a read that started before one must not cache what it read (see set). */
   generation = 0;
 
-  constructor(private readonly ttlMs: number, private readonly maxEntries = 10_000) {}
+  constructor(private readonly ttlMs: number, maxEntries = 10_000) {
+    this.entries = new Lru(maxEntries);
+  }
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
@@ -21,7 +26,6 @@ export class RecentCache<V> {
   /** `generation`: the value of `this.generation` when the read of `value` started. */
   set(key: string, value: V, generation = this.generation): void {
     if (generation !== this.generation) return;
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, { value, storedAt: performance.now() });
   }
 

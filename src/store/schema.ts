@@ -31,7 +31,9 @@ export interface SessionTable {
   /** The upstream provider that signed the user in (src/identity/brokering.ts), and its session id (sid); null otherwise. */
   idp: string | null;
   idp_sid: string | null;
-  /** The browser's User-Agent header at sign-in (cut to 512 characters), and the address it was last used from; null before 0019. */
+  /** The provider's ID token, sealed (src/runtime.ts Sealer), kept for the id_token_hint of a logout at the provider; null otherwise. */
+  idp_id_token: string | null;
+  /** The browser's User-Agent header at sign-in (cut to 512 characters), and the address it was last used from; null before 0021. */
   user_agent: string | null;
   ip_address: string | null;
 }
@@ -115,7 +117,7 @@ export interface RecoveryCodeTable { user_id: string; code_hash: string; used_at
 export interface WebAuthnCredentialTable {
   id: string; user_id: string; public_key: string; counter: number; transports: string; device_type: string;
   created_at: number; last_used_at: number | null;
-  /** The browser and system it was registered from, for the account console; null before 0019. */
+  /** The browser and system it was registered from, for the account console; null before 0021. */
   name: string | null;
 }
 export interface WebAuthnChallengeTable { key: string; challenge: string; expires_at: number }
@@ -130,7 +132,11 @@ export interface EmailActionTable {
   email: string; created_at: number; expires_at: number; used_at: number | null;
 }
 /** Accounts at upstream identity providers linked to users (src/identity/brokering.ts). */
-export interface UserIdentityTable { realm: string; provider: string; subject: string; user_id: string; email: string | null; created_at: number }
+export interface UserIdentityTable {
+  realm: string; provider: string; subject: string; user_id: string; email: string | null; created_at: number;
+  /** The provider's tokens as sealed JSON, for a provider with store_tokens; null otherwise. */
+  tokens: string | null;
+}
 export interface MigrationMarker { id: Generated<number> }
 
 export interface Database {

@@ -14,6 +14,8 @@ export interface Session {
   /** The upstream provider that signed the user in (its alias), if one did, and the provider's own session id (its ID token's sid). */
   idp?: string;
   idpSid?: string;
+  /** The provider's ID token, sealed: the hint of a logout at the provider. */
+  idpIdToken?: string;
   /** The browser's User-Agent header at sign-in, and the address the session was last used from (the account console's Devices and sessions). */
   userAgent?: string;
   ipAddress?: string;
@@ -33,6 +35,7 @@ export function sessionsRepository(db: Kysely<Database>) {
     amr: JSON.parse(row.amr) as string[], acr: row.acr, expiresAt: row.expires_at, lastSeenAt: row.last_seen_at,
     ...(row.idp ? { idp: row.idp } : {}), ...(row.idp_sid ? { idpSid: row.idp_sid } : {}),
     ...(row.user_agent ? { userAgent: row.user_agent } : {}), ...(row.ip_address ? { ipAddress: row.ip_address } : {}),
+    ...(row.idp_id_token ? { idpIdToken: row.idp_id_token } : {}),
   });
   return {
     /** Returns the session and the cookie secret (shown once). */
@@ -43,6 +46,7 @@ export function sessionsRepository(db: Kysely<Database>) {
         id, realm: s.realm, user_id: s.userId, secret_hash: sha256(secret), auth_time: s.authTime,
         amr: JSON.stringify(s.amr), acr: s.acr, created_at: now, last_seen_at: now, expires_at: s.expiresAt, ended_at: null, idp: s.idp ?? null, idp_sid: s.idpSid ?? null,
         user_agent: s.userAgent?.slice(0, maxUserAgentLength) ?? null, ip_address: s.ipAddress ?? null,
+        idp_id_token: s.idpIdToken ?? null,
       }).execute();
       return { session: { ...s, id, lastSeenAt: now }, secret };
     },

@@ -16,6 +16,7 @@
 // still waiting for it. Other processes see the group when it is committed, as with any transaction.
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import { queryCounts } from './query-counts.js';
 import {
   CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
   type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult,
@@ -116,6 +117,7 @@ class Group {
     if (!this.db.inTransaction) return this.end(new Error(droppedByError));
     try {
       this.db.exec('COMMIT');
+      queryCounts.commits++;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       return this.end(error);

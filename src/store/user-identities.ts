@@ -22,9 +22,18 @@ export function userIdentitiesRepository(db: Kysely<Database>) {
     /** Links the account; false when that account is linked already (to this user or another). */
     async link(i: Omit<UserIdentity, 'createdAt'>, now: number): Promise<boolean> {
       const result = await db.insertInto('user_identities').values({
-        realm: i.realm, provider: i.provider, subject: i.subject, user_id: i.userId, email: i.email, created_at: now,
+        realm: i.realm, provider: i.provider, subject: i.subject, user_id: i.userId, email: i.email, created_at: now, tokens: null,
       }).onConflict((oc) => oc.doNothing()).executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    },
+    /** Keeps the provider's latest tokens (sealed by the caller) on the user's link, or forgets them (null). */
+    async setTokens(userId: string, provider: string, sealedTokens: string | null): Promise<void> {
+      await db.updateTable('user_identities').set({ tokens: sealedTokens }).where('user_id', '=', userId).where('provider', '=', provider).execute();
+    },
+    /** The sealed tokens kept on the user's link with the provider, if any. */
+    async tokens(userId: string, provider: string): Promise<string | undefined> {
+      const row = await db.selectFrom('user_identities').select('tokens').where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
+      return row?.tokens ?? undefined;
     },
     async unlink(userId: string, provider: string): Promise<boolean> {
       const result = await db.deleteFrom('user_identities').where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();

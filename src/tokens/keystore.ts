@@ -3,6 +3,7 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
 import type { Clock } from '../runtime.js';
+import { Lru } from '../store/lru.js';
 import type { Changes } from '../store/changes.js';
 import { signingAlgs, type SigningAlg } from '../store/realms.js';
 import type { SigningKeysRepository, StoredKey } from '../store/signing-keys.js';
@@ -12,18 +13,29 @@ import type { Sealer } from './master-key.js';
 export const retiredKeyRetentionMs = 7 * 86_400_000;
 /** How long a realm's keys are kept before being read again (changes on other nodes are also announced). */
 export const keysCacheTtlMs = 5_000;
+/**
+ * How many realms' keys are kept in memory (least recently used go first): about 10 KiB each with
+ * their KeyObjects and key set, so 10,000 realms in the database cost at most ~10 MiB here.
+ */
+export const keysCacheRealms = 1_000;
 
 export interface SigningKey { kid: string; alg: SigningAlg; key: KeyObject }
 
+/**
+ * A realm's keys as read. The private key of an algorithm is opened (decrypted, imported) when that
+ * algorithm first signs, and the verifier made when first asked for: a realm that only ever signs
+ * ES256 never imports its RSA key, which is most of what loading a realm's keys costs.
+ */
 interface RealmKeys {
   loadedAt: number;
+  current: Map<SigningAlg, StoredKey>;
   signing: Map<SigningAlg, SigningKey>;
   jwks: JSONWebKeySet;
-  verify: ReturnType<typeof createLocalJWKSet>;
+  verify?: ReturnType<typeof createLocalJWKSet>;
 }
 
 export class Keystore {
-  private readonly cache = new Map<string, Promise<RealmKeys>>();
+  private readonly cache = new Lru<string, Promise<RealmKeys>>(keysCacheRealms);
 
   /** `changes`: rotations are announced to, and learnt from, the other nodes (src/store/changes.ts). */
   constructor(private readonly repo: SigningKeysRepository, private readonly sealer: Sealer, private readonly clock: Clock, private readonly changes?: Changes) {
@@ -42,6 +54,11 @@ export class Keystore {
       }
     }
     if (generated) await this.changed(realm);
+  }
+
+  /** `ensure` for every realm that needs it, found with one query (start-up reads no realm's keys otherwise). */
+  async ensureEveryRealm(): Promise<void> {
+    for (const realm of await this.repo.realmsLacking(signingAlgs)) await this.ensure(realm);
   }
 
   /** next → current, current → retired, a fresh next; retired keys past retention are removed. */
@@ -73,8 +90,15 @@ export class Keystore {
   }
 
   async signingKey(realm: string, alg: SigningAlg): Promise<SigningKey> {
-    const key = (await this.load(realm)).signing.get(alg);
-    if (!key) throw new Error(`realm ${realm} has no current ${alg} key`);
+    const keys = await this.load(realm);
+    let key = keys.signing.get(alg);
+    if (!key) {
+      const stored = keys.current.get(alg);
+      if (!stored) throw new Error(`realm ${realm} has no current ${alg} key`);
+      const jwk = JSON.parse(this.sealer.open(stored.encryptedPrivateJwk)) as JWK;
+      key = { kid: stored.kid, alg, key: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
+      keys.signing.set(alg, key);
+    }
     return key;
   }
 
@@ -84,7 +108,8 @@ export class Keystore {
 
   /** Key resolver for jose's jwtVerify over the published keys. */
   async verifier(realm: string): Promise<ReturnType<typeof createLocalJWKSet>> {
-    return (await this.load(realm)).verify;
+    const keys = await this.load(realm);
+    return (keys.verify ??= createLocalJWKSet(keys.jwks));
   }
 
   invalidate(realm: string): void {
@@ -114,16 +139,14 @@ export class Keystore {
       await this.ensure(realm);
       keys = await this.repo.list(realm);
     }
-    const signing = new Map<SigningAlg, SigningKey>();
+    const current = new Map<SigningAlg, StoredKey>();
     // The newest current key of an algorithm signs, so every node picks the same one.
     for (const k of [...keys].sort((a, b) => a.createdAt - b.createdAt || a.kid.localeCompare(b.kid))) {
-      if (k.status !== 'current') continue;
-      const jwk = JSON.parse(this.sealer.open(k.encryptedPrivateJwk)) as JWK;
-      signing.set(k.alg, { kid: k.kid, alg: k.alg, key: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) });
+      if (k.status === 'current') current.set(k.alg, k);
     }
     const published = keys.filter((k) => k.status !== 'retired' || (k.retiredAt !== null && now - k.retiredAt <= retiredKeyRetentionMs));
     const jwks: JSONWebKeySet = { keys: published.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
-    return { loadedAt: now, signing, jwks, verify: createLocalJWKSet(jwks) };
+    return { loadedAt: now, current, signing: new Map(), jwks };
   }
 
   private async generate(realm: string, alg: SigningAlg, status: 'current' | 'next'): Promise<void> {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { randomToken } from '../runtime.js';
 import type { Needs } from '../services.js';
 import type { Client, ClientMetadata } from '../store/clients.js';
+import { Lru } from '../store/lru.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type SubjectDeps = Needs<'clock' | 'sealer', 'pairwiseSalts'>;
@@ -23,12 +24,12 @@ export function sectorOf(metadata: Pick<ClientMetadata, 'sector_identifier_uri' 
   return hosts.size === 1 && host ? host : undefined;
 }
 
-/** Salts never change once stored, so each store's are cached for the life of the process. */
-const salts = new WeakMap<object, Map<string, Promise<string>>>();
+/** Salts never change once stored, so each store's are cached (the 1,000 realms used last). */
+const salts = new WeakMap<object, Lru<string, Promise<string>>>();
 
 function realmSalt(s: SubjectDeps, realm: string): Promise<string> {
   let cache = salts.get(s.store);
-  if (!cache) salts.set(s.store, cache = new Map());
+  if (!cache) salts.set(s.store, cache = new Lru(1_000));
   let salt = cache.get(realm);
   if (!salt) {
     salt = s.store.pairwiseSalts.ensure(realm, s.sealer.seal(randomToken()), s.clock.now()).then((sealed) => s.sealer.open(sealed));

@@ -151,7 +151,7 @@ async function sendReauthenticatePage(
   s: AccountActionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, error?: string, status = 200,
 ): Promise<FastifyReply> {
   const code = await codeOwed(s, active);
-  const t = getMessages(realmView(s, request, realm).locale);
+  const t = getMessages(realmView(s, request, realm));
   if (code === undefined) return sendAccountPage(s, request, reply, realm, active, undefined, 403, t.reauthenticationRequired);
   return sendPage(reply, reauthenticatePage({
     realm: realmView(s, request, realm), action: endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate),
@@ -164,7 +164,7 @@ async function sendApplicationsPage(
 ): Promise<FastifyReply> {
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
-  const t = getMessages(view.locale);
+  const t = getMessages(view);
   const consents = await s.store.consents.forUser(realm.name, active.user.id);
   const applications = await Promise.all(consents.map(async (c) => {
     const client = await s.store.clients.get(realm.name, c.clientId);

@@ -28,7 +28,7 @@ export function accountEmailRoutes(app: FastifyInstance, s: AccountEmailDeps): v
     POST: async (request, reply) => {
       const realm = mailRealm(s, request);
       const { active, params, t } = accountForm(s, request, realm);
-      const te = getEmailMessages(realmView(s, request, realm).locale);
+      const te = getEmailMessages(realmView(s, request, realm));
       const newEmail = (params.email ?? '').trim();
       const again = (error: string, status: number) => show(s, request, reply, realm, active, { error, newEmail }, status);
       if (!isEmailAddress(newEmail)) return again(te.invalidEmail, 400);

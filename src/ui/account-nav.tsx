@@ -23,9 +23,9 @@ export function AccountLayout(p: {
   realm: RealmView; nav: AccountNav; title: string; intro?: string; scriptHrefs?: string[]; children?: ComponentChildren;
 }) {
   const { realm } = p;
-  const t = getAccountMessages(realm.locale);
+  const t = getAccountMessages(realm);
   return (
-    <Layout title={p.title} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale} scriptHrefs={p.scriptHrefs} wide>
+    <Layout title={p.title} realm={realm} scriptHrefs={p.scriptHrefs} wide>
       <div class="account">
       <nav class="account-nav" aria-label={t.navLabel}>
         <ul>

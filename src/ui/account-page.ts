@@ -59,7 +59,7 @@ export function accountSession(request: FastifyRequest): ActiveSession {
 /** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */
 async function signedIn(s: AccountPageDeps, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
   const active = await currentSession(s, request, realm);
-  const t = getMessages(realmView(s, request, realm).locale);
+  const t = getMessages(realmView(s, request, realm));
   if (!active) throw new PageError('Not signed in', t.notSignedIn, 401);
   if (await isPending(s, realm, active)) throw new PageError('Sign-in not finished', t.signInUnfinished, 403);
   return active;
@@ -74,7 +74,7 @@ export function signedInRecently(s: AccountPageDeps, realm: Realm, active: Activ
 export function accountForm(s: AccountPageDeps, request: FastifyRequest, realm: Realm) {
   const active = accountSession(request);
   const params = formParams(request);
-  const t = getMessages(realmView(s, request, realm).locale);
+  const t = getMessages(realmView(s, request, realm));
   if (!csrfValid(s, request, realm.name, params.csrf, { session: active.session.id })) throw new PageError('Page expired', t.formExpired, 403);
   return { active, params, t };
 }
@@ -99,7 +99,7 @@ export function accountNav(s: RenderDeps, request: FastifyRequest, realm: Realm,
     && (section !== 'email' || mailEnabled(s.config, realm));
   const items = (Object.keys(sectionEndpoints) as AccountSection[]).filter(offered)
     .map((section) => ({ section, href: endpointUrl(s.config, realm, sectionEndpoints[section]) }));
-  const t = getMessages(realmView(s, request, realm).locale);
+  const t = getMessages(realmView(s, request, realm));
   return {
     current, items, signedInAs: format(t.consentSignedInAs, { username: active.user.username }),
     signOutHref: endpointUrl(s.config, realm, oauthEndpoints.end_session_endpoint),
@@ -141,10 +141,10 @@ export async function sendAccountPage(
   const canChange = mayChangeFactors(factors, active);
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const view = realmView(s, request, realm);
-  const t = getMessages(view.locale);
+  const t = getMessages(view);
   const passkeys = await s.store.mfa.webauthnCredentials(active.user.id);
   const when = accountTimeFormat(view.locale, active.user);
-  const ta = getAccountMessages(view.locale);
+  const ta = getAccountMessages(view);
   return sendPage(reply, accountMfaPage({
     realm: view, scriptHrefs: webauthnScriptHrefs(s), nav: accountNav(s, request, realm, active, 'signing_in'), ...factors, canChange, notice, error,
     reauthenticateHref: canChange && !signedInRecently(s, realm, active) ? endpointUrl(s.config, realm, uiEndpoints.account_reauthenticate) : undefined,

@@ -25,7 +25,7 @@ function Messages(p: { notice?: string; error?: string }) {
 /** The landing page: one entry per section of the navigation, with what it is for. */
 export function accountHomePage(p: { realm: RealmView; nav: AccountNav }): string {
   const { realm } = p;
-  const t = getAccountMessages(realm.locale);
+  const t = getAccountMessages(realm);
   return renderDocument(
     <AccountLayout realm={realm} nav={p.nav} title={t.accountTitle} intro={t.accountIntro}>
       <ul class="account-sections">
@@ -69,7 +69,7 @@ export function personalInfoPage(p: {
   fields: string[]; values: Record<string, string>; locales: string[]; maxLength: number; notice?: string; error?: string;
 }): string {
   const { realm } = p;
-  const t = getAccountMessages(realm.locale);
+  const t = getAccountMessages(realm);
   const languages = [...new Set([...p.locales, ...(p.values.locale ? [p.values.locale] : [])])];
   return renderDocument(
     <AccountLayout realm={realm} nav={p.nav} title={t.nav_personal_info} intro={t.about_personal_info}>
@@ -83,7 +83,7 @@ export function personalInfoPage(p: {
           <Hidden name="csrf" value={p.csrf} />
           {p.fields.map((claim) => (
             <div class="field" key={claim}>
-              <label for={claim}>{claimLabel(realm.locale, claim)}</label>
+              <label for={claim}>{claimLabel(realm, claim)}</label>
               {claim === 'locale' ? (
                 <select id={claim} name={claim}>
                   <option value="" selected={!p.values.locale}>{t.profileNotSet}</option>
@@ -108,7 +108,7 @@ export function passwordPage(p: {
   notice?: string; error?: string;
 }): string {
   const { realm } = p;
-  const t = getAccountMessages(realm.locale);
+  const t = getAccountMessages(realm);
   return renderDocument(
     <AccountLayout realm={realm} nav={p.nav} title={t.nav_password}
       intro={format(p.hasPassword ? t.passwordIntro : t.passwordSetIntro, { min: p.minLength })}>
@@ -121,7 +121,7 @@ export function passwordPage(p: {
             <input type="password" id="current_password" name="current_password" autocomplete="current-password" autofocus required />
           </div>
         ) : null}
-        <NewPasswordFields username={p.username} locale={realm.locale} />
+        <NewPasswordFields username={p.username} wording={realm} />
         <label class="check">
           <input type="checkbox" name="sign_out_others" value="yes" checked />
           {t.passwordSignOutOthers}
@@ -140,7 +140,7 @@ export interface SessionItem {
 
 export function sessionsPage(p: { realm: RealmView; nav: AccountNav; sessions: SessionItem[]; signOutOthers?: ActionForm; notice?: string; error?: string }): string {
   const { realm } = p;
-  const t = getAccountMessages(realm.locale);
+  const t = getAccountMessages(realm);
   return renderDocument(
     <AccountLayout realm={realm} nav={p.nav} title={t.nav_sessions} intro={t.sessionsIntro}>
       <Messages notice={p.notice} error={p.error} />

@@ -32,8 +32,8 @@ export function accountPasswordRoutes(app: FastifyInstance, s: AccountPasswordDe
     POST: async (request, reply) => {
       const realm = request.realm!;
       const { active, params, t } = accountForm(s, request, realm);
-      const locale = realmView(s, request, realm).locale;
-      const [ta, te] = [getAccountMessages(locale), getEmailMessages(locale)];
+      const view = realmView(s, request, realm);
+      const [ta, te] = [getAccountMessages(view), getEmailMessages(view)];
       const again = (error: string, status: number) => show(s, request, reply, realm, active, { error }, status);
       const user = active.user;
       const attempt: SignInAttempt = { realm, username: user.username, ip: request.ip, log: request.log };
@@ -62,7 +62,7 @@ export function accountPasswordRoutes(app: FastifyInstance, s: AccountPasswordDe
       request.log.info({ realm: realm.name, event: 'password_changed', userId: user.id }, 'password changed on the account console');
       if (signOutOthers) await signOutOtherSessions(s, request, realm, active);
       if (user.email && mailEnabled(s.config, realm)) {
-        await queueMail(s, realm, 'password_changed', passwordChangedMail({ to: user.email, realmName: realm.displayName, username: user.username, locale }));
+        await queueMail(s, realm, 'password_changed', passwordChangedMail({ to: user.email, realmName: realm.displayName, username: user.username, locale: view.locale }));
       }
       const fresh = (await s.store.users.findById(user.id)) ?? user;
       return show(s, request, reply, realm, { ...active, user: fresh }, { notice: signOutOthers ? ta.passwordChangedOthersOut : ta.passwordChanged });

@@ -27,12 +27,12 @@ export function accountProfileRoutes(app: FastifyInstance, s: AccountProfileDeps
     POST: async (request, reply) => {
       const realm = request.realm!;
       const { active } = accountForm(s, request, realm);
-      const locale = realmView(s, request, realm).locale;
-      const t = getAccountMessages(locale);
+      const view = realmView(s, request, realm);
+      const t = getAccountMessages(view);
       const params = postedClaims(request, realm.settings.user_editable_claims);
       const edit = editedClaims(active.user.claims, realm.settings.user_editable_claims, params, locales);
       if ('problem' in edit) {
-        const field = claimLabel(locale, edit.claim);
+        const field = claimLabel(view, edit.claim);
         const error = edit.problem === 'too_long' ? format(t.profileTooLong, { field, max: maxClaimLength }) : format(t.profileInvalid, { field });
         return show(s, request, reply, realm, active, { error, values: params }, 400);
       }

@@ -46,7 +46,7 @@ export function accountSessionRoutes(app: FastifyInstance, s: AccountSessionsDep
   route(app, uiEndpoints.account_session_sign_out, async (request, reply) => {
     const realm = request.realm!;
     const { active, params } = accountForm(s, request, realm);
-    const t = getAccountMessages(realmView(s, request, realm).locale);
+    const t = getAccountMessages(realmView(s, request, realm));
     if (params.others === 'yes') {
       await signOutOtherSessions(s, request, realm, active);
       return show(s, request, reply, realm, active, t.sessionsOthersSignedOut);
@@ -63,7 +63,7 @@ async function show(
   s: AccountSessionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, active: ActiveSession, notice?: string,
 ): Promise<FastifyReply> {
   const view = realmView(s, request, realm);
-  const t = getAccountMessages(view.locale);
+  const t = getAccountMessages(view);
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const action = endpointUrl(s.config, realm, uiEndpoints.account_session_sign_out);
   const when = accountTimeFormat(view.locale, active.user);

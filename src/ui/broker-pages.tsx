@@ -4,16 +4,16 @@
  * that user gives its password. Same shell, styles and rules as pages.tsx.
  */
 import { Layout, renderDocument, type RealmView } from './layout.js';
-import { format } from '../i18n/messages.js';
+import { format, type Wording } from '../i18n/messages.js';
 import { getBrokerMessages } from '../i18n/broker-messages.js';
 import { AccountLayout, type AccountNav } from './account-nav.js';
 
 export interface ProviderButton { label: string; href: string }
 
 /** The sign-in page's `Sign in with …` buttons, under an "or" divider. */
-export function ProviderButtons(p: { locale: string; providers?: ProviderButton[] }) {
+export function ProviderButtons(p: { wording: Wording; providers?: ProviderButton[] }) {
   if (!p.providers || p.providers.length === 0) return null;
-  const t = getBrokerMessages(p.locale);
+  const t = getBrokerMessages(p.wording);
   return (
     <div class="providers">
       <p class="divider"><span>{t.orDivider}</span></p>
@@ -28,10 +28,10 @@ export function linkAccountPage(p: {
   realm: RealmView; provider: string; email: string; username: string; action: string; fields: Record<string, string>; error?: string;
 }): string {
   const { realm } = p;
-  const t = getBrokerMessages(realm.locale);
+  const t = getBrokerMessages(realm);
   const v = { provider: p.provider, email: p.email, username: p.username };
   return renderDocument(
-    <Layout title={format(t.linkTitle, v)} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={format(t.linkTitle, v)} realm={realm}>
       <div class="page-head">
         <h1>{format(t.linkTitle, v)}</h1>
         <p class="subtitle">{format(t.linkText, v)}</p>
@@ -58,7 +58,7 @@ export function linkedAccountsPage(p: {
   notice?: string; error?: string; reauthenticate?: { href: string; label: string };
 }): string {
   const { realm } = p;
-  const t = getBrokerMessages(realm.locale);
+  const t = getBrokerMessages(realm);
   return renderDocument(
     <AccountLayout realm={realm} nav={p.nav} title={t.linkedTitle}>
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}

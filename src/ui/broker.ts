@@ -5,13 +5,13 @@
 // parked request) travels sealed in a cookie of the realm's path, so a code sent to another browser,
 // or a replayed state, finds nothing to continue.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clearRealmCookie, cookieScope, csrfToken, csrfValid, setRealmCookie } from '../http/cookies.js';
+import { clearRealmCookie, cookieScope, csrfToken, csrfValid, setCrossSiteRealmCookie, setRealmCookie } from '../http/cookies.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { getBrokerMessages } from '../i18n/broker-messages.js';
 import { format, getMessages } from '../i18n/messages.js';
 import {
-  BrokerError, finishUpstream, linkAccount, resolveAccount, startUpstream, type BrokerFailure, type BrokerState, type BrokeringDeps, type UpstreamAccount,
+  answersWithFormPost, BrokerError, finishUpstream, linkAccount, resolveAccount, startUpstream, type BrokerFailure, type BrokerState, type BrokeringDeps, type UpstreamAccount,
 } from '../identity/brokering.js';
 import { verifyPassword } from '../identity/passwords.js';
 import { currentLock, recordFailure, type SignInAttempt } from '../security/brute-force.js';
@@ -50,14 +50,15 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
     const query = request.query as Record<string, unknown>;
     const interaction = typeof query.interaction === 'string' ? query.interaction : '';
     const parked = interaction === '' ? undefined : await s.store.interactions.get<AuthorizationRequest | DeviceAuthorization>(interaction, s.clock.now());
-    const t = getMessages(realmView(s, request, realm).locale);
+    const t = getMessages(realmView(s, request, realm));
     if (!parked || parked.realm !== realm.name || isDeviceAuthorization(parked.request)) throw new PageError('Sign-in expired', t.interactionExpired);
     if (!csrfValid(s, request, realm.name, typeof query.csrf === 'string' ? query.csrf : undefined, { interaction })) throw new PageError('Page expired', t.formExpired, 403);
     try {
       const { location, state } = await startUpstream(s, realm, provider, {
         interaction, redirectUri: redirectUriOf(s, realm, provider), loginHint: parked.request.loginHint,
       });
-      setRealmCookie(reply, cookieScope(s.config.publicUrl, realm.name), stateCookie, s.sealer.seal(JSON.stringify(state)), cookieSeconds);
+      const setStateCookie = answersWithFormPost(provider) ? setCrossSiteRealmCookie : setRealmCookie;
+      setStateCookie(reply, cookieScope(s.config.publicUrl, realm.name), stateCookie, s.sealer.seal(JSON.stringify(state)), cookieSeconds);
       return reply.redirect(location, 303);
     } catch (error) {
       return failed(s, request, reply, realm, provider, error);
@@ -67,10 +68,11 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
   route(app, uiEndpoints.broker_endpoint, async (request, reply) => {
     const realm = request.realm!;
     const provider = providerOf(s, request, realm);
-    const query = request.query as Record<string, unknown>;
+    // The answer comes in the query, or — from a provider that answers with form_post — in the form.
+    const query = (request.method === 'POST' ? request.body ?? {} : request.query) as Record<string, unknown>;
     const scope = cookieScope(s.config.publicUrl, realm.name);
     const state = opened<BrokerState>(s, request.cookies[stateCookie], 'broker');
-    clearRealmCookie(reply, scope, stateCookie);
+    clearRealmCookie(reply, scope, stateCookie, answersWithFormPost(provider));
     try {
       // The state proves this browser started this sign-in (RFC 6749 §10.12): a code meant for another
       // browser, or a state used once already (its cookie is gone), continues nothing.
@@ -80,25 +82,28 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
       if (state.expiresAt < s.clock.now()) throw new BrokerError('expired', 'the sign-in took too long');
       if (typeof query.error === 'string') throw new BrokerError('upstream_error', `the provider answered ${query.error.slice(0, 64)}`);
       if (typeof query.code !== 'string' || query.code === '') throw new BrokerError('upstream_error', 'the provider sent no code');
-      const account = await finishUpstream(s, provider, state, query.code, redirectUriOf(s, realm, provider));
+      if (request.method === 'POST' && !answersWithFormPost(provider)) throw new BrokerError('upstream_error', 'the provider answered with a form it was not asked for');
+      const account = await finishUpstream(s, provider, state, query.code, redirectUriOf(s, realm, provider), typeof query.user === 'string' ? query.user : undefined);
       if (state.linkFor) return linkedFromAccount(s, request, reply, realm, provider, account, state.linkFor);
       const parked = await parkedRequest(s, realm, state.interaction);
       const resolution = await resolveAccount(s, realm, provider, account, request.ip);
-      const tb = getBrokerMessages(realmView(s, request, realm).locale);
+      const tb = getBrokerMessages(realmView(s, request, realm));
       if (resolution.kind === 'refused') {
         await recordEvent(s, { realm, type: 'login_failure', ip: request.ip, details: { identity_provider: provider.alias, reason: resolution.reason } });
         return notice(s, request, reply, realm, format(tb.errorTitle, { provider: provider.display_name }),
           resolution.reason === 'disabled' ? tb.disabledText : format(tb.existsText, { provider: provider.display_name }), 403);
       }
       if (resolution.kind === 'link') {
+        // Without the provider's tokens: a cookie has room for the profile, not for tokens too.
         const pending: PendingLink = {
-          kind: 'broker_link', realm: realm.name, alias: provider.alias, interaction: state.interaction, userId: resolution.existing.id, account, expiresAt: s.clock.now() + cookieSeconds * 1000,
+          kind: 'broker_link', realm: realm.name, alias: provider.alias, interaction: state.interaction, userId: resolution.existing.id,
+          account: { ...account, tokens: undefined }, expiresAt: s.clock.now() + cookieSeconds * 1000,
         };
         setRealmCookie(reply, scope, linkCookie, s.sealer.seal(JSON.stringify(pending)), cookieSeconds);
         return showLink(s, request, reply, realm, provider, pending, resolution.existing.username);
       }
       return firstFactorGiven(s, request, reply, {
-        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr, upstream: upstreamOf(provider, account), acr: acrOf(provider, account.amr),
+        ...parked, realm, id: state.interaction, user: resolution.user, amr: account.amr, upstream: upstreamOf(s, provider, account), acr: acrOf(provider, account.amr),
         attempt: { realm, username: resolution.user.username, ip: request.ip, log: request.log },
       });
     } catch (error) {
@@ -129,7 +134,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
     await linkAccount(s, realm, provider, pending.account, user, request.ip);
     if (isDeviceAuthorization(authorization)) throw new PageError('Sign-in expired', t.interactionExpired);
     const amr = [...new Set([...pending.account.amr, 'pwd'])];
-    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr, upstream: upstreamOf(provider, pending.account), acr: acrOf(provider, amr) });
+    return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr, upstream: upstreamOf(s, provider, pending.account), acr: acrOf(provider, amr) });
   });
 }
 
@@ -144,7 +149,7 @@ export function linkedAccountRoutes(app: FastifyInstance, s: BrokerPageDeps & Li
     const realm = request.realm!;
     const { active, params } = accountForm(s, request, realm);
     const provider = realm.settings.identity_providers.find((p) => p.alias === params.alias);
-    const t = getBrokerMessages(realmView(s, request, realm).locale);
+    const t = getBrokerMessages(realmView(s, request, realm));
     if (!provider) return sendLinkedAccounts(s, request, reply, realm, active, { error: t.unknownProviderText }, 404);
     if (!signedInRecently(s, realm, active)) {
       return sendLinkedAccounts(s, request, reply, realm, active, {
@@ -165,7 +170,7 @@ export function linkedAccountRoutes(app: FastifyInstance, s: BrokerPageDeps & Li
   route(app, uiEndpoints.account_unlink_provider, async (request, reply) => {
     const realm = request.realm!;
     const { active, params } = accountForm(s, request, realm);
-    const t = getBrokerMessages(realmView(s, request, realm).locale);
+    const t = getBrokerMessages(realmView(s, request, realm));
     const provider = realm.settings.identity_providers.find((p) => p.alias === params.alias);
     const links = await s.store.userIdentities.forUser(active.user.id);
     if (!provider || !links.some((l) => l.provider === provider.alias)) return sendLinkedAccounts(s, request, reply, realm, active);
@@ -191,7 +196,7 @@ async function linkedFromAccount(
 ): Promise<FastifyReply> {
   const active = await currentSession(s, request, realm);
   if (!active || active.session.id !== linkFor.sessionId || active.user.id !== linkFor.userId) throw new BrokerError('expired', 'the session that asked for the link is gone');
-  const t = getBrokerMessages(realmView(s, request, realm).locale);
+  const t = getBrokerMessages(realmView(s, request, realm));
   const v = { provider: provider.display_name };
   const existing = await s.store.userIdentities.find(realm.name, provider.alias, account.subject);
   if (existing && existing.userId !== active.user.id) {
@@ -207,7 +212,7 @@ async function sendLinkedAccounts(
   o: { notice?: string; error?: string; reauthenticate?: { href: string; label: string } } = {}, status = 200,
 ): Promise<FastifyReply> {
   const view = realmView(s, request, realm);
-  const t = getBrokerMessages(view.locale);
+  const t = getBrokerMessages(view);
   const csrf = csrfToken(s, request, reply, realm.name, { session: active.session.id });
   const linked = new Set((await s.store.userIdentities.forUser(active.user.id)).map((l) => l.provider));
   return sendPage(reply, linkedAccountsPage({
@@ -228,7 +233,11 @@ async function sendLinkedAccounts(
 /** The provider's multi-factor sign-in counts as two factors where the admin accepts it (`accept_mfa`); one otherwise. */
 const acrOf = (provider: IdentityProvider, amr: string[]): string => (provider.accept_mfa && amr.includes('mfa') ? '2' : '1');
 
-const upstreamOf = (provider: IdentityProvider, account: UpstreamAccount) => ({ idp: provider.alias, ...(account.sid ? { idpSid: account.sid } : {}) });
+/** What the session keeps of the provider's sign-in: its alias, its session (sid), and — for a logout there — its ID token, sealed. */
+const upstreamOf = (s: BrokerPageDeps, provider: IdentityProvider, account: UpstreamAccount) => ({
+  idp: provider.alias, ...(account.sid ? { idpSid: account.sid } : {}),
+  ...(provider.upstream_logout && account.tokens?.id_token ? { idpIdToken: s.sealer.seal(account.tokens.id_token) } : {}),
+});
 
 /** Keycloak's redirect URI for a provider: `{issuer}/broker/{alias}/endpoint` (register it at the provider). */
 export function redirectUriOf(s: BrokerPageDeps, realm: Realm, provider: IdentityProvider): string {
@@ -238,7 +247,7 @@ export function redirectUriOf(s: BrokerPageDeps, realm: Realm, provider: Identit
 function providerOf(s: BrokerPageDeps, request: FastifyRequest, realm: Realm): IdentityProvider {
   const alias = (request.params as Record<string, string>).alias;
   const provider = realm.settings.identity_providers.find((p) => p.alias === alias);
-  if (!provider) throw new PageError('Not found', getBrokerMessages(realmView(s, request, realm).locale).unknownProviderText, 404);
+  if (!provider) throw new PageError('Not found', getBrokerMessages(realmView(s, request, realm)).unknownProviderText, 404);
   return provider;
 }
 
@@ -284,7 +293,7 @@ async function failed(
   if (!(error instanceof BrokerError)) throw error;
   request.log.warn({ event: 'identity_provider_error', realm: realm.name, provider: provider.alias, reason: error.reason, detail: error.message }, 'sign-in through a provider failed');
   await recordEvent(s, { realm, type: 'identity_provider_error', ip: request.ip, details: { identity_provider: provider.alias, reason: error.reason, detail: error.message } });
-  const t = getBrokerMessages(realmView(s, request, realm).locale);
+  const t = getBrokerMessages(realmView(s, request, realm));
   const v = { provider: provider.display_name };
   return notice(s, request, reply, realm, format(t.errorTitle, v), format(t[pageTexts[error.reason]], v), error.reason === 'unavailable' ? 502 : 400);
 }

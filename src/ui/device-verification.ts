@@ -80,7 +80,7 @@ export function showDeviceConsent(
   device: DeviceAuthorization, active: ActiveSession, interaction: string,
 ): FastifyReply {
   const view = realmView(s, request, realm);
-  const t = getMessages(view.locale);
+  const t = getMessages(view);
   const html = consentPage({
     realm: view,
     action: endpointUrl(s.config, realm, uiEndpoints.login_consent),
@@ -138,7 +138,7 @@ export function deviceVerificationRoutes(app: FastifyInstance, s: DeviceVerifica
   const enter: RouteHandlerMethod = async (request, reply) => {
     const realm = request.realm!;
     const params = formParams(request.body);
-    const t = getMessages(realmView(s, request, realm).locale);
+    const t = getMessages(realmView(s, request, realm));
     if (!csrfValid(s, request, realm.name, params.csrf, 'browser')) throw new PageError('Page expired', t.formExpired, 403);
     const typed = (params.user_code ?? '').slice(0, 20);
     const normalized = normalizeUserCode(typed);

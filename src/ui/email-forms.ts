@@ -29,7 +29,7 @@ export function postedForm(s: EmailFormsDeps, request: FastifyRequest, realm: Re
     throw new PageError('Invalid request', (error as Error).message);
   }
   if (!csrfValid(s, request, realm.name, params.csrf, 'browser')) {
-    throw new PageError('Page expired', getMessages(realmView(s, request, realm).locale).formExpired, 403);
+    throw new PageError('Page expired', getMessages(realmView(s, request, realm)).formExpired, 403);
   }
   return params;
 }

@@ -4,7 +4,7 @@
  * inline styles, every value escaped.
  */
 import { Layout, renderDocument, type RealmView } from './layout.js';
-import { format, getMessages } from '../i18n/messages.js';
+import { format, getMessages, type Wording } from '../i18n/messages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
 import { claimLabel } from '../i18n/account-messages.js';
 import { AccountLayout, type AccountNav } from './account-nav.js';
@@ -19,9 +19,9 @@ function Alert(p: { error?: string }) {
 
 export function forgotPasswordPage(p: { realm: RealmView; action: string; csrf: string; identifier?: string }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.forgotTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.forgotTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.forgotTitle}</h1>
         <p class="subtitle">{t.forgotText}</p>
@@ -42,13 +42,13 @@ export function forgotPasswordPage(p: { realm: RealmView; action: string; csrf: 
 /** The one answer to a reset request, whether or not an account matched. */
 export function resetLinkSentPage(p: { realm: RealmView; minutes: number }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return noticePage({ realm, title: t.forgotSentTitle, text: format(t.forgotSentText, { minutes: p.minutes }) });
 }
 
 /** A new password and its repetition, with the account's name for password managers. */
-export function NewPasswordFields(p: { username: string; locale: string }) {
-  const t = getEmailMessages(p.locale);
+export function NewPasswordFields(p: { username: string; wording: Wording }) {
+  const t = getEmailMessages(p.wording);
   return (
     <>
       {/* Lets password managers file the new password under the right account. */}
@@ -67,9 +67,9 @@ export function NewPasswordFields(p: { username: string; locale: string }) {
 
 export function resetPasswordPage(p: { realm: RealmView; action: string; csrf: string; token: string; username: string; error?: string }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.resetTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.resetTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.resetTitle}</h1>
         <p class="subtitle">{p.username}</p>
@@ -78,7 +78,7 @@ export function resetPasswordPage(p: { realm: RealmView; action: string; csrf: s
       <form method="post" action={p.action}>
         <Hidden name="csrf" value={p.csrf} />
         <Hidden name="token" value={p.token} />
-        <NewPasswordFields username={p.username} locale={realm.locale} />
+        <NewPasswordFields username={p.username} wording={realm} />
         <label class="check">
           <input type="checkbox" name="sign_out_everywhere" value="yes" checked />
           {t.resetSignOutEverywhere}
@@ -92,9 +92,9 @@ export function resetPasswordPage(p: { realm: RealmView; action: string; csrf: s
 /** The required action update_password: a new password before the sign-in goes on (the reset page's form, without a link). */
 export function updatePasswordPage(p: { realm: RealmView; action: string; csrf: string; interaction: string; username: string; error?: string }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.resetTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.resetTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.resetTitle}</h1>
         <p class="subtitle">{p.username}</p>
@@ -104,7 +104,7 @@ export function updatePasswordPage(p: { realm: RealmView; action: string; csrf: 
       <form method="post" action={p.action}>
         <Hidden name="csrf" value={p.csrf} />
         <Hidden name="interaction" value={p.interaction} />
-        <NewPasswordFields username={p.username} locale={realm.locale} />
+        <NewPasswordFields username={p.username} wording={realm} />
         <button type="submit" class="btn btn-primary">{t.resetSubmit}</button>
       </form>
     </Layout>,
@@ -114,7 +114,7 @@ export function updatePasswordPage(p: { realm: RealmView; action: string; csrf: 
 export function noticePage(p: { realm: RealmView; title: string; text: string; link?: { href: string; label: string } }): string {
   const { realm } = p;
   return renderDocument(
-    <Layout title={p.title} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={p.title} realm={realm}>
       <h1>{p.title}</h1>
       <p class="text">{p.text}</p>
       {p.link && <p class="form-links"><a href={p.link.href}>{p.link.label}</a></p>}
@@ -125,9 +125,9 @@ export function noticePage(p: { realm: RealmView; title: string; text: string; l
 /** After a sign-up, or a sign-in refused until the address is verified: the link was sent, or type its code here. */
 export function checkEmailPage(p: { realm: RealmView; action: string; csrf: string; verification: string; email: string; intro?: string; error?: string }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.checkEmailTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.checkEmailTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.checkEmailTitle}</h1>
         {p.intro && <p class="subtitle">{p.intro}</p>}
@@ -151,9 +151,9 @@ export function checkEmailPage(p: { realm: RealmView; action: string; csrf: stri
 /** The verification link's page: a button, so that a mail scanner fetching the link does not use it up. */
 export function confirmEmailPage(p: { realm: RealmView; action: string; csrf: string; token: string; email: string; username: string }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.confirmTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.confirmTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.confirmTitle}</h1>
         <p class="subtitle">{format(t.confirmText, { email: p.email, username: p.username })}</p>
@@ -175,9 +175,9 @@ export function registrationPage(p: {
   termsUrl?: string;
 }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.registerTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.registerTitle} realm={realm}>
       <div class="page-head">
         <h1>{format(t.registerHeading, { realm: realm.displayName })}</h1>
       </div>
@@ -186,7 +186,7 @@ export function registrationPage(p: {
         <Hidden name="csrf" value={p.csrf} />
         {!p.emailAsUsername && (
           <div class="field">
-            <label for="username">{getMessages(realm.locale).username}</label>
+            <label for="username">{getMessages(realm).username}</label>
             <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck={false}
               autofocus required maxLength={64} value={p.values.username ?? ''} />
           </div>
@@ -198,12 +198,12 @@ export function registrationPage(p: {
         </div>
         {p.fields.map((claim) => (
           <div class="field" key={claim}>
-            <label for={claim}>{claimLabel(realm.locale, claim)}</label>
+            <label for={claim}>{claimLabel(realm, claim)}</label>
             <input type="text" id={claim} name={claim} required maxLength={200} value={p.values.fields[claim] ?? ''} />
           </div>
         ))}
         <div class="field">
-          <label for="password">{getMessages(realm.locale).password}</label>
+          <label for="password">{getMessages(realm).password}</label>
           <input type="password" id="password" name="password" autocomplete="new-password" required />
         </div>
         <div class="field">
@@ -226,9 +226,9 @@ export function registrationPage(p: {
 }
 
 /** The sign-in page's links to the e-mail flows, shown where they are on. */
-export function SignInLinks(p: { locale: string; forgotPasswordHref?: string; registerHref?: string }) {
+export function SignInLinks(p: { wording: Wording; forgotPasswordHref?: string; registerHref?: string }) {
   if (!p.forgotPasswordHref && !p.registerHref) return null;
-  const t = getEmailMessages(p.locale);
+  const t = getEmailMessages(p.wording);
   return (
     <p class="form-links">
       {p.forgotPasswordHref && <a href={p.forgotPasswordHref}>{t.forgotLink}</a>}
@@ -244,9 +244,9 @@ export interface EmailCodeForms { verifyAction: string; resendAction: string; cs
 /** After `Email me a sign-in code`: the same page whether or not the account exists or has a verified address. */
 export function emailCodePage(p: { realm: RealmView; forms: EmailCodeForms; minutes: number; error?: string }): string {
   const { realm, forms } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.emailCodeTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.emailCodeTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.emailCodeTitle}</h1>
         <p class="subtitle">{format(t.emailCodeText, { minutes: p.minutes })}</p>
@@ -276,9 +276,9 @@ export function emailCodePage(p: { realm: RealmView; forms: EmailCodeForms; minu
 /** The sign-in link's page: a button, so that a mail scanner fetching the link does not use it up. */
 export function emailLinkPage(p: { realm: RealmView; action: string; fields: Record<string, string>; username: string }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.emailLinkTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.emailLinkTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.emailLinkTitle}</h1>
         <p class="subtitle">{format(t.emailLinkText, { realm: realm.displayName, username: p.username })}</p>
@@ -297,7 +297,7 @@ export function accountEmailPage(p: {
   newEmail?: string; error?: string; notice?: string;
 }): string {
   const { realm } = p;
-  const t = getEmailMessages(realm.locale);
+  const t = getEmailMessages(realm);
   return renderDocument(
     <AccountLayout realm={realm} nav={p.nav} title={t.accountEmailTitle}>
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}

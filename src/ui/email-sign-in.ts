@@ -32,11 +32,11 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
   route(app, uiEndpoints.login_email_code, async (request, reply) => {
     const { realm, id, params } = await parked(s, request);
     const username = (params.username ?? '').trim().slice(0, maxUsernameLength);
-    const t = getEmailMessages(realmView(s, request, realm).locale);
+    const t = getEmailMessages(realmView(s, request, realm));
     const show = codePageFor(s, request, reply, realm, id, username);
     if (username === '') return show(newSignInChallenge(), t.emailCodeNeedsUsername, 400);
     const locked = await currentLock(s, attemptOf(request, realm, username));
-    if (locked) return show(newSignInChallenge(), getMessages(realmView(s, request, realm).locale).accountLocked, tooManyAttempts(reply, locked));
+    if (locked) return show(newSignInChallenge(), getMessages(realmView(s, request, realm)).accountLocked, tooManyAttempts(reply, locked));
     // Every request looks the account up; the code is made and queued after the answer, which is
     // the same page whether or not an account matched or may receive a code.
     const challenge = newSignInChallenge();
@@ -60,14 +60,14 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
     const show = codePageFor(s, request, reply, realm, id, username);
     const attempt = attemptOf(request, realm, username);
     const locked = await currentLock(s, attempt);
-    if (locked) return show(challenge, getMessages(view.locale).accountLocked, tooManyAttempts(reply, locked));
+    if (locked) return show(challenge, getMessages(view).accountLocked, tooManyAttempts(reply, locked));
     const user = await signInByCode(s, realm, challenge, params.code ?? '');
     if (!user) {
       countLoginFailure();
       const named = await accountFor(s, realm, username);
       await recordEvent(s, { realm, type: 'login_failure', userId: named?.id, clientId: client.clientId, ip: request.ip, details: { username, reason: 'invalid_code' } });
       const lock = await recordFailure(s, attempt, named);
-      return lock ? show(challenge, getMessages(view.locale).accountLocked, tooManyAttempts(reply, lock)) : show(challenge, getEmailMessages(view.locale).emailCodeInvalid, 401);
+      return lock ? show(challenge, getMessages(view).accountLocked, tooManyAttempts(reply, lock)) : show(challenge, getEmailMessages(view).emailCodeInvalid, 401);
     }
     return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt: attemptOf(request, realm, user.username), user, amr: emailSignInAmr });
   });
@@ -80,7 +80,7 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
       const query = request.query as Record<string, unknown>;
       const field = (name: string) => (typeof query[name] === 'string' ? query[name] as string : '');
       const [token, interaction, csrf] = [field('token'), field('interaction'), field('csrf')];
-      const t = getEmailMessages(realmView(s, request, realm).locale);
+      const t = getEmailMessages(realmView(s, request, realm));
       const parkedRequest = interaction === '' ? undefined : await s.store.interactions.get(interaction, s.clock.now());
       const action = token === '' ? undefined : await s.store.emailActions.find(realm.name, 'sign_in', token, s.clock.now());
       const user = action && await s.store.users.findById(action.userId);
@@ -95,14 +95,14 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
       const { realm, id, params, client, authorization } = await parked(s, request);
       const user = await signInByLink(s, realm, params.token ?? '');
       if (!user) {
-        const t = getEmailMessages(realmView(s, request, realm).locale);
+        const t = getEmailMessages(realmView(s, request, realm));
         return notice(s, request, reply, realm, t.linkInvalidTitle, t.linkInvalidText, 410);
       }
       const attempt = attemptOf(request, realm, user.username);
       const locked = await currentLock(s, attempt);
       if (locked) {
         tooManyAttempts(reply, locked);
-        throw new PageError('Account locked', getMessages(realmView(s, request, realm).locale).accountLocked, 429);
+        throw new PageError('Account locked', getMessages(realmView(s, request, realm)).accountLocked, 429);
       }
       return firstFactorGiven(s, request, reply, { realm, client, authorization, id, attempt, user, amr: emailSignInAmr });
     },

@@ -63,18 +63,18 @@ export function emailVerificationRoutes(app: FastifyInstance, s: EmailVerificati
     const verification = params.verification ?? '';
     const user = await verifyByCode(s, realm, verification, params.code ?? '', request.ip);
     if (user) return verifiedPage(s, request, reply, realm);
-    const t = getEmailMessages(realmView(s, request, realm).locale);
+    const t = getEmailMessages(realmView(s, request, realm));
     // The address is only shown back to whoever typed it: the form carries it.
     return showCheckEmail(s, request, reply, realm, { verification, email: (params.email ?? '').slice(0, 254), error: t.codeInvalid }, 400);
   });
 }
 
 function verifiedPage(s: EmailVerificationPageDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm): FastifyReply {
-  const t = getEmailMessages(realmView(s, request, realm).locale);
+  const t = getEmailMessages(realmView(s, request, realm));
   return sendPage(reply, noticePage({ realm: realmView(s, request, realm), title: t.verifiedTitle, text: t.verifiedText }));
 }
 
 function linkInvalid(s: EmailVerificationPageDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm): FastifyReply {
-  const t = getEmailMessages(realmView(s, request, realm).locale);
+  const t = getEmailMessages(realmView(s, request, realm));
   return sendPage(reply, noticePage({ realm: realmView(s, request, realm), title: t.linkInvalidTitle, text: t.linkInvalidText }), 410);
 }

@@ -2,6 +2,7 @@
 // Errors are HTML pages; the account pages need a signed-in session. The protocol endpoints (including the
 // device verification page) are in oauth/endpoints.ts.
 import { endpointTable } from '../http/endpoint.js';
+import { brandingImagesPath } from '../realms/branding.js';
 
 const login = '/realms/:realm/login-actions';
 const account = '/realms/:realm/account';
@@ -27,7 +28,8 @@ export const uiEndpoints = endpointTable({
   login_email_link: { path: `${login}/email-link`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'email_sign_in_per_ip', by: 'ip', methods: ['POST'] }] },
   login_registration: { path: `${login}/registration`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'user_registration_per_ip', by: 'ip', methods: ['POST'] }] },
   broker_login: { path: `${broker}/login`, methods: ['GET'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
-  broker_endpoint: { path: `${broker}/endpoint`, methods: ['GET'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
+  // POST: a provider's form_post answer (Apple's); the state it carries is its CSRF protection.
+  broker_endpoint: { path: `${broker}/endpoint`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   broker_link: { path: `${broker}/link`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   account_console_redirect: { path: account, methods: ['GET'], errors: 'page' },
   account_console: { path: `${account}/`, methods: ['GET'], errors: 'page', session: 'required' },
@@ -49,6 +51,8 @@ export const uiEndpoints = endpointTable({
   account_reauthenticate: { path: `${account}/reauthenticate`, methods: ['GET', 'POST'], errors: 'page', session: 'required' },
   account_recovery_codes: { path: `${account}/mfa/recovery-codes`, methods: ['POST'], errors: 'page', session: 'required' },
   stylesheet: { path: '/resources/strix.css', methods: ['GET'], errors: 'page' },
+  realm_theme: { path: '/realms/:realm/resources/theme.css', methods: ['GET'], errors: 'page' },
+  realm_branding_image: { path: `/realms/:realm${brandingImagesPath}/:image`, methods: ['GET'], errors: 'page' },
   form_post_script: { path: '/resources/form-post.js', methods: ['GET'], errors: 'page' },
   webauthn_library: { path: '/resources/webauthn/simplewebauthn-browser.js', methods: ['GET'], errors: 'page' },
   passkey_script: { path: '/resources/webauthn/passkeys.js', methods: ['GET'], errors: 'page' },

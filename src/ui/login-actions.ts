@@ -27,7 +27,7 @@ import { complete, errorResponse, resumeAuthorization, signInView, type Completi
 import type { AuthorizationRequest } from '../authorization/request.js';
 import { answerDevice, browserRequest, continueDevice, isDeviceAuthorization, showDeviceLogin, type DeviceAuthorization, type DeviceVerificationDeps } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
-import { getMessages, pickLocale } from '../i18n/messages.js';
+import { getMessages } from '../i18n/messages.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type LoginActionsDeps = Needs<'audit' | 'clock' | 'config' | 'sealer', 'clients' | 'consents' | 'interactions' | 'users'>
@@ -41,7 +41,7 @@ export async function resume(s: LoginActionsDeps, request: FastifyRequest, realm
   } catch (error) {
     throw new PageError('Invalid request', (error as Error).message);
   }
-  const t = getMessages(pickLocale(undefined, request.headers['accept-language']));
+  const t = getMessages(realmView(s, request, realm));
   const id = params.interaction ?? '';
   const interaction = await s.store.interactions.get<AuthorizationRequest | DeviceAuthorization>(id, s.clock.now());
   if (!interaction || interaction.realm !== realm.name) throw new PageError('Sign-in expired', t.interactionExpired);
@@ -121,7 +121,7 @@ export function loginActionRoutes(app: FastifyInstance, s: LoginActionsDeps): vo
 async function verificationFirst(
   s: LoginActionsDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm, user: User, again: (error: string, status: number) => unknown,
 ): Promise<unknown> {
-  const t = getEmailMessages(realmView(s, request, realm).locale);
+  const t = getEmailMessages(realmView(s, request, realm));
   await recordEvent(s, { realm, type: 'login_failure', userId: user.id, ip: request.ip, details: { username: user.username, reason: 'email_not_verified' } });
   if (!user.email || !mailEnabled(s.config, realm)) return again(t.unverifiedText, 403);
   return sendAndShowVerification(s, request, reply, realm, user as User & { email: string }, { intro: t.unverifiedText, status: 403 });
@@ -136,7 +136,7 @@ export async function firstFactorGiven(
   f: {
     realm: Realm; client: Client; authorization: AuthorizationRequest | DeviceAuthorization; id: string; attempt: SignInAttempt; user: User; amr: string[];
     /** A provider that signed the user in, and the acr its sign-in is worth here (default 1). */
-    upstream?: { idp: string; idpSid?: string }; acr?: string;
+    upstream?: { idp: string; idpSid?: string; idpIdToken?: string }; acr?: string;
   },
 ): Promise<FastifyReply> {
   const { realm, client, user } = f;

@@ -89,7 +89,7 @@ export function mfaActionRoutes(app: FastifyInstance, s: MfaActionsDeps): void {
     const active = accountSession(request);
     const factors = await enrolledFactors(s, active.user);
     if (factors.totp || !mayChangeFactors(factors, active)) return reply.redirect(accountPath(s, realm), 303);
-    if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, getMessages(realmView(s, request, realm).locale).reauthenticationRequired);
+    if (!signedInRecently(s, realm, active)) return sendAccountPage(s, request, reply, realm, active, undefined, 403, getMessages(realmView(s, request, realm)).reauthenticationRequired);
     const enrolment = await startTotpEnrolment(s, realm, active.user, active.session.id);
     return sendPage(reply, totpSetupPage({
       realm: realmView(s, request, realm), action: endpointUrl(s.config, realm, uiEndpoints.account_totp),

@@ -3,12 +3,9 @@
  * shown once, and the account page. Codes work without JavaScript; passkeys need it (WebAuthn is
  * a browser API), through the external scripts in `scriptHrefs`.
  */
-import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
-import { format, messages, type Messages } from '../i18n/messages.js';
-import { getAccountMessages } from '../i18n/account-messages.js';
+import { Layout, renderDocument, type RealmView } from './layout.js';
+import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { AccountLayout, type AccountNav } from './account-nav.js';
-
-const textFor = (locale: string | undefined): Messages => messages[resolveLocale(locale)];
 
 function Hidden(props: { name: string; value: string }) {
   return <input type="hidden" name={props.name} value={props.value} />;
@@ -52,9 +49,9 @@ export function secondFactorPage(p: {
   codes: boolean; passkey?: PasskeyForm; error?: string;
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.mfaTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+    <Layout title={t.mfaTitle} realm={realm}
       scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <div class="page-head">
         <h1>{t.mfaHeading}</h1>
@@ -78,10 +75,10 @@ export function totpSetupPage(p: {
   realm: RealmView; action: string; csrf: string; fields: Record<string, string>; secret: string; qrSvg: string; error?: string;
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   const qr = `data:image/svg+xml;base64,${Buffer.from(p.qrSvg).toString('base64')}`;
   return renderDocument(
-    <Layout title={t.mfaSetupTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.mfaSetupTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.mfaSetupTitle}</h1>
         <p class="subtitle">{t.mfaSetupText}</p>
@@ -104,9 +101,9 @@ export function recoveryCodesPage(p: {
   realm: RealmView; codes: string[]; next: { action: string; fields: Record<string, string> } | { href: string };
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.recoveryTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.recoveryTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.recoveryTitle}</h1>
         <p class="subtitle">{t.recoveryText}</p>
@@ -132,9 +129,9 @@ export function recoveryCodesPage(p: {
  */
 export function reauthenticatePage(p: { realm: RealmView; action: string; csrf: string; code: boolean; error?: string }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.mfaHeading} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.mfaHeading} realm={realm}>
       <div class="page-head">
         <h1>{t.mfaHeading}</h1>
         <p class="subtitle">{t.reauthenticateText}</p>
@@ -173,9 +170,9 @@ export function accountMfaPage(p: {
   passkeyItems: { id: string; name: string; about: string; remove?: ActionForm }[];
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <AccountLayout realm={realm} nav={p.nav} title={getAccountMessages(realm.locale).nav_signing_in} scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
+    <AccountLayout realm={realm} nav={p.nav} title={t.accountMfaTitle} scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <Alert error={p.error} />
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}
       <ul class="mfa-status">
@@ -210,7 +207,7 @@ export function accountApplicationsPage(p: {
   applications: { name: string; scopes: string[]; revoke: ActionForm }[];
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
     <AccountLayout realm={realm} nav={p.nav} title={t.accountAppsTitle}>
       {p.notice ? <p class="text" role="status">{p.notice}</p> : null}

@@ -9,7 +9,7 @@ import type { Realm } from '../store/realms.js';
 import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { updatePasswordPage } from './email-pages.js';
 import { consentPage, formPostPage, frontchannelLogoutPage, loggedOutPage, loginPage, logoutConfirmPage } from './pages.js';
-import { clientBranding, formPostScriptHref, realmView, sendPage, stylesheetHref, webauthnScriptHrefs } from './render.js';
+import { clientBranding, formPostScriptHref, pageRealm, realmView, sendPage, webauthnScriptHrefs } from './render.js';
 import { uiEndpoints } from './endpoints.js';
 import { showSecondFactor, type SecondFactorDeps } from './second-factor.js';
 import { mailEnabled } from '../mail/transport.js';
@@ -40,7 +40,7 @@ async function renderPage(s: PageRendererDeps, request: FastifyRequest, reply: F
     case 'update_password': return sendPage(reply, updatePasswordPageOf(s, request, reply, view), view.error && status === 200 ? 400 : status);
     case 'required_action': return sendPage(reply, requiredActionPage(s, request, reply, view), status);
     case 'form_post':
-      return sendPage(reply, formPostPage({ stylesheetHref: stylesheetHref(s), scriptHref: formPostScriptHref(s), action: view.action, fields: view.fields }), status);
+      return sendPage(reply, formPostPage({ realm: pageRealm(s, request), scriptHref: formPostScriptHref(s), action: view.action, fields: view.fields }), status);
     case 'logout_confirm': return sendPage(reply, logoutConfirmPageOf(s, request, reply, view), status);
     case 'signed_out': return sendPage(reply, signedOutPage(s, request, reply, view), status);
   }
@@ -66,7 +66,7 @@ function signInPage(s: PageRendererDeps, request: FastifyRequest, reply: Fastify
     username: view.username,
     error: view.error,
     passkey: {
-      action: endpointUrl(s.config, realm, uiEndpoints.login_passkey_sign_in), ceremony: 'authenticate', label: getMessages(realmPage.locale).usePasskey,
+      action: endpointUrl(s.config, realm, uiEndpoints.login_passkey_sign_in), ceremony: 'authenticate', label: getMessages(realmPage).usePasskey,
       // The challenge is made when the button is pressed (src/ui/passkey-actions.ts), not for every page shown.
       optionsUrl: endpointUrl(s.config, realm, uiEndpoints.login_passkey_options), fields: { csrf, interaction },
     },
@@ -90,7 +90,7 @@ function consentPageOf(s: PageRendererDeps, request: FastifyRequest, reply: Fast
     clientName: client.metadata.client_name ?? client.clientId,
     branding: clientBranding(reply, client.metadata),
     username: view.active.user.username,
-    scopes: view.scope.map((name) => ({ name, description: describeScope(realm, name, getMessages(realmPage.locale)) })),
+    scopes: view.scope.map((name) => ({ name, description: describeScope(realm, name, getMessages(realmPage)) })),
   });
 }
 

@@ -5,18 +5,14 @@
  * by preact; there are no scripts and no inline styles, so the pages work under
  * `default-src 'self'; style-src 'self'; script-src 'self'` and without JS.
  */
-import { Layout, renderDocument, resolveLocale, type RealmView } from './layout.js';
-import { format, messages, type Messages } from '../i18n/messages.js';
+import { Layout, renderDocument, type LayoutRealm, type RealmView } from './layout.js';
+import { format, getMessages, type Messages } from '../i18n/messages.js';
 import { PasskeyButton, type PasskeyForm } from './mfa-pages.js';
 import { SignInLinks } from './email-pages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
 import { ProviderButtons, type ProviderButton } from './broker-pages.js';
 
 export type { RealmView };
-
-function textFor(locale: string | undefined): Messages {
-  return messages[resolveLocale(locale)];
-}
 
 function Hidden(props: { name: string; value: string }) {
   return <input type="hidden" name={props.name} value={props.value} />;
@@ -65,9 +61,9 @@ export function loginPage(p: {
   providers?: ProviderButton[];
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.loginTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+    <Layout title={t.loginTitle} realm={realm}
       scriptHrefs={p.passkey ? p.scriptHrefs : undefined}>
       <div class="page-head">
         <ClientLogo branding={p.branding} clientName={p.clientName} />
@@ -105,14 +101,14 @@ export function loginPage(p: {
         </button>
         {p.emailCodeAction ? (
           <button type="submit" class="btn btn-secondary btn-block" formaction={p.emailCodeAction} formnovalidate>
-            {getEmailMessages(realm.locale).emailCodeButton}
+            {getEmailMessages(realm).emailCodeButton}
           </button>
         ) : null}
       </form>
-      <ProviderButtons locale={realm.locale} providers={p.providers} />
+      <ProviderButtons wording={realm} providers={p.providers} />
       <ClientLinks branding={p.branding} clientName={p.clientName} t={t} />
       {p.passkey ? <PasskeyButton form={p.passkey} /> : null}
-      <SignInLinks locale={realm.locale} forgotPasswordHref={p.forgotPasswordHref} registerHref={p.registerHref} />
+      <SignInLinks wording={realm} forgotPasswordHref={p.forgotPasswordHref} registerHref={p.registerHref} />
     </Layout>,
   );
 }
@@ -130,9 +126,9 @@ export function consentPage(p: {
   note?: string;
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.consentTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.consentTitle} realm={realm}>
       <div class="page-head">
         <ClientLogo branding={p.branding} clientName={p.clientName} />
         <h1>{format(t.consentHeading, { client: p.clientName })}</h1>
@@ -171,17 +167,9 @@ export function consentPage(p: {
   );
 }
 
-export function errorPage(p: {
-  realm?: RealmView;
-  stylesheetHref: string;
-  locale?: string;
-  title: string;
-  message: string;
-}): string {
-  const locale = p.realm?.locale ?? p.locale;
-  const stylesheetHref = p.realm?.stylesheetHref ?? p.stylesheetHref;
+export function errorPage(p: { realm: LayoutRealm; title: string; message: string }): string {
   return renderDocument(
-    <Layout title={p.title} displayName={p.realm?.displayName} stylesheetHref={stylesheetHref} locale={locale}>
+    <Layout title={p.title} realm={p.realm}>
       <h1>{p.title}</h1>
       <p class="text">{p.message}</p>
     </Layout>,
@@ -196,10 +184,10 @@ export function logoutConfirmPage(p: {
   clientName?: string;
 }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   const vars = { realm: realm.displayName, client: p.clientName ?? '' };
   return renderDocument(
-    <Layout title={t.logoutTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.logoutTitle} realm={realm}>
       <div class="page-head">
         <h1>{format(t.logoutHeading, vars)}</h1>
         <p class="subtitle">{format(p.clientName ? t.logoutTextClient : t.logoutText, vars)}</p>
@@ -222,9 +210,9 @@ export function logoutConfirmPage(p: {
 
 export function loggedOutPage(p: { realm: RealmView }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.loggedOutTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.loggedOutTitle} realm={realm}>
       <h1>{t.loggedOutHeading}</h1>
       <p class="text">{t.loggedOutText}</p>
     </Layout>,
@@ -235,10 +223,10 @@ export function loggedOutPage(p: { realm: RealmView }): string {
  * Form Post Response Mode: the authorization response as a form that posts itself to the client's
  * redirect URI. The script only clicks the button, so it also works with JavaScript off.
  */
-export function formPostPage(p: { stylesheetHref: string; scriptHref: string; action: string; fields: Record<string, string>; locale?: string }): string {
-  const t = textFor(p.locale);
+export function formPostPage(p: { realm: LayoutRealm; scriptHref: string; action: string; fields: Record<string, string> }): string {
+  const t = getMessages(p.realm);
   return renderDocument(
-    <Layout title={t.formPostTitle} stylesheetHref={p.stylesheetHref} scriptHref={p.scriptHref} locale={p.locale}>
+    <Layout title={t.formPostTitle} realm={p.realm} scriptHref={p.scriptHref}>
       <h1>{t.formPostTitle}</h1>
       <p class="text">{t.formPostText}</p>
       <form method="post" action={p.action} id="form-post">
@@ -259,9 +247,9 @@ export function formPostPage(p: { stylesheetHref: string; scriptHref: string; ac
  */
 export function frontchannelLogoutPage(p: { realm: RealmView; frames: string[]; next?: string }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.loggedOutTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}
+    <Layout title={t.loggedOutTitle} realm={realm}
       refresh={p.next ? { seconds: 2, url: p.next } : undefined}>
       <h1>{t.loggedOutHeading}</h1>
       <p class="text">{t.loggedOutText}</p>
@@ -274,9 +262,9 @@ export function frontchannelLogoutPage(p: { realm: RealmView; frames: string[]; 
 /** The device verification page (RFC 8628 §3.3): the user types the code their device shows. */
 export function deviceCodePage(p: { realm: RealmView; action: string; csrf: string; userCode?: string; error?: string }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   return renderDocument(
-    <Layout title={t.deviceTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.deviceTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.deviceTitle}</h1>
         <p class="subtitle">{t.deviceText}</p>
@@ -304,11 +292,11 @@ export function deviceCodePage(p: { realm: RealmView; action: string; csrf: stri
 /** The end of a device verification: the user goes back to the device (or learns why not). */
 export function deviceResultPage(p: { realm: RealmView; outcome: 'approved' | 'denied' | 'expired' }): string {
   const { realm } = p;
-  const t = textFor(realm.locale);
+  const t = getMessages(realm);
   const [title, text] = p.outcome === 'approved' ? [t.deviceApprovedTitle, t.deviceApprovedText]
     : p.outcome === 'denied' ? [t.deviceDeniedTitle, t.deviceDeniedText] : [t.deviceTitle, t.deviceExpiredText];
   return renderDocument(
-    <Layout title={title} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={title} realm={realm}>
       <h1>{title}</h1>
       <p class="text">{text}</p>
     </Layout>,

@@ -52,7 +52,7 @@ export function passwordResetRoutes(app: FastifyInstance, s: PasswordResetPageDe
       const realm = mailRealm(s, request);
       const params = postedForm(s, request, realm);
       const token = params.token ?? '';
-      const t = getEmailMessages(realmView(s, request, realm).locale);
+      const t = getEmailMessages(realmView(s, request, realm));
       const password = params.password ?? '';
       if (password !== (params.password_confirm ?? '')) return showResetForm(s, request, reply, realm, token, t.resetMismatch);
       const outcome = await resetPassword(s, realm, token, password, { signOutEverywhere: params.sign_out_everywhere === 'yes', ip: request.ip });
@@ -76,7 +76,7 @@ async function showResetForm(s: PasswordResetPageDeps, request: FastifyRequest, 
 
 /** An expired, used or unknown link: a page that says so and what to do, never an error page. */
 function linkInvalid(s: PasswordResetPageDeps, request: FastifyRequest, reply: FastifyReply, realm: Realm): FastifyReply {
-  const t = getEmailMessages(realmView(s, request, realm).locale);
+  const t = getEmailMessages(realmView(s, request, realm));
   const link = { href: endpointUrl(s.config, realm, uiEndpoints.login_forgot_password), label: t.forgotSubmitAgain };
   return sendPage(reply, noticePage({ realm: realmView(s, request, realm), title: t.linkInvalidTitle, text: t.linkInvalidText, link }), 410);
 }

@@ -12,7 +12,7 @@ import { checkRegistration, createRegisteredUser, type Registration, type Regist
 import { sendVerification } from '../identity/email-verification.js';
 import { afterAnswer } from '../http/after-answer.js';
 import { queueMail, type QueueServices } from '../mail/outbox.js';
-import { alreadyRegisteredMail } from '../mail/templates.js';
+import { alreadyRegisteredMail, mailContext } from '../mail/templates.js';
 import { mailEnabled } from '../mail/transport.js';
 import { randomToken } from '../runtime.js';
 import type { Needs } from '../services.js';
@@ -69,7 +69,7 @@ export function registrationRoutes(app: FastifyInstance, s: RegistrationPageDeps
       const realm = registrationRealm(s, request);
       const params = postedForm(s, request, realm);
       const view = realmView(s, request, realm);
-      const t = getEmailMessages(view.locale);
+      const t = getEmailMessages(view);
       const form = readForm(realm, params, t);
       if (!form.registration) return show(s, request, reply, realm, form.values, form.error);
       const registration = form.registration;
@@ -91,7 +91,7 @@ export function registrationRoutes(app: FastifyInstance, s: RegistrationPageDeps
         case 'email_taken': {
           const { owner } = outcome;
           // Its code form's id names nothing, so no code works there.
-          afterAnswer(request, reply, 'registration', () => queueMail(s, realm, 'already_registered', alreadyRegisteredMail({ to: owner.email, realmName: realm.displayName, username: owner.username, locale: view.locale })));
+          afterAnswer(request, reply, 'registration', () => queueMail(s, realm, 'already_registered', alreadyRegisteredMail(mailContext(s, realm, owner, view.locale))));
           break;
         }
       }

@@ -6,6 +6,8 @@ import type { Realm } from '../store/realms.js';
 import { uiEndpoints } from './endpoints.js';
 import { pickLocale } from '../i18n/messages.js';
 import type { ClientBranding, RealmView } from './pages.js';
+import type { LayoutRealm } from './layout.js';
+import { allowImagesFrom, brandingImageHref, themeHref } from './branding.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type RenderDeps = Needs<'config'>;
@@ -28,17 +30,29 @@ export function webauthnScriptHrefs(s: RenderDeps): string[] {
   return [resource(s, uiEndpoints.webauthn_library.path), resource(s, uiEndpoints.passkey_script.path)];
 }
 
+/** The realm as its pages show it: names, language and wording, and its branding (src/ui/branding.ts). */
 export function realmView(s: RenderDeps, request: FastifyRequest, realm: Realm, uiLocales?: string): RealmView {
   const acceptLanguage = request.headers['accept-language'] ?? realm.settings.default_locale;
-  return { name: realm.name, displayName: realm.displayName, stylesheetHref: stylesheetHref(s), locale: pickLocale(uiLocales, acceptLanguage) };
+  const locale = pickLocale(uiLocales, acceptLanguage);
+  const { branding } = realm.settings;
+  return {
+    name: realm.name, displayName: realm.displayName, stylesheetHref: stylesheetHref(s), locale,
+    overrides: branding.messages[locale],
+    themeHref: themeHref(s, realm),
+    logoHref: brandingImageHref(s, realm, 'logo'),
+    faviconHref: brandingImageHref(s, realm, 'favicon'),
+    securedBy: branding.secured_by_strix,
+  };
+}
+
+/** The realm of the request as a page shows it, or only Strix's stylesheet outside any realm (errors, the form post page). */
+export function pageRealm(s: RenderDeps, request: FastifyRequest): LayoutRealm {
+  return request.realm ? realmView(s, request, request.realm) : { stylesheetHref: stylesheetHref(s) };
 }
 
 export function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }
-
-/** An https origin with nothing in it that could end a CSP source expression. */
-const plainHttpsOrigin = /^https:\/\/([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?$/;
 
 function httpsUri(uri: string | undefined): string | undefined {
   return uri !== undefined && URL.canParse(uri) && new URL(uri).protocol === 'https:' ? uri : undefined;
@@ -50,13 +64,6 @@ function httpsUri(uri: string | undefined): string | undefined {
  * page's CSP then allows images from the logo's origin, and from nowhere else.
  */
 export function clientBranding(reply: FastifyReply, metadata: Pick<ClientMetadata, 'logo_uri' | 'policy_uri' | 'tos_uri'>): ClientBranding {
-  let logoUri = httpsUri(metadata.logo_uri);
-  const origin = logoUri && new URL(logoUri).origin;
-  const policy = reply.getHeader('content-security-policy');
-  if (origin && plainHttpsOrigin.test(origin) && typeof policy === 'string' && /(^|;)\s*img-src /.test(policy)) {
-    reply.header('content-security-policy', policy.replace(/((?:^|;)\s*img-src [^;]*)/, `$1 ${origin}`));
-  } else {
-    logoUri = undefined;
-  }
-  return { logoUri, policyUri: httpsUri(metadata.policy_uri), tosUri: httpsUri(metadata.tos_uri) };
+  const logoUri = httpsUri(metadata.logo_uri);
+  return { logoUri: logoUri && allowImagesFrom(reply, [logoUri]) ? logoUri : undefined, policyUri: httpsUri(metadata.policy_uri), tosUri: httpsUri(metadata.tos_uri) };
 }

@@ -15,10 +15,10 @@ export interface ActionForm { action: string; fields: Record<string, string> }
 
 export function verifyEmailActionPage(p: { realm: RealmView; form: ActionForm; email: string; sent?: { verification: string }; error?: string }): string {
   const { realm } = p;
-  const t = getActionMessages(realm.locale);
+  const t = getActionMessages(realm);
   const hidden = Object.entries(p.form.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />);
   return renderDocument(
-    <Layout title={t.verifyTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.verifyTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.verifyTitle}</h1>
         <p class="subtitle">{format(p.sent ? t.verifySent : t.verifyText, { email: p.email })}</p>
@@ -31,10 +31,10 @@ export function verifyEmailActionPage(p: { realm: RealmView; form: ActionForm; e
             <Hidden name="step" value="code" />
             <Hidden name="verification" value={p.sent.verification} />
             <div class="field">
-              <label for="code">{getEmailMessages(realm.locale).codeLabel}</label>
+              <label for="code">{getEmailMessages(realm).codeLabel}</label>
               <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} autofocus required />
             </div>
-            <button type="submit" class="btn btn-primary">{getEmailMessages(realm.locale).codeSubmit}</button>
+            <button type="submit" class="btn btn-primary">{getEmailMessages(realm).codeSubmit}</button>
           </form>
           <form method="post" action={p.form.action}>
             {hidden}
@@ -55,10 +55,10 @@ export function verifyEmailActionPage(p: { realm: RealmView; form: ActionForm; e
 
 export function updateProfileActionPage(p: { realm: RealmView; form: ActionForm; values: { given_name?: string; family_name?: string }; error?: string }): string {
   const { realm } = p;
-  const t = getActionMessages(realm.locale);
-  const te = getEmailMessages(realm.locale);
+  const t = getActionMessages(realm);
+  const te = getEmailMessages(realm);
   return renderDocument(
-    <Layout title={t.profileTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.profileTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.profileTitle}</h1>
         <p class="subtitle">{t.profileText}</p>
@@ -82,9 +82,9 @@ export function updateProfileActionPage(p: { realm: RealmView; form: ActionForm;
 
 export function termsActionPage(p: { realm: RealmView; form: ActionForm; termsUrl: string }): string {
   const { realm } = p;
-  const t = getActionMessages(realm.locale);
+  const t = getActionMessages(realm);
   return renderDocument(
-    <Layout title={t.termsTitle} displayName={realm.displayName} stylesheetHref={realm.stylesheetHref} locale={realm.locale}>
+    <Layout title={t.termsTitle} realm={realm}>
       <div class="page-head">
         <h1>{t.termsTitle}</h1>
         <p class="subtitle">{t.termsText}</p>

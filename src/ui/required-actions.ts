@@ -17,6 +17,7 @@ import { isDeviceAuthorization } from './device-verification.js';
 import { uiEndpoints } from './endpoints.js';
 import { proceedSignedIn, resume, type LoginActionsDeps } from './login-actions.js';
 import { realmView, sendPage } from './render.js';
+import type { RealmView } from './layout.js';
 import { requiredActionPage } from './required-action-views.js';
 
 /** What this module uses (services.ts `Needs`). */
@@ -46,20 +47,20 @@ export function requiredActionRoutes(app: FastifyInstance, s: RequiredActionPage
       const user = (await s.store.users.findById(active.user.id))!;
       return proceedSignedIn(s, request, reply, realm, client, authorization, id, { session: active.session, user });
     };
-    const ta = getActionMessages(localeOf(s, request, view));
+    const ta = getActionMessages(pageOf(s, request, view));
 
     switch (action) {
       case 'verify_email': {
         const user = active.user as typeof active.user & { email: string };
         if (params.step === 'send') {
           const link = (token: string) => `${endpointUrl(s.config, realm, uiEndpoints.login_verify_email)}?token=${encodeURIComponent(token)}`;
-          const verification = await sendVerification(s, realm, user, { link, locale: localeOf(s, request, view) });
+          const verification = await sendVerification(s, realm, user, { link, locale: pageOf(s, request, view).locale });
           return show({ sent: { verification } });
         }
         if (params.step === 'code') {
           const verified = await verifyByCode(s, realm, params.verification ?? '', params.code ?? '', request.ip);
           if (verified?.id === user.id) return done();
-          return show({ sent: { verification: params.verification ?? '' }, error: getEmailMessages(localeOf(s, request, view)).codeInvalid }, 400);
+          return show({ sent: { verification: params.verification ?? '' }, error: getEmailMessages(pageOf(s, request, view)).codeInvalid }, 400);
         }
         // "I followed the link": the address is verified now, or the page says not yet.
         const fresh = (await s.store.users.findById(user.id))!;
@@ -69,7 +70,7 @@ export function requiredActionRoutes(app: FastifyInstance, s: RequiredActionPage
       case 'update_profile': {
         const values = { given_name: (params.given_name ?? '').trim(), family_name: (params.family_name ?? '').trim() };
         if (!values.given_name || !values.family_name || values.given_name.length > maxNameLength || values.family_name.length > maxNameLength) {
-          return show({ values, error: getEmailMessages(localeOf(s, request, view)).fieldRequired }, 400);
+          return show({ values, error: getEmailMessages(pageOf(s, request, view)).fieldRequired }, 400);
         }
         await s.store.users.updateProfile(active.user.id, active.user.email, { ...active.user.claims, ...values, name: `${values.given_name} ${values.family_name}` }, s.clock.now());
         return done();
@@ -89,7 +90,7 @@ export function requiredActionRoutes(app: FastifyInstance, s: RequiredActionPage
   });
 }
 
-function localeOf(s: RequiredActionPageDeps, request: FastifyRequest, view: RequiredActionView): string {
-  return realmView(s, request, view.realm, view.uiLocales).locale;
+function pageOf(s: RequiredActionPageDeps, request: FastifyRequest, view: RequiredActionView): RealmView {
+  return realmView(s, request, view.realm, view.uiLocales);
 }
 

@@ -25,7 +25,7 @@ export async function showSecondFactor(
   const view = realmView(s, request, realm, uiLocales);
   const csrf = csrfToken(s, request, reply, realm.name, { interaction });
   const factors = await enrolledFactors(s, active.user);
-  const t = getMessages(view.locale);
+  const t = getMessages(view);
   const passkey: PasskeyForm | undefined = factors.passkeys === 0 ? undefined : {
     action: endpointUrl(s.config, realm, uiEndpoints.login_passkey), ceremony: 'authenticate', label: t.usePasskey,
     options: await authenticationOptions(s, challengeKey.interaction(sha256(interaction)), active.user), fields: { csrf, interaction },

@@ -1,11 +1,14 @@
 /**
  * Stylesheet for the server-rendered pages. Served as an external file so it
- * satisfies the CSP `style-src 'self'` (no inline styles anywhere).
+ * satisfies the CSP `style-src 'self'` (no inline styles anywhere). A realm's theme
+ * (src/ui/branding.ts) loads after it and sets the custom properties below: --brand,
+ * --brand-hover, --brand-text, --focus, --bg and --on-bg (text on --bg).
  */
 export const stylesheet: string = `
 :root {
   color-scheme: light dark;
   --bg: #f3f4f6;
+  --on-bg: var(--text);
   --card: #ffffff;
   --text: #111827;
   --muted: #4b5563;
@@ -58,11 +61,13 @@ body {
 }
 .site-header { width: 100%; max-width: 400px; margin-bottom: 16px; text-align: center; }
 .realm-name {
-  display: inline-flex; align-items: center; gap: 10px;
-  font-size: 17px; font-weight: 600; letter-spacing: -0.01em; color: var(--text);
+  display: inline-flex; align-items: center; gap: 10px; max-width: 100%;
+  font-size: 17px; font-weight: 600; letter-spacing: -0.01em; color: var(--on-bg);
 }
+.realm-title { min-width: 0; overflow-wrap: anywhere; text-align: start; }
+.realm-logo { display: block; margin: 0 auto; max-width: 100%; max-height: 64px; width: auto; height: auto; object-fit: contain; }
 .realm-mark {
-  display: inline-flex; align-items: center; justify-content: center;
+  display: inline-flex; align-items: center; justify-content: center; flex: none;
   width: 30px; height: 30px; border-radius: 8px;
   background: var(--brand); color: var(--brand-text);
   font-size: 15px; font-weight: 700;
@@ -74,9 +79,13 @@ main.card {
   border-radius: var(--radius);
   box-shadow: var(--shadow);
   padding: 32px;
+  /* Realm and client names, scopes and a realm's own wording may hold words longer than the card is wide. */
+  overflow-wrap: anywhere;
 }
 h1 { margin: 0 0 6px; font-size: 22px; line-height: 1.3; font-weight: 650; letter-spacing: -0.015em; overflow-wrap: anywhere; }
 p { margin: 0 0 16px; }
+/* A realm's wording may be right-to-left in any locale: each paragraph takes its direction from its text. */
+h1, p, label, .alert, .btn, li { unicode-bidi: plaintext; }
 .page-head { margin-bottom: 24px; }
 .client-logo { display: block; max-width: 160px; max-height: 64px; margin: 0 0 16px; }
 .client-links { margin: 16px 0 0; font-size: 13px; color: var(--muted); }
@@ -156,9 +165,10 @@ form > .btn-primary { margin-top: 8px; }
 label.check { display: flex; align-items: center; gap: 8px; margin: 0 0 20px; font-weight: 400; }
 label.check input { width: 16px; height: 16px; margin: 0; accent-color: var(--brand); }
 .terms-link { margin: -12px 0 16px 24px; }
-.site-footer { margin-top: 24px; color: var(--muted); font-size: 13px; text-align: center; }
+.site-footer { margin-top: 24px; color: var(--on-bg); opacity: 0.75; font-size: 13px; text-align: center; max-width: 400px; overflow-wrap: anywhere; }
 @media (max-width: 480px) {
-  body { padding: 16px 12px; background: var(--card); }
+  /* The card fills the screen: the header and footer are on the card's colour, not the realm's background. */
+  body { padding: 16px 12px; background: var(--card); --on-bg: var(--text); }
   main.card { border: none; box-shadow: none; padding: 8px 4px; }
   .site-header { margin: 8px 0 20px; }
 }

@@ -23,7 +23,7 @@ export function updatePasswordRoutes(app: FastifyInstance, s: UpdatePasswordDeps
     if (!active || active.session.id !== interaction.sessionId || isDeviceAuthorization(authorization)) {
       throw new PageError('Session changed', 'You are no longer signed in as the user this request was for. Go back to the application and try again.');
     }
-    const t = getEmailMessages(realmView(s, request, realm).locale);
+    const t = getEmailMessages(realmView(s, request, realm));
     const again = (error: string) => reply.page({ page: 'update_password', realm, interaction: id, active, uiLocales: authorization.uiLocales, error }, 400);
     const password = params.password ?? '';
     if (password !== (params.password_confirm ?? '')) return again(t.resetMismatch);

@@ -4,12 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { adminEndpoints } from '../../src/admin/endpoints.js';
 import { adminApi, assertProblem, masterWithServiceAccounts, serviceToken, type AdminCall } from '../helpers/admin-api.js';
 import { databases } from '../helpers/databases.js';
 import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
-/** Every method and path the app routes under /admin, from Fastify's route tree, as OpenAPI writes paths (`{realm}`). */
+/** The admin console's page and static files (admin/console.ts) share the /admin prefix but are not API. */
+const consolePaths = new Set([adminEndpoints.admin_console, adminEndpoints.admin_console_bare, adminEndpoints.admin_console_asset].map((e) => e.path));
+
+/** Every method and path the app routes under /admin (the console's files aside), from Fastify's route tree, as OpenAPI writes paths (`{realm}`). */
 function adminRoutes(tree: string): Set<string> {
   const routes = new Set<string>();
   const parents: string[] = [];
@@ -20,7 +24,7 @@ function adminRoutes(tree: string): Set<string> {
     const path = (parents[depth - 1] ?? '') + match[2]!;
     parents[depth] = path;
     parents.length = depth + 1;
-    if (!path.startsWith('/admin/')) continue;
+    if (!path.startsWith('/admin/') || consolePaths.has(path)) continue;
     for (const method of match[3]!.split(', ')) if (method !== 'HEAD') routes.add(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
   }
   return routes;

@@ -48,6 +48,21 @@ for (const database of databases) {
       else assert.match(text, /Index Only Scan using user_search_pk|Index Scan using user_search_pk/, text);
     });
 
+    test('a prefix with few matches and one with more than a thousand both give their users by username, paged', async () => {
+      const { users } = server.services.store;
+      const now = server.clock.now();
+      // 1,000 users "bulk…" (one plan) and three "zed…" (the other, see usersRepository's walkByUsername).
+      for (let i = 0; i < 1003; i++) {
+        const username = i < 3 ? `zed${2 - i}` : `bulk${String(i).padStart(4, '0')}`;
+        await users.create({ id: `search-${i}`, realm: 'demo', username, email: null, passwordHash: null, claims: {}, enabled: true }, now);
+      }
+      const names = async (search: string, first: number, max: number) => (await users.search('demo', { search, first, max })).map((u) => u.username);
+      assert.deepEqual(await names('zed', 0, 20), ['zed0', 'zed1', 'zed2']);
+      assert.deepEqual(await names('ZED', 1, 1), ['zed1']);
+      assert.deepEqual(await names('bulk', 0, 3), ['bulk0003', 'bulk0004', 'bulk0005']);
+      assert.deepEqual(await names('bulk', 997, 5), ['bulk1000', 'bulk1001', 'bulk1002']);
+    });
+
     test('the list is read in the order of the (realm, username) index, without a sort', async () => {
       const text = await plan(byUsername, ['demo']);
       assert.doesNotMatch(text, /TEMP B-TREE|Sort/, text);

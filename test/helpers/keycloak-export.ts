@@ -117,6 +117,8 @@ export function keycloakRealmExport(users: object[], redirectBase = 'http://127.
       { alias: 'corp', displayName: 'Corporate login', providerId: 'oidc', enabled: true, trustEmail: false,
         config: { issuer: 'https://idp.example.com', clientId: 'acme', clientSecret: '**********', clientAuthMethod: 'client_secret_post', syncMode: 'FORCE', defaultScope: 'openid email' } },
       { alias: 'adfs', providerId: 'saml', enabled: true, config: {} },
+      { alias: 'microsoft', providerId: 'microsoft', enabled: true, config: { clientId: 'ms-app', clientSecret: '**********', tenantId: 'organizations' } },
+      { alias: 'partner', providerId: 'oidc', enabled: true, config: { issuer: 'https://partner.example.com', clientId: 'acme', clientAuthMethod: 'private_key_jwt' } },
     ],
     authenticationFlows: [{ id: 'f1', alias: 'browser', providerId: 'basic-flow', topLevel: true, builtIn: true, authenticationExecutions: [] }],
     requiredActions: [

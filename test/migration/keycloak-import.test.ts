@@ -220,7 +220,11 @@ for (const database of databases) {
 
     test('Keycloak\'s OpenID Connect and GitHub identity providers become the realm\'s, their secrets named as environment variables', async () => {
       const providers = (await server.services.store.realms.get('acme'))!.settings.identity_providers;
-      assert.deepEqual(providers.map((p) => p.alias), ['github', 'corp']);
+      assert.deepEqual(providers.map((p) => p.alias), ['github', 'corp', 'microsoft', 'partner']);
+      const [, , microsoft, partner] = providers;
+      assert.deepEqual([microsoft!.preset, microsoft!.tenant, microsoft!.issuer], ['entra', 'organizations', 'https://login.microsoftonline.com/organizations/v2.0']);
+      assert.equal(partner!.token_endpoint_auth_method, 'private_key_jwt');
+      assert.equal(partner!.client_secret, undefined, 'signed with the realm\'s key: no secret to set');
       const corp = providers[1]!;
       assert.equal(corp.issuer, 'https://idp.example.com');
       assert.equal(corp.token_endpoint_auth_method, 'client_secret_post');

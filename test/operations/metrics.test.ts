@@ -6,7 +6,7 @@ import { databases } from '../helpers/databases.js';
 import { token } from '../helpers/flows.js';
 import { password, testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { authorizeUrl, UserAgent } from '../helpers/user-agent.js';
+import { authorizeUrl, callbackParams, UserAgent } from '../helpers/user-agent.js';
 
 /** The value of one sample line, `name{labels} value`, or undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -44,6 +44,23 @@ for (const database of databases) {
       }));
       assert.equal((await browser.signIn(login, 'alice', `not ${password}`)).status, 401);
       assert.equal(sample(await scrape(), 'strix_login_failures_total'), before + 1);
+    });
+
+    test('database statements are counted by kind, and a sign-in adds reads, writes and (SQLite) commits', async () => {
+      const counts = async () => {
+        const text = await scrape();
+        return { reads: sample(text, 'strix_db_statements_total{kind="read"}') ?? 0, writes: sample(text, 'strix_db_statements_total{kind="write"}') ?? 0, commits: sample(text, 'strix_db_commits_total') ?? 0 };
+      };
+      const before = await counts();
+      const browser = new UserAgent(server.url);
+      const login = await browser.open(authorizeUrl(server.issuer(), {
+        client_id: 'trusted', redirect_uri: 'http://127.0.0.1:3999/callback', response_type: 'code', scope: 'openid',
+      }));
+      assert.ok(callbackParams(await browser.signIn(login, 'alice', password)).get('code'));
+      const after = await counts();
+      assert.ok(after.reads > before.reads && after.writes > before.writes, JSON.stringify({ before, after }));
+      // SQLite commits each turn's writes together; on PostgreSQL every write commits by itself (not counted).
+      if (database === 'sqlite') assert.ok(after.commits > before.commits, JSON.stringify({ before, after }));
     });
 
     test('request labels use route patterns, never raw paths', async () => {

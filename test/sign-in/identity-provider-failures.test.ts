@@ -11,12 +11,13 @@ import { parseRealmFile } from '../../src/admin/realm-file.js';
 import { databases } from '../helpers/databases.js';
 import { redeem } from '../helpers/flows.js';
 import { testRealmWith } from '../helpers/realm.js';
+import { startFakeGitHub } from '../helpers/fake-github.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, UserAgent } from '../helpers/user-agent.js';
 
 const callback = 'http://127.0.0.1:3999/callback';
 
-type Mode = 'good' | 'mfa' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
+type Mode = 'good' | 'mfa' | 'named' | 'hang' | 'wrong_iss' | 'wrong_aud' | 'wrong_nonce' | 'bad_signature' | 'expired' | 'token_error' | 'no_id_token';
 
 interface FakeProvider {
   base: string; mode: Mode; nonce?: string; close(): Promise<void>;
@@ -52,6 +53,7 @@ async function startFakeProvider(): Promise<FakeProvider> {
       void (async () => {
         switch (fake.mode) {
           case 'token_error': return json(400, { error: 'invalid_grant' });
+          case 'hang': return undefined;
           case 'no_id_token': return json(200, { access_token: 'at', token_type: 'Bearer' });
           case 'wrong_iss': return json(200, { id_token: await idToken(privateKey, { iss: 'https://evil.example' }) });
           case 'wrong_aud': return json(200, { id_token: await idToken(privateKey, { aud: 'someone-else' }) });
@@ -60,6 +62,7 @@ async function startFakeProvider(): Promise<FakeProvider> {
           case 'expired': return json(200, { id_token: await idToken(privateKey, {}, '-10m') });
           case 'good': return json(200, { id_token: await idToken(privateKey, {}), access_token: 'at', token_type: 'Bearer' });
           case 'mfa': return json(200, { id_token: await idToken(privateKey, { sub: 'gina-at-upstream', email: 'gina@upstream.example', amr: ['pwd', 'otp', 'mfa'] }) });
+          case 'named': return json(200, { id_token: await idToken(privateKey, { sub: 'hana-at-upstream', email: 'hana@upstream.example', given_name: 'Hana' }) });
         }
       })();
       return undefined;
@@ -71,38 +74,54 @@ async function startFakeProvider(): Promise<FakeProvider> {
   return fake;
 }
 
-/** A GitHub-shaped OAuth 2.0 server (shapes from GitHub's REST API documentation): token, user, and the user's addresses. */
-async function startFakeGitHub(): Promise<{ base: string; requests: { path: string; headers: Record<string, string | string[] | undefined> }[]; close(): Promise<void> }> {
+const tenantA = '11111111-1111-4111-8111-111111111111';
+const tenantB = '22222222-2222-4222-8222-222222222222';
+const tenantC = '33333333-3333-4333-8333-333333333333';
+
+/**
+ * A Microsoft Entra ID-shaped provider for a multi-tenant app (shapes from Microsoft's identity
+ * platform documentation): the `organizations` discovery document names the issuer template
+ * `…/{tenantid}/v2.0`, and each ID token carries its user's tenant in `tid` and in `iss`.
+ */
+async function startFakeEntra(): Promise<{ base: string; answer: { tid: string; issTenant?: string; nonce?: string }; close(): Promise<void> }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const requests: { path: string; headers: Record<string, string | string[] | undefined> }[] = [];
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'entra-1', alg: 'RS256', use: 'sig' };
+  const answer: { tid: string; issTenant?: string; nonce?: string } = { tid: tenantA };
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', base);
-    requests.push({ path: url.pathname, headers: request.headers });
     const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    const bearer = request.headers.authorization === 'Bearer gho_test_token';
-    if (url.pathname === '/login/oauth/access_token') return json(200, { access_token: 'gho_test_token', token_type: 'bearer', scope: 'read:user,user:email' });
-    if (url.pathname === '/user') return bearer ? json(200, { id: 4242, login: 'octocat', name: 'Octo Cat', avatar_url: 'https://avatars.example/u/4242', email: null }) : json(401, {});
-    if (url.pathname === '/user/emails') {
-      return bearer ? json(200, [
-        { email: 'octocat@users.noreply.github.com', primary: false, verified: true, visibility: null },
-        { email: 'octo@gh.example', primary: true, verified: true, visibility: 'public' },
-      ]) : json(401, {});
+    if (url.pathname === '/organizations/v2.0/.well-known/openid-configuration') {
+      return json(200, {
+        issuer: `${base}/{tenantid}/v2.0`, authorization_endpoint: `${base}/organizations/oauth2/v2.0/authorize`,
+        token_endpoint: `${base}/organizations/oauth2/v2.0/token`, jwks_uri: `${base}/organizations/discovery/v2.0/keys`,
+      });
+    }
+    if (url.pathname === '/organizations/discovery/v2.0/keys') return json(200, { keys: [jwk] });
+    if (url.pathname === '/organizations/oauth2/v2.0/token') {
+      void new SignJWT({ tid: answer.tid, nonce: answer.nonce, email: `erin@${answer.tid.slice(0, 4)}.example`, name: 'Erin', oid: 'object-id-1' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'entra-1' }).setIssuer(`${base}/${answer.issTenant ?? answer.tid}/v2.0`).setAudience('entra-app')
+        .setSubject('pairwise-sub-of-erin').setIssuedAt().setExpirationTime('5m').sign(privateKey)
+        .then((idToken) => json(200, { id_token: idToken, access_token: 'entra-at', token_type: 'Bearer' }));
+      return undefined;
     }
     return json(404, {});
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { base, requests, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return { base, answer, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }
 
 for (const database of databases) {
   describe(`an upstream provider that misbehaves (${database})`, () => {
     let fake: FakeProvider;
     let github: Awaited<ReturnType<typeof startFakeGitHub>>;
+    let entra: Awaited<ReturnType<typeof startFakeEntra>>;
     let server: TestServer;
     before(async () => {
       fake = await startFakeProvider();
       github = await startFakeGitHub();
+      entra = await startFakeEntra();
       const closedPort = await freePort();
       server = await startServer(database, testRealmWith({
         identity_providers: [
@@ -119,9 +138,14 @@ for (const database of databases) {
           },
           { alias: 'down', display_name: 'Down', issuer: `http://127.0.0.1:${closedPort}`, client_id: 'broker' },
           { alias: 'strong', display_name: 'Strong', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post', accept_mfa: true },
+          { alias: 'review', display_name: 'Review', issuer: fake.base, client_id: 'broker', token_endpoint_auth_method: 'client_secret_post', review_profile: 'always' },
           {
             alias: 'github', preset: 'github', client_id: 'gh-client', authorization_endpoint: `${github.base}/login/oauth/authorize`,
             token_endpoint: `${github.base}/login/oauth/access_token`, user_endpoint: `${github.base}/user`, emails_endpoint: `${github.base}/user/emails`,
+          },
+          {
+            alias: 'entra', preset: 'entra', tenant: 'organizations', allowed_tenants: [tenantA, tenantB], issuer: `${entra.base}/organizations/v2.0`,
+            client_id: 'entra-app', token_endpoint_auth_method: 'client_secret_post',
           },
         ],
       }));
@@ -130,6 +154,7 @@ for (const database of databases) {
       await server?.close();
       await fake?.close();
       await github?.close();
+      await entra?.close();
     });
     before(async () => {
       await server.services.store.groups.create({ id: 'group-staff', realm: 'demo', name: 'staff', parentId: null, roles: ['viewer'] }, server.clock.now());
@@ -188,6 +213,18 @@ for (const database of databases) {
       const page = await browser.open(`${upstream.searchParams.get('redirect_uri')}?${new URLSearchParams({ error: 'access_denied', state: upstream.searchParams.get('state')! })}`);
       assert.equal(page.status, 400);
       assert.match(page.html, /Corp did not sign you in/);
+    });
+
+    test('a provider that does not answer the code exchange in time: a page that says it could not be reached, and nobody signed in', async () => {
+      const before = (await errorEvents()).length;
+      const { page } = await answered('hang');
+      assert.equal(page.status, 502);
+      assert.match(page.html, /Corp could not be reached/);
+      assert.equal(page.location, undefined);
+      const events = await errorEvents();
+      assert.equal(events.length, before + 1);
+      assert.equal(events[0]!.details.reason, 'unavailable');
+      assert.match(String(events[0]!.details.detail), /timeout/);
     });
 
     test('a provider that cannot be reached gets a page that says so', async () => {
@@ -267,6 +304,46 @@ for (const database of databases) {
       assert.equal(api.headers['user-agent'], 'Strix', 'GitHub\'s API refuses requests without a User-Agent');
     });
 
+    /** Leaves for the Entra-shaped provider and comes back with its answer for a user of `tid`. */
+    async function fromEntra(tid: string, issTenant?: string) {
+      const { browser, leaving } = await leaveFor('entra');
+      const upstream = new URL(leaving.location!);
+      assert.equal(`${upstream.origin}${upstream.pathname}`, `${entra.base}/organizations/oauth2/v2.0/authorize`);
+      Object.assign(entra.answer, { tid, issTenant, nonce: upstream.searchParams.get('nonce')! });
+      return browser.open(`${upstream.searchParams.get('redirect_uri')}?${new URLSearchParams({ code: 'entra-code', state: upstream.searchParams.get('state')! })}`);
+    }
+
+    test('the entra preset, multi-tenant: the ID token\'s issuer is its own tenant\'s, and the account is the tenant\'s user', async () => {
+      const page = await fromEntra(tenantA);
+      assert.ok(page.location?.startsWith(callback), `${page.status} ${page.html.slice(0, 300)}`);
+      const user = await server.services.store.users.findByEmail('demo', `erin@${tenantA.slice(0, 4)}.example`);
+      assert.ok(user);
+      assert.equal((await server.services.store.userIdentities.forUser(user.id))[0]!.subject, `${tenantA}/pairwise-sub-of-erin`, '(iss, sub): the tenant is part of the account');
+    });
+
+    test('the entra preset refuses a token whose issuer names another tenant than its tid, and a tenant not allowed', async () => {
+      for (const [tid, issTenant] of [[tenantB, tenantA], [tenantC, undefined]] as const) {
+        const page = await fromEntra(tid, issTenant);
+        assert.equal(page.status, 400);
+        assert.match(page.html, /could not be verified, so nobody was signed in/);
+        assert.equal(await server.services.store.users.findByEmail('demo', `erin@${tid.slice(0, 4)}.example`), undefined);
+      }
+    });
+
+    test('review_profile: a user created through the provider first reviews its names, filled in from the provider, then goes on to the client', async () => {
+      const { browser, page } = await answered('named', 'review');
+      assert.equal(page.status, 200, page.html.slice(0, 300));
+      assert.match(page.html, /Complete your profile/);
+      assert.match(page.html, /value="Hana"/, 'the provider\'s given name, to review');
+      const hana = await server.services.store.users.findByEmail('demo', 'hana@upstream.example');
+      assert.deepEqual(hana!.requiredActions, ['update_profile']);
+      const done = await browser.submit(page, { given_name: 'Hana', family_name: 'Sato' });
+      assert.ok(done.location?.startsWith(callback), `${done.status} ${done.html.slice(0, 200)}`);
+      const reviewed = (await server.services.store.users.findByEmail('demo', 'hana@upstream.example'))!;
+      assert.equal(reviewed.claims.family_name, 'Sato');
+      assert.deepEqual(reviewed.requiredActions, []);
+    });
+
     test('an unknown provider alias is a page, not an error', async () => {
       const page = await new UserAgent(server.url).open(`${server.issuer()}/broker/nobody/endpoint?state=x&code=y`);
       assert.equal(page.status, 404);
@@ -285,6 +362,9 @@ describe('identity_providers realm setting', () => {
     assert.equal(github!.type, 'oauth2');
     assert.equal(github!.display_name, 'GitHub');
     assert.equal(github!.token_endpoint, 'https://github.com/login/oauth/access_token');
+    const [microsoft] = parse([{ alias: 'ms', preset: 'entra', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', client_id: 'x' }]);
+    assert.equal(microsoft!.issuer, 'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0');
+    assert.equal(microsoft!.display_name, 'Microsoft');
     const [google] = parse([{ alias: 'google', preset: 'google', client_id: 'x' }]);
     assert.equal(google!.issuer, 'https://accounts.google.com');
     assert.equal(google!.scopes, 'openid profile email');
@@ -294,6 +374,7 @@ describe('identity_providers realm setting', () => {
     assert.deepEqual(parse([minimal]), [{
       alias: 'corp', display_name: 'corp', type: 'oidc', issuer: 'https://idp.example.com', client_id: 'strix', token_endpoint_auth_method: 'client_secret_basic',
       scopes: 'openid profile email', link: 'verified_email', sync: 'on_first_login', trust_email: false, hide_on_login_page: false, accept_mfa: false, claim_mappers: [],
+      upstream_logout: false, store_tokens: false, review_profile: 'missing',
     }]);
   });
 
@@ -306,7 +387,21 @@ describe('identity_providers realm setting', () => {
     refused([{ ...minimal, type: 'saml' }], /identity_providers\[0\]\.type/);
     refused([{ ...minimal, link: 'email' }], /identity_providers\[0\]\.link: must be one of verified_email, manual, never/);
     refused([{ ...minimal, scopes: 'profile email' }], /identity_providers\[0\]\.scopes: must include openid/);
-    refused([{ ...minimal, preset: 'myspace' }], /identity_providers\[0\]\.preset: must be one of github, google, gitlab/);
+    refused([{ ...minimal, preset: 'myspace' }], /identity_providers\[0\]\.preset: must be one of github, google, gitlab, entra, apple/);
+    const apple = { alias: 'apple', preset: 'apple', client_id: 'com.example.app', team_id: 'TEAMID1234', key_id: 'KEYID56789', private_key: { env: 'APPLE_KEY' } };
+    assert.equal(parse([apple])[0]!.issuer, 'https://appleid.apple.com');
+    assert.equal(parse([apple])[0]!.token_endpoint_auth_method, 'client_secret_post');
+    refused([{ ...apple, team_id: undefined }], /identity_providers\[0\]\.team_id: is required with the apple preset/);
+    refused([{ ...apple, private_key: 'PEM' }], /identity_providers\[0\]\.private_key: is required with the apple preset/);
+    refused([{ ...apple, client_secret: { env: 'X' } }], /client_secret: is not used with the apple preset/);
+    refused([{ ...minimal, team_id: 'TEAMID1234' }], /identity_providers\[0\]\.team_id: is for the apple preset/);
+    refused([{ alias: 'ms', preset: 'entra', client_id: 'x' }], /identity_providers\[0\]\.tenant: is required with the entra preset/);
+    refused([{ alias: 'ms', preset: 'entra', tenant: 'contoso.onmicrosoft.com', client_id: 'x' }], /tenant: is required with the entra preset: the tenant ID/);
+    refused([{ alias: 'ms', preset: 'entra', tenant: tenantA, allowed_tenants: [tenantB], client_id: 'x' }], /allowed_tenants: is for a multi-tenant app/);
+    refused([{ ...minimal, tenant: 'common' }], /identity_providers\[0\]\.tenant: is for the entra preset/);
+    refused([{ ...minimal, token_endpoint_auth_method: 'private_key_jwt', client_secret: { env: 'X' } }], /client_secret: is not used with private_key_jwt/);
+    refused([{ ...minimal, token_endpoint_auth_signing_alg: 'ES256' }], /token_endpoint_auth_signing_alg: is for private_key_jwt only/);
+    refused([{ alias: 'gh', preset: 'github', client_id: 'x', upstream_logout: true }], /upstream_logout: is for oidc providers/);
     refused([{ alias: 'gh', type: 'oauth2', client_id: 'x' }], /identity_providers\[0\]\.authorization_endpoint: is required/);
     refused([{ ...minimal, authorization_endpoint: 'https://idp.example.com/auth' }], /authorization_endpoint: is for oauth2 providers/);
     refused([{ ...minimal, extra: true }], /identity_providers\[0\]\.extra: is not a provider field/);

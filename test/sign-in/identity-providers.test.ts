@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +14,7 @@ import { importRealm, parseRealmFile } from '../../src/admin/realm-file.js';
 import { browserPerSuite, newContext, skipWithoutChromium } from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { password, testRealm } from '../helpers/realm.js';
+import { startFakeGitHub } from '../helpers/fake-github.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 
@@ -21,12 +22,13 @@ const upstreamPassword = 'an upstream passphrase for tests';
 process.env.STRIX_TEST_CORP_SECRET = 'broker-secret-for-tests';
 
 /** The upstream realm (its client is the demo realm's broker) and the demo realm with the provider. */
-function realms(server: TestServer, rp: RelyingParty) {
+function realms(server: TestServer, rp: RelyingParty, github: { base: string }) {
   const demo = testRealm(rp.base).realms[0]!;
   const upstream = {
     name: 'upstream', display_name: 'Upstream',
     clients: [{
       client_id: 'broker', client_secret: 'broker-secret-for-tests', redirect_uris: [`${server.issuer('demo')}/broker/corp/endpoint`],
+      post_logout_redirect_uris: [`${server.issuer('demo')}/broker/corp/endpoint/logout_response`],
       grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email', require_consent: false,
     }],
     users: [
@@ -41,7 +43,11 @@ function realms(server: TestServer, rp: RelyingParty) {
     ...demo,
     identity_providers: [{
       alias: 'corp', display_name: 'Corporate login', issuer: server.issuer('upstream'), client_id: 'broker',
-      client_secret: { env: 'STRIX_TEST_CORP_SECRET' }, scopes: 'openid profile email',
+      client_secret: { env: 'STRIX_TEST_CORP_SECRET' }, scopes: 'openid profile email', upstream_logout: true, store_tokens: true,
+    }, {
+      alias: 'github', preset: 'github', client_id: 'gh-client', authorization_endpoint: `${github.base}/login/oauth/authorize`,
+      token_endpoint: `${github.base}/login/oauth/access_token`, user_endpoint: `${github.base}/user`, emails_endpoint: `${github.base}/user/emails`,
+      claim_mappers: [{ type: 'fixed_role', role: 'viewer' }, { type: 'claim_to_attribute', claim: 'picture', attribute: 'avatar' }],
     }],
   };
   return parseRealmFile({ realms: [upstream, withProvider] }, 'brokering test');
@@ -51,17 +57,20 @@ for (const database of databases) {
   describe(`sign-in through an upstream provider (${database})`, () => {
     if (skipWithoutChromium()) return;
     let rp: RelyingParty;
+    let github: Awaited<ReturnType<typeof startFakeGitHub>>;
     let server: TestServer;
     let config: client.Configuration;
     const browser = browserPerSuite();
     before(async () => {
       rp = await startRelyingParty();
+      github = await startFakeGitHub();
       server = await startServer(database, testRealm(rp.base));
-      for (const realm of realms(server, rp)) await importRealm(server.services, realm);
+      for (const realm of realms(server, rp, github)) await importRealm(server.services, realm);
       config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
     });
     after(async () => {
       await server?.close();
+      await github?.close();
       await rp?.close();
     });
 
@@ -112,6 +121,21 @@ for (const database of databases) {
         assert.equal(user.passwordHash, null, 'no password: the upstream signs this user in');
         const links = await server.services.store.userIdentities.forUser(user.id);
         assert.deepEqual(links.map((l) => l.provider), ['corp']);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('GitHub (the github preset, OAuth 2.0): the user lands on the client with its verified address and the mapped role', async () => {
+      const { page, context, finish } = await authorize(browser(), { scope: 'openid profile email roles' });
+      try {
+        await Promise.all([page.waitForURL(atClient), page.getByRole('link', { name: 'Sign in with GitHub' }).click()]);
+        const { claims, info } = await finish();
+        assert.equal(info.email, 'octo@gh.example', 'the verified primary address from the emails API');
+        assert.equal(info.preferred_username, 'octocat');
+        assert.equal(claims.idp, 'github');
+        assert.deepEqual(info.roles, ['viewer'], 'the fixed_role mapper');
+        assert.equal((await demoUser('octocat'))!.claims.avatar, 'https://avatars.example/u/4242', 'claim_to_attribute');
       } finally {
         await context.close();
       }
@@ -197,8 +221,9 @@ for (const database of databases) {
         await finish();
         await page.goto(`${server.issuer()}/account/mfa`);
         await page.getByRole('link', { name: 'Linked accounts' }).click();
-        assert.ok(await page.getByText('Not linked').isVisible());
-        await page.getByRole('button', { name: 'Link' }).click();
+        const corp = page.getByRole('listitem').filter({ hasText: 'Corporate login' });
+        assert.ok(await corp.getByText('Not linked').isVisible());
+        await corp.getByRole('button', { name: 'Link' }).click();
         await upstreamSignIn(page, 'carol-up');
         assert.ok(await page.getByText('Corporate login is linked: it signs you in here from now on.').isVisible());
         assert.deepEqual((await server.services.store.userIdentities.forUser(bob.id)).map((l) => l.subject.length > 0), [true]);
@@ -211,7 +236,7 @@ for (const database of databases) {
         await upstreamSignIn(viaProvider.page, 'carol-up', atClient);
         assert.equal((await viaProvider.finish()).claims.sub, bob.id, 'the linked account signs bob in');
         await viaProvider.page.goto(`${server.issuer()}/account/linked-accounts`);
-        await viaProvider.page.getByRole('button', { name: 'Unlink' }).click();
+        await viaProvider.page.getByRole('listitem').filter({ hasText: 'Corporate login' }).getByRole('button', { name: 'Unlink' }).click();
         assert.ok(await viaProvider.page.getByText('Corporate login is no longer linked.').isVisible());
         assert.deepEqual(await server.services.store.userIdentities.forUser(bob.id), []);
       } finally {
@@ -235,6 +260,66 @@ for (const database of databases) {
       }
     });
 
+    test('signing out of the application signs out at the provider too, and comes back to the application', async () => {
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(page, 'uma', atClient);
+        const { tokens } = await finish();
+        const session = (await server.services.store.sessions.findLive(tokens.claims()!.sid as string, server.clock.now()))!;
+        assert.ok(session.idpIdToken, 'the session keeps the provider\'s ID token for the sign-out there');
+        assert.doesNotMatch(session.idpIdToken, /eyJ/, 'sealed');
+        const upstreamSessionLive = () => server.services.store.sessions.isActive(session.idpSid!, server.clock.now());
+        assert.equal(await upstreamSessionLive(), true, 'signed in at the provider');
+        const logout = new URL(`${server.issuer()}/protocol/openid-connect/logout`);
+        logout.search = new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${rp.base}/`, state: 'goodbye' }).toString();
+        await page.goto(logout.href);
+        await page.waitForURL((url) => url.origin === rp.base);
+        assert.equal(new URL(page.url()).searchParams.get('state'), 'goodbye', 'back at the application with its state');
+        assert.equal(await upstreamSessionLive(), false, 'the provider\'s session ended too (its ID token was the hint: no confirmation asked)');
+        assert.equal(await server.services.store.sessions.isActive(session.id, server.clock.now()), false);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('store_tokens keeps the provider\'s tokens on the link, sealed', async () => {
+      const { page, context, finish } = await authorize(browser());
+      try {
+        await page.getByRole('link', { name: 'Sign in with Corporate login' }).click();
+        await upstreamSignIn(page, 'uma', atClient);
+        const user = (await demoUser('uma'))!;
+        const sealed = await server.services.store.userIdentities.tokens(user.id, 'corp');
+        assert.ok(sealed);
+        assert.doesNotMatch(sealed, /eyJ/, 'no token readable in the database');
+        const kept = JSON.parse(server.services.sealer.open(sealed)) as { access_token: string; id_token: string; refresh_token?: string };
+        assert.equal(decodeJwt(kept.id_token).iss, server.issuer('upstream'));
+        const introspected = await fetch(`${server.issuer('upstream')}/protocol/openid-connect/token/introspect`, {
+          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('broker:broker-secret-for-tests').toString('base64')}` },
+          body: new URLSearchParams({ token: kept.access_token }).toString(),
+        });
+        assert.equal((await introspected.json() as { active: boolean }).active, true, 'the kept access token is the provider\'s, and live');
+
+        // Keycloak's broker token endpoint: the application reads them with the user's access token, once the user holds read-token.
+        const { tokens } = await finish();
+        const read = () => fetch(`${server.issuer()}/broker/corp/token`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+        const refused = await read();
+        assert.equal(refused.status, 403);
+        assert.match(refused.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
+        await server.services.store.roles.ensure('demo', ['read-token']);
+        await server.services.store.users.setRoles(user.id, [...user.assignedRoles, 'read-token']);
+        const answer = await read();
+        assert.equal(answer.status, 200);
+        assert.equal(answer.headers.get('cache-control'), 'no-store');
+        const body = await answer.json() as { access_token: string; id_token: string; expires_in: number };
+        assert.equal(body.access_token, kept.access_token);
+        assert.ok(body.expires_in > 0);
+        assert.equal((await fetch(`${server.issuer()}/broker/corp/token`)).status, 401, 'no token, no answer');
+      } finally {
+        await context.close();
+      }
+    });
+
     test('kc_idp_hint goes straight to the provider, without the sign-in page', async () => {
       const { page, context, finish } = await authorize(browser(), { kc_idp_hint: 'corp' });
       try {
@@ -248,12 +333,21 @@ for (const database of databases) {
 }
 
 /** node-oidc-provider as a generic OpenID provider: its own development sign-in and consent pages, userinfo for the address. */
-async function startNodeOidcProvider(redirectUri: string): Promise<{ issuer: string; close(): Promise<void> }> {
+async function startNodeOidcProvider(strixIssuer: (realm?: string) => string): Promise<{ issuer: string; close(): Promise<void> }> {
   const port = await freePort();
+  // node-oidc-provider takes a jwks_uri over https only: the demo realm's published keys are given to it as they are now.
+  const demoKeys = await (await fetch(`${strixIssuer()}/protocol/openid-connect/certs`)).json() as { keys: object[] };
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const provider = new Provider(issuer, {
-    clients: [{ client_id: 'strix', client_secret: 'np-secret-for-tests', redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' }],
+    clients: [
+      { client_id: 'strix', client_secret: 'np-secret-for-tests', redirect_uris: [`${strixIssuer()}/broker/np/endpoint`], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' },
+      // private_key_jwt: node-oidc-provider checks Strix's client assertion against the demo realm's published keys.
+      {
+        client_id: 'strix-jwt', redirect_uris: [`${strixIssuer()}/broker/npjwt/endpoint`, `${strixIssuer('other')}/broker/npjwt/endpoint`],
+        token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks: demoKeys, id_token_signed_response_alg: 'ES256',
+      },
+    ],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'np' }] },
     cookies: { keys: ['node-oidc-provider-cookie-key-for-tests'] },
     claims: { openid: ['sub'], profile: ['preferred_username', 'given_name'], email: ['email', 'email_verified'] },
@@ -273,17 +367,46 @@ for (const database of databases) {
     let rp: RelyingParty;
     let upstream: { issuer: string; close(): Promise<void> };
     let server: TestServer;
+    let config: client.Configuration;
     const browser = browserPerSuite();
     before(async () => {
       rp = await startRelyingParty();
       server = await startServer(database, testRealm(rp.base));
-      upstream = await startNodeOidcProvider(`${server.issuer()}/broker/np/endpoint`);
+      upstream = await startNodeOidcProvider((realm) => server.issuer(realm));
       process.env.STRIX_TEST_NP_SECRET = 'np-secret-for-tests';
       const demo = testRealm(rp.base).realms[0]!;
-      for (const realm of parseRealmFile({ realms: [{ ...demo, identity_providers: [{
-        alias: 'np', display_name: 'Node OIDC', issuer: upstream.issuer, client_id: 'strix', client_secret: { env: 'STRIX_TEST_NP_SECRET' },
-      }] }] }, 'node-oidc-provider test')) await importRealm(server.services, realm);
+      const signedAssertion = { alias: 'npjwt', display_name: 'Node OIDC with a signed assertion', issuer: upstream.issuer, client_id: 'strix-jwt', token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256' };
+      for (const realm of parseRealmFile({ realms: [
+        { ...demo, identity_providers: [{ alias: 'np', display_name: 'Node OIDC', issuer: upstream.issuer, client_id: 'strix', client_secret: { env: 'STRIX_TEST_NP_SECRET' } }, signedAssertion] },
+        // Another realm signs with its own keys, which node-oidc-provider does not know for strix-jwt.
+        { ...demo, name: 'other', display_name: 'Other', identity_providers: [signedAssertion] },
+      ] }, 'node-oidc-provider test')) await importRealm(server.services, realm);
+      config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
     });
+
+    /** Signs in at node-oidc-provider's development pages (any password) and gives consent. */
+    async function upstreamSignIn(page: Page, login: string, until?: (url: URL) => boolean) {
+      await page.locator('input[name=login]').fill(login);
+      await page.locator('input[name=password]').fill('anything');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await Promise.all([until && page.waitForURL(until), page.getByRole('button', { name: 'Continue' }).click()]);
+    }
+
+    async function authorize(realm?: string) {
+      const context = await newContext(browser());
+      const page = await context.newPage();
+      const verifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const configuration = realm === undefined ? config : await client.discovery(new URL(server.issuer(realm)), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
+      await page.goto(client.buildAuthorizationUrl(configuration, {
+        redirect_uri: rp.redirectUri, scope: 'openid profile email', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      }).href);
+      const finish = async () => {
+        const tokens = await client.authorizationCodeGrant(configuration, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
+        return { tokens, info: await client.fetchUserInfo(configuration, tokens.access_token, tokens.claims()!.sub) };
+      };
+      return { page, context, finish };
+    }
     after(async () => {
       await server?.close();
       await upstream?.close();
@@ -291,26 +414,39 @@ for (const database of databases) {
     });
 
     test('a user of node-oidc-provider signs in to a Strix client; the address comes from its userinfo', async () => {
-      const config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
-      const context = await newContext(browser());
+      const { page, context, finish } = await authorize();
       try {
-        const page = await context.newPage();
-        const verifier = client.randomPKCECodeVerifier();
-        const state = client.randomState();
-        await page.goto(client.buildAuthorizationUrl(config, {
-          redirect_uri: rp.redirectUri, scope: 'openid profile email', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-        }).href);
-        await page.getByRole('link', { name: 'Sign in with Node OIDC' }).click();
-        await page.locator('input[name=login]').fill('nadia');
-        await page.locator('input[name=password]').fill('anything');
-        await page.getByRole('button', { name: 'Sign-in' }).click();
-        await Promise.all([page.waitForURL((url) => url.origin === rp.base), page.getByRole('button', { name: 'Continue' }).click()]);
-        const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
-        const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+        await page.getByRole('link', { name: 'Sign in with Node OIDC', exact: true }).click();
+        await upstreamSignIn(page, 'nadia', (url) => url.origin === rp.base);
+        const { tokens, info } = await finish();
         assert.equal(info.email, 'nadia@np.example');
         assert.equal(info.given_name, 'Nadia');
         const user = await server.services.store.users.findByUsername('demo', 'nadia');
         assert.equal(user?.id, tokens.claims()!.sub);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('private_key_jwt: Strix authenticates to the provider with an assertion signed by the realm\'s key', async () => {
+      const { page, context, finish } = await authorize();
+      try {
+        await page.getByRole('link', { name: 'Sign in with Node OIDC with a signed assertion' }).click();
+        await upstreamSignIn(page, 'nico', (url) => url.origin === rp.base);
+        const { info } = await finish();
+        assert.equal(info.email, 'nico@np.example');
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('private_key_jwt: an assertion signed with keys the provider does not know is refused, and nobody is created', async () => {
+      const { page, context } = await authorize('other');
+      try {
+        await page.getByRole('link', { name: 'Sign in with Node OIDC with a signed assertion' }).click();
+        await upstreamSignIn(page, 'olga');
+        await page.getByRole('heading', { name: 'Sign-in with Node OIDC with a signed assertion failed' }).waitFor();
+        assert.equal(await server.services.store.users.findByUsername('other', 'olga'), undefined);
       } finally {
         await context.close();
       }

@@ -95,4 +95,16 @@ describe('keystore', () => {
     const published = (await keystore.jwks('demo')).keys.map((k) => k.kid);
     for (const kid of retired) assert.equal(published.includes(kid), false);
   });
+
+  test('at start, a realm without keys gets them and a realm with keys keeps its own (ensureEveryRealm)', async () => {
+    await store.realms.upsert({ name: 'keyless', displayName: 'Keyless', settings: defaultRealmSettings }, clock.now());
+    const before = (await keystore.list('demo')).map((k) => k.kid).sort();
+    await keystore.ensureEveryRealm();
+    assert.deepEqual((await keystore.list('demo')).map((k) => k.kid).sort(), before);
+    const keys = await keystore.list('keyless');
+    for (const alg of ['RS256', 'ES256', 'EdDSA']) {
+      for (const status of ['current', 'next']) assert.equal(keys.filter((k) => k.alg === alg && k.status === status).length, 1, `${alg} ${status}`);
+    }
+    assert.deepEqual(await store.signingKeys.realmsLacking(['RS256', 'ES256', 'EdDSA']), []);
+  });
 });

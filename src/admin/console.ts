@@ -1,0 +1,45 @@
+// Serves the admin console: the single-page app that scripts/build-console.js builds into
+// dist/console (docs/admin-console.md). It is static: index.html (never cached, so a new build is
+// picked up) and content-hashed assets (cached for a year). The app signs in as the master realm's
+// `strix-admin-console` client and uses the admin REST API like any other caller.
+import { readdirSync, readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { route } from '../http/endpoint.js';
+import { PageError } from '../http/errors.js';
+import { adminEndpoints } from './endpoints.js';
+
+/** dist/console, beside dist/src where this module runs from. */
+const builtConsole = new URL('../../console/', import.meta.url);
+
+interface Build { index: Buffer; assets: Map<string, Buffer> }
+
+const contentTypes: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+
+/** Read once, at the first request: a build is replaced by a new start, like the server code. */
+function loadBuild(): Build | undefined {
+  try {
+    const assetsDir = new URL('assets/', builtConsole);
+    const assets = new Map(readdirSync(assetsDir).map((name) => [name, readFileSync(new URL(name, assetsDir))]));
+    return { index: readFileSync(new URL('index.html', builtConsole)), assets };
+  } catch {
+    return undefined;
+  }
+}
+
+const notBuilt = () => new PageError('Admin console not built', 'The admin console has not been built: run npm run build.', 503);
+
+export function adminConsoleRoutes(app: FastifyInstance): void {
+  let build: Build | undefined;
+  const current = (): Build => (build ??= loadBuild()) ?? (() => { throw notBuilt(); })();
+
+  route(app, adminEndpoints.admin_console_bare, async (_request: FastifyRequest, reply: FastifyReply) => reply.redirect('admin/', 302));
+  route(app, adminEndpoints.admin_console, async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(current().index));
+  route(app, adminEndpoints.admin_console_asset, async (request: FastifyRequest, reply: FastifyReply) => {
+    const name = (request.params as { file: string }).file;
+    const asset = current().assets.get(name);
+    const type = contentTypes[name.split('.').pop() ?? ''];
+    if (!asset || !type) throw new PageError('Not found', 'There is nothing at this address.', 404);
+    return reply.header('cache-control', 'public, max-age=31536000, immutable').type(type).send(asset);
+  });
+}
