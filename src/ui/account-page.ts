@@ -1,5 +1,6 @@
 // The account page's shared parts: its session (complete, recent enough to change factors), its
 // posted forms, and the page itself with the user's factors.
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
 import { endpointUrl, matchedEndpoint } from '../http/endpoint.js';
@@ -9,6 +10,7 @@ import { format, getMessages } from '../i18n/messages.js';
 import { enrolledFactors, satisfies } from '../identity/mfa.js';
 import { currentSession, isPending, type ActiveSession, type SsoDeps } from '../identity/sso.js';
 import { challengeKey, registrationOptions, type WebauthnDeps } from '../identity/webauthn.js';
+import { randomToken } from '../runtime.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
@@ -21,7 +23,7 @@ import { accountMfaPage } from './mfa-pages.js';
 import { realmView, sendPage, webauthnScriptHrefs, type RenderDeps } from './render.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AccountPageDeps = Needs<'clock' | 'config' | 'sealer', 'mfa'> & SsoDeps & WebauthnDeps & RenderDeps;
+export type AccountPageDeps = Needs<'clock' | 'config' | 'sealer', 'mfa' | 'clients'> & SsoDeps & WebauthnDeps & RenderDeps;
 
 /** A user who has a factor changes factors only from a session that used one (else a password alone would do). */
 export function mayChangeFactors(factors: { totp: boolean; passkeys: number }, active: ActiveSession): boolean {
@@ -39,8 +41,12 @@ declare module 'fastify' {
  */
 export function sessionPolicy(app: FastifyInstance, s: AccountPageDeps): void {
   app.decorateRequest('activeSession', undefined);
-  const attachSession = async (request: FastifyRequest) => {
-    request.activeSession = await signedIn(s, request, request.realm!);
+  const attachSession = async (request: FastifyRequest, reply: FastifyReply) => {
+    const realm = request.realm!;
+    // Opened without a session (a bookmark, a link in an e-mail): sign in first, as the realm's account console client.
+    if (request.method === 'GET' && !(await currentSession(s, request, realm))) return reply.redirect(await accountSignIn(s, realm), 303);
+    request.activeSession = await signedIn(s, request, realm);
+    return undefined;
   };
   // A route-level hook, added only to the routes that declare the policy: the other routes pay nothing.
   app.addHook('onRoute', (options) => {
@@ -54,6 +60,31 @@ export function sessionPolicy(app: FastifyInstance, s: AccountPageDeps): void {
 export function accountSession(request: FastifyRequest): ActiveSession {
   if (!request.activeSession) throw new Error(`${matchedEndpoint(request)?.name ?? request.url}: the endpoint declares no session: 'required'`);
   return request.activeSession;
+}
+
+/** The account console's own client in each realm, like Keycloak's account-console: made when first needed. */
+export const accountConsoleClientId = 'strix-account-console';
+
+/**
+ * Where a browser without a session goes: the realm's sign-in, through the authorization endpoint as
+ * the account console's public client (code flow, PKCE), whose redirect URI is the console itself.
+ * The console reads the SSO session the sign-in leaves, not the code: the code is never redeemed and
+ * expires unused, so its verifier is not kept.
+ */
+async function accountSignIn(s: AccountPageDeps, realm: Realm): Promise<string> {
+  const redirectUri = endpointUrl(s.config, realm, uiEndpoints.account_console);
+  if (!(await s.store.clients.get(realm.name, accountConsoleClientId))) {
+    await s.store.clients.upsert(realm.name, {
+      client_id: accountConsoleClientId, client_name: 'Account console', redirect_uris: [redirectUri], post_logout_redirect_uris: [],
+      grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none', scope: 'openid', require_consent: false,
+    }, null, s.clock.now());
+  }
+  const url = new URL(endpointUrl(s.config, realm, oauthEndpoints.authorization_endpoint));
+  url.search = new URLSearchParams({
+    client_id: accountConsoleClientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: randomToken(),
+    code_challenge: createHash('sha256').update(randomToken()).digest('base64url'), code_challenge_method: 'S256',
+  }).toString();
+  return url.href;
 }
 
 /** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */

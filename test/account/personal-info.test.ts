@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { after, before, describe, test } from 'node:test';
 import { editedClaims } from '../../src/identity/profile.js';
 import { parseRealmSettings } from '../../src/realms/settings.js';
-import { accountPage, csrfOf, signedInBrowser, textOf } from '../helpers/account.js';
+import { accountPage, askedToSignIn, csrfOf, signedInBrowser, textOf } from '../helpers/account.js';
 import { databases } from '../helpers/databases.js';
 import { tokensFor, userinfo } from '../helpers/flows.js';
 import { password, testRealmWith } from '../helpers/realm.js';
@@ -47,7 +47,8 @@ for (const database of databases) {
       const confirmation = await agent.open(href!);
       assert.match(confirmation.html, />Sign out</);
       await agent.submit(confirmation, {});
-      assert.equal((await accountPage(server, agent)).status, 401);
+      const after = await accountPage(server, agent);
+      assert.ok(askedToSignIn(server, after), 'signed out: the console asks to sign in again');
     });
 
     test('{issuer}/account leads to the landing page', async () => {
@@ -133,10 +134,24 @@ for (const database of databases) {
       assert.equal(user.claims.given_name, 'carol');
     });
 
-    test('without a session the console says so', async () => {
-      const page = await new UserAgent(server.url).open(`${server.issuer()}/account/personal-info`);
-      assert.equal(page.status, 401);
-      assert.match(page.html, /Not signed in/);
+    test('opened without a session, the console has the browser sign in (as the realm\'s account console client) and comes back to it', async () => {
+      const agent = new UserAgent(server.url);
+      const first = await agent.request(`${server.issuer()}/account/personal-info`);
+      assert.equal(first.status, 303);
+      const authorize = new URL(first.location!);
+      assert.equal(`${authorize.origin}${authorize.pathname}`, `${server.issuer()}/protocol/openid-connect/auth`);
+      assert.equal(authorize.searchParams.get('client_id'), 'strix-account-console');
+      assert.equal(authorize.searchParams.get('redirect_uri'), `${server.issuer()}/account/`);
+      assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+      const signInPage = await agent.open(first.location!);
+      assert.match(signInPage.html, /Sign in/);
+      const console = await agent.signIn(signInPage, 'carol', password);
+      assert.equal(console.status, 200, console.html.slice(0, 300));
+      assert.ok(console.url.startsWith(`${server.issuer()}/account/?`), 'back at the console');
+      assert.match(console.html, /Personal info/);
+      const posted = await new UserAgent(server.url).request(`${server.issuer()}/account/personal-info`, { form: { given_name: 'Mallory' } });
+      assert.equal(posted.status, 401, 'a form posted without a session is refused, not redirected');
+      assert.match(posted.html, /Not signed in/);
     });
   });
 }

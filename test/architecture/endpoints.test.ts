@@ -77,6 +77,12 @@ describe('endpoint tables', () => {
           method, redirect: 'manual', headers: { accept: 'text/html' },
           ...(method === 'POST' ? { body: 'csrf=x', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' } } : {}),
         });
+        if (method === 'GET') {
+          // A page opened without a session sends the browser to sign in as the account console's client.
+          assert.equal(response.status, 303, `${method} ${endpoint.name}`);
+          assert.match(response.headers.get('location') ?? '', /\/protocol\/openid-connect\/auth\?client_id=strix-account-console&/, `${method} ${endpoint.name}`);
+          continue;
+        }
         assert.equal(response.status, 401, `${method} ${endpoint.name}`);
         assert.match(response.headers.get('content-type') ?? '', /^text\/html/, `${method} ${endpoint.name}`);
         assert.match(await response.text(), /Not signed in/, `${method} ${endpoint.name}`);

@@ -28,3 +28,8 @@ export function csrfOf(page: Page): string {
 export function textOf(page: Page): string {
   return page.html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/\s+/g, ' ');
 }
+
+/** Whether a console page opened without a (live) session went to the realm's sign-in, as the account console's client. */
+export function askedToSignIn(server: TestServer, page: Page, realm = 'demo'): boolean {
+  return page.url.startsWith(`${server.issuer(realm)}/protocol/openid-connect/auth?client_id=strix-account-console&`) && /Sign in/.test(page.html);
+}
