@@ -33,8 +33,12 @@ export function adminConsoleRoutes(app: FastifyInstance): void {
   const current = (): Build => (build ??= loadBuild()) ?? (() => { throw notBuilt(); })();
 
   route(app, adminEndpoints.admin_console_bare, async (_request: FastifyRequest, reply: FastifyReply) => reply.redirect('admin/', 302));
-  route(app, adminEndpoints.admin_console, async (_request: FastifyRequest, reply: FastifyReply) =>
-    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(current().index));
+  route(app, adminEndpoints.admin_console, async (_request: FastifyRequest, reply: FastifyReply) => {
+    // The branding preview shows a realm's logo from its https address, as the realm's pages do.
+    const policy = reply.getHeader('content-security-policy');
+    if (typeof policy === 'string') reply.header('content-security-policy', policy.replace(/((?:^|;)\s*img-src [^;]*)/, '$1 https:'));
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(current().index);
+  });
   route(app, adminEndpoints.admin_console_asset, async (request: FastifyRequest, reply: FastifyReply) => {
     const name = (request.params as { file: string }).file;
     const asset = current().assets.get(name);

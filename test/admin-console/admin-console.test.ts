@@ -260,6 +260,28 @@ describe('the admin console', () => {
     await admin.getByText(`${rp.base}/hook`).waitFor();
   });
 
+  test('branding is edited with a live preview of the sign-in card, and saved to the realm\'s pages', async () => {
+    await open('Settings');
+    const preview = admin.getByRole('figure', { name: 'Preview of the sign-in page' });
+    const button = preview.getByText('Sign in', { exact: true });
+    await admin.getByLabel('Primary colour').fill('#c2410c');
+    assert.equal(await button.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(194, 65, 12)', 'the preview follows the colour as it is typed');
+    await admin.getByLabel('Background colour').fill('#fef3c7');
+    assert.equal(await preview.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(254, 243, 199)');
+    await preview.getByText('Secured by Strix').waitFor();
+    await admin.getByLabel('Show “Secured by Strix” under the pages').uncheck();
+    await preview.getByText('Secured by Strix').waitFor({ state: 'detached' });
+    await admin.screenshot({ path: `${screenshots}/branding-desktop.png`, fullPage: true });
+    await admin.getByRole('button', { name: 'Save settings' }).first().click();
+    await admin.getByText('Saved the settings of realm shop.').waitFor();
+    const realm = (await server.services.store.realms.get('shop'))!;
+    assert.deepEqual(realm.settings.branding.colors, { primary: '#c2410c', background: '#fef3c7' });
+    assert.equal(realm.settings.branding.secured_by_strix, false);
+    const page = async (realm: string) => (await fetch(`${server.issuer(realm)}/protocol/openid-connect/auth?client_id=nobody`)).text();
+    assert.match(await page('master'), /Secured by Strix/, 'a realm\'s page has the footer by default');
+    assert.doesNotMatch(await page('shop'), /Secured by Strix/, 'the realm\'s pages drop the footer');
+  });
+
   test('every page passes axe-core without serious or critical violations, and is screenshotted at desktop and phone width', async () => {
     const pages = ['Realms', 'Clients', 'Users', 'Roles', 'Groups', 'Sessions', 'Events', 'Keys', 'Settings'];
     const problems: string[] = [];

@@ -17,7 +17,7 @@ const sectionList: { title: string; keys: string[] }[] = [
   { title: 'Registration and e-mail', keys: ['user_registration', 'email_as_username', 'terms_url', 'password_reset_lifetime', 'email_verification_lifetime'] },
 ];
 /** Edited by sections of their own below the form. */
-const formKeys = new Set([...sectionList.flatMap((s) => s.keys), 'event_webhooks']);
+const formKeys = new Set([...sectionList.flatMap((s) => s.keys), 'event_webhooks', 'branding']);
 
 const labelOf = (key: string) => {
   const words = key.replace(/_seconds$/, '').replace(/_/g, ' ').replace(/\bsso\b/g, 'SSO').replace(/\bid\b/g, 'ID').replace(/\bmfa\b/g, 'MFA').replace(/\bpkce\b/g, 'PKCE').replace(/\burl\b/g, 'URL').replace(/\bip\b/g, 'IP').replace(/\bpar\b/g, 'PAR');
@@ -73,6 +73,78 @@ function RateLimits({ limits, onChange }: { limits: Settings; onChange: (v: unkn
             onInput={(e) => onChange({ ...limits, [name]: { ...row, [c]: Number(e.currentTarget.value) } })} /></td>)}</tr>)}</tbody>
       </table></div>
     </div>
+  );
+}
+
+interface Branding {
+  logo_url: string | null; favicon_url: string | null; colors: { primary: string | null; background: string | null };
+  stylesheet: string | null; secured_by_strix: boolean; messages: Record<string, Record<string, string>>;
+}
+
+const hexColor = /^#(?:[0-9a-fA-F]{3}){1,2}$/;
+
+/** Black or white, whichever reads better on the colour (WCAG relative luminance), as the pages choose. */
+function readableOn(color: string): string {
+  const hex = color.length === 4 ? color.slice(1).split('').map((c) => c + c).join('') : color.slice(1);
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const channel = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 ? '#111827' : '#ffffff';
+}
+
+/**
+ * The realm's branding (docs/branding.md) with a live preview of a sign-in card: the colours are set
+ * on the preview through the CSSOM (the CSP allows it; a style attribute it would not), the logo is
+ * an image, the footer follows its toggle. The custom stylesheet shows on the pages once saved.
+ */
+function BrandingSection({ branding, displayName, onChange }: { branding: Branding; displayName: string; onChange: (b: Branding) => void }) {
+  const [messages, setMessages] = useState(JSON.stringify(branding.messages, null, 2));
+  const [messagesError, setMessagesError] = useState<string>();
+  const color = (name: 'primary' | 'background') => (
+    <TextField label={`${name === 'primary' ? 'Primary' : 'Background'} colour`} hint="#rgb or #rrggbb; empty for Strix's own." placeholder={name === 'primary' ? '#4f46e5' : '#f3f4f6'}
+      value={branding.colors[name] ?? ''} onInput={(v) => onChange({ ...branding, colors: { ...branding.colors, [name]: v.trim() === '' ? null : v.trim() } })} />
+  );
+  const primary = branding.colors.primary && hexColor.test(branding.colors.primary) ? branding.colors.primary : '#4f46e5';
+  const background = branding.colors.background && hexColor.test(branding.colors.background) ? branding.colors.background : '#f3f4f6';
+  const preview = { '--preview-primary': primary, '--preview-on-primary': readableOn(primary), '--preview-background': background, '--preview-on-background': readableOn(background) };
+  return (
+    <Card title="Branding">
+      <div class="branding">
+        <div>
+          <div class="grid">
+            <TextField label="Logo URL" hint="https, or a data: image (256 KiB at most)." value={branding.logo_url ?? ''} onInput={(v) => onChange({ ...branding, logo_url: v.trim() === '' ? null : v.trim() })} />
+            <TextField label="Favicon URL" hint="https, or a data: image (64 KiB at most)." value={branding.favicon_url ?? ''} onInput={(v) => onChange({ ...branding, favicon_url: v.trim() === '' ? null : v.trim() })} />
+            {color('primary')}
+            {color('background')}
+          </div>
+          <Check label="Show “Secured by Strix” under the pages" checked={branding.secured_by_strix} onChange={(secured_by_strix) => onChange({ ...branding, secured_by_strix })} />
+          <TextArea label="Custom stylesheet" hint="CSS served after Strix's own on every page of the realm (64 KiB at most); it shows on the pages once saved." rows={5} mono
+            value={branding.stylesheet ?? ''} onInput={(v) => onChange({ ...branding, stylesheet: v === '' ? null : v })} />
+          <TextArea label="Message overrides (JSON)" hint='Per locale, message key to text: {"en": {"signInTitle": "Welcome back"}}.' rows={4} mono value={messages}
+            onInput={(v) => {
+              setMessages(v);
+              try {
+                onChange({ ...branding, messages: JSON.parse(v) as Branding['messages'] });
+                setMessagesError(undefined);
+              } catch {
+                setMessagesError('Message overrides: this is not valid JSON yet.');
+              }
+            }} />
+          {messagesError && <p class="error-text" role="alert">{messagesError}</p>}
+        </div>
+        <figure class="brand-preview" style={preview} aria-label="Preview of the sign-in page">
+          {branding.logo_url ? <img class="brand-preview-logo" src={branding.logo_url} alt="" /> : <span class="brand-preview-initial" aria-hidden="true">{displayName.charAt(0).toUpperCase()}</span>}
+          <div class="brand-preview-card">
+            <p class="brand-preview-title">Sign in to {displayName}</p>
+            <span class="brand-preview-label">Username</span><span class="brand-preview-input" />
+            <span class="brand-preview-label">Password</span><span class="brand-preview-input" />
+            <span class="brand-preview-button">Sign in</span>
+          </div>
+          {branding.secured_by_strix && <figcaption class="brand-preview-footer">Secured by Strix</figcaption>}
+        </figure>
+      </div>
+    </Card>
   );
 }
 
@@ -158,6 +230,9 @@ function SettingsForm({ path, realm, initial, saved }: { path: string; realm: st
           </Card>
         );
       })}
+      {settings.branding !== undefined && (
+        <BrandingSection branding={settings.branding as Branding} displayName={String(settings.display_name ?? realm)} onChange={(branding) => setSettings({ ...settings, branding })} />
+      )}
       <Webhooks webhooks={(settings.event_webhooks ?? []) as Webhook[]} onChange={(event_webhooks) => setSettings({ ...settings, event_webhooks })} />
       <Card title="Advanced (JSON)">
         <TextArea label="Other settings" hint="Scopes, claim mappers, identity providers, webhooks, IP rules… in the realm file's shape." value={raw} onInput={setRaw} rows={14} mono />
