@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { exportRealm, importRealm, readRealmFiles, RealmFileError } from './admin/realm-file.js';
 import { foreignSystems, readForeignExport, type ForeignSystem } from './admin/import/foreign-export.js';
 import { applyPlan } from './admin/import/plan.js';
+import { applyRealm, planRealm, planText } from './admin/realm-plan.js';
 import { checkedComposites } from './admin/roles.js';
 import { parseClientMetadata } from './clients/metadata.js';
 import { createLogger, createServices } from './app.js';
@@ -85,6 +86,23 @@ withSettings(program.command('import <path>').description('import a realm file o
       console.log(`${r.created ? 'created' : 'updated'} realm ${r.realm}: ${r.clients} clients, ${r.users} users`);
     }
   })));
+
+withSettings(program.command('plan <path>').description('print what applying a realm file (or a folder of them) would create, change and delete; changes nothing'))
+  .option('--prune', 'show what apply --prune would delete: clients, users and roles the file does not have')
+  .action((path: string, o) => withServices(o, async (s) => {
+    for (const realm of readRealmFiles(path)) process.stdout.write(planText(await planRealm(s, realm, o.prune === true), false));
+  }));
+
+withSettings(program.command('apply <path>').description('make realms what their files say: create and update as import does; with --prune, delete what the files do not have'))
+  .option('--prune', 'also delete the clients, users and roles absent from the file (never the built-in clients nor the master realm\'s admins)')
+  .action((path: string, o) => withServices(o, async (s) => {
+    for (const realm of readRealmFiles(path)) {
+      const plan = await applyRealm(s, realm, o.prune === true);
+      const deleted = plan.changes.filter((c) => c.action === 'delete').map((c) => `${c.kind} ${c.name}`);
+      await recordAdmin(s, realm.name, 'admin_realm_imported', {}, { applied: true, created: plan.changes.filter((c) => c.action === 'create').length, deleted });
+      process.stdout.write(planText(plan, true));
+    }
+  }));
 
 /** Every part of the export is read and checked before anything is written; --dry-run stops there. */
 async function importForeign(path: string, o: Record<string, string | undefined>): Promise<void> {

@@ -151,8 +151,45 @@ export function readRealmFiles(path: string): RealmInput[] {
     } catch (error) {
       throw new RealmFileError(file, `not valid JSON (${(error as Error).message})`);
     }
-    return parseRealmFile(content, file);
+    return parseRealmFile(withEnvSecrets(content, file, process.env), file);
   });
+}
+
+/**
+ * A realm file on disk may name its secrets by environment variable — `{"env": "VAR"}` for a
+ * client's `client_secret`, a user's `password`, the token hook's and webhooks' `secret`, and each
+ * initial access token — so the file can live in version control. They are read here, from the
+ * file only: the admin API and dynamic registration take secrets as given, so no caller can make
+ * Strix read its environment. (An identity provider's `client_secret` stays a reference, read when used.)
+ */
+export function withEnvSecrets(content: unknown, file: string, env: Record<string, string | undefined>): unknown {
+  const resolve = (value: unknown, where: string): unknown => {
+    if (!isObject(value) || !('env' in value)) return value;
+    const name = value.env;
+    if (Object.keys(value).length !== 1 || typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new RealmFileError(where, 'an {"env": "VARIABLE"} reference names one environment variable');
+    const found = env[name];
+    if (found === undefined || found === '') throw new RealmFileError(where, `the environment variable ${name} is not set`);
+    return found;
+  };
+  if (!isObject(content) || !Array.isArray(content.realms)) return content;
+  return {
+    ...content,
+    realms: content.realms.map((realm, r) => {
+      if (!isObject(realm)) return realm;
+      const at = `${file}: realms[${r}]`;
+      const each = (list: unknown, field: string, name: string) => (Array.isArray(list)
+        ? list.map((item, i) => (isObject(item) && item[field] !== undefined ? { ...item, [field]: resolve(item[field], `${at}.${name}[${i}].${field}`) } : item))
+        : list);
+      return {
+        ...realm,
+        ...(realm.clients !== undefined ? { clients: each(realm.clients, 'client_secret', 'clients') } : {}),
+        ...(realm.users !== undefined ? { users: each(realm.users, 'password', 'users') } : {}),
+        ...(realm.event_webhooks !== undefined ? { event_webhooks: each(realm.event_webhooks, 'secret', 'event_webhooks') } : {}),
+        ...(isObject(realm.token_hook) && realm.token_hook.secret !== undefined ? { token_hook: { ...realm.token_hook, secret: resolve(realm.token_hook.secret, `${at}.token_hook.secret`) } } : {}),
+        ...(Array.isArray(realm.initial_access_tokens) ? { initial_access_tokens: realm.initial_access_tokens.map((t, i) => resolve(t, `${at}.initial_access_tokens[${i}]`)) } : {}),
+      };
+    }),
+  };
 }
 
 /** A password a realm file sets must meet that realm's policy, like any other. */

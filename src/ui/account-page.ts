@@ -10,6 +10,7 @@ import { format, getMessages } from '../i18n/messages.js';
 import { enrolledFactors, satisfies } from '../identity/mfa.js';
 import { currentSession, isPending, type ActiveSession, type SsoDeps } from '../identity/sso.js';
 import { challengeKey, registrationOptions, type WebauthnDeps } from '../identity/webauthn.js';
+import { accountConsoleClientId } from '../clients/built-in.js';
 import { randomToken } from '../runtime.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
@@ -61,9 +62,6 @@ export function accountSession(request: FastifyRequest): ActiveSession {
   if (!request.activeSession) throw new Error(`${matchedEndpoint(request)?.name ?? request.url}: the endpoint declares no session: 'required'`);
   return request.activeSession;
 }
-
-/** The account console's own client in each realm, like Keycloak's account-console: made when first needed. */
-export const accountConsoleClientId = 'strix-account-console';
 
 /**
  * Where a browser without a session goes: the realm's sign-in, through the authorization endpoint as

@@ -1,0 +1,118 @@
+// Realm files that converge (docs/admin-api.md "Plan and apply"): `strix plan` shows what applying a
+// file would do and changes nothing; `strix apply` makes the realm what the file says, deleting only
+// with --prune (and never the built-in clients nor the master realm's admins); secrets may be
+// {"env": "VAR"} references in a file and are never printed. Through the functions on both databases,
+// and through the command on SQLite.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { parseRealmFile, withEnvSecrets } from '../../src/admin/realm-file.js';
+import { applyRealm, planRealm, planText } from '../../src/admin/realm-plan.js';
+import { databases } from '../helpers/databases.js';
+import { tokenRequest } from '../helpers/user-agent.js';
+import { testRealm } from '../helpers/realm.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+/** The test realm with these changes: a client and a user dropped, one of each added, one of each changed, a role added. */
+function edited() {
+  const demo = testRealm().realms[0]!;
+  return {
+    realms: [{
+      ...demo, display_name: 'Demo, edited', roles: [...demo.roles, 'auditor'],
+      clients: [
+        ...demo.clients.filter((c) => c.client_id !== 'spa' && c.client_id !== 'service'),
+        { client_id: 'service', client_secret: { env: 'PLAN_TEST_SERVICE_SECRET' }, grant_types: ['client_credentials'], scope: 'api:read' },
+        { client_id: 'reports', client_secret: 'reports-secret', grant_types: ['client_credentials'], scope: 'api:read' },
+      ],
+      users: [
+        { ...demo.users.find((u) => u.username === 'alice')!, given_name: 'Alicia' },
+        { username: 'carol', password: { env: 'PLAN_TEST_CAROL_PASSWORD' }, email: 'carol@example.com' },
+      ],
+    }],
+  };
+}
+
+const env = { PLAN_TEST_SERVICE_SECRET: 'service-secret-from-the-environment', PLAN_TEST_CAROL_PASSWORD: 'carol chose a long passphrase' };
+
+for (const database of databases) {
+  describe(`plan and apply a realm file (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, testRealm()); });
+    after(async () => { await server?.close(); });
+    const input = () => parseRealmFile(withEnvSecrets(edited(), 'realm.json', env), 'realm.json')[0]!;
+
+    test('plan names every change and deletes nothing; apply without --prune keeps what the file lacks', async () => {
+      const plan = await planRealm(server.services, input(), false);
+      const lines = planText(plan, false);
+      assert.match(lines, /~ realm demo \(display_name\)/);
+      assert.match(lines, /\+ role auditor/);
+      assert.match(lines, /\+ client reports/);
+      assert.match(lines, /~ client service \(client_secret, scope\)/);
+      assert.match(lines, /\? client spa \(not in the file: kept; --prune deletes it\)/);
+      assert.match(lines, /~ user alice \(claims\)/);
+      assert.match(lines, /\+ user carol/);
+      assert.match(lines, /\? user bob/);
+      assert.doesNotMatch(lines, /service-secret-from-the-environment|reports-secret|passphrase/, 'no secret printed');
+      assert.ok(await server.services.store.clients.get('demo', 'spa'), 'plan changed nothing');
+      assert.equal(await server.services.store.clients.get('demo', 'reports'), undefined);
+
+      await applyRealm(server.services, input(), false);
+      assert.ok(await server.services.store.clients.get('demo', 'spa'), 'without --prune nothing is deleted');
+      assert.equal((await server.services.store.users.findByUsername('demo', 'alice'))!.claims.given_name, 'Alicia');
+      const service = await tokenRequest(server.issuer(), { grant_type: 'client_credentials' }, { id: 'service', secret: env.PLAN_TEST_SERVICE_SECRET });
+      assert.equal(service.status, 200, 'the secret from the environment');
+    });
+
+    test('apply --prune deletes what the file lacks, and a second plan finds nothing to do', async () => {
+      const bob = (await server.services.store.users.findByUsername('demo', 'bob'))!;
+      await server.services.store.clients.upsert('demo', { client_id: 'strix-account-console', redirect_uris: [`${server.issuer()}/account/`], post_logout_redirect_uris: [], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none', scope: 'openid', require_consent: false }, null, server.clock.now());
+      const plan = await applyRealm(server.services, input(), true);
+      assert.deepEqual(plan.changes.filter((c) => c.action === 'delete').map((c) => `${c.kind} ${c.name}`).sort(), ['client spa', 'user bob']);
+      assert.equal(await server.services.store.clients.get('demo', 'spa'), undefined);
+      assert.equal(await server.services.store.users.findById(bob.id), undefined);
+      assert.ok(await server.services.store.clients.get('demo', 'strix-account-console'), 'a built-in client stays');
+      const again = await planRealm(server.services, input(), true);
+      assert.deepEqual(again.changes, [], planText(again, false));
+    });
+
+    test('the master realm\'s admins are never pruned', async () => {
+      const master = parseRealmFile({ realms: [{ name: 'master', display_name: 'Strix' }] }, 'master.json')[0]!;
+      const plan = await planRealm(server.services, master, true);
+      assert.deepEqual(plan.changes.filter((c) => c.kind === 'user').map((c) => `${c.action} ${c.name}`), ['absent admin']);
+      assert.equal(plan.changes.some((c) => c.kind === 'client' && c.name === 'strix-admin-console'), false);
+    });
+  });
+}
+
+describe('strix plan and strix apply', () => {
+  let dir: string;
+  const run = promisify(execFile);
+  const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+  const strix = (...args: string[]) => run(process.execPath, [main, ...args], {
+    cwd: dir, env: { PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'plan-test-master-key-0123456789abcdef', ...env },
+  });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'strix-plan-'));
+    writeFileSync(join(dir, 'realm.json'), JSON.stringify(testRealm()));
+    writeFileSync(join(dir, 'edited.json'), JSON.stringify(edited()));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('plan prints the changes; apply --prune makes them; a file naming an unset variable is refused', async () => {
+    await strix('migrate');
+    await strix('import', 'realm.json');
+    const plan = (await strix('plan', 'edited.json', '--prune')).stdout;
+    assert.match(plan, /plan realm demo: 3 to create, 3 to change, 2 to delete/);
+    assert.match(plan, /- client spa/);
+    const applied = (await strix('apply', 'edited.json', '--prune')).stdout;
+    assert.match(applied, /applied realm demo/);
+    assert.match((await strix('plan', 'edited.json', '--prune')).stdout, /plan realm demo: no changes/);
+    await assert.rejects(run(process.execPath, [main, 'plan', 'edited.json'], { cwd: dir, env: { PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'plan-test-master-key-0123456789abcdef' } }),
+      /clients\[2\]\.client_secret: the environment variable PLAN_TEST_SERVICE_SECRET is not set/);
+  });
+});
