@@ -4,6 +4,7 @@
 // saying someone tried, while the page answers the same.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { askedToSignIn } from '../helpers/account.js';
 import { databases } from '../helpers/databases.js';
 import { eventually } from '../helpers/eventually.js';
 import { password, testRealmWith } from '../helpers/realm.js';
@@ -126,9 +127,8 @@ for (const database of databases) {
       assert.match(same.html, /That is already your address/);
     });
 
-    test('without a session the page is not shown', async () => {
-      const page = await new UserAgent(server.url).open(accountEmail());
-      assert.equal(page.status, 401);
+    test('without a session the page is not shown: the browser is sent to sign in first', async () => {
+      assert.ok(askedToSignIn(server, await new UserAgent(server.url).open(accountEmail())));
     });
   });
 }

@@ -172,10 +172,11 @@ for (const database of databases) {
       assert.ok(await page.getByRole('heading', { name: 'Confirm it is you' }).isVisible());
     });
 
-    test('the account page without a session says to sign in first', async () => {
+    test('the account page without a session has the browser sign in first, as the account console\'s client', async () => {
       const response = await page.goto(`${server.issuer()}/account/mfa`);
-      assert.equal(response?.status(), 401);
-      assert.ok(await page.getByText('You are not signed in.').isVisible());
+      assert.equal(response?.status(), 200);
+      assert.equal(new URL(page.url()).searchParams.get('client_id'), 'strix-account-console');
+      assert.ok(await page.getByRole('button', { name: 'Sign in', exact: true }).isVisible());
     });
   });
 
