@@ -523,16 +523,14 @@ async function createUser(s: BrokeringDeps, realm: Realm, provider: IdentityProv
   return (await s.store.users.findById(id))!;
 }
 
-/** The names update_profile asks for. */
-const reviewedClaims = ['given_name', 'family_name'];
-
 /**
  * What a user created through a provider does before its first sign-in completes, as one who signed
- * up here would: review its names (update_profile) where the realm's sign-up requires names the
- * provider did not give, or always with review_profile "always"; accept the realm's terms.
+ * up here would: review its profile (update_profile: its names and the realm's sign-up fields) where
+ * the sign-up requires a claim the provider did not give, or always with review_profile "always";
+ * accept the realm's terms.
  */
 function firstSignInActions(realm: Realm, provider: IdentityProvider, claims: UserClaims): RequiredAction[] {
-  const missing = realm.settings.registration_fields.some((field) => reviewedClaims.includes(field) && !(typeof claims[field] === 'string' && claims[field] !== ''));
+  const missing = realm.settings.registration_fields.some((field) => !(typeof claims[field] === 'string' && claims[field] !== ''));
   const review = provider.review_profile === 'always' || (provider.review_profile === 'missing' && missing);
   return [...(review ? ['update_profile' as const] : []), ...(realm.settings.terms_url ? ['terms_and_conditions' as const] : [])];
 }

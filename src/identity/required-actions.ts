@@ -13,6 +13,11 @@ import { enrolledFactors, type MfaDeps } from './mfa.js';
 export const requiredActionNames = ['update_password', 'verify_email', 'update_profile', 'configure_totp', 'terms_and_conditions'] as const;
 export type RequiredAction = typeof requiredActionNames[number];
 
+/** The claims update_profile asks for: the given and family names, then the realm's other sign-up fields (all required, as at sign-up). */
+export function profileClaims(realm: Realm): string[] {
+  return [...new Set(['given_name', 'family_name', ...realm.settings.registration_fields])];
+}
+
 export type RequiredActionsDeps = Needs<'clock' | 'config', 'users'> & MfaDeps;
 
 /**

@@ -6,6 +6,7 @@ import { Layout, renderDocument, type RealmView } from './layout.js';
 import { format } from '../i18n/messages.js';
 import { getActionMessages } from '../i18n/action-messages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
+import { claimLabel } from '../i18n/account-messages.js';
 
 function Hidden(props: { name: string; value: string }) {
   return <input type="hidden" name={props.name} value={props.value} />;
@@ -53,10 +54,11 @@ export function verifyEmailActionPage(p: { realm: RealmView; form: ActionForm; e
   );
 }
 
-export function updateProfileActionPage(p: { realm: RealmView; form: ActionForm; values: { given_name?: string; family_name?: string }; error?: string }): string {
+export function updateProfileActionPage(p: { realm: RealmView; form: ActionForm; fields: string[]; values: Record<string, string>; error?: string }): string {
   const { realm } = p;
   const t = getActionMessages(realm);
   const te = getEmailMessages(realm);
+  const others = p.fields.filter((claim) => claim !== 'given_name' && claim !== 'family_name');
   return renderDocument(
     <Layout title={t.profileTitle} realm={realm}>
       <div class="page-head">
@@ -74,6 +76,12 @@ export function updateProfileActionPage(p: { realm: RealmView; form: ActionForm;
           <label for="family_name">{te.field_family_name}</label>
           <input type="text" id="family_name" name="family_name" autocomplete="family-name" maxLength={200} required value={p.values.family_name ?? ''} />
         </div>
+        {others.map((claim) => (
+          <div class="field" key={claim}>
+            <label for={claim}>{claimLabel(realm, claim)}</label>
+            <input type="text" id={claim} name={claim} maxLength={200} required value={p.values[claim] ?? ''} />
+          </div>
+        ))}
         <button type="submit" class="btn btn-primary">{t.profileSubmit}</button>
       </form>
     </Layout>,

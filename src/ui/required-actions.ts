@@ -9,7 +9,9 @@ import type { RequiredActionView } from '../http/page-view.js';
 import { getActionMessages } from '../i18n/action-messages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
 import { sendVerification, verifyByCode, type VerificationServices } from '../identity/email-verification.js';
-import { completeRequiredAction, pendingRequiredAction, type RequiredActionsDeps } from '../identity/required-actions.js';
+import { completeRequiredAction, pendingRequiredAction, profileClaims, type RequiredActionsDeps } from '../identity/required-actions.js';
+import { editedClaims } from '../identity/profile.js';
+import { messages } from '../i18n/messages.js';
 import { currentSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
 import { errorResponse } from '../authorization/completion.js';
@@ -22,8 +24,6 @@ import { requiredActionPage } from './required-action-views.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type RequiredActionPageDeps = LoginActionsDeps & RequiredActionsDeps & VerificationServices;
-
-const maxNameLength = 200;
 
 export function requiredActionRoutes(app: FastifyInstance, s: RequiredActionPageDeps): void {
   route(app, uiEndpoints.login_required_action, async (request, reply) => {
@@ -68,11 +68,14 @@ export function requiredActionRoutes(app: FastifyInstance, s: RequiredActionPage
         return show({ sent: { verification: params.verification ?? '' }, error: ta.verifyNotYet }, 400);
       }
       case 'update_profile': {
-        const values = { given_name: (params.given_name ?? '').trim(), family_name: (params.family_name ?? '').trim() };
-        if (!values.given_name || !values.family_name || values.given_name.length > maxNameLength || values.family_name.length > maxNameLength) {
+        // The names and the realm's other sign-up fields, each required, each checked for its kind (a URL, a date, a zone…).
+        const fields = profileClaims(realm);
+        const values = Object.fromEntries(fields.map((claim) => [claim, (params[claim] ?? '').trim()]));
+        const edit = editedClaims(active.user.claims, fields, values, Object.keys(messages));
+        if (fields.some((claim) => values[claim] === '') || 'problem' in edit) {
           return show({ values, error: getEmailMessages(pageOf(s, request, view)).fieldRequired }, 400);
         }
-        await s.store.users.updateProfile(active.user.id, active.user.email, { ...active.user.claims, ...values, name: `${values.given_name} ${values.family_name}` }, s.clock.now());
+        await s.store.users.updateProfile(active.user.id, active.user.email, { ...edit.claims, name: `${values.given_name} ${values.family_name}` }, s.clock.now());
         return done();
       }
       case 'terms_and_conditions': {

@@ -86,6 +86,8 @@ for (const database of databases) {
       rp = await startRelyingParty();
       apple = await startFakeApple(teamKey.publicKey);
       server = await startServer(database, testRealmWith({
+        // The sign-up asks for a nickname, which Apple does not give: the new user reviews its profile first (review_profile "missing").
+        registration_fields: ['given_name', 'family_name', 'nickname'],
         identity_providers: [{ alias: 'apple', preset: 'apple', issuer: apple.base, client_id: servicesId, team_id: teamId, key_id: keyId, private_key: { env: 'STRIX_TEST_APPLE_KEY' } }],
       }, rp.base), { localhost: true });
       config = await client.discovery(new URL(server.issuer()), 'trusted', 'trusted-secret', client.ClientSecretPost('trusted-secret'), { execute: [client.allowInsecureRequests] });
@@ -107,12 +109,17 @@ for (const database of databases) {
         }).href);
         await page.getByRole('link', { name: 'Sign in with Apple' }).click();
         assert.equal(new URL(page.url()).origin, apple.base, 'at the provider (another site than Strix\'s)');
-        await Promise.all([page.waitForURL((url) => url.origin === rp.base), page.getByRole('button', { name: 'Continue with Apple' }).click()]);
+        await page.getByRole('button', { name: 'Continue with Apple' }).click();
+        await page.getByRole('heading', { name: 'Complete your profile' }).waitFor();
+        assert.equal(await page.getByLabel('Given name').inputValue(), 'Tim', 'filled in from Apple\'s answer');
+        await page.getByLabel('Nickname').fill('timmy');
+        await Promise.all([page.waitForURL((url) => url.origin === rp.base), page.getByRole('button', { name: 'Continue' }).click()]);
         const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
         const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
         assert.equal(info.email, 'tim@privaterelay.appleid.com');
         assert.equal(info.given_name, 'Tim');
         assert.equal(info.family_name, 'Apfel');
+        assert.equal(info.nickname, 'timmy', 'the reviewed profile');
         assert.deepEqual(apple.clientSecrets, [{ iss: teamId, sub: servicesId, aud: apple.base, kid: keyId }], 'one exchange, with the JWT client secret Apple expects');
         const user = await server.services.store.users.findByEmail('demo', 'tim@privaterelay.appleid.com');
         assert.equal((await server.services.store.userIdentities.forUser(user!.id))[0]!.subject, '001234.abcdef0123456789.1234');

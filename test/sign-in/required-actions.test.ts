@@ -23,7 +23,7 @@ for (const database of databases) {
     before(async () => {
       smtp = await startSmtp();
       const demo = testRealmWith({
-        terms_url: 'https://example.com/terms', rate_limits: { email_per_address: { max: 1000 } },
+        terms_url: 'https://example.com/terms', rate_limits: { email_per_address: { max: 1000 } }, registration_fields: ['given_name', 'website'],
         users: people.map((username) => ({ username, password, email: `${username}@example.com`, email_verified: username !== 'vera' })),
       }).realms[0]!;
       server = await startServer(database, { realms: [demo, masterWithServiceAccounts()] }, { env: smtp.env });
@@ -68,12 +68,16 @@ for (const database of databases) {
       await withActions('pat', ['terms_and_conditions', 'update_profile']);
       const { browser, page } = await signIn('pat');
       assert.match(page.html, /Complete your profile/);
-      const empty = await browser.submit(page, { given_name: '', family_name: '' });
+      assert.match(page.html, /<label for="website">/, 'the realm\'s other sign-up fields are asked too');
+      const empty = await browser.submit(page, { given_name: '', family_name: '', website: '' });
       assert.equal(empty.status, 400);
-      const terms = await browser.submit(page, { given_name: 'Pat', family_name: 'Doe' });
+      const notAUrl = await browser.submit(page, { given_name: 'Pat', family_name: 'Doe', website: 'javascript:alert(1)' });
+      assert.equal(notAUrl.status, 400, 'each field is checked for its kind');
+      const terms = await browser.submit(page, { given_name: 'Pat', family_name: 'Doe', website: 'https://pat.example' });
       assert.match(terms.html, /Terms of service/);
       assert.match(terms.html, /href="https:\/\/example.com\/terms"/);
       assert.equal((await stored('pat')).claims.given_name, 'Pat');
+      assert.equal((await stored('pat')).claims.website, 'https://pat.example');
       const declined = await browser.submit(terms, {}, { name: 'decision', value: 'decline' });
       assert.equal(new URL(declined.location!).searchParams.get('error'), 'access_denied');
       assert.deepEqual((await stored('pat')).requiredActions, ['terms_and_conditions'], 'declined: still to do');
