@@ -6,6 +6,8 @@ import type { FastifyRequest } from 'fastify';
 const secretParameters = new Set([
   'id_token_hint', 'id_token', 'code', 'access_token', 'refresh_token', 'token', 'client_secret', 'client_assertion',
   'assertion', 'password', 'request', 'device_code', 'user_code', 'login_hint_token', 'logout_token',
+  // A form token in a link (the e-mail sign-in link, a provider button): with its cookie it acts for the browser.
+  'csrf',
 ]);
 
 export const censor = '[redacted]';

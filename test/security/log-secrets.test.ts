@@ -103,6 +103,7 @@ describe('logged request URLs', () => {
   test('secret-bearing query parameters are masked, others kept', () => {
     assert.equal(redactedUrl('/realms/demo/auth?client_id=web&code=abc&state=s'), '/realms/demo/auth?client_id=web&code=[redacted]&state=s');
     assert.equal(redactedUrl('/x?access%5Ftoken=t&id_token_hint=h&scope=openid'), '/x?access%5Ftoken=[redacted]&id_token_hint=[redacted]&scope=openid');
+    assert.equal(redactedUrl('/realms/demo/login-actions/email-link?token=t&interaction=i&csrf=c'), '/realms/demo/login-actions/email-link?token=[redacted]&interaction=i&csrf=[redacted]');
     assert.equal(redactedUrl('/x?%E0%A4%A=1'), '/x?%E0%A4%A=[redacted]');
     assert.equal(redactedUrl('/realms/demo/.well-known/openid-configuration'), '/realms/demo/.well-known/openid-configuration');
   });
