@@ -1,11 +1,11 @@
 // Client authentication with a signed JWT (RFC 7523 §2.2 and §3, OIDC Core §9): client_secret_jwt
 // (an HMAC keyed with the client secret) and private_key_jwt (signed with a key from the client's
 // `jwks` or `jwks_uri`). client-auth.ts decides when an assertion is the method in use.
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { Changes } from '../store/changes.js';
 import type { ClientAssertionsRepository } from '../store/client-assertions.js';
 import { clientAssertionAlgs, clientCacheKey, type Client } from '../store/clients.js';
-import type { Outbound } from './outbound.js';
+import { keySetFetch, type Outbound } from './outbound.js';
 import type { Sealer } from '../tokens/master-key.js';
 import { wellFormedText } from './well-formed-input.js';
 
@@ -114,16 +114,6 @@ interface RemoteKeys { uri: string; keySet: ReturnType<typeof createRemoteJWKSet
  * changes or is deleted, on any node (changes.ts): keys removed from its jwks_uri, or a new
  * jwks_uri, count from its next request, not when jose's cache expires.
  */
-/** jose's fetch hook, answered by the outbound module (address guard, size cap, no redirects). */
-function keySetFetch(outbound: Outbound): FetchImplementation {
-  return async (url, options) => {
-    const headers: Record<string, string> = {};
-    options.headers.forEach((value, name) => { headers[name] = value; });
-    const response = await outbound.request(url, { purpose: 'jwks_uri', headers, timeoutMs: jwksTimeoutMs, maxBytes: maxKeySetBytes });
-    return new Response(response.status === 204 || response.status === 304 ? null : new Uint8Array(response.body), { status: response.status, headers: response.headers });
-  };
-}
-
 const remoteKeySets = new WeakMap<Changes, Map<string, RemoteKeys>>();
 
 function keySetsOf(changes: Changes): Map<string, RemoteKeys> {
@@ -147,7 +137,7 @@ function remoteKeySet(client: Client, uri: string, now: number, changes: Changes
   sets.delete(key);
   if (!remote || remote.uri !== uri) {
     const keySet = createRemoteJWKSet(new URL(uri), {
-      timeoutDuration: jwksTimeoutMs, cacheMaxAge: 5 * 60_000, cooldownDuration: Infinity, [customFetch]: keySetFetch(outbound),
+      timeoutDuration: jwksTimeoutMs, cacheMaxAge: 5 * 60_000, cooldownDuration: Infinity, [customFetch]: keySetFetch(outbound, { purpose: 'jwks_uri', timeoutMs: jwksTimeoutMs, maxBytes: maxKeySetBytes }),
     });
     remote = { uri, keySet, fetchedAt: now };
     if (sets.size >= maxRemoteKeySets) sets.delete(sets.keys().next().value!);

@@ -8,6 +8,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import type { FetchImplementation } from 'jose';
 import type { Logger } from 'pino';
 import { canonicalAddress, parseAddressRule } from '../security/ip-rules.js';
 
@@ -125,6 +126,20 @@ export function isLoopbackHost(hostname: string): boolean {
 /** `Strix-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`, for webhooks and the token hook. */
 export function signature(secret: string, time: number, body: string): string {
   return `t=${time},v1=${createHmac('sha256', secret).update(`${time}.${body}`).digest('hex')}`;
+}
+
+/**
+ * A fetch for jose's remote key sets (its customFetch hook) answered by the outbound module: the
+ * address guard, the timeout and size cap of `limits`, no redirects. The keys of a client's jwks_uri
+ * and of an upstream provider are fetched this one way.
+ */
+export function keySetFetch(outbound: Outbound, limits: { purpose: string; timeoutMs: number; maxBytes: number }): FetchImplementation {
+  return async (url, options) => {
+    const headers: Record<string, string> = {};
+    options.headers.forEach((value, name) => { headers[name] = value; });
+    const response = await outbound.request(url, { ...limits, headers });
+    return new Response(response.status === 204 || response.status === 304 ? null : new Uint8Array(response.body), { status: response.status, headers: response.headers });
+  };
 }
 
 export function createOutbound(allow: OutboundAllow, log: Pick<Logger, 'warn'>): Outbound {

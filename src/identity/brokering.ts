@@ -5,8 +5,8 @@
 // admin trusts the provider's addresses — linked to an existing user. Every request to the upstream
 // goes through the outbound module (address guard, timeouts, size caps).
 import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { httpsOrLoopback, OutboundError, type Outbound } from '../http/outbound.js';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { httpsOrLoopback, keySetFetch, OutboundError, type Outbound } from '../http/outbound.js';
 import { recordEvent } from '../security/audit.js';
 import { signJwt } from '../tokens/jws.js';
 import { randomToken } from '../runtime.js';
@@ -365,13 +365,9 @@ function leftHalfHash(alg: string, value: string): string {
 function keySetOf(outbound: Outbound, jwksUri: string): JWTVerifyGetKey {
   let keySet = keySets.get(jwksUri);
   if (!keySet) {
-    const fetchThrough: FetchImplementation = async (url, options) => {
-      const headers: Record<string, string> = {};
-      options.headers.forEach((value, name) => { headers[name] = value; });
-      const response = await outbound.request(url, { purpose: 'identity_provider_jwks', headers, timeoutMs, maxBytes });
-      return new Response(response.status === 204 || response.status === 304 ? null : new Uint8Array(response.body), { status: response.status, headers: response.headers });
-    };
-    keySet = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs, cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, [customFetch]: fetchThrough });
+    keySet = createRemoteJWKSet(new URL(jwksUri), {
+      timeoutDuration: timeoutMs, cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, [customFetch]: keySetFetch(outbound, { purpose: 'identity_provider_jwks', timeoutMs, maxBytes }),
+    });
     keySets.set(jwksUri, keySet);
   }
   return keySet;
