@@ -9,7 +9,7 @@ import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, ty
 import { httpsOrLoopback, keySetFetch, OutboundError, type Outbound } from '../http/outbound.js';
 import { recordEvent } from '../security/audit.js';
 import { signJwt } from '../tokens/jws.js';
-import { randomToken } from '../runtime.js';
+import { randomToken, sha256 } from '../runtime.js';
 import type { Needs } from '../services.js';
 import { entraMultiTenant } from '../realms/identity-providers.js';
 import type { IdentityProvider, Realm } from '../store/realms.js';
@@ -166,7 +166,7 @@ export async function startUpstream(
   const url = new URL(metadata.authorization_endpoint);
   const params: Record<string, string> = {
     response_type: 'code', client_id: provider.client_id, redirect_uri: o.redirectUri, scope: provider.scopes,
-    state: state.state, ...(provider.type === 'oidc' ? { nonce: state.nonce } : {}), code_challenge: createHash('sha256').update(state.verifier).digest('base64url'), code_challenge_method: 'S256',
+    state: state.state, ...(provider.type === 'oidc' ? { nonce: state.nonce } : {}), code_challenge: sha256(state.verifier), code_challenge_method: 'S256',
     ...(o.loginHint ? { login_hint: o.loginHint } : {}),
     // Apple answers with a form POST when it is asked for the user's name or address.
     ...(answersWithFormPost(provider) ? { response_mode: 'form_post' } : {}),

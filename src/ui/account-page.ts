@@ -1,6 +1,5 @@
 // The account page's shared parts: its session (complete, recent enough to change factors), its
 // posted forms, and the page itself with the user's factors.
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, csrfValid } from '../http/cookies.js';
 import { endpointUrl, matchedEndpoint } from '../http/endpoint.js';
@@ -11,7 +10,7 @@ import { enrolledFactors, satisfies } from '../identity/mfa.js';
 import { currentSession, isPending, type ActiveSession, type SsoDeps } from '../identity/sso.js';
 import { challengeKey, registrationOptions, type WebauthnDeps } from '../identity/webauthn.js';
 import { accountConsoleClientId } from '../clients/built-in.js';
-import { randomToken } from '../runtime.js';
+import { randomToken, sha256 } from '../runtime.js';
 import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
@@ -44,9 +43,10 @@ export function sessionPolicy(app: FastifyInstance, s: AccountPageDeps): void {
   app.decorateRequest('activeSession', undefined);
   const attachSession = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = request.realm!;
+    const active = await currentSession(s, request, realm);
     // Opened without a session (a bookmark, a link in an e-mail): sign in first, as the realm's account console client.
-    if (request.method === 'GET' && !(await currentSession(s, request, realm))) return reply.redirect(await accountSignIn(s, realm), 303);
-    request.activeSession = await signedIn(s, request, realm);
+    if (request.method === 'GET' && !active) return reply.redirect(await accountSignIn(s, realm), 303);
+    request.activeSession = await signedIn(s, request, realm, active);
     return undefined;
   };
   // A route-level hook, added only to the routes that declare the policy: the other routes pay nothing.
@@ -80,14 +80,13 @@ async function accountSignIn(s: AccountPageDeps, realm: Realm): Promise<string> 
   const url = new URL(endpointUrl(s.config, realm, oauthEndpoints.authorization_endpoint));
   url.search = new URLSearchParams({
     client_id: accountConsoleClientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: randomToken(),
-    code_challenge: createHash('sha256').update(randomToken()).digest('base64url'), code_challenge_method: 'S256',
+    code_challenge: sha256(randomToken()), code_challenge_method: 'S256',
   }).toString();
   return url.href;
 }
 
 /** The account pages' session: a complete one (a half-signed-in session, second factor still owed, opens nothing here). */
-async function signedIn(s: AccountPageDeps, request: FastifyRequest, realm: Realm): Promise<ActiveSession> {
-  const active = await currentSession(s, request, realm);
+async function signedIn(s: AccountPageDeps, request: FastifyRequest, realm: Realm, active: ActiveSession | undefined): Promise<ActiveSession> {
   const t = getMessages(realmView(s, request, realm));
   if (!active) throw new PageError('Not signed in', t.notSignedIn, 401);
   if (await isPending(s, realm, active)) throw new PageError('Sign-in not finished', t.signInUnfinished, 403);
