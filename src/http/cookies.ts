@@ -29,6 +29,21 @@ export function setRealmCookie(reply: FastifyReply, scope: CookieScope, name: st
   reply.setCookie(name, value, { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax', maxAge: maxAgeSeconds });
 }
 
+/**
+ * The value a sealed realm cookie holds (JSON sealed with the master key, a `kind` naming what it
+ * is), if it is one of this kind; a cookie that does not open — forged, or sealed under a master key
+ * since replaced — holds nothing.
+ */
+export function openSealedCookie<T extends { kind: string }>(sealer: { open(sealed: string): string }, cookie: string | undefined, kind: T['kind']): T | undefined {
+  if (!cookie) return undefined;
+  try {
+    const value = JSON.parse(sealer.open(cookie)) as T;
+    return value.kind === kind ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Clears a realm cookie, set with setRealmCookie or (crossSite) setCrossSiteRealmCookie. */
 export function clearRealmCookie(reply: FastifyReply, scope: CookieScope, name: string, crossSite = false): void {
   reply.clearCookie(name, crossSite ? { path: scope.path, secure: true, httpOnly: true, sameSite: 'none' } : { path: scope.path, secure: scope.secure, httpOnly: true, sameSite: 'lax' });

@@ -5,7 +5,7 @@
 // way: a sign-out at Strix of a session a provider with upstream_logout signed in goes on to the
 // provider's end_session_endpoint, and comes back to where the application asked to return.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { clearRealmCookie, cookieScope, setRealmCookie } from '../http/cookies.js';
+import { clearRealmCookie, cookieScope, openSealedCookie, setRealmCookie } from '../http/cookies.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { sendAnswer } from '../http/page-view.js';
@@ -71,16 +71,6 @@ function openedHint(s: BrokerLogoutDeps, sealed: string): string | undefined {
   }
 }
 
-function openedLogout(s: BrokerLogoutDeps, cookie: string | undefined): ProviderLogout | undefined {
-  if (!cookie) return undefined;
-  try {
-    const value = JSON.parse(s.sealer.open(cookie)) as ProviderLogout;
-    return value.kind === 'broker_logout' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function brokerLogoutRoutes(app: FastifyInstance, s: BrokerLogoutDeps): void {
   route(app, oauthEndpoints.broker_backchannel_logout, async (request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -122,7 +112,7 @@ export function brokerLogoutRoutes(app: FastifyInstance, s: BrokerLogoutDeps): v
   route(app, oauthEndpoints.broker_logout_response, async (request, reply) => {
     const realm = request.realm!;
     const alias = (request.params as Record<string, string>).alias;
-    const way = openedLogout(s, request.cookies[logoutCookie]);
+    const way = openSealedCookie<ProviderLogout>(s.sealer, request.cookies[logoutCookie], 'broker_logout');
     clearRealmCookie(reply, cookieScope(s.config.publicUrl, realm.name), logoutCookie);
     const state = (request.query as Record<string, unknown>).state;
     const matches = way !== undefined && way.realm === realm.name && way.alias === alias && way.expiresAt >= s.clock.now()

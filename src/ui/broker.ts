@@ -5,7 +5,7 @@
 // parked request) travels sealed in a cookie of the realm's path, so a code sent to another browser,
 // or a replayed state, finds nothing to continue.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clearRealmCookie, cookieScope, csrfToken, csrfValid, setCrossSiteRealmCookie, setRealmCookie } from '../http/cookies.js';
+import { clearRealmCookie, cookieScope, csrfToken, csrfValid, openSealedCookie, setCrossSiteRealmCookie, setRealmCookie } from '../http/cookies.js';
 import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { getBrokerMessages } from '../i18n/broker-messages.js';
@@ -71,7 +71,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
     // The answer comes in the query, or — from a provider that answers with form_post — in the form.
     const query = (request.method === 'POST' ? request.body ?? {} : request.query) as Record<string, unknown>;
     const scope = cookieScope(s.config.publicUrl, realm.name);
-    const state = opened<BrokerState>(s, request.cookies[stateCookie], 'broker');
+    const state = openSealedCookie<BrokerState>(s.sealer, request.cookies[stateCookie], 'broker');
     clearRealmCookie(reply, scope, stateCookie, answersWithFormPost(provider));
     try {
       // The state proves this browser started this sign-in (RFC 6749 §10.12): a code meant for another
@@ -115,7 +115,7 @@ export function brokerRoutes(app: FastifyInstance, s: BrokerPageDeps & LinkedAcc
     const realm = request.realm!;
     const provider = providerOf(s, request, realm);
     const { id, params, client, authorization, t } = await resume(s, request, realm);
-    const pending = opened<PendingLink>(s, request.cookies[linkCookie], 'broker_link');
+    const pending = openSealedCookie<PendingLink>(s.sealer, request.cookies[linkCookie], 'broker_link');
     if (!pending || pending.realm !== realm.name || pending.alias !== provider.alias || pending.interaction !== id || pending.expiresAt < s.clock.now()) {
       return failed(s, request, reply, realm, provider, new BrokerError('expired', 'no link is waiting in this browser'));
     }
@@ -249,17 +249,6 @@ function providerOf(s: BrokerPageDeps, request: FastifyRequest, realm: Realm): I
   const provider = realm.settings.identity_providers.find((p) => p.alias === alias);
   if (!provider) throw new PageError('Not found', getBrokerMessages(realmView(s, request, realm)).unknownProviderText, 404);
   return provider;
-}
-
-/** The value a sealed cookie holds, if it is one of ours of this kind. */
-function opened<T extends { kind: string }>(s: BrokerPageDeps, cookie: string | undefined, kind: T['kind']): T | undefined {
-  if (!cookie) return undefined;
-  try {
-    const value = JSON.parse(s.sealer.open(cookie)) as T;
-    return value.kind === kind ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The browser sign-in the provider's answer continues. */
