@@ -254,16 +254,6 @@ withSettings(roles.command('remove <name>').description('delete a role: users, g
 
 const groups = program.command('groups').description('manage groups (the admin API\'s …/groups)');
 /** The group at a path (`/engineering/backend`), or undefined. */
-async function groupAt(s: Services, realm: string, path: string) {
-  let parent: string | null = null;
-  let group;
-  for (const name of path.split('/').filter(Boolean)) {
-    group = (await s.store.groups.children(realm, parent, 0, 1_000_000)).find((g) => g.name === name);
-    if (!group) return undefined;
-    parent = group.id;
-  }
-  return group;
-}
 withSettings(groups.command('list').description('list the realm\'s groups by path, with their roles')).requiredOption('--realm <name>', 'realm')
   .action((o) => withServices(o, async (s) => {
     if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
@@ -281,7 +271,7 @@ withSettings(groups.command('add <path>').description('create the group at a pat
     if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
     const names = path.split('/').filter(Boolean);
     const name = names.pop() ?? fail('give the group\'s path, e.g. /engineering');
-    const parent = names.length === 0 ? undefined : (await groupAt(s, o.realm, names.join('/'))) ?? fail(`no group /${names.join('/')} in realm ${o.realm}`);
+    const parent = names.length === 0 ? undefined : (await s.store.groups.byPath(o.realm, names.join('/'))) ?? fail(`no group /${names.join('/')} in realm ${o.realm}`);
     if (await s.store.groups.nameTaken(o.realm, parent?.id ?? null, name)) fail(`group ${path} already exists in realm ${o.realm}`);
     const defined = new Set(await s.store.roles.list(o.realm));
     const unknown = (o.role ?? []).find((role: string) => !defined.has(role));
@@ -294,7 +284,7 @@ withSettings(groups.command('add <path>').description('create the group at a pat
 withSettings(groups.command('add-member <path> <username>').description('make a user a member of a group'))
   .requiredOption('--realm <name>', 'realm')
   .action((path: string, username: string, o) => withServices(o, async (s) => {
-    const group = (await groupAt(s, o.realm, path)) ?? fail(`no group ${path} in realm ${o.realm}`);
+    const group = (await s.store.groups.byPath(o.realm, path)) ?? fail(`no group ${path} in realm ${o.realm}`);
     const user = (await s.store.users.findByUsername(o.realm, username)) ?? fail(`no user ${username} in realm ${o.realm}`);
     await s.store.groups.addMember(group.id, user.id);
     await recordAdmin(s, o.realm, 'admin_user_groups_changed', { userId: user.id }, { group: group.path });

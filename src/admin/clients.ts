@@ -63,6 +63,11 @@ const metadataProperties: Record<keyof ClientMetadata, TSchema> = {
   claim_mappers: Type.Array(Type.Object({}, { additionalProperties: true })),
   mfa: Type.Unknown({ description: '"optional", "required" or {"required_for_roles": [...]}' }),
   service_account_roles: Type.Array(Type.String(), { description: 'master realm only: admin, realm-admin:{realm}, realm-viewer:{realm}' }),
+  roles: Type.Array(Type.Object({
+    name: Type.String({ pattern: '^[^\\s,]{1,100}$', description: 'no spaces or commas' }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    composites: Type.Optional(Type.Array(Type.String(), { description: 'other roles of this client that whoever holds this one holds too' })),
+  }, { additionalProperties: false }), { description: 'the client\'s roles, which users and groups hold as client_roles; a role left out is taken from everyone who held it' }),
 };
 
 const optional = (properties: Record<string, TSchema>) => Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, Type.Optional(schema)]));

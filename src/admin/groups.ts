@@ -1,9 +1,10 @@
 // Groups in the admin API: GET/POST …/groups (the top level), GET/PUT/DELETE …/groups/{id},
 // GET/POST …/groups/{id}/children, GET …/groups/{id}/members, GET …/users/{id}/groups and
-// PUT/DELETE …/users/{id}/groups/{group_id}. Groups nest; a member holds the roles of the group and
-// of every ancestor (store/users.ts reads them with the user, so tokens carry them).
+// PUT/DELETE …/users/{id}/groups/{group_id}. Groups nest; a member holds the realm roles and client
+// roles of the group and of every ancestor (store/users.ts reads them with the user, so tokens carry them).
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkedClientRoleAssignments } from '../clients/client-roles.js';
 import { route } from '../http/endpoint.js';
 import { newId } from '../runtime.js';
 import type { Needs } from '../services.js';
@@ -16,26 +17,29 @@ import { Conflict, IfMatchHeaders, NoContent, operation, page, PagingQuery, Prec
 import { userRepresentation } from './users.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AdminGroupsDeps = Needs<'clock' | 'config', 'groups' | 'realms' | 'roles' | 'users'> & AdminChangeDeps;
+export type AdminGroupsDeps = Needs<'clock' | 'config', 'clients' | 'groups' | 'realms' | 'roles' | 'users'> & AdminChangeDeps;
 
 const groupName = Type.String({ pattern: '^[^/\\s][^/]{0,99}$', description: 'no slashes; unique among its siblings' });
+const ClientRoles = Type.Record(Type.String(), Type.Array(Type.String()), { description: 'client roles every member holds (members of subgroups too): {"<client_id>": ["editor"]}; each declared by its client' });
 const GroupBody = Type.Object({
   name: groupName,
   roles: Type.Optional(Type.Array(Type.String(), { description: 'realm roles every member holds (members of subgroups too)' })),
+  client_roles: Type.Optional(ClientRoles),
 }, { additionalProperties: false, description: 'a group' });
 const GroupUpdate = Type.Object({
-  id: Type.Optional(Type.String()), name: groupName, roles: Type.Optional(Type.Array(Type.String())),
+  id: Type.Optional(Type.String()), name: groupName, roles: Type.Optional(Type.Array(Type.String())), client_roles: Type.Optional(ClientRoles),
   path: Type.Optional(Type.String({ description: 'ignored: it follows from the name and the parent' })), parent_id: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'if given, the current parent (groups are not moved)' })),
 }, { additionalProperties: false, description: 'a group (what GET answered can be sent back)' });
 const GroupRepresentation = Type.Object({
   id: Type.String(), name: Type.String(), path: Type.String({ description: '/parent/child' }), parent_id: Type.Union([Type.String(), Type.Null()]), roles: Type.Array(Type.String()),
+  client_roles: ClientRoles,
 });
 const GroupParams = Type.Object({ realm: Type.String(), id: Type.String() }, { additionalProperties: false });
 interface IdParams { realm: string; id: string }
 const MembershipParams = Type.Object({ realm: Type.String(), id: Type.String(), group_id: Type.String() }, { additionalProperties: false });
 interface MembershipParams { realm: string; id: string; group_id: string }
 
-const representation = (group: Group) => ({ id: group.id, name: group.name, path: group.path, parent_id: group.parentId, roles: group.roles });
+const representation = (group: Group) => ({ id: group.id, name: group.name, path: group.path, parent_id: group.parentId, roles: group.roles, client_roles: group.clientRoles });
 
 export function adminGroupRoutes(app: FastifyInstance, s: AdminGroupsDeps): void {
   const realmOf = async (request: FastifyRequest): Promise<Realm> =>
@@ -57,10 +61,11 @@ export function adminGroupRoutes(app: FastifyInstance, s: AdminGroupsDeps): void
   /** Creates a group under `parentId` (null: the top level). */
   async function create(request: FastifyRequest, reply: FastifyReply, parentId: string | null): Promise<FastifyReply> {
     const realm = await realmOf(request);
-    const body = request.body as { name: string; roles?: string[] };
+    const body = request.body as { name: string; roles?: string[]; client_roles?: Record<string, string[]> };
     if (await s.store.groups.nameTaken(realm.name, parentId, body.name)) throw conflict(`a group named ${body.name} here`, 'name');
     const id = newId();
-    await s.store.groups.create({ id, realm: realm.name, name: body.name, parentId, roles: await knownRoles(realm.name, body.roles ?? []) }, s.clock.now());
+    const roles = { roles: await knownRoles(realm.name, body.roles ?? []), clientRoles: await checkedClientRoleAssignments(s, realm.name, body.client_roles, 'client_roles') };
+    await s.store.groups.create({ id, realm: realm.name, name: body.name, parentId, ...roles }, s.clock.now());
     const after = representation(await groupOf(realm.name, id));
     await recordChange(s, request, realm, { type: 'admin_group_created', resource: `groups/${id}`, after });
     reply.header('location', `${s.config.publicUrl}/admin/realms/${encodeURIComponent(realm.name)}/groups/${id}`);
@@ -90,18 +95,19 @@ export function adminGroupRoutes(app: FastifyInstance, s: AdminGroupsDeps): void
       },
     },
     PUT: {
-      schema: operation('Rename a group and replace its roles', ['groups'], { params: GroupParams, headers: IfMatchHeaders, body: GroupUpdate, response: { 200: GroupRepresentation, 409: Conflict, 412: PreconditionFailed } }),
+      schema: operation('Rename a group and replace its realm roles and client roles', ['groups'], { params: GroupParams, headers: IfMatchHeaders, body: GroupUpdate, response: { 200: GroupRepresentation, 409: Conflict, 412: PreconditionFailed } }),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const params = request.params as IdParams;
         const realm = await realmOf(request);
         const group = await groupOf(realm.name, params.id);
-        const body = request.body as { id?: string; name: string; roles?: string[]; parent_id?: string | null };
+        const body = request.body as { id?: string; name: string; roles?: string[]; client_roles?: Record<string, string[]>; parent_id?: string | null };
         if (body.id !== undefined && body.id !== group.id) throw new AdminProblem(400, 'Invalid request', 'id: must be the id in the path', 'id');
         if (body.parent_id !== undefined && body.parent_id !== group.parentId) throw new AdminProblem(400, 'Invalid request', 'parent_id: groups are not moved', 'parent_id');
         const before = representation(group);
         assertIfMatch(request, before);
         if (await s.store.groups.nameTaken(realm.name, group.parentId, body.name, group.id)) throw conflict(`a group named ${body.name} here`, 'name');
-        await s.store.groups.update(group.id, body.name, await knownRoles(realm.name, body.roles ?? []));
+        const roles = { roles: await knownRoles(realm.name, body.roles ?? []), clientRoles: await checkedClientRoleAssignments(s, realm.name, body.client_roles, 'client_roles') };
+        await s.store.groups.update({ id: group.id, realm: realm.name, name: body.name, ...roles });
         const after = representation(await groupOf(realm.name, group.id));
         await recordChange(s, request, realm, { type: 'admin_group_updated', resource: `groups/${group.id}`, before, after });
         return sendResource(reply, after);

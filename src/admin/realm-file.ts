@@ -1,8 +1,10 @@
-// Realm files (DESIGN "realm file"): clients as RFC 7591 metadata, users as OIDC standard claims.
-// Import is idempotent: realms, clients and roles are created or updated; existing users get their
-// profile and roles updated but keep their password unless the file sets `password_hash`.
+// Realm files (DESIGN "realm file"): clients as RFC 7591 metadata (with their `roles`), users as OIDC
+// standard claims, groups as a tree. Import is idempotent: realms, clients, roles and groups are
+// created or updated; existing users get their profile, roles, client roles and groups updated but
+// keep their password unless the file sets `password_hash`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertDeclaredClientRoles, declaredRoles, parseClientRoleAssignments } from '../clients/client-roles.js';
 import { parseClientMetadata, type ClientInput } from '../clients/metadata.js';
 import { hashProblem } from '../identity/password-hashes.js';
 import { hashPassword } from '../identity/passwords.js';
@@ -13,6 +15,7 @@ import { adminRealm } from './api-access.js';
 import { newId } from '../runtime.js';
 import type { Needs } from '../services.js';
 import { storedSecret } from '../store/clients.js';
+import type { Group } from '../store/groups.js';
 import type { RegistrationPolicy } from '../store/registrations.js';
 import type { EventWebhook, Realm, RealmSettings } from '../store/realms.js';
 import { userAttributeClaims } from '../tokens/claims.js';
@@ -21,7 +24,7 @@ import { assertAcceptable, PasswordPolicyError } from '../security/password-poli
 import { optionalString, stringList, ValidationError } from '../validation.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type RealmFileDeps = Needs<'clock' | 'keystore' | 'sealer', 'clients' | 'realms' | 'registrations' | 'roles' | 'users'>;
+export type RealmFileDeps = Needs<'clock' | 'keystore' | 'sealer', 'clients' | 'groups' | 'realms' | 'registrations' | 'roles' | 'users'>;
 
 /** A problem in a realm file, whichever module found it; the message names the file and the field. */
 export class RealmFileError extends ValidationError {
@@ -49,10 +52,19 @@ export function parseClient(raw: unknown, where: string): ClientInput {
 export interface UserInput {
   username: string; password?: string; password_hash?: string; email: string | null;
   claims: Record<string, unknown>; roles: string[]; enabled: boolean;
+  /** Client roles given directly, `{"<client_id>": ["editor"]}`. */
+  clientRoles: Record<string, string[]>;
+  /** The paths of the groups the user is a member of (`/engineering/backend`). */
+  groups: string[];
 }
+
+/** A group of a realm file: realm roles and client roles for its members (and its subgroups' members), and its subgroups. */
+export interface GroupInput { name: string; roles: string[]; clientRoles: Record<string, string[]>; subgroups: GroupInput[] }
 export interface RealmInput {
   name: string; displayName: string; settings: RealmSettings; roles: string[];
   clients: ClientInput[]; users: UserInput[];
+  /** The realm's group tree; memberships are on the users (their `groups`). */
+  groups: GroupInput[];
   /** Dynamic client registration (RFC 7591): left as stored when absent. */
   registration?: RegistrationPolicy;
   /** The realm file's initial access tokens, in clear; on import they replace the file's previous ones. */
@@ -63,9 +75,42 @@ export interface RealmInput {
   eventWebhooks?: WebhookInput[];
 }
 
-function clientRoles(value: unknown, where: string): Record<string, string[]> {
-  if (!isObject(value)) throw new RealmFileError(where, 'must be an object of client ids and their role lists');
-  return Object.fromEntries(Object.entries(value).map(([clientId, roles]) => [clientId, stringList(roles, `${where}.${clientId}`)]));
+const groupName = /^[^/\s][^/]{0,99}$/;
+const maxGroupDepth = 32;
+
+/** A group path as written (`/engineering/backend`, or `engineering` for a top-level group), with its leading slash. */
+export function groupPath(value: string, where: string): string {
+  const names = value.split('/').filter((name, i) => !(i === 0 && name === ''));
+  if (names.length === 0 || names.some((name) => !groupName.test(name))) throw new RealmFileError(where, `"${value}" is not a group path like /engineering/backend`);
+  return `/${names.join('/')}`;
+}
+
+/** A realm file's `groups` tree; sibling names are unique. */
+function parseGroups(value: unknown, where: string, depth = 1): GroupInput[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new RealmFileError(where, 'must be a list of groups ({"name", "roles", "client_roles", "subgroups"})');
+  if (depth > maxGroupDepth) throw new RealmFileError(where, `groups nest at most ${maxGroupDepth} levels deep`);
+  const groups = value.map((raw, i): GroupInput => {
+    const at = `${where}[${i}]`;
+    if (!isObject(raw)) throw new RealmFileError(at, 'must be an object');
+    const unknown = Object.keys(raw).find((key) => !['name', 'roles', 'client_roles', 'subgroups'].includes(key));
+    if (unknown !== undefined) throw new RealmFileError(`${at}.${unknown}`, 'is not a field of a group (name, roles, client_roles, subgroups)');
+    const name = optionalString(raw.name, `${at}.name`);
+    if (name === undefined || !groupName.test(name)) throw new RealmFileError(`${at}.name`, 'is required: no slashes, not starting with a space, at most 100 characters');
+    return {
+      name, roles: [...new Set(stringList(raw.roles, `${at}.roles`))], clientRoles: parseClientRoleAssignments(raw.client_roles, `${at}.client_roles`),
+      subgroups: parseGroups(raw.subgroups, `${at}.subgroups`, depth + 1),
+    };
+  });
+  groups.forEach((group, i) => {
+    if (groups.findIndex((g) => g.name === group.name) !== i) throw new RealmFileError(`${where}[${i}].name`, `a second group named ${group.name} here`);
+  });
+  return groups;
+}
+
+/** Every group of a tree with its path, parents first. */
+export function flattenGroups(groups: GroupInput[], parent = ''): { path: string; group: GroupInput }[] {
+  return groups.flatMap((group) => [{ path: `${parent}/${group.name}`, group }, ...flattenGroups(group.subgroups, `${parent}/${group.name}`)]);
 }
 
 /** A user of a realm file, or one sent to the admin API (password in clear, never a hash in an answer). */
@@ -75,14 +120,11 @@ export function parseUser(raw: unknown, where: string): UserInput {
   if (!username || !/^[^\s]{1,200}$/.test(username)) throw new RealmFileError(`${where}.username`, 'is required, without spaces');
   const claims: Record<string, unknown> = {};
   for (const claim of userAttributeClaims) if (raw[claim] !== undefined) claims[claim] = raw[claim];
-  // Custom attributes (for user_attribute mappers) and groups (for groups mappers).
+  // Custom attributes (for user_attribute mappers).
   if (raw.attributes !== undefined) {
     if (!isObject(raw.attributes)) throw new RealmFileError(`${where}.attributes`, 'must be an object of attribute names and values');
     claims.attributes = raw.attributes;
   }
-  if (raw.groups !== undefined) claims.groups = stringList(raw.groups, `${where}.groups`);
-  // Client roles, {"<client_id>": ["editor"]}: Keycloak-shaped tokens carry them in resource_access.
-  if (raw.client_roles !== undefined) claims.client_roles = clientRoles(raw.client_roles, `${where}.client_roles`);
   if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') throw new RealmFileError(`${where}.enabled`, 'must be true or false');
   const passwordHash = optionalString(raw.password_hash, `${where}.password_hash`);
   // A hash Strix cannot verify, or one whose parameters would make each sign-in a denial of service, is refused.
@@ -96,6 +138,8 @@ export function parseUser(raw: unknown, where: string): UserInput {
     claims,
     roles: stringList(raw.roles, `${where}.roles`),
     enabled: raw.enabled !== false,
+    clientRoles: parseClientRoleAssignments(raw.client_roles, `${where}.client_roles`),
+    groups: [...new Set(stringList(raw.groups, `${where}.groups`).map((path, i) => groupPath(path, `${where}.groups[${i}]`)))],
   };
 }
 
@@ -110,10 +154,11 @@ export function parseRealm(raw: unknown, where: string): RealmInput {
   if (!isObject(raw)) throw new ValidationError(where, 'must be an object');
   const name = optionalString(raw.name, `${where}.name`);
   if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new ValidationError(`${where}.name`, 'is required: letters, digits, - and _');
-  const { name: _n, display_name, roles, clients, users, registration, initial_access_tokens, event_webhooks, ...rest } = raw;
+  const { name: _n, display_name, roles, clients, users, groups, registration, initial_access_tokens, event_webhooks, ...rest } = raw;
   const realmRoles = stringList(roles, `${where}.roles`);
   const parsedUsers = (Array.isArray(users) ? users : []).map((u, j) => parseUser(u, `${where}.users[${j}]`));
-  for (const u of parsedUsers) for (const r of u.roles) if (!realmRoles.includes(r)) realmRoles.push(r);
+  const parsedGroups = parseGroups(groups, `${where}.groups`);
+  for (const held of [...parsedUsers, ...flattenGroups(parsedGroups).map((g) => g.group)]) for (const r of held.roles) if (!realmRoles.includes(r)) realmRoles.push(r);
   return {
     name,
     displayName: optionalString(display_name, `${where}.display_name`) ?? name,
@@ -121,6 +166,7 @@ export function parseRealm(raw: unknown, where: string): RealmInput {
     roles: realmRoles,
     clients: masterOnlyServiceAccounts(name, (Array.isArray(clients) ? clients : []).map((c, j) => parseClientMetadata(c, `${where}.clients[${j}]`)), where),
     users: parsedUsers,
+    groups: parsedGroups,
     registration: parseRegistrationPolicy(registration, `${where}.registration`),
     initialAccessTokens: parseInitialAccessTokens(initial_access_tokens, `${where}.initial_access_tokens`),
     tokenHook: parseTokenHook(rest.token_hook, `${where}.token_hook`),
@@ -204,7 +250,39 @@ async function acceptablePassword(input: Pick<RealmInput, 'name' | 'settings'>, 
 
 export interface ImportSummary { realm: string; created: boolean; clients: number; users: number }
 
+/**
+ * Client roles given to groups and users must be declared by their clients, and users' groups must
+ * exist, in the file or already in the realm: checked before anything is written.
+ */
+async function assertReferences(s: RealmFileDeps, input: RealmInput): Promise<void> {
+  const stored = (await s.store.clients.list(input.name)).filter((c) => !input.clients.some((f) => f.metadata.client_id === c.clientId));
+  const declared = declaredRoles([...stored, ...input.clients]);
+  const groups = flattenGroups(input.groups);
+  const paths = new Set([...groups.map((g) => g.path), ...(await s.store.groups.all(input.name)).map((g) => g.path)]);
+  inRealmFile(() => {
+    for (const { path, group } of groups) assertDeclaredClientRoles(group.clientRoles, declared, `realm ${input.name}, group ${path}.client_roles`);
+    for (const user of input.users) {
+      assertDeclaredClientRoles(user.clientRoles, declared, `realm ${input.name}, user ${user.username}.client_roles`);
+      const unknown = user.groups.find((path) => !paths.has(path));
+      if (unknown !== undefined) throw new RealmFileError(`realm ${input.name}, user ${user.username}.groups`, `no group ${unknown} in the file or the realm`);
+    }
+  });
+}
+
+/** Creates or updates the file's groups, found by their path; groups the file does not name are left alone. */
+async function importGroups(s: RealmFileDeps, realm: string, groups: GroupInput[], parentId: string | null): Promise<void> {
+  const siblings = await s.store.groups.children(realm, parentId, 0, 1_000_000);
+  for (const group of groups) {
+    const existing = siblings.find((g) => g.name === group.name);
+    const id = existing?.id ?? newId();
+    if (existing) await s.store.groups.update({ id, realm, name: group.name, roles: group.roles, clientRoles: group.clientRoles });
+    else await s.store.groups.create({ id, realm, name: group.name, parentId, roles: group.roles, clientRoles: group.clientRoles }, s.clock.now());
+    await importGroups(s, realm, group.subgroups, id);
+  }
+}
+
 export async function importRealm(s: RealmFileDeps, input: RealmInput): Promise<ImportSummary> {
+  await assertReferences(s, input);
   const now = s.clock.now();
   const { store } = s;
   const stored = (await store.realms.get(input.name))?.settings.event_webhooks ?? [];
@@ -229,6 +307,7 @@ export async function importRealm(s: RealmFileDeps, input: RealmInput): Promise<
     const secret = client.secret === undefined ? undefined : storedSecret(client.secret, method, s.sealer);
     await store.clients.upsert(input.name, client.metadata, secret?.hash ?? null, now, secret?.sealed ?? null);
   }
+  await importGroups(s, input.name, input.groups, null);
   await importUsers(s, input, input.users);
   return { realm: input.name, created, clients: input.clients.length, users: input.users.length };
 }
@@ -253,6 +332,9 @@ export async function importUsers(s: RealmFileDeps, input: Pick<RealmInput, 'nam
       await store.users.create({ id, realm: input.name, username: user.username, email: user.email, passwordHash: passwordHash ?? null, claims: user.claims, enabled: user.enabled }, now);
     }
     await store.users.setRoles(id, user.roles);
+    await store.users.setClientRoles(id, input.name, user.clientRoles);
+    const groups = await Promise.all(user.groups.map((path) => store.groups.byPath(input.name, path)));
+    await store.groups.setMemberships(id, groups.flatMap((group) => (group ? [group.id] : [])));
   }
 }
 
@@ -310,13 +392,28 @@ export async function exportRealm(s: RealmFileDeps, name: string): Promise<JsonO
     ...(token_hook === null ? {} : { token_hook }),
     roles: await s.store.roles.list(name),
     clients: clients.map((c) => c.metadata),
+    groups: groupTree(await s.store.groups.all(name), null),
     users: users.map((u) => ({
       username: u.username,
       ...(u.passwordHash ? { password_hash: u.passwordHash } : {}),
       ...(u.email ? { email: u.email } : {}),
       ...u.claims,
       roles: u.assignedRoles,
+      ...(Object.keys(u.assignedClientRoles).length > 0 ? { client_roles: u.assignedClientRoles } : {}),
+      ...(u.groups.length > 0 ? { groups: u.groups } : {}),
       ...(u.enabled ? {} : { enabled: false }),
     })),
   };
+}
+
+/** The realm's groups as a realm file's `groups` tree. */
+function groupTree(groups: Group[], parentId: string | null): JsonObject[] {
+  return groups.filter((g) => g.parentId === parentId).map((g) => {
+    const subgroups = groupTree(groups, g.id);
+    return {
+      name: g.name, ...(g.roles.length > 0 ? { roles: g.roles } : {}),
+      ...(Object.keys(g.clientRoles).length > 0 ? { client_roles: g.clientRoles } : {}),
+      ...(subgroups.length > 0 ? { subgroups } : {}),
+    };
+  });
 }

@@ -1,6 +1,6 @@
 // Realm files that converge (docs/admin-api.md "Plan and apply"): what applying a file would create,
 // change and delete, and applying it through the same import as at start — with --prune, the
-// clients, users and roles the file no longer has are deleted too (users as the admin API deletes
+// clients, users, roles and groups the file no longer has are deleted too (users as the admin API deletes
 // them: their sessions end and their clients hear of it). Secrets are compared, never printed.
 import { adminConsoleClientId, adminRealm } from './api-access.js';
 import { accountConsoleClientId } from '../clients/built-in.js';
@@ -10,13 +10,14 @@ import { safeEqual } from '../runtime.js';
 import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
 import type { User } from '../store/users.js';
-import { importRealm, type RealmFileDeps, type RealmInput } from './realm-file.js';
+import { flattenGroups, importRealm, type RealmFileDeps, type RealmInput } from './realm-file.js';
 
 export type RealmPlanDeps = RealmFileDeps & LogoutNotificationsDeps & Needs<never, 'sessions' | 'grants'>;
 
 export interface PlanChange {
   action: 'create' | 'change' | 'delete' | 'absent';
-  kind: 'realm' | 'client' | 'user' | 'role';
+  kind: 'realm' | 'client' | 'user' | 'role' | 'group';
+  /** A group's is its path (`/engineering/backend`). */
   name: string;
   /** What changes: field names only, never values (a secret is "client_secret"). */
   fields?: string[];
@@ -68,6 +69,22 @@ export async function planRealm(s: RealmPlanDeps, input: RealmInput, prune: bool
     changes.push({ action: prune ? 'delete' : 'absent', kind: 'client', name: client.clientId });
   }
 
+  const groups = stored ? await s.store.groups.all(input.name) : [];
+  const fileGroups = flattenGroups(input.groups);
+  for (const { path, group } of fileGroups) {
+    const existing = groups.find((g) => g.path === path);
+    if (!existing) { changes.push({ action: 'create', kind: 'group', name: path }); continue; }
+    const fields = [
+      ...(canonical([...existing.roles].sort()) !== canonical([...group.roles].sort()) ? ['roles'] : []),
+      ...(canonical(existing.clientRoles) !== canonical(group.clientRoles) ? ['client_roles'] : []),
+    ];
+    if (fields.length > 0) changes.push({ action: 'change', kind: 'group', name: path, fields });
+  }
+  for (const group of groups) {
+    if (fileGroups.some((g) => g.path === group.path)) continue;
+    changes.push({ action: prune ? 'delete' : 'absent', kind: 'group', name: group.path });
+  }
+
   const users = stored ? await s.store.users.list(input.name) : [];
   for (const user of input.users) {
     const existing = users.find((u) => u.username === user.username);
@@ -76,6 +93,8 @@ export async function planRealm(s: RealmPlanDeps, input: RealmInput, prune: bool
       ...(existing.email !== user.email ? ['email'] : []), ...(existing.enabled !== user.enabled ? ['enabled'] : []),
       ...(canonical(withoutVerified(existing.claims)) !== canonical(withoutVerified(user.claims)) ? ['claims'] : []),
       ...(canonical([...existing.assignedRoles].sort()) !== canonical([...user.roles].sort()) ? ['roles'] : []),
+      ...(canonical(existing.assignedClientRoles) !== canonical(user.clientRoles) ? ['client_roles'] : []),
+      ...(canonical(existing.groups) !== canonical([...user.groups].sort()) ? ['groups'] : []),
       // A file's password is set only on a user who has none (import never overwrites one).
       ...(((user.password !== undefined || user.password_hash !== undefined) && !existing.passwordHash) ? ['password'] : []),
     ];
@@ -118,6 +137,11 @@ export async function applyRealm(s: RealmPlanDeps, input: RealmInput, prune: boo
   for (const change of plan.changes.filter((c) => c.action === 'delete')) {
     if (change.kind === 'client') await s.store.clients.remove(input.name, change.name);
     if (change.kind === 'role') await s.store.roles.remove(input.name, change.name);
+    if (change.kind === 'group') {
+      // A subgroup went with its parent already.
+      const group = await s.store.groups.byPath(input.name, change.name);
+      if (group) await s.store.groups.remove(group.id);
+    }
     if (change.kind === 'user') {
       const user = await s.store.users.findByUsername(input.name, change.name);
       if (!user) continue;

@@ -1,6 +1,7 @@
 // The user resource of the admin API: GET/POST …/users (search, paging), GET/PUT/DELETE …/users/{id},
 // PUT …/users/{id}/password, GET/PUT …/users/{id}/roles. Users are OpenID Connect claims plus
-// `username`, `enabled` and `roles`, through the realm file's user parser; never a password hash.
+// `username`, `enabled`, `roles`, `client_roles` and `groups` (paths), through the realm file's user
+// parser; never a password hash.
 import { requiredActionNames } from '../identity/required-actions.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -12,6 +13,7 @@ import { mailEnabled } from '../mail/transport.js';
 import { endpointUrl } from '../http/endpoint.js';
 import { uiEndpoints } from '../ui/endpoints.js';
 import { route } from '../http/endpoint.js';
+import { checkedClientRoleAssignments } from '../clients/client-roles.js';
 import type { JsonObject } from '../json.js';
 import { newId } from '../runtime.js';
 import { assertAcceptable, changePassword, type PasswordPolicyDeps } from '../security/password-policy.js';
@@ -21,12 +23,12 @@ import type { User } from '../store/users.js';
 import { userAttributeClaims } from '../tokens/claims.js';
 import { adminEndpoints } from './endpoints.js';
 import { AdminProblem, conflict, notFound } from './problems.js';
-import { parseUser } from './realm-file.js';
+import { groupPath, parseUser } from './realm-file.js';
 import { assertIfMatch, recordChange, sendResource, type AdminChangeDeps } from './resource.js';
 import { Conflict, IfMatchHeaders, NoContent, operation, page, PagingProperties, PreconditionFailed, RealmParams } from './schemas.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AdminUsersDeps = Needs<'clock' | 'config', 'grants' | 'realms' | 'roles' | 'sessions' | 'users' | 'clients' | 'emailActions'> & PasswordPolicyDeps & AdminChangeDeps & QueueServices & LogoutNotificationsDeps;
+export type AdminUsersDeps = Needs<'clock' | 'config', 'grants' | 'groups' | 'realms' | 'roles' | 'sessions' | 'users' | 'clients' | 'emailActions'> & PasswordPolicyDeps & AdminChangeDeps & QueueServices & LogoutNotificationsDeps;
 
 /** Required actions the sign-in flow carries out (ui/login-actions.ts). */
 export const requiredActions = requiredActionNames;
@@ -37,7 +39,8 @@ const profileProperties = {
   email: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   ...claimProperties,
   attributes: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'custom attributes, for user_attribute claim mappers' })),
-  groups: Type.Optional(Type.Array(Type.String(), { description: 'group names, for groups claim mappers' })),
+  groups: Type.Optional(Type.Array(Type.String(), { description: 'paths of the groups the user is a direct member of (/engineering/backend); on PUT, replaces the memberships when given' })),
+  client_roles: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()), { description: 'client roles given to the user: {"<client_id>": ["editor"]}, each declared by its client; on PUT, replaced when given' })),
   enabled: Type.Optional(Type.Boolean({ description: 'a disabled user cannot sign in, and their tokens stop working (default true)' })),
   roles: Type.Optional(Type.Array(Type.String(), { description: 'realm roles' })),
   required_actions: Type.Optional(Type.Array(Type.Union(requiredActions.map((a) => Type.Literal(a))), { description: 'what the user must do at the next sign-in' })),
@@ -51,7 +54,10 @@ const UserBody = Type.Object({
   ...profileProperties,
   username: Type.Optional(profileProperties.username),
 }, { additionalProperties: false, description: 'a user\'s profile (the password has its own resource)' });
-const UserRepresentation = Type.Object({ id: Type.String(), ...profileProperties, enabled: Type.Boolean(), roles: Type.Array(Type.String()), required_actions: Type.Array(Type.String()) }, { description: 'a user; never a password or its hash' });
+const UserRepresentation = Type.Object({
+  id: Type.String(), ...profileProperties, enabled: Type.Boolean(), roles: Type.Array(Type.String()), required_actions: Type.Array(Type.String()),
+  groups: Type.Array(Type.String()), client_roles: Type.Record(Type.String(), Type.Array(Type.String())),
+}, { description: 'a user; never a password or its hash' });
 const UserParams = Type.Object({ realm: Type.String(), id: Type.String() }, { additionalProperties: false });
 const ActionList = Type.Array(Type.Union(requiredActionNames.map((a) => Type.Literal(a))), { minItems: 1, maxItems: requiredActionNames.length, uniqueItems: true, description: 'the required actions to ask for' });
 const ExecuteActionsQuery = Type.Object({
@@ -78,6 +84,7 @@ export function userRepresentation(user: User): JsonObject {
   return {
     id: user.id, username: user.username, ...(user.email === null ? {} : { email: user.email }), ...user.claims,
     enabled: user.enabled, roles: user.assignedRoles, required_actions: user.requiredActions,
+    groups: user.groups, client_roles: user.assignedClientRoles,
   };
 }
 
@@ -96,6 +103,18 @@ export function adminUserRoutes(app: FastifyInstance, s: AdminUsersDeps): void {
     const index = roles.findIndex((role) => !defined.has(role));
     if (index >= 0) throw new AdminProblem(400, 'Invalid request', `${field}[${index}]: the realm has no role ${roles[index]}`, `${field}[${index}]`);
     return [...new Set(roles)];
+  };
+  /** Group paths must name groups of the realm; errors name `groups[i]`. */
+  const groupIds = async (realm: string, paths: string[]): Promise<string[]> => Promise.all(paths.map(async (path, i) =>
+    (await s.store.groups.byPath(realm, path))?.id ?? (() => { throw new AdminProblem(400, 'Invalid request', `groups[${i}]: the realm has no group ${path}`, `groups[${i}]`); })()));
+  /** The client roles and groups of a user's body, checked; undefined when the body leaves them out. */
+  const memberships = async (realm: string, body: JsonObject) => ({
+    clientRoles: body.client_roles === undefined ? undefined : await checkedClientRoleAssignments(s, realm, body.client_roles, 'client_roles'),
+    groups: body.groups === undefined ? undefined : await groupIds(realm, (body.groups as string[]).map((path, i) => groupPath(path, `groups[${i}]`))),
+  });
+  const setMemberships = async (realm: string, userId: string, m: Awaited<ReturnType<typeof memberships>>) => {
+    if (m.clientRoles !== undefined) await s.store.users.setClientRoles(userId, realm, m.clientRoles);
+    if (m.groups !== undefined) await s.store.groups.setMemberships(userId, m.groups);
   };
   const reread = async (id: string) => userRepresentation((await s.store.users.findById(id))!);
 
@@ -116,12 +135,14 @@ export function adminUserRoutes(app: FastifyInstance, s: AdminUsersDeps): void {
         const input = parseUser(body, '');
         if (await s.store.users.findByUsername(realm.name, input.username)) throw conflict(`a user named ${input.username}`, 'username');
         const roles = await knownRoles(realm.name, input.roles, 'roles');
+        const held = await memberships(realm.name, body);
         if (input.password !== undefined) await assertAcceptable(realm.settings.password_policy, input.password, input);
         const passwordHash = input.password === undefined ? null : await hashPassword(input.password, realm.settings.password_policy.hashing);
         const id = newId();
         const now = s.clock.now();
         await s.store.users.create({ id, realm: realm.name, username: input.username, email: input.email, passwordHash, claims: input.claims, enabled: input.enabled }, now);
         await s.store.users.setRoles(id, roles);
+        await setMemberships(realm.name, id, held);
         if (Array.isArray(body.required_actions)) await s.store.users.setRequiredActions(id, body.required_actions as string[], now);
         const after = await reread(id);
         await recordChange(s, request, realm, { type: 'admin_user_created', resource: `users/${id}`, userId: id, after });
@@ -137,7 +158,7 @@ export function adminUserRoutes(app: FastifyInstance, s: AdminUsersDeps): void {
       handler: async (request: FastifyRequest, reply: FastifyReply) => sendResource(reply, userRepresentation(await found(request.params as UserParams))),
     },
     PUT: {
-      schema: operation('Replace a user\'s profile (roles and required actions only when given)', ['users'], {
+      schema: operation('Replace a user\'s profile (roles, client roles, groups and required actions only when given)', ['users'], {
         params: UserParams, headers: IfMatchHeaders, body: UserBody, response: { 200: UserRepresentation, 412: PreconditionFailed },
       }),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
@@ -153,10 +174,12 @@ export function adminUserRoutes(app: FastifyInstance, s: AdminUsersDeps): void {
         assertIfMatch(request, before);
         const { id: _id, ...profile } = body;
         const input = parseUser({ ...profile, username: user.username }, '');
+        const held = await memberships(realm.name, body);
         const now = s.clock.now();
         await s.store.users.updateProfile(user.id, input.email, input.claims, now);
         if (input.enabled !== user.enabled) await s.store.users.setEnabled(user.id, input.enabled, now);
         if (body.roles !== undefined) await s.store.users.setRoles(user.id, await knownRoles(realm.name, input.roles, 'roles'));
+        await setMemberships(realm.name, user.id, held);
         if (Array.isArray(body.required_actions)) await s.store.users.setRequiredActions(user.id, body.required_actions as string[], now);
         const after = await reread(user.id);
         await recordChange(s, request, realm, { type: 'admin_user_updated', resource: `users/${user.id}`, userId: user.id, before, after });

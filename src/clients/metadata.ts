@@ -14,6 +14,7 @@ import { parseClaimMappers } from '../tokens/mappers.js';
 import { sectorOf, subjectTypes } from '../tokens/subject.js';
 import { optionalBoolean, optionalPositiveInt, optionalString, stringList, ValidationError } from '../validation.js';
 import { supportedGrantTypes, tokenExchangeGrantType } from './grant-types.js';
+import { parseClientRoleDefinitions } from './client-roles.js';
 import { isServiceAccountRole } from './service-account-roles.js';
 
 export interface ClientInput { metadata: ClientMetadata; secret?: string }
@@ -235,6 +236,7 @@ export function parseClientMetadata(raw: unknown, where: string): ClientInput {
     claim_mappers: raw.claim_mappers === undefined ? undefined : parseClaimMappers(raw.claim_mappers, `${where}.claim_mappers`),
     mfa: raw.mfa === undefined ? undefined : parseMfaPolicy(raw.mfa, `${where}.mfa`),
     service_account_roles: raw.service_account_roles === undefined ? undefined : serviceAccountRoles(raw.service_account_roles, `${where}.service_account_roles`),
+    roles: parseClientRoleDefinitions(raw.roles, `${where}.roles`),
   };
   for (const g of metadata.grant_types) {
     if (!supportedGrantTypes.includes(g)) throw new ValidationError(`${where}.grant_types`, `"${g}" is not supported (supported: ${supportedGrantTypes.join(', ')})`);

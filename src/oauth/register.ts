@@ -31,7 +31,7 @@ const notInUpdates = ['registration_access_token', 'registration_client_uri', 'c
  * Realm-administrator choices a self-registered client does not make (RFC 7591 §2 lets the server
  * replace any value): it always asks for consent and gets the realm's lifetimes and PKCE rules.
  */
-const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'claim_mappers', 'service_account_roles'];
+const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'claim_mappers', 'service_account_roles', 'roles'];
 /** Metadata asking for what Strix does not do; silently ignoring it would leave the client expecting it. */
 const unsupportedFields = [
   'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc',
@@ -184,7 +184,8 @@ export function registerRoutes(app: FastifyInstance, s: RegisterDeps): void {
     const { client, registration, token } = await managedClient(s, request);
     requireJson(request);
     checkUpdateRequest(s, request.body, client);
-    const metadata = registeredMetadata(request.body, realm, client.clientId);
+    // The client's roles are the administrator's: an update by the client keeps them (and who holds them).
+    const metadata = { ...registeredMetadata(request.body, realm, client.clientId), roles: client.metadata.roles };
     await checkSectorIdentifier(s, metadata);
     const method = metadata.token_endpoint_auth_method;
     const usable = method === 'client_secret_jwt' ? client.secretSealed : client.secretHash;

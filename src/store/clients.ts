@@ -95,7 +95,12 @@ export interface ClientMetadata {
   mfa?: MfaPolicy;
   /** Master realm only: what this client's client_credentials tokens may do at the admin API (src/admin/api-access.ts). */
   service_account_roles?: string[];
+  /** Roles of this client that users and groups hold (`client_roles`); kept in tables, not in the metadata's JSON. */
+  roles?: ClientRole[];
 }
+
+/** A role a client declares; composites are other roles of the same client that whoever holds it holds too. */
+export interface ClientRole { name: string; description?: string; composites?: string[] }
 
 export interface Client {
   realm: string;
@@ -143,10 +148,46 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
       await changes.announce('client', clientCacheKey(realm, clientId));
     }
   };
+  /** The clients of these rows with their roles (two queries whatever the number of rows). */
+  const withRoles = async (realm: string, rows: Database['clients'][]): Promise<Client[]> => {
+    const clients = rows.map(toClient);
+    if (clients.length === 0) return clients;
+    const ids = clients.map((c) => c.clientId);
+    const roles = await db.selectFrom('client_roles').select(['client_id', 'name', 'description']).where('realm', '=', realm).where('client_id', 'in', ids)
+      .orderBy('client_id').orderBy('name').execute();
+    const composites = await db.selectFrom('client_role_composites').select(['client_id', 'role', 'composite']).where('realm', '=', realm).where('client_id', 'in', ids)
+      .orderBy('composite').execute();
+    for (const client of clients) {
+      const own = roles.filter((r) => r.client_id === client.clientId);
+      if (own.length === 0) continue;
+      client.metadata.roles = own.map((r) => {
+        const brings = composites.filter((c) => c.client_id === client.clientId && c.role === r.name).map((c) => c.composite);
+        return { name: r.name, ...(r.description === null ? {} : { description: r.description }), ...(brings.length > 0 ? { composites: brings } : {}) };
+      });
+    }
+    return clients;
+  };
   const read = async (realm: string, clientId: string): Promise<Client | undefined> => {
     const row = await db.selectFrom('clients').selectAll()
       .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
-    return row && toClient(row);
+    return row && (await withRoles(realm, [row]))[0];
+  };
+  /**
+   * Replaces the client's roles: a role no longer declared is deleted with its assignments (foreign
+   * keys), the others are kept with their holders.
+   */
+  const writeRoles = async (tx: Kysely<Database>, realm: string, clientId: string, roles: ClientRole[]) => {
+    const names = roles.map((r) => r.name);
+    let gone = tx.deleteFrom('client_roles').where('realm', '=', realm).where('client_id', '=', clientId);
+    if (names.length > 0) gone = gone.where('name', 'not in', names);
+    await gone.execute();
+    await tx.deleteFrom('client_role_composites').where('realm', '=', realm).where('client_id', '=', clientId).execute();
+    for (const role of roles) {
+      await tx.insertInto('client_roles').values({ realm, client_id: clientId, name: role.name, description: role.description ?? null })
+        .onConflict((oc) => oc.columns(['realm', 'client_id', 'name']).doUpdateSet({ description: role.description ?? null })).execute();
+    }
+    const edges = roles.flatMap((role) => (role.composites ?? []).map((composite) => ({ realm, client_id: clientId, role: role.name, composite })));
+    if (edges.length > 0) await tx.insertInto('client_role_composites').values(edges).execute();
   };
   return {
     async get(realm: string, clientId: string): Promise<Client | undefined> {
@@ -176,11 +217,11 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
       return used;
     },
     async list(realm: string): Promise<Client[]> {
-      return (await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').execute()).map(toClient);
+      return withRoles(realm, await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').execute());
     },
     /** A page of the realm's clients by client_id (the primary key's order). */
     async page(realm: string, first: number, max: number): Promise<Client[]> {
-      return (await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').limit(max).offset(first).execute()).map(toClient);
+      return withRoles(realm, await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').limit(max).offset(first).execute());
     },
     /**
      * Creates or replaces a client; a null secretHash keeps the stored secret, a new one replaces
@@ -190,21 +231,23 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
       // A sealed secret is kept only while the client uses client_secret_jwt (see storedSecret).
       const secretJwt = metadata.token_endpoint_auth_method === 'client_secret_jwt';
       const sealed = secretJwt ? secretSealed : null;
-      return writing(realm, metadata.client_id, async () => {
-        const existing = await read(realm, metadata.client_id);
+      const { roles = [], ...stored } = metadata;
+      return writing(realm, metadata.client_id, () => db.transaction().execute(async (tx) => {
+        const existing = await tx.selectFrom('clients').select('client_id').where('realm', '=', realm).where('client_id', '=', metadata.client_id).executeTakeFirst();
         if (existing) {
           const secret = secretHash ? { secret_hash: secretHash, secret_sealed: sealed } : secretJwt ? {} : { secret_sealed: null };
-          await db.updateTable('clients')
-            .set({ metadata: JSON.stringify(metadata), updated_at: now, ...secret })
+          await tx.updateTable('clients')
+            .set({ metadata: JSON.stringify(stored), updated_at: now, ...secret })
             .where('realm', '=', realm).where('client_id', '=', metadata.client_id).execute();
-          return false;
+        } else {
+          await tx.insertInto('clients').values({
+            realm, client_id: metadata.client_id, secret_hash: secretHash, secret_sealed: secretHash ? sealed : null,
+            metadata: JSON.stringify(stored), enabled: 1, created_at: now, updated_at: now,
+          }).execute();
         }
-        await db.insertInto('clients').values({
-          realm, client_id: metadata.client_id, secret_hash: secretHash, secret_sealed: secretHash ? sealed : null,
-          metadata: JSON.stringify(metadata), enabled: 1, created_at: now, updated_at: now,
-        }).execute();
-        return true;
-      });
+        await writeRoles(tx, realm, metadata.client_id, roles);
+        return !existing;
+      }));
     },
     /**
      * Replaces the secret. Pass the sealed form for a client_secret_jwt client (storedSecret gives

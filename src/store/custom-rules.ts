@@ -13,7 +13,8 @@ interface MapperBase {
 export interface UserAttributeMapper extends MapperBase { type: 'user_attribute'; attribute: string; claim: string }
 export interface FixedMapper extends MapperBase { type: 'fixed'; claim: string; value: unknown }
 export interface RolesMapper extends MapperBase { type: 'roles'; claim: string }
-export interface GroupsMapper extends MapperBase { type: 'groups'; claim: string }
+/** The user's groups: full paths (`/engineering/backend`, Keycloak's default `full.path`) unless `full_path` is false (names). */
+export interface GroupsMapper extends MapperBase { type: 'groups'; claim: string; full_path?: boolean }
 /** Appends to the access token's `aud` (which always keeps the client_id). */
 export interface AudienceMapper { type: 'audience'; audience: string; scope?: string }
 export type ClaimMapper = UserAttributeMapper | FixedMapper | RolesMapper | GroupsMapper | AudienceMapper;

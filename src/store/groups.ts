@@ -1,4 +1,4 @@
-// Groups of a realm: they nest, carry realm roles, and have users as members. A member holds the
+// Groups of a realm: they nest, carry realm roles and client roles, and have users as members. A member holds the
 // roles of the group and of every ancestor (users.ts reads them with the user).
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -11,7 +11,12 @@ export interface Group {
   /** `/engineering/backend`: the names from the top. */
   path: string;
   roles: string[];
+  /** Client roles every member holds, `{"<client_id>": ["editor"]}`. */
+  clientRoles: Record<string, string[]>;
 }
+
+/** A group as written: its realm roles and, when given, its client roles (absent: left as they are). */
+export interface GroupRoles { roles: string[]; clientRoles?: Record<string, string[]> }
 
 export function groupsRepository(db: Kysely<Database>) {
   const pathOf = async (row: Database['groups']): Promise<string> => {
@@ -28,7 +33,17 @@ export function groupsRepository(db: Kysely<Database>) {
   const toGroup = async (row: Database['groups']): Promise<Group> => ({
     id: row.id, realm: row.realm, name: row.name, parentId: row.parent_id, path: await pathOf(row),
     roles: (await db.selectFrom('group_roles').select('role').where('group_id', '=', row.id).orderBy('role').execute()).map((r) => r.role),
+    clientRoles: (await db.selectFrom('group_client_roles').select(['client_id', 'role']).where('group_id', '=', row.id).orderBy('client_id').orderBy('role').execute())
+      .reduce<Record<string, string[]>>((out, r) => ({ ...out, [r.client_id]: [...(out[r.client_id] ?? []), r.role] }), {}),
   });
+  const writeRoles = async (tx: Kysely<Database>, group: { id: string; realm: string }, roles: GroupRoles) => {
+    await tx.deleteFrom('group_roles').where('group_id', '=', group.id).execute();
+    if (roles.roles.length > 0) await tx.insertInto('group_roles').values(roles.roles.map((role) => ({ group_id: group.id, role }))).execute();
+    if (roles.clientRoles === undefined) return;
+    await tx.deleteFrom('group_client_roles').where('group_id', '=', group.id).execute();
+    const rows = Object.entries(roles.clientRoles).flatMap(([clientId, names]) => names.map((role) => ({ group_id: group.id, realm: group.realm, client_id: clientId, role })));
+    if (rows.length > 0) await tx.insertInto('group_client_roles').values(rows).execute();
+  };
   return {
     async get(realm: string, id: string): Promise<Group | undefined> {
       const row = await db.selectFrom('groups').selectAll().where('realm', '=', realm).where('id', '=', id).executeTakeFirst();
@@ -48,17 +63,51 @@ export function groupsRepository(db: Kysely<Database>) {
       if (except !== undefined) query = query.where('id', '!=', except);
       return (await query.executeTakeFirst()) !== undefined;
     },
-    async create(group: { id: string; realm: string; name: string; parentId: string | null; roles: string[] }, now: number): Promise<void> {
+    async create(group: { id: string; realm: string; name: string; parentId: string | null } & GroupRoles, now: number): Promise<void> {
       await db.transaction().execute(async (tx) => {
         await tx.insertInto('groups').values({ id: group.id, realm: group.realm, name: group.name, parent_id: group.parentId, created_at: now }).execute();
-        if (group.roles.length > 0) await tx.insertInto('group_roles').values(group.roles.map((role) => ({ group_id: group.id, role }))).execute();
+        await writeRoles(tx, group, group);
       });
     },
-    async update(id: string, name: string, roles: string[]): Promise<void> {
+    async update(group: { id: string; realm: string; name: string } & GroupRoles): Promise<void> {
       await db.transaction().execute(async (tx) => {
-        await tx.updateTable('groups').set({ name }).where('id', '=', id).execute();
-        await tx.deleteFrom('group_roles').where('group_id', '=', id).execute();
-        if (roles.length > 0) await tx.insertInto('group_roles').values(roles.map((role) => ({ group_id: id, role }))).execute();
+        await tx.updateTable('groups').set({ name: group.name }).where('id', '=', group.id).execute();
+        await writeRoles(tx, group, group);
+      });
+    },
+    /** The group at a path (`/engineering/backend`; the leading slash may be left out), if there is one. */
+    async byPath(realm: string, path: string): Promise<Group | undefined> {
+      let parent: string | null = null;
+      let row: Database['groups'] | undefined;
+      for (const name of path.split('/').filter(Boolean)) {
+        let query = db.selectFrom('groups').selectAll().where('realm', '=', realm).where('name', '=', name);
+        query = parent === null ? query.where('parent_id', 'is', null) : query.where('parent_id', '=', parent);
+        row = await query.executeTakeFirst();
+        if (!row) return undefined;
+        parent = row.id;
+      }
+      return row && toGroup(row);
+    },
+    /** Every group of the realm, parents before their children. */
+    async all(realm: string): Promise<Group[]> {
+      const out: Group[] = [];
+      const walk = async (parentId: string | null): Promise<void> => {
+        let query = db.selectFrom('groups').selectAll().where('realm', '=', realm);
+        query = parentId === null ? query.where('parent_id', 'is', null) : query.where('parent_id', '=', parentId);
+        for (const row of await query.orderBy('name').execute()) {
+          out.push(await toGroup(row));
+          await walk(row.id);
+        }
+      };
+      await walk(null);
+      return out;
+    },
+    /** Replaces the user's memberships with these groups. */
+    async setMemberships(userId: string, groupIds: string[]): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('group_members').where('user_id', '=', userId).execute();
+        const ids = [...new Set(groupIds)];
+        if (ids.length > 0) await tx.insertInto('group_members').values(ids.map((group_id) => ({ group_id, user_id: userId }))).execute();
       });
     },
     /** Deletes the group with its subgroups and memberships (cascade). */

@@ -1,4 +1,5 @@
 // Schema migrations, applied at start (and by `strix migrate`). Append new ones; never edit old ones.
+import { randomUUID } from 'node:crypto';
 import { Kysely, Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
 import { searchTerms } from './users.js';
 
@@ -556,6 +557,110 @@ const sessionDevices: Migration = {
   },
 };
 
+/**
+ * Client roles (a client's `roles`) and who holds them: users directly and groups for their members,
+ * as tables, so that deleting a role or its client takes its assignments with it (foreign keys). The
+ * free-form `client_roles` and `groups` user attributes that stood for them become rows: a client
+ * role a user held is declared on its client, and a group a user named (a name or a path) is
+ * created if missing and joined. PostgreSQL reads a user's groups and client roles through one
+ * function, as strix_held_roles (0017), so that its plan is kept.
+ */
+const clientRoles: Migration = {
+  async up(db: Kysely<any>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema.createTable('client_roles')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addPrimaryKeyConstraint('client_roles_pk', ['realm', 'client_id', 'name'])
+      .addForeignKeyConstraint('client_roles_client', ['realm', 'client_id'], 'clients', ['realm', 'client_id'], (fk) => fk.onDelete('cascade'))
+      .execute();
+    await db.schema.createTable('client_role_composites')
+      .addColumn('realm', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('composite', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('client_role_composites_pk', ['realm', 'client_id', 'role', 'composite'])
+      .addForeignKeyConstraint('client_role_composites_role', ['realm', 'client_id', 'role'], 'client_roles', ['realm', 'client_id', 'name'], (fk) => fk.onDelete('cascade'))
+      .addForeignKeyConstraint('client_role_composites_composite', ['realm', 'client_id', 'composite'], 'client_roles', ['realm', 'client_id', 'name'], (fk) => fk.onDelete('cascade'))
+      .execute();
+    await db.schema.createIndex('client_role_composites_composite').on('client_role_composites').columns(['realm', 'client_id', 'composite']).execute();
+    for (const [table, owner, references] of [['user_client_roles', 'user_id', 'users.id'], ['group_client_roles', 'group_id', 'groups.id']] as const) {
+      await db.schema.createTable(table)
+        .addColumn(owner, 'text', (c) => c.notNull().references(references).onDelete('cascade'))
+        .addColumn('realm', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${table}_pk`, [owner, 'client_id', 'role'])
+        .addForeignKeyConstraint(`${table}_role`, ['realm', 'client_id', 'role'], 'client_roles', ['realm', 'client_id', 'name'], (fk) => fk.onDelete('cascade'))
+        .execute();
+      await db.schema.createIndex(`${table}_role`).on(table).columns(['realm', 'client_id', 'role']).execute();
+    }
+    if (postgres) {
+      await sql`create function strix_user_memberships(p_user text, p_realm text) returns json language plpgsql stable as $$
+        begin
+          return json_build_object(
+            'groups', (with recursive up(id, path) as (
+                select g.parent_id, '/' || g.name from groups g join group_members m on m.group_id = g.id where m.user_id = p_user
+                union all select p.parent_id, '/' || p.name || up.path from groups p join up on p.id = up.id)
+              select coalesce(json_agg(path order by path), '[]'::json) from up where id is null),
+            'client_roles', (with recursive in_group(id) as (
+                select group_id from group_members where user_id = p_user
+                union select g.parent_id from groups g join in_group on g.id = in_group.id where g.parent_id is not null),
+              held(client_id, role) as (
+                select client_id, role from user_client_roles where user_id = p_user
+                union select client_id, role from group_client_roles where group_id in (select id from in_group)
+                union select c.client_id, c.composite from client_role_composites c join held on c.client_id = held.client_id and c.role = held.role where c.realm = p_realm)
+              select coalesce(json_agg(json_build_array(client_id, role) order by client_id, role), '[]'::json) from held),
+            'assigned_client_roles', (select coalesce(json_agg(json_build_array(client_id, role) order by client_id, role), '[]'::json) from user_client_roles where user_id = p_user));
+        end $$`.execute(db);
+    }
+    const users = await db.selectFrom('users').select(['id', 'realm', 'claims']).execute() as { id: string; realm: string; claims: string }[];
+    for (const user of users) {
+      const claims = JSON.parse(user.claims) as Record<string, unknown>;
+      if (claims.client_roles === undefined && claims.groups === undefined) continue;
+      await migrateClientRoles(db, user, claims.client_roles);
+      await migrateGroups(db, user, claims.groups);
+      const { client_roles: _c, groups: _g, ...rest } = claims;
+      await db.updateTable('users').set({ claims: JSON.stringify(rest) }).where('id', '=', user.id).execute();
+    }
+  },
+};
+
+/** A user's `client_roles` attribute as assignments; roles of clients that no longer exist are dropped. */
+async function migrateClientRoles(db: Kysely<any>, user: { id: string; realm: string }, held: unknown): Promise<void> {
+  if (typeof held !== 'object' || held === null || Array.isArray(held)) return;
+  for (const [clientId, names] of Object.entries(held)) {
+    if (!Array.isArray(names) || !(await db.selectFrom('clients').select('client_id').where('realm', '=', user.realm).where('client_id', '=', clientId).executeTakeFirst())) continue;
+    for (const name of new Set(names.filter((n): n is string => typeof n === 'string' && /^[^\s,]{1,100}$/.test(n)))) {
+      const role = { realm: user.realm, client_id: clientId };
+      await db.insertInto('client_roles').values({ ...role, name, description: null }).onConflict((oc) => oc.columns(['realm', 'client_id', 'name']).doNothing()).execute();
+      await db.insertInto('user_client_roles').values({ ...role, user_id: user.id, role: name }).onConflict((oc) => oc.columns(['user_id', 'client_id', 'role']).doNothing()).execute();
+    }
+  }
+}
+
+/** A user's `groups` attribute (names or paths) as memberships of groups at those paths, made if missing. */
+async function migrateGroups(db: Kysely<any>, user: { id: string; realm: string }, groups: unknown): Promise<void> {
+  if (!Array.isArray(groups)) return;
+  for (const path of groups) {
+    if (typeof path !== 'string') continue;
+    const names = path.split('/').filter((name) => name.length > 0);
+    if (names.length === 0 || names.some((name) => !/^[^/\s][^/]{0,99}$/.test(name))) continue;
+    let parent: string | null = null;
+    for (const name of names) {
+      let query = db.selectFrom('groups').select('id').where('realm', '=', user.realm).where('name', '=', name);
+      query = parent === null ? query.where('parent_id', 'is', null) : query.where('parent_id', '=', parent);
+      const found = (await query.executeTakeFirst()) as { id: string } | undefined;
+      const id: string = found?.id ?? randomUUID();
+      if (!found) await db.insertInto('groups').values({ id, realm: user.realm, name, parent_id: parent, created_at: Date.now() }).execute();
+      parent = id;
+    }
+    await db.insertInto('group_members').values({ group_id: parent, user_id: user.id }).onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing()).execute();
+  }
+}
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -579,6 +684,7 @@ const migrations: Record<string, Migration> = {
   '0019_upstream_tokens': upstreamTokens,
   '0020_scale_indexes': scaleIndexes,
   '0021_session_devices': sessionDevices,
+  '0022_client_roles': clientRoles,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -25,6 +25,12 @@ export interface GroupTable { id: string; realm: string; name: string; parent_id
 export interface GroupRoleTable { group_id: string; role: string }
 export interface GroupMemberTable { group_id: string; user_id: string }
 export interface UserRoleTable { user_id: string; role: string }
+/** A role a client declares (its metadata's `roles`, store/clients.ts); deleting it or the client deletes its assignments. */
+export interface ClientRoleTable { realm: string; client_id: string; name: string; description: string | null }
+/** A composite client role brings `composite`, a role of the same client. */
+export interface ClientRoleCompositeTable { realm: string; client_id: string; role: string; composite: string }
+export interface UserClientRoleTable { user_id: string; realm: string; client_id: string; role: string }
+export interface GroupClientRoleTable { group_id: string; realm: string; client_id: string; role: string }
 export interface SessionTable {
   id: string; realm: string; user_id: string; secret_hash: string; auth_time: number; amr: string;
   acr: string; created_at: number; last_seen_at: number; expires_at: number; ended_at: number | null;
@@ -150,6 +156,10 @@ export interface Database {
   groups: GroupTable;
   group_roles: GroupRoleTable;
   group_members: GroupMemberTable;
+  client_roles: ClientRoleTable;
+  client_role_composites: ClientRoleCompositeTable;
+  user_client_roles: UserClientRoleTable;
+  group_client_roles: GroupClientRoleTable;
   sessions: SessionTable;
   interactions: InteractionTable;
   grants: GrantTable;

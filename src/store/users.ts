@@ -22,6 +22,12 @@ export interface User {
   assignedRoles: string[];
   /** What the user must do at the next sign-in before it goes on (e.g. `update_password`). */
   requiredActions: string[];
+  /** The paths of the groups the user is a direct member of (`/engineering/backend`), sorted. */
+  groups: string[];
+  /** The client roles the user holds, `{"<client_id>": ["editor"]}`: given directly or to a group or its ancestors, composites expanded. */
+  clientRoles: Record<string, string[]>;
+  /** The client roles given to the user directly. */
+  assignedClientRoles: Record<string, string[]>;
 }
 
 /** What the admin API's user search filters by; every filter given must hold. */
@@ -53,6 +59,19 @@ const highest = '\u{10FFFF}';
 /** Matches of a search prefix below which they are read first and sorted (see usersRepository's walkByUsername). */
 const fewMatches = 1_000;
 
+/** What the database builds for a user: group paths, and client roles as [client_id, role] pairs sorted by both. */
+interface Memberships { groups: string[]; client_roles: [string, string][]; assigned_client_roles: [string, string][] }
+
+function byClient(pairs: [string, string][]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [clientId, role] of pairs) (out[clientId] ??= []).push(role);
+  return out;
+}
+
+function membershipsOf(m: Memberships): Pick<User, 'groups' | 'clientRoles' | 'assignedClientRoles'> {
+  return { groups: m.groups, clientRoles: byClient(m.client_roles), assignedClientRoles: byClient(m.assigned_client_roles) };
+}
+
 export interface NewUser {
   id: string; realm: string; username: string; email: string | null; passwordHash: string | null;
   claims: UserClaims; enabled: boolean;
@@ -77,9 +96,28 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
   const assigned = dialect === 'sqlite'
     ? sql<string>`(select json_group_array(role) from (select role from user_roles where user_id = users.id order by role))`.as('assigned_roles')
     : sql<string[]>`(select coalesce(json_agg(role order by role), '[]'::json) from user_roles where user_id = users.id)`.as('assigned_roles');
-  const withRoles = () => db.selectFrom('users').selectAll().select([roles, assigned]);
+  // Group paths and client roles (migration 0022's strix_user_memberships on PostgreSQL): JSON built
+  // in the database, one object per user; SQLite loses the JSON subtype across subqueries, hence json().
+  const memberships = dialect === 'sqlite'
+    ? sql<string>`json_object(
+        'groups', json((with recursive up(id, path) as (
+            select g.parent_id, '/' || g.name from groups g join group_members m on m.group_id = g.id where m.user_id = users.id
+            union all select p.parent_id, '/' || p.name || up.path from groups p join up on p.id = up.id)
+          select json_group_array(path) from (select path from up where id is null order by path))),
+        'client_roles', json((with recursive in_group(id) as (
+            select group_id from group_members where user_id = users.id
+            union select g.parent_id from groups g join in_group on g.id = in_group.id where g.parent_id is not null),
+          held(client_id, role) as (
+            select client_id, role from user_client_roles where user_id = users.id
+            union select client_id, role from group_client_roles where group_id in (select id from in_group)
+            union select c.client_id, c.composite from client_role_composites c join held on c.client_id = held.client_id and c.role = held.role where c.realm = users.realm)
+          select json_group_array(json_array(client_id, role)) from (select client_id, role from held order by client_id, role))),
+        'assigned_client_roles', json((select json_group_array(json_array(client_id, role))
+          from (select client_id, role from user_client_roles where user_id = users.id order by client_id, role))))`.as('memberships')
+    : sql<Memberships>`strix_user_memberships(users.id, users.realm)`.as('memberships');
+  const withRoles = () => db.selectFrom('users').selectAll().select([roles, assigned, memberships]);
   const list = (value: string | string[]) => (typeof value === 'string' ? JSON.parse(value) as string[] : value);
-  const toUser = (row: (Database['users'] & { roles: string | string[]; assigned_roles: string | string[] }) | undefined): User | undefined => row && {
+  const toUser = (row: (Database['users'] & { roles: string | string[]; assigned_roles: string | string[]; memberships: string | Memberships }) | undefined): User | undefined => row && {
     id: row.id,
     realm: row.realm,
     username: row.username,
@@ -91,6 +129,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
     roles: list(row.roles),
     assignedRoles: list(row.assigned_roles),
     requiredActions: JSON.parse(row.required_actions) as string[],
+    ...membershipsOf(typeof row.memberships === 'string' ? JSON.parse(row.memberships) as Memberships : row.memberships),
   };
   /** Replaces a user's search terms (inside the write that changed them). */
   const indexTerms = async (tx: Kysely<Database>, user: { id: string; realm: string; username: string; email: string | null; claims: UserClaims }) => {
@@ -176,6 +215,14 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
     },
     async setEnabled(id: string, enabled: boolean, now: number): Promise<void> {
       await db.updateTable('users').set({ enabled: enabled ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+    },
+    /** Replaces the client roles given to the user directly (each must be declared by its client). */
+    async setClientRoles(userId: string, realm: string, clientRoles: Record<string, string[]>): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('user_client_roles').where('user_id', '=', userId).execute();
+        const rows = Object.entries(clientRoles).flatMap(([clientId, names]) => names.map((role) => ({ user_id: userId, realm, client_id: clientId, role })));
+        if (rows.length > 0) await tx.insertInto('user_client_roles').values(rows).execute();
+      });
     },
     async setRoles(userId: string, roles: string[]): Promise<void> {
       await db.transaction().execute(async (tx) => {

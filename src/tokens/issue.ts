@@ -53,6 +53,8 @@ export async function signAccessToken(
     if (p.grant.sessionId) claims.sid = p.grant.sessionId;
     if (p.grant.idp) claims.idp = p.grant.idp;
     claims.roles = p.user.roles;
+    // Client roles, {"<client_id>": ["editor"]}, every client's (docs/tokens.md); absent when the user holds none.
+    if (Object.keys(p.user.clientRoles).length > 0) claims.client_roles = p.user.clientRoles;
   }
   if (p.act) claims.act = p.act;
   if (ctx.realm.settings.token_claims === 'keycloak') Object.assign(claims, keycloakAccessTokenClaims(p));

@@ -9,17 +9,6 @@ import type { Grant } from '../store/grants.js';
 import type { User } from '../store/users.js';
 import { claimsForScopes } from './claims.js';
 
-/** A user's client roles, `{"<client_id>": ["editor"]}` (the realm file's and the admin API's `client_roles`). */
-export function clientRolesOf(user: User): Record<string, string[]> {
-  const held = user.claims.client_roles;
-  if (typeof held !== 'object' || held === null || Array.isArray(held)) return {};
-  const roles: Record<string, string[]> = {};
-  for (const [clientId, names] of Object.entries(held as Record<string, unknown>)) {
-    if (Array.isArray(names)) roles[clientId] = names.filter((name): name is string => typeof name === 'string');
-  }
-  return roles;
-}
-
 /** The profile and e-mail claims Keycloak puts in access tokens for those scopes. */
 const accessTokenScopes = ['profile', 'email'];
 
@@ -29,7 +18,8 @@ export function keycloakAccessTokenClaims(p: { client: Client; grant?: Grant; us
   if (p.user) {
     const { sub: _sub, ...profile } = claimsForScopes(p.user, p.scope.split(' ').filter((scope) => accessTokenScopes.includes(scope)));
     Object.assign(claims, profile, { preferred_username: p.user.username, realm_access: { roles: p.user.roles } });
-    const clientRoles = Object.entries(clientRolesOf(p.user)).filter(([, roles]) => roles.length > 0);
+    // Held directly or through groups and their ancestors, composites included (store/users.ts).
+    const clientRoles = Object.entries(p.user.clientRoles);
     if (clientRoles.length > 0) claims.resource_access = Object.fromEntries(clientRoles.map(([clientId, roles]) => [clientId, { roles }]));
   }
   return claims;

@@ -42,7 +42,7 @@ const allowedFields: Record<ClaimMapper['type'], string[]> = {
   user_attribute: ['type', 'attribute', 'claim', 'tokens', 'scope'],
   fixed: ['type', 'claim', 'value', 'tokens', 'scope'],
   roles: ['type', 'claim', 'tokens', 'scope'],
-  groups: ['type', 'claim', 'tokens', 'scope'],
+  groups: ['type', 'claim', 'tokens', 'scope', 'full_path'],
   audience: ['type', 'audience', 'scope'],
 };
 
@@ -80,6 +80,9 @@ function parseMapper(raw: unknown, where: string): ClaimMapper {
     case 'fixed':
       if (raw.value === undefined || raw.value === null) throw new ValidationError(`${where}.value`, 'is required (any JSON value but null)');
       return { type, value: raw.value, ...common };
+    case 'groups':
+      if (raw.full_path !== undefined && typeof raw.full_path !== 'boolean') throw new ValidationError(`${where}.full_path`, 'must be true or false');
+      return { type, ...common, ...(raw.full_path === false ? { full_path: false } : {}) };
     default:
       return { type, ...common };
   }
@@ -103,10 +106,9 @@ export function effectiveMappers(realm: Realm, client: Client): ClaimMapper[] {
   return [...inherited, ...own];
 }
 
-/** The user's groups, from the realm file's `groups` list. */
-export function groupsOf(user: User): string[] {
-  const groups = user.claims.groups;
-  return Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [];
+/** The groups the user is a direct member of: their paths, or (fullPath false) their names — Keycloak's group membership mapper. */
+export function groupsOf(user: User, fullPath = true): string[] {
+  return fullPath ? user.groups : user.groups.map((path) => path.slice(path.lastIndexOf('/') + 1));
 }
 
 /**
@@ -118,7 +120,7 @@ function attributeOf(user: User, name: string): unknown {
   if (name === 'email') return user.email ?? undefined;
   const custom = user.claims.attributes;
   if (isObject(custom) && Object.hasOwn(custom, name)) return custom[name];
-  if (name === 'attributes' || name === 'groups') return undefined;
+  if (name === 'attributes') return undefined;
   return Object.hasOwn(user.claims, name) ? user.claims[name] : undefined;
 }
 
@@ -157,7 +159,7 @@ export function mappedClaims(mappers: ClaimMapper[], target: MapperTarget, p: { 
     if (mapper.type === 'fixed') value = mapper.value;
     else if (!p.user) continue;
     else if (mapper.type === 'roles') value = p.user.roles;
-    else if (mapper.type === 'groups') value = groupsOf(p.user);
+    else if (mapper.type === 'groups') value = groupsOf(p.user, mapper.full_path !== false);
     else value = attributeOf(p.user, mapper.attribute);
     if (value !== undefined && value !== null) setClaim(out.claims, mapper.claim, value);
   }

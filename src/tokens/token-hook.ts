@@ -66,7 +66,7 @@ export async function callTokenHook(s: TokenHookDeps, r: TokenHookRequest, refus
     realm: r.realm.name,
     client_id: r.client.clientId,
     grant_type: r.grantType,
-    user: r.user ? { sub: r.user.id, username: r.user.username, email: r.user.email, roles: r.user.roles, groups: groupsOf(r.user) } : null,
+    user: r.user ? { sub: r.user.id, username: r.user.username, email: r.user.email, roles: r.user.roles, client_roles: r.user.clientRoles, groups: groupsOf(r.user) } : null,
     scope: r.scope.join(' '),
     claims: r.claims,
   });

@@ -33,7 +33,7 @@ for (const database of databases) {
         token_claims: 'keycloak',
         // keycloak-js asks for `openid` alone; Keycloak adds its default client scopes, and so does this realm.
         default_scopes: ['profile', 'email'],
-        clients: [app.client(), crossSiteApp.client()],
+        clients: [{ ...app.client(), roles: [{ name: 'editor' }] }, crossSiteApp.client()],
         users: [{ username: 'carol', password: 'correct horse battery staple', email: 'carol@example.com', roles: ['admin'], client_roles: { 'kc-app': ['editor'] } }],
       }));
       await app.listen(server.url);

@@ -40,14 +40,19 @@ for (const database of databases) {
   describe(`Keycloak's token shape (${database})`, () => {
     let server: TestServer;
     before(async () => {
-      server = await startServer(database, testRealmWith({
+      const file = testRealmWith({
         token_claims: 'keycloak',
         default_scopes: ['profile', 'email', 'api:read'],
+        // /engineering carries web's publisher, which brings web's reader (a composite).
+        groups: [{ name: 'engineering', client_roles: { web: ['publisher'] }, subgroups: [{ name: 'backend' }] }],
         users: [{
           username: 'carol', password, email: 'carol@example.com', email_verified: true, given_name: 'Carol', roles: ['admin', 'viewer'],
           client_roles: { trusted: ['editor'], web: ['reader'] },
-        }],
-      }));
+        }, { username: 'dan', password, email: 'dan@example.com', groups: ['/engineering/backend'] }],
+      });
+      const roles: Record<string, object[]> = { trusted: [{ name: 'editor' }], web: [{ name: 'reader' }, { name: 'publisher', composites: ['reader'] }] };
+      for (const client of file.realms[0]!.clients as { client_id: string; roles?: object[] }[]) client.roles = roles[client.client_id];
+      server = await startServer(database, file);
     });
     after(async () => { await server?.close(); });
 
@@ -68,6 +73,14 @@ for (const database of databases) {
       assert.equal(payload.session_state, payload.sid);
       assert.deepEqual(payload['allowed-origins'], ['http://127.0.0.1:3999']);
       assert.equal(payload.client_id, 'trusted', "Strix's own claims stay");
+    });
+
+    test('resource_access carries the client roles of the user\'s groups and their ancestors, composites included', async () => {
+      const tokens = await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'openid', user: 'dan' });
+      const { payload } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${server.issuer()}/protocol/openid-connect/certs`)), { issuer: server.issuer() });
+      assert.deepEqual(payload.resource_access, { web: { roles: ['publisher', 'reader'] } });
+      assert.deepEqual(springAuthorities(payload, 'web').sort(), ['ROLE_publisher', 'ROLE_reader']);
+      assert.deepEqual(payload.client_roles, { web: ['publisher', 'reader'] }, 'Strix\'s own claim says the same');
     });
 
     test('the ID token says typ ID, with session_state and preferred_username', async () => {

@@ -69,7 +69,7 @@ describe('reading a Keycloak realm export', () => {
     assert.equal(backend.metadata.backchannel_logout_uri, 'https://backend.acme.test/logout');
     assert.equal(backend.metadata.access_token_lifetime, 120);
     assert.deepEqual(plan.composites.get('admin'), ['viewer']);
-    assert.deepEqual(plan.groups.map((g) => [g.path, g.roles, g.children.map((c) => c.path)]), [['/engineering', ['viewer'], ['/engineering/backend']], ['/sales', [], []]]);
+    assert.deepEqual(realm.groups.map((g) => [g.name, g.roles, g.subgroups.map((c) => c.name)]), [['engineering', ['viewer'], ['backend']], ['sales', [], []]]);
     assert.deepEqual(plan.requiredActions.get('grace'), ['update_password', 'verify_email']);
     assert.equal(plan.totp.get('frank'), Secret.fromUTF8(totpSecret).base32);
     assert.deepEqual(realm.users.map((u) => u.username), ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace']);

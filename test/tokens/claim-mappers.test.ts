@@ -32,7 +32,8 @@ function mapperRealm() {
   });
   const alice = realm.users.find((u: { username: string }) => u.username === 'alice');
   alice.attributes = { department: 'Research' };
-  alice.groups = ['staff', 'oxford'];
+  realm.groups = [{ name: 'staff' }, { name: 'oxford', subgroups: [{ name: 'balliol' }] }];
+  alice.groups = ['/staff', '/oxford/balliol'];
   return file;
 }
 
@@ -73,8 +74,8 @@ for (const database of databases) {
 
     test('a groups mapper bound to a scope adds the groups only when that scope is granted', async () => {
       const withProfile = await tokens('web', 'openid profile');
-      assert.deepEqual(decodeJwt(withProfile.id_token).groups, ['staff', 'oxford']);
-      assert.deepEqual((await userinfo(server, withProfile.access_token)).body.groups, ['staff', 'oxford']);
+      assert.deepEqual(decodeJwt(withProfile.id_token).groups, ['/oxford/balliol', '/staff']);
+      assert.deepEqual((await userinfo(server, withProfile.access_token)).body.groups, ['/oxford/balliol', '/staff']);
       assert.equal(decodeJwt(withProfile.access_token).groups, undefined, 'not mapped to access tokens');
       const without = await tokens('web', 'openid');
       assert.equal(decodeJwt(without.id_token).groups, undefined);
@@ -106,7 +107,7 @@ for (const database of databases) {
       assert.ok(back.get('id_token'), back.toString());
       const id = decodeJwt(back.get('id_token')!);
       assert.equal(id.dept, 'Research');
-      assert.deepEqual(id.groups, ['staff', 'oxford']);
+      assert.deepEqual(id.groups, ['/oxford/balliol', '/staff']);
       assert.equal(id.nonce, 'n');
       const access = decodeJwt(back.get('access_token')!);
       assert.deepEqual(access.aud, ['implicit-app', 'https://api.example.com']);
@@ -190,12 +191,14 @@ describe('claim mapper validation at import', () => {
     refused(importing([{ type: 'user_attribute', claim: 'x' }]), 'claim_mappers[0].attribute', /attribute name/);
   });
 
-  test('user attributes must be an object and groups a list of strings', () => {
+  test('user attributes must be an object and groups a list of group paths', () => {
     const withUser = (fields: Record<string, unknown>) => () => parseRealmFile({ realms: [{ name: 'r', users: [{ username: 'u', ...fields }] }] }, 'realm.json');
     refused(withUser({ attributes: ['x'] }), 'realms[0].users[0].attributes', /object/);
     refused(withUser({ groups: 'staff' }), 'realms[0].users[0].groups', /list of strings/);
-    const [realm] = withUser({ attributes: { department: 'R&D' }, groups: ['staff'] })();
-    assert.deepEqual(realm!.users[0]!.claims, { attributes: { department: 'R&D' }, groups: ['staff'] });
+    refused(withUser({ groups: ['/staff//x'] }), 'realms[0].users[0].groups[0]', /not a group path/);
+    const [realm] = withUser({ attributes: { department: 'R&D' }, groups: ['staff', '/oxford/balliol'] })();
+    assert.deepEqual(realm!.users[0]!.claims, { attributes: { department: 'R&D' } });
+    assert.deepEqual(realm!.users[0]!.groups, ['/staff', '/oxford/balliol'], 'a name is a top-level group\'s path');
   });
 
   test('a namespaced URI claim and nested claims are accepted', () => {

@@ -346,7 +346,7 @@ for (const database of databases) {
     /** The demo realm as it is, with just `client` to import. */
     async function demoWith(client: Record<string, unknown>): Promise<RealmInput> {
       const { settings } = (await server.services.store.realms.get('demo'))!;
-      return { name: 'demo', displayName: 'Demo', settings, roles: [], users: [], clients: [parseClient(client, 'client')] };
+      return { name: 'demo', displayName: 'Demo', settings, roles: [], users: [], groups: [], clients: [parseClient(client, 'client')] };
     }
 
     test('importing a client_secret_jwt client without a client_secret fails: the secret must be sealed', async () => {

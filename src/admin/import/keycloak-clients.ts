@@ -31,13 +31,11 @@ export function seconds(value: unknown, where: string): number | undefined {
 export interface Scopes {
   custom: { name: string; description: string }[];
   mappers: JsonObject[];
-  /** Whether group claims carry full paths (Keycloak's group membership mapper's `full.path`). */
-  fullPathGroups: boolean;
 }
 
 /** Client scopes: Strix's built-in ones by name, others as plain scopes with their mappers as realm mappers for that scope. */
 export function clientScopes(kc: JsonObject, where: string, report: ImportReport): Scopes {
-  const result: Scopes = { custom: [], mappers: [], fullPathGroups: true };
+  const result: Scopes = { custom: [], mappers: [] };
   list(kc.clientScopes, `${where}.clientScopes`).forEach((raw, i) => {
     const at = `${where}.clientScopes[${i}]`;
     const scope = object(raw, at);
@@ -51,7 +49,7 @@ export function clientScopes(kc: JsonObject, where: string, report: ImportReport
     result.custom.push({ name: scopeName, description: text(scope.description, `${at}.description`, 500) || scopeName });
     report.approximate(`client scope ${scopeName}`, 'a plain scope, granted when asked for and allowed to the client');
     list(scope.protocolMappers, `${at}.protocolMappers`).forEach((m, j) => {
-      const mapper = protocolMapper(m, `${at}.protocolMappers[${j}]`, `client scope ${scopeName}`, report, result);
+      const mapper = protocolMapper(m, `${at}.protocolMappers[${j}]`, `client scope ${scopeName}`, report);
       if (mapper) result.mappers.push({ ...mapper, scope: scopeName });
     });
   });
@@ -59,7 +57,7 @@ export function clientScopes(kc: JsonObject, where: string, report: ImportReport
 }
 
 /** Keycloak's common protocol mappers as Strix claim mappers; others are reported. */
-function protocolMapper(raw: unknown, where: string, owner: string, report: ImportReport, scopes: Scopes): JsonObject | undefined {
+function protocolMapper(raw: unknown, where: string, owner: string, report: ImportReport): JsonObject | undefined {
   const mapper = object(raw, where);
   const type = text(mapper.protocolMapper, `${where}.protocolMapper`) ?? '';
   const mapperName = text(mapper.name, `${where}.name`) ?? type;
@@ -73,9 +71,9 @@ function protocolMapper(raw: unknown, where: string, owner: string, report: Impo
     return undefined;
   }
   if (type === 'oidc-group-membership-mapper' && claim) {
-    if (conf('full.path') === 'false') scopes.fullPathGroups = false;
-    report.imported(`${owner} mapper ${mapperName}`, `the user's groups in "${claim}"`);
-    return { type: 'groups', claim, tokens };
+    const fullPath = conf('full.path') !== 'false';
+    report.imported(`${owner} mapper ${mapperName}`, `the user's groups in "${claim}" (${fullPath ? 'paths' : 'names'})`);
+    return { type: 'groups', claim, tokens, ...(fullPath ? {} : { full_path: false }) };
   }
   if (type === 'oidc-usermodel-attribute-mapper' && claim && conf('user.attribute')) {
     report.imported(`${owner} mapper ${mapperName}`, `attribute ${conf('user.attribute')} in "${claim}"`);
@@ -208,7 +206,7 @@ export function keycloakClient(raw: unknown, where: string, report: ImportReport
   out.scope = [...new Set(['openid', ...(scopeNames.length === 0 ? ['profile', 'email'] : granted)])].join(' ');
 
   const mappers = list(kc.protocolMappers, `${where}.protocolMappers`)
-    .map((m, j) => protocolMapper(m, `${where}.protocolMappers[${j}]`, item, report, { custom: [], mappers: [], fullPathGroups: true }))
+    .map((m, j) => protocolMapper(m, `${where}.protocolMappers[${j}]`, item, report))
     .filter((m): m is JsonObject => m !== undefined);
   if (mappers.length > 0) out.claim_mappers = mappers;
   if (flag(kc.authorizationServicesEnabled, `${where}.authorizationServicesEnabled`) === true) {
@@ -226,3 +224,23 @@ export function keycloakClient(raw: unknown, where: string, report: ImportReport
   return [out];
 }
 
+/** Keeps the client roles that the imported clients declare, reporting the others (Keycloak's own clients' are dropped silently). */
+export class ClientRoleFilter {
+  constructor(private readonly defined: Map<string, JsonObject[]>, private readonly report: ImportReport) {}
+
+  held(value: unknown, where: string, item: string): JsonObject | undefined {
+    const raw = optionalObject(value, where);
+    if (!raw) return undefined;
+    const out: JsonObject = {};
+    for (const [clientId, names] of Object.entries(raw)) {
+      if (keycloakClients.includes(clientId)) continue;
+      const declared = (this.defined.get(clientId) ?? []).map((r) => String(r.name));
+      const roles = texts(names, `${where}.${clientId}`);
+      const unknown = roles.filter((r) => !declared.includes(r));
+      if (unknown.length > 0) this.report.leftOut(`${item} client roles ${clientId}: ${unknown.join(', ')}`, 'not roles of an imported client');
+      const kept = roles.filter((r) => declared.includes(r));
+      if (kept.length > 0) out[clientId] = kept;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+}

@@ -1,16 +1,16 @@
 // Keycloak's users (realm export) in the realm file's user shape: profile, attributes, realm and
-// client roles, groups, required actions, and their credentials — password hashes kept as Keycloak
+// client roles, group memberships (paths), required actions, and their credentials — password hashes kept as Keycloak
 // wrote them (verified and upgraded at sign-in) and TOTP secrets.
 import { Secret } from 'otpauth';
 import { argon2PhcHash, hashLimits, hashProblem, keycloakPbkdf2Hash, type Pbkdf2Digest } from '../../identity/password-hashes.js';
 import { requiredActionNames, type RequiredAction } from '../../identity/required-actions.js';
 import type { JsonObject } from '../../json.js';
-import { keycloakClients } from './keycloak-clients.js';
+import type { ClientRoleFilter } from './keycloak-clients.js';
 import type { ImportPlan } from './plan.js';
 import { embeddedJson, flag, list, object, optionalObject, refuse, text, texts, whole } from './read.js';
 import type { ImportReport } from './report.js';
 
-export function keycloakUsers(kc: JsonObject, where: string, roles: Set<string>, groupPaths: Set<string>, report: ImportReport, plan: ImportPlan, fullPaths: boolean): JsonObject[] {
+export function keycloakUsers(kc: JsonObject, where: string, roles: Set<string>, clientRoles: ClientRoleFilter, groupPaths: Set<string>, report: ImportReport, plan: ImportPlan): JsonObject[] {
   const out: JsonObject[] = [];
   const algorithms = new Map<string, number>();
   let serviceAccounts = 0;
@@ -51,19 +51,13 @@ export function keycloakUsers(kc: JsonObject, where: string, roles: Set<string>,
     const unknownRoles = userRoles.filter((r) => !roles.has(r));
     if (unknownRoles.length > 0) report.leftOut(`${item} roles ${unknownRoles.join(', ')}`, 'not realm roles of the export that Strix can hold');
     entry.roles = userRoles.filter((r) => roles.has(r));
-    const clientRoles = optionalObject(user.clientRoles, `${at}.clientRoles`);
-    if (clientRoles) {
-      const mapped = Object.fromEntries(Object.entries(clientRoles).filter(([c]) => !keycloakClients.includes(c)).map(([c, r]) => [c, texts(r, `${at}.clientRoles.${c}`)]));
-      if (Object.keys(mapped).length > 0) entry.client_roles = mapped;
-    }
+    const held = clientRoles.held(user.clientRoles, `${at}.clientRoles`, item);
+    if (held) entry.client_roles = held;
     const paths = texts(user.groups, `${at}.groups`).map((p) => (p.startsWith('/') ? p : `/${p}`));
     const unknownGroups = paths.filter((p) => !groupPaths.has(p));
     if (unknownGroups.length > 0) report.leftOut(`${item} groups ${unknownGroups.join(', ')}`, 'no such group in the export');
     const memberOf = paths.filter((p) => groupPaths.has(p));
-    if (memberOf.length > 0) {
-      plan.memberships.set(username.toLowerCase(), memberOf);
-      entry.groups = fullPaths ? memberOf : memberOf.map((p) => p.slice(p.lastIndexOf('/') + 1));
-    }
+    if (memberOf.length > 0) entry.groups = memberOf;
     const actions = texts(user.requiredActions, `${at}.requiredActions`);
     const mapped = actions.map(requiredAction).filter((a) => a !== undefined);
     if (mapped.length > 0) plan.requiredActions.set(username.toLowerCase(), [...new Set(mapped)]);

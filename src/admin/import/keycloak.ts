@@ -3,10 +3,10 @@
 // their password hashes and TOTP secrets, and a report of what could not be carried over and why.
 import type { JsonObject } from '../../json.js';
 import { inRealmFile, parseRealm } from '../realm-file.js';
-import { clientScopes, keycloakClient, keycloakClients, maxSeconds, seconds } from './keycloak-clients.js';
+import { ClientRoleFilter, clientScopes, keycloakClient, keycloakClients, maxSeconds, seconds } from './keycloak-clients.js';
 import { keycloakUsers, requiredAction } from './keycloak-users.js';
 import { keycloakIdentityProviders } from './keycloak-providers.js';
-import { emptyPlan, type GroupPlan, type ImportPlan } from './plan.js';
+import { emptyPlan, type ImportPlan } from './plan.js';
 import { flag, list, object, optionalObject, refuse, text, texts, whole } from './read.js';
 import { ImportReport } from './report.js';
 
@@ -47,10 +47,13 @@ export function keycloakRealm(kc: JsonObject, where: string): ImportPlan {
   file.claim_mappers = scopes.mappers;
   const defaults = texts(kc.defaultDefaultClientScopes, `${where}.defaultDefaultClientScopes`).filter((s) => ['profile', 'email', 'address', 'phone'].includes(s));
   if (defaults.length > 0) file.default_scopes = defaults;
-  file.clients = list(kc.clients, `${where}.clients`).flatMap((raw, i) => keycloakClient(raw, `${where}.clients[${i}]`, report, plan, scopes.custom.map((s) => s.name)));
+  const clients = list(kc.clients, `${where}.clients`).flatMap((raw, i) => keycloakClient(raw, `${where}.clients[${i}]`, report, plan, scopes.custom.map((s) => s.name)));
+  const clientRoles = clientRoleDefinitions(kc, where, clients.map((c) => String(c.client_id)), report);
+  file.clients = clients.map((c) => (clientRoles.has(String(c.client_id)) ? { ...c, roles: clientRoles.get(String(c.client_id)) } : c));
+  const held = new ClientRoleFilter(clientRoles, report);
   const groupPaths = new Set<string>();
-  plan.groups = list(kc.groups, `${where}.groups`).map((raw, i) => group(raw, `${where}.groups[${i}]`, '', 1, roles, groupPaths, report));
-  file.users = keycloakUsers(kc, where, roles, groupPaths, report, plan, scopes.fullPathGroups);
+  file.groups = list(kc.groups, `${where}.groups`).map((raw, i) => group(raw, `${where}.groups[${i}]`, '', 1, { roles, clientRoles: held, paths: groupPaths, report }));
+  file.users = keycloakUsers(kc, where, roles, held, groupPaths, report, plan);
   const providers = keycloakIdentityProviders(kc, where, report);
   if (providers.length > 0) file.identity_providers = providers;
   leftOutFeatures(kc, where, report);
@@ -202,16 +205,54 @@ function realmRoles(kc: JsonObject, where: string, report: ImportReport, plan: I
     const inner = texts(composites.realm, `${at}.composites.realm`).filter((r) => names.has(r) && r !== role);
     if (inner.length > 0) plan.composites.set(role, inner);
     if (optionalObject(composites.client, `${at}.composites.client`) && Object.keys(composites.client as JsonObject).length > 0) {
-      report.leftOut(`role ${role} client composites`, 'a realm role that brings client roles: Strix gives client roles to users directly (client_roles)');
+      report.leftOut(`role ${role} client composites`, 'a realm role that brings client roles: Strix\'s composites stay among realm roles or among one client\'s roles; give the client roles to the users or groups instead');
     }
   }
   assertNoCycle(plan.composites, `${where}.roles.realm`);
   report.imported('realm roles', `${names.size}${plan.composites.size ? `, ${plan.composites.size} of them composite` : ''}`);
-  const clientRoles = optionalObject(roles.client, `${where}.roles.client`) ?? {};
-  const defined = Object.entries(clientRoles).filter(([clientId, r]) => !keycloakClients.includes(clientId) && list(r, `${where}.roles.client.${clientId}`).length > 0);
-  if (defined.length > 0) report.approximate('client roles', `Strix keeps them on each user (client_roles → resource_access in tokens): ${defined.map(([c]) => c).join(', ')}; their descriptions and composites are left out`);
   return names;
 }
+
+/**
+ * Client roles (`roles.client.<clientId>`) as the imported clients' `roles`, with descriptions and
+ * composites among the same client's roles; Keycloak's own clients' roles and roles of clients not
+ * imported are reported.
+ */
+function clientRoleDefinitions(kc: JsonObject, where: string, imported: string[], report: ImportReport): Map<string, JsonObject[]> {
+  const all = optionalObject(optionalObject(kc.roles, `${where}.roles`)?.client, `${where}.roles.client`) ?? {};
+  const out = new Map<string, JsonObject[]>();
+  for (const [clientId, raws] of Object.entries(all)) {
+    const at = `${where}.roles.client.${clientId}`;
+    const entries = list(raws, at).map((raw, i) => ({ role: object(raw, `${at}[${i}]`), at: `${at}[${i}]` }));
+    if (entries.length === 0 || keycloakClients.includes(clientId)) continue;
+    if (!imported.includes(clientId)) {
+      report.leftOut(`client ${clientId} roles`, 'the client is not imported');
+      continue;
+    }
+    const names = new Set<string>();
+    for (const { role, at: rat } of entries) {
+      const name = text(role.name, `${rat}.name`) ?? refuse(`${rat}.name`, 'is required');
+      if (roleName.test(name)) names.add(name);
+      else report.leftOut(`client ${clientId} role ${name}`, 'Strix role names have no spaces or commas (and at most 100 characters)');
+    }
+    const graph = new Map<string, string[]>();
+    const roles = entries.filter(({ role }) => names.has(String(role.name))).map(({ role, at: rat }): JsonObject => {
+      const name = String(role.name);
+      const description = text(role.description, `${rat}.description`, 500);
+      const composites = optionalObject(role.composites, `${rat}.composites`);
+      const own = texts(optionalObject(composites?.client, `${rat}.composites.client`)?.[clientId], `${rat}.composites.client.${clientId}`).filter((r) => names.has(r) && r !== name);
+      const other = [...texts(composites?.realm, `${rat}.composites.realm`), ...Object.keys(optionalObject(composites?.client, `${rat}.composites.client`) ?? {}).filter((c) => c !== clientId)];
+      if (other.length > 0) report.leftOut(`client ${clientId} role ${name} composites ${other.join(', ')}`, 'a client role brings only roles of its own client in Strix');
+      if (own.length > 0) graph.set(name, own);
+      return { name, ...(description ? { description } : {}), ...(own.length > 0 ? { composites: own } : {}) };
+    });
+    assertNoCycle(graph, at);
+    out.set(clientId, roles);
+    report.imported(`client ${clientId} roles`, `${roles.length}${graph.size ? `, ${graph.size} of them composite` : ''}`);
+  }
+  return out;
+}
+
 
 function assertNoCycle(graph: Map<string, string[]>, where: string): void {
   const state = new Map<string, 'visiting' | 'done'>();
@@ -225,21 +266,24 @@ function assertNoCycle(graph: Map<string, string[]>, where: string): void {
   for (const role of graph.keys()) visit(role);
 }
 
-function group(raw: unknown, where: string, parent: string, depth: number, roles: Set<string>, paths: Set<string>, report: ImportReport): GroupPlan {
+interface GroupContext { roles: Set<string>; clientRoles: ClientRoleFilter; paths: Set<string>; report: ImportReport }
+
+/** A Keycloak group (with its subgroups) as a realm file group. */
+function group(raw: unknown, where: string, parent: string, depth: number, ctx: GroupContext): JsonObject {
   if (depth > maxGroupDepth) refuse(where, `groups nest deeper than ${maxGroupDepth} levels`);
   const kc = object(raw, where);
   const groupNameValue = text(kc.name, `${where}.name`, 100) ?? refuse(`${where}.name`, 'is required');
   if (!groupName.test(groupNameValue)) refuse(`${where}.name`, 'a Strix group name has no slash and does not start with a space');
   const path = `${parent}/${groupNameValue}`;
-  if (paths.has(path)) refuse(`${where}.name`, `a second group at ${path}`);
-  paths.add(path);
-  const groupRoles = texts(kc.realmRoles, `${where}.realmRoles`).filter((r) => roles.has(r));
-  const clientRoles = optionalObject(kc.clientRoles, `${where}.clientRoles`);
-  if (clientRoles && Object.keys(clientRoles).length > 0) report.leftOut(`group ${path} client roles`, 'Strix groups carry realm roles only');
-  if (optionalObject(kc.attributes, `${where}.attributes`) && Object.keys(kc.attributes as JsonObject).length > 0) report.leftOut(`group ${path} attributes`, 'Strix groups have no attributes');
-  report.imported(`group ${path}`, groupRoles.length ? `roles ${groupRoles.join(', ')}` : '');
-  const children = list(kc.subGroups, `${where}.subGroups`).map((sub, i) => group(sub, `${where}.subGroups[${i}]`, path, depth + 1, roles, paths, report));
-  return { name: groupNameValue, path, roles: groupRoles, children };
+  if (ctx.paths.has(path)) refuse(`${where}.name`, `a second group at ${path}`);
+  ctx.paths.add(path);
+  const groupRoles = texts(kc.realmRoles, `${where}.realmRoles`).filter((r) => ctx.roles.has(r));
+  const clientRoles = ctx.clientRoles.held(kc.clientRoles, `${where}.clientRoles`, `group ${path}`);
+  if (optionalObject(kc.attributes, `${where}.attributes`) && Object.keys(kc.attributes as JsonObject).length > 0) ctx.report.leftOut(`group ${path} attributes`, 'Strix groups have no attributes');
+  const carried = [...(groupRoles.length ? [`roles ${groupRoles.join(', ')}`] : []), ...(clientRoles ? [`client roles ${Object.entries(clientRoles).map(([c, r]) => `${c}: ${(r as string[]).join(', ')}`).join('; ')}`] : [])];
+  ctx.report.imported(`group ${path}`, carried.join('; '));
+  const subgroups = list(kc.subGroups, `${where}.subGroups`).map((sub, i) => group(sub, `${where}.subGroups[${i}]`, path, depth + 1, ctx));
+  return { name: groupNameValue, roles: groupRoles, ...(clientRoles ? { client_roles: clientRoles } : {}), ...(subgroups.length > 0 ? { subgroups } : {}) };
 }
 
 function leftOutFeatures(kc: JsonObject, where: string, report: ImportReport): void {

@@ -1,14 +1,10 @@
 // What an import from another system will write, fully checked before anything is: the realm in the
-// realm file's shapes (so realm-file.ts validates and imports it like any other), and what realm
-// files do not carry — composite roles, groups and their members, TOTP secrets, required actions.
+// realm file's shapes (so realm-file.ts validates and imports it like any other, groups and client
+// roles included), and what realm files do not carry — composite realm roles, TOTP secrets, required actions.
 import { needsRehash } from '../../identity/passwords.js';
-import { newId } from '../../runtime.js';
 import type { Needs } from '../../services.js';
 import { importRealm, importUsers, parseRealm, type RealmFileDeps, type RealmInput, type UserInput } from '../realm-file.js';
 import type { ImportReport } from './report.js';
-
-/** A group to create (or update) at its path, with its realm roles and subgroups. */
-export interface GroupPlan { name: string; path: string; roles: string[]; children: GroupPlan[] }
 
 export interface ImportPlan {
   report: ImportReport;
@@ -17,9 +13,6 @@ export interface ImportPlan {
   /** Only users, into an existing realm or a new one with default settings: Auth0. */
   users?: { realm: string; users: UserInput[] };
   composites: Map<string, string[]>;
-  groups: GroupPlan[];
-  /** username → the paths of the groups they are a direct member of. */
-  memberships: Map<string, string[]>;
   /** username → TOTP secret (base32). */
   totp: Map<string, string>;
   /** username → required actions (Strix's names). */
@@ -28,13 +21,13 @@ export interface ImportPlan {
 }
 
 export function emptyPlan(report: ImportReport): ImportPlan {
-  return { report, composites: new Map(), groups: [], memberships: new Map(), totp: new Map(), requiredActions: new Map(), disabledClients: [] };
+  return { report, composites: new Map(), totp: new Map(), requiredActions: new Map(), disabledClients: [] };
 }
 
 /** What applying a plan uses (services.ts `Needs`). */
-export type ApplyPlanDeps = RealmFileDeps & Needs<never, 'groups' | 'mfa'>;
+export type ApplyPlanDeps = RealmFileDeps & Needs<never, 'mfa'>;
 
-/** Writes a checked plan. Idempotent: groups are found by path, a user's existing TOTP secret is kept. */
+/** Writes a checked plan. Idempotent: a user's existing TOTP secret is kept. */
 export async function applyPlan(s: ApplyPlanDeps, plan: ImportPlan): Promise<string | undefined> {
   const now = s.clock.now();
   let realm: string;
@@ -51,22 +44,6 @@ export async function applyPlan(s: ApplyPlanDeps, plan: ImportPlan): Promise<str
   for (const [name, composites] of plan.composites) {
     const role = await s.store.roles.get(realm, name);
     if (role) await s.store.roles.update(realm, { ...role, composites });
-  }
-  const groupIds = new Map<string, string>();
-  const writeGroups = async (groups: GroupPlan[], parentId: string | null): Promise<void> => {
-    for (const group of groups) {
-      const existing = (await s.store.groups.children(realm, parentId, 0, 1_000_000)).find((g) => g.name === group.name);
-      const id = existing?.id ?? newId();
-      if (existing) await s.store.groups.update(id, group.name, group.roles);
-      else await s.store.groups.create({ id, realm, name: group.name, parentId, roles: group.roles }, now);
-      groupIds.set(group.path, id);
-      await writeGroups(group.children, id);
-    }
-  };
-  await writeGroups(plan.groups, null);
-  for (const [username, paths] of plan.memberships) {
-    const user = await s.store.users.findByUsername(realm, username);
-    if (user) for (const path of paths) await s.store.groups.addMember(groupIds.get(path)!, user.id);
   }
   for (const [username, secret] of plan.totp) {
     const user = await s.store.users.findByUsername(realm, username);
