@@ -4,7 +4,7 @@
 // keep their password unless the file sets `password_hash`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertDeclaredClientRoles, declaredRoles, parseClientRoleAssignments } from '../clients/client-roles.js';
+import { assertDeclaredClientRoles, declaredRoles, normalisedClientRoles, parseClientRoleAssignments } from '../clients/client-roles.js';
 import { parseClientMetadata, type ClientInput } from '../clients/metadata.js';
 import { hashProblem } from '../identity/password-hashes.js';
 import { hashPassword } from '../identity/passwords.js';
@@ -275,8 +275,9 @@ async function importGroups(s: RealmFileDeps, realm: string, groups: GroupInput[
   for (const group of groups) {
     const existing = siblings.find((g) => g.name === group.name);
     const id = existing?.id ?? newId();
-    if (existing) await s.store.groups.update({ id, realm, name: group.name, roles: group.roles, clientRoles: group.clientRoles });
-    else await s.store.groups.create({ id, realm, name: group.name, parentId, roles: group.roles, clientRoles: group.clientRoles }, s.clock.now());
+    const roles = { roles: group.roles, clientRoles: normalisedClientRoles(group.clientRoles) };
+    if (existing) await s.store.groups.update({ id, realm, name: group.name, ...roles });
+    else await s.store.groups.create({ id, realm, name: group.name, parentId, ...roles }, s.clock.now());
     await importGroups(s, realm, group.subgroups, id);
   }
 }
@@ -332,7 +333,7 @@ export async function importUsers(s: RealmFileDeps, input: Pick<RealmInput, 'nam
       await store.users.create({ id, realm: input.name, username: user.username, email: user.email, passwordHash: passwordHash ?? null, claims: user.claims, enabled: user.enabled }, now);
     }
     await store.users.setRoles(id, user.roles);
-    await store.users.setClientRoles(id, input.name, user.clientRoles);
+    await store.users.setClientRoles(id, input.name, normalisedClientRoles(user.clientRoles));
     const groups = await Promise.all(user.groups.map((path) => store.groups.byPath(input.name, path)));
     await store.groups.setMemberships(id, groups.flatMap((group) => (group ? [group.id] : [])));
   }

@@ -45,16 +45,21 @@ function reaches(roles: ClientRole[], from: string, target: string, seen = new S
   return (roles.find((r) => r.name === from)?.composites ?? []).some((next) => reaches(roles, next, target, seen));
 }
 
-/** `client_roles` as written: `{"<client_id>": ["editor"]}`, duplicates dropped, empty lists left out. */
+/** `client_roles` as written: `{"<client_id>": ["editor"]}`, in the order given (errors name `client_roles.<client_id>[i]`); empty lists left out. */
 export function parseClientRoleAssignments(value: unknown, where: string): Record<string, string[]> {
   if (value === undefined) return {};
   if (!isObject(value)) throw new ValidationError(where, 'must be an object of client ids and their role lists ({"<client_id>": ["editor"]})');
   const out: Record<string, string[]> = {};
   for (const [clientId, names] of Object.entries(value)) {
-    const roles = [...new Set(stringList(names, `${where}.${clientId}`))].sort();
+    const roles = stringList(names, `${where}.${clientId}`);
     if (roles.length > 0) out[clientId] = roles;
   }
   return out;
+}
+
+/** Assignments as stored and compared: each client's roles once, sorted. */
+export function normalisedClientRoles(assignments: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(assignments).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([clientId, roles]) => [clientId, [...new Set(roles)].sort()]));
 }
 
 /**
@@ -80,5 +85,5 @@ export function declaredRoles(clients: { metadata: { client_id: string; roles?: 
 export async function checkedClientRoleAssignments(s: Needs<never, 'clients'>, realm: string, value: unknown, where: string): Promise<Record<string, string[]>> {
   const assignments = parseClientRoleAssignments(value, where);
   if (Object.keys(assignments).length > 0) assertDeclaredClientRoles(assignments, declaredRoles(await s.store.clients.list(realm)), where);
-  return assignments;
+  return normalisedClientRoles(assignments);
 }
