@@ -77,7 +77,7 @@ export async function planRealm(s: RealmPlanDeps, input: RealmInput, prune: bool
     if (!existing) { changes.push({ action: 'create', kind: 'group', name: path }); continue; }
     const fields = [
       ...(canonical([...existing.roles].sort()) !== canonical([...group.roles].sort()) ? ['roles'] : []),
-      ...(canonical(existing.clientRoles) !== canonical(normalisedClientRoles(group.clientRoles)) ? ['client_roles'] : []),
+      ...(canonical(normalisedClientRoles(existing.clientRoles)) !== canonical(normalisedClientRoles(group.clientRoles)) ? ['client_roles'] : []),
     ];
     if (fields.length > 0) changes.push({ action: 'change', kind: 'group', name: path, fields });
   }
@@ -94,8 +94,8 @@ export async function planRealm(s: RealmPlanDeps, input: RealmInput, prune: bool
       ...(existing.email !== user.email ? ['email'] : []), ...(existing.enabled !== user.enabled ? ['enabled'] : []),
       ...(canonical(withoutVerified(existing.claims)) !== canonical(withoutVerified(user.claims)) ? ['claims'] : []),
       ...(canonical([...existing.assignedRoles].sort()) !== canonical([...user.roles].sort()) ? ['roles'] : []),
-      ...(canonical(existing.assignedClientRoles) !== canonical(normalisedClientRoles(user.clientRoles)) ? ['client_roles'] : []),
-      ...(canonical(existing.groups) !== canonical([...user.groups].sort()) ? ['groups'] : []),
+      ...(canonical(normalisedClientRoles(existing.assignedClientRoles)) !== canonical(normalisedClientRoles(user.clientRoles)) ? ['client_roles'] : []),
+      ...(canonical([...existing.groups].sort()) !== canonical([...user.groups].sort()) ? ['groups'] : []),
       // A file's password is set only on a user who has none (import never overwrites one).
       ...(((user.password !== undefined || user.password_hash !== undefined) && !existing.passwordHash) ? ['password'] : []),
     ];

@@ -7,9 +7,12 @@ import type { ClientRole } from '../store/clients.js';
 import { optionalString, stringList, ValidationError } from '../validation.js';
 
 export const clientRoleName = /^[^\s,]{1,100}$/;
+
+/** Code-point order, the same in every database (a collation may sort otherwise). */
+export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const maxRoles = 1000;
 
-/** A client's `roles`: unique names, composites among the client's own roles, no cycle. Empty is absent. */
+/** A client's `roles`: unique names, composites among the client's own roles, no cycle; sorted by name. Empty is absent. */
 export function parseClientRoleDefinitions(value: unknown, where: string): ClientRole[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length > maxRoles) throw new ValidationError(where, `must be a list of at most ${maxRoles} roles ({"name", "description", "composites"})`);
@@ -22,7 +25,7 @@ export function parseClientRoleDefinitions(value: unknown, where: string): Clien
     if (name === undefined || !clientRoleName.test(name)) throw new ValidationError(`${at}.name`, 'is required: at most 100 characters, no spaces or commas');
     const description = optionalString(raw.description, `${at}.description`);
     if (description !== undefined && description.length > 500) throw new ValidationError(`${at}.description`, 'must be at most 500 characters');
-    const composites = [...new Set(stringList(raw.composites, `${at}.composites`))];
+    const composites = [...new Set(stringList(raw.composites, `${at}.composites`))].sort(byCodePoint);
     return { name, ...(description === undefined ? {} : { description }), ...(composites.length > 0 ? { composites } : {}) };
   });
   const names = roles.map((r) => r.name);
@@ -34,7 +37,8 @@ export function parseClientRoleDefinitions(value: unknown, where: string): Clien
       if (reaches(roles, composite, role.name)) throw new ValidationError(at, `${composite} brings ${role.name} back (composite roles may not form a cycle)`);
     });
   });
-  return roles.length > 0 ? roles : undefined;
+  // In the order the store answers them, so that a file and what it made compare equal.
+  return roles.length > 0 ? roles.sort((a, b) => byCodePoint(a.name, b.name)) : undefined;
 }
 
 /** Whether holding `from` brings `target`, through composites at any depth. */
@@ -59,7 +63,7 @@ export function parseClientRoleAssignments(value: unknown, where: string): Recor
 
 /** Assignments as stored and compared: each client's roles once, sorted. */
 export function normalisedClientRoles(assignments: Record<string, string[]>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(assignments).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([clientId, roles]) => [clientId, [...new Set(roles)].sort()]));
+  return Object.fromEntries(Object.entries(assignments).sort(([a], [b]) => byCodePoint(a, b)).map(([clientId, roles]) => [clientId, [...new Set(roles)].sort(byCodePoint)]));
 }
 
 /**

@@ -117,6 +117,8 @@ export interface Client {
 /** How a client is named in cache announcements (changes.ts 'client'): caches of client data key their entries so. */
 export const clientCacheKey = (realm: string, clientId: string): string => `${realm}\u0000${clientId}`;
 
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
   const toClient = (row: Database['clients']): Client => {
     const metadata = JSON.parse(row.metadata) as ClientMetadata;
@@ -153,17 +155,16 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     const clients = rows.map(toClient);
     if (clients.length === 0) return clients;
     const ids = clients.map((c) => c.clientId);
-    const roles = await db.selectFrom('client_roles').select(['client_id', 'name', 'description']).where('realm', '=', realm).where('client_id', 'in', ids)
-      .orderBy('client_id').orderBy('name').execute();
-    const composites = await db.selectFrom('client_role_composites').select(['client_id', 'role', 'composite']).where('realm', '=', realm).where('client_id', 'in', ids)
-      .orderBy('composite').execute();
+    const roles = await db.selectFrom('client_roles').select(['client_id', 'name', 'description']).where('realm', '=', realm).where('client_id', 'in', ids).execute();
+    const composites = await db.selectFrom('client_role_composites').select(['client_id', 'role', 'composite']).where('realm', '=', realm).where('client_id', 'in', ids).execute();
     for (const client of clients) {
       const own = roles.filter((r) => r.client_id === client.clientId);
       if (own.length === 0) continue;
+      // Sorted here, by code point: a database's collation may order names otherwise than a realm file's parser does.
       client.metadata.roles = own.map((r) => {
-        const brings = composites.filter((c) => c.client_id === client.clientId && c.role === r.name).map((c) => c.composite);
+        const brings = composites.filter((c) => c.client_id === client.clientId && c.role === r.name).map((c) => c.composite).sort(byCodePoint);
         return { name: r.name, ...(r.description === null ? {} : { description: r.description }), ...(brings.length > 0 ? { composites: brings } : {}) };
-      });
+      }).sort((a, b) => byCodePoint(a.name, b.name));
     }
     return clients;
   };

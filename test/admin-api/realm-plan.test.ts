@@ -5,13 +5,13 @@
 // and through the command on SQLite.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { parseRealmFile, withEnvSecrets } from '../../src/admin/realm-file.js';
+import { exportRealm, importRealm, parseRealm, parseRealmFile, withEnvSecrets } from '../../src/admin/realm-file.js';
 import { applyRealm, planRealm, planText } from '../../src/admin/realm-plan.js';
 import { databases } from '../helpers/databases.js';
 import { tokenRequest } from '../helpers/user-agent.js';
@@ -33,6 +33,22 @@ function edited() {
         { ...demo.users.find((u) => u.username === 'alice')!, given_name: 'Alicia' },
         { username: 'carol', password: { env: 'PLAN_TEST_CAROL_PASSWORD' }, email: 'carol@example.com' },
       ],
+    }],
+  };
+}
+
+/**
+ * The test realm with client roles on web (editor brings reader), a group tree whose top carries a
+ * realm role and a client role, and alice in a subgroup with a client role of her own.
+ */
+function withGroups(subgroups = [{ name: 'backend' }, { name: 'frontend' }]) {
+  const demo = testRealm().realms[0]!;
+  return {
+    realms: [{
+      ...demo,
+      clients: demo.clients.map((c) => (c.client_id === 'web' ? { ...c, roles: [{ name: 'reader' }, { name: 'editor', composites: ['reader'] }] } : c)),
+      groups: [{ name: 'engineering', roles: ['viewer'], client_roles: { web: ['editor'] }, subgroups }],
+      users: demo.users.map((u) => (u.username === 'alice' ? { ...u, groups: ['/engineering/backend'], client_roles: { web: ['reader'] } } : u)),
     }],
   };
 }
@@ -89,6 +105,61 @@ for (const database of databases) {
   });
 }
 
+for (const database of databases) {
+  describe(`groups and client roles in realm files (${database})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(database, testRealm()); });
+    after(async () => { await server?.close(); });
+    const input = (subgroups?: { name: string }[]) => parseRealmFile(withGroups(subgroups), 'realm.json')[0]!;
+
+    test('apply creates the groups, client roles and memberships; a second plan has nothing to do; --prune deletes a group the file lost', async () => {
+      const plan = planText(await planRealm(server.services, input(), false), false);
+      for (const line of [/\+ group \/engineering\n/, /\+ group \/engineering\/backend/, /\+ group \/engineering\/frontend/, /~ client web \(roles\)/, /~ user alice \(client_roles, groups\)/]) assert.match(plan, line);
+      await applyRealm(server.services, input(), false);
+      const alice = (await server.services.store.users.findByUsername('demo', 'alice'))!;
+      assert.deepEqual(alice.groups, ['/engineering/backend']);
+      assert.deepEqual(alice.clientRoles, { web: ['editor', 'reader'] }, 'her own reader, and editor from /engineering');
+      assert.deepEqual(alice.roles, ['admin', 'viewer']);
+      const again = await planRealm(server.services, input(), false);
+      assert.deepEqual(again.changes.filter((c) => c.action !== 'absent'), [], planText(again, false));
+
+      const pruned = await applyRealm(server.services, input([{ name: 'backend' }]), true);
+      assert.deepEqual(pruned.changes.filter((c) => c.action === 'delete').map((c) => `${c.kind} ${c.name}`), ['group /engineering/frontend']);
+      assert.deepEqual((await server.services.store.groups.all('demo')).map((g) => g.path), ['/engineering', '/engineering/backend']);
+    });
+
+    test('a realm file naming an undeclared client role or an unknown group is refused before anything is written', async () => {
+      const file = withGroups();
+      const realm = file.realms[0]! as Record<string, any>;
+      realm.users.find((u: any) => u.username === 'bob').client_roles = { web: ['publisher'] };
+      await assert.rejects(importRealm(server.services, parseRealmFile(file, 'realm.json')[0]!), /user bob\.client_roles\.web\[0\]: client web declares no role publisher/);
+      realm.users.find((u: any) => u.username === 'bob').client_roles = { nowhere: ['x'] };
+      await assert.rejects(importRealm(server.services, parseRealmFile(file, 'realm.json')[0]!), /user bob\.client_roles\.nowhere: the realm has no client nowhere/);
+      delete realm.users.find((u: any) => u.username === 'bob').client_roles;
+      realm.users.find((u: any) => u.username === 'bob').groups = ['/sales'];
+      await assert.rejects(importRealm(server.services, parseRealmFile(file, 'realm.json')[0]!), /user bob\.groups: no group \/sales/);
+      assert.deepEqual((await server.services.store.users.findByUsername('demo', 'bob'))!.groups, [], 'bob was not changed');
+    });
+
+    test('export writes the groups, client roles and memberships, and importing the export elsewhere gives the same realm', async () => {
+      const exported = (await exportRealm(server.services, 'demo'))!;
+      assert.deepEqual(exported.groups, [{ name: 'engineering', roles: ['viewer'], client_roles: { web: ['editor'] }, subgroups: [{ name: 'backend' }] }]);
+      const users = exported.users as Record<string, unknown>[];
+      assert.deepEqual(users.find((u) => u.username === 'alice')!.groups, ['/engineering/backend']);
+      assert.deepEqual(users.find((u) => u.username === 'alice')!.client_roles, { web: ['reader'] });
+      const again = await planRealm(server.services, parseRealm(exported, 'export'), false);
+      assert.deepEqual(again.changes.filter((c) => c.action !== 'absent'), [], planText(again, false));
+
+      // Secrets are not exported: the copy gets new ones.
+      const clients = (exported.clients as Record<string, unknown>[]).map((c) => (c.token_endpoint_auth_method === 'none' ? c : { ...c, client_secret: 'a-new-secret-for-the-copy' }));
+      await importRealm(server.services, parseRealm({ ...exported, name: 'copy', clients }, 'copy'));
+      const copy = (await exportRealm(server.services, 'copy'))!;
+      for (const field of ['groups', 'users', 'roles']) assert.deepEqual(copy[field], exported[field], field);
+      assert.deepEqual((copy.clients as Record<string, unknown>[]).map((c) => c.roles), (exported.clients as Record<string, unknown>[]).map((c) => c.roles));
+    });
+  });
+}
+
 describe('strix plan and strix apply', () => {
   let dir: string;
   const run = promisify(execFile);
@@ -114,5 +185,18 @@ describe('strix plan and strix apply', () => {
     assert.match((await strix('plan', 'edited.json', '--prune')).stdout, /plan realm demo: no changes/);
     await assert.rejects(run(process.execPath, [main, 'plan', 'edited.json'], { cwd: dir, env: { PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'plan-test-master-key-0123456789abcdef' } }),
       /clients\[2\]\.client_secret: the environment variable PLAN_TEST_SERVICE_SECRET is not set/);
+  });
+
+  test('apply of a file with groups and client roles converges; apply --prune removes a group the file no longer has', async () => {
+    writeFileSync(join(dir, 'groups.json'), JSON.stringify(withGroups()));
+    writeFileSync(join(dir, 'fewer-groups.json'), JSON.stringify(withGroups([{ name: 'backend' }])));
+    assert.match((await strix('apply', 'groups.json')).stdout, /\+ group \/engineering\/frontend/);
+    assert.match((await strix('plan', 'groups.json')).stdout, /plan realm demo: no changes/);
+    assert.match((await strix('plan', 'fewer-groups.json')).stdout, /\? group \/engineering\/frontend \(not in the file: kept; --prune deletes it\)/);
+    assert.match((await strix('apply', 'fewer-groups.json', '--prune')).stdout, /- group \/engineering\/frontend/);
+    assert.match((await strix('plan', 'fewer-groups.json', '--prune')).stdout, /plan realm demo: no changes/);
+    await strix('export', '--realm', 'demo', '--out', 'export.json');
+    const exported = JSON.parse(readFileSync(join(dir, 'export.json'), 'utf8'));
+    assert.deepEqual(exported.realms[0].groups[0].subgroups, [{ name: 'backend' }]);
   });
 });
