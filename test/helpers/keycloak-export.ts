@@ -73,10 +73,19 @@ export function keycloakRealmExport(users: object[], redirectBase = 'http://127.
         { id: 'r5', name: 'uma_authorization', composite: false, clientRole: false, containerId: 'acme', attributes: {} },
         { id: 'r6', name: 'default-roles-acme', composite: true, composites: { realm: ['offline_access', 'uma_authorization'], client: { account: ['view-profile', 'manage-account'] } }, clientRole: false, containerId: 'acme', attributes: {} },
       ],
-      client: { 'web-app': [{ id: 'c1', name: 'editor', composite: false, clientRole: true, containerId: 'x', attributes: {} }], account: [{ id: 'c2', name: 'view-profile', composite: false, clientRole: true }] },
+      client: {
+        'web-app': [
+          { id: 'c1', name: 'editor', description: 'Edits documents', composite: true, composites: { client: { 'web-app': ['reader'] } }, clientRole: true, containerId: 'k1', attributes: {} },
+          { id: 'c3', name: 'reader', composite: false, clientRole: true, containerId: 'k1', attributes: {} },
+          { id: 'c4', name: 'auditor', composite: true, composites: { realm: ['viewer'], client: { 'web-app': ['reader'] } }, clientRole: true, containerId: 'k1', attributes: {} },
+          { id: 'c5', name: 'has space', composite: false, clientRole: true, containerId: 'k1', attributes: {} },
+        ],
+        account: [{ id: 'c2', name: 'view-profile', composite: false, clientRole: true }],
+        'orders-api': [{ id: 'c6', name: 'orders-admin', composite: false, clientRole: true }],
+      },
     },
     groups: [
-      { id: 'g1', name: 'engineering', path: '/engineering', attributes: {}, realmRoles: ['viewer'], clientRoles: {}, subGroups: [
+      { id: 'g1', name: 'engineering', path: '/engineering', attributes: {}, realmRoles: ['viewer'], clientRoles: { 'web-app': ['auditor'], 'realm-management': ['view-users'] }, subGroups: [
         { id: 'g2', name: 'backend', path: '/engineering/backend', attributes: {}, realmRoles: ['deployer'], clientRoles: {}, subGroups: [] },
       ] },
       { id: 'g3', name: 'sales', path: '/sales', attributes: { region: ['emea'] }, realmRoles: [], clientRoles: {}, subGroups: [] },

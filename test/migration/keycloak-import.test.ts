@@ -70,6 +70,11 @@ describe('reading a Keycloak realm export', () => {
     assert.equal(backend.metadata.access_token_lifetime, 120);
     assert.deepEqual(plan.composites.get('admin'), ['viewer']);
     assert.deepEqual(realm.groups.map((g) => [g.name, g.roles, g.subgroups.map((c) => c.name)]), [['engineering', ['viewer'], ['backend']], ['sales', [], []]]);
+    assert.deepEqual(web.roles, [
+      { name: 'auditor', composites: ['reader'] }, { name: 'editor', description: 'Edits documents', composites: ['reader'] }, { name: 'reader' },
+    ], 'client roles with their descriptions and their own client\'s composites');
+    assert.deepEqual(realm.groups[0]!.clientRoles, { 'web-app': ['auditor'] }, 'Keycloak\'s own clients\' roles are dropped');
+    assert.deepEqual(realm.users.find((u) => u.username === 'alice')!.clientRoles, { 'web-app': ['editor'] });
     assert.deepEqual(plan.requiredActions.get('grace'), ['update_password', 'verify_email']);
     assert.equal(plan.totp.get('frank'), Secret.fromUTF8(totpSecret).base32);
     assert.deepEqual(realm.users.map((u) => u.username), ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace']);
@@ -96,6 +101,11 @@ describe('reading a Keycloak realm export', () => {
       /approximate SMTP server: .*STRIX_SMTP_PASSWORD_ACME/,
       /imported\s+users: 7 \(password hashes: 2 pbkdf2-sha256, 1 pbkdf2-sha512, 1 pbkdf2, 1 argon2, 1 pbkdf2-sha256|imported\s+users: 7/,
       /imported\s+client web-app: public/,
+      /imported\s+client web-app roles: 3, 2 of them composite/,
+      /left out\s+client web-app role has space: Strix role names have no spaces/,
+      /left out\s+client web-app role auditor composites viewer: a client role brings only roles of its own client/,
+      /left out\s+client orders-api roles: the client is not imported/,
+      /imported\s+group \/engineering: roles viewer; client roles web-app: auditor/,
     ]) assert.match(text, expected);
   });
 
@@ -192,11 +202,14 @@ for (const database of databases) {
       const claims = await signIn(server, 'alice', passwords.alice!);
       const roles = (claims.realm_access as { roles: string[] }).roles;
       for (const role of ['admin', 'viewer', 'deployer', 'default-roles-acme', 'offline_access']) assert.ok(roles.includes(role), `${role} in ${roles.join(', ')}`);
-      assert.deepEqual((claims.resource_access as Record<string, { roles: string[] }>)['web-app']!.roles, ['editor']);
+      // editor of her own (bringing reader), auditor from /engineering, the parent of her group.
+      assert.deepEqual((claims.resource_access as Record<string, { roles: string[] }>)['web-app']!.roles, ['auditor', 'editor', 'reader']);
+      assert.deepEqual(claims.client_roles, { 'web-app': ['auditor', 'editor', 'reader'] });
       assert.deepEqual(claims.groups, ['/engineering/backend']);
       assert.equal(claims.preferred_username, 'alice');
       const carol = await signIn(server, 'carol', passwords.carol!);
       assert.deepEqual(carol.groups, ['/sales']);
+      assert.equal(carol.resource_access, undefined, 'no client roles in /sales');
       assert.ok(!(carol.realm_access as { roles: string[] }).roles.includes('admin'));
     });
 
