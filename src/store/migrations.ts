@@ -689,8 +689,10 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrate(db: Kysely<any>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider, migrationTableName: 'strix_migrations', migrationLockTableName: 'strix_migrations_lock' }).migrateToLatest();
+/** Applies the migrations not yet applied, all of them or (`upTo`, for tests of a migration's data) up to that one. */
+export async function migrate(db: Kysely<any>, upTo?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'strix_migrations', migrationLockTableName: 'strix_migrations_lock' });
+  const { error, results } = await (upTo === undefined ? migrator.migrateToLatest() : migrator.migrateTo(upTo));
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`);
