@@ -212,6 +212,23 @@ for (const database of databases) {
       assert.equal(answer.body.scope, 'openid api:read');
     });
 
+    test('a client\'s roles are the administrator\'s: a registration cannot declare them, and its update keeps them and their holders', async () => {
+      const answer = await register(webApp({ roles: [{ name: 'superuser' }] }));
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      assert.equal(answer.body.roles, undefined);
+      const { client_id: clientId, registration_client_uri: uri, registration_access_token: token } = answer.body;
+      const stored = (await server.services.store.clients.get('demo', clientId))!;
+      assert.equal(stored.metadata.roles, undefined);
+      await server.services.store.clients.upsert('demo', { ...stored.metadata, roles: [{ name: 'editor' }] }, null, server.clock.now());
+      const alice = (await server.services.store.users.findByUsername('demo', 'alice'))!;
+      await server.services.store.users.setClientRoles(alice.id, 'demo', { [clientId]: ['editor'] });
+      const updated = await call('PUT', uri, { token, body: { client_id: clientId, client_secret: answer.body.client_secret, redirect_uris: ['https://app.example.com/cb'], roles: [] } });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      assert.deepEqual((await server.services.store.clients.get('demo', clientId))!.metadata.roles, [{ name: 'editor' }]);
+      assert.deepEqual((await server.services.store.users.findById(alice.id))!.assignedClientRoles, { [clientId]: ['editor'] });
+      await server.services.store.users.setClientRoles(alice.id, 'demo', {});
+    });
+
     test('a public client (token_endpoint_auth_method none) gets no secret', async () => {
       const answer = await register(webApp({ token_endpoint_auth_method: 'none' }));
       assert.equal(answer.status, 201, JSON.stringify(answer.body));
