@@ -53,12 +53,7 @@ function reaches(roles: ClientRole[], from: string, target: string, seen = new S
 export function parseClientRoleAssignments(value: unknown, where: string): Record<string, string[]> {
   if (value === undefined) return {};
   if (!isObject(value)) throw new ValidationError(where, 'must be an object of client ids and their role lists ({"<client_id>": ["editor"]})');
-  const out: Record<string, string[]> = {};
-  for (const [clientId, names] of Object.entries(value)) {
-    const roles = stringList(names, `${where}.${clientId}`);
-    if (roles.length > 0) out[clientId] = roles;
-  }
-  return out;
+  return Object.fromEntries(Object.entries(value).map(([clientId, names]): [string, string[]] => [clientId, stringList(names, `${where}.${clientId}`)]).filter(([, roles]) => roles.length > 0));
 }
 
 /** Assignments as stored and compared: each client's roles once, sorted. */

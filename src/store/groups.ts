@@ -2,6 +2,7 @@
 // roles of the group and of every ancestor (users.ts reads them with the user).
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { byClient } from './users.js';
 
 export interface Group {
   id: string;
@@ -33,8 +34,8 @@ export function groupsRepository(db: Kysely<Database>) {
   const toGroup = async (row: Database['groups']): Promise<Group> => ({
     id: row.id, realm: row.realm, name: row.name, parentId: row.parent_id, path: await pathOf(row),
     roles: (await db.selectFrom('group_roles').select('role').where('group_id', '=', row.id).orderBy('role').execute()).map((r) => r.role),
-    clientRoles: (await db.selectFrom('group_client_roles').select(['client_id', 'role']).where('group_id', '=', row.id).orderBy('client_id').orderBy('role').execute())
-      .reduce<Record<string, string[]>>((out, r) => ({ ...out, [r.client_id]: [...(out[r.client_id] ?? []), r.role] }), {}),
+    clientRoles: byClient((await db.selectFrom('group_client_roles').select(['client_id', 'role']).where('group_id', '=', row.id).orderBy('client_id').orderBy('role').execute())
+      .map((r): [string, string] => [r.client_id, r.role])),
   });
   const writeRoles = async (tx: Kysely<Database>, group: { id: string; realm: string }, roles: GroupRoles) => {
     await tx.deleteFrom('group_roles').where('group_id', '=', group.id).execute();

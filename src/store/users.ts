@@ -62,10 +62,11 @@ const fewMatches = 1_000;
 /** What the database builds for a user: group paths, and client roles as [client_id, role] pairs sorted by both. */
 interface Memberships { groups: string[]; client_roles: [string, string][]; assigned_client_roles: [string, string][] }
 
-function byClient(pairs: [string, string][]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [clientId, role] of pairs) (out[clientId] ??= []).push(role);
-  return out;
+/** [client_id, role] pairs as `{"<client_id>": [roles]}` (a Map first: a client may be called `__proto__`). */
+export function byClient(pairs: [string, string][]): Record<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [clientId, role] of pairs) out.set(clientId, [...(out.get(clientId) ?? []), role]);
+  return Object.fromEntries(out);
 }
 
 function membershipsOf(m: Memberships): Pick<User, 'groups' | 'clientRoles' | 'assignedClientRoles'> {

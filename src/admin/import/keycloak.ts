@@ -253,7 +253,6 @@ function clientRoleDefinitions(kc: JsonObject, where: string, imported: string[]
   return out;
 }
 
-
 function assertNoCycle(graph: Map<string, string[]>, where: string): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (role: string): void => {
