@@ -196,7 +196,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   deviceVerificationRoutes(app, s);
   parRoutes(app, s);
   await adminApiRoutes(app, s);
-  adminConsoleRoutes(app);
+  adminConsoleRoutes(app, s);
   const webhooks = startWebhookDelivery(s);
   const mail = startMailDelivery(s);
   // Queued events are written, and the webhook and mail loops stopped, before the store is closed.

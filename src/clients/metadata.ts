@@ -152,11 +152,11 @@ function subjectType(raw: JsonObject, where: string): Pick<ClientMetadata, 'subj
   return metadata;
 }
 
-/** The admin API rights of a master-realm service account (src/admin/api-access.ts). */
+/** The admin API rights of a service account (src/admin/api-access.ts); which of them its realm may give is assertServiceAccountRoles's. */
 function serviceAccountRoles(value: unknown, where: string): string[] {
   const roles = stringList(value, where);
   const wrong = roles.find((role) => !isServiceAccountRole(role));
-  if (wrong !== undefined) throw new ValidationError(where, `"${wrong}" is not one of admin, realm-admin:{realm}, realm-viewer:{realm}`);
+  if (wrong !== undefined) throw new ValidationError(where, `"${wrong}" is not one of admin, realm-admin[:{realm}], realm-viewer[:{realm}]`);
   return roles;
 }
 

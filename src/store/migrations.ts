@@ -556,6 +556,20 @@ const sessionDevices: Migration = {
   },
 };
 
+/**
+ * Initial access tokens issued with Keycloak's limits: an id to list and remove them by, an expiry and
+ * a number of registrations (tokens from before, and a realm file's, keep having none).
+ */
+const initialAccessLimits: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('initial_access_tokens').addColumn('id', 'text').execute();
+    await db.schema.alterTable('initial_access_tokens').addColumn('expires_at', 'bigint').execute();
+    await db.schema.alterTable('initial_access_tokens').addColumn('count', 'integer').execute();
+    await db.schema.alterTable('initial_access_tokens').addColumn('remaining', 'integer').execute();
+    await db.schema.createIndex('initial_access_tokens_expires').on('initial_access_tokens').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -579,6 +593,7 @@ const migrations: Record<string, Migration> = {
   '0019_upstream_tokens': upstreamTokens,
   '0020_scale_indexes': scaleIndexes,
   '0021_session_devices': sessionDevices,
+  '0022_initial_access_limits': initialAccessLimits,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

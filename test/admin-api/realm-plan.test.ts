@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { parseRealmFile, withEnvSecrets } from '../../src/admin/realm-file.js';
+import { exportRealm, parseRealmFile, withEnvSecrets } from '../../src/admin/realm-file.js';
 import { applyRealm, planRealm, planText } from '../../src/admin/realm-plan.js';
 import { databases } from '../helpers/databases.js';
 import { tokenRequest } from '../helpers/user-agent.js';
@@ -78,6 +78,29 @@ for (const database of databases) {
       assert.ok(await server.services.store.clients.get('demo', 'strix-account-console'), 'a built-in client stays');
       const again = await planRealm(server.services, input(), true);
       assert.deepEqual(again.changes, [], planText(again, false));
+    });
+
+    test('a client\'s enabled in the file is planned and applied, and the export writes a disabled client as enabled: false', async () => {
+      const file = (enabled?: boolean) => {
+        const demo = testRealm().realms[0]!;
+        const clients = demo.clients.map((c) => (c.client_id === 'service' && enabled !== undefined ? { ...c, enabled } : c));
+        return parseRealmFile({ realms: [{ ...demo, clients }] }, 'realm.json')[0]!;
+      };
+      const serviceToken = () => tokenRequest(server.issuer(), { grant_type: 'client_credentials' }, { id: 'service', secret: 'service-secret' });
+      await applyRealm(server.services, file(), false);
+      assert.equal((await serviceToken()).status, 200);
+      const plan = await planRealm(server.services, file(false), false);
+      assert.deepEqual(plan.changes.find((c) => c.kind === 'client' && c.name === 'service'), { action: 'change', kind: 'client', name: 'service', fields: ['enabled'] });
+      await applyRealm(server.services, file(false), false);
+      assert.equal((await serviceToken()).status, 401);
+      const exported = await exportRealm(server.services, 'demo');
+      assert.equal((exported!.clients as { client_id: string; enabled?: boolean }[]).find((c) => c.client_id === 'service')!.enabled, false);
+      assert.equal((exported!.clients as { client_id: string; enabled?: boolean }[]).find((c) => c.client_id === 'web')!.enabled, undefined);
+      await applyRealm(server.services, file(undefined), false);
+      assert.equal((await serviceToken()).status, 401, 'absent leaves it as stored');
+      await applyRealm(server.services, file(true), false);
+      assert.equal((await serviceToken()).status, 200);
+      assert.throws(() => parseRealmFile({ realms: [{ name: 'x', clients: [{ client_id: 'c', grant_types: ['client_credentials'], client_secret: 'c-secret-0123456789', enabled: 'no' }] }] }, 'realm.json'), /enabled/);
     });
 
     test('the master realm\'s admins are never pruned', async () => {

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { hashPassword } from '../../src/identity/passwords.js';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
@@ -368,6 +370,29 @@ describe('the admin console', () => {
     await admin.getByRole('heading', { level: 1, name: 'Keys' }).waitFor();
     assert.equal(new URL(admin.url()).search, '');
     assert.deepEqual(redeemed, []);
+  });
+
+  test('a realm\'s own realm-admin signs in at /admin/{realm}/console/ to that realm and sees no other', async () => {
+    const { store } = server.services;
+    await store.roles.ensure('shop', ['realm-admin']);
+    const id = randomUUID();
+    await store.users.create({ id, realm: 'shop', username: 'shop-admin', email: null, passwordHash: await hashPassword(newPassword), claims: {}, enabled: true }, server.clock.now());
+    await store.users.setRoles(id, ['realm-admin']);
+    const page = await (await newContext(browser, { viewport: { width: 1280, height: 800 } })).newPage();
+    try {
+      await page.goto(`${server.url}/admin/shop/console/`);
+      await page.waitForURL((url) => url.pathname.endsWith('/protocol/openid-connect/auth'));
+      assert.match(new URL(page.url()).pathname, /^\/realms\/shop\//);
+      await submitSignInForm(page, 'shop-admin', newPassword, (url) => url.pathname === '/admin/shop/console/');
+      await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+      await page.getByText('shop realm').waitFor();
+      const picker = page.getByLabel('Realm');
+      assert.deepEqual(await picker.locator('option').allTextContents(), ['Shop (shop)']);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clients', exact: true }).click();
+      await page.getByRole('link', { name: 'shop-web' }).waitFor();
+    } finally {
+      await page.context().close();
+    }
   });
 
   test('signing out ends the master session: /admin/ asks for the password again', async () => {
