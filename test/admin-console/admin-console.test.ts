@@ -4,14 +4,13 @@
 // there makes the user's refresh token fail. axe-core checks the pages, and every page is
 // screenshotted at desktop and phone width under test-results/admin-console/.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { hashPassword } from '../../src/identity/passwords.js';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
+import { axeViolations, launchBrowser, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -19,9 +18,6 @@ const adminPassword = 'admin-password-for-tests';
 const temporaryPassword = 'a temporary passphrase';
 const newPassword = 'correct horse battery staple';
 const screenshots = 'test-results/admin-console';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
 
 describe('the admin console', () => {
   if (skipWithoutChromium()) return;
@@ -405,14 +401,3 @@ describe('the admin console', () => {
     assert.match(new URL(admin.url()).pathname, /\/realms\/master\/protocol\/openid-connect\/auth/);
   });
 });
-
-/** axe-core run in the page (its source evaluated, so the page's CSP is untouched); serious and critical findings only. */
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  // A string is evaluated by the DevTools protocol itself, which the page's CSP (no eval) does not govern.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
