@@ -3,12 +3,12 @@
 // the shape of Keycloak's account UserRepresentation. Errors follow RFC 6750 §3.1; CORS is the
 // token's client's web origins, as at the userinfo endpoint. Browsers get the account console.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bearerToken, challenge, InvalidToken } from '../http/bearer.js';
+import { challenge, InvalidToken, userBearerToken } from '../http/bearer.js';
 import { forClient } from '../http/cors.js';
 import type { Needs } from '../services.js';
 import type { User } from '../store/users.js';
 import { claimsForScopes } from '../tokens/claims.js';
-import { inspectAccessToken, type InspectDeps } from '../tokens/inspect.js';
+import type { InspectDeps } from '../tokens/inspect.js';
 import { subjectFor, type SubjectDeps } from '../tokens/subject.js';
 
 /** What this module uses (services.ts `Needs`). */
@@ -56,14 +56,10 @@ export async function sendAccount(s: AccountResourceDeps, request: FastifyReques
   const realm = request.realm!;
   reply.header('cache-control', 'no-store');
   try {
-    const presented = bearerToken(request.headers.authorization, 'an access token');
-    const token = await inspectAccessToken(s, realm, presented);
-    if (!token) throw new InvalidToken('the access token is invalid or has expired');
+    const token = await userBearerToken(s, realm, request.headers.authorization, 'the access token');
     const client = await s.store.clients.get(realm.name, token.clientId);
     forClient(request, reply, client);
-    // RFC 9449 §7.2: a token bound to a key is never honoured as a bearer token.
-    if (token.claims.cnf?.jkt !== undefined) throw new InvalidToken('the access token is DPoP-bound, and this resource takes bearer tokens only');
-    if (!token.active || !token.user || !client?.enabled) throw new InvalidToken('the access token has been revoked, or its user or client disabled');
+    if (!client?.enabled) throw new InvalidToken('the access token\'s client is disabled');
     return reply.send(keycloakAccount(token.user, token.scope, await subjectFor(s, realm.name, client, token.user.id)));
   } catch (error) {
     if (!(error instanceof InvalidToken)) throw error;
