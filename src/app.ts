@@ -12,6 +12,7 @@ import { endpointShapedLike, matchedEndpoint, route } from './http/endpoint.js';
 import { OAuthError, PageError, TooManyRequests } from './http/errors.js';
 import { HashingBusy } from './identity/passwords.js';
 import { httpsOnly } from './http/https-only.js';
+import { asksForJsonOnly } from './http/params.js';
 import { wellFormedInput } from './http/well-formed-input.js';
 import { securityHeaders } from './http/security-headers.js';
 import { realmResolver } from './http/realm.js';
@@ -210,8 +211,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
 
 function wantsJson(request: FastifyRequest): boolean {
   if ((matchedEndpoint(request) ?? endpointShapedLike(request.url))?.errors === 'json') return true;
-  const accept = request.headers.accept ?? '';
-  return !accept.includes('text/html') && accept.includes('application/json');
+  return asksForJsonOnly(request.headers.accept);
 }
 
 function renderError(s: RenderDeps, error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
