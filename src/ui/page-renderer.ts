@@ -99,8 +99,7 @@ function updatePasswordPageOf(s: PageRendererDeps, request: FastifyRequest, repl
   return updatePasswordPage({
     realm: realmView(s, request, realm, view.uiLocales),
     action: endpointUrl(s.config, realm, uiEndpoints.login_update_password),
-    csrf: csrfToken(s, request, reply, realm.name, { interaction }),
-    interaction,
+    fields: { csrf: csrfToken(s, request, reply, realm.name, { interaction }), interaction },
     username: view.active.user.username,
     error: view.error,
   });
