@@ -113,7 +113,7 @@ export function executeActionsMail(c: MailContext, actions: string[], o: { link:
   const v = { realm: c.realmName, actions: named, hours: o.hours };
   return compose(c, t, {
     subject: format(t.actionsSubject, v),
-    paragraphs: [format(t.actionsIntro, v)],
+    paragraphs: [format(t.actionsIntro, v), format(t.actionsExpiry, v)],
     action: { label: t.actionsButton, url: o.link },
     closing: [t.mailIgnore],
   });

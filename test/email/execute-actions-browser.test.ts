@@ -38,6 +38,7 @@ for (const database of databases) {
       const sent = await admin('PUT', `/realms/demo/users/${quinn.id}/execute-actions-email?lifespan=3600`, ['update_password', 'update_profile', 'verify_email']);
       assert.equal(sent.status, 204, JSON.stringify(sent.body));
       const mail = await eventually(() => smtp.received.find((m) => m.to.includes('quinn@example.com')), 'the message');
+      assert.match(mail.text, /The link works once, within 1 hours\./);
       const link = linkIn(mail, `${server.issuer()}/login-actions/action-token?key=`);
 
       const context = await newContext(browser());
