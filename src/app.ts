@@ -48,6 +48,7 @@ import { deviceVerificationRoutes } from './ui/device-verification.js';
 import { loginActionRoutes } from './ui/login-actions.js';
 import { updatePasswordRoutes } from './ui/update-password.js';
 import { passwordResetRoutes } from './ui/password-reset.js';
+import { executeActionsRoutes } from './ui/execute-actions.js';
 import { emailVerificationRoutes } from './ui/email-verification.js';
 import { registrationRoutes } from './ui/registration.js';
 import { emailSignInRoutes } from './ui/email-sign-in.js';
@@ -171,6 +172,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   loginActionRoutes(app, s);
   updatePasswordRoutes(app, s);
   passwordResetRoutes(app, s);
+  executeActionsRoutes(app, s);
   emailVerificationRoutes(app, s);
   registrationRoutes(app, s);
   emailSignInRoutes(app, s);

@@ -62,6 +62,7 @@ const metadataProperties: Record<keyof ClientMetadata, TSchema> = {
   initiate_login_uri: Type.String(),
   claim_mappers: Type.Array(Type.Object({}, { additionalProperties: true })),
   mfa: Type.Unknown({ description: '"optional", "required" or {"required_for_roles": [...]}' }),
+  email_sign_in: Type.String({ description: 'sign-in by e-mail for this client in place of the realm\'s setting: off, code or code_and_link' }),
   service_account_roles: Type.Array(Type.String(), { description: 'admin API rights: in the master realm admin, realm-admin:{realm}, realm-viewer:{realm}; in any other realm realm-admin or realm-viewer (that realm only)' }),
 };
 

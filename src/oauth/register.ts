@@ -29,9 +29,9 @@ const issuedFields = ['client_id', 'client_secret', 'client_id_issued_at', 'clie
 const notInUpdates = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 /**
  * Realm-administrator choices a self-registered client does not make (RFC 7591 §2 lets the server
- * replace any value): it always asks for consent and gets the realm's lifetimes and PKCE rules.
+ * replace any value): it always asks for consent and gets the realm's lifetimes, PKCE rules and sign-in methods.
  */
-const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'claim_mappers', 'service_account_roles'];
+const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'claim_mappers', 'service_account_roles', 'email_sign_in'];
 /** Metadata asking for what Strix does not do; silently ignoring it would leave the client expecting it. */
 const unsupportedFields = [
   'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc',

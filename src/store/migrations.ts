@@ -570,6 +570,13 @@ const initialAccessLimits: Migration = {
   },
 };
 
+/** What an execute-actions-email link runs (its actions, and where it goes after), as JSON (src/identity/execute-actions.ts). */
+const emailActionDetails: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('email_actions').addColumn('details', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_client_assertions': clientAssertions,
@@ -594,6 +601,7 @@ const migrations: Record<string, Migration> = {
   '0020_scale_indexes': scaleIndexes,
   '0021_session_devices': sessionDevices,
   '0022_initial_access_limits': initialAccessLimits,
+  '0023_email_action_details': emailActionDetails,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

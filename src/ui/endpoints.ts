@@ -26,6 +26,8 @@ export const uiEndpoints = endpointTable({
   login_email_code: { path: `${login}/email-code`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'email_sign_in_per_ip', by: 'ip' }] },
   login_email_code_verify: { path: `${login}/email-code-verify`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'email_sign_in_per_ip', by: 'ip' }] },
   login_email_link: { path: `${login}/email-link`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'email_sign_in_per_ip', by: 'ip', methods: ['POST'] }] },
+  // execute-actions-email's link (Keycloak's path): GET asks to continue, POST runs the actions one page at a time.
+  login_action_token: { path: `${login}/action-token`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip', methods: ['POST'] }] },
   login_registration: { path: `${login}/registration`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'user_registration_per_ip', by: 'ip', methods: ['POST'] }] },
   broker_login: { path: `${broker}/login`, methods: ['GET'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   // POST: a provider's form_post answer (Apple's); the state it carries is its CSRF protection.

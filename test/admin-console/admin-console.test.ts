@@ -129,7 +129,7 @@ describe('the admin console', () => {
     assert.ok(await userDialog.getByLabel(/^Temporary/).isChecked());
     await userDialog.getByRole('button', { name: 'Create user' }).click();
     await admin.getByRole('heading', { level: 1, name: 'alice' }).waitFor();
-    await admin.getByText('update password').waitFor();
+    await admin.getByText('update password', { exact: true }).waitFor();
   });
 
   test('the single-page app, machine client and device templates make clients the API accepts, with a secret only for the machine client', async () => {
@@ -348,6 +348,29 @@ describe('the admin console', () => {
     await admin.getByRole('button', { name: 'Enable' }).click();
     await admin.getByText('Enabled alice.').waitFor();
     assert.equal((await server.services.store.users.findByUsername('shop', 'alice'))?.enabled, true);
+  });
+
+  test('"Send an e-mail with actions" is off, saying why, while the realm cannot send mail; then it sends, and says so', async () => {
+    await open('Users');
+    await admin.getByRole('link', { name: 'alice' }).click();
+    const send = admin.getByRole('button', { name: 'Send an e-mail with actions' });
+    await admin.getByText('The realm cannot send mail').waitFor();
+    assert.ok(await send.isDisabled());
+    assert.ok(await admin.getByLabel('Verify e-mail').isDisabled());
+
+    const shop = (await server.services.store.realms.get('shop'))!;
+    // An SMTP server nobody answers at: the message waits in the outbox, which is all the button needs.
+    await server.services.store.realms.upsert({ ...shop, settings: { ...shop.settings, smtp: { url: 'smtp://127.0.0.1:9', from: 'shop@example.test' } } }, server.clock.now());
+    await admin.reload();
+    await admin.getByLabel('Verify e-mail').check();
+    await admin.getByLabel('Update profile').check();
+    assert.equal(await admin.getByText('The realm cannot send mail').count(), 0);
+    await send.click();
+    await admin.getByText('Sent alice an e-mail with actions.').waitFor();
+    const alice = (await server.services.store.users.findByUsername('shop', 'alice'))!;
+    assert.deepEqual(alice.requiredActions, ['verify_email', 'update_profile']);
+    assert.ok(await server.services.store.mailOutbox.pendingCount() >= 1, 'the message is queued');
+    await server.services.store.realms.upsert(shop, server.clock.now());
   });
 
   test('an access token that has expired is renewed with the refresh token, without asking for the password again', async () => {
