@@ -12,6 +12,7 @@ import { endpointShapedLike, matchedEndpoint, route } from './http/endpoint.js';
 import { OAuthError, PageError, TooManyRequests } from './http/errors.js';
 import { HashingBusy } from './identity/passwords.js';
 import { httpsOnly } from './http/https-only.js';
+import { asksForJsonOnly } from './http/params.js';
 import { wellFormedInput } from './http/well-formed-input.js';
 import { securityHeaders } from './http/security-headers.js';
 import { realmResolver } from './http/realm.js';
@@ -47,6 +48,7 @@ import { deviceVerificationRoutes } from './ui/device-verification.js';
 import { loginActionRoutes } from './ui/login-actions.js';
 import { updatePasswordRoutes } from './ui/update-password.js';
 import { passwordResetRoutes } from './ui/password-reset.js';
+import { executeActionsRoutes } from './ui/execute-actions.js';
 import { emailVerificationRoutes } from './ui/email-verification.js';
 import { registrationRoutes } from './ui/registration.js';
 import { emailSignInRoutes } from './ui/email-sign-in.js';
@@ -170,6 +172,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   loginActionRoutes(app, s);
   updatePasswordRoutes(app, s);
   passwordResetRoutes(app, s);
+  executeActionsRoutes(app, s);
   emailVerificationRoutes(app, s);
   registrationRoutes(app, s);
   emailSignInRoutes(app, s);
@@ -196,7 +199,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
   deviceVerificationRoutes(app, s);
   parRoutes(app, s);
   await adminApiRoutes(app, s);
-  adminConsoleRoutes(app);
+  adminConsoleRoutes(app, s);
   const webhooks = startWebhookDelivery(s);
   const mail = startMailDelivery(s);
   // Queued events are written, and the webhook and mail loops stopped, before the store is closed.
@@ -210,8 +213,7 @@ export async function buildApp(s: Services): Promise<FastifyInstance> {
 
 function wantsJson(request: FastifyRequest): boolean {
   if ((matchedEndpoint(request) ?? endpointShapedLike(request.url))?.errors === 'json') return true;
-  const accept = request.headers.accept ?? '';
-  return !accept.includes('text/html') && accept.includes('application/json');
+  return asksForJsonOnly(request.headers.accept);
 }
 
 function renderError(s: RenderDeps, error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -10,6 +10,7 @@ import { applyPlan } from './admin/import/plan.js';
 import { applyRealm, planRealm, planText } from './admin/realm-plan.js';
 import { checkedComposites } from './admin/roles.js';
 import { parseClientMetadata } from './clients/metadata.js';
+import { defaultInitialAccess, initialAccessRequest, issueInitialAccessToken } from './clients/initial-access.js';
 import { createLogger, createServices } from './app.js';
 import { ConfigError, loadConfig, settings, type SettingName } from './config.js';
 import { hashPassword } from './identity/passwords.js';
@@ -293,11 +294,15 @@ withSettings(groups.command('add-member <path> <username>').description('make a 
 
 withSettings(program.command('registration').command('token').description('issue an initial access token for dynamic client registration; prints it once'))
   .requiredOption('--realm <name>', 'realm')
+  .option('--expiration <seconds>', `how long it lasts; 0: no end (default ${defaultInitialAccess.expiration})`)
+  .option('--count <n>', `how many clients it may register; 0: any number (default ${defaultInitialAccess.count})`)
   .action((o) => withServices(o, async (s) => {
     if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
-    const token = randomBytes(32).toString('base64url');
-    await s.store.registrations.addInitialAccessToken(o.realm, s.sealer.digest(token), 'issued', s.clock.now());
-    console.log(`initial access token: ${token}\n(shown only once)`);
+    const number = (value: string | undefined) => (value === undefined ? undefined : /^\d{1,10}$/.test(value) ? Number(value) : value);
+    const limits = initialAccessRequest({ expiration: number(o.expiration), count: number(o.count) });
+    const issued = await issueInitialAccessToken(s, o.realm, limits);
+    const expires = issued.expiration === 0 ? 'never expires' : `expires ${new Date((issued.timestamp + issued.expiration) * 1000).toISOString()}`;
+    console.log(`initial access token: ${issued.token}\n(shown only once; ${expires}; ${issued.count === 0 ? 'any number of registrations' : `${issued.count} registration${issued.count === 1 ? '' : 's'}`})`);
   }));
 
 const keys = program.command('keys').description('manage signing keys');

@@ -2,7 +2,7 @@
 // of the current route. At a phone's width the sidebar becomes a menu behind a button.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
-import { signOut, type Administrator } from './auth.js';
+import { consoleRealm, signOut, type Administrator } from './auth.js';
 import { ClientPage, ClientsPage } from './pages/clients.js';
 import { EventsPage } from './pages/events.js';
 import { GroupsPage } from './pages/groups.js';
@@ -57,7 +57,7 @@ export function App({ administrator }: { administrator: Administrator }) {
   // A realm remembered from an earlier visit may be gone since. Checked when the list arrives, not on
   // every route change: a realm just created is in the route before it is in the list being reloaded.
   useEffect(() => {
-    if (realms.data && !realms.data.some((r) => r.name === route.realm)) go('master', route.section);
+    if (realms.data && !realms.data.some((r) => r.name === route.realm)) go(consoleRealm, route.section);
   }, [realms.data]);
   const list = realms.data ?? [];
   const known = list.some((r) => r.name === route.realm) ? list : [...list, { name: route.realm }];
@@ -93,7 +93,7 @@ export function App({ administrator }: { administrator: Administrator }) {
           </nav>
           <div class="who">
             <span class="avatar" aria-hidden="true">{administrator.username.slice(0, 1).toUpperCase()}</span>
-            <span class="who-name">{administrator.name ?? administrator.username}<small>master realm</small></span>
+            <span class="who-name">{administrator.name ?? administrator.username}<small>{consoleRealm} realm</small></span>
             <button type="button" class="secondary small" onClick={() => void signOut()}>Sign out</button>
           </div>
         </div>

@@ -1,14 +1,18 @@
 // Signs the administrator in: the authorization code flow with PKCE (RFC 7636, S256) against the
-// master realm as the public client `strix-admin-console`, tokens kept in this tab's sessionStorage,
-// refreshed before they expire, and sign-out through the end_session_endpoint (the master session ends).
-const consolePath = '/admin/';
-/** {STRIX_PUBLIC_URL}: the console is served at {STRIX_PUBLIC_URL}/admin/. */
+// console's realm as its public client `strix-admin-console`, tokens kept in this tab's sessionStorage,
+// refreshed before they expire, and sign-out through the end_session_endpoint (that realm's session ends).
+// The console's realm is the master realm at {STRIX_PUBLIC_URL}/admin/, and another realm at
+// {STRIX_PUBLIC_URL}/admin/{realm}/console/ (Keycloak's path), for that realm's own administrators.
+const realmConsole = /\/admin\/([^/]+)\/console\/$/.exec(location.pathname);
+export const consoleRealm = realmConsole ? decodeURIComponent(realmConsole[1]!) : 'master';
+const consolePath = realmConsole ? realmConsole[0] : '/admin/';
+/** {STRIX_PUBLIC_URL}: the part of the address before the console's path. */
 export const publicUrl = location.href.slice(0, location.href.indexOf(consolePath));
-const issuer = `${publicUrl}/realms/master`;
+const issuer = `${publicUrl}/realms/${encodeURIComponent(consoleRealm)}`;
 const redirectUri = `${publicUrl}${consolePath}`;
 const clientId = 'strix-admin-console';
-const tokensKey = 'strix-console.tokens';
-const pendingKey = 'strix-console.pending';
+const tokensKey = `strix-console.tokens.${consoleRealm}`;
+const pendingKey = `strix-console.pending.${consoleRealm}`;
 
 interface Metadata { authorization_endpoint: string; token_endpoint: string; userinfo_endpoint?: string; end_session_endpoint?: string }
 interface Tokens { access_token: string; refresh_token?: string; id_token?: string; expires_at: number }
@@ -26,7 +30,7 @@ let refreshing: Promise<void> | undefined;
 async function discover(): Promise<Metadata> {
   if (metadata) return metadata;
   const response = await fetch(`${issuer}/.well-known/openid-configuration`);
-  if (!response.ok) throw new SignInError(`The master realm's discovery document answered ${response.status}.`);
+  if (!response.ok) throw new SignInError(`The ${consoleRealm} realm's discovery document answered ${response.status}.`);
   metadata = await response.json() as Metadata;
   return metadata;
 }
@@ -137,7 +141,7 @@ export function accessToken(): string {
   return tokens?.access_token ?? '';
 }
 
-/** RP-initiated logout: the master realm's session ends, and the browser comes back here (to sign in again). */
+/** RP-initiated logout: the console realm's session ends, and the browser comes back here (to sign in again). */
 export async function signOut(): Promise<void> {
   const idToken = tokens?.id_token;
   tokens = undefined;

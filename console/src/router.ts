@@ -1,6 +1,7 @@
 // Hash routes, so that the server serves one page and the redirect URI stays /admin/:
 // #/{realm}/{section}/{id}/{tab}.
 import { useEffect, useState } from 'preact/hooks';
+import { consoleRealm } from './auth.js';
 
 export interface Route { realm: string; section: string; id?: string; tab?: string }
 
@@ -12,7 +13,8 @@ const lastRealmKey = 'strix-console.realm';
 export function parseRoute(hash: string): Route {
   const [realm, section, id, tab] = hash.replace(/^#\/?/, '').split('/').map((part) => decodeURIComponent(part));
   return {
-    realm: realm || localStorage.getItem(lastRealmKey) || 'master',
+    // Another realm's console shows that realm alone.
+    realm: consoleRealm !== 'master' ? consoleRealm : realm || localStorage.getItem(lastRealmKey) || 'master',
     section: section && (sections as readonly string[]).includes(section) ? section : 'users',
     id: id || undefined, tab: tab || undefined,
   };

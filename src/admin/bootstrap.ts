@@ -20,7 +20,7 @@ export async function bootstrap(s: BootstrapDeps, announce: (line: string) => vo
   }
   const created = await s.store.realms.upsertIfMissing({ name: 'master', displayName: 'Strix', settings: defaultRealmSettings }, now);
   await s.keystore.ensure('master');
-  await ensureAdminConsoleClient(s, now);
+  await ensureAdminConsoleClient(s, adminRealm, now);
   if (!created) return;
   const password = s.config.adminPassword ?? randomBytes(18).toString('base64url');
   await s.store.roles.ensure('master', ['admin']);
@@ -34,19 +34,25 @@ export async function bootstrap(s: BootstrapDeps, announce: (line: string) => vo
   }
 }
 
+/** Where a realm's admin console is served: the master realm's at /admin/, another's at Keycloak's /admin/{realm}/console/. */
+export function adminConsoleUrl(config: Needs<'config'>['config'], realm: string): string {
+  return realm === adminRealm ? `${config.publicUrl}/admin/` : `${config.publicUrl}/admin/${encodeURIComponent(realm)}/console/`;
+}
+
 /**
- * The admin console signs administrators in with the code flow and PKCE as a public client; its
- * tokens are the only user tokens the admin API accepts (api-access.ts). Created when missing and
- * otherwise left as an administrator may have changed it.
+ * The admin console signs administrators in with the code flow and PKCE as a public client of the
+ * realm they administer; its tokens are the only user tokens the admin API accepts (api-access.ts).
+ * Created when missing (the master realm's at first start, another realm's when its console is first
+ * opened) and otherwise left as an administrator may have changed it.
  */
-async function ensureAdminConsoleClient(s: BootstrapDeps, now: number): Promise<void> {
-  if (await s.store.clients.get(adminRealm, adminConsoleClientId)) return;
-  const consoleUrl = `${s.config.publicUrl}/admin/`;
+export async function ensureAdminConsoleClient(s: Needs<'config', 'clients'>, realm: string, now: number): Promise<void> {
+  if (await s.store.clients.get(realm, adminConsoleClientId)) return;
+  const consoleUrl = adminConsoleUrl(s.config, realm);
   const metadata: ClientMetadata = {
     client_id: adminConsoleClientId, client_name: 'Strix admin console',
     redirect_uris: [consoleUrl], post_logout_redirect_uris: [consoleUrl],
     grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
     token_endpoint_auth_method: 'none', scope: 'openid profile email', require_consent: false,
   };
-  await s.store.clients.upsert(adminRealm, metadata, null, now);
+  await s.store.clients.upsert(realm, metadata, null, now);
 }

@@ -4,14 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseClientMetadata } from '../clients/metadata.js';
 import { route } from '../http/endpoint.js';
 import { isObject, type JsonObject } from '../json.js';
 import type { Needs } from '../services.js';
 import { storedSecret, type Client, type ClientMetadata } from '../store/clients.js';
 import { adminEndpoints } from './endpoints.js';
 import { AdminProblem, conflict, notFound } from './problems.js';
-import { assertServiceAccountRealm } from './realm-file.js';
+import { realmClient } from './realm-file.js';
+import { initialAccessRequest, issueInitialAccessToken } from '../clients/initial-access.js';
 import { assertIfMatch, recordChange, sendResource, type AdminChangeDeps } from './resource.js';
 import { Conflict, IfMatchHeaders, NoContent, operation, page, PagingQuery, PreconditionFailed, RealmParams, type Paging } from './schemas.js';
 
@@ -62,7 +62,8 @@ const metadataProperties: Record<keyof ClientMetadata, TSchema> = {
   initiate_login_uri: Type.String(),
   claim_mappers: Type.Array(Type.Object({}, { additionalProperties: true })),
   mfa: Type.Unknown({ description: '"optional", "required" or {"required_for_roles": [...]}' }),
-  service_account_roles: Type.Array(Type.String(), { description: 'master realm only: admin, realm-admin:{realm}, realm-viewer:{realm}' }),
+  email_sign_in: Type.String({ description: 'sign-in by e-mail for this client in place of the realm\'s setting: off, code or code_and_link' }),
+  service_account_roles: Type.Array(Type.String(), { description: 'admin API rights: in the master realm admin, realm-admin:{realm}, realm-viewer:{realm}; in any other realm realm-admin or realm-viewer (that realm only)' }),
   roles: Type.Array(Type.Object({
     name: Type.String({ pattern: '^[^\\s,]{1,100}$', description: 'no spaces or commas' }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
@@ -82,7 +83,21 @@ const CreatedClient = Type.Object({ ...optional(metadataProperties), enabled: Ty
 const ClientParams = Type.Object({ realm: Type.String(), client_id: Type.String() }, { additionalProperties: false });
 interface ClientParams { realm: string; client_id: string }
 const Secret = Type.Object({ client_secret: Type.String({ description: 'the new secret, shown this once' }) }, { additionalProperties: false });
-const InitialAccessToken = Type.Object({ token: Type.String({ description: 'a bearer token for the realm\'s registration endpoint (RFC 7591 §3), shown this once' }) });
+const limits = {
+  timestamp: Type.Integer({ description: 'when it was issued, epoch seconds' }),
+  expiration: Type.Integer({ description: 'seconds it lasts from then; 0: no end' }),
+  count: Type.Integer({ description: 'registrations it allows; 0: any number' }),
+  remainingCount: Type.Union([Type.Integer(), Type.Null()], { description: 'registrations left; null: any number' }),
+};
+const InitialAccessToken = Type.Object({
+  id: Type.String(), token: Type.String({ description: 'a bearer token for the realm\'s registration endpoint (RFC 7591 §3), shown this once' }), ...limits,
+});
+const InitialAccessListed = Type.Object({
+  id: Type.Union([Type.String(), Type.Null()], { description: 'null for a realm file\'s tokens, which the realm file manages' }),
+  source: Type.Union([Type.Literal('issued'), Type.Literal('file')]), ...limits, expired: Type.Boolean(),
+});
+const InitialAccessParams = Type.Object({ realm: Type.String(), id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+type InitialAccessParams = { realm: string; id: string };
 
 export function clientRepresentation(client: Client): JsonObject {
   return { ...client.metadata, enabled: client.enabled };
@@ -92,13 +107,8 @@ const newSecret = () => randomBytes(32).toString('base64url');
 /** Methods that authenticate with a shared secret. */
 const usesSecret = (method: ClientMetadata['token_endpoint_auth_method']) => method !== 'none' && method !== 'private_key_jwt';
 
-/** The body through the client parser; `enabled` is the API's own member, kept apart. */
-function clientInput(realm: string, body: JsonObject) {
-  const { enabled, ...raw } = body;
-  const input = parseClientMetadata(raw, '');
-  if (input.metadata.service_account_roles !== undefined) assertServiceAccountRealm(realm, 'service_account_roles');
-  return { ...input, enabled: enabled as boolean | undefined };
-}
+/** The body through the realm file's client parser: anything a realm file can say about a client, the API can. */
+const clientInput = (realm: string, body: JsonObject) => realmClient(realm, body, '');
 
 export function adminClientRoutes(app: FastifyInstance, s: AdminClientsDeps): void {
   const found = async (params: ClientParams): Promise<Client> =>
@@ -182,17 +192,41 @@ export function adminClientRoutes(app: FastifyInstance, s: AdminClientsDeps): vo
   });
 
   route(app, adminEndpoints.admin_initial_access_tokens, {
-    POST: {
-      schema: operation('Issue an initial access token for dynamic client registration, returned once (no body, or {})', ['clients'], { params: RealmParams, response: { 201: InitialAccessToken } }),
+    GET: {
+      schema: operation('The realm\'s initial access tokens, newest first (never the tokens themselves)', ['clients'], { params: RealmParams, response: { 200: Type.Array(InitialAccessListed) } }),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        // No body, or an empty object: a schema cannot say "optional body" without refusing a missing one.
-        const unknown = isObject(request.body) ? Object.keys(request.body)[0] : request.body === undefined ? undefined : 'body';
-        if (unknown !== undefined) throw new AdminProblem(400, 'Invalid request', `${unknown}: this request takes no body members`, unknown);
         const realm = await realmOf(request);
-        const token = newSecret();
-        await s.store.registrations.addInitialAccessToken(realm.name, s.sealer.digest(token), 'issued', s.clock.now());
-        await recordChange(s, request, realm, { type: 'admin_initial_access_token_issued', resource: 'clients-initial-access' });
-        return reply.code(201).send({ token });
+        const now = s.clock.now();
+        return reply.send((await s.store.registrations.listInitialAccessTokens(realm.name)).map((t) => ({
+          id: t.id, source: t.source, timestamp: Math.floor(t.createdAt / 1000),
+          expiration: t.expiresAt === null ? 0 : Math.round((t.expiresAt - t.createdAt) / 1000), count: t.count ?? 0, remainingCount: t.remaining,
+          expired: t.expiresAt !== null && t.expiresAt <= now,
+        })));
+      },
+    },
+    POST: {
+      schema: operation('Issue an initial access token for dynamic client registration, returned once: `expiration` in seconds (default a day, 0: no end) and `count` registrations (default 1, 0: any number); no body takes the defaults', ['clients'], { params: RealmParams, response: { 201: InitialAccessToken } }),
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        // No body, or an object: a schema cannot say "optional body" without refusing a missing one.
+        if (request.body !== undefined && !isObject(request.body)) throw new AdminProblem(400, 'Invalid request', 'body: must be an object with expiration and count, or absent', 'body');
+        const limits = initialAccessRequest(request.body ?? {});
+        const realm = await realmOf(request);
+        const issued = await issueInitialAccessToken(s, realm.name, limits);
+        await recordChange(s, request, realm, { type: 'admin_initial_access_token_issued', resource: `clients-initial-access/${issued.id}`, after: { expiration: issued.expiration, count: issued.count } });
+        return reply.code(201).send({ ...issued, remainingCount: issued.count === 0 ? null : issued.count });
+      },
+    },
+  });
+
+  route(app, adminEndpoints.admin_initial_access_token, {
+    DELETE: {
+      schema: operation('Remove an initial access token: it registers nothing more', ['clients'], { params: InitialAccessParams, response: { 204: NoContent } }),
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const { id } = request.params as InitialAccessParams;
+        const realm = await realmOf(request);
+        if (!(await s.store.registrations.removeInitialAccessToken(realm.name, id))) throw notFound(`initial access token ${id} in realm ${realm.name}`);
+        await recordChange(s, request, realm, { type: 'admin_initial_access_token_removed', resource: `clients-initial-access/${id}` });
+        return reply.code(204).send();
       },
     },
   });

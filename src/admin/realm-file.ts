@@ -11,7 +11,7 @@ import { hashPassword } from '../identity/passwords.js';
 import { isObject, type JsonObject } from '../json.js';
 import { currentBranding } from '../realms/branding.js';
 import { parseInitialAccessTokens, parseRealmSettings, parseRegistrationPolicy, parseWebhooks, type WebhookInput } from '../realms/settings.js';
-import { adminRealm } from './api-access.js';
+import { assertServiceAccountRoles } from '../clients/service-account-roles.js';
 import { newId } from '../runtime.js';
 import type { Needs } from '../services.js';
 import { storedSecret } from '../store/clients.js';
@@ -49,6 +49,9 @@ export function parseClient(raw: unknown, where: string): ClientInput {
   return inRealmFile(() => parseClientMetadata(raw, where));
 }
 
+/** A client as a realm file or the admin API gives it: `enabled` absent leaves it as stored (a new client is enabled). */
+export type RealmClientInput = ClientInput & { enabled?: boolean };
+
 export interface UserInput {
   username: string; password?: string; password_hash?: string; email: string | null;
   claims: Record<string, unknown>; roles: string[]; enabled: boolean;
@@ -62,7 +65,7 @@ export interface UserInput {
 export interface GroupInput { name: string; roles: string[]; clientRoles: Record<string, string[]>; subgroups: GroupInput[] }
 export interface RealmInput {
   name: string; displayName: string; settings: RealmSettings; roles: string[];
-  clients: ClientInput[]; users: UserInput[];
+  clients: RealmClientInput[]; users: UserInput[];
   /** The realm's group tree; memberships are on the users (their `groups`). */
   groups: GroupInput[];
   /** Dynamic client registration (RFC 7591): left as stored when absent. */
@@ -164,7 +167,7 @@ export function parseRealm(raw: unknown, where: string): RealmInput {
     displayName: optionalString(display_name, `${where}.display_name`) ?? name,
     settings: parseRealmSettings(rest, where),
     roles: realmRoles,
-    clients: masterOnlyServiceAccounts(name, (Array.isArray(clients) ? clients : []).map((c, j) => parseClientMetadata(c, `${where}.clients[${j}]`)), where),
+    clients: (Array.isArray(clients) ? clients : []).map((c, j) => realmClient(name, c, `${where}.clients[${j}]`)),
     users: parsedUsers,
     groups: parsedGroups,
     registration: parseRegistrationPolicy(registration, `${where}.registration`),
@@ -174,16 +177,17 @@ export function parseRealm(raw: unknown, where: string): RealmInput {
   };
 }
 
-/** Admin API rights are given to master-realm clients only: another realm's administrators must not grant them. */
-function masterOnlyServiceAccounts(realm: string, clients: ClientInput[], where: string): ClientInput[] {
-  const index = clients.findIndex((client) => client.metadata.service_account_roles !== undefined);
-  if (index >= 0) assertServiceAccountRealm(realm, `${where}.clients[${index}].service_account_roles`);
-  return clients;
-}
-
-/** Refuses admin API roles on a client outside the master realm. */
-export function assertServiceAccountRealm(realm: string, where: string): void {
-  if (realm !== adminRealm) throw new ValidationError(where, `only clients of the ${adminRealm} realm may have admin API roles`);
+/**
+ * A client of a realm, as the realm file and the admin API say it: its RFC 7591 metadata, and
+ * `enabled` (Strix's own member, kept apart from the metadata). Admin API rights are checked against
+ * the realm, so that a realm's administrators cannot give rights beyond their realm.
+ */
+export function realmClient(realm: string, raw: unknown, where: string): RealmClientInput {
+  const { enabled, ...metadata } = isObject(raw) ? raw : {};
+  if (enabled !== undefined && typeof enabled !== 'boolean') throw new ValidationError(`${where}.enabled`, 'must be true or false');
+  const input = parseClientMetadata(isObject(raw) ? metadata : raw, where);
+  if (input.metadata.service_account_roles !== undefined) assertServiceAccountRoles(realm, input.metadata.service_account_roles, `${where}${where ? '.' : ''}service_account_roles`);
+  return enabled === undefined ? input : { ...input, enabled };
 }
 
 export function readRealmFiles(path: string): RealmInput[] {
@@ -307,6 +311,7 @@ export async function importRealm(s: RealmFileDeps, input: RealmInput): Promise<
     }
     const secret = client.secret === undefined ? undefined : storedSecret(client.secret, method, s.sealer);
     await store.clients.upsert(input.name, client.metadata, secret?.hash ?? null, now, secret?.sealed ?? null);
+    if (client.enabled !== undefined && client.enabled !== (existing?.enabled ?? true)) await store.clients.setEnabled(input.name, client.metadata.client_id, client.enabled, now);
   }
   await importGroups(s, input.name, input.groups, null);
   await importUsers(s, input, input.users);
@@ -392,7 +397,7 @@ export async function exportRealm(s: RealmFileDeps, name: string): Promise<JsonO
     ...settings,
     ...(token_hook === null ? {} : { token_hook }),
     roles: await s.store.roles.list(name),
-    clients: clients.map((c) => c.metadata),
+    clients: clients.map((c) => (c.enabled ? c.metadata : { ...c.metadata, enabled: false })),
     groups: groupTree(await s.store.groups.all(name), null),
     users: users.map((u) => ({
       username: u.username,

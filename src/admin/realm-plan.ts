@@ -40,7 +40,7 @@ const differing = (a: Record<string, unknown>, b: Record<string, unknown>): stri
   [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => canonical(a[key]) !== canonical(b[key])).sort();
 
 /** The clients Strix made itself, never deleted for being absent from a file. */
-const builtIn = (realm: string, clientId: string) => clientId === accountConsoleClientId || (realm === adminRealm && clientId === adminConsoleClientId);
+const builtIn = (_realm: string, clientId: string) => clientId === accountConsoleClientId || clientId === adminConsoleClientId;
 
 export async function planRealm(s: RealmPlanDeps, input: RealmInput, prune: boolean): Promise<RealmPlan> {
   const changes: PlanChange[] = [];
@@ -63,6 +63,7 @@ export async function planRealm(s: RealmPlanDeps, input: RealmInput, prune: bool
     if (!existing) { changes.push({ action: 'create', kind: 'client', name: client.metadata.client_id }); continue; }
     const fields = differing(client.metadata as unknown as Record<string, unknown>, existing.metadata as unknown as Record<string, unknown>);
     if (client.secret !== undefined && !sameSecret(s, existing, client.secret)) fields.push('client_secret');
+    if (client.enabled !== undefined && client.enabled !== existing.enabled) fields.push('enabled');
     if (fields.length > 0) changes.push({ action: 'change', kind: 'client', name: client.metadata.client_id, fields: fields.sort() });
   }
   for (const client of clients) {

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { route } from '../http/endpoint.js';
 import { isObject, type JsonObject } from '../json.js';
 import type { Needs } from '../services.js';
+import { mailEnabled } from '../mail/transport.js';
 import { defaultRealmSettings, type Realm } from '../store/realms.js';
 import { adminRealm } from './api-access.js';
 import { adminEndpoints } from './endpoints.js';
@@ -48,6 +49,7 @@ const realmProperties = {
   display_name: Type.Optional(Type.String()),
   registration: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('protected')], { description: 'dynamic client registration (default protected)' })),
   initial_access_tokens: Type.Optional(Type.Array(Type.String(), { description: 'write only: bearer tokens the registration endpoint accepts; replace those of the realm file' })),
+  mail_enabled: Type.Optional(Type.Boolean({ description: 'read only (ignored when written): whether the realm can send mail, by its smtp setting or STRIX_SMTP_URL' })),
   ...settingProperties,
 };
 
@@ -64,12 +66,18 @@ const RealmRepresentation = Type.Object(realmProperties, { additionalProperties:
 
 /** The realm as given, minus what the API leaves as stored when absent. */
 function realmInput(raw: JsonObject) {
-  const input = parseRealm(raw, '');
+  const { mail_enabled: _readOnly, ...given } = raw;
+  const input = parseRealm(given, '');
   return {
     ...input,
     registration: raw.registration === undefined ? undefined : input.registration,
     initialAccessTokens: raw.initial_access_tokens === undefined ? undefined : input.initialAccessTokens,
   };
+}
+
+/** The realm as the API shows it: its realm file entry, and whether it can send mail (what the admin console offers depends on it). */
+async function representation(s: AdminRealmsDeps, realm: Realm): Promise<JsonObject> {
+  return { ...await realmRepresentation(s, realm), mail_enabled: mailEnabled(s.config, realm) };
 }
 
 async function stored(s: AdminRealmsDeps, name: string): Promise<Realm> {
@@ -85,7 +93,7 @@ export function adminRealmRoutes(app: FastifyInstance, s: AdminRealmsDeps): void
         const access = accessOf(request);
         // Filtered after paging would give short pages: a caller limited to some realms pages through those.
         const realms = (await s.store.realms.list()).filter((realm) => access.read(realm.name)).slice(first, first + max);
-        return reply.send(await Promise.all(realms.map((realm) => realmRepresentation(s, realm))));
+        return reply.send(await Promise.all(realms.map((realm) => representation(s, realm))));
       },
     },
     POST: {
@@ -97,7 +105,7 @@ export function adminRealmRoutes(app: FastifyInstance, s: AdminRealmsDeps): void
         if (await s.store.realms.get(input.name)) throw conflict(`a realm named ${input.name}`, 'name');
         await importRealm(s, input);
         const realm = await stored(s, input.name);
-        const after = await realmRepresentation(s, realm);
+        const after = await representation(s, realm);
         await recordChange(s, request, realm, { type: 'admin_realm_created', resource: `realms/${realm.name}`, after });
         return sendResource(reply.header('location', `${s.config.publicUrl}/admin/realms/${encodeURIComponent(realm.name)}`), after, 201);
       },
@@ -109,7 +117,7 @@ export function adminRealmRoutes(app: FastifyInstance, s: AdminRealmsDeps): void
       schema: operation('Read a realm\'s settings', ['realms'], { params: RealmParams, response: { 200: RealmRepresentation } }),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const realm = await stored(s, (request.params as RealmParams).realm);
-        return sendResource(reply, await realmRepresentation(s, realm));
+        return sendResource(reply, await representation(s, realm));
       },
     },
     PUT: {
@@ -120,11 +128,11 @@ export function adminRealmRoutes(app: FastifyInstance, s: AdminRealmsDeps): void
         const name = (request.params as RealmParams).realm;
         const body = request.body as JsonObject;
         if (body.name !== undefined && body.name !== name) throw new AdminProblem(400, 'Invalid request', 'name: a realm cannot be renamed; it must be the name in the path', 'name');
-        const before = await realmRepresentation(s, await stored(s, name));
+        const before = await representation(s, await stored(s, name));
         assertIfMatch(request, before);
         await importRealm(s, realmInput({ ...body, name }));
         const realm = await stored(s, name);
-        const after = await realmRepresentation(s, realm);
+        const after = await representation(s, realm);
         await recordChange(s, request, realm, { type: 'admin_realm_updated', resource: `realms/${name}`, before, after });
         return sendResource(reply, after);
       },
@@ -134,7 +142,7 @@ export function adminRealmRoutes(app: FastifyInstance, s: AdminRealmsDeps): void
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const name = (request.params as RealmParams).realm;
         if (name === adminRealm) throw new AdminProblem(409, 'Conflict', `the ${adminRealm} realm holds the administrators and cannot be deleted`, 'realm');
-        const before = await realmRepresentation(s, await stored(s, name));
+        const before = await representation(s, await stored(s, name));
         assertIfMatch(request, before);
         await s.store.realms.remove(name);
         // The realm is gone, and with it the settings its log is kept by: the deletion goes to the master realm's log.

@@ -3,12 +3,11 @@
 // `username`, `enabled`, `roles`, `client_roles` and `groups` (paths), through the realm file's user
 // parser; never a password hash.
 import { requiredActionNames } from '../identity/required-actions.js';
+import { defaultActionsLifespan, sendActionsEmail, type ExecuteActionsDeps } from '../identity/execute-actions.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword } from '../identity/passwords.js';
 import { endUserSessions, type LogoutNotificationsDeps } from '../identity/logout-notifications.js';
-import { queueMail, type QueueServices } from '../mail/outbox.js';
-import { executeActionsMail, mailContext } from '../mail/templates.js';
 import { mailEnabled } from '../mail/transport.js';
 import { endpointUrl } from '../http/endpoint.js';
 import { uiEndpoints } from '../ui/endpoints.js';
@@ -28,7 +27,7 @@ import { assertIfMatch, recordChange, sendResource, type AdminChangeDeps } from 
 import { Conflict, IfMatchHeaders, NoContent, operation, page, PagingProperties, PreconditionFailed, RealmParams } from './schemas.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type AdminUsersDeps = Needs<'clock' | 'config', 'grants' | 'groups' | 'realms' | 'roles' | 'sessions' | 'users' | 'clients' | 'emailActions'> & PasswordPolicyDeps & AdminChangeDeps & QueueServices & LogoutNotificationsDeps;
+export type AdminUsersDeps = Needs<'clock' | 'config', 'grants' | 'groups' | 'realms' | 'roles' | 'sessions' | 'users' | 'clients' | 'emailActions'> & PasswordPolicyDeps & AdminChangeDeps & LogoutNotificationsDeps & ExecuteActionsDeps;
 
 /** Required actions the sign-in flow carries out (ui/login-actions.ts). */
 export const requiredActions = requiredActionNames;
@@ -61,9 +60,9 @@ const UserRepresentation = Type.Object({
 const UserParams = Type.Object({ realm: Type.String(), id: Type.String() }, { additionalProperties: false });
 const ActionList = Type.Array(Type.Union(requiredActionNames.map((a) => Type.Literal(a))), { minItems: 1, maxItems: requiredActionNames.length, uniqueItems: true, description: 'the required actions to ask for' });
 const ExecuteActionsQuery = Type.Object({
-  lifespan: Type.Optional(Type.Integer({ minimum: 60, maximum: 2_592_000, description: 'seconds the password link works (default 43200)' })),
+  lifespan: Type.Optional(Type.Integer({ minimum: 60, maximum: 2_592_000, description: 'seconds the link works (default 43200)' })),
   client_id: Type.Optional(Type.String({ maxLength: 255 })),
-  redirect_uri: Type.Optional(Type.String({ maxLength: 2048, description: 'one of client_id\'s redirect URIs: the message\'s sign-in link' })),
+  redirect_uri: Type.Optional(Type.String({ maxLength: 2048, description: 'one of client_id\'s redirect URIs: where the browser goes once the actions are done' })),
 }, { additionalProperties: false });
 interface UserParams { realm: string; id: string }
 const UsersQuery = Type.Object({
@@ -220,38 +219,36 @@ export function adminUserRoutes(app: FastifyInstance, s: AdminUsersDeps): void {
   });
 
   const executeActions = {
-    schema: operation('E-mail the user what an administrator asks them to do (Keycloak\'s execute-actions-email): the actions are set on the user; a password link comes with update_password, the rest run at the next sign-in', ['users'], {
+    schema: operation('E-mail the user a link that runs the listed required actions in the browser that opens it (Keycloak\'s execute-actions-email), then shows a done page or goes to redirect_uri; the actions are also set on the user, for the next sign-in should the link go unused', ['users'], {
       params: UserParams, querystring: ExecuteActionsQuery, body: ActionList, response: { 204: NoContent },
     }),
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const params = request.params as UserParams;
       const realm = await realmOf(request);
       const user = await found(params);
-      const actions = request.body as string[];
+      const actions = requiredActionNames.filter((a) => (request.body as string[]).includes(a));
       const query = request.query as { lifespan?: number; client_id?: string; redirect_uri?: string };
       if (!mailEnabled(s.config, realm)) throw new AdminProblem(409, 'Conflict', 'the realm cannot send mail: set STRIX_SMTP_URL or the realm\'s smtp setting');
       if (!user.email) throw new AdminProblem(400, 'Invalid request', 'the user has no e-mail address', 'email');
-      if (query.redirect_uri !== undefined) {
-        const client = query.client_id === undefined ? undefined : await s.store.clients.get(realm.name, query.client_id);
-        if (!client) throw new AdminProblem(400, 'Invalid request', 'client_id must name a client of the realm when redirect_uri is given', 'client_id');
-        if (!client.metadata.redirect_uris.includes(query.redirect_uri)) throw new AdminProblem(400, 'Invalid request', 'redirect_uri is not one of the client\'s redirect URIs', 'redirect_uri');
-      }
-      const now = s.clock.now();
-      const lifespan = query.lifespan ?? 43_200;
-      await s.store.users.setRequiredActions(user.id, [...new Set([...user.requiredActions, ...actions])], now);
-      let resetLink: string | undefined;
-      if (actions.includes('update_password')) {
-        const { token } = await s.store.emailActions.issue({ realm: realm.name, userId: user.id, purpose: 'reset_password', email: user.email, expiresAt: now + lifespan * 1000 }, now);
-        resetLink = `${endpointUrl(s.config, realm, uiEndpoints.login_reset_password)}?token=${encodeURIComponent(token)}`;
-      }
+      await checkActionsRedirect(realm, query);
+      await s.store.users.setRequiredActions(user.id, [...new Set([...user.requiredActions, ...actions])], s.clock.now());
       const locale = typeof user.claims.locale === 'string' ? user.claims.locale : realm.settings.default_locale;
-      await queueMail(s, realm, 'execute_actions', executeActionsMail(mailContext(s, realm, { email: user.email, username: user.username }, locale), actions, {
-        resetLink, signInLink: query.redirect_uri, hours: Math.round(lifespan / 3600),
-      }));
+      const link = (key: string) => `${endpointUrl(s.config, realm, uiEndpoints.login_action_token)}?${new URLSearchParams({ key })}`;
+      await sendActionsEmail(s, realm, { ...user, email: user.email }, {
+        actions, lifespan: query.lifespan ?? defaultActionsLifespan, clientId: query.client_id, redirectUri: query.redirect_uri,
+      }, { link, locale });
       await recordChange(s, request, realm, { type: 'admin_user_execute_actions_email', resource: `users/${user.id}/execute-actions-email`, userId: user.id });
       return reply.code(204).send();
     },
   };
+  /** Keycloak's rule: redirect_uri needs client_id, and must be one of that client's redirect URIs (no open redirect). */
+  async function checkActionsRedirect(realm: Realm, query: { client_id?: string; redirect_uri?: string }): Promise<void> {
+    const client = query.client_id === undefined ? undefined : await s.store.clients.get(realm.name, query.client_id);
+    if (query.client_id !== undefined && !client) throw new AdminProblem(400, 'Invalid request', 'client_id must name a client of the realm', 'client_id');
+    if (query.redirect_uri === undefined) return;
+    if (!client) throw new AdminProblem(400, 'Invalid request', 'redirect_uri needs client_id', 'client_id');
+    if (!client.metadata.redirect_uris.includes(query.redirect_uri)) throw new AdminProblem(400, 'Invalid request', 'redirect_uri is not one of the client\'s redirect URIs', 'redirect_uri');
+  }
   route(app, adminEndpoints.admin_user_execute_actions_email, { PUT: executeActions, POST: executeActions });
 
   route(app, adminEndpoints.admin_user_roles, {

@@ -9,7 +9,7 @@ import {
   clientAssertionAlgs, requestObjectSigningAlgs, tokenEndpointAuthMethods,
   type ClientAssertionAlg, type ClientMetadata, type PublicJwks, type TokenEndpointAuthMethod,
 } from '../store/clients.js';
-import { signingAlgs } from '../store/realms.js';
+import { emailSignInModes, signingAlgs, type EmailSignIn } from '../store/realms.js';
 import { parseClaimMappers } from '../tokens/mappers.js';
 import { sectorOf, subjectTypes } from '../tokens/subject.js';
 import { optionalBoolean, optionalPositiveInt, optionalString, stringList, ValidationError } from '../validation.js';
@@ -153,11 +153,17 @@ function subjectType(raw: JsonObject, where: string): Pick<ClientMetadata, 'subj
   return metadata;
 }
 
-/** The admin API rights of a master-realm service account (src/admin/api-access.ts). */
+/** Passwordless by e-mail for this client's sign-ins, in place of the realm's `email_sign_in` (docs/email.md). */
+function emailSignIn(value: unknown, where: string): EmailSignIn | undefined {
+  if (value !== undefined && !emailSignInModes.includes(value as never)) throw new ValidationError(where, `must be one of ${emailSignInModes.join(', ')}`);
+  return value as EmailSignIn | undefined;
+}
+
+/** The admin API rights of a service account (src/admin/api-access.ts); which of them its realm may give is assertServiceAccountRoles's. */
 function serviceAccountRoles(value: unknown, where: string): string[] {
   const roles = stringList(value, where);
   const wrong = roles.find((role) => !isServiceAccountRole(role));
-  if (wrong !== undefined) throw new ValidationError(where, `"${wrong}" is not one of admin, realm-admin:{realm}, realm-viewer:{realm}`);
+  if (wrong !== undefined) throw new ValidationError(where, `"${wrong}" is not one of admin, realm-admin[:{realm}], realm-viewer[:{realm}]`);
   return roles;
 }
 
@@ -235,6 +241,7 @@ export function parseClientMetadata(raw: unknown, where: string): ClientInput {
     initiate_login_uri: httpsUri(raw.initiate_login_uri, `${where}.initiate_login_uri`),
     claim_mappers: raw.claim_mappers === undefined ? undefined : parseClaimMappers(raw.claim_mappers, `${where}.claim_mappers`),
     mfa: raw.mfa === undefined ? undefined : parseMfaPolicy(raw.mfa, `${where}.mfa`),
+    email_sign_in: emailSignIn(raw.email_sign_in, `${where}.email_sign_in`),
     service_account_roles: raw.service_account_roles === undefined ? undefined : serviceAccountRoles(raw.service_account_roles, `${where}.service_account_roles`),
     roles: parseClientRoleDefinitions(raw.roles, `${where}.roles`),
   };

@@ -1,5 +1,8 @@
 // Access tokens presented in the Authorization header (RFC 6750 §2.1; the DPoP scheme of RFC 9449 §7.1)
 // and the WWW-Authenticate challenge that answers a request without a usable one (RFC 6750 §3).
+import type { Realm } from '../store/realms.js';
+import type { User } from '../store/users.js';
+import { inspectAccessToken, type InspectDeps, type InspectedAccessToken } from '../tokens/inspect.js';
 import { OAuthError } from './errors.js';
 
 export type TokenScheme = 'Bearer' | 'DPoP';
@@ -27,6 +30,20 @@ export function bearerToken(header: string | undefined, what: string): string {
   const presented = authorizationToken(header, ['Bearer']);
   if (!presented) throw new InvalidToken(`${what} must be sent as a Bearer token`);
   return presented.token;
+}
+
+/**
+ * The user's access token of a resource that takes Bearer tokens only, honoured now: signed by the
+ * realm, unexpired, its grant and user standing, and not DPoP-bound (RFC 9449 §7.2: a bound token is
+ * never a bearer token). Anything else throws InvalidToken.
+ */
+export async function userBearerToken(
+  s: InspectDeps, realm: Realm, authorization: string | undefined, what: string,
+): Promise<InspectedAccessToken & { user: User }> {
+  const token = await inspectAccessToken(s, realm, bearerToken(authorization, what));
+  if (!token || !token.active || !token.user) throw new InvalidToken(`${what} is invalid, expired or revoked, or its user disabled`);
+  if (token.claims.cnf?.jkt !== undefined) throw new InvalidToken(`${what} is DPoP-bound, and this resource takes bearer tokens only`);
+  return token as InspectedAccessToken & { user: User };
 }
 
 /**

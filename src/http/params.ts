@@ -47,6 +47,14 @@ export function singleParams(...sources: unknown[]): Params {
   return out;
 }
 
+/**
+ * An Accept header that asks for JSON and not for HTML: a script's fetch (keycloak-js sends
+ * `Accept: application/json`), never a browser's navigation, which always lists text/html.
+ */
+export function asksForJsonOnly(accept: string | undefined): boolean {
+  return accept !== undefined && !accept.includes('text/html') && accept.includes('application/json');
+}
+
 /** Back-channel endpoints take application/x-www-form-urlencoded bodies only (RFC 6749 §3.2). */
 export function isFormBody(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';

@@ -10,7 +10,8 @@ import { recordEvent } from '../security/audit.js';
 import { randomToken, safeEqual } from '../runtime.js';
 import type { Needs } from '../services.js';
 import type { EmailAction } from '../store/email-actions.js';
-import type { Realm } from '../store/realms.js';
+import type { Client } from '../store/clients.js';
+import type { EmailSignIn, Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { isEmailVerified } from './email-verification.js';
 
@@ -23,8 +24,12 @@ const maxCodeAttempts = 5;
 
 const codeDigest = (s: Needs<'sealer'>, id: string, code: string) => s.sealer.digest(`email-sign-in\0${id}\0${code}`);
 
-/** Whether the realm's sign-in page offers `Email me a sign-in code`: the realm wants it and can send mail. */
-export const emailSignInOffered = (s: Needs<'config'>, realm: Realm): boolean => realm.settings.email_sign_in !== 'off' && mailEnabled(s.config, realm);
+/** How sign-ins to `client` (any client's, without one) may go by e-mail: the client's own choice, else the realm's. */
+export const emailSignInMode = (realm: Realm, client?: Client): EmailSignIn => client?.metadata.email_sign_in ?? realm.settings.email_sign_in;
+
+/** Whether the sign-in page (for `client`) offers `Email me a sign-in code`: the client or realm wants it and the realm can send mail. */
+export const emailSignInOffered = (s: Needs<'config'>, realm: Realm, client?: Client): boolean =>
+  emailSignInMode(realm, client) !== 'off' && mailEnabled(s.config, realm);
 
 /** An account may be sent a sign-in code only when it is enabled and its address is verified. */
 export const mayReceiveSignInCode = (user: User | undefined): user is User & { email: string } =>

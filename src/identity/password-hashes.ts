@@ -6,7 +6,7 @@
 //   $keycloak-pbkdf2-sha256$i=27500$<salt>$<hash>   Keycloak's pbkdf2 (-sha1, -sha256, -sha512); salt and
 //                                                   hash in base64 as Keycloak's secretData has them; the
 //                                                   key length is the hash's
-//   $2a$10$…, $2b$…, $2y$…                          bcrypt (Auth0), cost 4 to 16
+//   $2a$10$…, $2b$…, $2y$…                          bcrypt (Auth0, Keycloak's community bcrypt provider), cost 4 to 16
 //
 // Each format's parameters are bounded so that a hostile import cannot make a sign-in cost minutes.
 import { pbkdf2, timingSafeEqual } from 'node:crypto';
@@ -26,6 +26,7 @@ export const hashLimits = {
   /** memory × iterations, in KiB: 4 GiB of passes. */
   argon2MaxWork: 4_194_304,
   argon2MaxParallelism: 64,
+  /** Each step doubles the work: 10 (Auth0's, the Keycloak plugin's default) takes ~0.1 s with bcryptjs, 16 about 5 s. */
   bcryptMaxCost: 16,
 } as const;
 
@@ -55,10 +56,11 @@ function decoded(value: string, what: string, max: number): Buffer {
   return bytes;
 }
 
-function bounded(value: string | undefined, what: string, max: number, min = 1): number {
+/** `why` says what a value above the limit would cost. */
+function bounded(value: string | undefined, what: string, max: number, min = 1, why = ''): number {
   if (value === undefined || !/^\d{1,12}$/.test(value)) throw new UnacceptableHash(`${what} is missing or not a number`);
   const n = Number(value);
-  if (n < min || n > max) throw new UnacceptableHash(`${what} ${n} is outside ${min}–${max}`);
+  if (n < min || n > max) throw new UnacceptableHash(`${what} ${n} is outside ${min}–${max}${n > max && why ? `: ${why}` : ''}`);
   return n;
 }
 
@@ -86,7 +88,10 @@ export function parseHash(stored: string): ParsedHash {
     };
   }
   const bcrypt = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/.exec(stored);
-  if (bcrypt) return { format: 'bcrypt', cost: bounded(bcrypt[1], 'bcrypt cost', hashLimits.bcryptMaxCost, 4) };
+  if (bcrypt) {
+    const why = `each step doubles the work of every sign-in with it, and ${hashLimits.bcryptMaxCost} already takes seconds`;
+    return { format: 'bcrypt', cost: bounded(bcrypt[1], 'bcrypt cost', hashLimits.bcryptMaxCost, 4, why) };
+  }
   throw new UnacceptableHash('not a password hash Strix knows (argon2, Keycloak pbkdf2, bcrypt)');
 }
 
@@ -136,6 +141,6 @@ export async function verifyHash(stored: string, password: string): Promise<bool
     const key = await derive(password, parsed);
     return timingSafeEqual(key, parsed.hash);
   }
-  // bcrypt (Auth0's exports): bcryptjs compares in constant time and yields to the event loop between rounds.
+  // bcrypt (Auth0's exports, Keycloak's bcrypt provider): bcryptjs compares in constant time and yields to the event loop between rounds.
   return bcrypt.compare(password, stored).catch(() => false);
 }

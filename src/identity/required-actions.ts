@@ -7,6 +7,7 @@ import type { Needs } from '../services.js';
 import type { Realm } from '../store/realms.js';
 import type { User } from '../store/users.js';
 import { isEmailVerified } from './email-verification.js';
+import { editedClaims } from './profile.js';
 import { enrolledFactors, type MfaDeps } from './mfa.js';
 
 /** In the order they run. */
@@ -48,4 +49,26 @@ export async function pendingRequiredAction(s: RequiredActionsDeps, realm: Realm
 /** The user has done these actions. */
 export async function completeRequiredAction(s: Needs<'clock', 'users'>, user: User, ...actions: string[]): Promise<void> {
   await s.store.users.setRequiredActions(user.id, user.requiredActions.filter((a) => !actions.includes(a)), s.clock.now());
+}
+
+/**
+ * update_profile's form: the names and the realm's other sign-up fields, each required and checked
+ * for its kind (a URL, a date, a zone…); saved only when all are right. Returns the values as typed.
+ */
+export async function saveProfile(
+  s: Needs<'clock', 'users'>, realm: Realm, user: User, params: Record<string, string | undefined>, locales: readonly string[],
+): Promise<{ saved: boolean; values: Record<string, string> }> {
+  const fields = profileClaims(realm);
+  const values = Object.fromEntries(fields.map((claim) => [claim, (params[claim] ?? '').trim()]));
+  const edit = editedClaims(user.claims, fields, values, locales);
+  if (fields.some((claim) => values[claim] === '') || 'problem' in edit) return { saved: false, values };
+  await s.store.users.updateProfile(user.id, user.email, { ...edit.claims, name: `${values.given_name} ${values.family_name}` }, s.clock.now());
+  return { saved: true, values };
+}
+
+/** terms_and_conditions accepted: which terms and when are kept on the account as `terms_accepted`. */
+export async function acceptTerms(s: Needs<'clock', 'users'>, realm: Realm, user: User): Promise<void> {
+  await s.store.users.updateProfile(user.id, user.email, {
+    ...user.claims, terms_accepted: { url: realm.settings.terms_url, at: Math.floor(s.clock.now() / 1000) },
+  }, s.clock.now());
 }

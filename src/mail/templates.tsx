@@ -106,15 +106,15 @@ export function passwordChangedMail(c: MailContext): MailMessage {
  * An administrator's execute-actions e-mail: what to do, a password link when a new password is one
  * of the actions, and where to sign in for the rest.
  */
-export function executeActionsMail(c: MailContext, actions: string[], o: { resetLink?: string; signInLink?: string; hours: number }): MailMessage {
+/** execute-actions-email: the actions an administrator asks for, and the link that runs them (src/identity/execute-actions.ts). */
+export function executeActionsMail(c: MailContext, actions: string[], o: { link: string; hours: number }): MailMessage {
   const t = getEmailMessages(c);
   const named = actions.map((a) => (t as Record<string, string>)[`action_${a}`] ?? a).join(', ');
   const v = { realm: c.realmName, actions: named, hours: o.hours };
-  const later = actions.some((a) => a !== 'update_password') ? [t.actionsLater] : [];
   return compose(c, t, {
     subject: format(t.actionsSubject, v),
-    paragraphs: [format(t.actionsIntro, v), ...later],
-    action: o.resetLink ? { label: t.actionsPassword, url: o.resetLink } : o.signInLink ? { label: t.actionsSignIn, url: o.signInLink } : undefined,
+    paragraphs: [format(t.actionsIntro, v), format(t.actionsExpiry, v)],
+    action: { label: t.actionsButton, url: o.link },
     closing: [t.mailIgnore],
   });
 }

@@ -3,12 +3,12 @@
 // for a provider with store_tokens, only with the user's live access token, and only when the user
 // holds the role read-token (Keycloak's, given by the admin); the tokens are never otherwise shown.
 import type { FastifyInstance } from 'fastify';
-import { bearerToken, challenge, InvalidToken } from '../http/bearer.js';
+import { challenge, InvalidToken, userBearerToken } from '../http/bearer.js';
 import { route } from '../http/endpoint.js';
 import { OAuthError } from '../http/errors.js';
 import { storedTokens } from '../identity/brokering.js';
 import type { Needs } from '../services.js';
-import { inspectAccessToken, type InspectDeps } from '../tokens/inspect.js';
+import type { InspectDeps } from '../tokens/inspect.js';
 import { oauthEndpoints } from './endpoints.js';
 
 /** What this module uses (services.ts `Needs`). */
@@ -22,10 +22,7 @@ export function brokerTokenRoutes(app: FastifyInstance, s: BrokerTokenDeps): voi
     const realm = request.realm!;
     reply.header('cache-control', 'no-store');
     try {
-      const token = await inspectAccessToken(s, realm, bearerToken(request.headers.authorization, 'the user\'s access token'));
-      if (!token || !token.active || !token.user) throw new InvalidToken('the access token is invalid, expired or revoked');
-      // A DPoP-bound token needs its proof (RFC 9449 §7.1), which this endpoint does not take: refused rather than accepted as a bearer.
-      if (token.claims.cnf?.jkt !== undefined) throw new InvalidToken('the access token is DPoP-bound');
+      const token = await userBearerToken(s, realm, request.headers.authorization, 'the user\'s access token');
       const alias = (request.params as Record<string, string>).alias;
       const provider = realm.settings.identity_providers.find((p) => p.alias === alias);
       if (!provider?.store_tokens) throw new OAuthError('invalid_request', 'this identity provider does not keep its tokens', 400);

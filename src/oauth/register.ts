@@ -29,9 +29,9 @@ const issuedFields = ['client_id', 'client_secret', 'client_id_issued_at', 'clie
 const notInUpdates = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 /**
  * Realm-administrator choices a self-registered client does not make (RFC 7591 §2 lets the server
- * replace any value): it always asks for consent and gets the realm's lifetimes and PKCE rules.
+ * replace any value): it always asks for consent and gets the realm's lifetimes, PKCE rules and sign-in methods.
  */
-const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'claim_mappers', 'service_account_roles', 'roles'];
+const serverChosenFields = ['require_consent', 'pkce_plain_allowed', 'access_token_lifetime', 'id_token_lifetime', 'refresh_token_idle_lifetime', 'refresh_token_absolute_lifetime', 'claim_mappers', 'service_account_roles', 'email_sign_in', 'roles'];
 /** Metadata asking for what Strix does not do; silently ignoring it would leave the client expecting it. */
 const unsupportedFields = [
   'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc',
@@ -88,7 +88,17 @@ async function authorizeRegistration(s: RegisterDeps, request: FastifyRequest): 
   const realm = request.realm!.name;
   if ((await s.store.registrations.policy(realm)) === 'open') return;
   const token = bearerToken(request.headers.authorization, 'an initial access token');
-  if (!(await s.store.registrations.isInitialAccessToken(realm, s.sealer.digest(token)))) {
+  if (!(await s.store.registrations.isInitialAccessToken(realm, s.sealer.digest(token), s.clock.now()))) {
+    throw new InvalidToken('the initial access token is not valid');
+  }
+}
+
+/** A protected realm's registration spends one of its initial access token's registrations, once the request has proved good. */
+async function spendRegistration(s: RegisterDeps, request: FastifyRequest): Promise<void> {
+  const realm = request.realm!.name;
+  if ((await s.store.registrations.policy(realm)) === 'open') return;
+  const token = bearerToken(request.headers.authorization, 'an initial access token');
+  if (!(await s.store.registrations.spendInitialAccessToken(realm, s.sealer.digest(token), s.clock.now()))) {
     throw new InvalidToken('the initial access token is not valid');
   }
 }
@@ -161,6 +171,7 @@ export function registerRoutes(app: FastifyInstance, s: RegisterDeps): void {
     const secret = usesSecret(metadata.token_endpoint_auth_method) ? randomToken() : undefined;
     const stored = secret === undefined ? undefined : storedSecret(secret, metadata.token_endpoint_auth_method, s.sealer);
     const registrationAccessToken = randomToken();
+    await spendRegistration(s, request);
     const now = s.clock.now();
     await s.store.clients.upsert(realm.name, metadata, stored?.hash ?? null, now, stored?.sealed ?? null);
     await s.store.registrations.record(realm.name, metadata.client_id, sha256(registrationAccessToken), now);

@@ -4,7 +4,7 @@ import type { Needs } from '../services.js';
 import { purgeExpired } from '../store/purge.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type HousekeepingDeps = Needs<'clock' | 'log', 'purge' | 'realms' | 'events' | 'knownDevices' | 'mailOutbox' | 'emailActions'>;
+export type HousekeepingDeps = Needs<'clock' | 'log', 'purge' | 'realms' | 'events' | 'knownDevices' | 'mailOutbox' | 'emailActions' | 'registrations'>;
 
 export interface Housekeeping { stop(): Promise<void> }
 

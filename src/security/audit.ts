@@ -20,7 +20,7 @@ export const eventTypes = [
   'admin_realm_created', 'admin_realm_updated', 'admin_realm_deleted', 'admin_client_updated', 'admin_client_deleted',
   'admin_user_updated', 'admin_user_deleted', 'admin_user_roles_set', 'admin_role_created', 'admin_role_updated', 'admin_role_deleted',
   'admin_session_ended', 'admin_user_logged_out', 'admin_group_created', 'admin_group_updated', 'admin_group_deleted', 'admin_user_groups_changed',
-  'admin_consent_revoked', 'admin_credential_removed', 'admin_initial_access_token_issued', 'admin_user_execute_actions_email',
+  'admin_consent_revoked', 'admin_credential_removed', 'admin_initial_access_token_issued', 'admin_initial_access_token_removed', 'admin_user_execute_actions_email',
   'email_delivery_failed', 'password_reset_requested', 'password_reset', 'email_verified', 'user_registered', 'email_code_sent', 'email_change_requested', 'email_changed',
   'identity_provider_linked', 'identity_provider_unlinked', 'identity_provider_error', 'required_action_completed',
   'profile_updated', 'password_changed',

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { localChanges, type Changes } from './changes.js';
 import { RecentCache } from './recent-cache.js';
 import type { Database } from './schema.js';
-import type { MfaPolicy, SigningAlg } from './realms.js';
+import type { EmailSignIn, MfaPolicy, SigningAlg } from './realms.js';
 import type { ClaimMapper } from './custom-rules.js';
 
 /** Client authentication methods (RFC 6749 §2.3.1, OIDC Core §9); discovery advertises exactly these. */
@@ -93,6 +93,8 @@ export interface ClientMetadata {
   claim_mappers?: ClaimMapper[];
   /** Second-factor policy for this client, on top of the realm's (src/identity/mfa.ts). */
   mfa?: MfaPolicy;
+  /** Sign-in by e-mail code (and link) for this client, in place of the realm's `email_sign_in`. */
+  email_sign_in?: EmailSignIn;
   /** Master realm only: what this client's client_credentials tokens may do at the admin API (src/admin/api-access.ts). */
   service_account_roles?: string[];
   /** Roles of this client that users and groups hold (`client_roles`); kept in tables, not in the metadata's JSON. */

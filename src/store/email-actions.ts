@@ -5,11 +5,15 @@ import type { Kysely } from 'kysely';
 import { randomToken, sha256 } from '../runtime.js';
 import type { Database } from './schema.js';
 
-export type EmailActionPurpose = 'reset_password' | 'verify_email' | 'change_email' | 'sign_in';
+export type EmailActionPurpose = 'reset_password' | 'verify_email' | 'change_email' | 'sign_in' | 'execute_actions';
 
 const purposes = (p: EmailActionPurpose | EmailActionPurpose[]) => (Array.isArray(p) ? p : [p]);
 
-export interface EmailAction { id: string; realm: string; userId: string; purpose: EmailActionPurpose; email: string; expiresAt: number }
+export interface EmailAction {
+  id: string; realm: string; userId: string; purpose: EmailActionPurpose; email: string; expiresAt: number;
+  /** What the link does beyond its purpose, as given when issued (execute_actions). */
+  details?: Record<string, unknown>;
+}
 
 export interface NewEmailAction {
   realm: string; userId: string; purpose: EmailActionPurpose; email: string; expiresAt: number;
@@ -17,13 +21,15 @@ export interface NewEmailAction {
   id?: string;
   /** A keyed digest of the code that may stand in for the link (computed by the caller, who holds the key). */
   codeDigest?: (id: string) => string;
+  details?: Record<string, unknown>;
 }
 
 export function emailActionsRepository(db: Kysely<Database>) {
-  const toAction = (row: Pick<Database['email_actions'], 'id' | 'realm' | 'user_id' | 'purpose' | 'email' | 'expires_at'>): EmailAction => ({
+  const toAction = (row: Pick<Database['email_actions'], 'id' | 'realm' | 'user_id' | 'purpose' | 'email' | 'expires_at' | 'details'>): EmailAction => ({
     id: row.id, realm: row.realm, userId: row.user_id, purpose: row.purpose as EmailActionPurpose, email: row.email, expiresAt: row.expires_at,
+    ...(row.details === null ? {} : { details: JSON.parse(row.details) as Record<string, unknown> }),
   });
-  const columns = ['id', 'realm', 'user_id', 'purpose', 'email', 'expires_at'] as const;
+  const columns = ['id', 'realm', 'user_id', 'purpose', 'email', 'expires_at', 'details'] as const;
   return {
     /** Issues a link (its secret returned once) and ends every earlier unused one of the user for the same purpose. */
     async issue(a: NewEmailAction, now: number): Promise<{ id: string; token: string }> {
@@ -35,6 +41,7 @@ export function emailActionsRepository(db: Kysely<Database>) {
         await tx.insertInto('email_actions').values({
           id, realm: a.realm, user_id: a.userId, purpose: a.purpose, token_hash: sha256(token), code_digest: a.codeDigest?.(id) ?? null,
           code_attempts: 0, email: a.email, created_at: now, expires_at: a.expiresAt, used_at: null,
+          details: a.details === undefined ? null : JSON.stringify(a.details),
         }).execute();
       });
       return { id, token };

@@ -558,6 +558,27 @@ const sessionDevices: Migration = {
 };
 
 /**
+ * Initial access tokens issued with Keycloak's limits: an id to list and remove them by, an expiry and
+ * a number of registrations (tokens from before, and a realm file's, keep having none).
+ */
+const initialAccessLimits: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('initial_access_tokens').addColumn('id', 'text').execute();
+    await db.schema.alterTable('initial_access_tokens').addColumn('expires_at', 'bigint').execute();
+    await db.schema.alterTable('initial_access_tokens').addColumn('count', 'integer').execute();
+    await db.schema.alterTable('initial_access_tokens').addColumn('remaining', 'integer').execute();
+    await db.schema.createIndex('initial_access_tokens_expires').on('initial_access_tokens').column('expires_at').execute();
+  },
+};
+
+/** What an execute-actions-email link runs (its actions, and where it goes after), as JSON (src/identity/execute-actions.ts). */
+const emailActionDetails: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('email_actions').addColumn('details', 'text').execute();
+  },
+};
+
+/**
  * Client roles (a client's `roles`) and who holds them: users directly and groups for their members,
  * as tables, so that deleting a role or its client takes its assignments with it (foreign keys). The
  * free-form `client_roles` and `groups` user attributes that stood for them become rows: a client
@@ -684,7 +705,9 @@ const migrations: Record<string, Migration> = {
   '0019_upstream_tokens': upstreamTokens,
   '0020_scale_indexes': scaleIndexes,
   '0021_session_devices': sessionDevices,
-  '0022_client_roles': clientRoles,
+  '0022_initial_access_limits': initialAccessLimits,
+  '0023_email_action_details': emailActionDetails,
+  '0024_client_roles': clientRoles,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

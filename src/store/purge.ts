@@ -8,6 +8,7 @@ import type { eventsRepository, knownDevicesRepository } from './events.js';
 import type { realmsRepository } from './realms.js';
 import type { mailOutboxRepository } from './mail-outbox.js';
 import type { emailActionsRepository } from './email-actions.js';
+import type { registrationsRepository } from './registrations.js';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -33,6 +34,7 @@ export interface PurgeCounts {
   known_devices: number;
   mail_outbox: number;
   email_actions: number;
+  initial_access_tokens: number;
 }
 
 const deleted = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
@@ -161,6 +163,7 @@ export interface PurgeStores {
   knownDevices: ReturnType<typeof knownDevicesRepository>;
   mailOutbox: ReturnType<typeof mailOutboxRepository>;
   emailActions: ReturnType<typeof emailActionsRepository>;
+  registrations: ReturnType<typeof registrationsRepository>;
 }
 
 export async function purgeExpired(store: PurgeStores, now: number, batch = defaultPurgeBatch): Promise<PurgeCounts> {
@@ -179,6 +182,7 @@ export async function purgeExpired(store: PurgeStores, now: number, batch = defa
     login_failures: 0,
     device_codes: await all(p.deviceCodes),
     pushed_requests: await all(p.pushedRequests),
+    initial_access_tokens: await drain((n) => store.registrations.purge(now, n), batch),
     events: 0,
     // A device unseen for longer than its cookie lives cannot be recognised any more.
     known_devices: await store.knownDevices.purge(now - deviceMemory),

@@ -136,6 +136,8 @@ export interface MailOutboxTable {
 export interface EmailActionTable {
   id: string; realm: string; user_id: string; purpose: string; token_hash: string; code_digest: string | null; code_attempts: number;
   email: string; created_at: number; expires_at: number; used_at: number | null;
+  /** JSON: what the link does beyond its purpose (execute_actions: the actions and where to go after); null for the others. */
+  details: string | null;
 }
 /** Accounts at upstream identity providers linked to users (src/identity/brokering.ts). */
 export interface UserIdentityTable {

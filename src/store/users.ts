@@ -97,7 +97,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect, reads: R
   const assigned = dialect === 'sqlite'
     ? sql<string>`(select json_group_array(role) from (select role from user_roles where user_id = users.id order by role))`.as('assigned_roles')
     : sql<string[]>`(select coalesce(json_agg(role order by role), '[]'::json) from user_roles where user_id = users.id)`.as('assigned_roles');
-  // Group paths and client roles (migration 0022's strix_user_memberships on PostgreSQL): JSON built
+  // Group paths and client roles (migration 0024's strix_user_memberships on PostgreSQL): JSON built
   // in the database, one object per user; SQLite loses the JSON subtype across subqueries, hence json().
   const memberships = dialect === 'sqlite'
     ? sql<string>`json_object(

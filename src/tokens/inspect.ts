@@ -9,7 +9,7 @@ import type { User } from '../store/users.js';
 import { keysCacheTtlMs } from './keystore.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type InspectDeps = Needs<'clock' | 'config' | 'keystore', 'changes' | 'grants' | 'refreshTokens' | 'revokedAccessTokens' | 'users'>;
+export type InspectDeps = Needs<'clock' | 'config' | 'keystore', 'changes' | 'clients' | 'grants' | 'refreshTokens' | 'revokedAccessTokens' | 'users'>;
 
 /** The claims signAccessToken writes; `gid` is absent on client_credentials tokens. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -31,7 +31,7 @@ interface Inspected {
   scope: string[];
   /** The user the token acts for, if any; possibly disabled since. */
   user: User | undefined;
-  /** Unexpired, unused, not revoked (nor its grant) and its user enabled: the token may be honoured now. */
+  /** Unexpired, unused, not revoked (nor its grant), its user and its client enabled: the token may be honoured now. */
   active: boolean;
 }
 
@@ -76,7 +76,7 @@ export async function inspectAccessToken(s: InspectDeps, realm: Realm, token: st
   const revoked = grant === undefined && await s.store.revokedAccessTokens.isRevoked(claims.jti);
   return {
     type: 'access_token', claims, clientId: claims.client_id, scope: scopeList(claims.scope), grant, user,
-    active: !revoked && stands(realm, grant, user, now) && await parentsStand(s, grant, now),
+    active: !revoked && stands(realm, grant, user, now) && await parentsStand(s, grant, now) && await clientEnabled(s, realm, claims.client_id),
   };
 }
 
@@ -89,8 +89,13 @@ export async function inspectRefreshToken(s: InspectDeps, realm: Realm, token: s
   const now = s.clock.now();
   return {
     type: 'refresh_token', clientId: grant.clientId, scope: scopeList(grant.scope), grant, user, issuedAt: found.issuedAt, expiresAt: found.expiresAt,
-    active: !found.used && found.expiresAt > now && stands(realm, grant, user, now) && await parentsStand(s, grant, now),
+    active: !found.used && found.expiresAt > now && stands(realm, grant, user, now) && await parentsStand(s, grant, now) && await clientEnabled(s, realm, grant.clientId),
   };
+}
+
+/** A disabled client's tokens are honoured nowhere, as its authentication is refused (read from the client cache). */
+async function clientEnabled(s: InspectDeps, realm: Realm, clientId: string): Promise<boolean> {
+  return (await s.store.clients.get(realm.name, clientId))?.enabled === true;
 }
 
 /**

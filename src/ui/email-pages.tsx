@@ -90,7 +90,8 @@ export function resetPasswordPage(p: { realm: RealmView; action: string; csrf: s
 }
 
 /** The required action update_password: a new password before the sign-in goes on (the reset page's form, without a link). */
-export function updatePasswordPage(p: { realm: RealmView; action: string; csrf: string; interaction: string; username: string; error?: string }): string {
+/** A new password for a signed-in user (a temporary one's replacement) or for an execute-actions link: `text` says why. */
+export function updatePasswordPage(p: { realm: RealmView; action: string; fields: Record<string, string>; username: string; text?: string; error?: string }): string {
   const { realm } = p;
   const t = getEmailMessages(realm);
   return renderDocument(
@@ -99,11 +100,10 @@ export function updatePasswordPage(p: { realm: RealmView; action: string; csrf: 
         <h1>{t.resetTitle}</h1>
         <p class="subtitle">{p.username}</p>
       </div>
-      <p class="text">{t.updatePasswordText}</p>
+      <p class="text">{p.text ?? t.updatePasswordText}</p>
       <Alert error={p.error} />
       <form method="post" action={p.action}>
-        <Hidden name="csrf" value={p.csrf} />
-        <Hidden name="interaction" value={p.interaction} />
+        {Object.entries(p.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
         <NewPasswordFields username={p.username} wording={realm} />
         <button type="submit" class="btn btn-primary">{t.resetSubmit}</button>
       </form>
@@ -320,5 +320,25 @@ export function accountEmailPage(p: {
         <button type="submit" class="btn btn-primary">{t.accountEmailSubmit}</button>
       </form>
     </AccountLayout>,
+  );
+}
+
+/** An execute-actions link's page: what the administrator asks for, and a button (a mail scanner fetching the link does not use it up). */
+export function executeActionsPage(p: { realm: RealmView; action: string; fields: Record<string, string>; username: string; actions: string[] }): string {
+  const { realm } = p;
+  const t = getEmailMessages(realm);
+  const named = p.actions.map((a) => (t as Record<string, string>)[`action_${a}`] ?? a).join(', ');
+  return renderDocument(
+    <Layout title={t.actionsPageTitle} realm={realm}>
+      <div class="page-head">
+        <h1>{t.actionsPageTitle}</h1>
+        <p class="subtitle">{p.username}</p>
+      </div>
+      <p class="text">{format(t.actionsIntro, { realm: realm.displayName, actions: named })}</p>
+      <form method="post" action={p.action}>
+        {Object.entries(p.fields).map(([name, value]) => <Hidden key={name} name={name} value={value} />)}
+        <button type="submit" class="btn btn-primary">{t.actionsContinue}</button>
+      </form>
+    </Layout>,
   );
 }

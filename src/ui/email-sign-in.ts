@@ -10,7 +10,7 @@ import { endpointUrl, route } from '../http/endpoint.js';
 import { PageError } from '../http/errors.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
 import { getMessages } from '../i18n/messages.js';
-import { emailSignInOffered, mayReceiveSignInCode, newSignInChallenge, sendSignInCode, signInByCode, signInByLink, emailSignInAmr, type EmailSignInServices } from '../identity/email-sign-in.js';
+import { emailSignInMode, emailSignInOffered, mayReceiveSignInCode, newSignInChallenge, sendSignInCode, signInByCode, signInByLink, emailSignInAmr, type EmailSignInServices } from '../identity/email-sign-in.js';
 import { accountFor } from '../identity/password-reset.js';
 import { countLoginFailure } from '../ops/metrics.js';
 import { currentLock, recordFailure, type SignInAttempt } from '../security/brute-force.js';
@@ -30,7 +30,7 @@ const maxUsernameLength = 254;
 export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps): void {
   /** `Email me a sign-in code`, and `Send a new code` on the code page. */
   route(app, uiEndpoints.login_email_code, async (request, reply) => {
-    const { realm, id, params } = await parked(s, request);
+    const { realm, id, params, client } = await parked(s, request);
     const username = (params.username ?? '').trim().slice(0, maxUsernameLength);
     const t = getEmailMessages(realmView(s, request, realm));
     const show = codePageFor(s, request, reply, realm, id, username);
@@ -43,7 +43,7 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
     const user = await accountFor(s, realm, username);
     if (mayReceiveSignInCode(user)) {
       const csrf = csrfToken(s, request, reply, realm.name, { interaction: id });
-      const link = realm.settings.email_sign_in === 'code_and_link'
+      const link = emailSignInMode(realm, client) === 'code_and_link'
         ? (token: string) => `${endpointUrl(s.config, realm, uiEndpoints.login_email_link)}?${new URLSearchParams({ token, interaction: id, csrf })}`
         : undefined;
       const locale = realmView(s, request, realm).locale;
@@ -76,7 +76,6 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
     /** The link's page: a button (a mail scanner fetching the link does not use it up), in the browser that asked only. */
     GET: async (request, reply) => {
       const realm = request.realm!;
-      if (!emailSignInOffered(s, realm)) throw notFound();
       const query = request.query as Record<string, unknown>;
       const field = (name: string) => (typeof query[name] === 'string' ? query[name] as string : '');
       const [token, interaction, csrf] = [field('token'), field('interaction'), field('csrf')];
@@ -84,6 +83,8 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
       const parkedRequest = interaction === '' ? undefined : await s.store.interactions.get(interaction, s.clock.now());
       const action = token === '' ? undefined : await s.store.emailActions.find(realm.name, 'sign_in', token, s.clock.now());
       const user = action && await s.store.users.findById(action.userId);
+      const client = parkedRequest && await s.store.clients.get(realm.name, parkedRequest.clientId);
+      if (!emailSignInOffered(s, realm, client)) throw notFound();
       if (!parkedRequest || parkedRequest.realm !== realm.name || !action || !user) return notice(s, request, reply, realm, t.linkInvalidTitle, t.linkInvalidText, 410);
       if (!csrfValid(s, request, realm.name, csrf, { interaction })) return notice(s, request, reply, realm, t.emailLinkTitle, t.emailLinkOtherBrowser, 403);
       return sendPage(reply, emailLinkPage({
@@ -109,11 +110,11 @@ export function emailSignInRoutes(app: FastifyInstance, s: EmailSignInPageDeps):
   });
 }
 
-/** The parked browser sign-in a form continues, in a realm that signs in by e-mail. */
+/** The parked browser sign-in a form continues, for a client that signs in by e-mail (its own setting or the realm's). */
 async function parked(s: EmailSignInPageDeps, request: FastifyRequest) {
   const realm = request.realm!;
-  if (!emailSignInOffered(s, realm)) throw notFound();
   const resumed = await resume(s, request, realm);
+  if (!emailSignInOffered(s, realm, resumed.client)) throw notFound();
   // A device's sign-in page (RFC 8628) offers no e-mail code: it continues on another screen.
   if (isDeviceAuthorization(resumed.authorization)) throw notFound();
   return { realm, ...resumed, authorization: resumed.authorization };

@@ -26,12 +26,16 @@ export const uiEndpoints = endpointTable({
   login_email_code: { path: `${login}/email-code`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'email_sign_in_per_ip', by: 'ip' }] },
   login_email_code_verify: { path: `${login}/email-code-verify`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'email_sign_in_per_ip', by: 'ip' }] },
   login_email_link: { path: `${login}/email-link`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'email_sign_in_per_ip', by: 'ip', methods: ['POST'] }] },
+  // execute-actions-email's link (Keycloak's path): GET asks to continue, POST runs the actions one page at a time.
+  login_action_token: { path: `${login}/action-token`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip', methods: ['POST'] }] },
   login_registration: { path: `${login}/registration`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'user_registration_per_ip', by: 'ip', methods: ['POST'] }] },
   broker_login: { path: `${broker}/login`, methods: ['GET'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   // POST: a provider's form_post answer (Apple's); the state it carries is its CSRF protection.
   broker_endpoint: { path: `${broker}/endpoint`, methods: ['GET', 'POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
   broker_link: { path: `${broker}/link`, methods: ['POST'], errors: 'page', rateLimits: [{ name: 'login_per_ip', by: 'ip' }] },
-  account_console_redirect: { path: account, methods: ['GET'], errors: 'page' },
+  // Keycloak's account resource: a browser is sent on to the console; a JSON request with a bearer token
+  // (keycloak-js loadUserProfile(), from the app's origin) gets the account (ui/account-resource.ts).
+  account: { path: account, methods: ['GET'], errors: 'page', cors: 'clients', corsCredentials: true },
   account_console: { path: `${account}/`, methods: ['GET'], errors: 'page', session: 'required' },
   account_personal_info: { path: `${account}/personal-info`, methods: ['GET', 'POST'], errors: 'page', session: 'required' },
   account_password: { path: `${account}/password`, methods: ['GET', 'POST'], errors: 'page', session: 'required', rateLimits: [{ name: 'login_per_ip', by: 'ip', methods: ['POST'] }] },

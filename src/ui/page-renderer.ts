@@ -73,7 +73,7 @@ function signInPage(s: PageRendererDeps, request: FastifyRequest, reply: Fastify
     scriptHrefs: webauthnScriptHrefs(s),
     forgotPasswordHref: mailEnabled(s.config, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_forgot_password) : undefined,
     registerHref: registrationOpen(s, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_registration) : undefined,
-    emailCodeAction: emailSignInOffered(s, realm) ? endpointUrl(s.config, realm, uiEndpoints.login_email_code) : undefined,
+    emailCodeAction: emailSignInOffered(s, realm, client) ? endpointUrl(s.config, realm, uiEndpoints.login_email_code) : undefined,
     providers: realm.settings.identity_providers.filter((p) => !p.hide_on_login_page)
       .map((p) => ({ label: p.display_name, href: brokerLoginHref(s, request, reply, view, p.alias) })),
   });
@@ -99,8 +99,7 @@ function updatePasswordPageOf(s: PageRendererDeps, request: FastifyRequest, repl
   return updatePasswordPage({
     realm: realmView(s, request, realm, view.uiLocales),
     action: endpointUrl(s.config, realm, uiEndpoints.login_update_password),
-    csrf: csrfToken(s, request, reply, realm.name, { interaction }),
-    interaction,
+    fields: { csrf: csrfToken(s, request, reply, realm.name, { interaction }), interaction },
     username: view.active.user.username,
     error: view.error,
   });

@@ -9,8 +9,7 @@ import type { RequiredActionView } from '../http/page-view.js';
 import { getActionMessages } from '../i18n/action-messages.js';
 import { getEmailMessages } from '../i18n/email-messages.js';
 import { sendVerification, verifyByCode, type VerificationServices } from '../identity/email-verification.js';
-import { completeRequiredAction, pendingRequiredAction, profileClaims, type RequiredActionsDeps } from '../identity/required-actions.js';
-import { editedClaims } from '../identity/profile.js';
+import { acceptTerms, completeRequiredAction, pendingRequiredAction, saveProfile, type RequiredActionsDeps } from '../identity/required-actions.js';
 import { messages } from '../i18n/messages.js';
 import { currentSession } from '../identity/sso.js';
 import { recordEvent } from '../security/audit.js';
@@ -68,21 +67,13 @@ export function requiredActionRoutes(app: FastifyInstance, s: RequiredActionPage
         return show({ sent: { verification: params.verification ?? '' }, error: ta.verifyNotYet }, 400);
       }
       case 'update_profile': {
-        // The names and the realm's other sign-up fields, each required, each checked for its kind (a URL, a date, a zone…).
-        const fields = profileClaims(realm);
-        const values = Object.fromEntries(fields.map((claim) => [claim, (params[claim] ?? '').trim()]));
-        const edit = editedClaims(active.user.claims, fields, values, Object.keys(messages));
-        if (fields.some((claim) => values[claim] === '') || 'problem' in edit) {
-          return show({ values, error: getEmailMessages(pageOf(s, request, view)).fieldRequired }, 400);
-        }
-        await s.store.users.updateProfile(active.user.id, active.user.email, { ...edit.claims, name: `${values.given_name} ${values.family_name}` }, s.clock.now());
+        const { saved, values } = await saveProfile(s, realm, active.user, params, Object.keys(messages));
+        if (!saved) return show({ values, error: getEmailMessages(pageOf(s, request, view)).fieldRequired }, 400);
         return done();
       }
       case 'terms_and_conditions': {
         if (params.decision === 'accept') {
-          await s.store.users.updateProfile(active.user.id, active.user.email, {
-            ...active.user.claims, terms_accepted: { url: realm.settings.terms_url, at: Math.floor(s.clock.now() / 1000) },
-          }, s.clock.now());
+          await acceptTerms(s, realm, active.user);
           return done();
         }
         // Declined: nothing is issued; the client hears access_denied (RFC 6749 §4.1.2.1).

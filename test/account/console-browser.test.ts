@@ -1,11 +1,12 @@
 // The account console in Chromium, JavaScript off (its pages need none): a user signs in through an
 // application, opens every page from the navigation, changes a name, and each page is photographed
-// at a desktop's width and a phone's (390 px) under test-results/account/, to be looked at.
+// at a desktop's width and a phone's (390 px) under test-results/account/, to be looked at; axe-core
+// checks each page for serious and critical accessibility findings.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserPerSuite, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
+import { axeViolations, browserPerSuite, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { password, testRealmWith } from '../helpers/realm.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -41,8 +42,8 @@ describe('account console in a browser', () => {
   });
 
   /** A page of a fresh context (JavaScript off, `width` wide) signed in as grace through `client` (allowed, if it asks). */
-  async function signedInPage(b: Browser, width: number, client: 'trusted' | 'web' = 'trusted'): Promise<Page> {
-    const context = await newContext(b, { javaScriptEnabled: false, viewport: { width, height: 900 } });
+  async function signedInPage(b: Browser, width: number, client: 'trusted' | 'web' = 'trusted', javaScriptEnabled = false): Promise<Page> {
+    const context = await newContext(b, { javaScriptEnabled, viewport: { width, height: 900 } });
     const page = await context.newPage();
     await page.goto(authorizeUrl(server.issuer(), {
       client_id: client, redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid profile', state: 's',
@@ -71,6 +72,21 @@ describe('account console in a browser', () => {
       }
     });
   }
+
+  // axe-core is a script run in the page: this one browser has JavaScript on, which the pages do not use.
+  test('no page has a serious or critical accessibility finding (axe-core)', async () => {
+    const page = await signedInPage(browser(), 1280, 'trusted', true);
+    try {
+      for (const { name } of pages) {
+        await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name, exact: true }).click();
+        await page.waitForLoadState();
+        const violations = await axeViolations(page);
+        assert.deepEqual(violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name}: axe-core finds nothing serious or critical`);
+      }
+    } finally {
+      await page.context().close();
+    }
+  });
 
   test('a user changes their name with the form, and the page shows it saved', async () => {
     const page = await signedInPage(browser(), 1280);

@@ -251,9 +251,12 @@ for (const database of databases) {
       const garbage = await events('', 'not-a-token');
       assert.equal(garbage.status, 401);
       assert.match(garbage.challenge ?? '', /error="invalid_token"/);
-      // alice holds a role named admin, but in the demo realm: its tokens do not open the admin API.
+      // alice holds a role named admin, but in the demo realm, and the token is another application's:
+      // a valid token that does not open the admin API is 403 insufficient_scope (RFC 6750 §3.1).
       const demoToken = (await tokensFor(server, new UserAgent(server.url), { client: 'trusted', scope: 'openid' })).access_token as string;
-      assert.equal((await events('', demoToken)).status, 401);
+      const foreign = await events('', demoToken);
+      assert.equal(foreign.status, 403);
+      assert.match(foreign.challenge ?? '', /error="insufficient_scope"/);
     });
 
     test('the API refuses an admin token bound to a DPoP key when it is presented as a bearer token', async () => {

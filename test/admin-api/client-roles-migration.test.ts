@@ -1,4 +1,4 @@
-// Migration 0022: the free-form `client_roles` and `groups` user attributes of earlier versions become
+// Migration 0024: the free-form `client_roles` and `groups` user attributes of earlier versions become
 // rows — client roles declared on their clients and given to the user, groups (by name or path)
 // made if missing and joined — so that tokens carry the same roles and groups after the upgrade.
 import assert from 'node:assert/strict';
@@ -13,11 +13,11 @@ import { databases, freshDatabase } from '../helpers/databases.js';
 
 for (const database of databases) {
   test(`the old client_roles and groups attributes become client roles and memberships (${database})`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strix-0022-'));
+    const dir = mkdtempSync(join(tmpdir(), 'strix-0024-'));
     const fresh = await freshDatabase(database, dir);
     try {
       const before = await openDatabase(fresh.url);
-      await migrate(before.db, '0021_session_devices');
+      await migrate(before.db, '0023_email_action_details');
       const now = Date.now();
       await before.db.insertInto('realms').values({ name: 'demo', display_name: 'Demo', settings: '{}', created_at: now }).execute();
       await before.db.insertInto('clients').values({ realm: 'demo', client_id: 'web', secret_hash: null, secret_sealed: null, metadata: JSON.stringify({ client_id: 'web' }), enabled: 1, created_at: now, updated_at: now }).execute();

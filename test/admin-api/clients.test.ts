@@ -126,17 +126,39 @@ for (const database of databases) {
       assert.equal(await server.services.store.clients.get('other', 'reports'), undefined);
     });
 
-    test('an initial access token issued through the API, shown once, lets a client register dynamically', async () => {
+    const register = (token: string) => fetch(`${server.issuer()}/protocol/openid-connect/registrations`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ redirect_uris: ['https://app.example.com/cb'] }),
+    });
+
+    test('an initial access token issued through the API, shown once, registers one client by default and is gone after', async () => {
       const issued = await demoAdmin('POST', '/realms/demo/clients-initial-access');
       assert.equal(issued.status, 201, JSON.stringify(issued.body));
-      assert.equal((await demoAdmin('POST', '/realms/demo/clients-initial-access', {})).status, 201);
-      assertProblem(await demoAdmin('POST', '/realms/demo/clients-initial-access', { count: 5 }), 400, 'count');
+      assert.equal(issued.body.expiration, 86400);
+      assert.equal(issued.body.count, 1);
       assertProblem(await demoViewer('POST', '/realms/demo/clients-initial-access'), 403);
-      const registered = await fetch(`${server.issuer()}/protocol/openid-connect/registrations`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${issued.body.token}` },
-        body: JSON.stringify({ redirect_uris: ['https://app.example.com/cb'] }),
-      });
-      assert.equal(registered.status, 201);
+      assert.equal((await register(issued.body.token)).status, 201);
+      const spent = await register(issued.body.token);
+      assert.equal(spent.status, 401);
+      assert.match(spent.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+      assert.ok(!(await demoViewer('GET', '/realms/demo/clients-initial-access')).body.some((t: { id: string }) => t.id === issued.body.id));
+    });
+
+    test('an initial access token\'s count and expiration (Keycloak\'s) bound it, and removing it stops it at once', async () => {
+      const three = await demoAdmin('POST', '/realms/demo/clients-initial-access', { count: 3, expiration: 0 });
+      assert.equal(three.status, 201, JSON.stringify(three.body));
+      assert.equal((await register(three.body.token)).status, 201);
+      const listed = (await demoViewer('GET', '/realms/demo/clients-initial-access')).body.find((t: { id: string }) => t.id === three.body.id);
+      assert.deepEqual({ count: listed.count, remainingCount: listed.remainingCount, expiration: listed.expiration, source: listed.source }, { count: 3, remainingCount: 2, expiration: 0, source: 'issued' });
+      assert.equal(JSON.stringify(listed).includes(three.body.token), false);
+      assertProblem(await demoViewer('DELETE', `/realms/demo/clients-initial-access/${three.body.id}`), 403);
+      assert.equal((await demoAdmin('DELETE', `/realms/demo/clients-initial-access/${three.body.id}`)).status, 204);
+      assert.equal((await register(three.body.token)).status, 401);
+      assertProblem(await demoAdmin('DELETE', `/realms/demo/clients-initial-access/${three.body.id}`), 404);
+
+      assertProblem(await demoAdmin('POST', '/realms/demo/clients-initial-access', { count: -1 }), 400, 'count');
+      assertProblem(await demoAdmin('POST', '/realms/demo/clients-initial-access', { expiration: 'soon' }), 400, 'expiration');
+      assertProblem(await demoAdmin('POST', '/realms/demo/clients-initial-access', { scope: 'all' }), 400, 'scope');
     });
 
     test('client changes are audit events with the client and the actor', async () => {
@@ -145,6 +167,17 @@ for (const database of databases) {
       assert.equal(events.body[0]?.details.actor, 'client:demo-admin');
       assert.equal(events.body[0]?.details.resource, 'clients/reports');
       assert.ok(!JSON.stringify((await admin('GET', '/realms/demo/events?max=1000')).body).includes('short-lived-secret-0123'));
+    });
+
+    // Last: it moves the server's clock past the lifetime of the tokens the other tests use.
+    test('an initial access token stops registering when its expiration has passed, and is listed as expired', async () => {
+      const hour = await demoAdmin('POST', '/realms/demo/clients-initial-access', { expiration: 3600, count: 0 });
+      assert.equal((await register(hour.body.token)).status, 201);
+      assert.equal((await register(hour.body.token)).status, 201);
+      server.clock.advance(3601);
+      assert.equal((await register(hour.body.token)).status, 401);
+      const viewer = adminApi(server, await serviceToken(server, 'demo-viewer'));
+      assert.equal((await viewer('GET', '/realms/demo/clients-initial-access')).body.find((t: { id: string }) => t.id === hour.body.id).expired, true);
     });
   });
 }

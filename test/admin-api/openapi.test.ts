@@ -11,7 +11,10 @@ import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 /** The admin console's page and static files (admin/console.ts) share the /admin prefix but are not API. */
-const consolePaths = new Set([adminEndpoints.admin_console, adminEndpoints.admin_console_bare, adminEndpoints.admin_console_asset].map((e) => e.path));
+const consolePaths = new Set([
+  adminEndpoints.admin_console, adminEndpoints.admin_console_bare, adminEndpoints.admin_console_asset,
+  adminEndpoints.admin_realm_console, adminEndpoints.admin_realm_console_asset,
+].map((e) => e.path));
 
 /** Every method and path the app routes under /admin (the console's files aside), from Fastify's route tree, as OpenAPI writes paths (`{realm}`). */
 function adminRoutes(tree: string): Set<string> {

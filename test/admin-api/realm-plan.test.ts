@@ -96,6 +96,29 @@ for (const database of databases) {
       assert.deepEqual(again.changes, [], planText(again, false));
     });
 
+    test('a client\'s enabled in the file is planned and applied, and the export writes a disabled client as enabled: false', async () => {
+      const file = (enabled?: boolean) => {
+        const demo = testRealm().realms[0]!;
+        const clients = demo.clients.map((c) => (c.client_id === 'service' && enabled !== undefined ? { ...c, enabled } : c));
+        return parseRealmFile({ realms: [{ ...demo, clients }] }, 'realm.json')[0]!;
+      };
+      const serviceToken = () => tokenRequest(server.issuer(), { grant_type: 'client_credentials' }, { id: 'service', secret: 'service-secret' });
+      await applyRealm(server.services, file(), false);
+      assert.equal((await serviceToken()).status, 200);
+      const plan = await planRealm(server.services, file(false), false);
+      assert.deepEqual(plan.changes.find((c) => c.kind === 'client' && c.name === 'service'), { action: 'change', kind: 'client', name: 'service', fields: ['enabled'] });
+      await applyRealm(server.services, file(false), false);
+      assert.equal((await serviceToken()).status, 401);
+      const exported = await exportRealm(server.services, 'demo');
+      assert.equal((exported!.clients as { client_id: string; enabled?: boolean }[]).find((c) => c.client_id === 'service')!.enabled, false);
+      assert.equal((exported!.clients as { client_id: string; enabled?: boolean }[]).find((c) => c.client_id === 'web')!.enabled, undefined);
+      await applyRealm(server.services, file(undefined), false);
+      assert.equal((await serviceToken()).status, 401, 'absent leaves it as stored');
+      await applyRealm(server.services, file(true), false);
+      assert.equal((await serviceToken()).status, 200);
+      assert.throws(() => parseRealmFile({ realms: [{ name: 'x', clients: [{ client_id: 'c', grant_types: ['client_credentials'], client_secret: 'c-secret-0123456789', enabled: 'no' }] }] }, 'realm.json'), /enabled/);
+    });
+
     test('the master realm\'s admins are never pruned', async () => {
       const master = parseRealmFile({ realms: [{ name: 'master', display_name: 'Strix' }] }, 'master.json')[0]!;
       const plan = await planRealm(server.services, master, true);

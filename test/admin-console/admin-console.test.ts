@@ -4,12 +4,13 @@
 // there makes the user's refresh token fail. axe-core checks the pages, and every page is
 // screenshotted at desktop and phone width under test-results/admin-console/.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { hashPassword } from '../../src/identity/passwords.js';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
+import { axeViolations, launchBrowser, newContext, skipWithoutChromium, submitSignInForm } from '../helpers/browser.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -17,9 +18,6 @@ const adminPassword = 'admin-password-for-tests';
 const temporaryPassword = 'a temporary passphrase';
 const newPassword = 'correct horse battery staple';
 const screenshots = 'test-results/admin-console';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
 
 describe('the admin console', () => {
   if (skipWithoutChromium()) return;
@@ -131,7 +129,7 @@ describe('the admin console', () => {
     assert.ok(await userDialog.getByLabel(/^Temporary/).isChecked());
     await userDialog.getByRole('button', { name: 'Create user' }).click();
     await admin.getByRole('heading', { level: 1, name: 'alice' }).waitFor();
-    await admin.getByText('update password').waitFor();
+    await admin.getByText('update password', { exact: true }).waitFor();
   });
 
   test('the single-page app, machine client and device templates make clients the API accepts, with a secret only for the machine client', async () => {
@@ -352,6 +350,29 @@ describe('the admin console', () => {
     assert.equal((await server.services.store.users.findByUsername('shop', 'alice'))?.enabled, true);
   });
 
+  test('"Send an e-mail with actions" is off, saying why, while the realm cannot send mail; then it sends, and says so', async () => {
+    await open('Users');
+    await admin.getByRole('link', { name: 'alice' }).click();
+    const send = admin.getByRole('button', { name: 'Send an e-mail with actions' });
+    await admin.getByText('The realm cannot send mail').waitFor();
+    assert.ok(await send.isDisabled());
+    assert.ok(await admin.getByLabel('Verify e-mail').isDisabled());
+
+    const shop = (await server.services.store.realms.get('shop'))!;
+    // An SMTP server nobody answers at: the message waits in the outbox, which is all the button needs.
+    await server.services.store.realms.upsert({ ...shop, settings: { ...shop.settings, smtp: { url: 'smtp://127.0.0.1:9', from: 'shop@example.test' } } }, server.clock.now());
+    await admin.reload();
+    await admin.getByLabel('Verify e-mail').check();
+    await admin.getByLabel('Update profile').check();
+    assert.equal(await admin.getByText('The realm cannot send mail').count(), 0);
+    await send.click();
+    await admin.getByText('Sent alice an e-mail with actions.').waitFor();
+    const alice = (await server.services.store.users.findByUsername('shop', 'alice'))!;
+    assert.deepEqual(alice.requiredActions, ['verify_email', 'update_profile']);
+    assert.ok(await server.services.store.mailOutbox.pendingCount() >= 1, 'the message is queued');
+    await server.services.store.realms.upsert(shop, server.clock.now());
+  });
+
   test('an access token that has expired is renewed with the refresh token, without asking for the password again', async () => {
     server.clock.advance(600);
     const refreshed = admin.waitForRequest((request) => request.url().endsWith('/realms/master/protocol/openid-connect/token') && /grant_type=refresh_token/.test(request.postData() ?? ''));
@@ -370,6 +391,29 @@ describe('the admin console', () => {
     assert.deepEqual(redeemed, []);
   });
 
+  test('a realm\'s own realm-admin signs in at /admin/{realm}/console/ to that realm and sees no other', async () => {
+    const { store } = server.services;
+    await store.roles.ensure('shop', ['realm-admin']);
+    const id = randomUUID();
+    await store.users.create({ id, realm: 'shop', username: 'shop-admin', email: null, passwordHash: await hashPassword(newPassword), claims: {}, enabled: true }, server.clock.now());
+    await store.users.setRoles(id, ['realm-admin']);
+    const page = await (await newContext(browser, { viewport: { width: 1280, height: 800 } })).newPage();
+    try {
+      await page.goto(`${server.url}/admin/shop/console/`);
+      await page.waitForURL((url) => url.pathname.endsWith('/protocol/openid-connect/auth'));
+      assert.match(new URL(page.url()).pathname, /^\/realms\/shop\//);
+      await submitSignInForm(page, 'shop-admin', newPassword, (url) => url.pathname === '/admin/shop/console/');
+      await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+      await page.getByText('shop realm').waitFor();
+      const picker = page.getByLabel('Realm');
+      assert.deepEqual(await picker.locator('option').allTextContents(), ['Shop (shop)']);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clients', exact: true }).click();
+      await page.getByRole('link', { name: 'shop-web' }).waitFor();
+    } finally {
+      await page.context().close();
+    }
+  });
+
   test('signing out ends the master session: /admin/ asks for the password again', async () => {
     await admin.getByRole('button', { name: 'Sign out' }).click();
     const signOut = admin.getByRole('button', { name: 'Sign out' });
@@ -380,14 +424,3 @@ describe('the admin console', () => {
     assert.match(new URL(admin.url()).pathname, /\/realms\/master\/protocol\/openid-connect\/auth/);
   });
 });
-
-/** axe-core run in the page (its source evaluated, so the page's CSP is untouched); serious and critical findings only. */
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  // A string is evaluated by the DevTools protocol itself, which the page's CSP (no eval) does not govern.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}

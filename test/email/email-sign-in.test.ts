@@ -1,7 +1,8 @@
 // Sign-in by e-mail code and link (docs/email.md): the code arrives over SMTP and signs in to a
 // client with amr "otp"; the page is the same for unknown, unverified and real accounts; wrong
 // codes count toward brute-force protection; a code works once and not after its lifetime; the
-// link works once, and only in the browser that asked for it; MFA still applies after a code.
+// link works once, and only in the browser that asked for it; MFA still applies after a code; a
+// client's own email_sign_in replaces the realm's for its sign-ins.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -19,6 +20,10 @@ const people = ['ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'rupert', 
 function emailSignInRealm() {
   return testRealmWith({
     email_sign_in: 'code_and_link',
+    clients: [{
+      client_id: 'quiet', client_secret: 'quiet-secret', redirect_uris: [redirectUriOf.trusted], grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_post', scope: 'openid', email_sign_in: 'off',
+    }],
     brute_force: { failure_factor: 3 },
     rate_limits: { email_sign_in_per_ip: { max: 1000 }, email_per_address: { max: 1000 } },
     users: [
@@ -211,18 +216,50 @@ for (const database of databases) {
       assert.equal(next.location, undefined, 'no code for the client before the second factor');
     });
 
-    test('without email_sign_in the sign-in page has no such button and the endpoints do not exist', async () => {
-      const plain = await startServer(database, testRealmWith({}), { env: smtp.env });
+    /** The sign-in page of `client` on `on`, its hidden fields, and whether it offers a code by e-mail. */
+    async function clientSignInPage(on: TestServer, browser: UserAgent, client: string): Promise<{ page: Page; fields: Record<string, string>; offered: boolean }> {
+      const page = await browser.open(authorizeUrl(on.issuer(), {
+        client_id: client, redirect_uri: redirectUriOf.trusted, response_type: 'code', scope: 'openid', state: 's',
+      }));
+      assert.ok(isLoginPage(page), page.html.slice(0, 300));
+      const fields = Object.fromEntries([...page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+      return { page, fields, offered: /Email me a sign-in code/.test(page.html) };
+    }
+
+    test('a client with email_sign_in "off" does not offer it where the realm does, and its posts are refused', async () => {
+      const browser = new UserAgent(server.url);
+      const { fields, offered } = await clientSignInPage(server, browser, 'quiet');
+      assert.equal(offered, false);
+      const posted = await browser.open(`${server.issuer()}/login-actions/email-code`, { form: { ...fields, username: 'trent' } });
+      assert.equal(posted.status, 404);
+      assert.ok((await clientSignInPage(server, new UserAgent(server.url), 'trusted')).offered, 'the realm\'s other clients still offer it');
+      assert.equal(mailsTo('trent@example.com').length, 0);
+    });
+
+    test('without email_sign_in in the realm only a client that turns it on offers it; the others\' posts are refused', async () => {
+      const mailer = {
+        client_id: 'mailer', client_secret: 'mailer-secret', redirect_uris: [redirectUriOf.trusted], grant_types: ['authorization_code'],
+        token_endpoint_auth_method: 'client_secret_post', scope: 'openid', email_sign_in: 'code',
+      };
+      const plain = await startServer(database, testRealmWith({
+        clients: [mailer], users: [{ username: 'uma', password, email: 'uma@example.com', email_verified: true }],
+      }), { env: smtp.env });
       try {
         const browser = new UserAgent(plain.url);
-        const page = await browser.open(authorizeUrl(plain.issuer(), {
-          client_id: 'trusted', redirect_uri: redirectUriOf.trusted, response_type: 'code', scope: 'openid', state: 's',
-        }));
-        assert.ok(isLoginPage(page));
-        assert.doesNotMatch(page.html, /Email me a sign-in code/);
-        const fields = Object.fromEntries([...page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-        const posted = await browser.open(`${plain.issuer()}/login-actions/email-code`, { form: { ...fields, username: 'alice' } });
+        const trusted = await clientSignInPage(plain, browser, 'trusted');
+        assert.equal(trusted.offered, false);
+        const posted = await browser.open(`${plain.issuer()}/login-actions/email-code`, { form: { ...trusted.fields, username: 'uma' } });
         assert.equal(posted.status, 404);
+
+        const own = await clientSignInPage(plain, browser, 'mailer');
+        assert.ok(own.offered, 'the client that turned it on offers it');
+        const codePage = await askForCode(browser, own.page, 'uma');
+        assert.equal(codePage.status, 200);
+        const mail = await eventually(() => mailsTo('uma@example.com')[0], 'the code for uma');
+        assert.doesNotMatch(mail.text, /email-link/, 'the client asked for codes only, no link');
+        const done = await typeCode(browser, codePage, mail.text.match(/Your sign-in code: (\d{6})/)![1]!);
+        assert.ok(done.location?.startsWith(redirectUriOf.trusted), done.html.slice(0, 300));
+        assert.ok(new URL(done.location!).searchParams.get('code'));
       } finally {
         await plain.close();
       }

@@ -1,6 +1,7 @@
 // A real browser for end-to-end tests: Debian's Chromium driven by playwright-core. The one place
 // that launches it and sets up its contexts.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { password } from './realm.js';
@@ -66,4 +67,19 @@ export async function submitSignInForm(page: Page, username: string, secret = pa
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(secret);
   await Promise.all([until && page.waitForURL(until), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
+
+/** axe-core run in the page (its source evaluated, so the page's CSP is untouched); serious and critical findings only. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // A string is evaluated by the DevTools protocol itself, which the page's CSP (no eval) does not govern.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

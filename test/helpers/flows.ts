@@ -75,15 +75,16 @@ export async function userinfo(server: TestServer, accessToken: string): Promise
   return { status: response.status, body: text ? JSON.parse(text) : undefined, challenge: response.headers.get('www-authenticate') };
 }
 
-/** The admin console's redirect URI on `server` (its client is created at first start). */
-export const adminConsoleRedirectUri = (server: TestServer) => `${server.services.config.publicUrl}/admin/`;
+/** The admin console's redirect URI on `server`: the master realm's (its client is created at first start) or another realm's. */
+export const adminConsoleRedirectUri = (server: TestServer, realm = 'master') =>
+  `${server.services.config.publicUrl}/admin/${realm === 'master' ? '' : `${realm}/console/`}`;
 
-/** Signs `username` in to the admin console's client (code flow with PKCE, master realm); returns the code and its verifier. */
-export async function adminConsoleCode(server: TestServer, username: string, userPassword: string): Promise<{ code: string; verifier: string }> {
+/** Signs `username` in to the admin console's client of `realm` (code flow with PKCE); returns the code and its verifier. */
+export async function adminConsoleCode(server: TestServer, username: string, userPassword: string, realm = 'master'): Promise<{ code: string; verifier: string }> {
   const { verifier, challenge } = pkcePair();
   const browser = new UserAgent(server.url);
-  const login = await browser.open(authorizeUrl(server.issuer('master'), {
-    client_id: 'strix-admin-console', redirect_uri: adminConsoleRedirectUri(server), response_type: 'code', scope: 'openid',
+  const login = await browser.open(authorizeUrl(server.issuer(realm), {
+    client_id: 'strix-admin-console', redirect_uri: adminConsoleRedirectUri(server, realm), response_type: 'code', scope: 'openid',
     state: 'console', code_challenge: challenge, code_challenge_method: 'S256',
   }));
   assert.ok(isLoginPage(login), `expected the login page, got ${login.status}: ${login.html.slice(0, 300)}`);
@@ -95,10 +96,10 @@ export async function adminConsoleCode(server: TestServer, username: string, use
 }
 
 /** An access token of the admin console's client for `username`; fails the test unless one was issued. */
-export async function adminConsoleToken(server: TestServer, username: string, userPassword: string): Promise<string> {
-  const { code, verifier } = await adminConsoleCode(server, username, userPassword);
-  const answer = await tokenRequest(server.issuer('master'), {
-    grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: adminConsoleRedirectUri(server), client_id: 'strix-admin-console',
+export async function adminConsoleToken(server: TestServer, username: string, userPassword: string, realm = 'master'): Promise<string> {
+  const { code, verifier } = await adminConsoleCode(server, username, userPassword, realm);
+  const answer = await tokenRequest(server.issuer(realm), {
+    grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: adminConsoleRedirectUri(server, realm), client_id: 'strix-admin-console',
   });
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   return answer.body.access_token as string;

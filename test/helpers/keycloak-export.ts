@@ -1,12 +1,29 @@
 // Keycloak realm exports written the way `kc.sh export` writes them (versions 18–26), with password
-// credentials hashed here by each of Keycloak's algorithms, for the import tests.
+// credentials hashed here by each of Keycloak's algorithms (and the community bcrypt provider's), for
+// the import tests.
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { hash as argon2Hash } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
 
-export type KeycloakAlgorithm = 'pbkdf2' | 'pbkdf2-sha256' | 'pbkdf2-sha512' | 'argon2';
+export type KeycloakAlgorithm = 'pbkdf2' | 'pbkdf2-sha256' | 'pbkdf2-sha512' | 'argon2' | 'bcrypt';
+
+/**
+ * A password credential as keycloak-bcrypt (github.com/leroyguillaume/keycloak-bcrypt) stores it: the
+ * whole `$2y$` string as the value (its BCrypt library writes version 2y; the same algorithm as 2a
+ * and 2b), an empty salt, the cost as hashIterations.
+ */
+function keycloakBcryptPassword(password: string, cost: number) {
+  const value = bcrypt.hashSync(password, cost).replace(/^\$2b\$/, '$2y$');
+  return {
+    id: randomBytes(8).toString('hex'), type: 'password', createdDate: 1_700_000_000_000,
+    secretData: JSON.stringify({ value, salt: '', additionalParameters: {} }),
+    credentialData: JSON.stringify({ hashIterations: cost, algorithm: 'bcrypt', additionalParameters: {} }),
+  };
+}
 
 /** A password credential as Keycloak stores it: secretData and credentialData are JSON in strings. */
 export async function keycloakPassword(password: string, algorithm: KeycloakAlgorithm, o: { iterations?: number; keyBits?: number } = {}) {
+  if (algorithm === 'bcrypt') return keycloakBcryptPassword(password, o.iterations ?? 10);
   const salt = randomBytes(16);
   let value: Buffer;
   let credentialData: Record<string, unknown>;
@@ -145,6 +162,7 @@ export const totpSecret = 'Fr4nkS3cretFr4nkS3cr';
 /** Each user's password, hashed with the algorithm its text names. */
 export const passwords: Record<string, string> = {
   alice: 'alice pbkdf2-sha256 256', bob: 'bob pbkdf2-sha256 512', carol: 'carol pbkdf2-sha512', dave: 'dave pbkdf2 sha1', erin: 'erin argon2id', frank: 'frank with totp',
+  heidi: 'heidi bcrypt plugin',
 };
 
 /** The acme export with a user per algorithm and parameter set, one with TOTP, and users Strix leaves out. */
@@ -159,9 +177,11 @@ export async function exportWithUsers(redirectBase?: string) {
     keycloakUser('dave', [await keycloakPassword(passwords.dave!, 'pbkdf2', { iterations: 20_000 })]),
     keycloakUser('erin', [await keycloakPassword(passwords.erin!, 'argon2')], { realmRoles: ['viewer'] }),
     keycloakUser('frank', [await keycloakPassword(passwords.frank!, 'pbkdf2-sha256'), keycloakOtp(totpSecret)]),
-    keycloakUser('grace', [{ type: 'password', secretData: '{"value":"$2a$10$abc","salt":""}', credentialData: '{"algorithm":"bcrypt","hashIterations":10}' }], {
+    // A hash provider Strix does not know (a SHA-1 plugin): left out, reported.
+    keycloakUser('grace', [{ type: 'password', secretData: '{"value":"qUqP5cyxm6YcTAhz05Hph5gvu9M=","salt":""}', credentialData: '{"algorithm":"sha1","hashIterations":1}' }], {
       requiredActions: ['UPDATE_PASSWORD', 'VERIFY_EMAIL', 'webauthn-register'],
     }),
+    keycloakUser('heidi', [await keycloakPassword(passwords.heidi!, 'bcrypt')]),
     keycloakUser('ldap-user', [], { federationLink: 'ldap' }),
     keycloakUser('service-account-backend', [], { serviceAccountClientId: 'backend' }),
   ], redirectBase);

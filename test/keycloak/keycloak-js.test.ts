@@ -1,7 +1,7 @@
 // keycloak-js (loaded unchanged from node_modules, with its defaults: checkLoginIframe on, PKCE S256)
 // against a Strix realm in Chromium: login-required with the fragment and the query response mode,
-// check-sso through a hidden iframe with prompt=none, updateToken(-1), loadUserInfo, a sign-out in
-// another tab noticed through the session iframe, and logout().
+// check-sso through a hidden iframe with prompt=none, updateToken(-1), loadUserInfo, loadUserProfile,
+// a sign-out in another tab noticed through the session iframe, and logout().
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -34,7 +34,7 @@ for (const database of databases) {
         // keycloak-js asks for `openid` alone; Keycloak adds its default client scopes, and so does this realm.
         default_scopes: ['profile', 'email'],
         clients: [{ ...app.client(), roles: [{ name: 'editor' }] }, crossSiteApp.client()],
-        users: [{ username: 'carol', password: 'correct horse battery staple', email: 'carol@example.com', roles: ['admin'], client_roles: { 'kc-app': ['editor'] } }],
+        users: [{ username: 'carol', password: 'correct horse battery staple', email: 'carol@example.com', email_verified: true, given_name: 'Carol', family_name: 'Danvers', locale: 'en', roles: ['admin'], client_roles: { 'kc-app': ['editor'] } }],
       }));
       await app.listen(server.url);
       await crossSiteApp.listen(server.url);
@@ -99,6 +99,26 @@ for (const database of databases) {
         assert.equal(result.info.sub, await page.evaluate(() => (window as any).keycloak.subject));
         assert.equal(result.info.preferred_username, 'carol');
         assert.equal(result.info.email, 'carol@example.com');
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('loadUserProfile reads Keycloak\'s account representation at {issuer}/account with the bearer token, across origins', async () => {
+      const context = await newContext(browser());
+      try {
+        const page = await context.newPage();
+        await signedIn(page, 'fragment');
+        const account: string[] = [];
+        page.on('request', (request) => { if (new URL(request.url()).pathname.endsWith('/account')) account.push(`${request.method()} ${request.headers().accept}`); });
+        const profile = await page.evaluate(async () => {
+          const k = (window as any).keycloak;
+          return { profile: await k.loadUserProfile(), subject: k.subject };
+        });
+        assert.deepEqual(profile.profile, {
+          id: profile.subject, username: 'carol', firstName: 'Carol', lastName: 'Danvers', email: 'carol@example.com', emailVerified: true, attributes: { locale: ['en'] },
+        });
+        assert.deepEqual(account, ['GET application/json'], 'keycloak-js fetched {issuer}/account for JSON, from the app\'s origin');
       } finally {
         await context.close();
       }

@@ -77,8 +77,9 @@ describe('reading a Keycloak realm export', () => {
     assert.deepEqual(realm.users.find((u) => u.username === 'alice')!.clientRoles, { 'web-app': ['editor'] });
     assert.deepEqual(plan.requiredActions.get('grace'), ['update_password', 'verify_email']);
     assert.equal(plan.totp.get('frank'), Secret.fromUTF8(totpSecret).base32);
-    assert.deepEqual(realm.users.map((u) => u.username), ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace']);
+    assert.deepEqual(realm.users.map((u) => u.username), ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi']);
     assert.equal(realm.users.find((u) => u.username === 'grace')!.password_hash, undefined);
+    assert.match(realm.users.find((u) => u.username === 'heidi')!.password_hash as string, /^\$2y\$10\$/, 'the bcrypt plugin\'s hash as it wrote it');
 
     const text = plan.report.toText();
     for (const expected of [
@@ -92,14 +93,14 @@ describe('reading a Keycloak realm export', () => {
       /left out\s+identity provider adfs: Keycloak's saml provider type is not built/,
       /left out\s+user federation \(1\)/,
       /left out\s+user ldap-user: comes from user federation/,
-      /left out\s+user grace password: hashed with bcrypt/,
+      /left out\s+user grace password: hashed with sha1, which Strix cannot verify/,
       /left out\s+user grace required actions webauthn-register/,
       /left out\s+required actions delete_account: Strix has no such required action/,
       /left out\s+service-account users \(1\)/,
       /left out\s+password policy upperCase\(1\)/,
       /left out\s+group \/sales attributes/,
       /approximate SMTP server: .*STRIX_SMTP_PASSWORD_ACME/,
-      /imported\s+users: 7 \(password hashes: 2 pbkdf2-sha256, 1 pbkdf2-sha512, 1 pbkdf2, 1 argon2, 1 pbkdf2-sha256|imported\s+users: 7/,
+      /imported\s+users: 8 \(password hashes: 3 pbkdf2-sha256, 1 pbkdf2-sha512, 1 pbkdf2, 1 argon2, 1 bcrypt; upgraded to argon2id/,
       /imported\s+client web-app: public/,
       /imported\s+client web-app roles: 3, 2 of them composite/,
       /left out\s+client web-app role has space: Strix role names have no spaces/,
@@ -117,7 +118,7 @@ describe('reading a Keycloak realm export', () => {
       writeFileSync(join(dir, 'acme-users-0.json'), JSON.stringify({ realm: 'acme', users: users.slice(2, 5) }));
       writeFileSync(join(dir, 'acme-users-1.json'), JSON.stringify({ realm: 'acme', users: users.slice(5) }));
       const [plan] = readForeignExport(dir, 'keycloak');
-      assert.deepEqual(plan!.realm!.users.map((u) => u.username), ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace']);
+      assert.deepEqual(plan!.realm!.users.map((u) => u.username), ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -136,6 +137,14 @@ describe('reading a Keycloak realm export', () => {
       secret.value = Buffer.alloc(200).toString('base64');
       kc.users[1].credentials[0].secretData = JSON.stringify(secret);
     }, /users\[1\]\.credentials\[0\]\.secretData: the pbkdf2 hash must be 1 to 128 bytes/],
+    ['a bcrypt hash of cost 31', (kc) => {
+      const secret = JSON.parse(kc.users[7].credentials[0].secretData);
+      secret.value = secret.value.replace(/^\$2y\$10\$/, '$2y$31$');
+      kc.users[7].credentials[0].secretData = JSON.stringify(secret);
+    }, /users\[7\]\.credentials\[0\]\.secretData: bcrypt cost 31 is outside 4–16: each step doubles the work/],
+    ['a bcrypt credential whose value is not a bcrypt hash', (kc) => {
+      kc.users[7].credentials[0].secretData = JSON.stringify({ value: '$argon2id$v=19$m=7168,t=5,p=1$c2FsdHNhbHQ$aGFzaGhhc2g', salt: '' });
+    }, /users\[7\]\.credentials\[0\]\.secretData\.value: is not a bcrypt hash/],
     ['users that are not a list', (kc) => { kc.users = 'everyone'; }, /acme\.json\.users: must be a list/],
     ['a realm role without a name', (kc) => { kc.roles.realm[1].name = 42; }, /roles\.realm\[1\]\.name: must be a string/],
     ['a token lifetime of a thousand years', (kc) => { kc.accessTokenLifespan = 31_536_000_000; }, /accessTokenLifespan: is 31536000000; it must be from 0 to 315360000/],
@@ -174,7 +183,7 @@ for (const database of databases) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    for (const username of ['alice', 'bob', 'carol', 'dave', 'erin']) {
+    for (const username of ['alice', 'bob', 'carol', 'dave', 'erin', 'heidi']) {
       test(`${username} signs in with the password Keycloak hashed, and the hash is argon2id afterwards`, async () => {
         const before = (await server.services.store.users.findByUsername('acme', username))!.passwordHash!;
         assert.ok(!before.startsWith('$argon2id$v=19$m=19456'), before);

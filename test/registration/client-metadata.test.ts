@@ -98,4 +98,11 @@ describe('client metadata for JWT client authentication', () => {
       assert.deepEqual(storedSecret('s3cret', method, sealer), { hash: sealer.digest('s3cret'), sealed: null });
     }
   });
+
+  test('email_sign_in is one of off, code and code_and_link', () => {
+    const web = { client_id: 'web', client_secret: 's', redirect_uris: ['https://app.example/cb'] };
+    assert.equal(parseClient({ ...web, email_sign_in: 'code' }, 'client').metadata.email_sign_in, 'code');
+    assert.equal(parseClient(web, 'client').metadata.email_sign_in, undefined, 'absent: the realm decides');
+    assertRejected({ ...web, email_sign_in: 'always' }, 'client.email_sign_in', /off, code, code_and_link/);
+  });
 });

@@ -65,9 +65,9 @@ describe('realm import and export: dynamic registration settings', () => {
   test('import stores the policy and only a keyed digest of each token', async () => {
     const { registrations } = server.services.store;
     assert.equal(await registrations.policy('demo'), 'open');
-    assert.equal(await registrations.isInitialAccessToken('demo', digest(token)), true);
-    assert.equal(await registrations.isInitialAccessToken('demo', token), false);
-    assert.equal(await registrations.isInitialAccessToken('master', digest(token)), false);
+    assert.equal(await registrations.isInitialAccessToken('demo', digest(token), Date.now()), true);
+    assert.equal(await registrations.isInitialAccessToken('demo', token, Date.now()), false);
+    assert.equal(await registrations.isInitialAccessToken('master', digest(token), Date.now()), false);
   });
 
   test('export writes the policy but never the tokens', async () => {
@@ -79,13 +79,13 @@ describe('realm import and export: dynamic registration settings', () => {
 
   test('re-importing replaces the file\'s tokens and keeps tokens issued otherwise', async () => {
     const { registrations } = server.services.store;
-    await registrations.addInitialAccessToken('demo', digest('issued-by-the-cli-0123456789'), 'issued', server.clock.now());
+    await registrations.addInitialAccessToken('demo', digest('issued-by-the-cli-0123456789'), { id: 'cli', expiresAt: null, count: null }, server.clock.now());
     const next = 'the-next-initial-access-token';
     for (const realm of parseRealmFile(realmWith({ initial_access_tokens: [next] }), 'file')) await importRealm(server.services, realm);
     assert.equal(await registrations.policy('demo'), 'protected');
-    assert.equal(await registrations.isInitialAccessToken('demo', digest(token)), false);
-    assert.equal(await registrations.isInitialAccessToken('demo', digest(next)), true);
-    assert.equal(await registrations.isInitialAccessToken('demo', digest('issued-by-the-cli-0123456789')), true);
+    assert.equal(await registrations.isInitialAccessToken('demo', digest(token), Date.now()), false);
+    assert.equal(await registrations.isInitialAccessToken('demo', digest(next), Date.now()), true);
+    assert.equal(await registrations.isInitialAccessToken('demo', digest('issued-by-the-cli-0123456789'), Date.now()), true);
   });
 });
 
@@ -110,7 +110,7 @@ describe('strix registration token', () => {
       const { stdout } = await run('registration', 'token', '--realm', 'master');
       const issued = stdout.match(/initial access token: (\S+)/)?.[1];
       assert.ok(issued && issued.length >= 43, stdout);
-      assert.equal(await services.store.registrations.isInitialAccessToken('master', services.sealer.digest(issued)), true);
+      assert.equal(await services.store.registrations.isInitialAccessToken('master', services.sealer.digest(issued), Date.now()), true);
       await assert.rejects(run('registration', 'token', '--realm', 'nowhere'), /no realm named nowhere/);
     } finally {
       await services.store.close();

@@ -204,9 +204,10 @@ for (const database of databases) {
     });
 
     test('settings reserved to the realm administrator are not taken from a registration', async () => {
-      const answer = await register(webApp({ require_consent: false, access_token_lifetime: 86_400, pkce_plain_allowed: true, scope: 'openid api:read' }));
+      const answer = await register(webApp({ require_consent: false, access_token_lifetime: 86_400, pkce_plain_allowed: true, email_sign_in: 'code', scope: 'openid api:read' }));
       assert.equal(answer.status, 201, JSON.stringify(answer.body));
       assert.equal(answer.body.require_consent, true);
+      assert.equal(answer.body.email_sign_in, undefined, 'sign-in methods are the administrator\'s choice');
       assert.equal(answer.body.access_token_lifetime, undefined);
       assert.equal(answer.body.pkce_plain_allowed, undefined);
       assert.equal(answer.body.scope, 'openid api:read');

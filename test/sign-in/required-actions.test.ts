@@ -42,6 +42,7 @@ for (const database of databases) {
       const login = await browser.open(authorizeUrl(server.issuer(), { client_id: 'trusted', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 's', ...extra }));
       return { browser, page: await browser.submit(login, { username, password }) };
     }
+    const codeOf = (secret: string) => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: server.clock.now() });
     const atClient = (page: Page) => page.location?.startsWith(callback) === true && new URL(page.location).searchParams.has('code');
 
     test('verify_email: a code sent over SMTP verifies the address, then the sign-in goes on', async () => {
@@ -111,27 +112,46 @@ for (const database of databases) {
       assert.equal(new URL(silent.location!).searchParams.get('error'), 'interaction_required');
     });
 
-    test('execute-actions-email: the actions are set, the message has a password link, and the rest run at the next sign-in', async () => {
+    test('execute-actions-email: the link sets up an authenticator app and accepts the terms, then goes to redirect_uri; it works once', async () => {
       const admin = adminApi(server, await serviceToken(server, 'ops-bot'));
       const ella = await stored('ella');
-      assertProblem(await admin('PUT', `/realms/demo/users/${ella.id}/execute-actions-email`, ['fly_to_the_moon']), 400);
-      assertProblem(await admin('PUT', `/realms/demo/users/${ella.id}/execute-actions-email?client_id=trusted&redirect_uri=https://evil.example/`, ['update_profile']), 400, 'redirect_uri');
-      const sent = await admin('PUT', `/realms/demo/users/${ella.id}/execute-actions-email?client_id=trusted&redirect_uri=${encodeURIComponent(callback)}`, ['update_password', 'update_profile']);
+      const send = (query: string, actions: unknown) => admin('PUT', `/realms/demo/users/${ella.id}/execute-actions-email${query}`, actions);
+      assertProblem(await send('', ['fly_to_the_moon']), 400);
+      assertProblem(await send('?client_id=trusted&redirect_uri=https://evil.example/', ['update_profile']), 400, 'redirect_uri');
+      assertProblem(await send(`?redirect_uri=${encodeURIComponent(callback)}`, ['update_profile']), 400, 'client_id');
+      assertProblem(await send('?client_id=nobody', ['update_profile']), 400, 'client_id');
+      const sent = await send(`?client_id=trusted&redirect_uri=${encodeURIComponent(callback)}`, ['terms_and_conditions', 'configure_totp']);
       assert.equal(sent.status, 204, JSON.stringify(sent.body));
-      assert.deepEqual((await stored('ella')).requiredActions, ['update_password', 'update_profile']);
+      assert.deepEqual((await stored('ella')).requiredActions, ['configure_totp', 'terms_and_conditions'], 'left for the next sign-in should the link go unused');
       const mail = await eventually(() => smtp.received.find((m) => m.to.includes('ella@example.com')), 'the message');
       assert.equal(mail.subject, 'Your Demo account needs your attention');
-      assert.match(mail.text, /choose a new password, complete your profile/);
-      const link = mail.text.split(/\s+/).find((word) => word.startsWith(`${server.issuer()}/login-actions/reset-password?token=`))!;
+      assert.match(mail.text, /set up an authenticator app, accept the terms of service/);
+      const link = mail.text.split(/\s+/).find((word) => word.startsWith(`${server.issuer()}/login-actions/action-token?key=`))!;
       const browser = new UserAgent(server.url);
-      const form = await browser.open(link);
-      const newPassword = 'ella chose this passphrase';
-      const reset = await browser.submit(form, { password: newPassword, password_confirm: newPassword });
-      assert.equal(reset.status, 200);
-      assert.deepEqual((await stored('ella')).requiredActions, ['update_profile'], 'the new password was the update_password');
-      const login = await browser.open(authorizeUrl(server.issuer(), { client_id: 'trusted', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 's' }));
-      const next = await browser.submit(login, { username: 'ella', password: newPassword });
-      assert.match(next.html, /Complete your profile/);
+
+      const asked = await browser.open(link);
+      assert.equal(asked.status, 200);
+      assert.match(asked.html, /Update your account/);
+      const setUp = await browser.submit(asked, {});
+      assert.match(setUp.html, /id="totp-secret">([A-Z2-7]+)</);
+      const secret = setUp.html.match(/id="totp-secret">([A-Z2-7]+)</)![1]!;
+      const wrong = await browser.submit(setUp, { code: '000000' === codeOf(secret) ? '111111' : '000000' });
+      assert.equal(wrong.status, 400);
+      const codes = await browser.submit(wrong, { code: codeOf(secret) });
+      assert.match(codes.html, /recovery-codes/);
+      const terms = await browser.submit(codes, {});
+      assert.match(terms.html, /Terms of service/);
+      const end = await browser.submit(terms, {}, { name: 'decision', value: 'accept' });
+      assert.equal(end.status, 303);
+      assert.equal(end.location, callback);
+
+      const after = await stored('ella');
+      assert.deepEqual(after.requiredActions, []);
+      assert.equal((after.claims.terms_accepted as { url: string }).url, 'https://example.com/terms');
+      assert.ok(await server.services.store.mfa.totp(after.id), 'the authenticator app is set up');
+      const reused = await browser.open(link);
+      assert.equal(reused.status, 410);
+      assert.match(reused.html, /This link has expired or was already used/);
     });
 
     test('the admin API takes every required action by name', async () => {

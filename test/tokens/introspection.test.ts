@@ -118,6 +118,21 @@ for (const database of databases) {
       assertInactive(await introspect('service', { token: tokens.refresh_token }));
     });
 
+    test('the tokens of a client that has been disabled are inactive, and active again once it is enabled', async () => {
+      const tokens = await signIn();
+      await server.services.store.clients.setEnabled('demo', 'web', false, server.clock.now());
+      try {
+        assertInactive(await introspect('service', { token: tokens.access_token }));
+        assertInactive(await introspect('service', { token: tokens.refresh_token, token_type_hint: 'refresh_token' }));
+        const userinfo = await fetch(`${server.issuer()}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+        assert.equal(userinfo.status, 401);
+        assert.match(userinfo.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+      } finally {
+        await server.services.store.clients.setEnabled('demo', 'web', true, server.clock.now());
+      }
+      assert.equal((await introspect('service', { token: tokens.access_token })).body.active, true);
+    });
+
     test('INTRO-04: the tokens of a revoked grant are inactive at once', async () => {
       const tokens = await signIn();
       await server.services.store.grants.revoke(decodeJwt(tokens.access_token).gid as string, server.clock.now());

@@ -1,6 +1,7 @@
 // Realms: the list, creating one, and deleting one (never master).
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api.js';
+import { consoleRealm } from '../auth.js';
 import type { RealmSummary } from '../app.js';
 import { go, href } from '../router.js';
 import { act, Badge, Card, confirmAction, Dialog, PageHead, TextField } from '../ui.js';
@@ -11,7 +12,7 @@ export function RealmsPage({ realm, realms, reload }: { realm: string; realms: R
     if (!(await confirmAction(`Delete realm ${name}?`, 'Delete realm'))) return;
     if (await act(() => api('DELETE', `/realms/${seg(name)}`), `Deleted realm ${name}.`)) {
       reload();
-      if (name === realm) go('master', 'realms');
+      if (name === realm) go(consoleRealm, 'realms');
     }
   }
   return (

@@ -135,6 +135,7 @@ export function UserPage({ realm, id, tab = 'details' }: { realm: string; id: st
         {tabs.map((t) => <a key={t.tab} href={href(realm, 'users', id, t.tab)} aria-current={tab === t.tab ? 'page' : undefined}>{t.label}</a>)}
       </nav>
       {tab === 'details' && <UserDetails path={path} user={u} reload={user.reload} />}
+      {tab === 'details' && <UserActionsEmail realm={realm} path={path} user={u} reload={user.reload} />}
       {tab === 'password' && <UserPassword path={path} user={u} reload={user.reload} />}
       {tab === 'roles' && <UserRoles realm={realm} path={path} user={u} reload={user.reload} />}
       {tab === 'groups' && <UserGroups realm={realm} path={path} />}
@@ -167,6 +168,40 @@ function UserDetails({ path, user, reload }: { path: string; user: User; reload:
         <TextField label="Phone number" value={form.phone_number} onInput={set('phone_number')} />
         <p class="hint">User id (the <code>sub</code> of their tokens): <code>{user.id}</code></p>
         <div class="actions start"><button type="submit">Save</button></div>
+      </form>
+    </Card>
+  );
+}
+
+/** Keycloak's required actions, as execute-actions-email takes them, in the order they run. */
+const requiredActions: [string, string][] = [
+  ['update_password', 'Update password'], ['verify_email', 'Verify e-mail'], ['update_profile', 'Update profile'],
+  ['configure_totp', 'Set up an authenticator app'], ['terms_and_conditions', 'Accept the terms'],
+];
+
+/** execute-actions-email: a link that runs the chosen actions; off (and saying why) without an address or mail. */
+function UserActionsEmail({ realm, path, user, reload }: { realm: string; path: string; user: User; reload: () => void }) {
+  const settings = useLoad(() => api<{ mail_enabled?: boolean }>('GET', `/realms/${seg(realm)}`), [realm]);
+  const [chosen, setChosen] = useState(new Set<string>());
+  const flip = (name: string, on: boolean) => { const next = new Set(chosen); if (on) next.add(name); else next.delete(name); setChosen(next); };
+  const why = !user.email ? 'The user has no e-mail address.'
+    : settings.data?.mail_enabled === false ? 'The realm cannot send mail: set STRIX_SMTP_URL, or the realm\'s smtp setting.' : undefined;
+  async function send(event: Event) {
+    event.preventDefault();
+    if (await act(() => api('PUT', `${path}/execute-actions-email`, requiredActions.map(([a]) => a).filter((a) => chosen.has(a))), `Sent ${user.username} an e-mail with actions.`)) {
+      setChosen(new Set());
+      reload();
+    }
+  }
+  return (
+    <Card title="E-mail actions">
+      <form onSubmit={send} class="form">
+        <fieldset disabled={why !== undefined || !settings.data}>
+          <legend class="hint">The user gets a link that runs these in their browser (once, for 12 hours); until then they are asked at the next sign-in.</legend>
+          {requiredActions.map(([name, label]) => <Check key={name} label={label} checked={chosen.has(name)} onChange={(on) => flip(name, on)} />)}
+        </fieldset>
+        {why && <p class="hint" role="note">{why}</p>}
+        <div class="actions start"><button type="submit" disabled={why !== undefined || !settings.data || chosen.size === 0}>Send an e-mail with actions</button></div>
       </form>
     </Card>
   );

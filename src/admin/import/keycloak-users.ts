@@ -101,7 +101,8 @@ function passwordHash(credential: JsonObject, where: string, item: string, repor
   const data = embeddedJson(credential.credentialData, `${where}.credentialData`);
   const algorithm = text(data.algorithm, `${where}.credentialData.algorithm`, 100) ?? 'pbkdf2-sha256';
   const value = text(secret.value, `${where}.secretData.value`) ?? refuse(`${where}.secretData.value`, 'is required');
-  const saltText = text(secret.salt, `${where}.secretData.salt`) ?? refuse(`${where}.secretData.salt`, 'is required');
+  // bcrypt keeps its salt inside the hash: the bcrypt plugin writes an empty one.
+  const saltText = text(secret.salt, `${where}.secretData.salt`) ?? (algorithm === 'bcrypt' ? '' : refuse(`${where}.secretData.salt`, 'is required'));
   const digest: Pbkdf2Digest | undefined = ({ pbkdf2: 'sha1', 'pbkdf2-sha256': 'sha256', 'pbkdf2-sha512': 'sha512' } as Record<string, Pbkdf2Digest>)[algorithm];
   let stored: string;
   if (digest) {
@@ -124,6 +125,11 @@ function passwordHash(credential: JsonObject, where: string, item: string, repor
     const hash = Buffer.from(value, 'base64');
     if (hash.length !== hashLength) refuse(`${where}.secretData.value`, `holds ${hash.length} bytes where hashLength says ${hashLength}`);
     stored = argon2PhcHash({ type: type as 'id', version: version as '1.3', memory, iterations, parallelism, salt: Buffer.from(saltText, 'base64'), hash });
+  } else if (algorithm === 'bcrypt') {
+    // The community bcrypt provider (keycloak-bcrypt): the hash string as bcrypt wrote it, `$2a$`/`$2b$`/`$2y$`
+    // with its cost. Its hashIterations may be -1 (the policy's "default"): the cost is the string's.
+    if (!/^\$2[aby]\$/.test(value)) refuse(`${where}.secretData.value`, 'is not a bcrypt hash ($2a$, $2b$ or $2y$)');
+    stored = value;
   } else {
     report.leftOut(`${item} password`, `hashed with ${algorithm}, which Strix cannot verify: the user sets a new password ("Forgot password?")`);
     return undefined;
