@@ -3,13 +3,10 @@
 // the realm file, the admin API and the CLI; dynamic registration never sets them (oauth/register.ts).
 import { isObject } from '../json.js';
 import type { Needs } from '../services.js';
-import type { ClientRole } from '../store/clients.js';
+import { byCodePoint, type ClientRole } from '../store/clients.js';
 import { optionalString, stringList, ValidationError } from '../validation.js';
 
 export const clientRoleName = /^[^\s,]{1,100}$/;
-
-/** Code-point order, the same in every database (a collation may sort otherwise). */
-export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const maxRoles = 1000;
 
 /** A client's `roles`: unique names, composites among the client's own roles, no cycle; sorted by name. Empty is absent. */

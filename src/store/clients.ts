@@ -119,7 +119,8 @@ export interface Client {
 /** How a client is named in cache announcements (changes.ts 'client'): caches of client data key their entries so. */
 export const clientCacheKey = (realm: string, clientId: string): string => `${realm}\u0000${clientId}`;
 
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Code-point order, the same in every database (a collation may sort otherwise). */
+export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
   const toClient = (row: Database['clients']): Client => {
