@@ -255,16 +255,13 @@ withSettings(roles.command('remove <name>').description('delete a role: users, g
 
 const groups = program.command('groups').description('manage groups (the admin API\'s …/groups)');
 /** The group at a path (`/engineering/backend`), or undefined. */
-withSettings(groups.command('list').description('list the realm\'s groups by path, with their roles')).requiredOption('--realm <name>', 'realm')
+withSettings(groups.command('list').description('list the realm\'s groups by path, with their roles and client roles')).requiredOption('--realm <name>', 'realm')
   .action((o) => withServices(o, async (s) => {
     if (!(await s.store.realms.get(o.realm))) fail(`no realm named ${o.realm}`);
-    const walk = async (parent: string | null): Promise<void> => {
-      for (const group of await s.store.groups.children(o.realm, parent, 0, 1_000_000)) {
-        console.log(`${group.path}${group.roles.length ? `  roles: ${group.roles.join(', ')}` : ''}`);
-        await walk(group.id);
-      }
-    };
-    await walk(null);
+    for (const group of await s.store.groups.all(o.realm)) {
+      const clientRoles = Object.entries(group.clientRoles).map(([clientId, roles]) => `${clientId}: ${roles.join(', ')}`).join('; ');
+      console.log(`${group.path}${group.roles.length ? `  roles: ${group.roles.join(', ')}` : ''}${clientRoles ? `  client roles: ${clientRoles}` : ''}`);
+    }
   }));
 withSettings(groups.command('add <path>').description('create the group at a path such as /engineering/backend (its parent must exist)'))
   .requiredOption('--realm <name>', 'realm').option('--role <role...>', 'realm roles every member holds')
