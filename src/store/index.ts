@@ -33,13 +33,13 @@ import { postgresChanges, sqliteChanges } from './changes.js';
 import { noReadCache, readCache } from './read-cache.js';
 
 export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void } = {}) {
-  const { db, dialect, poolStats, dedicatedClient, dataVersion } = await openDatabase(databaseUrl);
+  const { db, dialect, poolStats, dedicatedClient, dataVersion, announcements } = await openDatabase(databaseUrl);
   /** Grants, users and revocations read on every request, kept while the database has not changed (SQLite only). */
   const reads = dataVersion ? readCache(dataVersion) : noReadCache;
   if (options.migrate !== false) await migrate(db);
   /** Invalidation of cached clients, realms and keys across processes (changes.ts). */
   const onChangesError = options.onChangesError ?? (() => {});
-  const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, onChangesError) : sqliteChanges(db, dataVersion!, onChangesError);
+  const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, onChangesError) : sqliteChanges(db, announcements!, onChangesError);
   return {
     changes,
     dialect: dialect as Dialect,
