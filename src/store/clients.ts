@@ -112,7 +112,7 @@ export interface Client {
 /** How a client is named in cache announcements (changes.ts 'client'): caches of client data key their entries so. */
 export const clientCacheKey = (realm: string, clientId: string): string => `${realm}\u0000${clientId}`;
 
-export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
+export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges(), cachedClients = 10_000) {
   const toClient = (row: Database['clients']): Client => {
     const metadata = JSON.parse(row.metadata) as ClientMetadata;
     return {
@@ -126,10 +126,10 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     };
   };
   // Every token request looks its client up: keep it for a second (see RecentCache).
-  const recent = new RecentCache<Client>(1_000);
+  const recent = new RecentCache<Client>(1_000, cachedClients);
   // Whether a realm has an enabled client with a grant type (discovery asks on every request):
   // any client change may alter the answer, and changes are rare, so each drops every answer.
-  const grantTypeUse = new RecentCache<boolean>(1_000);
+  const grantTypeUse = new RecentCache<boolean>(1_000, cachedClients);
   changes.on('client', (key) => {
     if (key === undefined) recent.clear();
     else recent.delete(key);

@@ -32,7 +32,8 @@ import { userIdentitiesRepository } from './user-identities.js';
 import { postgresChanges, sqliteChanges } from './changes.js';
 import { noReadCache, readCache } from './read-cache.js';
 
-export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void } = {}) {
+/** `cachedClients`: how many clients the client cache keeps (STRIX_CACHE_CLIENTS; src/config.ts). */
+export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void; cachedClients?: number } = {}) {
   const { db, dialect, poolStats, dedicatedClient, dataVersion, announcements } = await openDatabase(databaseUrl);
   /** Grants, users and revocations read on every request, kept while the database has not changed (SQLite only). */
   const reads = dataVersion ? readCache(dataVersion) : noReadCache;
@@ -45,7 +46,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     dialect: dialect as Dialect,
     poolStats,
     realms: realmsRepository(db, changes),
-    clients: clientsRepository(db, changes),
+    clients: clientsRepository(db, changes, options.cachedClients),
     clientAssertions: clientAssertionsRepository(db),
     dpopProofs: dpopProofsRepository(db),
     users: usersRepository(db, dialect, reads),
