@@ -87,11 +87,11 @@ export function createLogger(level: Config['logLevel'], destination?: pino.Desti
 /** `migrate: false` for cluster workers: the primary has already migrated the database. */
 export async function createServices(config: Config, log: Logger, clock: Clock = systemClock, options: { migrate?: boolean } = {}): Promise<Services> {
   const store = await openStore(config.databaseUrl, {
-    ...options, onChangesError: (error) => log.warn({ event: 'cache_channel_error', err: error.message }, 'cache invalidation channel: retrying (caches expire by themselves meanwhile)'),
+    ...options, cachedClients: config.cache.clients, onChangesError: (error) => log.warn({ event: 'cache_channel_error', err: error.message }, 'cache invalidation channel: retrying (caches expire by themselves meanwhile)'),
   });
   const sealer = createSealer(loadMasterKey(config.masterKey, config.dataDir, (m) => log.warn(m)));
   return {
-    config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock, store.changes),
+    config, store, sealer, clock, log, keystore: new Keystore(store.signingKeys, sealer, clock, store.changes, config.cache.realms),
     audit: createAuditLog(store.events, clock, log),
     outbound: createOutbound(config.outboundAllow, log),
   };

@@ -28,7 +28,16 @@ export interface Config {
   outboundAllow: OutboundAllow;
   /** Mail (docs/email.md): the SMTP server every realm sends through unless it names its own; none: the e-mail flows are off. */
   smtp?: SmtpConfig;
+  /** Bounds of the in-memory caches of each process (docs/operations.md "Cache bounds"). */
+  cache: CacheBounds;
 }
+
+/**
+ * `realms`: realms whose settings, signing keys, CORS origins and pairwise salt a process keeps
+ * (STRIX_CACHE_REALMS); `clients`: clients it keeps (STRIX_CACHE_CLIENTS). The least recently used go first.
+ */
+export interface CacheBounds { realms: number; clients: number }
+export const defaultCacheBounds: CacheBounds = { realms: 1_000, clients: 10_000 };
 
 /** `smtp://` (STARTTLS when the server offers it) or `smtps://` (implicit TLS), credentials in the URL; the sender address. */
 export interface SmtpConfig { url: string; from: string; caFile?: string }
@@ -50,6 +59,8 @@ export const settings = {
   smtp_url: 'STRIX_SMTP_URL',
   smtp_from: 'STRIX_SMTP_FROM',
   smtp_ca_file: 'STRIX_SMTP_CA_FILE',
+  cache_realms: 'STRIX_CACHE_REALMS',
+  cache_clients: 'STRIX_CACHE_CLIENTS',
 } as const;
 export type SettingName = keyof typeof settings;
 
@@ -125,6 +136,10 @@ export function loadConfig(
     workers: parseWorkers(get('workers'), databaseUrl),
     outboundAllow: parseSetting(settings.outbound_allow, () => parseOutboundAllow(get('outbound_allow'))),
     smtp: parseSmtp(get('smtp_url'), get('smtp_from'), get('smtp_ca_file'), publicUrl),
+    cache: {
+      realms: parseCacheBound(settings.cache_realms, get('cache_realms'), defaultCacheBounds.realms),
+      clients: parseCacheBound(settings.cache_clients, get('cache_clients'), defaultCacheBounds.clients),
+    },
     dataDir: databaseUrl.startsWith('sqlite:') ? dirname(resolve(sqlitePath(databaseUrl))) : resolve('data'),
   };
 }
@@ -135,6 +150,14 @@ function parseSetting<T>(name: string, parse: () => T): T {
   } catch (error) {
     throw new ConfigError(name, (error as Error).message);
   }
+}
+
+/** A number of cache entries, 1 to 10,000,000. */
+function parseCacheBound(setting: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const bound = Number(value);
+  if (!/^\d{1,8}$/.test(value) || bound < 1 || bound > 10_000_000) throw new ConfigError(setting, `"${value}" is not a number of entries (1-10000000)`);
+  return bound;
 }
 
 /** Default: one worker per core. An in-memory SQLite database lives in one process, so it allows only one. */

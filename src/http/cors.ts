@@ -14,11 +14,9 @@ import { Lru } from '../store/lru.js';
 import { matchedEndpoint } from './endpoint.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type CorsDeps = Needs<'clock', 'changes' | 'clients'>;
+export type CorsDeps = Needs<'clock' | 'config', 'changes' | 'clients'>;
 
 const cacheTtlMs = 2_000;
-/** Realms whose origins are kept (least recently used go first); any realm name in a URL reaches this cache. */
-const cachedRealms = 1_000;
 
 const grantHeaders = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers'];
 
@@ -34,7 +32,8 @@ export function forClient(request: FastifyRequest, reply: FastifyReply, client: 
 }
 
 export function corsPolicy(s: CorsDeps) {
-  const cache = new Lru<string, { origins: Set<string>; loadedAt: number }>(cachedRealms);
+  // Realms whose origins are kept (least recently used go first); any realm name in a URL reaches this cache.
+  const cache = new Lru<string, { origins: Set<string>; loadedAt: number }>(s.config.cache.realms);
   // Keyed by realm; a changed client (key "realm\0client_id") drops its realm's origins.
   s.store.changes.on('client', (key) => (key === undefined ? cache.clear() : cache.delete(key.split('\u0000')[0]!)));
   const realmOrigins = async (realm: string): Promise<Set<string>> => {

@@ -6,18 +6,17 @@ import type { Realm } from '../store/realms.js';
 import { PageError } from './errors.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type RealmResolverDeps = Needs<'clock', 'changes' | 'realms'>;
+export type RealmResolverDeps = Needs<'clock' | 'config', 'changes' | 'realms'>;
 
 declare module 'fastify' {
   interface FastifyRequest { realm?: Realm }
 }
 
 const cacheTtlMs = 2_000;
-/** Realms kept (least recently used go first): the working set, not every realm in the database. */
-const cachedRealms = 1_000;
 
 export function realmResolver(app: FastifyInstance, s: RealmResolverDeps): void {
-  const cache = new Lru<string, { realm: Realm; loadedAt: number }>(cachedRealms);
+  // Realms kept (least recently used go first): the working set, not every realm in the database.
+  const cache = new Lru<string, { realm: Realm; loadedAt: number }>(s.config.cache.realms);
   // A change announced while a read is in flight must not be overwritten by what that read found.
   let generation = 0;
   s.store.changes.on('realm', (name) => {

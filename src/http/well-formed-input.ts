@@ -24,9 +24,15 @@ export function wellFormedUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
+/**
+ * A NUL escape, an escape of a byte beyond ASCII, or a raw byte beyond ASCII: a target without any
+ * (nearly every request, whose escapes are `%3A`, `%2F`, `%20`…) is well formed as it stands.
+ */
+const mayBeIllFormed = /%(?:00|[89a-f])|[\u0080-\u00ff]/i;
+
 /** The request target as sent (Node hands it over byte for byte), with its percent-escapes decoded. */
 function wellFormedTarget(url: string): boolean {
-  if (!/[%\u0080-\u00ff]/.test(url)) return true;
+  if (!mayBeIllFormed.test(url)) return true;
   const decoded = url.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return wellFormedUtf8(Buffer.from(decoded, 'latin1')) !== undefined;
 }

@@ -32,26 +32,37 @@ export function canonicalAddress(ip: string): { address: string; family: Family 
   return { address: ip, family: isIPv6(ip) ? 'ipv6' : 'ipv4' };
 }
 
-// Realms are cached and their lists are the same arrays from request to request; a client's lists
-// are new arrays per lookup but short, so compiling them again costs next to nothing.
-const compiled = new WeakMap<readonly string[], BlockList>();
+// Realms and clients are cached, so their lists are the same arrays from request to request: each
+// list is compiled once, and the verdict for an address it has seen is a map lookup. A client's
+// lists are new arrays when the client is read again, which only costs compiling them again.
+interface CompiledRules { list: BlockList; verdicts: Map<string, boolean> }
+const compiled = new WeakMap<readonly string[], CompiledRules>();
+/** Addresses whose verdict one list remembers; past that it starts again. */
+const maxVerdicts = 10_000;
 
-function blockList(rules: readonly string[]): BlockList {
-  let list = compiled.get(rules);
-  if (!list) {
-    list = new BlockList();
+function compile(rules: readonly string[]): CompiledRules {
+  let rulesCompiled = compiled.get(rules);
+  if (!rulesCompiled) {
+    const list = new BlockList();
     for (const text of rules) {
       const rule = parseAddressRule(text);
       list.addSubnet(rule.address, rule.prefix, rule.family);
     }
-    compiled.set(rules, list);
+    compiled.set(rules, rulesCompiled = { list, verdicts: new Map() });
   }
-  return list;
+  return rulesCompiled;
 }
 
 function listed(rules: readonly string[], ip: string): boolean {
-  const { address, family } = canonicalAddress(ip);
-  return (family === 'ipv4' ? isIPv4(address) : isIPv6(address)) && blockList(rules).check(address, family);
+  const { list, verdicts } = compile(rules);
+  let verdict = verdicts.get(ip);
+  if (verdict === undefined) {
+    const { address, family } = canonicalAddress(ip);
+    verdict = (family === 'ipv4' ? isIPv4(address) : isIPv6(address)) && list.check(address, family);
+    if (verdicts.size >= maxVerdicts) verdicts.clear();
+    verdicts.set(ip, verdict);
+  }
+  return verdict;
 }
 
 /** Deny wins; an absent or empty allow list allows every address that is not denied. */

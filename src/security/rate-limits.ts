@@ -5,13 +5,14 @@
 // authentications per address and client. Counters live in Redis when
 // STRIX_REDIS_URL is set (shared by every node), otherwise in this process. A refusal is 429 with
 // Retry-After (RFC 6585 §4).
-import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ClientAuthenticationLimits } from '../http/client-auth.js';
-import { matchedEndpoint, type Method, type RateLimit, type RateLimitName } from '../http/endpoint.js';
+import { matchedEndpoint, type Endpoint, type Method, type RateLimit, type RateLimitName } from '../http/endpoint.js';
 import { TooManyRequests } from '../http/errors.js';
 import type { Needs } from '../services.js';
+import { Lru } from '../store/lru.js';
 
 /** What this module uses (services.ts `Needs`). */
 export type RateLimitsDeps = Needs<'clock' | 'config' | 'log'>;
@@ -27,8 +28,32 @@ const localKeysPerLimit = 100_000;
 // Failures are keyed by the client_id a request names, which may be anything: the key keeps a bounded part of it.
 const maxClientIdLength = 200;
 
-/** The address counted: IPv6 clients by /64, as one host usually holds the whole subnet. */
-const addressKey = (request: FastifyRequest) => normalizeIP(request.ip, 64);
+/**
+ * The address counted: IPv6 clients by /64, as one host usually holds the whole subnet. An IPv4
+ * address (no colon) is its own key as it stands; only IPv6 needs the plugin's normalisation.
+ */
+const addressKey = (request: FastifyRequest) => (request.ip.includes(':') ? normalizeIP(request.ip, 64) : request.ip);
+
+/**
+ * Fixed-window counters of this process when there is no Redis: what @fastify/rate-limit's local
+ * store counts (a window opens with a key's first request and lasts `windowMs`; the least recently
+ * used key goes first when full), in a plain map, without a promise per check.
+ */
+class LocalCounters {
+  readonly #windows = new Lru<string, { count: number; openedAt: number }>(localKeysPerLimit);
+  /** One more request for `key`: how many the window now holds, and the milliseconds left of it. */
+  spend(key: string, windowMs: number): { count: number; leftMs: number } {
+    // Wall-clock time, as the plugin's store used.
+    const now = Date.now();
+    let window = this.#windows.get(key);
+    if (!window || window.openedAt + windowMs <= now) {
+      window = { count: 0, openedAt: now };
+      this.#windows.set(key, window);
+    }
+    window.count++;
+    return { count: window.count, leftMs: windowMs - (now - window.openedAt) };
+  }
+}
 
 async function connectRedis(s: RateLimitsDeps, url: string): Promise<Redis> {
   // Loaded only when configured: it takes a noticeable part of the start-up time.
@@ -67,8 +92,8 @@ export async function rateLimits(app: FastifyInstance, s: RateLimitsDeps): Promi
   if (redis) {
     app.addHook('onClose', async () => redis.disconnect());
     await whenReady(redis);
+    await app.register(rateLimit, { global: false, redis, nameSpace: 'strix:rate-limit:' });
   }
-  await app.register(rateLimit, { global: false, redis, nameSpace: 'strix:rate-limit:' });
 
   const settingsOf = (request: FastifyRequest, name: RateLimitName) => request.realm!.settings.rate_limits[name];
   const keyOf: Record<RateLimit['by'] | 'ip_and_client', (request: FastifyRequest) => string> = {
@@ -76,18 +101,22 @@ export async function rateLimits(app: FastifyInstance, s: RateLimitsDeps): Promi
     client: (request) => authenticatedClients.get(request)!,
     ip_and_client: (request) => `${addressKey(request)}|${authenticatedClients.get(request)!}`,
   };
-  const limiters = new Map<RateLimitName, Limiter>();
+  const keyGenerators = new Map<RateLimitName, (request: FastifyRequest) => string>();
+  const redisLimiters = new Map<RateLimitName, Limiter>();
+  const localCounters = new Map<RateLimitName, LocalCounters>();
   const addLimiter = (limit: { name: RateLimitName; by: keyof typeof keyOf }) => {
-    if (limiters.has(limit.name)) return;
-    // `cache` sizes the in-process store of each limit (an LRU map, 5000 keys unless told);
-    // the plugin reads it from these options although its types leave it out.
-    const options: CreateRateLimitOptions & { cache: number } = {
-      cache: localKeysPerLimit,
-      keyGenerator: (request) => `${request.realm!.name}|${limit.name}|${keyOf[limit.by](request)}`,
+    if (keyGenerators.has(limit.name)) return;
+    const keyGenerator = (request: FastifyRequest) => `${request.realm!.name}|${limit.name}|${keyOf[limit.by](request)}`;
+    keyGenerators.set(limit.name, keyGenerator);
+    if (!redis) {
+      localCounters.set(limit.name, new LocalCounters());
+      return;
+    }
+    redisLimiters.set(limit.name, app.createRateLimit({
+      keyGenerator,
       max: (request) => settingsOf(request, limit.name).max,
       timeWindow: (request) => settingsOf(request, limit.name).window_seconds * 1000,
-    };
-    limiters.set(limit.name, app.createRateLimit(options));
+    }));
   };
   addLimiter({ name: failureLimit, by: 'ip_and_client' });
   // Every limit an endpoint names, as its routes are registered (after this).
@@ -103,35 +132,71 @@ export async function rateLimits(app: FastifyInstance, s: RateLimitsDeps): Promi
     request.log.warn({ event: 'rate_limit_check_failed', err: (error as Error).message }, 'rate limit check failed: request allowed');
   };
 
-  /** Counts the request against one limit: the seconds to wait when it is over, else undefined. */
-  const spend = async (request: FastifyRequest, name: RateLimitName): Promise<number | undefined> => {
+  const refused = (request: FastifyRequest, name: RateLimitName, leftMs: number): number => {
+    request.log.info({ realm: request.realm!.name, event: 'rate_limited', limit: name, ip: request.ip }, 'request refused by a rate limit');
+    return Math.max(1, Math.ceil(leftMs / 1000));
+  };
+  /** Counts the request against one limit in this process: the seconds to wait when it is over, else undefined. */
+  const spendLocally = (request: FastifyRequest, name: RateLimitName): number | undefined => {
+    const { max, window_seconds: windowSeconds } = settingsOf(request, name);
+    const { count, leftMs } = localCounters.get(name)!.spend(keyGenerators.get(name)!(request), windowSeconds * 1000);
+    return count > max ? refused(request, name, leftMs) : undefined;
+  };
+  /** The same through Redis, shared by every node. */
+  const spendInRedis = async (request: FastifyRequest, name: RateLimitName): Promise<number | undefined> => {
     let result;
     try {
-      result = await limiters.get(name)!(request);
+      result = await redisLimiters.get(name)!(request);
     } catch (error) {
       failOpen(request, error);
       return undefined;
     }
     if (result.isAllowed || !result.isExceeded) return undefined;
-    request.log.info({ realm: request.realm!.name, event: 'rate_limited', limit: name, ip: request.ip }, 'request refused by a rate limit');
-    return Math.max(1, result.ttlInSeconds);
+    return refused(request, name, result.ttl);
   };
+  const spend = redis ? spendInRedis : async (request: FastifyRequest, name: RateLimitName) => spendLocally(request, name);
 
-  app.addHook('preHandler', async (request) => {
-    if (!request.realm?.settings.rate_limits.enabled) return;
-    for (const limit of limitsOf(request, 'ip')) {
-      const retryAfter = await spend(request, limit.name);
-      // Rendered by the app's error handler: a page or JSON as the endpoint renders its errors.
-      if (retryAfter !== undefined) throw new TooManyRequests(retryAfter);
-    }
-  });
+  // Rendered by the app's error handler: a page or JSON as the endpoint renders its errors.
+  if (redis) {
+    app.addHook('preHandler', async (request) => {
+      if (!request.realm?.settings.rate_limits.enabled) return;
+      for (const limit of limitsOf(request, 'ip')) {
+        const retryAfter = await spendInRedis(request, limit.name);
+        if (retryAfter !== undefined) throw new TooManyRequests(retryAfter);
+      }
+    });
+  } else {
+    // A callback hook: counting in this process waits for nothing.
+    app.addHook('preHandler', (request, _reply, done) => {
+      if (!request.realm?.settings.rate_limits.enabled) return done();
+      for (const limit of limitsOf(request, 'ip')) {
+        const retryAfter = spendLocally(request, limit.name);
+        if (retryAfter !== undefined) return done(new TooManyRequests(retryAfter));
+      }
+      done();
+    });
+  }
 
   app.decorate('clientAuthenticationLimits', clientAuthenticationLimits(s, spend));
 }
 
+const noLimits: readonly RateLimit[] = [];
+/** Each endpoint's limits by method and by what they count, worked out on first use. */
+const limitsByEndpoint = new WeakMap<Endpoint, Map<string, readonly RateLimit[]>>();
+
 /** The limits of the endpoint a request matched that apply to its method and are counted by `by`. */
-function limitsOf(request: FastifyRequest, by: RateLimit['by']): RateLimit[] {
-  return (matchedEndpoint(request)?.rateLimits ?? []).filter((limit) => limit.by === by && (limit.methods?.includes(request.method as Method) ?? true));
+function limitsOf(request: FastifyRequest, by: RateLimit['by']): readonly RateLimit[] {
+  const endpoint = matchedEndpoint(request);
+  if (!endpoint?.rateLimits) return noLimits;
+  let byMethod = limitsByEndpoint.get(endpoint);
+  if (!byMethod) limitsByEndpoint.set(endpoint, byMethod = new Map());
+  const key = `${request.method} ${by}`;
+  let limits = byMethod.get(key);
+  if (!limits) {
+    limits = endpoint.rateLimits.filter((limit) => limit.by === by && (limit.methods?.includes(request.method as Method) ?? true));
+    byMethod.set(key, limits);
+  }
+  return limits;
 }
 
 const failureLimit: RateLimitName = 'failed_client_authentication_per_ip_and_client';

@@ -3,12 +3,13 @@
 // PostgreSQL every other node does too, through LISTEN/NOTIFY on one dedicated connection per node
 // that reconnects by itself (a lost notification is bounded by the caches' short TTLs). SQLite has
 // no such channel: an announcement bumps the topic's counter in the database, and every process
-// (workers, the CLI) compares the counters whenever the database has changed since its last look
-// (the data version of src/store/read-cache.ts), before it reads a cached client.
+// (workers, the CLI) compares the counters before it reads a cached client whenever another process
+// has committed or a store of this process has announced something since its last look; this
+// process's other writes (grants, codes, sessions: every request of a code flow) do not count.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type pg from 'pg';
-import type { VersionSource } from './read-cache.js';
+import type { Announcements } from './db.js';
 import type { Database } from './schema.js';
 
 export type CachedTopic = 'client' | 'realm' | 'keys';
@@ -117,11 +118,11 @@ export function postgresChanges(db: Kysely<Database>, connect: () => pg.Client, 
 }
 
 /**
- * SQLite: announce bumps the topic's counter; poll reads the counters only when the data version
- * says that some process committed since the last look (one pragma, no query, otherwise), and
- * drops everything of each topic whose counter moved (another process changed something of it).
+ * SQLite: announce bumps the topic's counter; poll reads the counters only when another process
+ * committed or a store of this process announced since the last look (one pragma, no query,
+ * otherwise), and drops everything of each topic whose counter moved (someone else changed it).
  */
-export function sqliteChanges(db: Kysely<Database>, version: VersionSource, onError: (error: Error) => void): Changes {
+export function sqliteChanges(db: Kysely<Database>, announcements: Announcements, onError: (error: Error) => void): Changes {
   const local = localChanges();
   const seen = new Map<string, number>();
   let lookedAt = Number.NaN;
@@ -133,13 +134,15 @@ export function sqliteChanges(db: Kysely<Database>, version: VersionSource, onEr
           .returning('counter').executeTakeFirst();
         // Nobody else moved the counter meanwhile: this process already dropped what it had to.
         if (bumped && seen.get(topic) === bumped.counter - 1) seen.set(topic, bumped.counter);
+        // After the write: another store of this process that looks now reads the new counter.
+        announcements.announced();
       } catch (error) {
         onError(error as Error);
       }
     },
     on: local.on,
     async poll() {
-      const now = version();
+      const now = announcements.version();
       if (now === lookedAt) return;
       const counters = await db.selectFrom('cache_changes').select(['topic', 'counter']).execute();
       for (const { topic, counter } of counters) {

@@ -122,7 +122,7 @@ export const clientCacheKey = (realm: string, clientId: string): string => `${re
 /** Code-point order, the same in every database (a collation may sort otherwise). */
 export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges()) {
+export function clientsRepository(db: Kysely<Database>, changes: Changes = localChanges(), cachedClients = 10_000) {
   const toClient = (row: Database['clients']): Client => {
     const metadata = JSON.parse(row.metadata) as ClientMetadata;
     return {
@@ -136,10 +136,10 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     };
   };
   // Every token request looks its client up: keep it for a second (see RecentCache).
-  const recent = new RecentCache<Client>(1_000);
+  const recent = new RecentCache<Client>(1_000, cachedClients);
   // Whether a realm has an enabled client with a grant type (discovery asks on every request):
   // any client change may alter the answer, and changes are rare, so each drops every answer.
-  const grantTypeUse = new RecentCache<boolean>(1_000);
+  const grantTypeUse = new RecentCache<boolean>(1_000, cachedClients);
   changes.on('client', (key) => {
     if (key === undefined) recent.clear();
     else recent.delete(key);

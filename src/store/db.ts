@@ -22,7 +22,12 @@ export interface OpenedDatabase {
   dedicatedClient?: () => import('pg').Client;
   /** SQLite: changes whenever the database may have changed (src/store/read-cache.ts). */
   dataVersion?: VersionSource;
+  /** SQLite: when the caches' change counters may have moved (src/store/changes.ts). */
+  announcements?: Announcements;
 }
+
+/** SQLite: `version` changes with another process's commit and after each `announced()` of a store of this process. */
+export interface Announcements { version: VersionSource; announced(): void }
 
 export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase> {
   if (databaseUrl.startsWith('sqlite:')) {
@@ -36,7 +41,8 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
       database.pragma('busy_timeout = 5000');
       return database;
     });
-    return { db: new Kysely<Database>({ dialect, log: countStatement }), dialect: 'sqlite', dataVersion: () => dialect.dataVersion() };
+    return { db: new Kysely<Database>({ dialect, log: countStatement }), dialect: 'sqlite',
+      dataVersion: () => dialect.dataVersion(), announcements: { version: () => dialect.announcementVersion(), announced: () => dialect.announced() } };
   }
   // Loaded only when used: the SQLite default starts faster without it.
   const { default: pg } = await import('pg');

@@ -32,20 +32,21 @@ import { userIdentitiesRepository } from './user-identities.js';
 import { postgresChanges, sqliteChanges } from './changes.js';
 import { noReadCache, readCache } from './read-cache.js';
 
-export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void } = {}) {
-  const { db, dialect, poolStats, dedicatedClient, dataVersion } = await openDatabase(databaseUrl);
+/** `cachedClients`: how many clients the client cache keeps (STRIX_CACHE_CLIENTS; src/config.ts). */
+export async function openStore(databaseUrl: string, options: { migrate?: boolean; onChangesError?: (error: Error) => void; cachedClients?: number } = {}) {
+  const { db, dialect, poolStats, dedicatedClient, dataVersion, announcements } = await openDatabase(databaseUrl);
   /** Grants, users and revocations read on every request, kept while the database has not changed (SQLite only). */
   const reads = dataVersion ? readCache(dataVersion) : noReadCache;
   if (options.migrate !== false) await migrate(db);
   /** Invalidation of cached clients, realms and keys across processes (changes.ts). */
   const onChangesError = options.onChangesError ?? (() => {});
-  const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, onChangesError) : sqliteChanges(db, dataVersion!, onChangesError);
+  const changes = dedicatedClient ? postgresChanges(db, dedicatedClient, onChangesError) : sqliteChanges(db, announcements!, onChangesError);
   return {
     changes,
     dialect: dialect as Dialect,
     poolStats,
     realms: realmsRepository(db, changes),
-    clients: clientsRepository(db, changes),
+    clients: clientsRepository(db, changes, options.cachedClients),
     clientAssertions: clientAssertionsRepository(db),
     dpopProofs: dpopProofsRepository(db),
     users: usersRepository(db, dialect, reads),

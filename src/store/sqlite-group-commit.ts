@@ -59,9 +59,15 @@ class Generation {
  * writes and rollbacks, and with each commit of another process (SQLite's `data_version`, which a
  * connection sees change when any other connection commits). A cache of reads stays valid while the
  * number stays the same (src/store/read-cache.ts).
+ *
+ * A second, coarser number (`announcements`) changes only with another process's commit and with an
+ * announcement of a change to cached rows by a store of this process (src/store/changes.ts), not with
+ * this process's other writes: the caches' change counters can only have moved then, so a code flow,
+ * which writes on every request, does not re-read them on every request.
  */
 export class DataVersion {
   #value = 0;
+  #announcements = 0;
   #external: unknown;
   readonly #dataVersion: Database.Statement;
   constructor(db: Database.Database) {
@@ -70,13 +76,24 @@ export class DataVersion {
   changed(): void {
     this.#value++;
   }
+  announced(): void {
+    this.#announcements++;
+  }
   current(): number {
+    this.#look();
+    return this.#value;
+  }
+  announcements(): number {
+    this.#look();
+    return this.#announcements;
+  }
+  #look(): void {
     const external = this.#dataVersion.get();
     if (external !== this.#external) {
       this.#external = external;
       this.#value++;
+      this.#announcements++;
     }
-    return this.#value;
   }
 }
 
@@ -295,6 +312,14 @@ export class GroupCommitSqliteDialect implements Dialect {
   /** See DataVersion; a fresh number each time while the connection is not open, so that nothing is cached then. */
   dataVersion(): number {
     return this.#driver?.version?.current() ?? --unopened;
+  }
+  /** See DataVersion.announcements. */
+  announcementVersion(): number {
+    return this.#driver?.version?.announcements() ?? --unopened;
+  }
+  /** A store of this process changed the caches' change counters (after the write). */
+  announced(): void {
+    this.#driver?.version?.announced();
   }
   createQueryCompiler() { return new SqliteQueryCompiler(); }
   createAdapter() { return new SqliteAdapter(); }

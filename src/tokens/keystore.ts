@@ -14,8 +14,8 @@ export const retiredKeyRetentionMs = 7 * 86_400_000;
 /** How long a realm's keys are kept before being read again (changes on other nodes are also announced). */
 export const keysCacheTtlMs = 5_000;
 /**
- * How many realms' keys are kept in memory (least recently used go first): about 10 KiB each with
- * their KeyObjects and key set, so 10,000 realms in the database cost at most ~10 MiB here.
+ * How many realms' keys are kept in memory unless told (least recently used go first): about 10 KiB
+ * each with their KeyObjects and key set, so 10,000 realms in the database cost at most ~10 MiB here.
  */
 export const keysCacheRealms = 1_000;
 
@@ -35,10 +35,17 @@ interface RealmKeys {
 }
 
 export class Keystore {
-  private readonly cache = new Lru<string, Promise<RealmKeys>>(keysCacheRealms);
+  private readonly cache: Lru<string, Promise<RealmKeys>>;
 
-  /** `changes`: rotations are announced to, and learnt from, the other nodes (src/store/changes.ts). */
-  constructor(private readonly repo: SigningKeysRepository, private readonly sealer: Sealer, private readonly clock: Clock, private readonly changes?: Changes) {
+  /**
+   * `changes`: rotations are announced to, and learnt from, the other nodes (src/store/changes.ts).
+   * `cachedRealms`: how many realms' keys are kept (STRIX_CACHE_REALMS).
+   */
+  constructor(
+    private readonly repo: SigningKeysRepository, private readonly sealer: Sealer, private readonly clock: Clock, private readonly changes?: Changes,
+    cachedRealms = keysCacheRealms,
+  ) {
+    this.cache = new Lru(cachedRealms);
     changes?.on('keys', (realm) => (realm === undefined ? this.cache.clear() : this.cache.delete(realm)));
   }
 

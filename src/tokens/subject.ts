@@ -8,7 +8,7 @@ import type { Client, ClientMetadata } from '../store/clients.js';
 import { Lru } from '../store/lru.js';
 
 /** What this module uses (services.ts `Needs`). */
-export type SubjectDeps = Needs<'clock' | 'sealer', 'pairwiseSalts'>;
+export type SubjectDeps = Needs<'clock' | 'config' | 'sealer', 'pairwiseSalts'>;
 
 export const subjectTypes = ['public', 'pairwise'] as const;
 export type SubjectType = typeof subjectTypes[number];
@@ -24,12 +24,12 @@ export function sectorOf(metadata: Pick<ClientMetadata, 'sector_identifier_uri' 
   return hosts.size === 1 && host ? host : undefined;
 }
 
-/** Salts never change once stored, so each store's are cached (the 1,000 realms used last). */
+/** Salts never change once stored, so each store's are cached (the realms used last: STRIX_CACHE_REALMS). */
 const salts = new WeakMap<object, Lru<string, Promise<string>>>();
 
 function realmSalt(s: SubjectDeps, realm: string): Promise<string> {
   let cache = salts.get(s.store);
-  if (!cache) salts.set(s.store, cache = new Lru(1_000));
+  if (!cache) salts.set(s.store, cache = new Lru(s.config.cache.realms));
   let salt = cache.get(realm);
   if (!salt) {
     salt = s.store.pairwiseSalts.ensure(realm, s.sealer.seal(randomToken()), s.clock.now()).then((sealed) => s.sealer.open(sealed));

@@ -8,6 +8,7 @@ import { databases } from '../helpers/databases.js';
 import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { tokenRequest } from '../helpers/user-agent.js';
+import { queryCounts } from '../../src/store/query-counts.js';
 
 for (const database of databases) {
   describe(`client cache (${database})`, () => {
@@ -47,6 +48,32 @@ for (const database of databases) {
       }
       assert.equal((await serviceToken()).status, 200);
     });
+
+    if (database === 'sqlite') {
+      // SQLite has no notifications: a store compares the cache_changes counters before using a cached client.
+      test('a client disabled through another store of this process is refused at the very next request', async () => {
+        assert.equal((await serviceToken()).status, 200);
+        await otherNode.clients.setEnabled('demo', 'service', false, Date.now());
+        try {
+          assert.equal((await serviceToken()).status, 401);
+        } finally {
+          await otherNode.clients.setEnabled('demo', 'service', true, Date.now());
+        }
+        assert.equal((await serviceToken()).status, 200);
+      });
+
+      test('this process\'s own writes of other rows do not make it read the change counters again', async () => {
+        const store = server.services.store;
+        await store.clients.get('demo', 'service');
+        await store.grants.create({
+          realm: 'demo', clientId: 'service', userId: null, sessionId: null, scope: 'openid', authTime: null, amr: [], acr: null,
+          nonce: null, claims: null, offline: false, expiresAt: Date.now() + 60_000, resources: [],
+        }, Date.now());
+        const readsBefore = queryCounts.reads;
+        assert.equal((await store.clients.get('demo', 'service'))?.clientId, 'service');
+        assert.equal(queryCounts.reads - readsBefore, 0);
+      });
+    }
 
     test('a secret rotated on another node stops working here within a second', async () => {
       await otherNode.clients.setSecretHash('demo', 'service', server.services.sealer.digest('rotated-secret'), Date.now());

@@ -65,6 +65,19 @@ describe('configuration', () => {
     });
   }
 
+  test('cache bounds default to 1,000 realms and 10,000 clients and are read from STRIX_CACHE_REALMS, STRIX_CACHE_CLIENTS and the file', () => {
+    assert.deepEqual(loadConfig({}).cache, { realms: 1_000, clients: 10_000 });
+    assert.deepEqual(loadConfig({ STRIX_CACHE_REALMS: '20000', STRIX_CACHE_CLIENTS: '50' }).cache, { realms: 20_000, clients: 50 });
+    assert.deepEqual(loadConfig({}, {}, configFile({ cache_realms: 5 })).cache, { realms: 5, clients: 10_000 });
+  });
+
+  for (const bad of ['0', '-1', '1.5', 'many', '100000000']) {
+    test(`STRIX_CACHE_REALMS=${bad} and STRIX_CACHE_CLIENTS=${bad} are ConfigErrors naming the setting`, () => {
+      assertConfigError(() => loadConfig({ STRIX_CACHE_REALMS: bad }), 'STRIX_CACHE_REALMS');
+      assertConfigError(() => loadConfig({ STRIX_CACHE_CLIENTS: bad }), 'STRIX_CACHE_CLIENTS');
+    });
+  }
+
   test('PostgreSQL URLs are accepted', () => {
     assert.equal(loadConfig({ STRIX_DATABASE_URL: 'postgres://u@db/strix' }).databaseUrl, 'postgres://u@db/strix');
     assert.equal(loadConfig({ STRIX_DATABASE_URL: 'postgresql://u@db/strix' }).databaseUrl, 'postgresql://u@db/strix');
