@@ -83,25 +83,25 @@ function checkImplicitRedirectUris(metadata: ClientMetadata): void {
   }
 }
 
-/** RFC 7591 §3: a protected realm needs an initial access token (kept as a keyed digest: it may be chosen by a person). */
-async function authorizeRegistration(s: RegisterDeps, request: FastifyRequest): Promise<void> {
+/**
+ * RFC 7591 §3: a protected realm needs an initial access token (kept as a keyed digest: it may be
+ * chosen by a person). Its digest, for spendRegistration; undefined in an open realm.
+ */
+async function authorizeRegistration(s: RegisterDeps, request: FastifyRequest): Promise<string | undefined> {
   const realm = request.realm!.name;
-  if ((await s.store.registrations.policy(realm)) === 'open') return;
-  const token = bearerToken(request.headers.authorization, 'an initial access token');
-  if (!(await s.store.registrations.isInitialAccessToken(realm, s.sealer.digest(token), s.clock.now()))) {
-    throw new InvalidToken('the initial access token is not valid');
-  }
+  if ((await s.store.registrations.policy(realm)) === 'open') return undefined;
+  const tokenHash = s.sealer.digest(bearerToken(request.headers.authorization, 'an initial access token'));
+  if (!(await s.store.registrations.isInitialAccessToken(realm, tokenHash, s.clock.now()))) throw invalidInitialAccessToken();
+  return tokenHash;
 }
 
-/** A protected realm's registration spends one of its initial access token's registrations, once the request has proved good. */
-async function spendRegistration(s: RegisterDeps, request: FastifyRequest): Promise<void> {
-  const realm = request.realm!.name;
-  if ((await s.store.registrations.policy(realm)) === 'open') return;
-  const token = bearerToken(request.headers.authorization, 'an initial access token');
-  if (!(await s.store.registrations.spendInitialAccessToken(realm, s.sealer.digest(token), s.clock.now()))) {
-    throw new InvalidToken('the initial access token is not valid');
-  }
+/** Spends one of the token's registrations once the request has proved good: a token with none left (or expired meanwhile) registers nothing. */
+async function spendRegistration(s: RegisterDeps, request: FastifyRequest, tokenHash: string | undefined): Promise<void> {
+  if (tokenHash === undefined) return;
+  if (!(await s.store.registrations.spendInitialAccessToken(request.realm!.name, tokenHash, s.clock.now()))) throw invalidInitialAccessToken();
 }
+
+const invalidInitialAccessToken = () => new InvalidToken('the initial access token is not valid');
 
 /**
  * RFC 7592 §2: the registration access token must be the one issued for the client in the path.
@@ -164,14 +164,14 @@ function withBearerChallenge(handler: (request: FastifyRequest, reply: FastifyRe
 export function registerRoutes(app: FastifyInstance, s: RegisterDeps): void {
   route(app, oauthEndpoints.registration_endpoint, withBearerChallenge(async (request, reply) => {
     const realm = request.realm!;
-    await authorizeRegistration(s, request);
+    const initialAccessToken = await authorizeRegistration(s, request);
     requireJson(request);
     const metadata = registeredMetadata(request.body, realm, randomToken(16));
     await checkSectorIdentifier(s, metadata);
     const secret = usesSecret(metadata.token_endpoint_auth_method) ? randomToken() : undefined;
     const stored = secret === undefined ? undefined : storedSecret(secret, metadata.token_endpoint_auth_method, s.sealer);
     const registrationAccessToken = randomToken();
-    await spendRegistration(s, request);
+    await spendRegistration(s, request, initialAccessToken);
     const now = s.clock.now();
     await s.store.clients.upsert(realm.name, metadata, stored?.hash ?? null, now, stored?.sealed ?? null);
     await s.store.registrations.record(realm.name, metadata.client_id, sha256(registrationAccessToken), now);
