@@ -81,7 +81,8 @@ export async function adminAccess(s: AdminApiAccessDeps, authorization: string |
   // RFC 9449 §7.1: a DPoP-bound token is good only with a proof of its key; this API takes bearer tokens alone.
   if (token.claims.cnf?.jkt) throw new InvalidToken('a DPoP-bound access token cannot be used as a bearer token');
   const client = await s.store.clients.get(realm.name, token.clientId);
-  if (!client?.enabled) throw new InvalidToken('the client the access token was issued to is disabled or gone');
+  // A disabled client's tokens are already inactive (tokens/inspect.ts); only a client deleted meanwhile is left.
+  if (!client) throw new InvalidToken('the client the access token was issued to is gone');
   const master = realm.name === adminRealm;
   if (client.clientId === adminConsoleClientId && token.user) {
     const { roles, id } = token.user;

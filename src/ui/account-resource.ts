@@ -59,7 +59,8 @@ export async function sendAccount(s: AccountResourceDeps, request: FastifyReques
     const token = await userBearerToken(s, realm, request.headers.authorization, 'the access token');
     const client = await s.store.clients.get(realm.name, token.clientId);
     forClient(request, reply, client);
-    if (!client?.enabled) throw new InvalidToken('the access token\'s client is disabled');
+    // A disabled client's tokens are already inactive (tokens/inspect.ts); only a client deleted meanwhile is left.
+    if (!client) throw new InvalidToken('the access token\'s client is gone');
     return reply.send(keycloakAccount(token.user, token.scope, await subjectFor(s, realm.name, client, token.user.id)));
   } catch (error) {
     if (!(error instanceof InvalidToken)) throw error;
