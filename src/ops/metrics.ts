@@ -75,6 +75,15 @@ new Counter({
   },
 });
 
+new Counter({
+  name: 'strix_db_statements_prepared_total', help: 'SQLite statements prepared (parsed and planned). Each SQL text is prepared once and kept; a count that keeps rising under steady traffic means statements miss the cache',
+  registers: [registry],
+  collect() {
+    this.reset();
+    this.inc(queryCounts.prepares);
+  },
+});
+
 export function countTokensIssued(grantType: string): void {
   tokensIssued.inc({ grant_type: grantType });
 }
