@@ -1,6 +1,7 @@
 // The scenarios, as flows the load generator plays against a prepared server. Every scenario
 // sends the same requests to Strix and to the peer; only the endpoint paths (from discovery)
 // and the number of redirects in the sign-in (each server's own design) differ.
+import { availableParallelism } from 'node:os';
 import { basic, ccClients, ccScope, opaqueClient, webClient } from './common.js';
 import { authorizePath, codeFrom, cookieHeader, credentialsBody, onServer, parseForm, pkcePair, storeCookies, tokenBody, type CookieJar } from './browser.js';
 import type { Flow, FlowContext, HttpRequest, HttpResponse, Step } from './load.js';
@@ -28,6 +29,8 @@ export interface Scenario {
   label: string;
   /** What one measured unit is. */
   unit: 'request' | 'iteration';
+  /** At most this many connections, whatever BENCH_CONNECTIONS says. */
+  maxConnections?: number;
   build(p: Prepared): Flow;
 }
 
@@ -107,6 +110,9 @@ const codeFlow: Scenario = {
 /** A fresh browser each iteration: authorization request, the sign-in form, the password, the code. */
 const signIn: Scenario = {
   id: 'password-sign-in', label: 'password sign-in via form (argon2id)', unit: 'iteration',
+  // Strix lets 16 password checks per core wait for a turn and answers 503 beyond that
+  // (src/identity/passwords.ts): 50 connections would measure that refusal, not sign-in.
+  maxConnections: 8 * availableParallelism(),
   build: (p) => {
     const last = p.signInRequests - 1;
     const steps: Step[] = [];
