@@ -177,6 +177,9 @@ function seedStatements(s: SeedSql, from: Sizes, to: Sizes): [what: string, firs
   // None of the users is named Alice, so "alice" finds one.
   const given = s.pick(givenNames, `n % ${givenNames.length}`);
   const family = s.pick(familyNames, `(n / ${givenNames.length}) % ${familyNames.length}`);
+  // Sessions, grants and refresh tokens made over the last hour, a millisecond apart, each living a day:
+  // their time indexes (the purge's) hold distinct values, as in service.
+  const made = `(${now - 60_000} - n % 3600000)`;
   return [
     // Realms bench-1 … : the benchmark realm's settings, clients and keys (same key material, own kids).
     ['realms', from.realms, to.realms - 1, `insert into realms (name, display_name, settings, created_at)
@@ -194,14 +197,14 @@ function seedStatements(s: SeedSql, from: Sizes, to: Sizes): [what: string, firs
       union all select 'bench', lower(${given}), ${userId('n')} from seq union all select 'bench', lower(${family}), ${userId('n')} from seq`],
     ['sessions', from.sessions, to.sessions - 1, `insert into sessions (id, realm, user_id, secret_hash, auth_time, amr, acr, created_at, last_seen_at, expires_at, ended_at, idp, idp_sid)
       select ${sessionId('n')}, 'bench', ${userId(`n % ${to.users}`)}, ${s.randomHex},
-        ${now}, '["pwd"]', '1', ${now}, ${now}, ${now + day}, null, null, null from seq`],
+        ${made}, '["pwd"]', '1', ${made}, ${made}, ${made} + ${day}, null, null, null from seq`],
     ['grants', from.sessions, to.sessions - 1, `insert into grants (id, realm, client_id, user_id, session_id, scope, auth_time, amr, acr, nonce, claims, offline, created_at, expires_at, revoked_at, idp, resources, parent_id)
       select ${grantId('n')}, 'bench', 'web', ${userId(`n % ${to.users}`)},
-        ${sessionId('n')}, 'openid profile email', ${now}, '["pwd"]', null, null, null, 0, ${now}, ${now + day}, null, null, null, null from seq`],
-    // Ten tokens a grant: the live one and nine rotated within the day (kept for reuse detection).
+        ${sessionId('n')}, 'openid profile email', ${made}, '["pwd"]', null, null, null, 0, ${made}, ${made} + ${day}, null, null, null, null from seq`],
+    // Ten tokens a grant: the live one and nine rotated (a minute after they were made) within the day, kept for reuse detection.
     ['refresh tokens', from.refreshTokens, to.refreshTokens - 1, `insert into refresh_tokens (hash, grant_id, created_at, expires_at, used_at, dpop_jkt)
-      select ${s.randomHex}, ${grantId(`n % ${to.sessions}`)}, ${now}, ${now + day},
-        case when n / ${to.sessions} = 0 then null else ${now - 3_600_000} end, null from seq`],
+      select ${s.randomHex}, ${grantId(`n % ${to.sessions}`)}, ${made}, ${made} + ${day},
+        case when n / ${to.sessions} = 0 then null else ${made} + 60000 end, null from seq`],
   ];
 }
 
