@@ -13,7 +13,8 @@
 // created through DATA_PG_URL (default postgres://postgres@127.0.0.1:5432/test), the large one from
 // the seeded small one as its template, both VACUUM ANALYZEd after seeding and dropped at the end (also on
 // failure or Ctrl-C); the CPU time of the PostgreSQL server processes serving each database is
-// measured too ("DB CPU"; read from /proc, so the server must run on this machine). Environment (small → large):
+// measured too ("PostgreSQL CPU µs/req", read from /proc: the server must run on this machine).
+// Environment: DATA_DATABASE (sqlite | postgres), DATA_PG_URL, and (small → large):
 //   DATA_USERS 1000 → 100000, DATA_REALMS 1 → 10000, DATA_SESSIONS 100 → 100000,
 //   DATA_REFRESH_TOKENS 1000 → 1000000 (the large sizes; the small ones are fixed),
 //   DATA_SECONDS (3 per scenario and round), DATA_ROUNDS (2), DATA_CONNECTIONS (10), DATA_SCENARIOS (ids),
