@@ -495,7 +495,7 @@ for (const id of Object.keys(lo.results)) {
   const dbCpu = postgres ? `, PostgreSQL's ${(b.dbCpuUs / a.dbCpuUs).toFixed(2)}×` : '';
   const db = (r: Result) => `${fmt(r.reads, 1)} / ${fmt(r.writes, 1)}${postgres ? '' : ` / ${fmt(r.commits, 2)}`}`;
   rows.push([id, `${fmt(a.rate)} / ${fmt(b.rate)}`, `${fmt(a.p50, 1)} / ${fmt(b.p50, 1)}`, `${fmt(a.p99, 1)} / ${fmt(b.p99, 1)}`, `${fmt(a.cpuUs)} / ${fmt(b.cpuUs)}`,
-    ...(postgres ? [`${fmt(a.dbCpuUs)} / ${fmt(b.dbCpuUs)}`] : []), `${fmt(a.rssMiB)} / ${fmt(b.rssMiB)}`, `${fmt(a.errorPercent, 1)}% / ${fmt(b.errorPercent, 1)}%`, `${db(a)} | ${db(b)}`]);
+    ...(postgres ? [`${fmt(a.dbCpuUs)} / ${fmt(b.dbCpuUs)}`] : []), `${fmt(a.rssMiB)} / ${fmt(b.rssMiB)}`, `${fmt(a.errorPercent, 1)}% / ${fmt(b.errorPercent, 1)}%`, `${db(a)} → ${db(b)}`]);
   // Latencies are whole milliseconds from autocannon: a change of one millisecond is below what it can tell.
   targets.push([`${id}: large p50 and p99 within 1.25× of small (or within 1 ms)`, `${p50.toFixed(2)}× / ${p99.toFixed(2)}× (CPU per request ${cpu.toFixed(2)}×${dbCpu})`,
     (p50 <= 1.25 || b.p50 - a.p50 <= 1) && (p99 <= 1.25 || b.p99 - a.p99 <= 1)]);
@@ -516,7 +516,7 @@ process.stdout.write([
   `large: ${sizeLabel(hi.sizes)} (seeded in ${fmt(hi.seedSeconds, 1)} s)`,
   '',
   markdown(['scenario (small / large)', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', ...(postgres ? ['PostgreSQL CPU µs/req'] : []), 'RSS MiB', 'errors',
-    `DB reads / writes${postgres ? '' : ' / commits'} per unit, small | large`], rows),
+    `DB reads / writes${postgres ? '' : ' / commits'} per unit, small → large`], rows),
   '',
   markdown(['', 'small', 'large'], [
     ['start-up, ready on the existing database (median of 3)', `${fmt(lo.start.ms)} ms (${fmt(lo.start.cpuMs)} ms CPU)`, `${fmt(hi.start.ms)} ms (${fmt(hi.start.cpuMs)} ms CPU)`],
