@@ -712,12 +712,20 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Applies the migrations not yet applied, all of them or (`upTo`, for tests of a migration's data) up to that one. */
+/**
+ * Applies the migrations not yet applied, all of them or (`upTo`, for tests of a migration's data) up
+ * to that one. On PostgreSQL each migration commits on its own: the locks it takes (`create index`
+ * blocks writes to its table, even when the index exists; `alter table` blocks reads too) end with
+ * it, instead of lasting until every pending migration is done (docs/operations.md "Upgrades").
+ */
 export async function migrate(db: Kysely<any>, upTo?: string): Promise<void> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'strix_migrations', migrationLockTableName: 'strix_migrations_lock' });
-  const { error, results } = await (upTo === undefined ? migrator.migrateToLatest() : migrator.migrateTo(upTo));
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`);
+  for (;;) {
+    const { error, results } = await (upTo === undefined ? migrator.migrateUp() : migrator.migrateTo(upTo));
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`);
+    }
+    if (upTo !== undefined || !results?.length) return;
   }
 }

@@ -112,12 +112,24 @@ export function purgeRepository(db: Kysely<Database>) {
      * The realms that have rows in `table`, by a walk of its realm-first index (one probe per realm
      * found): a purge run visits those, not every realm of the database.
      */
-    async realmsWithRows(table: 'events' | 'login_failures'): Promise<string[]> {
+    async realmsWithRows(table: 'login_failures'): Promise<string[]> {
       const rows = await sql<{ realm: string | null }>`with recursive found(realm) as (
           select min(realm) from ${sql.table(table)}
           union all select (select min(realm) from ${sql.table(table)} where realm > found.realm) from found where found.realm is not null)
         select realm from found where realm is not null`.execute(db);
       return rows.rows.map((r) => r.realm!);
+    },
+    /**
+     * Each realm that has events and the time of its oldest, by a walk of the (realm, time) index (two
+     * probes per realm found): a purge run reads the settings of, and deletes in, only the realms whose
+     * oldest event may have outlived their retention.
+     */
+    async oldestEventByRealm(): Promise<{ realm: string; oldest: number }[]> {
+      const rows = await sql<{ realm: string; oldest: number }>`with recursive found(realm) as (
+          select min(realm) from events
+          union all select (select min(realm) from events where realm > found.realm) from found where found.realm is not null)
+        select realm, (select min(e.time) from events e where e.realm = found.realm) as oldest from found where realm is not null`.execute(db);
+      return rows.rows.map((r) => ({ realm: r.realm, oldest: Number(r.oldest) }));
     },
     /**
      * Counters idle for longer than `idleMs` would start again at the next failure anyway. Rows with
@@ -196,11 +208,14 @@ export async function purgeExpired(store: PurgeStores, now: number, batch = defa
     const realm = await store.realms.get(name);
     if (realm) counts.login_failures += await drain((n) => p.loginFailures(realm.name, now, failureMemory(realm), n), batch);
   }
-  for (const name of await p.realmsWithRows('events')) {
+  // Retention is a day at least: a realm whose events are all younger costs no statement of its own
+  // (888 realms with recent events took 1.5 s of statements a run on PostgreSQL before).
+  for (const { realm: name, oldest } of await p.oldestEventByRealm()) {
+    if (oldest >= now - day) continue;
     const realm = await store.realms.get(name);
     // A deleted realm's events stay (src/store/realms.ts remove); they go by the default retention.
-    const retentionDays = realm?.settings.events.retention_days ?? defaultEventSettings.retention_days;
-    counts.events += await drain((n) => store.events.purge(name, now - retentionDays * day, n), batch);
+    const before = now - (realm?.settings.events.retention_days ?? defaultEventSettings.retention_days) * day;
+    if (oldest < before) counts.events += await drain((n) => store.events.purge(name, before, n), batch);
   }
   return counts;
 }
