@@ -1,10 +1,11 @@
-// `npm run bench:nodes` (issue 17): N Strix nodes on one PostgreSQL database, the load spread over
-// them by the load generator itself (each node gets its own connections; no proxy). For each N and
-// scenario: the rate in all and per node, each node's CPU per unit and RSS, and the database load
-// per unit: statements (the nodes' /metrics), transactions and rows written (PostgreSQL's own
-// pg_stat_database for the benchmark's database) and the CPU of that database's PostgreSQL backends.
-// Meant for a machine with more cores than N + 2; on a small one only the per-unit figures mean
-// anything (the report says so). See docs/operations.md "Sizing".
+// `npm run bench:nodes` (issue 17): N Strix nodes on one PostgreSQL database. For each N and
+// scenario: the rate in all and per node, each node's CPU per unit and RSS, the CPU of the
+// database's PostgreSQL backends per unit (load generator: autocannon, perNode connections to each
+// node, no proxy), and the database load per unit: statements (the nodes' /metrics), transactions
+// and rows written (PostgreSQL's own pg_stat_database), counted over a separate pass of whole units
+// in which each request goes to the next node in turn. Meant for a machine with more cores than
+// N + 2; on a small one only the per-unit figures mean anything (the report says so). See
+// docs/operations.md "Sizing".
 //
 // A fresh database (strix_nodes_<pid>_<random>) is created through BENCH_PG_URL and dropped at
 // the end, on failure and on SIGINT. The first node migrates it and imports the benchmark realm;
@@ -15,7 +16,7 @@
 // Environment: BENCH_NODES ("1,2"), BENCH_SECONDS (5), BENCH_WARMUP (1), BENCH_CONNECTIONS (25 per
 // node), BENCH_SCENARIOS (ids; default client_credentials-ES256, refresh_token,
 // authorization_code-sso, introspection, userinfo), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test).
-// The defaults finish in about four and a half minutes.
+// The defaults finish in about three minutes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { authorizePath, codeFrom, pkcePair, tokenBody } from './browser.js';
 import { basic, freePort, realmFile, webClient } from './common.js';
-import { cpuMs, rssMiB, runFlow, type Measurement } from './load.js';
+import { cpuMs, rssMiB, runFlow, type Flow, type FlowContext, type HttpResponse, type Measurement } from './load.js';
 import { prepareServer } from './prepare.js';
 import { scenarios, type Prepared, type Scenario } from './scenarios.js';
 
@@ -37,6 +38,7 @@ const warmup = env('BENCH_WARMUP', 1);
 const perNode = env('BENCH_CONNECTIONS', 25);
 const ids = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean)
   ?? ['client_credentials-ES256', 'refresh_token', 'authorization_code-sso', 'introspection', 'userinfo'];
+const databasePassUnits = 500;
 const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const selected = scenarios.filter((s) => ids.includes(s.id));
 if (nodeCounts.some((n) => !Number.isInteger(n) || n < 1) || selected.length === 0) {
@@ -46,10 +48,6 @@ const maxNodes = Math.max(...nodeCounts);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const masterKey = 'bench-master-key-bench-master-key-0123456789';
-// PostgreSQL 15 publishes a backend's counters at most once a second while it is busy and 10 s
-// after it went idle (pool connections close after 10 s idle, publishing them too): pg_stat_database
-// is exact only after that long a pause.
-const statsSettleMs = 11_000;
 
 // ---- the database and the nodes ------------------------------------------------------------------
 
@@ -115,20 +113,96 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // ---- what is counted -----------------------------------------------------------------------------
 
-interface DbCounts { reads: number; writes: number; commits: number; rollbacks: number; rowsWritten: number }
+interface NodeCounts { reads: number; writes: number; requests: number }
+interface DbCounts { reads: number; writes: number; requests: number; commits: number; rollbacks: number; rowsWritten: number }
 
-/** Statements from every node's /metrics; transactions and rows written from PostgreSQL, for this database only. */
+/**
+ * A node's statements and the requests it answered, from its /metrics (the /metrics requests
+ * themselves left out). Units are counted here rather than by the load generator: the requests in
+ * flight when it stops did their database work, but it never counts them (at 20 code flows a second
+ * and 50 connections, that inflated statements per flow by half).
+ */
+async function countsOf(node: Node): Promise<NodeCounts> {
+  const text = await (await fetch(`${node.base}/metrics`)).text();
+  let requests = 0;
+  for (const [, labels, n] of text.matchAll(/^strix_http_requests_total\{([^}]*)\} (\d+)/gm)) {
+    if (!labels!.includes('route="/metrics"')) requests += Number(n);
+  }
+  return {
+    reads: Number(text.match(/^strix_db_statements_total\{kind="read"\} (\d+)/m)?.[1] ?? NaN),
+    writes: Number(text.match(/^strix_db_statements_total\{kind="write"\} (\d+)/m)?.[1] ?? NaN),
+    requests,
+  };
+}
+
+/** Statements and requests of every node; transactions and rows written from PostgreSQL, for this database only. */
 async function dbCounts(): Promise<DbCounts> {
-  let reads = 0;
-  let writes = 0;
+  const sum: DbCounts = { reads: 0, writes: 0, requests: 0, commits: 0, rollbacks: 0, rowsWritten: 0 };
   for (const node of nodes) {
-    const text = await (await fetch(`${node.base}/metrics`)).text();
-    reads += Number(text.match(/^strix_db_statements_total\{kind="read"\} (\d+)/m)?.[1] ?? NaN);
-    writes += Number(text.match(/^strix_db_statements_total\{kind="write"\} (\d+)/m)?.[1] ?? NaN);
+    const counts = await countsOf(node);
+    sum.reads += counts.reads;
+    sum.writes += counts.writes;
+    sum.requests += counts.requests;
   }
   const { rows: [row] } = await admin.query<Record<string, string>>(
     'select xact_commit, xact_rollback, tup_inserted + tup_updated + tup_deleted as written from pg_stat_database where datname = $1', [database]);
-  return { reads, writes, commits: Number(row!.xact_commit), rollbacks: Number(row!.xact_rollback), rowsWritten: Number(row!.written) };
+  return { ...sum, commits: Number(row!.xact_commit), rollbacks: Number(row!.xact_rollback), rowsWritten: Number(row!.written) };
+}
+
+/**
+ * Waits until pg_stat_database holds everything done so far. PostgreSQL 15 publishes a backend's
+ * counters when it goes idle, but at most once a second (otherwise 10 s later); a backend that ends
+ * publishes them at once. So after a pause of a second, this ends the nodes' pool connections (the
+ * pools open new ones on demand, as after any lost connection; the LISTEN connections are left alone).
+ */
+async function settle(): Promise<void> {
+  await sleep(1_100);
+  const { rows } = await admin.query<{ pid: number }>(
+    `select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and query not ilike 'listen %'`, [database]);
+  const pids = rows.map((r) => r.pid);
+  await admin.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [pids]);
+  for (let i = 0; i < 50; i++) {
+    const { rows: [left] } = await admin.query<{ n: string }>('select count(*) as n from pg_stat_activity where pid = any($1::int[])', [pids]);
+    if (Number(left!.n) === 0) return;
+    await sleep(20);
+  }
+}
+
+/**
+ * Plays `flow` with fetch, each request to the next node in turn (so a code flow's authorization and
+ * token requests go to different nodes when there are several), `width` iterations at a time, until
+ * `units` iterations have started or `ms` have passed. Every iteration started is finished: the
+ * database work counted is that of whole units.
+ */
+async function playAcross(serving: Node[], flow: Flow, units: number, ms: number, width: number): Promise<{ ok: number; failed: number }> {
+  let next = 0;
+  let started = 0;
+  let ok = 0;
+  let failed = 0;
+  const deadline = performance.now() + ms;
+  const iteration = async (): Promise<boolean> => {
+    const ctx: FlowContext = {};
+    for (const step of flow.steps) {
+      const request = typeof step.request === 'function' ? step.request(ctx) : step.request;
+      if (!request) return false;
+      const node = serving[next++ % serving.length]!;
+      const response = await fetch(`${node.base}${request.path}`, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' });
+      const headers: Record<string, string | string[]> = {};
+      response.headers.forEach((value, name) => { headers[name] = value; });
+      if (response.headers.getSetCookie().length > 0) headers['set-cookie'] = response.headers.getSetCookie();
+      const answer: HttpResponse = { status: response.status, headers, body: await response.text() };
+      if (!(step.check ? step.check(answer, ctx) : answer.status < 400)) return false;
+    }
+    return true;
+  };
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (started < units && performance.now() < deadline) {
+      started++;
+      if (await iteration().catch(() => false)) ok++;
+      else failed++;
+    }
+  }));
+  return { ok, failed };
 }
 
 /**
@@ -172,27 +246,38 @@ interface PerNode { rate: number; cpuUs: number; rssMiB: number }
 interface Result {
   scenario: Scenario; nodes: number; total: number; perNode: PerNode[]; errorPercent: number;
   p50: number; p99: number;
-  /** Per unit (request or iteration), over the warm-up and the measured seconds. */
+  /** Per unit (request or iteration), from the pass of whole units spread request by request over the nodes. */
   reads: number; writes: number; commits: number; rollbacks: number; rowsWritten: number;
   /** PostgreSQL backends' CPU per unit of the measured seconds, µs. */
   pgCpuUs: number;
   /** The load generator's own CPU while measuring, in % of one core. */
   generatorPercent: number;
+  /** Units of the measured seconds: served (the nodes' count) and completed (the load generator's); whole units of the database pass. */
+  served: number; completed: number; counted: number;
 }
 
 let tokenRenewedAt = Date.now();
 
 async function measure(scenario: Scenario, count: number, prepared: Prepared): Promise<Result> {
-  // Access tokens live 5 minutes; renewing one is a code flow, so it happens before the counters settle.
+  // Access tokens live 5 minutes: renewed before the database pass, whose counters start settled.
   if (Date.now() - tokenRenewedAt > 4 * 60_000) {
     await prepared.renew!();
     tokenRenewedAt = Date.now();
-    await sleep(statsSettleMs);
+    await settle();
   }
   const serving = nodes.slice(0, count);
   const flow = scenario.build(prepared);
+  // The database load: whole units only (a load generator that stops mid-flow leaves work uncounted:
+  // at 40 code flows a second and 50 connections, that added 1–2 statements per flow).
   const before = await dbCounts();
-  const warm = warmup > 0 ? await Promise.all(serving.map((n) => runFlow(n.base, flow, { connections: perNode, seconds: warmup }))) : [];
+  const pass = await playAcross(serving, flow, databasePassUnits, 3_000, 4 * count);
+  await settle();
+  const after = await dbCounts();
+  const counted = pass.ok + pass.failed;
+  const per = (key: keyof DbCounts) => (counted > 0 ? (after[key] - before[key]) / counted : NaN);
+  // The rate, CPU and memory: the load generator's connections, perNode to each node.
+  if (warmup > 0) await Promise.all(serving.map((n) => runFlow(n.base, flow, { connections: perNode, seconds: warmup })));
+  const answeredBefore = await Promise.all(serving.map(countsOf));
   const cpuBefore = serving.map((n) => cpuMs(n.child.pid!));
   const peakRss = serving.map((n) => rssMiB(n.child.pid!));
   const rssTimer = setInterval(() => serving.forEach((n, i) => { peakRss[i] = Math.max(peakRss[i]!, rssMiB(n.child.pid!)); }), 200);
@@ -209,20 +294,23 @@ async function measure(scenario: Scenario, count: number, prepared: Prepared): P
   const generator = process.cpuUsage(generatorBefore);
   const cpuAfter = serving.map((n) => cpuMs(n.child.pid!));
   const pgCpuMs = await backends.stop();
-  await sleep(statsSettleMs);
-  const after = await dbCounts();
-  const units = [...warm, ...measured].reduce((sum, m) => sum + m.ok + m.failed, 0);
-  const per = (key: keyof DbCounts) => (units > 0 ? (after[key] - before[key]) / units : NaN);
-  const ok = measured.reduce((sum, m) => sum + m.ok, 0);
-  const failed = measured.reduce((sum, m) => sum + m.failed, 0);
+  const answeredAfter = await Promise.all(serving.map(countsOf));
+  await settle();
+  // Units the nodes served: their requests divided by the requests of one unit (an authorization
+  // request without its token request is half a code flow).
+  const steps = flow.steps.length;
+  const servedUnits = serving.map((_, i) => (answeredAfter[i]!.requests - answeredBefore[i]!.requests) / steps);
+  const served = servedUnits.reduce((sum, n) => sum + n, 0);
+  const ok = measured.reduce((sum, m) => sum + m.ok, 0) + pass.ok;
+  const failed = measured.reduce((sum, m) => sum + m.failed, 0) + pass.failed;
   return {
     scenario, nodes: count,
     total: measured.reduce((sum, m) => sum + m.rate, 0),
-    perNode: measured.map((m, i) => ({ rate: m.rate, cpuUs: m.ok > 0 ? (1000 * (cpuAfter[i]! - cpuBefore[i]!)) / m.ok : NaN, rssMiB: peakRss[i]! })),
+    perNode: measured.map((m, i) => ({ rate: m.rate, cpuUs: servedUnits[i]! > 0 ? (1000 * (cpuAfter[i]! - cpuBefore[i]!)) / servedUnits[i]! : NaN, rssMiB: peakRss[i]! })),
     errorPercent: ok + failed > 0 ? (100 * failed) / (ok + failed) : 100,
     p50: Math.max(...measured.map((m) => m.p50)), p99: Math.max(...measured.map((m) => m.p99)),
     reads: per('reads'), writes: per('writes'), commits: per('commits'), rollbacks: per('rollbacks'), rowsWritten: per('rowsWritten'),
-    pgCpuUs: ok > 0 ? (1000 * pgCpuMs) / ok : NaN,
+    pgCpuUs: served > 0 ? (1000 * pgCpuMs) / served : NaN, served, completed: measured.reduce((sum, m) => sum + m.ok + m.failed, 0), counted,
     generatorPercent: (100 * (generator.user + generator.system) / 1000) / wallMs,
   };
 }
@@ -305,26 +393,30 @@ try {
   if (maxNodes >= 2) {
     for (const line of await crossNodeChecks(nodes[0]!, nodes[1]!, prepared)) { log(`  ${line}`); notes.push(`cross-node: ${line}`); }
   }
-  // Every node serves every scenario once before anything is measured: a node that joins at a larger
-  // N must not be measured while V8 still compiles its code.
+  // Every node serves every scenario before anything is measured: a node that joins at a larger N
+  // must not be measured while V8 still compiles its code (with 2 s, a second node still used 1.7×
+  // the CPU per request of the first on a loaded 2-core machine).
   for (const scenario of selected) {
     const flow = scenario.build(prepared);
-    await Promise.all(nodes.map((n) => runFlow(n.base, flow, { connections: perNode, seconds: Math.max(2, warmup) })));
+    await Promise.all(nodes.map((n) => runFlow(n.base, flow, { connections: perNode, seconds: Math.max(3, 3 * warmup) })));
   }
-  // What the nodes ask of the database with no request at all (LISTEN, outbox claims, purges), to
-  // judge the figures per unit by: they include the 11 s after each measurement.
-  await sleep(statsSettleMs);
+  // What the nodes ask of the database with no request at all (outbox claims, purges), to judge the
+  // figures per unit by: a database pass takes up to 4 s of it.
+  await settle();
   const idleFrom = await dbCounts();
-  await sleep(statsSettleMs);
+  const idleStarted = performance.now();
+  await sleep(5_000);
+  await settle();
   const idleTo = await dbCounts();
-  const idle = (key: keyof DbCounts) => ((idleTo[key] - idleFrom[key]) * 1000) / statsSettleMs;
-  notes.push(`idle, all ${maxNodes} node(s) together: ${idle('reads').toFixed(1)} reads, ${idle('writes').toFixed(1)} writes, ${idle('commits').toFixed(1)} PostgreSQL commits a second (measured over ${statsSettleMs / 1000} s with no request)`);
+  const idleSeconds = (performance.now() - idleStarted) / 1000;
+  const idle = (key: keyof DbCounts) => (idleTo[key] - idleFrom[key]) / idleSeconds;
+  notes.push(`idle, all ${maxNodes} node(s) together: ${idle('reads').toFixed(1)} reads, ${idle('writes').toFixed(1)} writes, ${idle('commits').toFixed(1)} PostgreSQL commits a second (over ${idleSeconds.toFixed(1)} s with no request)`);
   // Each scenario on every N in turn, so that drifting background load falls on every N alike.
   for (const scenario of selected) {
     for (const count of nodeCounts) {
       const r = await measure(scenario, count, prepared);
       results.push(r);
-      log(`  ${scenario.label.padEnd(42)} N=${count}  ${r.total.toFixed(0).padStart(6)}/s (${r.perNode.map((p) => p.rate.toFixed(0)).join(' + ')})  CPU ${r.perNode.map((p) => p.cpuUs.toFixed(0)).join(' / ')} µs/unit  PG ${r.pgCpuUs.toFixed(0)} µs/unit  ${r.reads.toFixed(1)} reads ${r.writes.toFixed(1)} writes ${r.commits.toFixed(2)} commits/unit  errors ${r.errorPercent.toFixed(2)}%`);
+      log(`  ${scenario.label.padEnd(42)} N=${count}  ${r.total.toFixed(0).padStart(6)}/s (${r.perNode.map((p) => p.rate.toFixed(0)).join(' + ')})  CPU ${r.perNode.map((p) => p.cpuUs.toFixed(0)).join(' / ')} µs/unit  PG ${r.pgCpuUs.toFixed(0)} µs/unit  ${r.reads.toFixed(1)} reads ${r.writes.toFixed(1)} writes ${r.commits.toFixed(2)} commits/unit  errors ${r.errorPercent.toFixed(2)}%  units served ${r.served.toFixed(0)}, completed ${r.completed}, database pass ${r.counted}`);
     }
   }
   for (const node of nodes) notes.push(`node ${node.index + 1}: ready after ${node.readyMs.toFixed(0)} ms, RSS ${node.rssAtReady.toFixed(0)} MiB at ready, peak (VmHWM) ${rssMiB(node.child.pid!, 'VmHWM').toFixed(0)} MiB`);
@@ -354,7 +446,8 @@ process.stdout.write([
   markdown(['scenario', 'N', 'total /s', 'per node /s', 'CPU µs/unit per node', 'RSS MiB per node (peak)', 'statements read / write per unit', 'PG commits / rollbacks per unit',
     'PG rows written per unit', 'PG backend CPU µs/unit', 'p50 / p99 ms (slowest node)', 'errors', 'load generator CPU'], rows),
   '',
-  '* one unit = one iteration of the flow (authorize + token); otherwise one request. Statements, commits and rows per unit: warm-up and measured seconds together;',
+  '* one unit = one iteration of the flow (authorize + token); otherwise one request. Units are the requests the nodes answered (their /metrics) divided by the requests of one unit.',
+  `  Statements, commits and rows per unit: a separate pass of whole units (up to ${databasePassUnits}, 3 s), each request to the next node in turn;`,
   '  PG commits are pg_stat_database.xact_commit for this database (every statement outside a transaction commits by itself, reads included);',
   '  write statements include the BEGIN and COMMIT of explicit transactions (each a round trip). PG backend CPU: the backends of this database only (not the WAL writer or checkpointer).',
   cores < maxNodes + 2
