@@ -208,16 +208,17 @@ async function playAcross(serving: Node[], flow: Flow, units: number, ms: number
 /**
  * CPU of this database's PostgreSQL backends (pool and LISTEN connections of every node) from
  * /proc, sampled every 100 ms: a backend that started meanwhile counts from zero, one that ended
- * counts up to its last sample. NaN when PostgreSQL's processes are not visible here.
+ * counts up to its last sample. NaN when PostgreSQL is not on this host (its backends' process ids
+ * would name other processes here) or its processes are not visible.
  */
 function sampleBackends(): { stop: () => Promise<number> } {
   const seen = new Map<number, { first: number; last: number }>();
   let first = true;
-  let visible = true;
+  let visible = ['127.0.0.1', 'localhost', '[::1]', ''].includes(new URL(adminUrl).hostname);
   const sample = async () => {
     const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database]);
     for (const { pid } of rows) {
-      if (!existsSync(`/proc/${pid}/stat`)) { visible = false; continue; }
+      if (!visible || !existsSync(`/proc/${pid}/stat`)) { visible = false; continue; }
       const now = cpuMs(pid);
       if (!Number.isFinite(now)) continue;
       const entry = seen.get(pid);
