@@ -19,6 +19,9 @@ export function realmResolver(app: FastifyInstance, s: RealmResolverDeps): void 
   const cache = new Lru<string, { realm: Realm; loadedAt: number }>(s.config.cache.realms);
   // A change announced while a read is in flight must not be overwritten by what that read found.
   let generation = 0;
+  // Requests that miss together share one read (else every request in flight when the entry expires
+  // reads the realm again); one arriving after a change reads anew.
+  const reading = new Map<string, { generation: number; realm: Promise<Realm | undefined> }>();
   s.store.changes.on('realm', (name) => {
     generation++;
     if (name === undefined) cache.clear();
@@ -36,10 +39,17 @@ export function realmResolver(app: FastifyInstance, s: RealmResolverDeps): void 
     const now = s.clock.now();
     const entry = cache.get(name);
     if (entry && now - entry.loadedAt <= cacheTtlMs) return done(resolve(request, name, entry.realm));
-    const started = generation;
-    s.store.realms.get(name).then((realm) => {
-      if (realm && started === generation) cache.set(name, { realm, loadedAt: now });
-      done(resolve(request, name, realm));
-    }, done);
+    let pending = reading.get(name);
+    if (pending?.generation !== generation) {
+      const started = generation;
+      const realm = s.store.realms.get(name).then((found) => {
+        if (found && started === generation) cache.set(name, { realm: found, loadedAt: now });
+        return found;
+      }).finally(() => {
+        if (reading.get(name)?.realm === realm) reading.delete(name);
+      });
+      reading.set(name, pending = { generation, realm });
+    }
+    pending.realm.then((realm) => done(resolve(request, name, realm)), done);
   });
 }

@@ -196,29 +196,20 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
   return {
     async get(realm: string, clientId: string): Promise<Client | undefined> {
       await changes.poll();
-      const key = clientCacheKey(realm, clientId);
-      const cached = recent.get(key);
-      if (cached) return cached;
-      const generation = recent.generation;
-      const client = await read(realm, clientId);
-      if (client) recent.set(key, client, generation);
-      return client;
+      return recent.through(clientCacheKey(realm, clientId), () => read(realm, clientId));
     },
     /** True when at least one enabled client of the realm lists `grantType` in its grant_types. */
     async anyEnabledWithGrantType(realm: string, grantType: string): Promise<boolean> {
       await changes.poll();
-      const key = clientCacheKey(realm, grantType);
-      const cached = grantTypeUse.get(key);
-      if (cached !== undefined) return cached;
-      const generation = grantTypeUse.generation;
       // LIKE narrows the rows to those that mention the name at all (`_` may match more, never
       // less); the metadata itself decides.
-      const rows = await db.selectFrom('clients').select('metadata')
-        .where('realm', '=', realm).where('enabled', '=', 1).where('metadata', 'like', `%${JSON.stringify(grantType)}%`)
-        .execute();
-      const used = rows.some((row) => (JSON.parse(row.metadata) as ClientMetadata).grant_types.includes(grantType));
-      grantTypeUse.set(key, used, generation);
-      return used;
+      const used = await grantTypeUse.through(clientCacheKey(realm, grantType), async () => {
+        const rows = await db.selectFrom('clients').select('metadata')
+          .where('realm', '=', realm).where('enabled', '=', 1).where('metadata', 'like', `%${JSON.stringify(grantType)}%`)
+          .execute();
+        return rows.some((row) => (JSON.parse(row.metadata) as ClientMetadata).grant_types.includes(grantType));
+      });
+      return used === true;
     },
     async list(realm: string): Promise<Client[]> {
       return withRoles(realm, await db.selectFrom('clients').selectAll().where('realm', '=', realm).orderBy('client_id').execute());

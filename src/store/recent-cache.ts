@@ -3,13 +3,15 @@
 // TTL bounds staleness when an announcement is missed, and on SQLite, where there are none across
 // processes (DESIGN "Scale": changes take effect on every node within a second). Only found rows are
 // cached, so lookups of made-up ids cannot grow it, and it never holds more than `maxEntries`: past
-// that the least recently used entry goes (src/store/lru.ts).
+// that the least recently used entry goes (src/store/lru.ts). Concurrent misses of one key share one
+// read: otherwise every request in flight when an entry expires reads the same row again.
 import { Lru } from './lru.js';
 
 export class RecentCache<V> {
   private readonly entries: Lru<string, { value: V; storedAt: number }>;
   /** Bumped by every delete: a read that started before one must not cache what it read (see set). */
-  generation = 0;
+  private generation = 0;
+  private readonly reading = new Map<string, { generation: number; value: Promise<V | undefined> }>();
 
   constructor(private readonly ttlMs: number, maxEntries = 10_000) {
     this.entries = new Lru(maxEntries);
@@ -21,6 +23,26 @@ export class RecentCache<V> {
     if (performance.now() - entry.storedAt < this.ttlMs) return entry.value;
     this.entries.delete(key);
     return undefined;
+  }
+
+  /**
+   * The cached value, else what `read` finds (cached if found). A lookup joins a read already in
+   * flight for the key only if nothing was deleted since it started: a lookup after a change reads anew.
+   */
+  async through(key: string, read: () => Promise<V | undefined>): Promise<V | undefined> {
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    const pending = this.reading.get(key);
+    if (pending && pending.generation === this.generation) return pending.value;
+    const generation = this.generation;
+    const value = read().then((found) => {
+      if (found !== undefined) this.set(key, found, generation);
+      return found;
+    }).finally(() => {
+      if (this.reading.get(key)?.value === value) this.reading.delete(key);
+    });
+    this.reading.set(key, { generation, value });
+    return value;
   }
 
   /** `generation`: the value of `this.generation` when the read of `value` started. */

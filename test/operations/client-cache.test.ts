@@ -75,6 +75,31 @@ for (const database of databases) {
       });
     }
 
+    test('lookups that miss the cache together read the client once', async () => {
+      // Writing drops otherNode's cached copy: the lookups below all miss. (On SQLite it also makes
+      // the next look at the change counters read them: done here, so that only the client is counted.)
+      await otherNode.clients.setEnabled('demo', 'service', true, Date.now());
+      await otherNode.changes.poll();
+      const readsBefore = queryCounts.reads;
+      const found = await Promise.all(Array.from({ length: 20 }, () => otherNode.clients.get('demo', 'service')));
+      assert.ok(found.every((client) => client?.clientId === 'service'));
+      // One lookup is the client and its roles (3 statements); 20 separate ones were 60.
+      assert.ok(queryCounts.reads - readsBefore <= 6, `${queryCounts.reads - readsBefore} reads`);
+    });
+
+    test('a lookup after a change does not share a read that started before it', async () => {
+      await otherNode.clients.setEnabled('demo', 'service', true, Date.now());
+      const inFlight = otherNode.clients.get('demo', 'service');
+      await otherNode.clients.setEnabled('demo', 'service', false, Date.now());
+      try {
+        assert.equal((await otherNode.clients.get('demo', 'service'))?.enabled, false);
+        await inFlight;
+      } finally {
+        await otherNode.clients.setEnabled('demo', 'service', true, Date.now());
+        await sleep(1_100);
+      }
+    });
+
     test('a secret rotated on another node stops working here within a second', async () => {
       await otherNode.clients.setSecretHash('demo', 'service', server.services.sealer.digest('rotated-secret'), Date.now());
       await sleep(1_100);
