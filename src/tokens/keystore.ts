@@ -14,8 +14,9 @@ export const retiredKeyRetentionMs = 7 * 86_400_000;
 /** How long a realm's keys are kept before being read again (changes on other nodes are also announced). */
 export const keysCacheTtlMs = 5_000;
 /**
- * How many realms' keys are kept in memory unless told (least recently used go first): about 10 KiB
- * each with their KeyObjects and key set, so 10,000 realms in the database cost at most ~10 MiB here.
+ * How many realms' keys are kept in memory unless told (least recently used go first): an opened
+ * ES256 key holds ~8.5 KiB of OpenSSL memory outside the heap and the key set a few KiB in it, so
+ * 1,000 realms cost ~10 MiB here and 10,000 ten times that (docs/operations.md "Cache bounds").
  */
 export const keysCacheRealms = 1_000;
 
