@@ -153,13 +153,11 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
       await changes.announce('client', clientCacheKey(realm, clientId));
     }
   };
-  /** The clients of these rows with their roles (two queries whatever the number of rows). */
-  const withRoles = async (realm: string, rows: Database['clients'][]): Promise<Client[]> => {
+  type RoleRow = { client_id: string; name: string; description: string | null };
+  type CompositeRow = { client_id: string; role: string; composite: string };
+  /** The clients of these rows with the roles and composites given (those of other clients are ignored). */
+  const withRoleRows = (rows: Database['clients'][], roles: RoleRow[], composites: CompositeRow[]): Client[] => {
     const clients = rows.map(toClient);
-    if (clients.length === 0) return clients;
-    const ids = clients.map((c) => c.clientId);
-    const roles = await db.selectFrom('client_roles').select(['client_id', 'name', 'description']).where('realm', '=', realm).where('client_id', 'in', ids).execute();
-    const composites = await db.selectFrom('client_role_composites').select(['client_id', 'role', 'composite']).where('realm', '=', realm).where('client_id', 'in', ids).execute();
     for (const client of clients) {
       const own = roles.filter((r) => r.client_id === client.clientId);
       if (own.length === 0) continue;
@@ -171,10 +169,31 @@ export function clientsRepository(db: Kysely<Database>, changes: Changes = local
     }
     return clients;
   };
+  /** The clients of these rows with their roles (two queries whatever the number of rows). */
+  const withRoles = async (realm: string, rows: Database['clients'][]): Promise<Client[]> => {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.client_id);
+    const roles = await db.selectFrom('client_roles').select(['client_id', 'name', 'description']).where('realm', '=', realm).where('client_id', 'in', ids).execute();
+    const composites = await db.selectFrom('client_role_composites').select(['client_id', 'role', 'composite']).where('realm', '=', realm).where('client_id', 'in', ids).execute();
+    return withRoleRows(rows, roles, composites);
+  };
+  /** One client with its roles, in one query: a row per role and composite it brings (one row without roles). */
   const read = async (realm: string, clientId: string): Promise<Client | undefined> => {
-    const row = await db.selectFrom('clients').selectAll()
-      .where('realm', '=', realm).where('client_id', '=', clientId).executeTakeFirst();
-    return row && (await withRoles(realm, [row]))[0];
+    const rows = await db.selectFrom('clients')
+      .leftJoin('client_roles as r', (join) => join.onRef('r.realm', '=', 'clients.realm').onRef('r.client_id', '=', 'clients.client_id'))
+      .leftJoin('client_role_composites as x', (join) => join.onRef('x.realm', '=', 'r.realm').onRef('x.client_id', '=', 'r.client_id').onRef('x.role', '=', 'r.name'))
+      .selectAll('clients').select(['r.name as role_name', 'r.description as role_description', 'x.composite as role_composite'])
+      .where('clients.realm', '=', realm).where('clients.client_id', '=', clientId).execute();
+    const [first] = rows;
+    if (!first) return undefined;
+    const roles = new Map<string, RoleRow>();
+    const composites: CompositeRow[] = [];
+    for (const row of rows) {
+      if (row.role_name === null) continue;
+      roles.set(row.role_name, { client_id: clientId, name: row.role_name, description: row.role_description });
+      if (row.role_composite !== null) composites.push({ client_id: clientId, role: row.role_name, composite: row.role_composite });
+    }
+    return withRoleRows([first], [...roles.values()], composites)[0];
   };
   /**
    * Replaces the client's roles: a role no longer declared is deleted with its assignments (foreign

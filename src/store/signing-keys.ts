@@ -16,6 +16,9 @@ export interface StoredKey {
   retiredAt: number | null;
 }
 
+/** A key as the keystore keeps it: all but the sealed private part, read when the key first signs. */
+export type PublishedKey = Omit<StoredKey, 'realm' | 'encryptedPrivateJwk'>;
+
 export function signingKeysRepository(db: Kysely<Database>) {
   const toKey = (row: Database['signing_keys']): StoredKey => ({
     kid: row.kid, realm: row.realm, alg: row.alg as SigningAlg, status: row.status as KeyStatus,
@@ -25,6 +28,19 @@ export function signingKeysRepository(db: Kysely<Database>) {
   return {
     async list(realm: string): Promise<StoredKey[]> {
       return (await db.selectFrom('signing_keys').selectAll().where('realm', '=', realm).orderBy('created_at').execute()).map(toKey);
+    },
+    /** The realm's keys without their private parts, in no particular order (one probe of the key index). */
+    async published(realm: string): Promise<PublishedKey[]> {
+      const rows = await db.selectFrom('signing_keys').select(['kid', 'alg', 'status', 'public_jwk', 'created_at', 'retired_at'])
+        .where('realm', '=', realm).execute();
+      return rows.map((row) => ({
+        kid: row.kid, alg: row.alg as SigningAlg, status: row.status as KeyStatus, publicJwk: JSON.parse(row.public_jwk) as Record<string, unknown>,
+        createdAt: row.created_at, retiredAt: row.retired_at,
+      }));
+    },
+    /** The sealed private JWK of one key (undefined: no such key). */
+    async sealedPrivateJwk(kid: string): Promise<string | undefined> {
+      return (await db.selectFrom('signing_keys').select('private_jwk').where('kid', '=', kid).executeTakeFirst())?.private_jwk;
     },
     /**
      * The realms that lack a current or a next key of one of `algs`: one pass over the key index

@@ -6,7 +6,7 @@ import type { Clock } from '../runtime.js';
 import { Lru } from '../store/lru.js';
 import type { Changes } from '../store/changes.js';
 import { signingAlgs, type SigningAlg } from '../store/realms.js';
-import type { SigningKeysRepository, StoredKey } from '../store/signing-keys.js';
+import type { PublishedKey, SigningKeysRepository, StoredKey } from '../store/signing-keys.js';
 import type { Sealer } from './master-key.js';
 
 /** How long a retired key stays published: longer than any token signed with it lives. */
@@ -14,22 +14,26 @@ export const retiredKeyRetentionMs = 7 * 86_400_000;
 /** How long a realm's keys are kept before being read again (changes on other nodes are also announced). */
 export const keysCacheTtlMs = 5_000;
 /**
- * How many realms' keys are kept in memory unless told (least recently used go first): about 10 KiB
- * each with their KeyObjects and key set, so 10,000 realms in the database cost at most ~10 MiB here.
+ * How many realms' keys are kept in memory unless told (least recently used go first): an opened
+ * ES256 key holds ~8.5 KiB of OpenSSL memory outside the heap and the key set a few KiB in it, so
+ * 1,000 realms cost ~10 MiB here and 10,000 ten times that (docs/operations.md "Cache bounds").
  */
 export const keysCacheRealms = 1_000;
 
 export interface SigningKey { kid: string; alg: SigningAlg; key: KeyObject }
 
 /**
- * A realm's keys as read. The private key of an algorithm is opened (decrypted, imported) when that
- * algorithm first signs, and the verifier made when first asked for: a realm that only ever signs
- * ES256 never imports its RSA key, which is most of what loading a realm's keys costs.
+ * A realm's keys as read, without their private parts. The private key of an algorithm is read,
+ * decrypted and imported when that algorithm first signs (a realm that only ever signs ES256 never
+ * imports its RSA key), and the verifier made when first asked for. Opened keys outlive the reread
+ * that follows the TTL while their key is still current (a key's material never changes; only its
+ * status does), so a realm pays the import once, not every `keysCacheTtlMs`.
  */
 interface RealmKeys {
   loadedAt: number;
-  current: Map<SigningAlg, StoredKey>;
-  signing: Map<SigningAlg, SigningKey>;
+  current: Map<SigningAlg, PublishedKey>;
+  /** By kid. */
+  opened: Map<string, Promise<SigningKey>>;
   jwks: JSONWebKeySet;
   verify?: ReturnType<typeof createLocalJWKSet>;
 }
@@ -98,15 +102,22 @@ export class Keystore {
 
   async signingKey(realm: string, alg: SigningAlg): Promise<SigningKey> {
     const keys = await this.load(realm);
-    let key = keys.signing.get(alg);
-    if (!key) {
-      const stored = keys.current.get(alg);
-      if (!stored) throw new Error(`realm ${realm} has no current ${alg} key`);
-      const jwk = JSON.parse(this.sealer.open(stored.encryptedPrivateJwk)) as JWK;
-      key = { kid: stored.kid, alg, key: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
-      keys.signing.set(alg, key);
+    const current = keys.current.get(alg);
+    if (!current) throw new Error(`realm ${realm} has no current ${alg} key`);
+    let opening = keys.opened.get(current.kid);
+    if (!opening) {
+      opening = this.open(current);
+      keys.opened.set(current.kid, opening);
+      opening.catch(() => keys.opened.delete(current.kid));
     }
-    return key;
+    return opening;
+  }
+
+  private async open({ kid, alg }: PublishedKey): Promise<SigningKey> {
+    const sealed = await this.repo.sealedPrivateJwk(kid);
+    if (sealed === undefined) throw new Error(`signing key ${kid} is gone`);
+    const jwk = JSON.parse(this.sealer.open(sealed)) as JWK;
+    return { kid, alg, key: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
   }
 
   async jwks(realm: string): Promise<JSONWebKeySet> {
@@ -127,33 +138,38 @@ export class Keystore {
     const cached = this.cache.get(realm);
     const now = this.clock.now();
     if (cached) {
-      return cached.then((keys) => (now - keys.loadedAt < keysCacheTtlMs ? keys : this.reload(realm)));
+      return cached.then((keys) => (now - keys.loadedAt < keysCacheTtlMs ? keys : this.reload(realm, keys)));
     }
     return this.reload(realm);
   }
 
-  private reload(realm: string): Promise<RealmKeys> {
-    const loading = this.read(realm);
+  /** `previous`: the realm's expired entry, whose opened keys still current are kept. */
+  private reload(realm: string, previous?: RealmKeys): Promise<RealmKeys> {
+    const loading = this.read(realm, previous);
     this.cache.set(realm, loading);
     loading.catch(() => this.cache.delete(realm));
     return loading;
   }
 
-  private async read(realm: string): Promise<RealmKeys> {
+  private async read(realm: string, previous?: RealmKeys): Promise<RealmKeys> {
     const now = this.clock.now();
-    let keys = await this.repo.list(realm);
+    let keys = await this.repo.published(realm);
     if (!signingAlgs.every((alg) => keys.some((k) => k.alg === alg && k.status === 'current'))) {
       await this.ensure(realm);
-      keys = await this.repo.list(realm);
+      keys = await this.repo.published(realm);
     }
-    const current = new Map<SigningAlg, StoredKey>();
+    keys.sort((a, b) => a.createdAt - b.createdAt || a.kid.localeCompare(b.kid));
+    const current = new Map<SigningAlg, PublishedKey>();
     // The newest current key of an algorithm signs, so every node picks the same one.
-    for (const k of [...keys].sort((a, b) => a.createdAt - b.createdAt || a.kid.localeCompare(b.kid))) {
-      if (k.status === 'current') current.set(k.alg, k);
+    for (const k of keys) if (k.status === 'current') current.set(k.alg, k);
+    const opened = new Map<string, Promise<SigningKey>>();
+    for (const { kid } of current.values()) {
+      const key = previous?.opened.get(kid);
+      if (key) opened.set(kid, key);
     }
     const published = keys.filter((k) => k.status !== 'retired' || (k.retiredAt !== null && now - k.retiredAt <= retiredKeyRetentionMs));
     const jwks: JSONWebKeySet = { keys: published.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
-    return { loadedAt: now, current, signing: new Map(), jwks };
+    return { loadedAt: now, current, opened, jwks };
   }
 
   private async generate(realm: string, alg: SigningAlg, status: 'current' | 'next'): Promise<void> {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { openStore, type Store } from '../../src/store/index.js';
 import { signJwt } from '../../src/tokens/jws.js';
-import { Keystore, retiredKeyRetentionMs } from '../../src/tokens/keystore.js';
+import { Keystore, keysCacheTtlMs, retiredKeyRetentionMs } from '../../src/tokens/keystore.js';
 import { createSealer } from '../../src/tokens/master-key.js';
 import { defaultRealmSettings } from '../../src/store/realms.js';
 import { testClock } from '../helpers/server.js';
@@ -85,6 +85,22 @@ describe('keystore', () => {
     const jwks = await keystore.jwks('demo');
     assert.ok(jwks.keys.some((k) => k.kid === before.kid), 'the retired key stays published');
     await jwtVerify(oldToken, createLocalJWKSet(jwks));
+  });
+
+  test('a rotation made elsewhere without an announcement is signed with once the keys are read again, and not before', async () => {
+    const other = new Keystore(store.signingKeys, sealer, clock);
+    const before = await keystore.signingKey('demo', 'ES256');
+    assert.equal((await keystore.signingKey('demo', 'ES256')).key, before.key, 'an opened key is reused');
+    const nextKid = (await keystore.list('demo')).find((k) => k.alg === 'ES256' && k.status === 'next')!.kid;
+    await other.rotate('demo');
+    assert.equal((await keystore.signingKey('demo', 'ES256')).kid, before.kid, 'within the TTL the cached keys stand');
+    clock.advance(keysCacheTtlMs / 1000 + 1);
+    const after = await keystore.signingKey('demo', 'ES256');
+    assert.equal(after.kid, nextKid);
+    const token = await signJwt({ n: 1 }, { alg: 'ES256', kid: after.kid, typ: 'JWT' }, after.key);
+    await jwtVerify(token, createLocalJWKSet(await other.jwks('demo')));
+    clock.advance(keysCacheTtlMs / 1000 + 1);
+    assert.equal((await keystore.signingKey('demo', 'ES256')).key, after.key, 'a key still current is not opened again after the TTL');
   });
 
   test('a retired key leaves the JWKS after the retention window', async () => {
