@@ -2,7 +2,6 @@
 // server's STRIX_SMTP_URL), STARTTLS when an smtp:// server offers it, implicit TLS for smtps://.
 // The host comes from operator settings only, never from a request. Credentials are never logged.
 import { readFileSync } from 'node:fs';
-import nodemailer from 'nodemailer';
 import type { Config } from '../config.js';
 import type { Realm } from '../store/realms.js';
 
@@ -40,6 +39,8 @@ export async function sendMail(target: SmtpTarget, message: MailMessage): Promis
   const url = new URL(target.url);
   const secure = url.protocol === 'smtps:';
   const user = decodeURIComponent(url.username);
+  // Loaded when the first message is sent, not at start-up (~75 ms of module loading).
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
