@@ -1,6 +1,8 @@
 // What the benchmark's servers and load generator agree on: the clients, the user, and how a
 // server child tells the parent it is ready. Every server is configured from these constants.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { defaultRateLimitSettings } from '../src/store/realms.js';
 
 export const username = 'alice';
@@ -85,3 +87,21 @@ export const realmFile = {
     users: [{ username, password, email: 'alice@example.com', email_verified: true, given_name: 'Alice', family_name: 'Liddell', name: 'Alice Liddell' }],
   }],
 };
+
+export const benchMasterKey = 'bench-master-key-bench-master-key-0123456789';
+const strixMain = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+/** `strix start` as a child process, configured as every benchmark's Strix (stdout ignored, stderr shown unless `quiet`). */
+export function spawnStrix(o: {
+  cwd: string; databaseUrl: string; port: number; workers?: number; publicUrl?: string; importFile?: string; quiet?: boolean;
+}): ChildProcess {
+  return spawn(process.execPath, [strixMain, 'start', '--workers', String(o.workers ?? 1)], {
+    cwd: o.cwd, stdio: ['ignore', 'ignore', o.quiet ? 'ignore' : 'inherit'],
+    env: {
+      ...process.env, STRIX_DATABASE_URL: o.databaseUrl, STRIX_PORT: String(o.port), STRIX_HOST: '127.0.0.1',
+      ...(o.publicUrl ? { STRIX_PUBLIC_URL: o.publicUrl } : {}),
+      STRIX_MASTER_KEY: benchMasterKey, STRIX_ADMIN_PASSWORD: 'bench-admin-password', STRIX_LOG_LEVEL: 'warn', NODE_ENV: 'production',
+      ...(o.importFile ? { STRIX_IMPORT: o.importFile } : {}),
+    },
+  });
+}

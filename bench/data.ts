@@ -21,15 +21,14 @@
 //   DATA_KEEP=1 keeps the databases (folder or PostgreSQL URLs printed) for EXPLAIN or a second look.
 // A million users and ten million refresh tokens: DATA_USERS=1000000 DATA_REFRESH_TOKENS=10000000
 // DATA_SESSIONS=1000000 (5–10 minutes of seeding and ~6 GB of disk here).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { basic, ccClients, ccScope, realmFile } from './common.js';
+import { basic, ccClients, ccScope, realmFile, spawnStrix } from './common.js';
 import { cpuMs, rssMiB, runFlow, whileSamplingRss, type Measurement } from './load.js';
 import { prepareServer } from './prepare.js';
 import { scenarios as shared, type Prepared, type Scenario } from './scenarios.js';
@@ -46,11 +45,9 @@ const connections = env('DATA_CONNECTIONS', 10);
 const only = process.env.DATA_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const dialect = process.env.DATA_DATABASE ?? 'sqlite';
 if (dialect !== 'sqlite' && dialect !== 'postgres') throw new Error(`DATA_DATABASE must be sqlite or postgres, not ${dialect}`);
 const dir = mkdtempSync(join(tmpdir(), 'strix-bench-data-'));
-const masterKey = 'bench-master-key-bench-master-key-0123456789';
 const adminClient = { id: 'bench-admin', secret: 'bench-admin-secret' };
 
 // The benchmark realm, and a master-realm service account for the admin API's user search.
@@ -80,14 +77,7 @@ async function startStrix(databaseUrl: string, withImport = false): Promise<Serv
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
   // One process (--workers 1): its RSS and CPU time are the server's, and the load generator keeps a core.
-  const child = spawn(process.execPath, [main, 'start', '--workers', '1'], {
-    cwd: dir, stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env, STRIX_DATABASE_URL: databaseUrl, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_PUBLIC_URL: base,
-      STRIX_MASTER_KEY: masterKey, STRIX_ADMIN_PASSWORD: 'bench-admin-password', STRIX_LOG_LEVEL: 'warn', NODE_ENV: 'production',
-      ...(withImport ? { STRIX_IMPORT: importFile } : {}),
-    },
-  });
+  const child = spawnStrix({ cwd: dir, databaseUrl, port, publicUrl: base, importFile: withImport ? importFile : undefined });
   children.add(child);
   child.once('exit', () => children.delete(child));
   for (let i = 0; i < 6000; i++) {

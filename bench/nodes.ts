@@ -17,16 +17,15 @@
 // node), BENCH_SCENARIOS (ids; default client_credentials-ES256, refresh_token,
 // authorization_code-sso, introspection, userinfo), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test).
 // The defaults finish in about three minutes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { authorizePath, codeFrom, pkcePair, tokenBody } from './browser.js';
-import { basic, freePort, realmFile, webClient } from './common.js';
+import { basic, freePort, realmFile, webClient, spawnStrix } from './common.js';
 import { cpuMs, rssMiB, runFlow, type Flow, type FlowContext, type HttpResponse, type Measurement } from './load.js';
 import { prepareServer } from './prepare.js';
 import { scenarios, type Prepared, type Scenario } from './scenarios.js';
@@ -46,8 +45,6 @@ if (nodeCounts.some((n) => !Number.isInteger(n) || n < 1) || selected.length ===
 }
 const maxNodes = Math.max(...nodeCounts);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
-const masterKey = 'bench-master-key-bench-master-key-0123456789';
 
 // ---- the database and the nodes ------------------------------------------------------------------
 
@@ -63,14 +60,7 @@ const nodes: Node[] = [];
 async function startNode(index: number, port: number, publicUrl: string): Promise<Node> {
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [main, 'start', '--workers', '1'], {
-    cwd: dir, stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env, STRIX_DATABASE_URL: databaseUrl, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_PUBLIC_URL: publicUrl,
-      STRIX_MASTER_KEY: masterKey, STRIX_ADMIN_PASSWORD: 'bench-admin-password', STRIX_LOG_LEVEL: 'warn', NODE_ENV: 'production',
-      ...(index === 0 ? { STRIX_IMPORT: join(dir, 'realm.json') } : {}),
-    },
-  });
+  const child = spawnStrix({ cwd: dir, databaseUrl, port, publicUrl, importFile: index === 0 ? join(dir, 'realm.json') : undefined });
   const node: Node = { index, child, base, readyMs: NaN, rssAtReady: NaN };
   nodes.push(node);
   for (let i = 0; i < 600; i++) {

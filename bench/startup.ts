@@ -1,17 +1,14 @@
 // `node dist/bench/startup.js`: how long `strix start` takes, from spawning the process to the first
 // 200 from /health/ready (polled every 10 ms), on an existing SQLite database. Prints each run and
 // the median. Environment: STARTUP_RUNS (5), STARTUP_WORKERS (1).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { freePort } from './common.js';
+import { freePort, spawnStrix } from './common.js';
 
 const runs = Number(process.env.STARTUP_RUNS ?? 5);
 const workers = process.env.STARTUP_WORKERS ?? '1';
-const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'strix-startup-'));
 
 /** CPU time (user + system, ms) the process has used: less sensitive to other load than wall time. */
@@ -25,13 +22,7 @@ const cpuTimes: number[] = [];
 async function once(): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [main, 'start', '--workers', workers], {
-    cwd: dir, stdio: 'ignore',
-    env: {
-      ...process.env, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1',
-      STRIX_MASTER_KEY: 'bench-master-key-bench-master-key-0123456789', STRIX_ADMIN_PASSWORD: 'bench-admin-password', STRIX_LOG_LEVEL: 'warn',
-    },
-  });
+  const child = spawnStrix({ cwd: dir, databaseUrl: `sqlite:${join(dir, 'strix.db')}`, port, workers: Number(workers), quiet: true });
   let ms = NaN;
   for (let i = 0; i < 6000; i++) {
     try {

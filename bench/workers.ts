@@ -2,13 +2,12 @@
 // on SQLite, for each N in BENCH_WORKERS (default "1,2"), in alternating rounds so that drifting
 // background load hits every N alike; prints the rates and their ratio to the first N.
 // Environment: BENCH_SECONDS (5), BENCH_WARMUP (1), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_WORKERS ("1,2").
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { freePort, realmFile } from './common.js';
+import { freePort, realmFile, spawnStrix } from './common.js';
 import { runFlow, type Measurement } from './load.js';
 import { clientCredentials, type Prepared } from './scenarios.js';
 
@@ -17,21 +16,13 @@ const warmup = Number(process.env.BENCH_WARMUP ?? 1);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const workerCounts = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
-const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Running { process: ChildProcess; base: string }
 
 async function startStrix(dir: string, workers: number): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [main, 'start', '--workers', String(workers)], {
-    cwd: dir, stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1',
-      STRIX_MASTER_KEY: 'bench-master-key-bench-master-key-0123456789', STRIX_ADMIN_PASSWORD: 'bench-admin-password',
-      STRIX_IMPORT: join(dir, 'realm.json'), STRIX_LOG_LEVEL: 'warn', NODE_ENV: 'production',
-    },
-  });
+  const child = spawnStrix({ cwd: dir, databaseUrl: `sqlite:${join(dir, 'strix.db')}`, port, workers, importFile: join(dir, 'realm.json') });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`strix --workers ${workers} exited with ${child.exitCode}`);
