@@ -87,7 +87,19 @@ export class DataVersion {
     this.#look();
     return this.#announcements;
   }
+  /**
+   * Another process's commit reaches this process's requests only through I/O, and each callback from
+   * the event loop ends by running the queued ticks: so one look serves every read until then (a
+   * request's client, grant, user and revocation reads, three or four looks before), and a request
+   * that arrives after the commit, in a later callback, looks again. 11% of introspection's CPU went
+   * to repeated looks (docs/performance.md).
+   */
+  #looked = false;
+  readonly #forget = (): void => { this.#looked = false; };
   #look(): void {
+    if (this.#looked) return;
+    this.#looked = true;
+    process.nextTick(this.#forget);
     const external = this.#dataVersion.get();
     if (external !== this.#external) {
       this.#external = external;

@@ -3,6 +3,7 @@
 // by this process, by another process on the same file (a worker, the CLI), or undone by a rollback
 // is seen by the very next read (rollbacks: test/operations/sqlite-group-commit.test.ts).
 import assert from 'node:assert/strict';
+import { setImmediate } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,16 +56,22 @@ describe('cached reads on SQLite', () => {
     assert.equal((await store.grants.get(grantId))!.revoked, true);
   });
 
+  // A request reaches this process through a callback of the event loop: one look at the database's
+  // version serves the reads of one callback, so a commit elsewhere is seen from the next one on
+  // (`setImmediate` here stands for the next request), never later.
   test('a change committed by another process is seen by the next read', async () => {
     assert.equal((await store.users.findById('u1'))!.enabled, true);
     assert.deepEqual((await store.users.findById('u1'))!.roles, []);
     other.prepare('update users set enabled = 0 where id = ?').run('u1');
+    await setImmediate();
     assert.equal((await store.users.findById('u1'))!.enabled, false);
     other.prepare('insert into user_roles (user_id, role) values (?, ?)').run('u1', 'admin');
+    await setImmediate();
     assert.deepEqual((await store.users.findById('u1'))!.roles, ['admin']);
 
     assert.equal(await store.revokedAccessTokens.isRevoked('jti-1'), false);
     other.prepare('insert into revoked_access_tokens (jti, expires_at) values (?, ?)').run('jti-1', clock.now() + 60_000);
+    await setImmediate();
     assert.equal(await store.revokedAccessTokens.isRevoked('jti-1'), true);
   });
 });
