@@ -10,7 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientOrigins } from '../clients/web-origins.js';
 import type { Needs } from '../services.js';
 import type { Client } from '../store/clients.js';
-import { Lru } from '../store/lru.js';
+import { RecentCache } from '../store/recent-cache.js';
 import { matchedEndpoint } from './endpoint.js';
 
 /** What this module uses (services.ts `Needs`). */
@@ -32,19 +32,17 @@ export function forClient(request: FastifyRequest, reply: FastifyReply, client: 
 }
 
 export function corsPolicy(s: CorsDeps) {
-  // Realms whose origins are kept (least recently used go first); any realm name in a URL reaches this cache.
-  const cache = new Lru<string, { origins: Set<string>; loadedAt: number }>(s.config.cache.realms);
-  // Keyed by realm; a changed client (key "realm\0client_id") drops its realm's origins.
+  // Realms whose origins are kept (least recently used go first); any realm name in a URL reaches this
+  // cache. Keyed by realm; a changed client (key "realm\0client_id") drops its realm's origins.
+  const cache = new RecentCache<Set<string>>(cacheTtlMs, s.config.cache.realms, () => s.clock.now());
   s.store.changes.on('client', (key) => (key === undefined ? cache.clear() : cache.delete(key.split('\u0000')[0]!)));
-  const realmOrigins = async (realm: string): Promise<Set<string>> => {
-    const now = s.clock.now();
-    const cached = cache.get(realm);
-    if (cached && now - cached.loadedAt < cacheTtlMs) return cached.origins;
+  const readOrigins = async (realm: string): Promise<Set<string>> => {
     const origins = new Set<string>();
     for (const client of await s.store.clients.list(realm)) if (client.enabled) for (const o of clientOrigins(client)) origins.add(o);
-    cache.set(realm, { origins, loadedAt: now });
     return origins;
   };
+  const realmOrigins = async (realm: string): Promise<Set<string>> =>
+    cache.get(realm) ?? (await cache.through(realm, () => readOrigins(realm)))!;
   return {
     /** The origins any enabled client of the realm allows (the session iframe's frame-ancestors too). */
     realmOrigins,

@@ -1,7 +1,7 @@
 // Resolves the `:realm` path parameter once per request (cached briefly: realms change rarely).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Needs } from '../services.js';
-import { Lru } from '../store/lru.js';
+import { RecentCache } from '../store/recent-cache.js';
 import type { Realm } from '../store/realms.js';
 import { PageError } from './errors.js';
 
@@ -15,18 +15,10 @@ declare module 'fastify' {
 const cacheTtlMs = 2_000;
 
 export function realmResolver(app: FastifyInstance, s: RealmResolverDeps): void {
-  // Realms kept (least recently used go first): the working set, not every realm in the database.
-  const cache = new Lru<string, { realm: Realm; loadedAt: number }>(s.config.cache.realms);
-  // A change announced while a read is in flight must not be overwritten by what that read found.
-  let generation = 0;
-  // Requests that miss together share one read (else every request in flight when the entry expires
-  // reads the realm again); one arriving after a change reads anew.
-  const reading = new Map<string, { generation: number; realm: Promise<Realm | undefined> }>();
-  s.store.changes.on('realm', (name) => {
-    generation++;
-    if (name === undefined) cache.clear();
-    else cache.delete(name);
-  });
+  // The working set of realms, not every realm in the database; requests that miss together share
+  // one read, and a change announced during a read is not overwritten by it (RecentCache).
+  const cache = new RecentCache<Realm>(cacheTtlMs, s.config.cache.realms, () => s.clock.now());
+  s.store.changes.on('realm', (name) => (name === undefined ? cache.clear() : cache.delete(name)));
   app.decorateRequest('realm', undefined);
   const resolve = (request: FastifyRequest, name: string, realm: Realm | undefined): PageError | undefined => {
     if (!realm) return new PageError('Not found', `There is no realm named "${name}".`, 404);
@@ -36,20 +28,8 @@ export function realmResolver(app: FastifyInstance, s: RealmResolverDeps): void 
   app.addHook('preHandler', (request, _reply, done) => {
     const name = (request.params as { realm?: unknown } | undefined)?.realm;
     if (typeof name !== 'string') return done();
-    const now = s.clock.now();
-    const entry = cache.get(name);
-    if (entry && now - entry.loadedAt <= cacheTtlMs) return done(resolve(request, name, entry.realm));
-    let pending = reading.get(name);
-    if (pending?.generation !== generation) {
-      const started = generation;
-      const realm = s.store.realms.get(name).then((found) => {
-        if (found && started === generation) cache.set(name, { realm: found, loadedAt: now });
-        return found;
-      }).finally(() => {
-        if (reading.get(name)?.realm === realm) reading.delete(name);
-      });
-      reading.set(name, pending = { generation, realm });
-    }
-    pending.realm.then((realm) => done(resolve(request, name, realm)), done);
+    const cached = cache.get(name);
+    if (cached) return done(resolve(request, name, cached));
+    cache.through(name, () => s.store.realms.get(name)).then((realm) => done(resolve(request, name, realm)), done);
   });
 }

@@ -1,4 +1,4 @@
-// A small in-process cache for hot, rarely changing rows (clients), kept for at most `ttlMs`.
+// A small in-process cache for hot, rarely changing rows (clients, realms, a realm's CORS origins), kept for at most `ttlMs`.
 // Writes drop the entry at once on this node and, on PostgreSQL, on every node (changes.ts); the
 // TTL bounds staleness when an announcement is missed, and on SQLite, where there are none across
 // processes (DESIGN "Scale": changes take effect on every node within a second). Only found rows are
@@ -13,14 +13,15 @@ export class RecentCache<V> {
   private generation = 0;
   private readonly reading = new Map<string, { generation: number; value: Promise<V | undefined> }>();
 
-  constructor(private readonly ttlMs: number, maxEntries = 10_000) {
+  /** `now`: milliseconds on any monotonic-enough scale (the services' clock where tests move time). */
+  constructor(private readonly ttlMs: number, maxEntries = 10_000, private readonly now: () => number = () => performance.now()) {
     this.entries = new Lru(maxEntries);
   }
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (performance.now() - entry.storedAt < this.ttlMs) return entry.value;
+    if (this.now() - entry.storedAt < this.ttlMs) return entry.value;
     this.entries.delete(key);
     return undefined;
   }
@@ -48,7 +49,7 @@ export class RecentCache<V> {
   /** `generation`: the value of `this.generation` when the read of `value` started. */
   set(key: string, value: V, generation = this.generation): void {
     if (generation !== this.generation) return;
-    this.entries.set(key, { value, storedAt: performance.now() });
+    this.entries.set(key, { value, storedAt: this.now() });
   }
 
   delete(key: string): void {
