@@ -89,7 +89,8 @@ export const realmFile = {
 };
 
 export const benchMasterKey = 'bench-master-key-bench-master-key-0123456789';
-const strixMain = fileURLToPath(new URL('../src/main.js', import.meta.url));
+/** What `npm start` runs: the server bundle (scripts/build-server.js). */
+const strixMain = fileURLToPath(new URL('../src/bundle/strix.js', import.meta.url));
 
 /** `strix start` as a child process, configured as every benchmark's Strix (stdout ignored, stderr shown unless `quiet`). */
 export function spawnStrix(o: {

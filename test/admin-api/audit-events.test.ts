@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -17,9 +16,10 @@ import { adminConsoleCode, adminConsoleRedirectUri, adminConsoleToken, codeFor, 
 import { password, testRealm } from '../helpers/realm.js';
 import { freePort, masterKey, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isLoginPage, UserAgent } from '../helpers/user-agent.js';
+import { strixCommand } from '../helpers/command.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const main = strixCommand;
 const webhookSecret = 'whsec-test-0123456789abcdef';
 const adminPassword = 'admin-password-for-tests';
 

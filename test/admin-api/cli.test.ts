@@ -4,13 +4,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { testRealm } from '../helpers/realm.js';
+import { strixCommand } from '../helpers/command.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const main = strixCommand;
 
 describe('strix CLI', () => {
   let dir: string;

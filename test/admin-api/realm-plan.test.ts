@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { exportRealm, importRealm, parseRealm, parseRealmFile, withEnvSecrets } from '../../src/admin/realm-file.js';
@@ -17,6 +16,7 @@ import { databases } from '../helpers/databases.js';
 import { tokenRequest } from '../helpers/user-agent.js';
 import { testRealm } from '../helpers/realm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { strixCommand } from '../helpers/command.js';
 
 /** The test realm with these changes: a client and a user dropped, one of each added, one of each changed, a role added. */
 function edited() {
@@ -186,7 +186,7 @@ for (const database of databases) {
 describe('strix plan and strix apply', () => {
   let dir: string;
   const run = promisify(execFile);
-  const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+  const main = strixCommand;
   const strix = (...args: string[]) => run(process.execPath, [main, ...args], {
     cwd: dir, env: { PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'plan-test-master-key-0123456789abcdef', ...env },
   });

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort, masterKey, testOutboundAllow } from './server.js';
+import { strixCommand } from './command.js';
 
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const main = strixCommand;
 
 export interface Node { url: string; issuer: string; process: ChildProcess; output: string[] }
 

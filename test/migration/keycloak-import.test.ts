@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -20,6 +19,7 @@ import { databases } from '../helpers/databases.js';
 import { exportWithUsers, passwords, totpSecret } from '../helpers/keycloak-export.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, callbackParams, isLoginPage, pkcePair, tokenRequest, UserAgent } from '../helpers/user-agent.js';
+import { strixCommand } from '../helpers/command.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 /** Signs in at the imported web-app client (public, PKCE) and returns the access token's claims. */
@@ -272,7 +272,7 @@ describe('the strix import command', () => {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'strix-import-cli-')); });
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+  const main = strixCommand;
   const env = () => ({ PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'import-test-master-key-0123456789abcdef', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests' });
   const run = (...args: string[]) => promisify(execFile)(process.execPath, [main, ...args], { env: env(), cwd: dir });
 

@@ -6,11 +6,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { exportRealm, importRealm, parseRealmFile, RealmFileError } from '../../src/admin/realm-file.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { strixCommand } from '../helpers/command.js';
 
 const token = 'a-long-enough-initial-access-token';
 const realmWith = (extra: Record<string, unknown>) => ({ realms: [{ name: 'demo', ...extra }] });
@@ -95,7 +95,7 @@ describe('strix registration token', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('prints a new initial access token once and stores only its digest', async () => {
-    const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+    const main = strixCommand;
     const databaseUrl = `sqlite:${join(dir, 'strix.db')}`;
     const env = { PATH: process.env.PATH, STRIX_DATABASE_URL: databaseUrl, STRIX_MASTER_KEY: 'registration-test-master-key-0123456789', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests' };
     const run = (...args: string[]) => promisify(execFile)(process.execPath, [main, ...args], { env, cwd: dir });

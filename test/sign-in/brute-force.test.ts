@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -19,10 +18,11 @@ import { databases } from '../helpers/databases.js';
 import { password, testRealmWith } from '../helpers/realm.js';
 import { freePort, masterKey, startServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, isLoginPage, parseForm, UserAgent } from '../helpers/user-agent.js';
+import { strixCommand } from '../helpers/command.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 const lockedMessage = /Too many failed attempts\. This account is temporarily locked; try again in a few minutes\./;
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const main = strixCommand;
 
 /** The test realm with brute-force settings small enough to reach in a test. */
 function guardedRealm(bruteForce: Partial<BruteForceSettings>) {

@@ -2,7 +2,6 @@
 // upgrade at sign-in, on each database.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { bootstrap } from '../../src/admin/bootstrap.js';
@@ -20,9 +19,10 @@ import { openStore } from '../../src/store/index.js';
 import { Keystore } from '../../src/tokens/keystore.js';
 import { createSealer } from '../../src/tokens/master-key.js';
 import { authorizeUrl, callbackParams, UserAgent } from '../helpers/user-agent.js';
+import { strixCommand } from '../helpers/command.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const main = strixCommand;
 
 for (const database of databases) {
   describe(`password policy (${database})`, () => {
