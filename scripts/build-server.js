@@ -30,6 +30,11 @@ await build({
   banner: { js: "import { createRequire as strixCreateRequire } from 'node:module'; const require = strixCreateRequire(import.meta.url);" },
   external: ['better-sqlite3', '@node-rs/argon2', 'pg-native'],
   plugins: [dynamicImportsStayOutside],
+  // No comments or indentation (function and class names stay, for stack traces): the source text of
+  // the bundle is kept in memory for as long as the process runs, and a single non-ASCII character
+  // in a comment would make V8 keep all of it two bytes per character (8 MiB instead of 2.6).
+  // Positions in the original modules: NODE_OPTIONS=--enable-source-maps reads strix.js.map.
+  minifyWhitespace: true, sourcemap: 'linked', legalComments: 'linked',
   logLevel: 'warning',
 });
 chmodSync(`${outdir}/strix.js`, 0o755);   // the `strix` command (package.json "bin")
