@@ -2,6 +2,7 @@
 // server child tells the parent it is ready. Every server is configured from these constants.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { defaultRateLimitSettings } from '../src/store/realms.js';
 
@@ -95,8 +96,10 @@ const strixMain = fileURLToPath(new URL('../src/bundle/strix.js', import.meta.ur
 /** `strix start` as a child process, configured as every benchmark's Strix (stdout ignored, stderr shown unless `quiet`). */
 export function spawnStrix(o: {
   cwd: string; databaseUrl: string; port: number; workers?: number; publicUrl?: string; importFile?: string; quiet?: boolean;
+  /** Node's own flags (--cpu-prof, V8 flags). */
+  nodeFlags?: string[];
 }): ChildProcess {
-  return spawn(process.execPath, [strixMain, 'start', '--workers', String(o.workers ?? 1)], {
+  return spawn(process.execPath, [...(o.nodeFlags ?? []), strixMain, 'start', '--workers', String(o.workers ?? 1)], {
     cwd: o.cwd, stdio: ['ignore', 'ignore', o.quiet ? 'ignore' : 'inherit'],
     env: {
       ...process.env, STRIX_DATABASE_URL: o.databaseUrl, STRIX_PORT: String(o.port), STRIX_HOST: '127.0.0.1',
@@ -105,4 +108,16 @@ export function spawnStrix(o: {
       ...(o.importFile ? { STRIX_IMPORT: o.importFile } : {}),
     },
   });
+}
+
+/** Resolves when `strix start` answers 200 at /health/ready (polled every `everyMs`); throws if it exits or takes a minute. */
+export async function untilReady(child: ChildProcess, base: string, everyMs = 10): Promise<void> {
+  for (const deadline = performance.now() + 60_000; performance.now() < deadline; await sleep(everyMs)) {
+    if (child.exitCode !== null) throw new Error(`strix start exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/health/ready`)).status === 200) return;
+    } catch { /* not listening yet */ }
+  }
+  child.kill('SIGKILL');
+  throw new Error('strix start was not ready within 60 s');
 }

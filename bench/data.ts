@@ -28,7 +28,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { basic, ccClients, ccScope, realmFile, spawnStrix } from './common.js';
+import { basic, ccClients, ccScope, realmFile, spawnStrix, untilReady } from './common.js';
 import { cpuMs, rssMiB, runFlow, whileSamplingRss, type Measurement } from './load.js';
 import { prepareServer } from './prepare.js';
 import { scenarios as shared, type Prepared, type Scenario } from './scenarios.js';
@@ -80,17 +80,8 @@ async function startStrix(databaseUrl: string, withImport = false): Promise<Serv
   const child = spawnStrix({ cwd: dir, databaseUrl, port, publicUrl: base, importFile: withImport ? importFile : undefined });
   children.add(child);
   child.once('exit', () => children.delete(child));
-  for (let i = 0; i < 6000; i++) {
-    if (child.exitCode !== null) throw new Error(`strix start exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/health/ready`)).status === 200) {
-        return { child, base, readyMs: performance.now() - started, readyCpuMs: cpuMs(child.pid!), rssAtReady: rssMiB(child.pid!) };
-      }
-    } catch { /* not listening yet */ }
-    await sleep(10);
-  }
-  child.kill('SIGKILL');
-  throw new Error('strix start was not ready within 60 s');
+  await untilReady(child, base);
+  return { child, base, readyMs: performance.now() - started, readyCpuMs: cpuMs(child.pid!), rssAtReady: rssMiB(child.pid!) };
 }
 
 async function stopStrix(server: Server): Promise<void> {

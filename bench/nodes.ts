@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { authorizePath, codeFrom, pkcePair, tokenBody } from './browser.js';
-import { basic, freePort, realmFile, webClient, spawnStrix } from './common.js';
+import { basic, freePort, realmFile, webClient, spawnStrix, untilReady } from './common.js';
 import { cpuMs, rssMiB, runFlow, type Flow, type FlowContext, type HttpResponse, type Measurement } from './load.js';
 import { prepareServer } from './prepare.js';
 import { scenarios, type Prepared, type Scenario } from './scenarios.js';
@@ -63,16 +63,8 @@ async function startNode(index: number, port: number, publicUrl: string): Promis
   const child = spawnStrix({ cwd: dir, databaseUrl, port, publicUrl, importFile: index === 0 ? join(dir, 'realm.json') : undefined });
   const node: Node = { index, child, base, readyMs: NaN, rssAtReady: NaN };
   nodes.push(node);
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`node ${index + 1} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/health/ready`)).status === 200) {
-        return Object.assign(node, { readyMs: performance.now() - started, rssAtReady: rssMiB(child.pid!) });
-      }
-    } catch { /* not listening yet */ }
-    await sleep(100);
-  }
-  throw new Error(`node ${index + 1} was not ready within 60 s`);
+  await untilReady(child, base, 100);
+  return Object.assign(node, { readyMs: performance.now() - started, rssAtReady: rssMiB(child.pid!) });
 }
 
 async function stopNode(node: Node): Promise<void> {

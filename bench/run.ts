@@ -6,12 +6,13 @@
 // BENCH_CONNECTIONS (50), BENCH_SCENARIOS (comma-separated ids, default all),
 // BENCH_SERVERS (strix,peer,ceiling), BENCH_CPU_PROF (a folder: Strix runs with --cpu-prof there).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { readyPrefix, type Ready } from './common.js';
+import { freePort, readyPrefix, realmFile, spawnStrix, untilReady, type Ready } from './common.js';
 import { prepareServer } from './prepare.js';
 import { rssMiB, runFlow, whileSamplingRss, type Measurement } from './load.js';
 import { ceilingScenarios, scenarios, type Endpoints, type Prepared, type Scenario } from './scenarios.js';
@@ -28,13 +29,32 @@ const servers = (process.env.BENCH_SERVERS ?? 'strix,peer,ceiling').split(',').m
 const cpuProfDir = process.env.BENCH_CPU_PROF;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-interface Child { name: ServerName; process: ChildProcess; ready: Ready; base: string }
+/** dir: the child's temporary folder, removed when it stops. */
+interface Child { name: ServerName; process: ChildProcess; ready: Ready; base: string; dir?: string }
+
+/**
+ * Strix as `npm start` runs it (the server bundle, `strix start --workers 1`: one process, whose CPU
+ * time and RSS are the server's) on a fresh SQLite file, with the benchmark realm imported.
+ */
+async function startStrix(): Promise<Child> {
+  const dir = mkdtempSync(join(tmpdir(), 'strix-bench-'));
+  const importFile = join(dir, 'realm.json');
+  writeFileSync(importFile, JSON.stringify(realmFile));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const nodeFlags = [
+    ...(process.env.BENCH_STRIX_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+  ];
+  const child = spawnStrix({ cwd: dir, databaseUrl: `sqlite:${join(dir, 'strix.db')}`, port, publicUrl: base, importFile, nodeFlags });
+  await untilReady(child, base);
+  return { name: 'strix', process: child, ready: { port, issuer: `${base}/realms/bench` }, base, dir };
+}
 
 async function startChild(name: ServerName): Promise<Child> {
+  if (name === 'strix') return startStrix();
   const script = fileURLToPath(new URL(`./${name}-server.js`, import.meta.url));
-  const profile = name === 'strix' && cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const flags = name === 'strix' ? (process.env.BENCH_STRIX_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
-  const child = spawn(process.execPath, [...flags, ...profile, script], {
+  const child = spawn(process.execPath, [script], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, STRIX_LOG_LEVEL: 'warn', NODE_ENV: 'production' },
   });
   const lines = createInterface({ input: child.stdout! });
@@ -63,6 +83,7 @@ async function stopChild(child: Child): Promise<number> {
     await Promise.race([exited, sleep(15_000)]);
     if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
   }
+  if (child.dir) rmSync(child.dir, { recursive: true, force: true });
   return peak;
 }
 

@@ -4,8 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, spawnStrix } from './common.js';
+import { freePort, spawnStrix, untilReady } from './common.js';
 
 const runs = Number(process.env.STARTUP_RUNS ?? 5);
 const workers = process.env.STARTUP_WORKERS ?? '1';
@@ -23,17 +22,9 @@ async function once(): Promise<number> {
   const port = await freePort();
   const started = performance.now();
   const child = spawnStrix({ cwd: dir, databaseUrl: `sqlite:${join(dir, 'strix.db')}`, port, workers: Number(workers), quiet: true });
-  let ms = NaN;
-  for (let i = 0; i < 6000; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200) {
-        ms = performance.now() - started;
-        cpuTimes.push(cpuMs(child.pid!));
-        break;
-      }
-    } catch { /* not listening yet */ }
-    await sleep(10);
-  }
+  await untilReady(child, `http://127.0.0.1:${port}`);
+  const ms = performance.now() - started;
+  cpuTimes.push(cpuMs(child.pid!));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;

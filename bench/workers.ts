@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, realmFile, spawnStrix } from './common.js';
+import { freePort, realmFile, spawnStrix, untilReady } from './common.js';
 import { runFlow, type Measurement } from './load.js';
 import { clientCredentials, type Prepared } from './scenarios.js';
 
@@ -24,14 +24,7 @@ async function startStrix(dir: string, workers: number): Promise<Running> {
   const port = await freePort();
   const child = spawnStrix({ cwd: dir, databaseUrl: `sqlite:${join(dir, 'strix.db')}`, port, workers, importFile: join(dir, 'realm.json') });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`strix --workers ${workers} exited with ${child.exitCode}`);
-    if (i > 600) throw new Error(`strix --workers ${workers} was not ready within 60 s`);
-    try {
-      if ((await fetch(`${base}/realms/bench/.well-known/openid-configuration`)).ok) break;
-    } catch { /* not listening yet */ }
-    await sleep(100);
-  }
+  await untilReady(child, base, 100);
   return { process: child, base };
 }
 
