@@ -8,13 +8,14 @@
 // dist/src, so paths computed from import.meta.url (the admin console's dist/console) still hold.
 // The tests run dist/src's modules in process, and this bundle wherever they start `strix`.
 import { chmodSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const outdir = 'dist/src/bundle';
 rmSync(outdir, { recursive: true, force: true });
 
 /** Leaves to Node every package that Strix's own code imports with import(). */
-const ownCode = `${process.cwd()}/dist/src/`;
+const ownCode = fileURLToPath(new URL('../dist/src/', import.meta.url));
 const dynamicImportsStayOutside = {
   name: 'dynamic-imports-stay-outside',
   setup(b) {
