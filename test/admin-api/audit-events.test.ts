@@ -19,7 +19,6 @@ import { authorizeUrl, isLoginPage, UserAgent } from '../helpers/user-agent.js';
 import { strixCommand } from '../helpers/command.js';
 
 const run = promisify(execFile);
-const main = strixCommand;
 const webhookSecret = 'whsec-test-0123456789abcdef';
 const adminPassword = 'admin-password-for-tests';
 
@@ -338,7 +337,7 @@ for (const database of databases) {
 
     test('an administrative change through the CLI is recorded', async () => {
       const env = { PATH: process.env.PATH, STRIX_DATABASE_URL: server.databaseUrl, STRIX_MASTER_KEY: masterKey, STRIX_LOG_LEVEL: 'silent' };
-      await run(process.execPath, [main, 'users', 'disable', 'dave', '--realm', 'demo'], { env });
+      await run(process.execPath, [strixCommand, 'users', 'disable', 'dave', '--realm', 'demo'], { env });
       const [disabled] = await list('?type=admin_user_disabled&user=dave');
       assert.ok(disabled, 'admin_user_disabled event');
       assert.equal(disabled.details.actor, 'cli');

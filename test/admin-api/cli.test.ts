@@ -10,12 +10,11 @@ import { testRealm } from '../helpers/realm.js';
 import { strixCommand } from '../helpers/command.js';
 
 const run = promisify(execFile);
-const main = strixCommand;
 
 describe('strix CLI', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  const strix = (...args: string[]) => run(process.execPath, [main, ...args], { env, cwd: dir });
+  const strix = (...args: string[]) => run(process.execPath, [strixCommand, ...args], { env, cwd: dir });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'strix-cli-'));
@@ -100,6 +99,6 @@ describe('strix CLI', () => {
   });
 
   test('a bad setting stops the command with a message naming it', async () => {
-    await assert.rejects(run(process.execPath, [main, 'migrate'], { env: { ...env, STRIX_PORT: 'eighty' }, cwd: dir }), /STRIX_PORT/);
+    await assert.rejects(run(process.execPath, [strixCommand, 'migrate'], { env: { ...env, STRIX_PORT: 'eighty' }, cwd: dir }), /STRIX_PORT/);
   });
 });

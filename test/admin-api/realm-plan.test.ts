@@ -186,8 +186,7 @@ for (const database of databases) {
 describe('strix plan and strix apply', () => {
   let dir: string;
   const run = promisify(execFile);
-  const main = strixCommand;
-  const strix = (...args: string[]) => run(process.execPath, [main, ...args], {
+  const strix = (...args: string[]) => run(process.execPath, [strixCommand, ...args], {
     cwd: dir, env: { PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'plan-test-master-key-0123456789abcdef', ...env },
   });
   before(() => {
@@ -206,7 +205,7 @@ describe('strix plan and strix apply', () => {
     const applied = (await strix('apply', 'edited.json', '--prune')).stdout;
     assert.match(applied, /applied realm demo/);
     assert.match((await strix('plan', 'edited.json', '--prune')).stdout, /plan realm demo: no changes/);
-    await assert.rejects(run(process.execPath, [main, 'plan', 'edited.json'], { cwd: dir, env: { PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'plan-test-master-key-0123456789abcdef' } }),
+    await assert.rejects(run(process.execPath, [strixCommand, 'plan', 'edited.json'], { cwd: dir, env: { PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'plan-test-master-key-0123456789abcdef' } }),
       /clients\[2\]\.client_secret: the environment variable PLAN_TEST_SERVICE_SECRET is not set/);
   });
 

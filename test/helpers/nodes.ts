@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { freePort, masterKey, testOutboundAllow } from './server.js';
 import { strixCommand } from './command.js';
 
-const main = strixCommand;
 
 export interface Node { url: string; issuer: string; process: ChildProcess; output: string[] }
 
 export function spawnNode(port: number, env: Record<string, string>, cwd: string): Node {
-  const child = spawn(process.execPath, [main, 'start'], {
+  const child = spawn(process.execPath, [strixCommand, 'start'], {
     cwd, env: { ...process.env, STRIX_OUTBOUND_ALLOW: testOutboundAllow, ...env, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1', STRIX_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -69,7 +68,7 @@ export interface Running { child: ChildProcess; port: number; output: () => stri
  */
 export async function startStrix(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [main, 'start', ...args], {
+  const child = spawn(process.execPath, [strixCommand, 'start', ...args], {
     cwd: dir,
     env: {
       PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, `${port}.db`)}`, STRIX_PORT: String(port), STRIX_HOST: '127.0.0.1',

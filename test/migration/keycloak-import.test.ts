@@ -272,9 +272,8 @@ describe('the strix import command', () => {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'strix-import-cli-')); });
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const main = strixCommand;
   const env = () => ({ PATH: process.env.PATH, STRIX_DATABASE_URL: `sqlite:${join(dir, 'strix.db')}`, STRIX_MASTER_KEY: 'import-test-master-key-0123456789abcdef', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests' });
-  const run = (...args: string[]) => promisify(execFile)(process.execPath, [main, ...args], { env: env(), cwd: dir });
+  const run = (...args: string[]) => promisify(execFile)(process.execPath, [strixCommand, ...args], { env: env(), cwd: dir });
 
   test('--dry-run prints the report and writes nothing; without it the realm is imported', async () => {
     const file = join(dir, 'acme.json');

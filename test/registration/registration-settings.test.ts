@@ -95,10 +95,9 @@ describe('strix registration token', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('prints a new initial access token once and stores only its digest', async () => {
-    const main = strixCommand;
     const databaseUrl = `sqlite:${join(dir, 'strix.db')}`;
     const env = { PATH: process.env.PATH, STRIX_DATABASE_URL: databaseUrl, STRIX_MASTER_KEY: 'registration-test-master-key-0123456789', STRIX_ADMIN_PASSWORD: 'admin-password-for-tests' };
-    const run = (...args: string[]) => promisify(execFile)(process.execPath, [main, ...args], { env, cwd: dir });
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [strixCommand, ...args], { env, cwd: dir });
     await run('migrate');
     const { bootstrap } = await import('../../src/admin/bootstrap.js');
     const { createLogger, createServices } = await import('../../src/app.js');

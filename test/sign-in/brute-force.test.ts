@@ -22,7 +22,6 @@ import { strixCommand } from '../helpers/command.js';
 
 const redirectUri = 'http://127.0.0.1:3999/callback';
 const lockedMessage = /Too many failed attempts\. This account is temporarily locked; try again in a few minutes\./;
-const main = strixCommand;
 
 /** The test realm with brute-force settings small enough to reach in a test. */
 function guardedRealm(bruteForce: Partial<BruteForceSettings>) {
@@ -255,7 +254,7 @@ for (const database of databases) {
   describe(`permanent lockout (${database})`, () => {
     let server: TestServer;
     const run = promisify(execFile);
-    const strix = (...args: string[]) => run(process.execPath, [main, ...args], {
+    const strix = (...args: string[]) => run(process.execPath, [strixCommand, ...args], {
       env: { PATH: process.env.PATH, STRIX_DATABASE_URL: server.databaseUrl, STRIX_MASTER_KEY: masterKey },
     });
     before(async () => {

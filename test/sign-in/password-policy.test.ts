@@ -22,7 +22,6 @@ import { authorizeUrl, callbackParams, UserAgent } from '../helpers/user-agent.j
 import { strixCommand } from '../helpers/command.js';
 
 const run = promisify(execFile);
-const main = strixCommand;
 
 for (const database of databases) {
   describe(`password policy (${database})`, () => {
@@ -60,7 +59,7 @@ for (const database of databases) {
 
     test('strix users set-password refuses a password the policy forbids, with the reason', async () => {
       const env = { PATH: process.env.PATH, STRIX_DATABASE_URL: server.databaseUrl, STRIX_MASTER_KEY: 'test-master-key-test-master-key-0123456789' };
-      await assert.rejects(run(process.execPath, [main, 'users', 'set-password', 'alice', '--realm', 'demo', '--password', 'alice'], { env }),
+      await assert.rejects(run(process.execPath, [strixCommand, 'users', 'set-password', 'alice', '--realm', 'demo', '--password', 'alice'], { env }),
         (error: Error & { stderr?: string }) => /at least 8 characters/.test(error.stderr ?? '') && /username/.test(error.stderr ?? ''));
     });
   });
