@@ -67,7 +67,7 @@ new Counter({
   },
 });
 new Counter({
-  name: 'strix_db_commits_total', help: 'SQLite commits (each an fsync; one per event-loop turn that wrote). On PostgreSQL each write outside a transaction commits by itself',
+  name: 'strix_db_commits_total', help: 'SQLite commits (one per event-loop turn that wrote; one fsync of the log covers every commit made before it began). On PostgreSQL each write outside a transaction commits by itself',
   registers: [registry],
   collect() {
     this.reset();

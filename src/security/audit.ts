@@ -59,8 +59,8 @@ const maxString = 200;
 const maxQueued = 10_000;
 const maxBatch = 500;
 /**
- * Everything recorded within the delay is written in one commit. SQLite commits (fsync, on the
- * event loop's thread) are what make events costly: one per token request would cost the token
+ * Everything recorded within the delay is written in one commit. Commits (SQLite writes the log on
+ * the event loop's thread) are what make events costly: one per token request would cost the token
  * endpoint about a third of its throughput, so token_issued events wait longer (docs/security.md).
  */
 const flushDelayMs = 20;

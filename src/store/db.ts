@@ -36,7 +36,6 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
     const dialect = new GroupCommitSqliteDialect(path, () => {
       const database = new SQLite(path);
       database.pragma('journal_mode = WAL');
-      database.pragma('synchronous = FULL');
       database.pragma('foreign_keys = ON');
       database.pragma('busy_timeout = 5000');
       return database;

@@ -1,19 +1,27 @@
-// SQLite with group commit. With synchronous=FULL every commit waits for an fsync, and
-// better-sqlite3 waits on the event loop's thread: one commit per request would cap every endpoint
-// that writes at the disk's fsync rate, whatever the CPU could do. Here, the writes of all requests
-// handled in one turn of the event loop share one transaction and one fsync:
+// SQLite with group commit. A durable commit waits for an fsync, and better-sqlite3 runs on the event
+// loop's thread: one commit per request would cap every endpoint that writes at the disk's fsync
+// rate, whatever the CPU could do. Here, the writes of all requests handled in one turn of the event
+// loop share one transaction, and the commits of many turns share one fsync:
 //
 // - the first write opens the shared transaction (BEGIN IMMEDIATE) and schedules its commit for the
 //   end of the turn (setImmediate);
 // - a Kysely transaction runs inside it as a SAVEPOINT, so its rollback undoes its own work only;
-// - whoever wrote is answered only after the shared COMMIT has returned: a caller never hears "done"
-//   for a write that is not durable, so a crash loses nothing that was acknowledged;
-// - if the commit fails, or SQLite drops the transaction on an I/O error, every caller of that group
-//   gets the error.
+// - the COMMIT itself only writes the log (WAL with synchronous=NORMAL); the log is then fsynced on
+//   libuv's thread pool (LogSync), so the event loop goes on serving requests meanwhile. That is
+//   SQLite's synchronous=FULL in WAL mode, whose only difference from NORMAL is that fsync of the
+//   log after each commit, moved off the event loop;
+// - whoever wrote is answered only after an fsync that began after its COMMIT has returned: a
+//   caller never hears "done" for a write that is not durable, so a crash, of the process or of the
+//   machine, loses nothing that was acknowledged;
+// - if the commit or the fsync fails, or SQLite drops the transaction on an I/O error, every caller
+//   of that group gets the error.
 //
 // Reads within the process may see writes of the open group before they are committed. Nothing
 // that depends on them can leave the process before the commit, since the writers' own requests are
-// still waiting for it. Other processes see the group when it is committed, as with any transaction.
+// still waiting for it. Other processes see the group when it is committed, as with any transaction,
+// which may be up to one fsync before it is durable: only a crash of the machine in that window
+// could undo what another process read (never what was acknowledged to the writer).
+import { closeSync, fsync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { queryCounts } from './query-counts.js';
@@ -109,12 +117,66 @@ export class DataVersion {
   }
 }
 
+/**
+ * Makes committed transactions durable off the event loop: one fsync of the write-ahead log at a
+ * time, on libuv's thread pool; the commits made while one runs wait for the next, which covers them
+ * all. Linux's fsync flushes the file, whichever descriptor names it, so this one (opened once the
+ * log exists, kept until the connection is closed) flushes what SQLite wrote through its own.
+ */
+class LogSync {
+  #fd: number | undefined;
+  #running: Generation[] | undefined;
+  #waiting: Generation[] = [];
+  #idle: (() => void) | undefined;
+
+  constructor(private readonly log: string) {}
+
+  /** `generation` is committed; it settles once the log is on disk. */
+  after(generation: Generation): void {
+    this.#waiting.push(generation);
+    if (!this.#running) this.#start();
+  }
+
+  #start(): void {
+    const batch = this.#running = this.#waiting;
+    this.#waiting = [];
+    try {
+      this.#fd ??= openSync(this.log, 'r+');
+    } catch (error) {
+      return this.#done(batch, error);
+    }
+    fsync(this.#fd, (error) => this.#done(batch, error ?? undefined));
+  }
+
+  #done(batch: Generation[], error: unknown): void {
+    this.#running = undefined;
+    for (const generation of batch) {
+      if (error === undefined) generation.resolve();
+      else generation.reject(error);
+    }
+    if (this.#waiting.length > 0) this.#start();
+    else this.#idle?.();
+  }
+
+  /** Waits for the fsyncs under way, then lets go of the log (after the connection is closed). */
+  async close(): Promise<void> {
+    while (this.#running) await new Promise<void>((resolve) => { this.#idle = resolve; });
+    this.#idle = undefined;
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
 /** The shared transaction, opened by the first write of a turn and committed at its end. */
 class Group {
   #open: Generation | undefined;
   #scheduled = false;
 
-  constructor(private readonly db: Database.Database, private readonly mutex: Mutex, private readonly version: DataVersion) {}
+  /** `sync`: the log's fsync after each commit; without it, COMMIT itself is durable (or nothing is: :memory:). */
+  constructor(
+    private readonly db: Database.Database, private readonly mutex: Mutex, private readonly version: DataVersion,
+    private readonly sync: LogSync | undefined,
+  ) {}
 
   /** The open shared transaction, opened now if need be, for a write or a savepoint. */
   join(): Generation {
@@ -151,7 +213,9 @@ class Group {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       return this.end(error);
     }
-    this.end();
+    if (!this.sync) return this.end();
+    this.sync.after(this.#open);
+    this.#open = undefined;
   }
 
   private end(error?: unknown): void {
@@ -249,7 +313,9 @@ class Lease implements DatabaseConnection {
  * connections of one process would wait for each other's write lock on the event loop's thread,
  * which is a deadlock, since the lock is only given up on a later turn of that same loop.
  */
-interface Shared { db: Database.Database; mutex: Mutex; group: Group; statements: Statements; version: DataVersion; users: number }
+interface Shared {
+  db: Database.Database; mutex: Mutex; group: Group; statements: Statements; version: DataVersion; sync: LogSync | undefined; users: number;
+}
 const sharedFiles = new Map<string, Shared>();
 
 class GroupCommitDriver implements Driver {
@@ -263,7 +329,10 @@ class GroupCommitDriver implements Driver {
       const db = this.open();
       const mutex = new Mutex();
       const version = new DataVersion(db);
-      shared = { db, mutex, group: new Group(db, mutex, version), statements: new Statements(db), version, users: 0 };
+      const sync = this.file !== undefined && db.pragma('journal_mode', { simple: true }) === 'wal' ? new LogSync(`${this.file}-wal`) : undefined;
+      // Durable all the same: LogSync does the fsync that FULL would do on the event loop.
+      db.pragma(`synchronous = ${sync ? 'NORMAL' : 'FULL'}`);
+      shared = { db, mutex, group: new Group(db, mutex, version, sync), statements: new Statements(db), version, sync, users: 0 };
       if (this.file !== undefined) sharedFiles.set(this.file, shared);
     }
     shared.users++;
@@ -310,6 +379,7 @@ class GroupCommitDriver implements Driver {
       if (--shared.users > 0) return;
       if (this.file !== undefined) sharedFiles.delete(this.file);
       shared.db.close();
+      await shared.sync?.close();
     } finally {
       shared.mutex.unlock();
     }

@@ -1,9 +1,10 @@
 // SQLite group commit (src/store/sqlite-group-commit.ts): the writes of one event-loop turn share a
-// commit, yet each caller is answered only once its write is committed, and one caller's failure
-// or rollback never takes another's write with it.
+// commit, and commits share the log's fsync, yet each caller is answered only once its write is
+// committed and on disk, and one caller's failure or rollback never takes another's write with it.
 import assert from 'node:assert/strict';
-import { setImmediate } from 'node:timers/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { setImmediate, setTimeout } from 'node:timers/promises';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -50,6 +51,64 @@ test('a write is answered only after its commit; until then only this process se
   assert.equal(answered, false, 'the writer has not been answered yet');
   await pending;
   assert.ok(committed(500));
+});
+
+/** Turns of the event loop until `condition` holds; fails after 5 s. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!condition()) {
+    assert.ok(Date.now() < end, `still waiting for ${what}`);
+    await setImmediate();
+  }
+}
+
+/** Runs `body` with every fsync of this process replaced by `fsync` (the group commit's import of it too). */
+async function withFsync(fsync: (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void, body: () => Promise<void>): Promise<void> {
+  const real = fs.fsync;
+  fs.fsync = fsync as typeof fs.fsync;
+  syncBuiltinESMExports();
+  try {
+    await body();
+  } finally {
+    fs.fsync = real;
+    syncBuiltinESMExports();
+  }
+}
+
+test('a write is answered only once the log is on disk; the fsync runs off the event loop, one at a time', async () => {
+  const held: Array<() => void> = [];
+  const waiting = (): number => held.length;
+  const real = fs.fsync;
+  await withFsync((fd, done) => { held.push(() => real(fd, done)); }, async () => {
+    let firstAnswered = false;
+    const first = db.insertInto('items').values({ id: 600, name: 'synced' }).execute().then(() => { firstAnswered = true; });
+    await until(() => waiting() > 0, 'an fsync of the log');
+    assert.ok(committed(600), 'the fsync begins after the commit');
+    // The event loop serves other requests while the disk works.
+    assert.deepEqual(await db.selectFrom('items').select('name').where('id', '=', 600).executeTakeFirst(), { name: 'synced' });
+
+    let secondAnswered = false;
+    const second = db.insertInto('items').values({ id: 601, name: 'synced-later' }).execute().then(() => { secondAnswered = true; });
+    await until(() => committed(601), 'the second commit');
+    await setTimeout(20);
+    assert.equal(firstAnswered, false, 'not answered before its fsync has returned');
+    assert.equal(waiting(), 1, 'the second commit waits for the fsync under way instead of starting its own');
+
+    held.shift()!();
+    await first;
+    assert.equal(secondAnswered, false, 'committed while the first fsync ran, so not covered by it');
+    await until(() => waiting() > 0, 'the next fsync');
+    held.shift()!();
+    await second;
+  });
+});
+
+test('a failed fsync reaches the writers it would have made durable, and the next write works', async () => {
+  await withFsync((_fd, done) => { process.nextTick(done, Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })); }, async () => {
+    await assert.rejects(db.insertInto('items').values({ id: 700, name: 'not-durable' }).execute(), /EIO/);
+  });
+  await db.insertInto('items').values({ id: 701, name: 'durable' }).execute();
+  assert.ok(committed(701));
 });
 
 test('each of many concurrent writes is committed when its caller hears back', async () => {
