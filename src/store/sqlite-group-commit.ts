@@ -120,8 +120,8 @@ export class DataVersion {
 /**
  * Makes committed transactions durable off the event loop: one fsync of the write-ahead log at a
  * time, on libuv's thread pool; the commits made while one runs wait for the next, which covers them
- * all. Linux's fsync flushes the file, whichever descriptor names it, so this one (opened once the
- * log exists, kept until the connection is closed) flushes what SQLite wrote through its own.
+ * all. Linux's fsync flushes the file, whichever descriptor names it, so this one (kept until the
+ * connection is closed) flushes what SQLite wrote through its own.
  */
 class LogSync {
   #fd: number | undefined;
@@ -129,7 +129,24 @@ class LogSync {
   #waiting: Generation[] = [];
   #idle: (() => void) | undefined;
 
-  constructor(private readonly log: string) {}
+  private constructor(fd: number) { this.#fd = fd; }
+
+  /**
+   * For a connection in WAL mode on a file; undefined otherwise (then COMMIT must sync by itself).
+   * The log is named after the file as SQLite resolved it (through symbolic links), and a read
+   * makes SQLite create it if need be.
+   */
+  static open(db: Database.Database): LogSync | undefined {
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') return undefined;
+    db.pragma('schema_version');
+    const file = (db.pragma('database_list') as Array<{ name: string; file: string }>).find((entry) => entry.name === 'main')?.file;
+    if (!file) return undefined;
+    try {
+      return new LogSync(openSync(`${file}-wal`, 'r'));
+    } catch {
+      return undefined;
+    }
+  }
 
   /** `generation` is committed; it settles once the log is on disk. */
   after(generation: Generation): void {
@@ -140,12 +157,7 @@ class LogSync {
   #start(): void {
     const batch = this.#running = this.#waiting;
     this.#waiting = [];
-    try {
-      this.#fd ??= openSync(this.log, 'r+');
-    } catch (error) {
-      return this.#done(batch, error);
-    }
-    fsync(this.#fd, (error) => this.#done(batch, error ?? undefined));
+    fsync(this.#fd!, (error) => this.#done(batch, error ?? undefined));
   }
 
   #done(batch: Generation[], error: unknown): void {
@@ -329,7 +341,7 @@ class GroupCommitDriver implements Driver {
       const db = this.open();
       const mutex = new Mutex();
       const version = new DataVersion(db);
-      const sync = this.file !== undefined && db.pragma('journal_mode', { simple: true }) === 'wal' ? new LogSync(`${this.file}-wal`) : undefined;
+      const sync = LogSync.open(db);
       // Durable all the same: LogSync does the fsync that FULL would do on the event loop.
       db.pragma(`synchronous = ${sync ? 'NORMAL' : 'FULL'}`);
       shared = { db, mutex, group: new Group(db, mutex, version, sync), statements: new Statements(db), version, sync, users: 0 };

@@ -3,7 +3,7 @@
 // committed and on disk, and one caller's failure or rollback never takes another's write with it.
 import assert from 'node:assert/strict';
 import { setImmediate, setTimeout } from 'node:timers/promises';
-import fs, { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +109,27 @@ test('a failed fsync reaches the writers it would have made durable, and the nex
   });
   await db.insertInto('items').values({ id: 701, name: 'durable' }).execute();
   assert.ok(committed(701));
+});
+
+test('a database reached through a symbolic link has its log synced off the event loop too', async () => {
+  const link = join(dir, 'link.db');
+  symlinkSync(path, link);
+  const linked = new Kysely<Tables>({ dialect: new GroupCommitSqliteDialect(link, () => {
+    const database = new SQLite(link);
+    database.pragma('journal_mode = WAL');
+    return database;
+  }) });
+  let syncs = 0;
+  const real = fs.fsync;
+  try {
+    await withFsync((fd, done) => { syncs++; real(fd, done); }, async () => {
+      await linked.insertInto('items').values({ id: 800, name: 'through-a-link' }).execute();
+    });
+    assert.ok(committed(800));
+    assert.equal(syncs, 1, 'SQLite names the log after the file the link points to');
+  } finally {
+    await linked.destroy();
+  }
 });
 
 test('each of many concurrent writes is committed when its caller hears back', async () => {
