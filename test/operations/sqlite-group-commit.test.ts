@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { GroupCommitSqliteDialect } from '../../src/store/sqlite-group-commit.js';
+import { eventually } from '../helpers/eventually.js';
 
 interface Tables { items: { id: number; name: string } }
 
@@ -53,15 +54,6 @@ test('a write is answered only after its commit; until then only this process se
   assert.ok(committed(500));
 });
 
-/** Turns of the event loop until `condition` holds; fails after 5 s. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!condition()) {
-    assert.ok(Date.now() < end, `still waiting for ${what}`);
-    await setImmediate();
-  }
-}
-
 /** Runs `body` with every fsync of this process replaced by `fsync` (the group commit's import of it too). */
 async function withFsync(fsync: (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void, body: () => Promise<void>): Promise<void> {
   const real = fs.fsync;
@@ -82,14 +74,14 @@ test('a write is answered only once the log is on disk; the fsync runs off the e
   await withFsync((fd, done) => { held.push(() => real(fd, done)); }, async () => {
     let firstAnswered = false;
     const first = db.insertInto('items').values({ id: 600, name: 'synced' }).execute().then(() => { firstAnswered = true; });
-    await until(() => waiting() > 0, 'an fsync of the log');
+    await eventually(() => waiting() > 0 || undefined, 'an fsync of the log');
     assert.ok(committed(600), 'the fsync begins after the commit');
     // The event loop serves other requests while the disk works.
     assert.deepEqual(await db.selectFrom('items').select('name').where('id', '=', 600).executeTakeFirst(), { name: 'synced' });
 
     let secondAnswered = false;
     const second = db.insertInto('items').values({ id: 601, name: 'synced-later' }).execute().then(() => { secondAnswered = true; });
-    await until(() => committed(601), 'the second commit');
+    await eventually(() => committed(601) || undefined, 'the second commit');
     await setTimeout(20);
     assert.equal(firstAnswered, false, 'not answered before its fsync has returned');
     assert.equal(waiting(), 1, 'the second commit waits for the fsync under way instead of starting its own');
@@ -97,7 +89,7 @@ test('a write is answered only once the log is on disk; the fsync runs off the e
     held.shift()!();
     await first;
     assert.equal(secondAnswered, false, 'committed while the first fsync ran, so not covered by it');
-    await until(() => waiting() > 0, 'the next fsync');
+    await eventually(() => waiting() > 0 || undefined, 'the next fsync');
     held.shift()!();
     await second;
   });
