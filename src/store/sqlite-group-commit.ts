@@ -53,12 +53,17 @@ const droppedByError = 'SQLite ended the transaction after an error; its writes 
 /** One shared transaction: settled when it is committed, or rejected when it is not. */
 class Generation {
   readonly committed: Promise<void>;
-  resolve!: () => void;
-  reject!: (error: unknown) => void;
+  #resolve!: () => void;
+  #reject!: (error: unknown) => void;
   constructor() {
-    this.committed = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+    this.committed = new Promise((resolve, reject) => { this.#resolve = resolve; this.#reject = reject; });
     // Nobody may be waiting (the writer's request failed first): not an unhandled rejection.
     this.committed.catch(() => {});
+  }
+  /** Durable, or (with an error) not committed or not synced. */
+  settle(error?: unknown): void {
+    if (error === undefined) this.#resolve();
+    else this.#reject(error);
   }
 }
 
@@ -124,12 +129,11 @@ export class DataVersion {
  * connection is closed) flushes what SQLite wrote through its own.
  */
 class LogSync {
-  #fd: number | undefined;
-  #running: Generation[] | undefined;
+  #running = false;
   #waiting: Generation[] = [];
   #idle: (() => void) | undefined;
 
-  private constructor(fd: number) { this.#fd = fd; }
+  private constructor(private readonly fd: number) {}
 
   /**
    * For a connection in WAL mode on a file; undefined otherwise (then COMMIT must sync by itself).
@@ -155,17 +159,15 @@ class LogSync {
   }
 
   #start(): void {
-    const batch = this.#running = this.#waiting;
+    const batch = this.#waiting;
     this.#waiting = [];
-    fsync(this.#fd!, (error) => this.#done(batch, error ?? undefined));
+    this.#running = true;
+    fsync(this.fd, (error) => this.#done(batch, error ?? undefined));
   }
 
   #done(batch: Generation[], error: unknown): void {
-    this.#running = undefined;
-    for (const generation of batch) {
-      if (error === undefined) generation.resolve();
-      else generation.reject(error);
-    }
+    this.#running = false;
+    for (const generation of batch) generation.settle(error);
     if (this.#waiting.length > 0) this.#start();
     else this.#idle?.();
   }
@@ -174,8 +176,7 @@ class LogSync {
   async close(): Promise<void> {
     while (this.#running) await new Promise<void>((resolve) => { this.#idle = resolve; });
     this.#idle = undefined;
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
+    closeSync(this.fd);
   }
 }
 
@@ -235,8 +236,7 @@ class Group {
     this.#open = undefined;
     // Rolled back: whatever was read of its writes is gone.
     if (error !== undefined) this.version.changed();
-    if (error === undefined) generation.resolve();
-    else generation.reject(error);
+    generation.settle(error);
   }
 }
 

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { freePort, masterKey, testOutboundAllow } from './server.js';
 import { strixCommand } from './command.js';
 
-
 export interface Node { url: string; issuer: string; process: ChildProcess; output: string[] }
 
 export function spawnNode(port: number, env: Record<string, string>, cwd: string): Node {
